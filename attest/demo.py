@@ -1,0 +1,95 @@
+"""The demo: the whole story on the embedded chain, in one process, nothing to start.
+
+A consortium committee deploys the contracts and admits WeBank as a publisher and an (illustrative)
+carbon verification body as a verifier; WeBank publishes its 2022 ESG figures; an auditor verifies
+them; then one figure is edited in a copy and the auditor's check fails, naming the check.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+from attest.chain import Chain
+from attest.client import Deployment, OrganisationInfo
+from attest.contracts import Kind, Role
+from attest.publishing import publish
+from attest.verification import Report
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_FIGURES = REPO_ROOT / "examples" / "webank-2022-figures.json"
+TAMPERED_METRIC = "S.customers.individual"
+
+
+def run_demo(workdir: Path | None = None, *, as_json: bool = False) -> bool:
+    """Run the story; return True when it went as it must (original verifies, tampered copy does not)."""
+    from eth_account import Account
+
+    from attest.cli import print_report
+    from attest.manifest import write_atomic
+    from attest.verify import verify_target
+
+    out = workdir or Path(tempfile.mkdtemp(prefix="esg-attest-demo-"))
+    out.mkdir(parents=True, exist_ok=True)
+    say = (lambda *_: None) if as_json else click.echo
+
+    chain = Chain.embedded()
+    committee, bank, verifier = Account.create(), Account.create(), Account.create()
+    for acct in (committee, bank, verifier):
+        chain.fund(acct.address)
+    say("1. The consortium committee deploys governance and registry on the embedded chain")
+    dep = Deployment.deploy(chain, committee, committee=[committee.address], threshold=1, network="embedded")
+    manifest_path = out / "deployment.json"
+    write_atomic(manifest_path, dep.manifest.dump())
+    say(f"   governance {dep.manifest.governance.address}, registry {dep.manifest.registry.address}")
+
+    say("2. The committee admits WeBank (publisher) and a verification body (verifier)")
+    bank_id = dep.admit([committee], OrganisationInfo("WeBank", "CN", "bank"), Role.PUBLISHER, [bank.address])
+    verifier_info = OrganisationInfo(
+        "Example Carbon Verification Body (illustrative)", "CN", "verification body", "CNAS (illustrative)", "V-0000"
+    )
+    dep.admit([committee], verifier_info, Role.VERIFIER, [verifier.address])
+    say(f"   WeBank is org #{bank_id}, signing account {bank.address}")
+
+    say("3. WeBank publishes its 2022 ESG figures")
+    figures = out / EXAMPLE_FIGURES.name
+    shutil.copyfile(EXAMPLE_FIGURES, figures)
+    result = publish(dep, bank, figures, kind=Kind.FIGURES)
+    a = result.published.attestation
+    say(f"   digest sha256 {result.document.digest}")
+    say(f"   tx {a.transaction_hash}, block {a.block_number}, gas used {result.published.gas_used}")
+    say(f"   receipt {result.receipt_path}")
+
+    say("4. An auditor verifies the published file")
+    good = verify_target(dep, str(figures))
+    if not as_json:
+        print_report(good)
+
+    say(f"5. Someone edits one figure ({TAMPERED_METRIC}) in a copy; the auditor verifies the copy")
+    tampered = out / "webank-2022-figures.edited.json"
+    doc: dict[str, Any] = json.loads(figures.read_text(encoding="utf-8"))
+    for metric in doc["metrics"]:
+        if metric["code"] == TAMPERED_METRIC:
+            metric["value"] = str(int(metric["value"]) + 10_000_000)
+    tampered.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+    bad = verify_target(dep, str(tampered))
+    if not as_json:
+        print_report(bad)
+
+    ok = good.verified and not bad.verified
+    if as_json:
+        click.echo(json.dumps(_summary(good, bad, result.published.gas_used, out, ok), indent=2, ensure_ascii=False))
+    else:
+        verdict = "as expected" if ok else "NOT as expected"
+        say(f"Demo finished {verdict}: the original verifies (exit 0), the edited copy does not (exit 1).")
+        say(f"Files are in {out}")
+    return ok
+
+
+def _summary(good: Report, bad: Report, gas: int | None, out: Path, ok: bool) -> dict[str, Any]:
+    return {"ok": ok, "workdir": str(out), "gas_used": gas, "original": good.to_json(), "edited": bad.to_json()}

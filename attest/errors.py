@@ -1,0 +1,67 @@
+"""The project's exception hierarchy.
+
+Every error a user can cause maps to one exit code of the command line (see DESIGN.md):
+1 not verified, 2 bad input or usage, 3 chain unreachable or misconfigured. Messages are one line
+and name the file and field when there is one; they never contain secrets.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class AttestError(Exception):
+    """Base class: an error the tool reports as one line and an exit code, never a traceback."""
+
+    exit_code: int = 2
+
+    def __init__(self, message: str, *, path: str | Path | None = None, field: str | None = None) -> None:
+        self.path = str(path) if path is not None else None
+        self.field = field
+        self.detail = message
+        parts = [p for p in (self.path, f"field '{field}'" if field else None) if p]
+        super().__init__(": ".join([*parts, message]) if parts else message)
+
+
+class InputError(AttestError):
+    """Bad input or usage (exit 2): nothing is written on-chain for it."""
+
+    exit_code = 2
+
+
+class StrictJSONError(InputError):
+    """The bytes are not strict JSON: invalid UTF-8, duplicate keys, NaN/Infinity, syntax."""
+
+
+class SchemaError(InputError):
+    """The JSON is well-formed but is not a valid document of its declared schema."""
+
+
+class ChainError(AttestError):
+    """The chain is unreachable or misconfigured, or a transaction failed (exit 3)."""
+
+    exit_code = 3
+
+
+class ChainUnreachable(ChainError):
+    """No answer from the JSON-RPC endpoint."""
+
+
+class WrongChain(ChainError):
+    """The node's chain id differs from the deployment manifest's."""
+
+
+class NoContract(ChainError):
+    """No contract code at an address the manifest names."""
+
+
+class TransactionReverted(ChainError):
+    """A transaction (or its dry run) reverted; carries the decoded custom error when known."""
+
+    def __init__(self, message: str, *, error_name: str | None = None, **kwargs: object) -> None:
+        self.error_name = error_name
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+
+
+class KeystoreError(ChainError):
+    """A keystore file cannot be read or decrypted (wrong password, bad file)."""

@@ -1,0 +1,68 @@
+"""The deployment manifest: the auditable record of where the contracts live and what they are.
+
+An auditor is handed this file. Every command that touches a chain reads it, trusts logs and records
+only from the addresses it names, and refuses a node whose chain id differs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from attest.errors import InputError, SchemaError
+from attest.strictjson import load_strict
+
+MANIFEST_SCHEMA = "esg-attest/deployment/1"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class ContractDeployment(_Model):
+    address: str
+    transaction_hash: str
+    block_number: int
+    artifact_sha256: str
+
+
+class Manifest(_Model):
+    schema_: Literal["esg-attest/deployment/1"] = Field(default=MANIFEST_SCHEMA, alias="schema")
+    network: str
+    chain_id: int
+    rpc_url: str | None = None
+    confirmations: int = Field(default=1, ge=1)
+    deployed_at: int
+    compiler: dict[str, object]
+    governance: ContractDeployment
+    registry: ContractDeployment
+
+    def dump(self) -> bytes:
+        return (json.dumps(self.model_dump(by_alias=True), indent=2) + "\n").encode()
+
+
+def load_manifest(path: str | Path) -> Manifest:
+    """Read and validate a manifest; any problem is one InputError line naming the file."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read deployment manifest: {exc.strerror}", path=p) from None
+    obj = load_strict(data, path=p)
+    try:
+        return Manifest.model_validate(obj)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(x) for x in err["loc"])
+        raise SchemaError(f"{err['msg']} (not a deployment manifest?)", path=p, field=loc) from None
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write via a temporary file and rename, so a crash never leaves a half-written file."""
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)

@@ -1,0 +1,94 @@
+"""Publishing: digest a document, anchor it once, write its canonical form and its receipt beside it.
+
+Order matters for crash safety: the canonical file is written first (it is a pure function of the
+input), then the chain is asked whether this organisation already anchored the digest — if so that
+attestation is reused, never duplicated — and the receipt is written last, atomically.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from attest.client import Deployment, OnchainAttestation, Published
+from attest.contracts import Kind
+from attest.documents import HashedDocument, hash_document
+from attest.errors import InputError
+from attest.manifest import write_atomic
+from attest.receipt import AttestationPart, ChainPart, DocumentPart, Receipt, canonical_path, receipt_path
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+
+MIN_YEAR, MAX_YEAR = 1990, 2100
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    document: HashedDocument
+    published: Published
+    receipt: Receipt
+    receipt_path: Path
+    canonical_path: Path | None
+
+
+def prepare(path: str | Path, *, kind: Kind, year: int | None) -> tuple[HashedDocument, int]:
+    """Validate and digest before anything touches the chain: bad input never reaches it."""
+    doc = hash_document(path, structured=True if kind is Kind.FIGURES else False)
+    if doc.figures is not None:
+        if year is not None and year != doc.figures.reporting_year:
+            raise InputError(
+                f"--year {year} contradicts the document's reporting_year {doc.figures.reporting_year}",
+                path=path,
+                field="reporting_year",
+            )
+        year = doc.figures.reporting_year
+    if year is None:
+        raise InputError("a reporting year is required for this file (--year)", path=path)
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise InputError(f"year {year} is outside {MIN_YEAR}..{MAX_YEAR}", path=path, field="year")
+    return doc, year
+
+
+def publish(
+    deployment: Deployment,
+    account: LocalAccount,
+    path: str | Path,
+    *,
+    kind: Kind,
+    year: int | None = None,
+    uri: str = "",
+    ref: str | None = None,
+) -> PublishResult:
+    """Anchor one document for the account's organisation and write its receipt (idempotent)."""
+    doc, year = prepare(path, kind=kind, year=year)
+    canonical_file = None
+    if doc.canonical is not None:
+        canonical_file = canonical_path(doc.path)
+        write_atomic(canonical_file, doc.canonical)
+    published = deployment.attest(account, doc.digest, kind, year, ref=ref, uri=uri)
+    receipt = build_receipt(deployment, doc, published.attestation)
+    out = receipt_path(doc.path)
+    write_atomic(out, receipt.dump())
+    return PublishResult(doc, published, receipt, out, canonical_file)
+
+
+def build_receipt(deployment: Deployment, doc: HashedDocument, a: OnchainAttestation) -> Receipt:
+    timestamp = int(deployment.chain.block(a.block_number)["timestamp"])
+    return Receipt(
+        document=DocumentPart(
+            name=doc.path.name, media_type=doc.media_type, digest=doc.digest, digest_rule=doc.digest_rule
+        ),
+        attestation=AttestationPart(
+            uid=a.uid, org_id=a.org_id, attester=a.attester, kind=a.kind.label, year=a.year, ref=a.ref, uri=a.uri
+        ),
+        chain=ChainPart(
+            chain_id=deployment.manifest.chain_id,
+            registry=deployment.manifest.registry.address,
+            transaction_hash=a.transaction_hash,
+            block_number=a.block_number,
+            block_hash=a.block_hash,
+            timestamp=timestamp,
+        ),
+    )

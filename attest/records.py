@@ -1,0 +1,36 @@
+"""Attestation records as read back from the registry: plain data, shared by the shell and the pure core."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from attest.contracts import Kind
+
+
+@dataclass(frozen=True)
+class Revocation:
+    block_number: int
+    org_id: int
+    by: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class OnchainAttestation:
+    """One attestation as the registry records it, with the coordinates of its `Attested` event."""
+
+    uid: str
+    digest: str
+    org_id: int
+    attester: str
+    kind: Kind
+    year: int
+    ref: str
+    uri: str
+    block_number: int
+    log_index: int
+    block_hash: str
+    transaction_hash: str
+    revoked: bool
+    revocation: Revocation | None
+    superseded_by: str | None

@@ -1,0 +1,217 @@
+"""Verification decisions: an ordered list of named checks, each reported, none skipped silently.
+
+This module is pure: the shell (`attest.verify`) gathers the evidence from the file and the chain,
+and `decide` turns it into a report. Keeping the decisions here makes every rule testable without a
+chain and keeps "OK without checking" impossible: a check that could not be made is reported as such,
+and the verdict is positive only when every required check passed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from attest.contracts import Kind, Role
+from attest.membership_history import Standing
+from attest.receipt import Receipt
+from attest.records import OnchainAttestation
+
+Status = Literal["pass", "fail", "info"]
+CHECK_ORDER = ("digest", "receipt", "anchored", "authorised", "status", "coverage", "confirmations")
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: Status
+    detail: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything `decide` needs, gathered by the shell. Attestations come only from the manifest's registry."""
+
+    subject: str
+    digest: str
+    digest_detail: str
+    chain_id: int
+    registry: str
+    head: int
+    confirmations_required: int
+    attestations: list[OnchainAttestation]
+    standing_at_attest: dict[str, Standing]
+    standing_now: dict[str, Standing]
+    org_names: dict[int, str]
+    expected_org: int | None = None
+    expected_org_source: str | None = None
+    digest_mismatch: str | None = None
+    receipt: Receipt | None = None
+    receipt_block_hash_on_chain: str | None = None
+    covering_statements: list[OnchainAttestation] = field(default_factory=list)
+    same_org_year: list[OnchainAttestation] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    subject: str
+    digest: str
+    checks: list[Check]
+    attestation: OnchainAttestation | None
+    anchored_at: int | None = None
+
+    @property
+    def verified(self) -> bool:
+        names = {c.name for c in self.checks if c.status == "pass"}
+        return all(c.status != "fail" for c in self.checks) and {"digest", "anchored", "authorised"} <= names
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "subject": self.subject,
+            "digest": self.digest,
+            "verified": self.verified,
+            "checks": [asdict(c) for c in self.checks],
+            "attestation": _attestation_json(self.attestation),
+            "anchored_at": self.anchored_at,
+        }
+
+
+def required_role(kind: Kind) -> Role:
+    return Role.VERIFIER if kind is Kind.STATEMENT else Role.PUBLISHER
+
+
+def decide(ev: Evidence) -> Report:
+    """Run the checks in DESIGN.md's order; stop adding chain checks once there is nothing to check."""
+    checks: list[Check] = []
+    if ev.digest_mismatch:
+        checks.append(Check("digest", "fail", ev.digest_mismatch))
+    else:
+        checks.append(Check("digest", "pass", f"sha256 {ev.digest} ({ev.digest_detail})"))
+
+    chosen, anchored = _choose(ev)
+    checks.append(anchored)
+    if ev.receipt is not None:
+        checks.insert(1, _receipt_check(ev, chosen))
+    if chosen is None:
+        return Report(ev.subject, ev.digest, checks, None)
+
+    checks.append(_authorised(ev, chosen))
+    checks.append(_status(chosen))
+    if chosen.kind is Kind.FIGURES:
+        checks.append(_coverage(ev))
+    depth = ev.head - chosen.block_number + 1
+    ok = depth >= ev.confirmations_required
+    checks.append(
+        Check(
+            "confirmations",
+            "pass" if ok else "fail",
+            f"{depth} confirmation(s), {ev.confirmations_required} required",
+        )
+    )
+    return Report(ev.subject, ev.digest, checks, chosen)
+
+
+def _name(ev: Evidence, org_id: int) -> str:
+    return f"{ev.org_names.get(org_id, '?')} (org #{org_id})"
+
+
+def _choose(ev: Evidence) -> tuple[OnchainAttestation | None, Check]:
+    found = ev.attestations
+    if ev.expected_org is not None:
+        mine = [a for a in found if a.org_id == ev.expected_org]
+        others = [a for a in found if a.org_id != ev.expected_org]
+        if not mine:
+            detail = f"no attestation of this digest by {_name(ev, ev.expected_org)} ({ev.expected_org_source})"
+            if others:
+                detail += "; attested only by " + ", ".join(_name(ev, a.org_id) for a in others)
+            return None, Check("anchored", "fail", detail + _explain_changed(ev))
+        chosen = mine[0]
+        note = ""
+        if others:
+            note = "; also attested by " + ", ".join(_name(ev, a.org_id) for a in others) + " (not relied on)"
+        return chosen, Check("anchored", "pass", _anchored_detail(ev, chosen) + note)
+    if not found:
+        return None, Check("anchored", "fail", f"no attestation of this digest in registry {ev.registry}")
+    if len({a.org_id for a in found}) > 1:
+        names = ", ".join(_name(ev, a.org_id) for a in found)
+        return None, Check("anchored", "fail", f"attested by several organisations ({names}): pass --org")
+    return found[0], Check("anchored", "pass", _anchored_detail(ev, found[0]))
+
+
+def _explain_changed(ev: Evidence) -> str:
+    if not ev.same_org_year:
+        return ""
+    digests = ", ".join(a.digest[:16] + "…" for a in ev.same_org_year)
+    return f"; it anchored other content for that year ({digests}): this file is not what was published"
+
+
+def _anchored_detail(ev: Evidence, a: OnchainAttestation) -> str:
+    return (
+        f"{a.kind.label} for {a.year} by {_name(ev, a.org_id)}, account {a.attester}, "
+        f"block {a.block_number}, tx {a.transaction_hash}"
+    )
+
+
+def _authorised(ev: Evidence, a: OnchainAttestation) -> Check:
+    role = required_role(a.kind)
+    then = ev.standing_at_attest.get(a.uid)
+    if then is None:
+        return Check("authorised", "fail", "governance history could not be read")
+    now = ev.standing_now.get(a.uid)
+    current = ""
+    if now is not None:
+        current = "; today: " + ("still authorised" if now.holds(role) else now.describe(role.name, role))
+    status: Status = "pass" if then.holds(role) else "fail"
+    return Check("authorised", status, f"at block {a.block_number}: {then.describe(role.name, role)}{current}")
+
+
+def _status(a: OnchainAttestation) -> Check:
+    if a.revocation is not None or a.revoked:
+        r = a.revocation
+        by = "the committee" if r is not None and r.org_id == 0 else "its organisation"
+        detail = f"revoked by {by} at block {r.block_number}: {r.reason}" if r else "revoked"
+        return Check("status", "fail", detail)
+    if a.superseded_by:
+        return Check("status", "fail", f"superseded by restatement {a.superseded_by}")
+    return Check("status", "pass", "current: not revoked, not superseded")
+
+
+def _coverage(ev: Evidence) -> Check:
+    if not ev.covering_statements:
+        return Check("coverage", "info", "no verification statement covers these figures yet")
+    parts = [
+        f"{s.uid[:18]}… by {_name(ev, s.org_id)}{' (revoked)' if s.revoked else ''}"
+        for s in ev.covering_statements
+    ]
+    return Check("coverage", "info", "covered by " + "; ".join(parts))
+
+
+def _receipt_check(ev: Evidence, chosen: OnchainAttestation | None) -> Check:
+    r = ev.receipt
+    assert r is not None
+    problems = []
+    if r.chain.chain_id != ev.chain_id:
+        problems.append(f"chain id {r.chain.chain_id} ≠ {ev.chain_id}")
+    if r.chain.registry.lower() != ev.registry.lower():
+        problems.append(f"registry {r.chain.registry} is not the manifest's {ev.registry}")
+    if ev.receipt_block_hash_on_chain is None:
+        problems.append(f"block {r.chain.block_number} does not exist on this chain")
+    elif ev.receipt_block_hash_on_chain.lower() != r.chain.block_hash.lower():
+        problems.append(f"block hash of block {r.chain.block_number} differs from the chain's")
+    if chosen is not None:
+        if chosen.transaction_hash.lower() != r.chain.transaction_hash.lower():
+            problems.append("transaction hash differs from the attestation's")
+        if chosen.block_number != r.chain.block_number:
+            problems.append("block number differs from the attestation's")
+        if chosen.uid.lower() != r.attestation.uid.lower():
+            problems.append("attestation uid differs")
+    if problems:
+        return Check("receipt", "fail", "; ".join(problems))
+    return Check("receipt", "pass", "chain id, registry, block and transaction match the chain")
+
+
+def _attestation_json(a: OnchainAttestation | None) -> dict[str, Any] | None:
+    if a is None:
+        return None
+    data = asdict(a)
+    data["kind"] = a.kind.label
+    return data

@@ -1,0 +1,363 @@
+"""Tests of attest.node: the persistent local anvil node (start, stop, crash, restart, zero fees).
+
+Every test that starts anvil does so through the ``make_node`` fixture, whose finalizer stops (or
+kills) every process it started even when the test fails. Nodes only ever bind 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from attest import node as node_mod
+from attest.errors import ChainError
+from attest.node import AnvilNode, dev_private_keys, find_anvil, is_node_running, read_node_info, stop_by_info
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SINK = "0x000000000000000000000000000000000000dEaD"
+# Hardhat/anvil's first dev account: public, printed by every anvil banner.
+DEV0_ADDRESS = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+DEV0_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+
+NodeFactory = Callable[..., AnvilNode]
+
+
+def _anvil_available() -> bool:
+    try:
+        find_anvil()
+    except ChainError:
+        return False
+    return True
+
+
+@pytest.fixture
+def make_node(tmp_path: Path) -> Iterator[NodeFactory]:
+    """Build AnvilNodes under tmp_path; every one is stopped (or killed) at teardown."""
+    if not _anvil_available():
+        pytest.skip("anvil not installed (run `npm ci` at the repository root)")
+    started: list[AnvilNode] = []
+
+    def factory(name: str = "node", **kwargs: Any) -> AnvilNode:
+        node = AnvilNode(tmp_path / name, **kwargs)
+        started.append(node)
+        return node
+
+    yield factory
+    for node in started:
+        try:
+            node.stop(timeout=5)
+        finally:
+            node.kill()  # no-op when already stopped
+
+
+def _w3(url: str) -> Any:
+    from web3 import Web3
+
+    return Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 10}))
+
+
+def _send(w3: Any, key: str, to: str, value: int, *, gas_price: int | None = None) -> Any:
+    """Sign locally (legacy tx) and send raw, as the tool does; return the receipt."""
+    from eth_account import Account
+
+    acct = Account.from_key(key)
+    tx = {
+        "nonce": w3.eth.get_transaction_count(acct.address),
+        "to": to,
+        "value": value,
+        "gas": 21_000,
+        "gasPrice": w3.eth.gas_price if gas_price is None else gas_price,
+        "chainId": w3.eth.chain_id,
+    }
+    signed = acct.sign_transaction(tx)
+    tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
+    return w3.eth.wait_for_transaction_receipt(tx_hash, timeout=10)
+
+
+def _fresh_address() -> str:
+    from eth_account import Account
+
+    return str(Account.create().address)
+
+
+# --------------------------------------------------------------------------------------------------
+# No anvil needed
+# --------------------------------------------------------------------------------------------------
+
+
+def test_dev_private_keys_are_anvils_well_known_accounts() -> None:
+    from eth_account import Account
+
+    keys = dev_private_keys(3)
+    assert len(keys) == 3 and len(set(keys)) == 3
+    assert keys[0] == DEV0_KEY
+    assert Account.from_key(keys[0]).address == DEV0_ADDRESS
+    assert dev_private_keys(0) == []
+
+
+def test_find_anvil_env_pointing_nowhere_names_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    missing = tmp_path / "no-such-anvil"
+    monkeypatch.setenv("ATTEST_ANVIL", str(missing))
+    with pytest.raises(ChainError) as info:
+        find_anvil()
+    assert str(missing) in str(info.value)
+    assert info.value.exit_code == 3
+
+
+def test_find_anvil_env_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = tmp_path / "anvil"
+    fake.write_text("#!/bin/sh\nexit 0\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("ATTEST_ANVIL", str(fake))
+    assert find_anvil() == fake
+
+
+def test_find_anvil_nothing_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ATTEST_ANVIL", raising=False)
+    monkeypatch.setattr(node_mod, "_repo_root", lambda: tmp_path)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    with pytest.raises(ChainError, match=r"anvil not found: run `npm ci` at the repository root") as info:
+        find_anvil()
+    assert info.value.exit_code == 3
+
+
+def test_find_anvil_prefers_native_npm_binary(monkeypatch: pytest.MonkeyPatch) -> None:
+    if not list((REPO_ROOT / "node_modules" / "@foundry-rs").glob("anvil-*/bin/anvil*")):
+        pytest.skip("npm anvil not installed")
+    monkeypatch.delenv("ATTEST_ANVIL", raising=False)
+    path = find_anvil()
+    assert path.parent.parent.parent.name == "@foundry-rs"
+    assert path.parent.parent.name.startswith("anvil-")  # not the Node wrapper in node_modules/.bin
+
+
+def test_start_failure_reports_log_tail(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = tmp_path / "anvil"
+    fake.write_text("#!/bin/sh\necho 'boom: this is not anvil' >&2\nexit 7\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("ATTEST_ANVIL", str(fake))
+    node = AnvilNode(tmp_path / "data")
+    with pytest.raises(ChainError, match=r"exited with code 7.*boom: this is not anvil"):
+        node.start()
+    assert not node.is_running()
+    assert read_node_info(tmp_path / "data") is None
+
+
+def test_import_is_light() -> None:
+    code = "import sys, attest.node; print(any(m == 'web3' or m.startswith('web3.') for m in sys.modules))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, check=True
+    )
+    assert out.stdout.strip() == "False"
+
+
+# --------------------------------------------------------------------------------------------------
+# With anvil
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.anvil
+def test_start_answers_chain_id_and_records_info(make_node: NodeFactory) -> None:
+    node = make_node(chain_id=4242).start()
+    assert node.is_running()
+    assert node.rpc_url == f"http://127.0.0.1:{node.port}"
+    w3 = _w3(node.rpc_url)
+    assert w3.eth.chain_id == 4242
+
+    info = read_node_info(node.data_dir)
+    assert info is not None
+    assert info["pid"] == node.pid and info["port"] == node.port and info["rpc_url"] == node.rpc_url
+    assert info["flags"][:2] == ["--host", "127.0.0.1"]
+    assert "--state" in info["flags"] and "--state-interval" in info["flags"]
+    assert is_node_running(node.data_dir)
+    assert node.log_file.exists()
+
+    node.stop()
+    assert not node.is_running()
+    assert read_node_info(node.data_dir) is None
+    assert node.state_file.exists()
+
+
+@pytest.mark.anvil
+def test_clean_stop_and_restart_keeps_blocks_balances_and_receipts(make_node: NodeFactory) -> None:
+    node = make_node().start()
+    w3 = _w3(node.rpc_url)
+    key = dev_private_keys(1)[0]
+    recipients = [_fresh_address() for _ in range(3)]
+    receipts = [_send(w3, key, to, 10**15 * (i + 1)) for i, to in enumerate(recipients)]
+    assert all(r["status"] == 1 for r in receipts)
+    block = w3.eth.block_number
+    balances = {a: w3.eth.get_balance(a) for a in [*recipients, DEV0_ADDRESS]}
+    nonce = w3.eth.get_transaction_count(DEV0_ADDRESS)
+    port = node.port
+
+    node.restart()
+    assert node.port == port  # the URL clients know stays valid
+    w3 = _w3(node.rpc_url)
+    assert w3.eth.block_number == block
+    assert {a: w3.eth.get_balance(a) for a in balances} == balances
+    assert w3.eth.get_transaction_count(DEV0_ADDRESS) == nonce
+    again = w3.eth.get_transaction_receipt(receipts[-1]["transactionHash"])
+    assert again["blockNumber"] == receipts[-1]["blockNumber"]
+    # and the chain goes on from there
+    assert _send(w3, key, recipients[0], 1)["blockNumber"] == block + 1
+
+
+@pytest.mark.anvil
+def test_sigkill_keeps_the_last_interval_dump(make_node: NodeFactory) -> None:
+    node = make_node().start()
+    w3 = _w3(node.rpc_url)
+    key = dev_private_keys(1)[0]
+    to = _fresh_address()
+    for _ in range(3):
+        _send(w3, key, to, 10**15)
+    block = w3.eth.block_number
+    time.sleep(2.5)  # > --state-interval 1 plus slack for the dump itself
+    node.kill()
+    assert not node.is_running()
+    assert read_node_info(node.data_dir) is not None  # a crash leaves node.json behind…
+    assert not is_node_running(node.data_dir)  # …which is recognised as stale
+
+    node.start()
+    w3 = _w3(node.rpc_url)
+    assert w3.eth.block_number == block
+    assert w3.eth.get_balance(to) == 3 * 10**15
+
+
+@pytest.mark.anvil
+def test_zero_fee_profile_mines_gasprice_0_from_unfunded_account(make_node: NodeFactory) -> None:
+    from eth_account import Account
+
+    node = make_node(zero_fees=True).start()
+    w3 = _w3(node.rpc_url)
+    assert w3.eth.gas_price == 0
+    assert w3.eth.get_block("latest")["baseFeePerGas"] == 0
+    fresh = Account.create()
+    assert w3.eth.get_balance(fresh.address) == 0
+    receipt = _send(w3, "0x" + bytes(fresh.key).hex(), SINK, 0, gas_price=0)
+    assert receipt["status"] == 1 and receipt["type"] == 0 and receipt["effectiveGasPrice"] == 0
+    # base fee stays 0 after blocks were mined, so a second one works too
+    assert _send(w3, "0x" + bytes(fresh.key).hex(), SINK, 0, gas_price=0)["status"] == 1
+
+
+@pytest.mark.anvil
+def test_default_profile_rejects_gasprice_0(make_node: NodeFactory) -> None:
+    """The contrast that proves the zero-fee flags are what makes the test above pass."""
+    from eth_account import Account
+
+    node = make_node().start()
+    w3 = _w3(node.rpc_url)
+    fresh = Account.create()
+    with pytest.raises(Exception, match=r"(?i)fee|gas|funds"):  # noqa: B017 - web3's error class varies
+        _send(w3, "0x" + bytes(fresh.key).hex(), SINK, 0, gas_price=0)
+
+
+@pytest.mark.anvil
+def test_stopped_nodes_port_is_free_again(make_node: NodeFactory) -> None:
+    node = make_node().start()
+    port = node.port
+    node.stop()
+    # As any server binds (anvil/tokio included): SO_REUSEADDR, since the server side of the
+    # just-closed HTTP connections sits in TIME_WAIT for a while.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", port))
+        s.listen()
+    # and a new node can take it
+    again = make_node("again", port=port).start()
+    assert _w3(again.rpc_url).eth.chain_id == 31337
+
+
+@pytest.mark.anvil
+def test_two_nodes_on_distinct_free_ports(make_node: NodeFactory) -> None:
+    a = make_node("a", chain_id=111).start()
+    b = make_node("b", chain_id=222).start()
+    assert a.port != b.port
+    assert _w3(a.rpc_url).eth.chain_id == 111
+    assert _w3(b.rpc_url).eth.chain_id == 222
+
+
+@pytest.mark.anvil
+def test_explicit_port_in_use_is_an_error(make_node: NodeFactory) -> None:
+    a = make_node("a").start()
+    b = make_node("b", port=a.port)
+    with pytest.raises(ChainError, match="already in use"):
+        b.start()
+    assert not b.is_running()
+    assert _w3(a.rpc_url).eth.chain_id == 31337  # the first node is unharmed
+
+
+@pytest.mark.anvil
+def test_second_node_on_same_data_dir_is_refused(make_node: NodeFactory) -> None:
+    make_node("same").start()
+    with pytest.raises(ChainError, match="already running"):
+        make_node("same").start()
+
+
+@pytest.mark.anvil
+def test_stop_by_info_from_another_process(make_node: NodeFactory) -> None:
+    node = make_node().start()
+    pid = node.pid
+    code = "import sys; from pathlib import Path; from attest.node import stop_by_info; " \
+        "print(stop_by_info(Path(sys.argv[1])))"  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(node.data_dir)],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        check=True,
+    )
+    assert out.stdout.strip() == "True"
+    assert node._proc is not None
+    assert node._proc.wait(timeout=5) == 0  # SIGTERM → clean exit (state dumped)
+    assert read_node_info(node.data_dir) is None
+    assert pid is not None
+    assert stop_by_info(node.data_dir) is False
+
+
+@pytest.mark.anvil
+def test_stale_node_info_is_never_signalled(make_node: NodeFactory) -> None:
+    node = make_node().start()
+    node.kill()
+    info_path = node.data_dir / "node.json"
+    info = json.loads(info_path.read_text())
+    info["pid"] = os.getpid()  # a recycled pid: alive, but not our anvil
+    info_path.write_text(json.dumps(info))
+    assert not is_node_running(node.data_dir)
+    assert stop_by_info(node.data_dir) is False  # and this very process is still alive to assert it
+    assert not info_path.exists()
+
+
+@pytest.mark.anvil
+def test_truncated_state_file_falls_back_to_backup(make_node: NodeFactory) -> None:
+    node = make_node().start()
+    w3 = _w3(node.rpc_url)
+    _send(w3, dev_private_keys(1)[0], SINK, 1)
+    block = w3.eth.block_number
+    node.stop()
+    data = node.state_file.read_bytes()
+    node.state_file.write_bytes(data[: len(data) // 2])  # what a SIGKILL mid-dump leaves
+
+    node.start()
+    assert _w3(node.rpc_url).eth.block_number == block
+    assert (node.data_dir / "anvil-state.json.broken").exists()
+
+
+@pytest.mark.anvil
+def test_context_manager_and_block_time(make_node: NodeFactory) -> None:
+    node = make_node(block_time=0.5, accounts=2)
+    with node:
+        w3 = _w3(node.rpc_url)
+        first = w3.eth.block_number
+        time.sleep(1.6)
+        assert w3.eth.block_number > first  # interval mining without any transaction
+        assert len(w3.eth.accounts) == 2
+    assert not node.is_running()
