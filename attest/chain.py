@@ -39,7 +39,13 @@ class Chain:
     """One chain connection. Build it with `Chain.embedded()` or `Chain.connect(url)`."""
 
     def __init__(
-        self, w3: Web3, *, name: str, confirmations: int = 1, tester: Any = None, funder_key: str | None = None
+        self,
+        w3: Web3,
+        *,
+        name: str,
+        confirmations: int = 1,
+        tester: Any = None,
+        funder_key: str | None = None,
     ) -> None:
         self.w3 = w3
         self._funder_key = funder_key
@@ -65,7 +71,12 @@ class Chain:
 
     @classmethod
     def connect(
-        cls, rpc_url: str, *, expected_chain_id: int | None = None, confirmations: int = 1, timeout: float = 30
+        cls,
+        rpc_url: str,
+        *,
+        expected_chain_id: int | None = None,
+        confirmations: int = 1,
+        timeout: float = 30,
     ) -> Chain:
         """Connect over JSON-RPC; check the chain answers and, if given, that its id is the expected one."""
         from web3 import Web3
@@ -102,10 +113,10 @@ class Chain:
         return int(self._rpc(lambda: self.w3.eth.block_number))
 
     def block(self, number: int | str) -> Any:
-        return self._rpc(lambda: self.w3.eth.get_block(number))
+        return self._rpc(lambda: self.w3.eth.get_block(number))  # type: ignore[arg-type]
 
     def has_code(self, address: str) -> bool:
-        return len(self._rpc(lambda: self.w3.eth.get_code(address))) > 0
+        return len(self._rpc(lambda: self.w3.eth.get_code(address))) > 0  # type: ignore[arg-type]
 
     # ---------------------------------------------------------------- dev funding
 
@@ -125,7 +136,9 @@ class Chain:
         tx = dict(tx)
         tx["from"] = account.address
         tx.setdefault("chainId", self.chain_id)
-        tx.setdefault("nonce", self._rpc(lambda: self.w3.eth.get_transaction_count(account.address, "pending")))
+        tx.setdefault(
+            "nonce", self._rpc(lambda: self.w3.eth.get_transaction_count(account.address, "pending"))
+        )
         if "gas" not in tx:
             tx["gas"] = self.estimate_gas(tx)
         self._set_fees(tx)
@@ -134,7 +147,7 @@ class Chain:
         return self.wait(tx_hash.to_0x_hex())
 
     def estimate_gas(self, tx: dict[str, Any]) -> int:
-        """Gas for `tx` with a small margin; a revert here raises TransactionReverted before anything is sent."""
+        """Gas for `tx` plus a margin; a revert here raises TransactionReverted before anything is sent."""
         call = {k: v for k, v in tx.items() if k in ("from", "to", "data", "value")}
         try:
             estimate = int(self.w3.eth.estimate_gas(call))  # type: ignore[arg-type]

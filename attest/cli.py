@@ -43,10 +43,12 @@ def _errors() -> Iterator[None]:
         sys.exit(130)
     except (click.exceptions.Exit, click.ClickException, SystemExit):
         raise
-    except Exception as exc:  # noqa: BLE001 - last resort: one line, not a traceback
+    except Exception as exc:
         if os.environ.get("ATTEST_DEBUG"):
             raise
-        click.echo(f"internal error: {type(exc).__name__}: {exc} (set ATTEST_DEBUG=1 for a traceback)", err=True)
+        click.echo(
+            f"internal error: {type(exc).__name__}: {exc} (set ATTEST_DEBUG=1 for a traceback)", err=True
+        )
         sys.exit(EXIT_INTERNAL)
 
 
@@ -63,7 +65,9 @@ def json_option(f: F) -> F:
 
 def chain_options(f: F) -> F:
     f = click.option(
-        "--rpc-url", envvar="ATTEST_RPC_URL", help="JSON-RPC endpoint (default: the manifest's). Env ATTEST_RPC_URL."
+        "--rpc-url",
+        envvar="ATTEST_RPC_URL",
+        help="JSON-RPC endpoint (default: the manifest's). Env ATTEST_RPC_URL.",
     )(f)
     f = click.option(
         "--deployment",
@@ -76,7 +80,10 @@ def chain_options(f: F) -> F:
         help="Deployment manifest. Env ATTEST_DEPLOYMENT.",
     )(f)
     f = click.option(
-        "--confirmations", type=click.IntRange(min=1), default=None, help="Confirmations to wait for / require."
+        "--confirmations",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Confirmations to wait for / require.",
     )(f)
     return f
 
@@ -123,7 +130,12 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--workdir", type=click.Path(file_okay=False), default=None, help="Where to write files (default: a temp dir).")
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Where to write files (default: a temp dir).",
+)
 @json_option
 def demo(workdir: str | None, as_json: bool) -> None:
     """The whole story on the embedded chain: deploy, admit, publish, verify, tamper, verify again."""
@@ -148,8 +160,11 @@ def hash_cmd(files: tuple[str, ...], as_json: bool) -> None:
         docs = [hash_document(f) for f in files]
         _emit(
             as_json,
-            [{"file": str(d.path), "digest": d.digest, "rule": d.digest_rule, "media_type": d.media_type} for d in docs],
-            lambda: [click.echo(f"{d.digest}  {d.path}  ({d.rule_text})") for d in docs] and None,
+            [
+                {"file": str(d.path), "digest": d.digest, "rule": d.digest_rule, "media_type": d.media_type}
+                for d in docs
+            ],
+            lambda: click.echo("\n".join(f"{d.digest}  {d.path}  ({d.rule_text})" for d in docs)),
         )
 
 
@@ -171,7 +186,9 @@ def account_new(keystore: str, password_file: str | None, as_json: bool) -> None
         from attest.keystore import create_keystore, read_password
 
         address = create_keystore(keystore, read_password(password_file=password_file, confirm=True))
-        _emit(as_json, {"keystore": keystore, "address": address}, lambda: click.echo(f"{address}  {keystore}"))
+        _emit(
+            as_json, {"keystore": keystore, "address": address}, lambda: click.echo(f"{address}  {keystore}")
+        )
 
 
 @account.command("show")
@@ -204,8 +221,17 @@ def node_start(data_dir: str, port: int, zero_fees: bool, as_json: bool) -> None
 
         n = AnvilNode(Path(data_dir), port=port, zero_fees=zero_fees)
         n.start()
-        info = {"rpc_url": n.rpc_url, "pid": n.pid, "state_file": str(n.state_file), "dev_key_0": dev_private_keys(1)[0]}
-        _emit(as_json, info, lambda: click.echo(f"anvil running at {n.rpc_url} (pid {n.pid}), state {n.state_file}"))
+        info = {
+            "rpc_url": n.rpc_url,
+            "pid": n.pid,
+            "state_file": str(n.state_file),
+            "dev_key_0": dev_private_keys(1)[0],
+        }
+        _emit(
+            as_json,
+            info,
+            lambda: click.echo(f"anvil running at {n.rpc_url} (pid {n.pid}), state {n.state_file}"),
+        )
 
 
 @node.command("stop")
@@ -222,12 +248,19 @@ def node_stop(data_dir: str) -> None:
 
 
 @main.command()
-@click.option("--rpc-url", envvar="ATTEST_RPC_URL", required=True, help="JSON-RPC endpoint. Env ATTEST_RPC_URL.")
+@click.option(
+    "--rpc-url", envvar="ATTEST_RPC_URL", required=True, help="JSON-RPC endpoint. Env ATTEST_RPC_URL."
+)
 @signer_options
 @click.option("--committee", multiple=True, help="Committee member address (repeat). Default: the deployer.")
 @click.option("--threshold", type=int, default=1, show_default=True)
 @click.option("--network", default="local", show_default=True, help="Name recorded in the manifest.")
-@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Manifest path (default deployments/NETWORK.json).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Manifest path (default deployments/NETWORK.json).",
+)
 @click.option("--confirmations", type=click.IntRange(min=1), default=1, show_default=True)
 @json_option
 def deploy(
@@ -253,16 +286,24 @@ def deploy(
         signer = _signer(keystore, password_file)
         chain = Chain.connect(rpc_url, confirmations=confirmations)
         members = list(committee) or [signer.address]
-        dep = Deployment.deploy(chain, signer, committee=members, threshold=threshold, network=network, rpc_url=rpc_url)
+        dep = Deployment.deploy(
+            chain, signer, committee=members, threshold=threshold, network=network, rpc_url=rpc_url
+        )
         out_path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(out_path, dep.manifest.dump())
         m = dep.manifest
-        data = {"manifest": str(out_path), "chain_id": m.chain_id, "governance": m.governance.address, "registry": m.registry.address}
+        data = {
+            "manifest": str(out_path),
+            "chain_id": m.chain_id,
+            "governance": m.governance.address,
+            "registry": m.registry.address,
+        }
         _emit(
             as_json,
             data,
             lambda: click.echo(
-                f"deployed on chain {m.chain_id}: governance {m.governance.address}, registry {m.registry.address}\n"
+                f"deployed on chain {m.chain_id}: governance {m.governance.address}, "
+                f"registry {m.registry.address}\n"
                 f"manifest written to {out_path}"
             ),
         )
@@ -321,14 +362,18 @@ def member_admit(
             sent = dep.execute(signer, proposal)
             from web3.logs import DISCARD
 
-            (event,) = dep.governance.events.OrganisationAdmitted().process_receipt(sent.receipt, errors=DISCARD)
+            (event,) = dep.governance.events.OrganisationAdmitted().process_receipt(
+                sent.receipt, errors=DISCARD
+            )
             org_id = int(event["args"]["orgId"])
         result = {"proposal": proposal, "executed": executed, "org_id": org_id}
         _emit(
             as_json,
             result,
             lambda: click.echo(
-                f"admitted {name} as org #{org_id}" if executed else f"proposal #{proposal} created; needs more votes"
+                f"admitted {name} as org #{org_id}"
+                if executed
+                else f"proposal #{proposal} created; needs more votes"
             ),
         )
 
@@ -353,9 +398,10 @@ def member_list(deployment_path: str, rpc_url: str | None, confirmations: int | 
         ]
 
         def human() -> None:
-            for r in rows:
-                state = "active" if r["active"] else "removed"
-                click.echo(f"#{r['org_id']}  {r['name']}  [{r['roles']}]  {state}  {', '.join(r['accounts'])}")
+            for o in orgs:
+                state = "active" if o.active else "removed"
+                roles = _roles_text(o.roles)
+                click.echo(f"#{o.org_id}  {o.info.name}  [{roles}]  {state}  {', '.join(o.accounts)}")
 
         _emit(as_json, rows, human)
 
@@ -375,12 +421,21 @@ def publish() -> None:
 
 
 def _publish(
-    kind_name: str, path: str, year: int | None, uri: str, deployment_path: str, rpc_url: str | None,
-    confirmations: int | None, keystore: str, password_file: str | None, as_json: bool,
+    kind_name: str,
+    path: str,
+    year: int | None,
+    uri: str,
+    deployment_path: str,
+    rpc_url: str | None,
+    confirmations: int | None,
+    keystore: str,
+    password_file: str | None,
+    as_json: bool,
 ) -> None:
     with _errors():
         from attest.contracts import Kind
-        from attest.publishing import prepare, publish as do_publish
+        from attest.publishing import prepare
+        from attest.publishing import publish as do_publish
 
         kind = Kind[kind_name.upper()]
         prepare(path, kind=kind, year=year)  # bad input fails here, before any key or chain is touched
@@ -419,10 +474,20 @@ def _publish(
 @chain_options
 @signer_options
 @json_option
-def publish_figures(path: str, uri: str, deployment_path: str, rpc_url: str | None, confirmations: int | None,
-                    keystore: str, password_file: str | None, as_json: bool) -> None:
+def publish_figures(
+    path: str,
+    uri: str,
+    deployment_path: str,
+    rpc_url: str | None,
+    confirmations: int | None,
+    keystore: str,
+    password_file: str | None,
+    as_json: bool,
+) -> None:
     """Anchor a yearly esg-figures/1 JSON document (by its RFC 8785 canonical digest)."""
-    _publish("figures", path, None, uri, deployment_path, rpc_url, confirmations, keystore, password_file, as_json)
+    _publish(
+        "figures", path, None, uri, deployment_path, rpc_url, confirmations, keystore, password_file, as_json
+    )
 
 
 @publish.command("file")
@@ -432,10 +497,21 @@ def publish_figures(path: str, uri: str, deployment_path: str, rpc_url: str | No
 @chain_options
 @signer_options
 @json_option
-def publish_file(path: str, year: int, uri: str, deployment_path: str, rpc_url: str | None,
-                 confirmations: int | None, keystore: str, password_file: str | None, as_json: bool) -> None:
+def publish_file(
+    path: str,
+    year: int,
+    uri: str,
+    deployment_path: str,
+    rpc_url: str | None,
+    confirmations: int | None,
+    keystore: str,
+    password_file: str | None,
+    as_json: bool,
+) -> None:
     """Anchor any file (e.g. the report PDF) by the sha256 of its raw bytes."""
-    _publish("file", path, year, uri, deployment_path, rpc_url, confirmations, keystore, password_file, as_json)
+    _publish(
+        "file", path, year, uri, deployment_path, rpc_url, confirmations, keystore, password_file, as_json
+    )
 
 
 # ---------------------------------------------------------------------------- verify
@@ -446,8 +522,14 @@ def publish_file(path: str, year: int, uri: str, deployment_path: str, rpc_url: 
 @click.option("--org", default=None, help="The organisation whose attestation counts (id or exact name).")
 @chain_options
 @json_option
-def verify(targets: tuple[str, ...], org: str | None, deployment_path: str, rpc_url: str | None,
-           confirmations: int | None, as_json: bool) -> None:
+def verify(
+    targets: tuple[str, ...],
+    org: str | None,
+    deployment_path: str,
+    rpc_url: str | None,
+    confirmations: int | None,
+    as_json: bool,
+) -> None:
     """Verify files, receipts or bare sha256 digests against the registry; exit 0 only if all verify."""
     with _errors():
         from attest.verify import verify_target
@@ -473,4 +555,6 @@ def print_report(report: Report) -> None:
         when = datetime.fromtimestamp(report.anchored_at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
         click.echo(f"  anchored at {when}")
     failed = [c.name for c in report.checks if c.status == "fail"]
-    click.echo("VERIFIED" if report.verified else f"NOT VERIFIED (failed: {', '.join(failed) or 'incomplete'})")
+    click.echo(
+        "VERIFIED" if report.verified else f"NOT VERIFIED (failed: {', '.join(failed) or 'incomplete'})"
+    )

@@ -18,10 +18,12 @@ from attest.contracts import GOVERNANCE, REGISTRY, Action, Kind, load_artifact
 from attest.errors import InputError, NoContract
 from attest.manifest import ContractDeployment, Manifest, load_manifest
 from attest.membership_history import GovernanceEvent, MembershipHistory
-from attest.records import OnchainAttestation, Revocation
+from attest.records import OnchainAttestation as OnchainAttestation
+from attest.records import Revocation
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
+    from eth_typing import ChecksumAddress
 
 ZERO32 = b"\x00" * 32
 ORG_INFO_TYPE = "(string,string,string,string,string,string,bytes32)"
@@ -77,8 +79,12 @@ class Deployment:
         self.chain = chain
         self.manifest = manifest
         w3 = chain.w3
-        self.governance = w3.eth.contract(address=manifest.governance.address, abi=load_artifact(GOVERNANCE).abi)
-        self.registry = w3.eth.contract(address=manifest.registry.address, abi=load_artifact(REGISTRY).abi)
+        gov_address, reg_address = (
+            to_checksum(manifest.governance.address),
+            to_checksum(manifest.registry.address),
+        )
+        self.governance = w3.eth.contract(address=gov_address, abi=load_artifact(GOVERNANCE).abi)
+        self.registry = w3.eth.contract(address=reg_address, abi=load_artifact(REGISTRY).abi)
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -97,11 +103,15 @@ class Deployment:
         if not committee:
             raise InputError("the committee needs at least one member")
         if not 1 <= threshold <= len(committee):
-            raise InputError(f"threshold {threshold} must be between 1 and the committee size {len(committee)}")
+            raise InputError(
+                f"threshold {threshold} must be between 1 and the committee size {len(committee)}"
+            )
         gov_art, reg_art = load_artifact(GOVERNANCE), load_artifact(REGISTRY)
         w3 = chain.w3
         gov_factory = w3.eth.contract(abi=gov_art.abi, bytecode=gov_art.bytecode)
-        gov_tx = chain.send(deployer, _unsigned(gov_factory.constructor(list(committee), threshold), deployer))
+        gov_tx = chain.send(
+            deployer, _unsigned(gov_factory.constructor(list(committee), threshold), deployer)
+        )
         gov_address = gov_tx.receipt["contractAddress"]
         reg_factory = w3.eth.contract(abi=reg_art.abi, bytecode=reg_art.bytecode)
         reg_tx = chain.send(deployer, _unsigned(reg_factory.constructor(gov_address), deployer))
@@ -112,13 +122,15 @@ class Deployment:
             confirmations=chain.confirmations,
             deployed_at=int(chain.block(reg_tx.block_number)["timestamp"]),
             compiler=reg_art.compiler,
-            governance=_deployed(gov_tx, gov_address, gov_art.sha256),
-            registry=_deployed(reg_tx, reg_tx.receipt["contractAddress"], reg_art.sha256),
+            governance=_deployed(gov_tx, str(gov_address), gov_art.sha256),
+            registry=_deployed(reg_tx, str(reg_tx.receipt["contractAddress"]), reg_art.sha256),
         )
         return cls(chain, manifest)
 
     @classmethod
-    def open(cls, manifest_path: str | Path, *, rpc_url: str | None = None, confirmations: int | None = None) -> Deployment:
+    def open(
+        cls, manifest_path: str | Path, *, rpc_url: str | None = None, confirmations: int | None = None
+    ) -> Deployment:
         """Connect to the chain a manifest names (or `rpc_url`) and check it is that deployment."""
         manifest = load_manifest(manifest_path)
         url = rpc_url or manifest.rpc_url
@@ -139,7 +151,9 @@ class Deployment:
 
     # ---------------------------------------------------------------- governance
 
-    def propose(self, member: LocalAccount, action: Action, data: bytes, *, lifetime: int = DEFAULT_PROPOSAL_LIFETIME) -> int:
+    def propose(
+        self, member: LocalAccount, action: Action, data: bytes, *, lifetime: int = DEFAULT_PROPOSAL_LIFETIME
+    ) -> int:
         """Propose a governance action (the proposer's vote counts); return the proposal id."""
         expires = int(self.chain.block("latest")["timestamp"]) + lifetime
         sent = self._transact(member, self.governance.functions.propose(int(action), data, expires))
@@ -178,7 +192,15 @@ class Deployment:
             org_id=org_id,
             roles=int(roles),
             active=bool(active),
-            info=OrganisationInfo(*info[:6], documents_digest=info[6].hex()),
+            info=OrganisationInfo(
+                name=info[0],
+                country=info[1],
+                kind=info[2],
+                accreditation_body=info[3],
+                accreditation_number=info[4],
+                uri=info[5],
+                documents_digest=info[6].hex(),
+            ),
             accounts=tuple(accounts),
         )
 
@@ -214,7 +236,9 @@ class Deployment:
             if name is None:
                 continue
             decoded = self.governance.events[name]().process_log(log)
-            out.append(GovernanceEvent(int(log["blockNumber"]), int(log["logIndex"]), name, _plain(decoded["args"])))
+            out.append(
+                GovernanceEvent(int(log["blockNumber"]), int(log["logIndex"]), name, _plain(decoded["args"]))
+            )
         return MembershipHistory.from_events(out)
 
     # ---------------------------------------------------------------- registry
@@ -285,7 +309,10 @@ class Deployment:
         logs = self.registry.events.Attested().get_logs(
             from_block=self.manifest.registry.block_number, argument_filters={"orgId": org_id}
         )
-        return [self._assemble(log, self.registry.functions.getAttestation(log["args"]["uid"]).call()) for log in logs]
+        return [
+            self._assemble(log, self.registry.functions.getAttestation(log["args"]["uid"]).call())
+            for log in logs
+        ]
 
     def covering_statements(self, figures_uid: str) -> list[OnchainAttestation]:
         """Verification statements whose reference is this figures attestation."""
@@ -304,7 +331,9 @@ class Deployment:
         return None if block is None else str(block["hash"].to_0x_hex())
 
     def revoke(self, account: LocalAccount, uid: str, reason: str) -> SentTransaction:
-        return self._transact(account, self.registry.functions.revoke(bytes.fromhex(uid.removeprefix("0x")), reason))
+        return self._transact(
+            account, self.registry.functions.revoke(bytes.fromhex(uid.removeprefix("0x")), reason)
+        )
 
     def _assemble(self, log: Any, record: Sequence[Any]) -> OnchainAttestation:
         args = log["args"]
@@ -346,6 +375,12 @@ def _unsigned(fn: Any, account: LocalAccount) -> dict[str, Any]:
     return {k: v for k, v in tx.items() if k in ("to", "data", "value")}
 
 
+def to_checksum(address: str) -> ChecksumAddress:
+    from eth_utils import to_checksum_address
+
+    return to_checksum_address(address)
+
+
 def _deployed(sent: SentTransaction, address: str, artifact_sha256: str) -> ContractDeployment:
     return ContractDeployment(
         address=address,
@@ -362,4 +397,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return value
-

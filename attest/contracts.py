@@ -105,7 +105,7 @@ def _abi_type(item: dict[str, Any]) -> str:
 
 
 def decode_error(data: bytes) -> tuple[str, str]:
-    """Decode revert data into (error name, readable text), e.g. ("MissingRole", "MissingRole(account=0x…)")."""
+    """Decode revert data into (error name, text), e.g. ("MissingRole", "MissingRole(account=0x…, …)")."""
     from eth_abi import decode
 
     if len(data) < 4:

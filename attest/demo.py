@@ -51,7 +51,11 @@ def run_demo(workdir: Path | None = None, *, as_json: bool = False) -> bool:
     say("2. The committee admits WeBank (publisher) and a verification body (verifier)")
     bank_id = dep.admit([committee], OrganisationInfo("WeBank", "CN", "bank"), Role.PUBLISHER, [bank.address])
     verifier_info = OrganisationInfo(
-        "Example Carbon Verification Body (illustrative)", "CN", "verification body", "CNAS (illustrative)", "V-0000"
+        "Example Carbon Verification Body (illustrative)",
+        "CN",
+        "verification body",
+        "CNAS (illustrative)",
+        "V-0000",
     )
     dep.admit([committee], verifier_info, Role.VERIFIER, [verifier.address])
     say(f"   WeBank is org #{bank_id}, signing account {bank.address}")
@@ -83,7 +87,9 @@ def run_demo(workdir: Path | None = None, *, as_json: bool = False) -> bool:
 
     ok = good.verified and not bad.verified
     if as_json:
-        click.echo(json.dumps(_summary(good, bad, result.published.gas_used, out, ok), indent=2, ensure_ascii=False))
+        click.echo(
+            json.dumps(_summary(good, bad, result.published.gas_used, out, ok), indent=2, ensure_ascii=False)
+        )
     else:
         verdict = "as expected" if ok else "NOT as expected"
         say(f"Demo finished {verdict}: the original verifies (exit 0), the edited copy does not (exit 1).")
@@ -92,4 +98,10 @@ def run_demo(workdir: Path | None = None, *, as_json: bool = False) -> bool:
 
 
 def _summary(good: Report, bad: Report, gas: int | None, out: Path, ok: bool) -> dict[str, Any]:
-    return {"ok": ok, "workdir": str(out), "gas_used": gas, "original": good.to_json(), "edited": bad.to_json()}
+    return {
+        "ok": ok,
+        "workdir": str(out),
+        "gas_used": gas,
+        "original": good.to_json(),
+        "edited": bad.to_json(),
+    }

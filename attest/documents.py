@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from attest.canonical import file_sha256, sha256_hex
 from attest.errors import InputError
@@ -25,7 +26,7 @@ class HashedDocument:
     path: Path
     media_type: str
     digest: str
-    digest_rule: str  # "sha256-rfc8785" or "sha256-raw"
+    digest_rule: Literal["sha256-rfc8785", "sha256-raw"]
     canonical: bytes | None = None
     figures: EsgFigures | None = None
 
@@ -56,7 +57,9 @@ def hash_document(path: str | Path, *, structured: bool | None = None) -> Hashed
         if is_figures_document(obj):
             doc = parse_figures(obj, path=p)
             canonical = figures_canonical(doc)
-            return HashedDocument(p, FIGURES_MEDIA_TYPE, sha256_hex(canonical), "sha256-rfc8785", canonical, doc)
+            return HashedDocument(
+                p, FIGURES_MEDIA_TYPE, sha256_hex(canonical), "sha256-rfc8785", canonical, doc
+            )
         if structured:
             raise InputError("not an esg-figures/1 document", path=p, field="schema")
     return HashedDocument(p, OCTET_STREAM, file_sha256(p), "sha256-raw")

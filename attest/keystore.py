@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 PASSWORD_ENV = "ATTEST_PASSWORD"
 
 
-def read_password(*, password_file: str | Path | None = None, prompt: bool = True, confirm: bool = False) -> str:
+def read_password(
+    *, password_file: str | Path | None = None, prompt: bool = True, confirm: bool = False
+) -> str:
     """The keystore password: `password_file`, else $ATTEST_PASSWORD, else a prompt if allowed."""
     if password_file is not None:
         try:
@@ -69,7 +71,8 @@ def load_keystore(path: str | Path, password: str) -> LocalAccount:
         raise KeystoreError("cannot decrypt keystore: wrong password?", path=p) from None
     except Exception:  # noqa: BLE001 - malformed keystore structure; never echo its content
         raise KeystoreError("not a valid V3 keystore file", path=p) from None
-    return Account.from_key(key)
+    account: LocalAccount = Account.from_key(key)
+    return account
 
 
 def keystore_address(path: str | Path) -> str:

@@ -31,7 +31,7 @@ class ContractDeployment(_Model):
 
 
 class Manifest(_Model):
-    schema_: Literal["esg-attest/deployment/1"] = Field(default=MANIFEST_SCHEMA, alias="schema")
+    schema_: Literal["esg-attest/deployment/1"] = Field(default="esg-attest/deployment/1", alias="schema")
     network: str
     chain_id: int
     rpc_url: str | None = None

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from attest.client import Deployment, OnchainAttestation, Published
+from attest.client import Deployment, Published
 from attest.contracts import Kind
 from attest.documents import HashedDocument, hash_document
 from attest.errors import InputError
 from attest.manifest import write_atomic
 from attest.receipt import AttestationPart, ChainPart, DocumentPart, Receipt, canonical_path, receipt_path
+from attest.records import OnchainAttestation
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -35,7 +36,7 @@ class PublishResult:
 
 def prepare(path: str | Path, *, kind: Kind, year: int | None) -> tuple[HashedDocument, int]:
     """Validate and digest before anything touches the chain: bad input never reaches it."""
-    doc = hash_document(path, structured=True if kind is Kind.FIGURES else False)
+    doc = hash_document(path, structured=kind is Kind.FIGURES)
     if doc.figures is not None:
         if year is not None and year != doc.figures.reporting_year:
             raise InputError(
@@ -81,7 +82,13 @@ def build_receipt(deployment: Deployment, doc: HashedDocument, a: OnchainAttesta
             name=doc.path.name, media_type=doc.media_type, digest=doc.digest, digest_rule=doc.digest_rule
         ),
         attestation=AttestationPart(
-            uid=a.uid, org_id=a.org_id, attester=a.attester, kind=a.kind.label, year=a.year, ref=a.ref, uri=a.uri
+            uid=a.uid,
+            org_id=a.org_id,
+            attester=a.attester,
+            kind=a.kind.label,
+            year=a.year,
+            ref=a.ref,
+            uri=a.uri,
         ),
         chain=ChainPart(
             chain_id=deployment.manifest.chain_id,

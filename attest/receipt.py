@@ -60,7 +60,7 @@ class MerklePart(_Model):
 
 
 class Receipt(_Model):
-    schema_: Literal["esg-attest/receipt/1"] = Field(default=RECEIPT_SCHEMA, alias="schema")
+    schema_: Literal["esg-attest/receipt/1"] = Field(default="esg-attest/receipt/1", alias="schema")
     document: DocumentPart
     attestation: AttestationPart
     chain: ChainPart

@@ -29,7 +29,7 @@ class Check:
 
 @dataclass(frozen=True)
 class Evidence:
-    """Everything `decide` needs, gathered by the shell. Attestations come only from the manifest's registry."""
+    """Everything `decide` needs, gathered by the shell; attestations only from the manifest's registry."""
 
     subject: str
     digest: str
@@ -120,7 +120,9 @@ def _choose(ev: Evidence) -> tuple[OnchainAttestation | None, Check]:
         mine = [a for a in found if a.org_id == ev.expected_org]
         others = [a for a in found if a.org_id != ev.expected_org]
         if not mine:
-            detail = f"no attestation of this digest by {_name(ev, ev.expected_org)} ({ev.expected_org_source})"
+            detail = (
+                f"no attestation of this digest by {_name(ev, ev.expected_org)} ({ev.expected_org_source})"
+            )
             if others:
                 detail += "; attested only by " + ", ".join(_name(ev, a.org_id) for a in others)
             return None, Check("anchored", "fail", detail + _explain_changed(ev))
@@ -161,7 +163,9 @@ def _authorised(ev: Evidence, a: OnchainAttestation) -> Check:
     if now is not None:
         current = "; today: " + ("still authorised" if now.holds(role) else now.describe(role.name, role))
     status: Status = "pass" if then.holds(role) else "fail"
-    return Check("authorised", status, f"at block {a.block_number}: {then.describe(role.name, role)}{current}")
+    return Check(
+        "authorised", status, f"at block {a.block_number}: {then.describe(role.name, role)}{current}"
+    )
 
 
 def _status(a: OnchainAttestation) -> Check:

@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from attest.client import Deployment, OnchainAttestation
+from attest.client import Deployment
 from attest.documents import hash_document, read_json_document
 from attest.errors import InputError
 from attest.receipt import Receipt, is_receipt, parse_receipt
+from attest.records import OnchainAttestation
 from attest.verification import Evidence, Report, decide
 
 _DIGEST = re.compile(r"^(?:sha256:|0x)?([0-9a-fA-F]{64})$")
@@ -29,7 +30,9 @@ def verify_target(deployment: Deployment, target: str, *, org: str | None = None
     if expected is None and named_org is not None:
         ids = [i for i, n in names.items() if n == named_org]
         if not ids:
-            raise InputError(f"the document names organisation {named_org!r}, which is not an admitted member")
+            raise InputError(
+                f"the document names organisation {named_org!r}, which is not an admitted member"
+            )
         expected, source = ids[0], "named in the document"
 
     attestations = deployment.attestations_of_digest(digest)
@@ -88,7 +91,14 @@ def _digest_of(target: str) -> tuple[str, str, Receipt | None, str | None, str |
             receipt = parse_receipt(obj, path=path)
             doc_path = path.with_name(receipt.document.name)
             if not doc_path.is_file():
-                return receipt.document.digest, "from the receipt; document not at hand", receipt, None, None, None
+                return (
+                    receipt.document.digest,
+                    "from the receipt; document not at hand",
+                    receipt,
+                    None,
+                    None,
+                    None,
+                )
             doc = hash_document(doc_path, structured=receipt.document.digest_rule == "sha256-rfc8785")
             mismatch = None
             if doc.digest != receipt.document.digest:
@@ -98,7 +108,14 @@ def _digest_of(target: str) -> tuple[str, str, Receipt | None, str | None, str |
                 )
             named = doc.figures.organisation.name if doc.figures else None
             year = doc.figures.reporting_year if doc.figures else None
-            return receipt.document.digest, f"{doc.rule_text} of {doc_path.name}", receipt, mismatch, named, year
+            return (
+                receipt.document.digest,
+                f"{doc.rule_text} of {doc_path.name}",
+                receipt,
+                mismatch,
+                named,
+                year,
+            )
     doc = hash_document(path)
     named = doc.figures.organisation.name if doc.figures else None
     year = doc.figures.reporting_year if doc.figures else None

@@ -1,0 +1,83 @@
+"""Shared fixtures: a real deployment on the embedded chain, and a real anvil node on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eth_account import Account
+
+from attest.chain import Chain
+from attest.client import Deployment, OrganisationInfo
+from attest.contracts import Role
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO_ROOT / "examples"
+
+
+@dataclass
+class Consortium:
+    """A deployed consortium with a committee, a bank (publisher), a verifier and an outsider."""
+
+    chain: Chain
+    dep: Deployment
+    committee: list[Any]
+    bank: Any
+    bank_id: int
+    verifier: Any
+    verifier_id: int
+    rival: Any  # a second admitted publisher (e.g. for squatting tests)
+    rival_id: int
+    outsider: Any
+
+
+def build_consortium(chain: Chain, funder_key: str | None = None) -> Consortium:
+    committee = [Account.create() for _ in range(3)]
+    bank, verifier, rival, outsider = (Account.create() for _ in range(4))
+    for acct in (*committee, bank, verifier, rival, outsider):
+        chain.fund(acct.address, funder_key=funder_key)
+    dep = Deployment.deploy(
+        chain, committee[0], committee=[a.address for a in committee], threshold=2, network=chain.name
+    )
+    voters = committee[:2]
+    bank_id = dep.admit(voters, OrganisationInfo("WeBank", "CN", "bank"), Role.PUBLISHER, [bank.address])
+    verifier_id = dep.admit(
+        voters,
+        OrganisationInfo("Example Verifier", "CN", "verification body", "CNAS", "V-1"),
+        Role.VERIFIER,
+        [verifier.address],
+    )
+    rival_id = dep.admit(
+        voters, OrganisationInfo("Rival Bank", "CN", "bank"), Role.PUBLISHER, [rival.address]
+    )
+    return Consortium(chain, dep, committee, bank, bank_id, verifier, verifier_id, rival, rival_id, outsider)
+
+
+@pytest.fixture
+def consortium() -> Consortium:
+    """A fresh embedded chain with the consortium deployed (function scope: tests may change state)."""
+    return build_consortium(Chain.embedded())
+
+
+@pytest.fixture
+def anvil(tmp_path: Path) -> Iterator[Any]:
+    """A real anvil node on 127.0.0.1 (free port), stopped after the test."""
+    from attest.node import AnvilNode
+
+    node = AnvilNode(tmp_path / "node")
+    node.start()
+    try:
+        yield node
+    finally:
+        node.stop()
+
+
+@pytest.fixture
+def anvil_consortium(anvil: Any) -> Consortium:
+    from attest.node import dev_private_keys
+
+    chain = Chain.connect(anvil.rpc_url)
+    return build_consortium(chain, funder_key=dev_private_keys(1)[0])
