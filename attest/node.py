@@ -253,6 +253,13 @@ def _pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
+    # A zombie (exited, not yet reaped by a parent that is not us) still answers kill(pid, 0).
+    # Without this check `attest node stop` would wait out its whole timeout whenever the process
+    # that started the node is still alive (e.g. a test session).
+    with contextlib.suppress(OSError, IndexError):
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        if stat.rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+            return False
     return True
 
 
@@ -410,6 +417,7 @@ class AnvilNode:
 
     @property
     def port(self) -> int:
+        """The TCP port on 127.0.0.1; with port=0 it is only known once start() picked one."""
         if self._port is None:
             raise ChainError("the node has not been started yet: no port chosen")
         return self._port
@@ -435,6 +443,7 @@ class AnvilNode:
         return self.data_dir / INFO_FILE_NAME
 
     def is_running(self) -> bool:
+        """Whether the process this object started is alive (see is_node_running for others)."""
         return self._proc is not None and self._proc.poll() is None
 
     # -- command line -------------------------------------------------------------------------------
@@ -479,12 +488,12 @@ class AnvilNode:
                 f"(pid {other.get('pid')}, {other.get('rpc_url')})"
             )
         anvil = find_anvil()
+        if self.requested_port and not _port_free(self.requested_port):
+            raise ChainError(f"cannot start anvil: {LOOPBACK}:{self.requested_port} is already in use")
         self._prepare_state_file()
         self._rotate_log()
 
-        last_error: ChainError | None = None
-        if self.requested_port and not _port_free(self.requested_port):
-            raise ChainError(f"cannot start anvil: {LOOPBACK}:{self.requested_port} is already in use")
+        last_error = ChainError(f"could not find a free port on {LOOPBACK} for anvil")
         for attempt in range(PORT_ATTEMPTS if self.requested_port == 0 else 1):
             if self.requested_port:
                 port = self.requested_port
@@ -498,7 +507,6 @@ class AnvilNode:
             except _PortInUse as exc:
                 last_error = ChainError(str(exc))
                 continue
-        assert last_error is not None
         raise last_error
 
     def _launch(self, anvil: Path, port: int) -> None:

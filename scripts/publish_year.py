@@ -1,0 +1,147 @@
+"""Publish one reporting year: the bank's ESG figures and its report PDF, anchored in one run.
+
+This is the bank's yearly publishing script, built on the esg-attest library's public API (the same
+code the `attest` command line uses). Each year the sustainability team runs::
+
+    python scripts/publish_year.py --deployment deployments/consortium.json \\
+        --keystore keys/webank-publisher.json --password-file /run/secrets/attest-password \\
+        --figures webank-2023-figures.json --report webank-2023-sustainability-report.pdf \\
+        --report-uri https://www.webank.com/esg/2023.pdf
+
+What it does, in this order:
+
+1. validates BOTH inputs (strict JSON, the esg-figures/1 schema, the report year) before any key is
+   decrypted or the chain is contacted: bad input exits 2 and nothing is sent;
+2. anchors the figures (kind FIGURES, by the sha256 of their RFC 8785 canonical form), then the
+   report (kind FILE, raw bytes, for the figures' ``reporting_year``);
+3. writes, next to each input, its receipt (``*.receipt.json``) and, for the figures, their
+   canonical form (``*.canonical.json``, so plain ``sha256sum`` reproduces the digest).
+
+Re-running is safe: a document this organisation already anchored is reported as done and nothing
+is sent, so after a crash or a failed second step simply run the same command again.
+
+The password comes from ``--password-file``, else ``$ATTEST_PASSWORD``, else a prompt when run from a
+terminal. Exit codes are attest's: 0 done, 2 bad input or usage, 3 chain unreachable or
+misconfigured or a transaction failed (e.g. the account is not an admitted publisher), 4 internal
+error. Errors are one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from attest.client import Deployment
+from attest.contracts import Kind
+from attest.errors import AttestError
+from attest.keystore import load_keystore, read_password
+from attest.publishing import PublishResult, prepare, publish
+
+EXIT_INTERNAL = 4
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="publish_year.py",
+        description="Anchor a reporting year's ESG figures and report PDF; write receipts next to them.",
+        epilog="Exit codes: 0 done, 2 bad input or usage, 3 chain or keystore error, 4 internal error.",
+    )
+    parser.add_argument("--deployment", required=True, help="Deployment manifest (JSON).")
+    parser.add_argument("--keystore", required=True, help="Encrypted V3 keystore of the publishing account.")
+    parser.add_argument(
+        "--password-file", default=None, help="File holding the keystore password (else $ATTEST_PASSWORD)."
+    )
+    parser.add_argument("--rpc-url", default=None, help="JSON-RPC endpoint (default: the manifest's).")
+    parser.add_argument("--figures", required=True, help="The year's esg-figures/1 JSON document.")
+    parser.add_argument("--report", required=True, help="The year's report (the PDF), anchored as raw bytes.")
+    parser.add_argument("--report-uri", default="", help="Where the report can be fetched (optional).")
+    parser.add_argument("--json", dest="as_json", action="store_true", help="Machine-readable output.")
+    return parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Validate both inputs, then anchor both; return the summary."""
+    # 1. Nothing touches a key or the chain until both documents are known to be good.
+    figures_doc, year = prepare(args.figures, kind=Kind.FIGURES, year=None)
+    prepare(args.report, kind=Kind.FILE, year=year)
+    assert figures_doc.figures is not None  # prepare(kind=FIGURES) only returns parsed figures
+
+    # 2. Connect (chain id and contract code are checked against the manifest), then unlock the key.
+    deployment = Deployment.open(args.deployment, rpc_url=args.rpc_url)
+    password = read_password(password_file=args.password_file, prompt=sys.stdin.isatty())
+    account = load_keystore(args.keystore, password)
+
+    # 3. Anchor (idempotent: an existing attestation by this organisation is reused).
+    figures = publish(deployment, account, args.figures, kind=Kind.FIGURES)
+    report = publish(deployment, account, args.report, kind=Kind.FILE, year=year, uri=args.report_uri)
+    return {
+        "organisation": figures_doc.figures.organisation.name,
+        "year": year,
+        "chain_id": deployment.manifest.chain_id,
+        "registry": deployment.manifest.registry.address,
+        "account": account.address,
+        "documents": [_entry("figures", figures), _entry("report", report)],
+    }
+
+
+def _entry(role: str, result: PublishResult) -> dict[str, Any]:
+    a = result.published.attestation
+    return {
+        "role": role,
+        "kind": a.kind.label,
+        "file": str(result.document.path),
+        "digest": result.document.digest,
+        "digest_rule": result.document.digest_rule,
+        "uid": a.uid,
+        "org_id": a.org_id,
+        "already_anchored": result.published.already_anchored,
+        "transaction_hash": a.transaction_hash,
+        "block_number": a.block_number,
+        "gas_used": result.published.gas_used,
+        "receipt": str(result.receipt_path),
+        "canonical": str(result.canonical_path) if result.canonical_path else None,
+    }
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    head = f"{summary['organisation']} {summary['year']}"
+    print(f"{head}: chain {summary['chain_id']}, registry {summary['registry']}")
+    for d in summary["documents"]:
+        state = "already anchored (nothing sent)" if d["already_anchored"] else "anchored"
+        print(f"  {d['role']:<8} {state}: {d['file']}")
+        print(f"           sha256 {d['digest']}")
+        gas = f", gas used {d['gas_used']}" if d["gas_used"] is not None else ""
+        print(f"           tx {d['transaction_hash']} in block {d['block_number']}{gas}")
+        print(f"           receipt {d['receipt']}")
+    sent = sum(1 for d in summary["documents"] if not d["already_anchored"])
+    print(f"done: {sent} transaction(s) sent, {len(summary['documents']) - sent} already anchored")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        summary = run(args)
+    except AttestError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # last resort: one line, not a traceback
+        if os.environ.get("ATTEST_DEBUG"):
+            raise
+        message = f"internal error: {type(exc).__name__}: {exc} (set ATTEST_DEBUG=1 for a traceback)"
+        print(message, file=sys.stderr)
+        return EXIT_INTERNAL
+    if args.as_json:
+        print(json.dumps(summary, indent=2, ensure_ascii=False))
+    else:
+        print_summary(summary)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
