@@ -10,7 +10,7 @@ import pytest
 from attest.compile import ARTIFACTS_DIR, CONTRACTS, SOLC_VERSION, artifact_bytes, compile_contracts
 from attest.contracts import load_artifact
 
-# Opcodes that did not exist in the paris EVM: PUSH0 (shanghai), TLOAD/TSTORE/MCOPY/BLOBHASH/BLOBBASEFEE (cancun).
+# Opcodes the paris EVM lacks: PUSH0 (shanghai); TLOAD, TSTORE, MCOPY, BLOBHASH, BLOBBASEFEE (cancun).
 POST_PARIS = {
     0x5F: "PUSH0",
     0x5C: "TLOAD",

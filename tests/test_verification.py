@@ -209,5 +209,5 @@ def test_intact_receipt_passes() -> None:
 def test_json_report_has_every_check() -> None:
     data = decide(evidence([attestation()])).to_json()
     assert data["verified"] is True
-    assert [c["name"] for c in data["checks"]][0] == "digest"
+    assert data["checks"][0]["name"] == "digest"
     assert data["attestation"]["kind"] == "figures"
