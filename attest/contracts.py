@@ -127,6 +127,10 @@ def decode_error(data: bytes) -> tuple[str, str]:
 
 
 def _show(value: Any) -> str:
+    from eth_utils import is_hex_address, to_checksum_address
+
     if isinstance(value, bytes):
         return "0x" + value.hex()
+    if isinstance(value, str) and is_hex_address(value):
+        return str(to_checksum_address(value))
     return str(value)

@@ -18,6 +18,8 @@ from typing import Any
 from attest.errors import InputError, StrictJSONError
 
 _BOM = b"\xef\xbb\xbf"
+MAX_DEPTH = 256
+_STRUCTURAL = re.compile(r'[\[\]{}"\\]')
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 # Characters str.splitlines() breaks on that json.dumps(ensure_ascii=False) leaves alone.
@@ -112,6 +114,30 @@ def _check_tree(root: Any, path: str | Path | None) -> None:
             )
 
 
+def _max_depth(text: str) -> int:
+    """Deepest array/object nesting, ignoring brackets inside strings (a single linear scan)."""
+    depth = deepest = 0
+    in_string = False
+    skip = -1
+    for m in _STRUCTURAL.finditer(text):
+        i, ch = m.start(), m.group()
+        if i == skip:
+            continue
+        if in_string:
+            if ch == "\\":
+                skip = i + 1
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
 def load_strict(data: bytes, *, path: str | Path | None = None) -> Any:
     """Parse UTF-8 JSON bytes, raising StrictJSONError (one line, file and field) on anything ambiguous."""
     if data.startswith(_BOM):
@@ -122,6 +148,10 @@ def load_strict(data: bytes, *, path: str | Path | None = None) -> Any:
         raise StrictJSONError(f"invalid UTF-8 at byte offset {e.start}", path=path) from None
     if not text.strip(" \t\r\n"):
         raise StrictJSONError("empty document: expected a JSON value", path=path)
+    if _max_depth(text) > MAX_DEPTH:
+        # Checked before parsing: deep nesting can overflow the C stack of the json scanner in a
+        # thread with a small stack, which would crash the process instead of raising.
+        raise StrictJSONError(f"JSON is nested more than {MAX_DEPTH} levels deep", path=path)
     try:
         result = json.loads(text, object_pairs_hook=_object_pairs, parse_constant=_NonFinite)
     except json.JSONDecodeError as e:
