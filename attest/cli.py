@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
 
     from attest.client import Deployment
+    from attest.statement import CarbonVerification
     from attest.verification import Report
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -103,6 +105,16 @@ def signer_options(f: F) -> F:
         help="File holding the keystore password (else env ATTEST_PASSWORD, else a prompt).",
     )(f)
     return f
+
+
+def _addresses(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    """Validate account addresses at the command line, before anything is sent."""
+    from eth_utils import is_address, to_checksum_address
+
+    for value in values:
+        if not is_address(value):
+            raise click.BadParameter(f"{value!r} is not an account address (0x + 40 hex digits)")
+    return tuple(to_checksum_address(v) for v in values)
 
 
 def _open(deployment_path: str, rpc_url: str | None, confirmations: int | None) -> Deployment:
@@ -252,7 +264,12 @@ def node_stop(data_dir: str) -> None:
     "--rpc-url", envvar="ATTEST_RPC_URL", required=True, help="JSON-RPC endpoint. Env ATTEST_RPC_URL."
 )
 @signer_options
-@click.option("--committee", multiple=True, help="Committee member address (repeat). Default: the deployer.")
+@click.option(
+    "--committee",
+    multiple=True,
+    callback=_addresses,
+    help="Committee member address (repeat). Default: the deployer.",
+)
 @click.option("--threshold", type=int, default=1, show_default=True)
 @click.option("--network", default="local", show_default=True, help="Name recorded in the manifest.")
 @click.option(
@@ -324,7 +341,14 @@ def member() -> None:
 @click.option("--country", default="")
 @click.option("--kind", "org_kind", default="", help="e.g. bank, verification body, regulator.")
 @click.option("--role", "roles", type=click.Choice(["publisher", "verifier"]), multiple=True, required=True)
-@click.option("--account", "accounts", multiple=True, required=True, help="Signing account address (repeat).")
+@click.option(
+    "--account",
+    "accounts",
+    multiple=True,
+    required=True,
+    callback=_addresses,
+    help="Signing account address (repeat).",
+)
 @click.option("--accreditation-body", default="")
 @click.option("--accreditation-number", default="")
 @json_option
@@ -431,6 +455,8 @@ def _publish(
     keystore: str,
     password_file: str | None,
     as_json: bool,
+    *,
+    covers: str | None = None,
 ) -> None:
     with _errors():
         from attest.contracts import Kind
@@ -438,10 +464,14 @@ def _publish(
         from attest.publishing import publish as do_publish
 
         kind = Kind[kind_name.upper()]
-        prepare(path, kind=kind, year=year)  # bad input fails here, before any key or chain is touched
+        doc, _ = prepare(path, kind=kind, year=year)  # bad input fails here, before any key or chain
+        covers_early = _covers_syntax(covers) if covers is not None else None
         dep = _open(deployment_path, rpc_url, confirmations)
+        ref = None
+        if covers_early is not None and doc.statement is not None:
+            ref = _resolve_covers(dep, covers_early, doc.statement)
         signer = _signer(keystore, password_file)
-        result = do_publish(dep, signer, path, kind=kind, year=year, uri=uri)
+        result = do_publish(dep, signer, path, kind=kind, year=year, uri=uri, ref=ref)
         a = result.published.attestation
         data = {
             "file": str(result.document.path),
@@ -512,6 +542,109 @@ def publish_file(
     _publish(
         "file", path, year, uri, deployment_path, rpc_url, confirmations, keystore, password_file, as_json
     )
+
+
+@publish.command("statement")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option(
+    "--covers",
+    required=True,
+    help="The figures it covers: their receipt file, their attestation uid (0x + 64 hex), or their "
+    "sha256 digest (then the figures attestation by the organisation the statement names).",
+)
+@click.option("--uri", default="", help="Where the document can be fetched (optional).")
+@chain_options
+@signer_options
+@json_option
+def publish_statement(
+    path: str,
+    covers: str,
+    uri: str,
+    deployment_path: str,
+    rpc_url: str | None,
+    confirmations: int | None,
+    keystore: str,
+    password_file: str | None,
+    as_json: bool,
+) -> None:
+    """Anchor a carbon-verification/1 statement (as a verifier) covering a figures attestation."""
+    _publish(
+        "statement",
+        path,
+        None,
+        uri,
+        deployment_path,
+        rpc_url,
+        confirmations,
+        keystore,
+        password_file,
+        as_json,
+        covers=covers,
+    )
+
+
+_UID = re.compile(r"0x[0-9a-fA-F]{64}")
+_HEX64 = re.compile(r"[0-9a-fA-F]{64}")
+
+
+def _covers_syntax(covers: str) -> tuple[str, str]:
+    """Classify --covers without touching the chain: ("uid", uid) or ("digest", hex)."""
+    if _UID.fullmatch(covers):
+        return "uid", covers.lower()
+    if _HEX64.fullmatch(covers) and not Path(covers).is_file():
+        return "digest", covers.lower()
+    if Path(covers).is_file():
+        from attest.receipt import load_receipt
+
+        receipt = load_receipt(covers)
+        if receipt.attestation.kind != "figures":
+            raise InputError(
+                f"the receipt is for a {receipt.attestation.kind} attestation, not figures",
+                path=covers,
+                field="--covers",
+            )
+        return "uid", receipt.attestation.uid.lower()
+    raise InputError(
+        f"{covers!r} is not a receipt file, an attestation uid (0x + 64 hex) or a sha256 digest",
+        field="--covers",
+    )
+
+
+def _resolve_covers(dep: Deployment, covers: tuple[str, str], statement: CarbonVerification) -> str:
+    """The uid of the figures attestation a statement covers; InputError (exit 2) if there is none."""
+    from attest.contracts import Kind
+
+    how, value = covers
+    if how == "digest":
+        name = statement.organisation.name
+        org_ids = {o.org_id for o in dep.organisations() if o.info.name == name}
+        if not org_ids:
+            raise InputError(
+                f"the statement names organisation {name!r}, which is not an admitted member",
+                field="--covers",
+            )
+        found = [
+            a
+            for a in dep.attestations_of_digest(value)
+            if a.org_id in org_ids and a.kind is Kind.FIGURES and not a.revoked
+        ]
+        if not found:
+            raise InputError(f"no unrevoked figures attestation of {value} by {name!r}", field="--covers")
+        if len(found) > 1:
+            uids = ", ".join(a.uid for a in found)
+            raise InputError(f"several figures attestations of {value} by {name!r}: {uids}", field="--covers")
+        value = found[0].uid
+    target = dep.attestation(value)
+    if target is None:
+        raise InputError(f"no attestation with uid {value}", field="--covers")
+    if target.kind is not Kind.FIGURES:
+        raise InputError(f"attestation {value} is {target.kind.label}, not figures", field="--covers")
+    if target.year != statement.reporting_year:
+        raise InputError(
+            f"the figures attestation is for {target.year}, the statement for {statement.reporting_year}",
+            field="--covers",
+        )
+    return target.uid
 
 
 # ---------------------------------------------------------------------------- verify
