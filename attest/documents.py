@@ -1,8 +1,8 @@
 """What a file is and what its digest is: the one rule every command shares.
 
-Structured documents (`esg-figures/1` JSON) are hashed in their RFC 8785 canonical form, so key
-order and whitespace do not matter but every value does; any other file is hashed as raw bytes,
-streamed. A receipt is not a document: callers handle it before asking for a digest.
+Structured documents (`esg-figures/1` and `carbon-verification/1` JSON) are hashed in their RFC 8785
+canonical form, so key order and whitespace do not matter but every value does; any other file is
+hashed as raw bytes, streamed. A receipt is not a document: callers handle it before asking for a digest.
 """
 
 from __future__ import annotations
@@ -14,9 +14,11 @@ from typing import Literal
 from attest.canonical import file_sha256, sha256_hex
 from attest.errors import InputError
 from attest.figures import EsgFigures, figures_canonical, is_figures_document, parse_figures
+from attest.statement import CarbonVerification, is_statement_document, parse_statement, statement_canonical
 from attest.strictjson import load_strict
 
 FIGURES_MEDIA_TYPE = "application/vnd.esg-figures.v1+json"
+STATEMENT_MEDIA_TYPE = "application/vnd.carbon-verification.v1+json"
 OCTET_STREAM = "application/octet-stream"
 MAX_JSON_BYTES = 64 << 20
 
@@ -29,6 +31,7 @@ class HashedDocument:
     digest_rule: Literal["sha256-rfc8785", "sha256-raw"]
     canonical: bytes | None = None
     figures: EsgFigures | None = None
+    statement: CarbonVerification | None = None
 
     @property
     def rule_text(self) -> str:
@@ -48,7 +51,8 @@ def read_json_document(path: Path) -> object:
 
 
 def hash_document(path: str | Path, *, structured: bool | None = None) -> HashedDocument:
-    """Digest a file. `structured=None` decides by content: `.json` files declaring esg-figures/1."""
+    """Digest a file. `structured=None` decides by content: `.json` files declaring esg-figures/1 or
+    carbon-verification/1 are hashed in canonical form; `structured=True` requires one of them."""
     p = Path(path)
     if p.is_dir():
         raise InputError("is a directory, not a file", path=p)
@@ -60,6 +64,17 @@ def hash_document(path: str | Path, *, structured: bool | None = None) -> Hashed
             return HashedDocument(
                 p, FIGURES_MEDIA_TYPE, sha256_hex(canonical), "sha256-rfc8785", canonical, doc
             )
+        if is_statement_document(obj):
+            statement = parse_statement(obj, path=p)
+            canonical = statement_canonical(statement)
+            return HashedDocument(
+                p,
+                STATEMENT_MEDIA_TYPE,
+                sha256_hex(canonical),
+                "sha256-rfc8785",
+                canonical,
+                statement=statement,
+            )
         if structured:
-            raise InputError("not an esg-figures/1 document", path=p, field="schema")
+            raise InputError("not an esg-figures/1 or carbon-verification/1 document", path=p, field="schema")
     return HashedDocument(p, OCTET_STREAM, file_sha256(p), "sha256-raw")

@@ -36,15 +36,22 @@ class PublishResult:
 
 def prepare(path: str | Path, *, kind: Kind, year: int | None) -> tuple[HashedDocument, int]:
     """Validate and digest before anything touches the chain: bad input never reaches it."""
-    doc = hash_document(path, structured=kind is Kind.FIGURES)
-    if doc.figures is not None:
-        if year is not None and year != doc.figures.reporting_year:
+    doc = hash_document(path, structured=kind in (Kind.FIGURES, Kind.STATEMENT))
+    if kind is Kind.FIGURES and doc.figures is None:
+        raise InputError("publishing figures needs an esg-figures/1 document", path=path, field="schema")
+    if kind is Kind.STATEMENT and doc.statement is None:
+        raise InputError(
+            "publishing a statement needs a carbon-verification/1 document", path=path, field="schema"
+        )
+    structured = doc.figures if doc.figures is not None else doc.statement
+    if structured is not None:
+        if year is not None and year != structured.reporting_year:
             raise InputError(
-                f"--year {year} contradicts the document's reporting_year {doc.figures.reporting_year}",
+                f"--year {year} contradicts the document's reporting_year {structured.reporting_year}",
                 path=path,
                 field="reporting_year",
             )
-        year = doc.figures.reporting_year
+        year = structured.reporting_year
     if year is None:
         raise InputError("a reporting year is required for this file (--year)", path=path)
     if not MIN_YEAR <= year <= MAX_YEAR:

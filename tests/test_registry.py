@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from conftest import Consortium, build_consortium
 from eth_abi import encode
 from eth_account import Account
 from eth_account.messages import encode_typed_data
@@ -20,9 +21,9 @@ from eth_utils import keccak
 from web3.logs import DISCARD
 
 from attest.chain import Chain, SentTransaction
+from attest.client import OrganisationInfo
 from attest.contracts import Action, Kind, Role
 from attest.errors import TransactionReverted
-from conftest import Consortium, build_consortium
 
 ZERO32 = b"\x00" * 32
 ZERO_ADDRESS = "0x" + "00" * 20
@@ -32,7 +33,7 @@ ATTESTATIONS_SLOT = 3
 PUBLISHER_KINDS = [Kind.FIGURES, Kind.FILE, Kind.BATCH]
 
 
-# ---------------------------------------------------------------------------- fixtures and helpers
+# -- fixtures and helpers
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +107,7 @@ def latest_timestamp(c: Consortium) -> int:
     return int(c.chain.block("latest")["timestamp"])
 
 
-# ---------------------------------------------------------------------------- attest: happy paths
+# -- attest: happy paths
 
 
 @pytest.mark.parametrize("kind", PUBLISHER_KINDS, ids=lambda k: k.label)
@@ -160,7 +161,11 @@ def test_verifier_statement_covers_figures(consortium: Consortium) -> None:
     assert attested["kind"] == Kind.STATEMENT
     assert attested["ref"] == figures_uid
     (covered,) = events(c.dep.registry, "Covered", sent)
-    assert dict(covered) == {"figuresUid": figures_uid, "statementUid": statement_uid, "verifierOrgId": c.verifier_id}
+    assert dict(covered) == {
+        "figuresUid": figures_uid,
+        "statementUid": statement_uid,
+        "verifierOrgId": c.verifier_id,
+    }
     assert record(c, statement_uid) == (c.verifier.address, c.verifier_id, sent.block_number, YEAR, 2, False)
     assert [a.uid for a in c.dep.covering_statements(figures_uid.hex())] == ["0x" + statement_uid.hex()]
     assert c.dep.registry.functions.supersededBy(figures_uid).call() == ZERO32  # covering is not superseding
@@ -173,11 +178,18 @@ def test_deployment_attest_reads_back_the_same_attestation(consortium: Consortiu
     a = published.attestation
     assert not published.already_anchored
     assert (a.uid, a.digest, a.org_id, a.attester, a.kind, a.year, a.uri, a.revoked) == (
-        c.dep.uid_of(c.bank_id, dgst), dgst, c.bank_id, c.bank.address, Kind.FIGURES, YEAR, "https://x", False
+        c.dep.uid_of(c.bank_id, dgst),
+        dgst,
+        c.bank_id,
+        c.bank.address,
+        Kind.FIGURES,
+        YEAR,
+        "https://x",
+        False,
     )
 
 
-# ---------------------------------------------------------------------------- attest: input checks
+# -- attest: input checks
 
 
 def test_zero_digest_is_rejected(consortium: Consortium) -> None:
@@ -215,7 +227,7 @@ def test_year_constants(consortium: Consortium) -> None:
     assert consortium.dep.registry.functions.MAX_YEAR().call() == 2100
 
 
-# ---------------------------------------------------------------------------- attest: who may attest
+# -- attest: who may attest
 
 
 def test_outsider_is_not_member(consortium: Consortium) -> None:
@@ -259,7 +271,7 @@ def test_publisher_cannot_attest_statement(consortium: Consortium) -> None:
     assert f"orgId={c.bank_id}, role={int(Role.VERIFIER)}" in str(exc.value)
 
 
-# ---------------------------------------------------------------------------- attest: one record per organisation
+# -- attest: one record per organisation
 
 
 def test_same_organisation_cannot_attest_a_digest_twice(consortium: Consortium) -> None:
@@ -293,7 +305,7 @@ def test_squatting_cannot_block_another_organisation(consortium: Consortium) -> 
     )
 
 
-# ---------------------------------------------------------------------------- references: statements
+# -- references: statements
 
 
 def test_statement_needs_figures(consortium: Consortium) -> None:
@@ -327,7 +339,12 @@ def test_statement_ref_to_another_statement_is_not_figures(consortium: Consortiu
     statement = uid_from(c, attest(c, c.verifier, digest("s1"), Kind.STATEMENT, ref=figures(c)))
     other_verifier = Account.create()
     c.chain.fund(other_verifier.address)
-    c.dep.admit(c.committee[:2], _info("Second Verifier"), Role.VERIFIER, [other_verifier.address])
+    c.dep.admit(
+        c.committee[:2],
+        OrganisationInfo("Second Verifier", "CN", "verification body"),
+        Role.VERIFIER,
+        [other_verifier.address],
+    )
     with reverts("NotFigures"):
         attest(c, other_verifier, digest("s2"), Kind.STATEMENT, ref=statement)
 
@@ -343,13 +360,7 @@ def test_organisation_cannot_verify_its_own_figures(consortium: Consortium) -> N
     attest(c, c.bank, digest("s"), Kind.STATEMENT, ref=rival)
 
 
-def _info(name: str) -> Any:
-    from attest.client import OrganisationInfo
-
-    return OrganisationInfo(name, "CN", "verification body")
-
-
-# ---------------------------------------------------------------------------- references: restatements
+# -- references: restatements
 
 
 def test_restatement_supersedes(consortium: Consortium) -> None:
@@ -411,7 +422,7 @@ def test_restatement_of_unknown_or_revoked_is_rejected(consortium: Consortium) -
         attest(c, c.bank, digest("v2"), Kind.FIGURES, ref=old)
 
 
-# ---------------------------------------------------------------------------- revoke
+# -- revoke
 
 
 def test_revoke_by_own_organisation(consortium: Consortium) -> None:
@@ -423,7 +434,11 @@ def test_revoke_by_own_organisation(consortium: Consortium) -> None:
     assert record(c, uid)[5] is True
     revocation = c.dep.attestation(uid.hex()).revocation  # type: ignore[union-attr]
     assert revocation is not None
-    assert (revocation.org_id, revocation.by, revocation.reason) == (c.bank_id, c.bank.address, "figures restated")
+    assert (revocation.org_id, revocation.by, revocation.reason) == (
+        c.bank_id,
+        c.bank.address,
+        "figures restated",
+    )
 
 
 def test_another_account_of_the_organisation_may_revoke(consortium: Consortium) -> None:
@@ -480,7 +495,7 @@ def test_revoked_digest_cannot_be_anchored_again_by_the_same_organisation(consor
         attest(c, c.bank, digest("final"), Kind.FIGURES)
 
 
-# ---------------------------------------------------------------------------- revokeByCommittee
+# -- revokeByCommittee
 
 
 def test_committee_revokes_by_vote(consortium: Consortium) -> None:
@@ -499,7 +514,12 @@ def test_committee_revocation_errors_bubble_up(consortium: Consortium, reason: s
     c = consortium
     uid = figures(c) if reason == "" else digest("nothing")
     with reverts(error):
-        enact(c, Action.REVOKE_ATTESTATION, ["address", "bytes32", "string"], [c.dep.registry.address, uid, reason])
+        enact(
+            c,
+            Action.REVOKE_ATTESTATION,
+            ["address", "bytes32", "string"],
+            [c.dep.registry.address, uid, reason],
+        )
 
 
 @pytest.mark.parametrize("who", ["committee", "bank"])
@@ -512,7 +532,7 @@ def test_revoke_by_committee_directly_is_refused(consortium: Consortium, who: st
     assert caller.address in str(exc.value)
 
 
-# ---------------------------------------------------------------------------- attestBySig
+# -- attestBySig
 
 
 ATTEST_TYPES = {
@@ -565,9 +585,17 @@ def relay(c: Consortium, m: dict[str, Any], signature: bytes, relayer: Any = Non
 def test_domain_separator_matches_eip712(consortium: Consortium) -> None:
     c = consortium
     assert typed(c, message(c)).header == c.dep.registry.functions.domainSeparator().call()
-    fields, name, version, chain_id, contract, salt, extensions = c.dep.registry.functions.eip712Domain().call()
+    fields, name, version, chain_id, contract, salt, extensions = (
+        c.dep.registry.functions.eip712Domain().call()
+    )
     assert (fields, name, version, chain_id, contract, salt, extensions) == (
-        b"\x0f", "esg-attest AttestationRegistry", "1", c.chain.chain_id, c.dep.registry.address, ZERO32, []
+        b"\x0f",
+        "esg-attest AttestationRegistry",
+        "1",
+        c.chain.chain_id,
+        c.dep.registry.address,
+        ZERO32,
+        [],
     )
 
 
@@ -579,7 +607,12 @@ def test_attest_by_sig_relayed_by_another_account(consortium: Consortium) -> Non
     sent = relay(c, m, signature, relayer=c.outsider)
     (event,) = events(c.dep.registry, "Attested", sent)
     uid = c.dep.registry.functions.uidOf(c.bank_id, m["digest"]).call()
-    assert (event["uid"], event["orgId"], event["attester"], event["uri"]) == (uid, c.bank_id, c.bank.address, m["uri"])
+    assert (event["uid"], event["orgId"], event["attester"], event["uri"]) == (
+        uid,
+        c.bank_id,
+        c.bank.address,
+        m["uri"],
+    )
     assert record(c, uid) == (c.bank.address, c.bank_id, sent.block_number, YEAR, Kind.FIGURES, False)
     assert c.dep.registry.functions.nonces(c.bank.address).call() == 1
     assert c.dep.registry.functions.nonces(c.outsider.address).call() == 0
@@ -588,8 +621,13 @@ def test_attest_by_sig_relayed_by_another_account(consortium: Consortium) -> Non
 def test_attest_by_sig_statement_with_ref(consortium: Consortium) -> None:
     c = consortium
     figures_uid = figures(c)
-    m = message(c, attester=c.verifier.address, digest=digest("signed statement"), kind=int(Kind.STATEMENT),
-                ref=figures_uid)
+    m = message(
+        c,
+        attester=c.verifier.address,
+        digest=digest("signed statement"),
+        kind=int(Kind.STATEMENT),
+        ref=figures_uid,
+    )
     sent = relay(c, m, c.verifier.sign_message(typed(c, m)).signature)
     (covered,) = events(c.dep.registry, "Covered", sent)
     assert covered["figuresUid"] == figures_uid
@@ -640,8 +678,12 @@ def test_attest_by_sig_tampered_field(consortium: Consortium, field: str, value:
 def test_attest_by_sig_for_another_chain_or_contract_is_invalid(consortium: Consortium) -> None:
     c = consortium
     m = message(c)
-    domain = {"name": "esg-attest AttestationRegistry", "version": "1", "chainId": c.chain.chain_id + 1,
-              "verifyingContract": c.dep.registry.address}
+    domain = {
+        "name": "esg-attest AttestationRegistry",
+        "version": "1",
+        "chainId": c.chain.chain_id + 1,
+        "verifyingContract": c.dep.registry.address,
+    }
     with reverts("InvalidSignature"):
         relay(c, m, c.bank.sign_message(encode_typed_data(domain, ATTEST_TYPES, m)).signature)
     domain = {**domain, "chainId": c.chain.chain_id, "verifyingContract": c.dep.governance.address}
@@ -677,7 +719,7 @@ def test_attest_by_sig_applies_the_same_checks_as_attest(consortium: Consortium)
     assert c.dep.registry.functions.nonces(c.verifier.address).call() == 0
 
 
-# ---------------------------------------------------------------------------- views
+# -- views
 
 
 def test_uid_of_is_keccak_of_abi_encoded_org_and_digest(consortium: Consortium) -> None:
@@ -686,7 +728,9 @@ def test_uid_of_is_keccak_of_abi_encoded_org_and_digest(consortium: Consortium) 
     expected = keccak(encode(["uint32", "bytes32"], [c.bank_id, dgst]))
     assert c.dep.registry.functions.uidOf(c.bank_id, dgst).call() == expected
     assert c.dep.uid_of(c.bank_id, dgst.hex()) == "0x" + expected.hex()
-    assert c.dep.registry.functions.uidOf(2**32 - 1, dgst).call() == keccak(encode(["uint32", "bytes32"], [2**32 - 1, dgst]))
+    assert c.dep.registry.functions.uidOf(2**32 - 1, dgst).call() == keccak(
+        encode(["uint32", "bytes32"], [2**32 - 1, dgst])
+    )
 
 
 def test_attestation_of_finds_the_organisations_record(consortium: Consortium) -> None:
@@ -709,7 +753,7 @@ def test_membership_is_the_governance_contract(consortium: Consortium) -> None:
     assert consortium.dep.registry.functions.membership().call() == consortium.dep.governance.address
 
 
-# ---------------------------------------------------------------------------- gas
+# -- gas
 
 
 def test_gas_of_anchoring_figures_with_empty_uri(consortium: Consortium) -> None:

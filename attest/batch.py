@@ -1,0 +1,151 @@
+"""Batch publishing: many files, one Merkle root, one transaction, one receipt per file.
+
+Each file's raw-byte sha256 is a leaf `[digest]` (leaf encoding `["bytes32"]`) of an OpenZeppelin
+StandardMerkleTree; the root is anchored once with `Kind.BATCH`, and every file gets a receipt that
+carries the root's attestation plus the file's Merkle proof. Identical files share one leaf (a tree
+needs no duplicate) but each still gets its own receipt. Only digests are held in memory, never
+file contents, and the receipt is the same whether the root was anchored now or by an earlier run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from attest.canonical import file_sha256
+from attest.client import Deployment, Published
+from attest.contracts import Kind
+from attest.documents import OCTET_STREAM, HashedDocument
+from attest.errors import InputError
+from attest.manifest import write_atomic
+from attest.merkle import StandardMerkleTree, verify_proof
+from attest.publishing import MAX_YEAR, MIN_YEAR, build_receipt
+from attest.receipt import DocumentPart, MerklePart, Receipt, receipt_path
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+
+LEAF_ENCODING = ("bytes32",)
+MERKLE_FORMAT = "openzeppelin-standard-merkle-tree/1"
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    root: str  # 64 lowercase hex, no 0x: the digest anchored on-chain
+    published: Published
+    files: int  # receipts written
+    leaves: int  # distinct digests in the tree
+    receipt_paths: list[Path]
+
+
+def _check_files(files: list[Path]) -> list[Path]:
+    """Deduplicate paths and refuse anything that would make receipts collide or clobber an input."""
+    if not files:
+        raise InputError("no files to publish")
+    unique: dict[Path, Path] = {}
+    for f in files:
+        p = Path(f)
+        if not p.is_file():
+            raise InputError("not a regular file" if p.exists() else "no such file", path=p)
+        unique.setdefault(p.resolve(), p)
+    outputs: dict[Path, Path] = {}
+    for resolved, p in unique.items():
+        out = receipt_path(resolved)
+        if out in outputs:
+            raise InputError(f"its receipt would overwrite that of {outputs[out]}", path=p)
+        if out in unique:
+            raise InputError(f"its receipt would overwrite the input {unique[out]}", path=p)
+        outputs[out] = p
+    return list(unique.values())
+
+
+def publish_batch(
+    deployment: Deployment,
+    account: LocalAccount,
+    files: list[Path],
+    *,
+    year: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> BatchResult:
+    """Anchor the Merkle root of `files` for the account's organisation; write every receipt.
+
+    Idempotent: re-running over the same files finds the root already anchored and rewrites the
+    same receipts without a transaction. `progress(done, total)` is called after each file is
+    hashed and after each receipt is written, with `total` = 2 × number of files.
+    """
+    if isinstance(year, bool) or not MIN_YEAR <= year <= MAX_YEAR:
+        raise InputError(f"year {year} is outside {MIN_YEAR}..{MAX_YEAR}", field="year")
+    paths = _check_files(files)
+    total = 2 * len(paths)
+    digests: list[str] = []
+    for n, p in enumerate(paths, 1):
+        digests.append(file_sha256(p))
+        if progress is not None:
+            progress(n, total)
+
+    leaf_index: dict[str, int] = {}
+    for d in digests:
+        leaf_index.setdefault(d, len(leaf_index))
+    tree = StandardMerkleTree.of([[bytes.fromhex(d)] for d in leaf_index], LEAF_ENCODING)
+    root = tree.root_bytes.hex()
+
+    published = deployment.attest(account, root, Kind.BATCH, year)
+    # one receipt for the root's attestation (one block read); each file's differs only in its
+    # document and Merkle parts
+    template = build_receipt(
+        deployment, HashedDocument(paths[0], OCTET_STREAM, root, "sha256-raw"), published.attestation
+    )
+    written: list[Path] = []
+    for n, (p, d) in enumerate(zip(paths, digests, strict=True), len(paths) + 1):
+        receipt = Receipt(
+            document=DocumentPart(name=p.name, media_type=OCTET_STREAM, digest=d, digest_rule="sha256-raw"),
+            attestation=template.attestation,
+            chain=template.chain,
+            merkle=MerklePart(
+                root="0x" + root,
+                leaf_encoding=list(LEAF_ENCODING),
+                value=["0x" + d],
+                proof=tree.get_proof(leaf_index[d]),
+            ),
+        )
+        out = receipt_path(p)
+        write_atomic(out, receipt.dump())
+        written.append(out)
+        if progress is not None:
+            progress(n, total)
+    return BatchResult(root, published, len(paths), len(leaf_index), written)
+
+
+def verify_batch_receipt(receipt: Receipt) -> bool:
+    """Pure check of a batch receipt: its Merkle proof leads from its document digest to its root.
+
+    Also checks what needs no chain: the leaf is exactly `[0x<document digest>]` as bytes32, the
+    attestation is a batch one, and its uid is the registry's uid of (organisation, root). Whether
+    that attestation exists, is unrevoked and was made by whom is for `verify` to ask the chain.
+    """
+    m = receipt.merkle
+    if m is None or m.format != MERKLE_FORMAT or tuple(m.leaf_encoding) != LEAF_ENCODING:
+        return False
+    if len(m.value) != 1 or m.value[0].lower() != "0x" + receipt.document.digest:
+        return False
+    if receipt.attestation.kind != Kind.BATCH.label:
+        return False
+    try:
+        if not verify_proof(m.root, LEAF_ENCODING, m.value, m.proof):
+            return False
+        root = bytes.fromhex(m.root.removeprefix("0x"))
+        return receipt.attestation.uid.lower() == _uid(receipt.attestation.org_id, root)
+    except (InputError, ValueError):
+        return False
+
+
+def _uid(org_id: int, digest: bytes) -> str:
+    """The registry's uid: keccak256(abi.encode(uint32 orgId, bytes32 digest)), as in Deployment.uid_of."""
+    from eth_abi import encode
+    from eth_utils import keccak
+
+    if not 0 <= org_id < 2**32 or len(digest) != 32:
+        raise InputError("not an organisation id and digest")
+    return "0x" + keccak(encode(["uint32", "bytes32"], [org_id, digest])).hex()

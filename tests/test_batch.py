@@ -1,0 +1,140 @@
+"""attest.batch: many files, one Merkle root, one transaction, one receipt per file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from attest.batch import publish_batch, verify_batch_receipt
+from attest.canonical import file_sha256
+from attest.contracts import Kind
+from attest.errors import InputError
+from attest.merkle import verify_proof
+from attest.receipt import Receipt, load_receipt, parse_receipt, receipt_path
+
+
+def make_files(tmp_path: Path, n: int) -> list[Path]:
+    files = []
+    for i in range(n):
+        p = tmp_path / f"loan-{i:03}.txt"
+        p.write_text(f"green loan {i}\n")
+        files.append(p)
+    return files
+
+
+def edited(receipt: Receipt, **merkle: Any) -> Receipt:
+    data = json.loads(receipt.dump())
+    data["merkle"].update(merkle)
+    return parse_receipt(data)
+
+
+def test_batch_on_chain(consortium: Any, tmp_path: Path) -> None:
+    c = consortium
+    files = make_files(tmp_path, 50)
+    calls: list[tuple[int, int]] = []
+    head = c.chain.head()
+    result = publish_batch(c.dep, c.bank, files, year=2024, progress=lambda d, t: calls.append((d, t)))
+    assert c.chain.head() == head + 1  # exactly one transaction
+    assert not result.published.already_anchored
+    assert result.files == result.leaves == 50
+    assert calls == [(i, 100) for i in range(1, 101)]
+
+    onchain = c.dep.attestation_of(c.bank_id, result.root)
+    assert onchain is not None and onchain.kind is Kind.BATCH and onchain.year == 2024
+    assert onchain.digest.removeprefix("0x") == result.root
+    for f, out in zip(files, result.receipt_paths, strict=True):
+        assert out == receipt_path(f) and out.exists()
+        r = load_receipt(out)
+        assert r.document.digest == file_sha256(f) and r.document.name == f.name
+        assert r.attestation.uid == onchain.uid and r.chain.block_number == onchain.block_number
+        assert r.merkle is not None and r.merkle.root == "0x" + result.root
+        assert verify_batch_receipt(r)
+        assert verify_proof(
+            "0x" + onchain.digest.removeprefix("0x"), ["bytes32"], r.merkle.value, r.merkle.proof
+        )
+
+    # idempotent: no new block, same receipts
+    before = [p.read_bytes() for p in result.receipt_paths]
+    again = publish_batch(c.dep, c.bank, files, year=2024)
+    assert c.chain.head() == head + 1
+    assert again.published.already_anchored and again.root == result.root
+    assert [p.read_bytes() for p in again.receipt_paths] == before
+
+    # an edited proof or value fails
+    r = load_receipt(result.receipt_paths[7])
+    assert r.merkle is not None
+    other = load_receipt(result.receipt_paths[8]).merkle
+    assert other is not None
+    assert not verify_batch_receipt(edited(r, proof=other.proof))
+    assert not verify_batch_receipt(edited(r, proof=[*r.merkle.proof[:-1], "0x" + "00" * 32]))
+    assert not verify_batch_receipt(edited(r, proof=r.merkle.proof[:-1]))
+    assert not verify_batch_receipt(edited(r, value=other.value))
+    assert not verify_batch_receipt(edited(r, value=["0x1234"]))
+    assert not verify_batch_receipt(edited(r, root="0x" + "00" * 32))
+
+    # a file changed after publishing no longer matches its receipt
+    files[7].write_text("green loan 7, quietly edited\n")
+    assert "0x" + file_sha256(files[7]) != r.merkle.value[0]
+    assert not verify_proof(r.merkle.root, ["bytes32"], ["0x" + file_sha256(files[7])], r.merkle.proof)
+
+
+def test_duplicate_contents_share_a_leaf(consortium: Any, tmp_path: Path) -> None:
+    c = consortium
+    files = make_files(tmp_path, 3)
+    twin = tmp_path / "twin.bin"
+    twin.write_bytes(files[0].read_bytes())
+    result = publish_batch(c.dep, c.bank, [*files, twin, files[1]], year=2024)
+    assert result.leaves == 3 and result.files == 4  # same path twice counts once
+    a, b = load_receipt(receipt_path(files[0])), load_receipt(receipt_path(twin))
+    assert a.merkle == b.merkle and a.document.name != b.document.name
+    assert verify_batch_receipt(a) and verify_batch_receipt(b)
+
+
+def test_single_file_batch(consortium: Any, tmp_path: Path) -> None:
+    c = consortium
+    (f,) = make_files(tmp_path, 1)
+    result = publish_batch(c.dep, c.bank, [f], year=2024)
+    r = load_receipt(result.receipt_paths[0])
+    assert r.merkle is not None and r.merkle.proof == []
+    assert verify_batch_receipt(r)
+
+
+def test_bad_input_never_reaches_the_chain(consortium: Any, tmp_path: Path) -> None:
+    c = consortium
+    head = c.chain.head()
+    files = make_files(tmp_path, 2)
+    with pytest.raises(InputError):
+        publish_batch(c.dep, c.bank, [], year=2024)
+    with pytest.raises(InputError):
+        publish_batch(c.dep, c.bank, [*files, tmp_path / "missing"], year=2024)
+    with pytest.raises(InputError):
+        publish_batch(c.dep, c.bank, [*files, tmp_path], year=2024)
+    with pytest.raises(InputError):
+        publish_batch(c.dep, c.bank, files, year=1800)
+    clash = tmp_path / "loan-000"  # loan-000 and loan-000.json share a receipt path
+    clash.write_text("x")
+    clash_json = tmp_path / "loan-000.json"
+    clash_json.write_text("{}")
+    with pytest.raises(InputError):
+        publish_batch(c.dep, c.bank, [clash, clash_json], year=2024)
+    assert c.chain.head() == head
+
+
+def test_verify_batch_receipt_is_false_without_a_merkle_part(tmp_path: Path) -> None:
+    from attest.receipt import AttestationPart, ChainPart, DocumentPart
+
+    r = Receipt(
+        document=DocumentPart(
+            name="x", media_type="application/octet-stream", digest="ab" * 32, digest_rule="sha256-raw"
+        ),
+        attestation=AttestationPart(
+            uid="0x" + "00" * 32, org_id=1, attester="0x", kind="batch", year=2024, ref="", uri=""
+        ),
+        chain=ChainPart(
+            chain_id=1, registry="0x", transaction_hash="0x", block_number=1, block_hash="0x", timestamp=0
+        ),
+    )
+    assert not verify_batch_receipt(r)
