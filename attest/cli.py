@@ -691,3 +691,123 @@ def print_report(report: Report) -> None:
     click.echo(
         "VERIFIED" if report.verified else f"NOT VERIFIED (failed: {', '.join(failed) or 'incomplete'})"
     )
+
+
+# ---------------------------------------------------------------------------- batch & revoke
+
+RECEIPT_OR_CANONICAL = (".receipt.json", ".canonical.json")
+
+
+def expand_files(paths: tuple[str, ...]) -> list[Path]:
+    """Files named, and files under directories named (recursively, sorted), minus our own outputs."""
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            out.extend(
+                f
+                for f in sorted(p.rglob("*"))
+                if f.is_file() and not f.name.startswith(".") and not f.name.endswith(RECEIPT_OR_CANONICAL)
+            )
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise InputError("no such file or directory", path=p)
+    if not out:
+        raise InputError("no files to publish")
+    return out
+
+
+@publish.command("batch")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--year", type=int, required=True, help="Reporting year the files belong to.")
+@chain_options
+@signer_options
+@json_option
+def publish_batch_cmd(
+    paths: tuple[str, ...],
+    year: int,
+    deployment_path: str,
+    rpc_url: str | None,
+    confirmations: int | None,
+    keystore: str,
+    password_file: str | None,
+    as_json: bool,
+) -> None:
+    """Anchor many files with ONE transaction (a Merkle root); a receipt with its proof next to each."""
+    with _errors():
+        from rich.progress import Progress
+
+        from attest.batch import publish_batch
+        from attest.publishing import MAX_YEAR, MIN_YEAR
+
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            raise InputError(f"year {year} is outside {MIN_YEAR}..{MAX_YEAR}", field="--year")
+        files = expand_files(paths)
+        dep = _open(deployment_path, rpc_url, confirmations)
+        signer = _signer(keystore, password_file)
+        with Progress(disable=as_json, transient=True) as bar:
+            task = bar.add_task("hashing and writing receipts", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            result = publish_batch(dep, signer, files, year=year, progress=progress)
+        a = result.published.attestation
+        data = {
+            "root": result.root,
+            "files": result.files,
+            "leaves": result.leaves,
+            "uid": a.uid,
+            "transaction_hash": a.transaction_hash,
+            "block_number": a.block_number,
+            "gas_used": result.published.gas_used,
+            "already_anchored": result.published.already_anchored,
+        }
+        _emit(
+            as_json,
+            data,
+            lambda: click.echo(
+                f"{'already anchored' if result.published.already_anchored else 'anchored'}: "
+                f"{result.files} files ({result.leaves} distinct) under root {result.root}\n"
+                f"  tx {a.transaction_hash} in block {a.block_number}, gas used {result.published.gas_used}"
+            ),
+        )
+
+
+@main.command()
+@click.argument("uid")
+@click.option("--reason", required=True, help="Why, for the public record.")
+@chain_options
+@signer_options
+@json_option
+def revoke(
+    uid: str,
+    reason: str,
+    deployment_path: str,
+    rpc_url: str | None,
+    confirmations: int | None,
+    keystore: str,
+    password_file: str | None,
+    as_json: bool,
+) -> None:
+    """Revoke one of your organisation's attestations (by its uid, as printed in receipts)."""
+    with _errors():
+        import re
+
+        if not re.fullmatch(r"0x[0-9a-fA-F]{64}", uid):
+            raise InputError(f"{uid!r} is not an attestation uid (0x + 64 hex digits)", field="UID")
+        if not reason.strip():
+            raise InputError("a reason is required", field="--reason")
+        dep = _open(deployment_path, rpc_url, confirmations)
+        signer = _signer(keystore, password_file)
+        sent = dep.revoke(signer, uid, reason)
+        data = {
+            "uid": uid,
+            "transaction_hash": sent.tx_hash,
+            "block_number": sent.block_number,
+            "gas_used": sent.gas_used,
+        }
+        _emit(
+            as_json, data, lambda: click.echo(f"revoked {uid} in block {sent.block_number} ({sent.tx_hash})")
+        )

@@ -17,7 +17,7 @@ from attest.receipt import Receipt
 from attest.records import OnchainAttestation
 
 Status = Literal["pass", "fail", "info"]
-CHECK_ORDER = ("digest", "receipt", "anchored", "authorised", "status", "coverage", "confirmations")
+CHECK_ORDER = ("digest", "receipt", "merkle", "anchored", "authorised", "status", "coverage", "confirmations")
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ class Evidence:
     expected_org: int | None = None
     expected_org_source: str | None = None
     digest_mismatch: str | None = None
+    merkle_proof_ok: bool | None = None  # None: the target was not anchored through a Merkle batch
     receipt: Receipt | None = None
     receipt_block_hash_on_chain: str | None = None
     covering_statements: list[OnchainAttestation] = field(default_factory=list)
@@ -87,6 +88,13 @@ def decide(ev: Evidence) -> Report:
     else:
         checks.append(Check("digest", "pass", f"sha256 {ev.digest} ({ev.digest_detail})"))
 
+    if ev.merkle_proof_ok is not None:
+        root = ev.receipt.merkle.root if ev.receipt is not None and ev.receipt.merkle else "?"
+        checks.append(
+            Check("merkle", "pass", f"the receipt's proof leads from the digest to batch root {root}")
+            if ev.merkle_proof_ok
+            else Check("merkle", "fail", "the receipt's Merkle proof does not lead to its root")
+        )
     chosen, anchored = _choose(ev)
     checks.append(anchored)
     if ev.receipt is not None:

@@ -35,7 +35,14 @@ def verify_target(deployment: Deployment, target: str, *, org: str | None = None
             )
         expected, source = ids[0], "named in the document"
 
-    attestations = deployment.attestations_of_digest(digest)
+    merkle_ok = None
+    lookup = digest
+    if receipt is not None and receipt.merkle is not None:
+        from attest.batch import verify_batch_receipt
+
+        merkle_ok = verify_batch_receipt(receipt)
+        lookup = receipt.merkle.root.removeprefix("0x").lower()
+    attestations = deployment.attestations_of_digest(lookup)
     head = deployment.chain.head()
     at, now = {}, {}
     for a in attestations:
@@ -66,6 +73,7 @@ def verify_target(deployment: Deployment, target: str, *, org: str | None = None
         expected_org=expected,
         expected_org_source=source,
         digest_mismatch=mismatch,
+        merkle_proof_ok=merkle_ok,
         receipt=receipt,
         receipt_block_hash_on_chain=receipt_hash,
         covering_statements=covering,

@@ -1,0 +1,128 @@
+"""`attest publish batch`, batch receipts in `attest verify`, and `attest revoke`, through the entry point."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from attest.keystore import create_keystore
+from attest.manifest import write_atomic
+
+ATTEST = str(Path(sys.executable).parent / "attest")
+PASSWORD = "correct horse battery staple"
+
+pytestmark = pytest.mark.anvil
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, ATTEST_PASSWORD=PASSWORD)
+    return subprocess.run([ATTEST, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def setup(anvil: Any, anvil_consortium: Any, tmp_path: Path) -> dict[str, Any]:
+    c = anvil_consortium
+    manifest = tmp_path / "deployment.json"
+    write_atomic(manifest, c.dep.manifest.model_copy(update={"rpc_url": anvil.rpc_url}).dump())
+    keystore = tmp_path / "bank.json"
+    create_keystore(keystore, PASSWORD, private_key=c.bank.key.hex())
+    docs = tmp_path / "evidence"
+    (docs / "bills").mkdir(parents=True)
+    for i in range(12):
+        (docs / "bills" / f"energy-bill-{i:02}.txt").write_text(f"branch {i}: 1{i}00 kWh\n")
+    return {"c": c, "manifest": str(manifest), "keystore": str(keystore), "docs": docs, "tmp": tmp_path}
+
+
+def test_batch_publish_verify_and_revoke(setup: dict[str, Any]) -> None:
+    s, tmp = setup, setup["tmp"]
+    common = ["-d", s["manifest"]]
+    head = s["c"].chain.head()
+    out = run(
+        "publish",
+        "batch",
+        str(s["docs"]),
+        "--year",
+        "2022",
+        "--keystore",
+        s["keystore"],
+        "--json",
+        *common,
+        cwd=tmp,
+    )
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["files"] == 12 and data["leaves"] == 12 and not data["already_anchored"]
+    assert s["c"].chain.head() == head + 1  # one transaction for twelve files
+    assert data["gas_used"] <= 65_000
+
+    again = run(
+        "publish",
+        "batch",
+        str(s["docs"]),
+        "--year",
+        "2022",
+        "--keystore",
+        s["keystore"],
+        "--json",
+        *common,
+        cwd=tmp,
+    )
+    assert again.returncode == 0 and json.loads(again.stdout)["already_anchored"] is True
+    assert s["c"].chain.head() == head + 1
+
+    receipt = s["docs"] / "bills" / "energy-bill-03.txt.receipt.json"
+    ok = run("verify", str(receipt), *common, cwd=tmp)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "✓ merkle" in ok.stdout
+
+    edited = json.loads(receipt.read_text())
+    edited["merkle"]["proof"][0] = "0x" + "00" * 32
+    forged = tmp / "forged.receipt.json"
+    forged.write_text(json.dumps(edited))
+    bad = run("verify", str(forged), *common, cwd=tmp)
+    assert bad.returncode == 1 and "✗ merkle" in bad.stdout
+
+    (s["docs"] / "bills" / "energy-bill-03.txt").write_text("branch 3: 1 kWh\n")
+    changed = run("verify", str(receipt), *common, cwd=tmp)
+    assert changed.returncode == 1 and "✗ digest" in changed.stdout
+
+    uid = edited["attestation"]["uid"]
+    rev = run(
+        "revoke", uid, "--reason", "meter readings wrong", "--keystore", s["keystore"], *common, cwd=tmp
+    )
+    assert rev.returncode == 0, rev.stderr
+    other = s["docs"] / "bills" / "energy-bill-04.txt.receipt.json"
+    revoked = run("verify", str(other), *common, cwd=tmp)
+    assert revoked.returncode == 1 and "meter readings wrong" in revoked.stdout
+
+
+def test_batch_bad_input_sends_nothing(setup: dict[str, Any]) -> None:
+    s, tmp = setup, setup["tmp"]
+    head = s["c"].chain.head()
+    for args in (["missing-dir"], [str(s["docs"]), "--year", "1800"]):
+        full = ["publish", "batch", *args] + ([] if "--year" in args else ["--year", "2022"])
+        out = run(*full, "--keystore", s["keystore"], "-d", s["manifest"], cwd=tmp)
+        assert out.returncode == 2, out.stderr
+        assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    assert s["c"].chain.head() == head
+
+
+def test_revoke_rejects_a_malformed_uid(setup: dict[str, Any]) -> None:
+    out = run(
+        "revoke",
+        "0x1234",
+        "--reason",
+        "x",
+        "--keystore",
+        setup["keystore"],
+        "-d",
+        setup["manifest"],
+        cwd=setup["tmp"],
+    )
+    assert out.returncode == 2 and "not an attestation uid" in out.stderr
