@@ -522,14 +522,14 @@ def publish_figures(
 
 @publish.command("file")
 @click.argument("path", type=click.Path(dir_okay=False))
-@click.option("--year", type=int, required=True, help="Reporting year the file belongs to.")
+@click.option("--year", type=int, default=None, help="Reporting year the file belongs to (required).")
 @click.option("--uri", default="", help="Where the document can be fetched (optional).")
 @chain_options
 @signer_options
 @json_option
 def publish_file(
     path: str,
-    year: int,
+    year: int | None,
     uri: str,
     deployment_path: str,
     rpc_url: str | None,

@@ -258,7 +258,7 @@ class Deployment:
         Idempotent: re-running a publish after a crash or error finds the existing attestation and
         reports it as done instead of failing or anchoring twice.
         """
-        org_id = int(self.governance.functions.accountStatus(account.address).call()[0])
+        org_id = self.account_org(account.address)
         if org_id:
             existing = self.attestation_of(org_id, digest)
             if existing is not None:
@@ -271,6 +271,10 @@ class Deployment:
         found = self.attestation(event["args"]["uid"].hex())
         assert found is not None  # just mined in a successful transaction
         return Published(found, gas_used=sent.gas_used, already_anchored=False)
+
+    def account_org(self, address: str) -> int:
+        """The organisation an account signs for today (0 if none)."""
+        return int(self.governance.functions.accountStatus(address).call()[0])
 
     def uid_of(self, org_id: int, digest: str) -> str:
         from eth_abi import encode

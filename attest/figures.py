@@ -263,5 +263,9 @@ def figures_digest(doc: EsgFigures) -> str:
 
 
 def is_figures_document(obj: object) -> bool:
-    """Whether a parsed JSON value declares itself an `esg-figures/1` document (not whether it is valid)."""
-    return isinstance(obj, dict) and obj.get("schema") == SCHEMA
+    """Whether a parsed JSON value declares itself an esg-figures document, of any version.
+
+    Any `esg-figures/...` counts, so an unsupported version is reported as such by `parse_figures`
+    instead of being silently hashed as an opaque file.
+    """
+    return isinstance(obj, dict) and str(obj.get("schema", "")).startswith("esg-figures/")

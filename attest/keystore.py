@@ -44,6 +44,8 @@ def create_keystore(path: str | Path, password: str, *, private_key: str | None 
     from eth_account import Account
 
     p = Path(path)
+    if not password:
+        raise InputError("refusing to encrypt a keystore with an empty password", path=p)
     if p.exists():
         raise InputError("refusing to overwrite an existing keystore", path=p)
     account = Account.from_key(private_key) if private_key else Account.create()

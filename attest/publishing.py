@@ -71,6 +71,7 @@ def publish(
 ) -> PublishResult:
     """Anchor one document for the account's organisation and write its receipt (idempotent)."""
     doc, year = prepare(path, kind=kind, year=year)
+    _check_author(deployment, account, doc)
     canonical_file = None
     if doc.canonical is not None:
         canonical_file = canonical_path(doc.path)
@@ -80,6 +81,30 @@ def publish(
     out = receipt_path(doc.path)
     write_atomic(out, receipt.dump())
     return PublishResult(doc, published, receipt, out, canonical_file)
+
+
+def _check_author(deployment: Deployment, account: LocalAccount, doc: HashedDocument) -> None:
+    """Refuse to anchor a document that names another organisation as its author.
+
+    The registry would accept it (an organisation may anchor any digest for itself), but publishing
+    another member's figures under your name is never what a publisher means to do.
+    """
+    if doc.figures is not None:
+        claimed, where = doc.figures.organisation.name, "organisation.name"
+    elif doc.statement is not None:
+        claimed, where = doc.statement.verifier.name, "verifier.name"
+    else:
+        return
+    org_id = deployment.account_org(account.address)
+    if org_id == 0:
+        return  # not a member: the registry refuses with NotMember, decoded for the user
+    actual = deployment.organisation(org_id).info.name
+    if claimed != actual:
+        raise InputError(
+            f"the document names {claimed!r}, but the signing account belongs to {actual!r} (org #{org_id})",
+            path=doc.path,
+            field=where,
+        )
 
 
 def build_receipt(deployment: Deployment, doc: HashedDocument, a: OnchainAttestation) -> Receipt:
