@@ -30,7 +30,7 @@ def run_demo(workdir: Path | None = None, *, as_json: bool = False) -> bool:
     """Run the story; return True when it went as it must (original verifies, tampered copy does not)."""
     from eth_account import Account
 
-    from attest.cli import print_report
+    from attest.cli._verify import print_report
     from attest.manifest import write_atomic
     from attest.verify import verify_target
 

@@ -16,6 +16,8 @@ from attest.contracts import Role
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO_ROOT / "examples"
+# The verification body named by examples/illustrative-carbon-verification-2022.json.
+VERIFIER_NAME = "Example Carbon Verification Body (illustrative)"
 
 
 @dataclass
@@ -46,7 +48,7 @@ def build_consortium(chain: Chain, funder_key: str | None = None) -> Consortium:
     bank_id = dep.admit(voters, OrganisationInfo("WeBank", "CN", "bank"), Role.PUBLISHER, [bank.address])
     verifier_id = dep.admit(
         voters,
-        OrganisationInfo("Example Verifier", "CN", "verification body", "CNAS", "V-1"),
+        OrganisationInfo(VERIFIER_NAME, "CN", "verification body", "CNAS", "V-1"),
         Role.VERIFIER,
         [verifier.address],
     )

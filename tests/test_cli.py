@@ -698,9 +698,22 @@ def test_non_member_publish_exit_3_names_the_error(net: Net) -> None:
 def test_verifier_cannot_publish_figures_exit_3(net: Net) -> None:
     work = net.workdir("verifier-publishes")
     figures = edited_copy(net.figures, work / "webank-2022-figures.json", delta=7)
+    doc = json.loads(figures.read_text(encoding="utf-8"))
+    doc["organisation"]["name"] = "Example Verifier"  # its own figures: only the missing role stops it
+    figures.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     before = net.head()
     result = net.attest("publish", "figures", figures, "--keystore", net.keystores["verifier"])
     assert_one_line_error(result, 3, "MissingRole")
+    assert net.head() == before
+
+
+@anvil
+def test_publishing_another_organisations_figures_is_refused_exit_2(net: Net) -> None:
+    work = net.workdir("not-yours")
+    figures = edited_copy(net.figures, work / "webank-2022-figures.json", delta=8)
+    before = net.head()
+    result = net.attest("publish", "figures", figures, "--keystore", net.keystores["rival"])
+    assert_one_line_error(result, 2, str(figures), "organisation.name", "WeBank", "Rival")
     assert net.head() == before
 
 

@@ -14,7 +14,8 @@ from click.testing import CliRunner
 from conftest import EXAMPLES, Consortium
 
 from attest.canonical import canonical_bytes, sha256_hex
-from attest.cli import _covers_syntax, _resolve_covers, main
+from attest.cli import main
+from attest.cli._publish import _covers_syntax, _resolve_covers
 from attest.contracts import Kind
 from attest.documents import STATEMENT_MEDIA_TYPE, hash_document
 from attest.errors import InputError, SchemaError, TransactionReverted
@@ -402,8 +403,11 @@ def test_bank_cannot_publish_a_statement(consortium: Consortium, tmp_path: Path)
     c = consortium
     figures, statement = _copy_examples(tmp_path)
     figures_uid = publish(c.dep, c.bank, figures, kind=Kind.FIGURES).published.attestation.uid
-    with pytest.raises(TransactionReverted) as exc:
+    with pytest.raises(InputError, match=r"verifier\.name"):  # the tool refuses: not the bank's statement
         publish(c.dep, c.bank, statement, kind=Kind.STATEMENT, ref=figures_uid)
+    digest = hash_document(statement).digest
+    with pytest.raises(TransactionReverted) as exc:  # and the registry refuses whoever calls it directly
+        c.dep.attest(c.bank, digest, Kind.STATEMENT, 2022, ref=figures_uid)
     assert exc.value.error_name == "MissingRole", str(exc.value)
     assert c.dep.covering_statements(figures_uid) == []
 
@@ -437,9 +441,10 @@ def test_covers_resolves_receipt_uid_and_digest(consortium: Consortium, tmp_path
 def test_covers_digest_by_another_organisation_is_not_found(consortium: Consortium, tmp_path: Path) -> None:
     c = consortium
     figures, _ = _copy_examples(tmp_path)
-    f = publish(c.dep, c.rival, figures, kind=Kind.FIGURES)  # same bytes, but anchored by Rival Bank
+    digest = hash_document(figures).digest
+    c.dep.attest(c.rival, digest, Kind.FIGURES, 2022)  # same bytes, anchored directly by Rival Bank
     with pytest.raises(InputError, match="no unrevoked figures attestation") as exc:
-        _resolve_covers(c.dep, ("digest", f.document.digest), load_statement(EXAMPLE))
+        _resolve_covers(c.dep, ("digest", digest), load_statement(EXAMPLE))
     assert exc.value.exit_code == 2
 
 

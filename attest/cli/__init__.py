@@ -1,0 +1,15 @@
+"""The `attest` command line: a thin shell over the library, one module per command group.
+
+Exit codes (DESIGN.md): 0 verified / done; 1 not verified; 2 bad input or usage; 3 chain unreachable,
+misconfigured, or a transaction failed; 4 internal error (a bug: please report it). Heavy modules are
+imported inside commands so `attest --help` and `attest hash` start fast.
+"""
+
+from __future__ import annotations
+
+from attest.cli import _account, _demo, _deploy, _member, _node, _publish, _revoke, _verify
+from attest.cli._common import main
+from attest.cli._verify import print_report
+
+__all__ = ["main", "print_report"]
+_COMMAND_MODULES = (_account, _demo, _deploy, _member, _node, _publish, _revoke, _verify)

@@ -1,0 +1,134 @@
+"""Shared pieces of the command line: the `main` group, common options, error handling, output.
+
+Exit codes (DESIGN.md): 0 verified / done; 1 not verified; 2 bad input or usage; 3 chain unreachable,
+misconfigured, or a transaction failed; 4 internal error (a bug: please report it). Heavy modules are
+imported inside commands so `attest --help` and `attest hash` start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from attest.errors import AttestError
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+
+    from attest.client import Deployment
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXIT_INTERNAL = 4
+SYMBOL = {"pass": "✓", "fail": "✗", "info": "·"}
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn every expected error into one line on stderr and its exit code; never a traceback."""
+    try:
+        yield
+    except AttestError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except (click.exceptions.Exit, click.ClickException, SystemExit):
+        raise
+    except Exception as exc:
+        if os.environ.get("ATTEST_DEBUG"):
+            raise
+        click.echo(
+            f"internal error: {type(exc).__name__}: {exc} (set ATTEST_DEBUG=1 for a traceback)", err=True
+        )
+        sys.exit(EXIT_INTERNAL)
+
+
+def _emit(as_json: bool, data: Any, human: Callable[[], None]) -> None:
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    else:
+        human()
+
+
+def json_option(f: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")(f)
+
+
+def chain_options(f: F) -> F:
+    f = click.option(
+        "--rpc-url",
+        envvar="ATTEST_RPC_URL",
+        help="JSON-RPC endpoint (default: the manifest's). Env ATTEST_RPC_URL.",
+    )(f)
+    f = click.option(
+        "--deployment",
+        "-d",
+        "deployment_path",
+        envvar="ATTEST_DEPLOYMENT",
+        type=click.Path(dir_okay=False),
+        default="deployments/local.json",
+        show_default=True,
+        help="Deployment manifest. Env ATTEST_DEPLOYMENT.",
+    )(f)
+    f = click.option(
+        "--confirmations",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Confirmations to wait for / require.",
+    )(f)
+    return f
+
+
+def signer_options(f: F) -> F:
+    f = click.option(
+        "--keystore",
+        envvar="ATTEST_KEYSTORE",
+        type=click.Path(dir_okay=False),
+        required=True,
+        help="Encrypted V3 keystore of the signing account. Env ATTEST_KEYSTORE.",
+    )(f)
+    f = click.option(
+        "--password-file",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="File holding the keystore password (else env ATTEST_PASSWORD, else a prompt).",
+    )(f)
+    return f
+
+
+def _addresses(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    """Validate account addresses at the command line, before anything is sent."""
+    from eth_utils import is_address, to_checksum_address
+
+    for value in values:
+        if not is_address(value):
+            raise click.BadParameter(f"{value!r} is not an account address (0x + 40 hex digits)")
+    return tuple(to_checksum_address(v) for v in values)
+
+
+def _open(deployment_path: str, rpc_url: str | None, confirmations: int | None) -> Deployment:
+    from attest.client import Deployment
+
+    return Deployment.open(deployment_path, rpc_url=rpc_url, confirmations=confirmations)
+
+
+def _signer(keystore: str, password_file: str | None) -> LocalAccount:
+    from attest.keystore import load_keystore, read_password
+
+    return load_keystore(keystore, read_password(password_file=password_file))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="esg-attest")
+def main() -> None:
+    """Anchor and verify ESG figures and carbon verification statements on a permissioned chain.
+
+    Exit codes: 0 ok/verified, 1 not verified, 2 bad input or usage, 3 chain error, 4 internal error.
+    """

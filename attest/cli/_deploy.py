@@ -1,0 +1,89 @@
+"""`attest deploy`: deploy the contracts and write the deployment manifest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from attest.cli._common import (
+    _addresses,
+    _emit,
+    _errors,
+    _signer,
+    json_option,
+    main,
+    signer_options,
+)
+from attest.errors import InputError
+
+if TYPE_CHECKING:
+    pass
+
+
+@main.command()
+@click.option(
+    "--rpc-url", envvar="ATTEST_RPC_URL", required=True, help="JSON-RPC endpoint. Env ATTEST_RPC_URL."
+)
+@signer_options
+@click.option(
+    "--committee",
+    multiple=True,
+    callback=_addresses,
+    help="Committee member address (repeat). Default: the deployer.",
+)
+@click.option("--threshold", type=int, default=1, show_default=True)
+@click.option("--network", default="local", show_default=True, help="Name recorded in the manifest.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Manifest path (default deployments/NETWORK.json).",
+)
+@click.option("--confirmations", type=click.IntRange(min=1), default=1, show_default=True)
+@json_option
+def deploy(
+    rpc_url: str,
+    keystore: str,
+    password_file: str | None,
+    committee: tuple[str, ...],
+    threshold: int,
+    network: str,
+    out: str | None,
+    confirmations: int,
+    as_json: bool,
+) -> None:
+    """Deploy governance and registry; write the deployment manifest."""
+    with _errors():
+        from attest.chain import Chain
+        from attest.client import Deployment
+        from attest.manifest import write_atomic
+
+        out_path = Path(out or f"deployments/{network}.json")
+        if out_path.exists():
+            raise InputError("a manifest already exists here; choose another --out", path=out_path)
+        signer = _signer(keystore, password_file)
+        chain = Chain.connect(rpc_url, confirmations=confirmations)
+        members = list(committee) or [signer.address]
+        dep = Deployment.deploy(
+            chain, signer, committee=members, threshold=threshold, network=network, rpc_url=rpc_url
+        )
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(out_path, dep.manifest.dump())
+        m = dep.manifest
+        data = {
+            "manifest": str(out_path),
+            "chain_id": m.chain_id,
+            "governance": m.governance.address,
+            "registry": m.registry.address,
+        }
+        _emit(
+            as_json,
+            data,
+            lambda: click.echo(
+                f"deployed on chain {m.chain_id}: governance {m.governance.address}, "
+                f"registry {m.registry.address}\n"
+                f"manifest written to {out_path}"
+            ),
+        )

@@ -1,0 +1,313 @@
+"""`attest publish`: anchor figures, files, statements and batches; receipts next to each."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from attest.cli._common import (
+    _emit,
+    _errors,
+    _open,
+    _signer,
+    chain_options,
+    json_option,
+    main,
+    signer_options,
+)
+from attest.errors import InputError
+
+if TYPE_CHECKING:
+    from attest.client import Deployment
+    from attest.statement import CarbonVerification
+
+
+@main.group()
+def publish() -> None:
+    """Anchor documents; writes a receipt (and the canonical form) next to each."""
+
+
+def _publish(
+    kind_name: str,
+    path: str,
+    year: int | None,
+    uri: str,
+    deployment_path: str,
+    rpc_url: str | None,
+    confirmations: int | None,
+    keystore: str,
+    password_file: str | None,
+    as_json: bool,
+    *,
+    covers: str | None = None,
+) -> None:
+    with _errors():
+        from attest.contracts import Kind
+        from attest.publishing import prepare
+        from attest.publishing import publish as do_publish
+
+        kind = Kind[kind_name.upper()]
+        doc, _ = prepare(path, kind=kind, year=year)  # bad input fails here, before any key or chain
+        covers_early = _covers_syntax(covers) if covers is not None else None
+        dep = _open(deployment_path, rpc_url, confirmations)
+        ref = None
+        if covers_early is not None and doc.statement is not None:
+            ref = _resolve_covers(dep, covers_early, doc.statement)
+        signer = _signer(keystore, password_file)
+        result = do_publish(dep, signer, path, kind=kind, year=year, uri=uri, ref=ref)
+        a = result.published.attestation
+        data = {
+            "file": str(result.document.path),
+            "digest": result.document.digest,
+            "uid": a.uid,
+            "org_id": a.org_id,
+            "transaction_hash": a.transaction_hash,
+            "block_number": a.block_number,
+            "gas_used": result.published.gas_used,
+            "already_anchored": result.published.already_anchored,
+            "receipt": str(result.receipt_path),
+            "canonical": str(result.canonical_path) if result.canonical_path else None,
+        }
+
+        def human() -> None:
+            state = "already anchored (nothing sent)" if result.published.already_anchored else "anchored"
+            click.echo(f"{state}: {result.document.path}")
+            click.echo(f"  digest   sha256 {result.document.digest} ({result.document.rule_text})")
+            click.echo(f"  tx       {a.transaction_hash} in block {a.block_number}")
+            if result.published.gas_used is not None:
+                click.echo(f"  gas used {result.published.gas_used}")
+            click.echo(f"  receipt  {result.receipt_path}")
+
+        _emit(as_json, data, human)
+
+
+@publish.command("figures")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--uri", default="", help="Where the document can be fetched (optional).")
+@chain_options
+@signer_options
+@json_option
+def publish_figures(
+    path: str,
+    uri: str,
+    deployment_path: str,
+    rpc_url: str | None,
+    confirmations: int | None,
+    keystore: str,
+    password_file: str | None,
+    as_json: bool,
+) -> None:
+    """Anchor a yearly esg-figures/1 JSON document (by its RFC 8785 canonical digest)."""
+    _publish(
+        "figures", path, None, uri, deployment_path, rpc_url, confirmations, keystore, password_file, as_json
+    )
+
+
+@publish.command("file")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--year", type=int, default=None, help="Reporting year the file belongs to (required).")
+@click.option("--uri", default="", help="Where the document can be fetched (optional).")
+@chain_options
+@signer_options
+@json_option
+def publish_file(
+    path: str,
+    year: int | None,
+    uri: str,
+    deployment_path: str,
+    rpc_url: str | None,
+    confirmations: int | None,
+    keystore: str,
+    password_file: str | None,
+    as_json: bool,
+) -> None:
+    """Anchor any file (e.g. the report PDF) by the sha256 of its raw bytes."""
+    _publish(
+        "file", path, year, uri, deployment_path, rpc_url, confirmations, keystore, password_file, as_json
+    )
+
+
+@publish.command("statement")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option(
+    "--covers",
+    required=True,
+    help="The figures it covers: their receipt file, their attestation uid (0x + 64 hex), or their "
+    "sha256 digest (then the figures attestation by the organisation the statement names).",
+)
+@click.option("--uri", default="", help="Where the document can be fetched (optional).")
+@chain_options
+@signer_options
+@json_option
+def publish_statement(
+    path: str,
+    covers: str,
+    uri: str,
+    deployment_path: str,
+    rpc_url: str | None,
+    confirmations: int | None,
+    keystore: str,
+    password_file: str | None,
+    as_json: bool,
+) -> None:
+    """Anchor a carbon-verification/1 statement (as a verifier) covering a figures attestation."""
+    _publish(
+        "statement",
+        path,
+        None,
+        uri,
+        deployment_path,
+        rpc_url,
+        confirmations,
+        keystore,
+        password_file,
+        as_json,
+        covers=covers,
+    )
+
+
+_UID = re.compile(r"0x[0-9a-fA-F]{64}")
+_HEX64 = re.compile(r"[0-9a-fA-F]{64}")
+
+
+def _covers_syntax(covers: str) -> tuple[str, str]:
+    """Classify --covers without touching the chain: ("uid", uid) or ("digest", hex)."""
+    if _UID.fullmatch(covers):
+        return "uid", covers.lower()
+    if _HEX64.fullmatch(covers) and not Path(covers).is_file():
+        return "digest", covers.lower()
+    if Path(covers).is_file():
+        from attest.receipt import load_receipt
+
+        receipt = load_receipt(covers)
+        if receipt.attestation.kind != "figures":
+            raise InputError(
+                f"the receipt is for a {receipt.attestation.kind} attestation, not figures",
+                path=covers,
+                field="--covers",
+            )
+        return "uid", receipt.attestation.uid.lower()
+    raise InputError(
+        f"{covers!r} is not a receipt file, an attestation uid (0x + 64 hex) or a sha256 digest",
+        field="--covers",
+    )
+
+
+def _resolve_covers(dep: Deployment, covers: tuple[str, str], statement: CarbonVerification) -> str:
+    """The uid of the figures attestation a statement covers; InputError (exit 2) if there is none."""
+    from attest.contracts import Kind
+
+    how, value = covers
+    if how == "digest":
+        name = statement.organisation.name
+        org_ids = {o.org_id for o in dep.organisations() if o.info.name == name}
+        if not org_ids:
+            raise InputError(
+                f"the statement names organisation {name!r}, which is not an admitted member",
+                field="--covers",
+            )
+        found = [
+            a
+            for a in dep.attestations_of_digest(value)
+            if a.org_id in org_ids and a.kind is Kind.FIGURES and not a.revoked
+        ]
+        if not found:
+            raise InputError(f"no unrevoked figures attestation of {value} by {name!r}", field="--covers")
+        if len(found) > 1:
+            uids = ", ".join(a.uid for a in found)
+            raise InputError(f"several figures attestations of {value} by {name!r}: {uids}", field="--covers")
+        value = found[0].uid
+    target = dep.attestation(value)
+    if target is None:
+        raise InputError(f"no attestation with uid {value}", field="--covers")
+    if target.kind is not Kind.FIGURES:
+        raise InputError(f"attestation {value} is {target.kind.label}, not figures", field="--covers")
+    if target.year != statement.reporting_year:
+        raise InputError(
+            f"the figures attestation is for {target.year}, the statement for {statement.reporting_year}",
+            field="--covers",
+        )
+    return target.uid
+
+
+RECEIPT_OR_CANONICAL = (".receipt.json", ".canonical.json")
+
+
+def expand_files(paths: tuple[str, ...]) -> list[Path]:
+    """Files named, and files under directories named (recursively, sorted), minus our own outputs."""
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            out.extend(
+                f
+                for f in sorted(p.rglob("*"))
+                if f.is_file() and not f.name.startswith(".") and not f.name.endswith(RECEIPT_OR_CANONICAL)
+            )
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise InputError("no such file or directory", path=p)
+    if not out:
+        raise InputError("no files to publish")
+    return out
+
+
+@publish.command("batch")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--year", type=int, required=True, help="Reporting year the files belong to.")
+@chain_options
+@signer_options
+@json_option
+def publish_batch_cmd(
+    paths: tuple[str, ...],
+    year: int,
+    deployment_path: str,
+    rpc_url: str | None,
+    confirmations: int | None,
+    keystore: str,
+    password_file: str | None,
+    as_json: bool,
+) -> None:
+    """Anchor many files with ONE transaction (a Merkle root); a receipt with its proof next to each."""
+    with _errors():
+        from rich.progress import Progress
+
+        from attest.batch import publish_batch
+        from attest.publishing import MAX_YEAR, MIN_YEAR
+
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            raise InputError(f"year {year} is outside {MIN_YEAR}..{MAX_YEAR}", field="--year")
+        files = expand_files(paths)
+        dep = _open(deployment_path, rpc_url, confirmations)
+        signer = _signer(keystore, password_file)
+        with Progress(disable=as_json, transient=True) as bar:
+            task = bar.add_task("hashing and writing receipts", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            result = publish_batch(dep, signer, files, year=year, progress=progress)
+        a = result.published.attestation
+        data = {
+            "root": result.root,
+            "files": result.files,
+            "leaves": result.leaves,
+            "uid": a.uid,
+            "transaction_hash": a.transaction_hash,
+            "block_number": a.block_number,
+            "gas_used": result.published.gas_used,
+            "already_anchored": result.published.already_anchored,
+        }
+        _emit(
+            as_json,
+            data,
+            lambda: click.echo(
+                f"{'already anchored' if result.published.already_anchored else 'anchored'}: "
+                f"{result.files} files ({result.leaves} distinct) under root {result.root}\n"
+                f"  tx {a.transaction_hash} in block {a.block_number}, gas used {result.published.gas_used}"
+            ),
+        )
