@@ -27,6 +27,8 @@ from attest.receipt import DocumentPart, MerklePart, Receipt, receipt_path
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
 
+    from attest.journal import Journal
+
 LEAF_ENCODING = ("bytes32",)
 MERKLE_FORMAT = "openzeppelin-standard-merkle-tree/1"
 
@@ -68,6 +70,7 @@ def publish_batch(
     *,
     year: int,
     progress: Callable[[int, int], None] | None = None,
+    journal: Journal | None = None,
 ) -> BatchResult:
     """Anchor the Merkle root of `files` for the account's organisation; write every receipt.
 
@@ -91,7 +94,11 @@ def publish_batch(
     tree = StandardMerkleTree.of([[bytes.fromhex(d)] for d in leaf_index], LEAF_ENCODING)
     root = tree.root_bytes.hex()
 
-    published = deployment.attest(account, root, Kind.BATCH, year)
+    if journal is not None:  # the root's transaction is recorded before it is sent (attest.journal)
+        label = f"batch root of {len(paths)} files from {paths[0].parent}"
+        published = journal.attest(deployment, account, root, Kind.BATCH, year, path=label).published
+    else:
+        published = deployment.attest(account, root, Kind.BATCH, year)
     # one receipt for the root's attestation (one block read); each file's differs only in its
     # document and Merkle parts
     template = build_receipt(

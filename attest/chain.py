@@ -82,7 +82,15 @@ class Chain:
         from web3 import Web3
         from web3.middleware import ExtraDataToPOAMiddleware
 
-        w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
+        # web3's validation asks eth_chainId before every call and send (half of all requests); it
+        # cannot change under a running node, so it alone is cached (never blocks: a node may lose some)
+        provider = Web3.HTTPProvider(
+            rpc_url,
+            request_kwargs={"timeout": timeout},
+            cache_allowed_requests=True,
+            cacheable_requests={"eth_chainId"},
+        )
+        w3 = Web3(provider)
         # QBFT/IBFT/Clique chains put more than 32 bytes in extraData; web3 rejects that unless told.
         w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
         chain = cls(w3, name=rpc_url, confirmations=confirmations)
@@ -118,6 +126,10 @@ class Chain:
     def has_code(self, address: str) -> bool:
         return len(self._rpc(lambda: self.w3.eth.get_code(address))) > 0  # type: ignore[arg-type]
 
+    def code(self, address: str) -> bytes:
+        """The runtime code at `address` (eth_getCode at the latest block); empty if none."""
+        return bytes(self._rpc(lambda: self.w3.eth.get_code(address)))  # type: ignore[arg-type]
+
     # ---------------------------------------------------------------- dev funding
 
     def fund(self, address: str, wei: int = EMBEDDED_FUNDING_WEI, *, funder_key: str | None = None) -> None:
@@ -145,6 +157,39 @@ class Chain:
         signed = account.sign_transaction(tx)
         tx_hash = self._rpc(lambda: self.w3.eth.send_raw_transaction(signed.raw_transaction))
         return self.wait(tx_hash.to_0x_hex())
+
+    def build(self, account: LocalAccount, tx: dict[str, Any], *, nonce: int | None = None) -> dict[str, Any]:
+        """`tx` filled for signing (sender, chain id, nonce, gas by dry run, fees), not sent.
+
+        For callers that must record a signed transaction before it leaves (attest.journal).
+        """
+        tx = dict(tx)
+        tx["from"] = account.address
+        tx.setdefault("chainId", self.chain_id)
+        tx["nonce"] = self.nonce(account.address, "pending") if nonce is None else nonce
+        if "gas" not in tx:
+            tx["gas"] = self.estimate_gas(tx)
+        self._set_fees(tx)
+        return tx
+
+    def nonce(self, address: str, block: str = "latest") -> int:
+        """The account's transaction count at `block` ("latest": mined; "pending": with the pool)."""
+        return int(self._rpc(lambda: self.w3.eth.get_transaction_count(address, block)))  # type: ignore[arg-type]
+
+    def send_raw(self, raw: bytes) -> str:
+        """Broadcast already-signed bytes; return the transaction hash (0x-hex)."""
+        return str(self._rpc(lambda: self.w3.eth.send_raw_transaction(raw)).to_0x_hex())
+
+    def receipt(self, tx_hash: str) -> Any:
+        """The receipt of `tx_hash` if it is mined on this chain now, else None (no waiting)."""
+        from web3.exceptions import TransactionNotFound
+
+        try:
+            return self.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+        except TransactionNotFound:
+            return None
+        except Exception as exc:  # noqa: BLE001 - sorted by _raise_chain_error
+            self._raise_chain_error(exc)
 
     def estimate_gas(self, tx: dict[str, Any]) -> int:
         """Gas for `tx` plus a margin; a revert here raises TransactionReverted before anything is sent."""

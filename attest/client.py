@@ -272,6 +272,22 @@ class Deployment:
         assert found is not None  # just mined in a successful transaction
         return Published(found, gas_used=sent.gas_used, already_anchored=False)
 
+    def attest_transaction(
+        self,
+        account: LocalAccount,
+        digest: str,
+        kind: Kind,
+        year: int,
+        *,
+        ref: str | None = None,
+        uri: str = "",
+    ) -> dict[str, Any]:
+        """The unsigned `attest` call (to, data), for senders that sign and record before sending."""
+        fn = self.registry.functions.attest(
+            bytes.fromhex(digest), int(kind), year, bytes.fromhex(ref[2:]) if ref else ZERO32, uri
+        )
+        return _unsigned(fn, account)
+
     def account_org(self, address: str) -> int:
         """The organisation an account signs for today (0 if none)."""
         return int(self.governance.functions.accountStatus(address).call()[0])

@@ -1,8 +1,10 @@
 """The demo: the whole story on the embedded chain, in one process, nothing to start.
 
 A consortium committee deploys the contracts and admits WeBank as a publisher and an (illustrative)
-carbon verification body as a verifier; WeBank publishes its 2022 ESG figures; an auditor verifies
-them; then one figure is edited in a copy and the auditor's check fails, naming the check.
+carbon verification body as a verifier; WeBank publishes its 2022 ESG figures; the verification body
+publishes its (illustrative) statement covering them; an auditor verifies figures and statement
+together, cross-checking one against the other; then one figure is edited in a copy and the auditor's
+check fails, naming the check.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from attest.verification import Report
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_FIGURES = REPO_ROOT / "examples" / "webank-2022-figures.json"
+EXAMPLE_STATEMENT = REPO_ROOT / "examples" / "illustrative-carbon-verification-2022.json"
 TAMPERED_METRIC = "S.customers.individual"
 
 
@@ -32,7 +35,7 @@ def run_demo(workdir: Path | None = None, *, as_json: bool = False) -> bool:
 
     from attest.cli._verify import print_report
     from attest.manifest import write_atomic
-    from attest.verify import verify_target
+    from attest.verify import verify_pair, verify_target
 
     out = workdir or Path(tempfile.mkdtemp(prefix="esg-attest-demo-"))
     out.mkdir(parents=True, exist_ok=True)
@@ -57,8 +60,8 @@ def run_demo(workdir: Path | None = None, *, as_json: bool = False) -> bool:
         "CNAS (illustrative)",
         "V-0000",
     )
-    dep.admit([committee], verifier_info, Role.VERIFIER, [verifier.address])
-    say(f"   WeBank is org #{bank_id}, signing account {bank.address}")
+    verifier_id = dep.admit([committee], verifier_info, Role.VERIFIER, [verifier.address])
+    say(f"   WeBank is org #{bank_id}, the verification body org #{verifier_id}")
 
     say("3. WeBank publishes its 2022 ESG figures")
     figures = out / EXAMPLE_FIGURES.name
@@ -69,12 +72,19 @@ def run_demo(workdir: Path | None = None, *, as_json: bool = False) -> bool:
     say(f"   tx {a.transaction_hash}, block {a.block_number}, gas used {result.published.gas_used}")
     say(f"   receipt {result.receipt_path}")
 
-    say("4. An auditor verifies the published file")
-    good = verify_target(dep, str(figures))
+    say("4. The verification body publishes its (illustrative) statement covering those figures")
+    statement = out / EXAMPLE_STATEMENT.name
+    shutil.copyfile(EXAMPLE_STATEMENT, statement)
+    stated = publish(dep, verifier, statement, kind=Kind.STATEMENT, ref=a.uid)
+    say(f"   digest sha256 {stated.document.digest}, block {stated.published.attestation.block_number}")
+
+    say("5. An auditor verifies the figures and the statement together")
+    good, good_statement = verify_pair(dep, str(figures), str(statement))
     if not as_json:
         print_report(good)
+        print_report(good_statement)
 
-    say(f"5. Someone edits one figure ({TAMPERED_METRIC}) in a copy; the auditor verifies the copy")
+    say(f"6. Someone edits one figure ({TAMPERED_METRIC}) in a copy; the auditor verifies the copy")
     tampered = out / "webank-2022-figures.edited.json"
     doc: dict[str, Any] = json.loads(figures.read_text(encoding="utf-8"))
     for metric in doc["metrics"]:
@@ -85,14 +95,17 @@ def run_demo(workdir: Path | None = None, *, as_json: bool = False) -> bool:
     if not as_json:
         print_report(bad)
 
-    ok = good.verified and not bad.verified
+    ok = good.verified and good_statement.verified and not bad.verified
     if as_json:
-        click.echo(
-            json.dumps(_summary(good, bad, result.published.gas_used, out, ok), indent=2, ensure_ascii=False)
-        )
+        summary = _summary(good, bad, result.published.gas_used, out, ok)
+        summary["statement"] = good_statement.to_json()
+        click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
     else:
         verdict = "as expected" if ok else "NOT as expected"
-        say(f"Demo finished {verdict}: the original verifies (exit 0), the edited copy does not (exit 1).")
+        say(
+            f"Demo finished {verdict}: the figures and the statement covering them verify (exit 0), "
+            "the edited copy does not (exit 1)."
+        )
         say(f"Files are in {out}")
     return ok
 

@@ -37,11 +37,14 @@ class Standing:
     org_active: bool
     roles: int
     frozen: bool
+    removed_from: int = 0  # the organisation the account was last removed from, if it now has none
 
     def holds(self, role: int) -> bool:
         return self.org_id != 0 and self.org_active and not self.frozen and bool(self.roles & role)
 
     def describe(self, role_name: str, role: int) -> str:
+        if self.org_id == 0 and self.removed_from:
+            return f"account {self.account} had been removed from organisation #{self.removed_from}"
         if self.org_id == 0:
             return f"account {self.account} belonged to no admitted organisation"
         if not self.org_active:
@@ -73,7 +76,7 @@ class MembershipHistory:
     def standing(self, account: str, at: Position) -> Standing:
         """The account's standing just before position `at` (events at `at` and later are ignored)."""
         orgs: dict[int, _Org] = {}
-        account_org = 0
+        account_org = removed_from = 0
         frozen = False
         key = account.lower()
         for event in self.events:
@@ -87,16 +90,16 @@ class MembershipHistory:
             elif event.name in ("RolesGranted", "RolesRevoked"):
                 orgs[a["orgId"]].roles = a["roles"]
             elif event.name == "AccountAdded" and a["account"].lower() == key:
-                account_org, frozen = a["orgId"], False
+                account_org, frozen, removed_from = a["orgId"], False, 0
             elif event.name == "AccountRemoved" and a["account"].lower() == key:
-                account_org, frozen = 0, False
+                account_org, frozen, removed_from = 0, False, a["orgId"]
             elif event.name == "AccountFrozen" and a["account"].lower() == key:
                 frozen = True
             elif event.name == "AccountUnfrozen" and a["account"].lower() == key:
                 frozen = False
         org = orgs.get(account_org)
         if org is None:
-            return Standing(account, 0, "", False, 0, False)
+            return Standing(account, 0, "", False, 0, False, removed_from)
         return Standing(account, account_org, org.name, org.active, org.roles, frozen)
 
     def organisation_names(self) -> dict[int, str]:

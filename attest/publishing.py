@@ -22,6 +22,8 @@ from attest.records import OnchainAttestation
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
 
+    from attest.journal import Journal
+
 MIN_YEAR, MAX_YEAR = 1990, 2100
 
 
@@ -32,10 +34,20 @@ class PublishResult:
     receipt: Receipt
     receipt_path: Path
     canonical_path: Path | None
+    outcome: str | None = None  # with a journal: sent | already | resumed | resent
 
 
 def prepare(path: str | Path, *, kind: Kind, year: int | None) -> tuple[HashedDocument, int]:
     """Validate and digest before anything touches the chain: bad input never reaches it."""
+    p = Path(path)
+    if p.exists() and not p.is_dir() and not p.is_file():
+        # a FIFO or device would block or never end; only regular files are documents
+        raise InputError("not a regular file (a FIFO, socket or device)", path=p)
+    if p.is_symlink() and not p.exists():
+        raise InputError("broken symbolic link", path=p)
+    if p.is_file() and p.stat().st_size == 0:
+        # the sha256 of nothing is the same for everyone: anchoring it would prove nothing
+        raise InputError("empty file: nothing to anchor", path=p)
     doc = hash_document(path, structured=kind in (Kind.FIGURES, Kind.STATEMENT))
     if kind is Kind.FIGURES and doc.figures is None:
         raise InputError("publishing figures needs an esg-figures/1 document", path=path, field="schema")
@@ -68,19 +80,31 @@ def publish(
     year: int | None = None,
     uri: str = "",
     ref: str | None = None,
+    journal: Journal | None = None,
 ) -> PublishResult:
-    """Anchor one document for the account's organisation and write its receipt (idempotent)."""
+    """Anchor one document for the account's organisation and write its receipt (idempotent).
+
+    With a `journal`, the intent and signed transaction are recorded before sending, so a re-run
+    after any crash resumes instead of guessing (attest.journal).
+    """
     doc, year = prepare(path, kind=kind, year=year)
     _check_author(deployment, account, doc)
     canonical_file = None
     if doc.canonical is not None:
         canonical_file = canonical_path(doc.path)
         write_atomic(canonical_file, doc.canonical)
-    published = deployment.attest(account, doc.digest, kind, year, ref=ref, uri=uri)
+    outcome = None
+    if journal is not None:
+        journaled = journal.attest(
+            deployment, account, doc.digest, kind, year, ref=ref, uri=uri, path=doc.path
+        )
+        published, outcome = journaled.published, journaled.outcome
+    else:
+        published = deployment.attest(account, doc.digest, kind, year, ref=ref, uri=uri)
     receipt = build_receipt(deployment, doc, published.attestation)
     out = receipt_path(doc.path)
     write_atomic(out, receipt.dump())
-    return PublishResult(doc, published, receipt, out, canonical_file)
+    return PublishResult(doc, published, receipt, out, canonical_file, outcome)
 
 
 def _check_author(deployment: Deployment, account: LocalAccount, doc: HashedDocument) -> None:

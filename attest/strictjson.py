@@ -148,7 +148,7 @@ def load_strict(data: bytes, *, path: str | Path | None = None) -> Any:
         raise StrictJSONError(f"invalid UTF-8 at byte offset {e.start}", path=path) from None
     if not text.strip(" \t\r\n"):
         raise StrictJSONError("empty document: expected a JSON value", path=path)
-    if _max_depth(text) > MAX_DEPTH:
+    if text.count("[") + text.count("{") > MAX_DEPTH and _max_depth(text) > MAX_DEPTH:
         # Checked before parsing: deep nesting can overflow the C stack of the json scanner in a
         # thread with a small stack, which would crash the process instead of raising.
         raise StrictJSONError(f"JSON is nested more than {MAX_DEPTH} levels deep", path=path)

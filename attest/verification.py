@@ -17,7 +17,20 @@ from attest.receipt import Receipt
 from attest.records import OnchainAttestation
 
 Status = Literal["pass", "fail", "info"]
-CHECK_ORDER = ("digest", "receipt", "merkle", "anchored", "authorised", "status", "coverage", "confirmations")
+CHECK_ORDER = (
+    "digest",
+    "receipt",
+    "merkle",
+    "anchored",
+    "authorised",
+    "status",
+    "reference",
+    "covers",
+    "cross-check",
+    "coverage",
+    "confirmations",
+)
+CrossCheck = tuple[str, bool, str]
 
 
 @dataclass(frozen=True)
@@ -50,6 +63,18 @@ class Evidence:
     receipt_block_hash_on_chain: str | None = None
     covering_statements: list[OnchainAttestation] = field(default_factory=list)
     same_org_year: list[OnchainAttestation] = field(default_factory=list)
+    # What the file at hand is (None: a bare digest, or a receipt without its document): a statement
+    # file needs the VERIFIER role whatever kind it was anchored as.
+    document_kind: Kind | None = None
+    # For a statement: the attestation its on-chain reference points at (None if none or unknown).
+    referenced: OnchainAttestation | None = None
+    # With the figures at hand too (`verify FIGURES --statement S`): the figures attestation relied on
+    # (None if the figures did not verify as anchored) and the statement-vs-figures comparison
+    # (None if either document is not at hand, so the comparison could not be made).
+    paired: bool = False
+    paired_figures: OnchainAttestation | None = None
+    cross_checks: list[CrossCheck] | None = None
+    require_coverage: bool = False
 
 
 @dataclass
@@ -104,6 +129,11 @@ def decide(ev: Evidence) -> Report:
 
     checks.append(_authorised(ev, chosen))
     checks.append(_status(chosen))
+    if chosen.kind is Kind.STATEMENT or ev.document_kind is Kind.STATEMENT:
+        checks.append(_reference(ev, chosen))
+    if ev.paired:
+        checks.append(_covers(ev, chosen))
+        checks.extend(_cross_checks(ev))
     if chosen.kind is Kind.FIGURES:
         checks.append(_coverage(ev))
     depth = ev.head - chosen.block_number + 1
@@ -162,7 +192,7 @@ def _anchored_detail(ev: Evidence, a: OnchainAttestation) -> str:
 
 
 def _authorised(ev: Evidence, a: OnchainAttestation) -> Check:
-    role = required_role(a.kind)
+    role = required_role(ev.document_kind or a.kind)
     then = ev.standing_at_attest.get(a.uid)
     if then is None:
         return Check("authorised", "fail", "governance history could not be read")
@@ -178,23 +208,83 @@ def _authorised(ev: Evidence, a: OnchainAttestation) -> Check:
 
 def _status(a: OnchainAttestation) -> Check:
     if a.revocation is not None or a.revoked:
-        r = a.revocation
-        by = "the committee" if r is not None and r.org_id == 0 else "its organisation"
-        detail = f"revoked by {by} at block {r.block_number}: {r.reason}" if r else "revoked"
-        return Check("status", "fail", detail)
+        return Check("status", "fail", _revoked_text(a))
     if a.superseded_by:
         return Check("status", "fail", f"superseded by restatement {a.superseded_by}")
     return Check("status", "pass", "current: not revoked, not superseded")
 
 
-def _coverage(ev: Evidence) -> Check:
-    if not ev.covering_statements:
-        return Check("coverage", "info", "no verification statement covers these figures yet")
-    parts = [
-        f"{s.uid[:18]}… by {_name(ev, s.org_id)}{' (revoked)' if s.revoked else ''}"
-        for s in ev.covering_statements
+def _revoked_text(a: OnchainAttestation) -> str:
+    r = a.revocation
+    if r is None:
+        return "revoked"
+    by = "the committee" if r.org_id == 0 else "its organisation"
+    return f"revoked by {by} at block {r.block_number}: {r.reason}"
+
+
+def attestation_status(a: OnchainAttestation) -> str:
+    """One phrase for an attestation's standing: current, revoked (when, why), or superseded by what."""
+    if a.revoked:
+        return _revoked_text(a)
+    if a.superseded_by:
+        return f"superseded by {a.superseded_by}"
+    return "current"
+
+
+def _reference(ev: Evidence, a: OnchainAttestation) -> Check:
+    """A statement is only as good as the figures it covers: they must exist, be figures, and be live."""
+    if a.kind is not Kind.STATEMENT:
+        return Check(
+            "reference", "fail", f"anchored as {a.kind.label}, not as a statement: it covers no figures"
+        )
+    f = ev.referenced
+    if f is None or f.uid.lower() != a.ref.lower():
+        return Check("reference", "fail", f"the statement references {a.ref}, which is no attestation here")
+    what = f"covers {f.kind.label} for {f.year} by {_name(ev, f.org_id)}, attestation {f.uid}"
+    if f.kind is not Kind.FIGURES:
+        return Check("reference", "fail", f"{what}: not a figures attestation")
+    if f.revoked:
+        return Check("reference", "fail", f"{what}, which was {_revoked_text(f)}")
+    if f.superseded_by:
+        return Check("reference", "fail", f"{what}, which was superseded by restatement {f.superseded_by}")
+    return Check("reference", "pass", f"{what} (current)")
+
+
+def _covers(ev: Evidence, a: OnchainAttestation) -> Check:
+    f = ev.paired_figures
+    if f is None:
+        return Check("covers", "fail", "the figures given are not anchored: there is nothing to cover")
+    if a.kind is Kind.STATEMENT and a.ref.lower() == f.uid.lower():
+        return Check("covers", "pass", f"the statement's attestation covers exactly these figures ({f.uid})")
+    return Check("covers", "fail", f"the statement's attestation covers {a.ref}, not these figures ({f.uid})")
+
+
+def _cross_checks(ev: Evidence) -> list[Check]:
+    if ev.cross_checks is None:
+        return [
+            Check(
+                "cross-check",
+                "fail",
+                "could not compare: the figures or the statement document is not at hand (only a receipt)",
+            )
+        ]
+    return [
+        Check(f"cross-check: {name}", "pass" if ok else "fail", detail)
+        for name, ok, detail in ev.cross_checks
     ]
-    return Check("coverage", "info", "covered by " + "; ".join(parts))
+
+
+def _coverage(ev: Evidence) -> Check:
+    live = [s for s in ev.covering_statements if not s.revoked]
+    status: Status = "info"
+    if ev.require_coverage:
+        status = "pass" if live else "fail"
+    if not ev.covering_statements:
+        return Check("coverage", status, "no verification statement covers these figures yet")
+    parts = [
+        f"{s.uid[:18]}… by {_name(ev, s.org_id)} ({attestation_status(s)})" for s in ev.covering_statements
+    ]
+    return Check("coverage", status, "covered by " + "; ".join(parts))
 
 
 def _receipt_check(ev: Evidence, chosen: OnchainAttestation | None) -> Check:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import sys
 from pathlib import Path
+from typing import Any
 
 from eth_abi import encode
 
@@ -52,11 +53,50 @@ def main() -> None:
     rows.append(("propose (admit organisation, incl. own vote)", sent.gas_used))
     rows.append(("vote", dep.vote(c.committee[1], proposal).gas_used))
     rows.append(("execute (admit organisation)", dep.execute(c.committee[0], proposal).gas_used))
+    rows.extend(governance_rows(c, dep.uid_of(c.bank_id, digest(3))))
     width = max(len(r[0]) for r in rows)
     print(f"{'call':<{width}}  {'gas used':>9}")
     print(f"{'-' * width}  {'-' * 9}")
     for name, gas in rows:
         print(f"{name:<{width}}  {gas:>9,}")
+
+
+def governance_rows(c: Any, file_uid: str) -> list[tuple[str, int]]:
+    """Propose (incl. the proposer's vote) and execute of every governance action, 2-of-3 committee."""
+    from eth_account import Account
+
+    from attest import governance
+    from attest.client import OrganisationInfo
+    from attest.governance import ACTION_NAMES
+
+    dep = c.dep
+    outsider, new_key = Account.create().address, Account.create().address
+    calls = [
+        governance.add_committee_member(outsider),
+        governance.remove_committee_member(outsider),
+        governance.change_threshold(2),
+        governance.admit_organisation(OrganisationInfo("Gas Bank", "CN", "bank"), ["publisher"], [new_key]),
+        governance.grant_roles(c.rival_id, ["verifier"]),
+        governance.revoke_roles(c.rival_id, ["verifier"]),
+        governance.add_account(c.bank_id, Account.create().address),
+        governance.remove_account(new_key),
+        governance.freeze_account(c.bank.address),
+        governance.unfreeze_account(c.bank.address),
+        governance.remove_organisation(c.rival_id),
+        governance.revoke_attestation(dep.registry.address, file_uid, "committee decision"),
+    ]
+    rows: list[tuple[str, int]] = []
+    for call in calls:
+        expires = int(dep.chain.block("latest")["timestamp"]) + 3600
+        sent = dep._transact(
+            c.committee[0], dep.governance.functions.propose(int(call.action), call.data, expires)
+        )
+        proposal_id = governance.proposal_id_of(sent.receipt, dep)
+        dep.vote(c.committee[1], proposal_id)
+        name = ACTION_NAMES[call.action]
+        rows.append((f"governance {name}: propose", sent.gas_used))
+        rows.append((f"governance {name}: execute", dep.execute(c.committee[2], proposal_id).gas_used))
+    return rows
 
 
 if __name__ == "__main__":

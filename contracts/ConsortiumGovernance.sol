@@ -284,7 +284,7 @@ contract ConsortiumGovernance is IMembership {
             address account = abi.decode(data, (address));
             uint32 orgId = _requireAccount(account).orgId;
             delete _accounts[account];
-            _organisationAccounts[orgId].remove(account);
+            if (!_organisationAccounts[orgId].remove(account)) revert UnknownAccount(account);
             emit AccountRemoved(orgId, account);
         } else if (action == Action.FreezeAccount) {
             address account = abi.decode(data, (address));
@@ -337,7 +337,7 @@ contract ConsortiumGovernance is IMembership {
         uint32 current = _accounts[account].orgId;
         if (current != 0) revert AccountAlreadyAssigned(account, current);
         _accounts[account] = Account(orgId, false);
-        _organisationAccounts[orgId].add(account);
+        if (!_organisationAccounts[orgId].add(account)) revert AccountAlreadyAssigned(account, orgId);
         emit AccountAdded(orgId, account);
     }
 

@@ -37,6 +37,7 @@ from typing import Any
 from attest.client import Deployment
 from attest.contracts import Kind
 from attest.errors import AttestError
+from attest.journal import open_journal
 from attest.keystore import load_keystore, read_password
 from attest.publishing import PublishResult, prepare, publish
 
@@ -59,6 +60,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--report", required=True, help="The year's report (the PDF), anchored as raw bytes.")
     parser.add_argument("--report-uri", default="", help="Where the report can be fetched (optional).")
     parser.add_argument("--json", dest="as_json", action="store_true", help="Machine-readable output.")
+    parser.add_argument(
+        "--journal",
+        default=None,
+        help="Crash-safe publishing journal (SQLite; else $ATTEST_JOURNAL, else beside the manifest).",
+    )
     return parser.parse_args(argv)
 
 
@@ -74,9 +80,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     password = read_password(password_file=args.password_file, prompt=sys.stdin.isatty())
     account = load_keystore(args.keystore, password)
 
-    # 3. Anchor (idempotent: an existing attestation by this organisation is reused).
-    figures = publish(deployment, account, args.figures, kind=Kind.FIGURES)
-    report = publish(deployment, account, args.report, kind=Kind.FILE, year=year, uri=args.report_uri)
+    # 3. Anchor (idempotent: an existing attestation by this organisation is reused; the journal
+    #    records each signed transaction before it is sent, so a crash mid-send resumes cleanly).
+    with open_journal(args.journal, args.deployment) as journal:
+        figures = publish(deployment, account, args.figures, kind=Kind.FIGURES, journal=journal)
+        report = publish(
+            deployment, account, args.report, kind=Kind.FILE, year=year, uri=args.report_uri, journal=journal
+        )
     return {
         "organisation": figures_doc.figures.organisation.name,
         "year": year,

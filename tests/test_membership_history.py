@@ -55,3 +55,14 @@ def test_unknown_account_belongs_to_no_organisation() -> None:
 
 def test_account_matching_is_case_insensitive() -> None:
     assert HISTORY.standing(A.upper().replace("0X", "0x"), (4, 0)).holds(Role.PUBLISHER)
+
+
+def test_a_removed_account_is_described_as_removed_not_unknown() -> None:
+    history = MembershipHistory.from_events(
+        [
+            ev(2, "OrganisationAdmitted", orgId=1, roles=Role.PUBLISHER, info={"name": "WeBank"}),
+            ev(3, "AccountAdded", orgId=1, account=A),
+            ev(5, "AccountRemoved", orgId=1, account=A),
+        ]
+    )
+    assert "removed from organisation #1" in history.standing(A, (6, 0)).describe("PUBLISHER", Role.PUBLISHER)

@@ -105,9 +105,11 @@ def test_authorised_then_removed_later_still_verifies_and_says_so() -> None:
 
 
 def test_statement_needs_verifier_role() -> None:
-    a = attestation(org=VERIFIER, kind=Kind.STATEMENT)
+    figures = attestation(org=BANK)  # a statement must reference live figures (the `reference` check)
+    a = attestation(org=VERIFIER, kind=Kind.STATEMENT, ref=figures.uid)
     ok = evidence([a], standing_at_attest={a.uid: standing(VERIFIER, roles=Role.VERIFIER)})
     bad = evidence([a], standing_at_attest={a.uid: standing(VERIFIER, roles=Role.PUBLISHER)})
+    ok, bad = replace(ok, referenced=figures), replace(bad, referenced=figures)
     assert decide(ok).verified
     assert statuses(bad)["authorised"] == "fail"
 

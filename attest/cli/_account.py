@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 @main.group()
 def account() -> None:
-    """Signing accounts in encrypted keystore files."""
+    """Signing accounts in encrypted keystore files (password: env ATTEST_PASSWORD, a file or a prompt)."""
 
 
 @account.command("new")
@@ -45,3 +45,51 @@ def account_show(keystore: str) -> None:
         from attest.keystore import keystore_address
 
         click.echo(keystore_address(keystore))
+
+
+@account.command("list")
+@click.argument("directory", type=click.Path(file_okay=False), default=".", required=False)
+@json_option
+def account_list(directory: str, as_json: bool) -> None:
+    """The address of every keystore file in DIRECTORY (default: here); no password needed.
+
+    Other JSON files (manifests, receipts) are skipped: only files with a V3 `crypto` section count.
+    """
+    with _errors():
+        rows = keystores_in(directory)
+
+        def human() -> None:
+            if not rows:
+                click.echo(f"no keystore files in {directory}")
+            for row in rows:
+                click.echo(f"{row['address']}  {row['keystore']}")
+
+        _emit(as_json, rows, human)
+
+
+def keystores_in(directory: str) -> list[dict[str, str]]:
+    """(keystore file, address) for every V3 keystore directly in `directory`, sorted by file name."""
+    import json
+    from pathlib import Path
+
+    from eth_utils import is_address, to_checksum_address
+
+    from attest.errors import InputError
+
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise InputError("not a directory", path=folder)
+    rows = []
+    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+        try:
+            if path.stat().st_size > 1_000_000:
+                continue
+            obj = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not isinstance(obj, dict) or not isinstance(obj.get("crypto", obj.get("Crypto")), dict):
+            continue
+        address = "0x" + str(obj.get("address", "")).removeprefix("0x")
+        if is_address(address):
+            rows.append({"keystore": str(path), "address": str(to_checksum_address(address))})
+    return rows

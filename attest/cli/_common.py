@@ -42,12 +42,28 @@ def _errors() -> Iterator[None]:
     except (click.exceptions.Exit, click.ClickException, SystemExit):
         raise
     except Exception as exc:
+        if _is_transport_failure(exc):
+            # A read outside Chain's own error mapping (a contract call, a log query) lost the node.
+            click.echo(f"error: the chain node stopped answering ({type(exc).__name__})", err=True)
+            sys.exit(3)
         if os.environ.get("ATTEST_DEBUG"):
             raise
         click.echo(
             f"internal error: {type(exc).__name__}: {exc} (set ATTEST_DEBUG=1 for a traceback)", err=True
         )
         sys.exit(EXIT_INTERNAL)
+
+
+def _is_transport_failure(exc: BaseException) -> bool:
+    """Whether an exception means the JSON-RPC connection failed (exit 3), not a bug (exit 4)."""
+    import requests
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, requests.exceptions.ConnectionError | requests.exceptions.Timeout):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _emit(as_json: bool, data: Any, human: Callable[[], None]) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -22,12 +23,42 @@ from attest.errors import InputError
 
 if TYPE_CHECKING:
     from attest.client import Deployment
+    from attest.contracts import Kind
+    from attest.journal import Journal
     from attest.statement import CarbonVerification
 
 
 @main.group()
 def publish() -> None:
     """Anchor documents; writes a receipt (and the canonical form) next to each."""
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+_JOURNAL_KEY = "attest.journal"
+
+
+def journal_option(f: _F) -> _F:
+    """`--journal PATH` / ATTEST_JOURNAL, kept in the click context so command signatures stay unchanged."""
+
+    def remember(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        ctx.meta[_JOURNAL_KEY] = value
+        return value
+
+    return click.option(
+        "--journal",
+        envvar="ATTEST_JOURNAL",
+        type=click.Path(dir_okay=False),
+        expose_value=False,
+        callback=remember,
+        help="Crash-safe publishing journal (SQLite): re-running after a crash resumes, never doubles. "
+        "Default: beside the manifest (<manifest>.journal.sqlite). Env ATTEST_JOURNAL.",
+    )(f)
+
+
+def _journal(deployment_path: str) -> Journal:
+    from attest.journal import open_journal
+
+    return open_journal(click.get_current_context().meta.get(_JOURNAL_KEY), deployment_path)
 
 
 def _publish(
@@ -43,6 +74,7 @@ def _publish(
     as_json: bool,
     *,
     covers: str | None = None,
+    supersedes: str | None = None,
 ) -> None:
     with _errors():
         from attest.contracts import Kind
@@ -52,14 +84,19 @@ def _publish(
         kind = Kind[kind_name.upper()]
         doc, _ = prepare(path, kind=kind, year=year)  # bad input fails here, before any key or chain
         covers_early = _covers_syntax(covers) if covers is not None else None
+        replaces = _supersedes_syntax(supersedes, kind.label) if supersedes is not None else None
         dep = _open(deployment_path, rpc_url, confirmations)
         ref = None
         if covers_early is not None and doc.statement is not None:
             ref = _resolve_covers(dep, covers_early, doc.statement)
         signer = _signer(keystore, password_file)
-        result = do_publish(dep, signer, path, kind=kind, year=year, uri=uri, ref=ref)
+        if replaces is not None:
+            ref = _resolve_supersedes(dep, replaces, signer.address, kind, doc.digest)
+        with _journal(deployment_path) as journal:
+            result = do_publish(dep, signer, path, kind=kind, year=year, uri=uri, ref=ref, journal=journal)
         a = result.published.attestation
         data = {
+            "outcome": result.outcome,
             "file": str(result.document.path),
             "digest": result.document.digest,
             "uid": a.uid,
@@ -87,12 +124,20 @@ def _publish(
 @publish.command("figures")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--uri", default="", help="Where the document can be fetched (optional).")
+@click.option(
+    "--supersedes",
+    default=None,
+    help="Publish a restatement: the figures it replaces, as their receipt file or attestation uid "
+    "(your organisation's, same year, neither revoked nor already superseded).",
+)
 @chain_options
 @signer_options
+@journal_option
 @json_option
 def publish_figures(
     path: str,
     uri: str,
+    supersedes: str | None,
     deployment_path: str,
     rpc_url: str | None,
     confirmations: int | None,
@@ -102,7 +147,17 @@ def publish_figures(
 ) -> None:
     """Anchor a yearly esg-figures/1 JSON document (by its RFC 8785 canonical digest)."""
     _publish(
-        "figures", path, None, uri, deployment_path, rpc_url, confirmations, keystore, password_file, as_json
+        "figures",
+        path,
+        None,
+        uri,
+        deployment_path,
+        rpc_url,
+        confirmations,
+        keystore,
+        password_file,
+        as_json,
+        supersedes=supersedes,
     )
 
 
@@ -112,6 +167,7 @@ def publish_figures(
 @click.option("--uri", default="", help="Where the document can be fetched (optional).")
 @chain_options
 @signer_options
+@journal_option
 @json_option
 def publish_file(
     path: str,
@@ -141,6 +197,7 @@ def publish_file(
 @click.option("--uri", default="", help="Where the document can be fetched (optional).")
 @chain_options
 @signer_options
+@journal_option
 @json_option
 def publish_statement(
     path: str,
@@ -233,6 +290,56 @@ def _resolve_covers(dep: Deployment, covers: tuple[str, str], statement: CarbonV
     return target.uid
 
 
+def _supersedes_syntax(supersedes: str, kind: str) -> str:
+    """The uid a restatement replaces, from a uid or a receipt file, without touching the chain."""
+    if _UID.fullmatch(supersedes):
+        return supersedes.lower()
+    if Path(supersedes).is_file():
+        from attest.receipt import load_receipt
+
+        receipt = load_receipt(supersedes)
+        if receipt.attestation.kind != kind:
+            raise InputError(
+                f"the receipt is for a {receipt.attestation.kind} attestation, not {kind}",
+                path=supersedes,
+                field="--supersedes",
+            )
+        return receipt.attestation.uid.lower()
+    raise InputError(
+        f"{supersedes!r} is not a receipt file or an attestation uid (0x + 64 hex)", field="--supersedes"
+    )
+
+
+def _resolve_supersedes(dep: Deployment, uid: str, signer: str, kind: Kind, digest: str) -> str:
+    """Check the registry's restatement rule before sending, so a refusal is exit 2 and costs nothing."""
+    from attest.contracts import Kind as _Kind
+
+    old = dep.attestation(uid)
+    if old is None:
+        raise InputError(f"no attestation with uid {uid}", field="--supersedes")
+    org_id = dep.account_org(signer)
+    if old.org_id != org_id:
+        raise InputError(
+            f"attestation {uid} belongs to organisation #{old.org_id}, not the signer's (#{org_id})",
+            field="--supersedes",
+        )
+    if old.kind is not _Kind(kind):
+        raise InputError(f"attestation {uid} is {old.kind.label}, not {kind.label}", field="--supersedes")
+    if old.revoked:
+        raise InputError(
+            f"attestation {uid} is revoked: there is nothing live to restate", field="--supersedes"
+        )
+    if old.superseded_by:
+        raise InputError(
+            f"attestation {uid} is already superseded by {old.superseded_by}", field="--supersedes"
+        )
+    if old.digest == digest:
+        raise InputError(
+            "the restatement is the same document as the one it supersedes", field="--supersedes"
+        )
+    return old.uid
+
+
 RECEIPT_OR_CANONICAL = (".receipt.json", ".canonical.json")
 
 
@@ -256,11 +363,37 @@ def expand_files(paths: tuple[str, ...]) -> list[Path]:
     return out
 
 
+def skipped_entries(paths: tuple[str, ...]) -> list[tuple[Path, str]]:
+    """Entries under the named directories that `expand_files` leaves out because they are not
+    regular files (FIFOs, sockets, devices, broken links): reported at the end, never read.
+
+    Reading a FIFO would block forever and a device may never end; a regular file that cannot be
+    read is not skipped but an error (exit 2) before anything is sent.
+    """
+    out: list[tuple[Path, str]] = []
+    for raw in paths:
+        p = Path(raw)
+        if not p.is_dir():
+            continue
+        for f in sorted(p.rglob("*")):
+            if f.name.startswith(".") or f.is_dir() or f.is_file():
+                continue
+            if f.is_symlink() and not f.exists():
+                why = "broken symbolic link"
+            elif f.is_fifo():
+                why = "a FIFO, not a regular file"
+            else:
+                why = "not a regular file"
+            out.append((f, why))
+    return out
+
+
 @publish.command("batch")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--year", type=int, required=True, help="Reporting year the files belong to.")
 @chain_options
 @signer_options
+@journal_option
 @json_option
 def publish_batch_cmd(
     paths: tuple[str, ...],
@@ -290,7 +423,9 @@ def publish_batch_cmd(
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            result = publish_batch(dep, signer, files, year=year, progress=progress)
+            with _journal(deployment_path) as journal:
+                result = publish_batch(dep, signer, files, year=year, progress=progress, journal=journal)
+        skipped = skipped_entries(paths)
         a = result.published.attestation
         data = {
             "root": result.root,
@@ -301,7 +436,10 @@ def publish_batch_cmd(
             "block_number": a.block_number,
             "gas_used": result.published.gas_used,
             "already_anchored": result.published.already_anchored,
+            "skipped": [{"path": str(p), "reason": why} for p, why in skipped],
         }
+        for p, why in skipped:
+            click.echo(f"skipped: {p}: {why}", err=True)
         _emit(
             as_json,
             data,

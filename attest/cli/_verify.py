@@ -16,36 +16,136 @@ from attest.cli._common import (
     json_option,
     main,
 )
+from attest.errors import InputError
 
 if TYPE_CHECKING:
-    from attest.verification import Report
+    from attest.client import Deployment
+    from attest.verification import Check, Report
 
 
 @main.command()
 @click.argument("targets", nargs=-1, required=True)
 @click.option("--org", default=None, help="The organisation whose attestation counts (id or exact name).")
+@click.option(
+    "--statement",
+    "statement",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="A carbon-verification/1 statement (or its receipt) covering the one FIGURES target: both are "
+    "verified, the statement must cover exactly these figures, and its content is cross-checked "
+    "against them. --org then applies to the figures.",
+)
+@click.option(
+    "--require-coverage",
+    is_flag=True,
+    help="Figures fail unless at least one unrevoked verification statement covers them.",
+)
+@click.option(
+    "--html",
+    "html_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Also write a self-contained HTML report (every check, the chain data relied on) to this file.",
+)
+@click.option(
+    "--check-code",
+    is_flag=True,
+    help="Also check that the code at the manifest's addresses is the committed artifacts' code "
+    "(immutables masked); `attest verify-deployment` adds a fresh compile.",
+)
 @chain_options
 @json_option
 def verify(
     targets: tuple[str, ...],
     org: str | None,
+    statement: str | None,
+    require_coverage: bool,
+    html_path: str | None,
+    check_code: bool,
     deployment_path: str,
     rpc_url: str | None,
     confirmations: int | None,
     as_json: bool,
 ) -> None:
-    """Verify files, receipts or bare sha256 digests against the registry; exit 0 only if all verify."""
-    with _errors():
-        from attest.verify import verify_target
+    """Verify files, receipts or bare sha256 digests against the registry; exit 0 only if all verify.
 
+    `attest verify FIGURES --statement STATEMENT` verifies a figures document and the carbon
+    verification statement covering it together (files or their receipts).
+    """
+    with _errors():
+        from attest.verify import verify_pair, verify_target
+
+        if statement is not None and len(targets) != 1:
+            raise InputError("--statement takes exactly one FIGURES target", field="--statement")
         dep = _open(deployment_path, rpc_url, confirmations)
-        reports = [verify_target(dep, t, org=org) for t in targets]
+        if statement is not None:
+            reports = list(
+                verify_pair(dep, targets[0], statement, org=org, require_coverage=require_coverage)
+            )
+        else:
+            reports = [verify_target(dep, t, org=org, require_coverage=require_coverage) for t in targets]
+        if check_code:
+            code = code_check(dep)
+            for r in reports:
+                r.checks.append(code)
+        html_note = None
+        if html_path is not None:
+            html_note = write_html_report(dep, deployment_path, reports, html_path)
         if as_json:
             click.echo(json.dumps([r.to_json() for r in reports], indent=2, ensure_ascii=False))
         else:
             for r in reports:
                 print_report(r)
+            if html_note:
+                click.echo(html_note)
         sys.exit(0 if all(r.verified for r in reports) else 1)
+
+
+def code_check(dep: Deployment) -> Check:
+    """DESIGN check 7 as one line: the deployed code is the code of the committed artifacts."""
+    from attest.deployment_check import check_code
+    from attest.verification import Check
+
+    checks = check_code(dep, recompile=False)
+    failed = [c for c in checks if c.status == "fail"]
+    if failed:
+        return Check("code", "fail", "; ".join(f"{c.name}: {c.detail}" for c in failed))
+    return Check("code", "pass", f"deployed code matches the committed artifacts ({len(checks)} checks)")
+
+
+def write_html_report(dep: Deployment, deployment_path: str, reports: list[Report], out: str) -> str:
+    """Render and write the HTML report atomically; return a line naming it and its sha256."""
+    import hashlib
+    import shlex
+    import time
+    from importlib.metadata import version
+    from pathlib import Path
+
+    from attest.manifest import write_atomic
+    from attest.report_html import ReportContext, render_html
+
+    manifest_bytes = Path(deployment_path).read_bytes()
+    head = dep.chain.head()
+    ctx = ReportContext(
+        chain_id=dep.manifest.chain_id,
+        network=dep.manifest.network,
+        registry=dep.manifest.registry.address,
+        governance=dep.manifest.governance.address,
+        manifest_path=str(Path(deployment_path).resolve()),
+        manifest_sha256=hashlib.sha256(manifest_bytes).hexdigest(),
+        head_block=head,
+        head_block_hash=str(dep.chain.block(head)["hash"].to_0x_hex()),
+        confirmations_required=dep.chain.confirmations,
+        generated_at=int(time.time()),
+        tool_version=version("esg-attest"),
+        command=shlex.join(["attest", *sys.argv[1:]]),
+    )
+    page = render_html(reports, ctx).encode("utf-8")
+    try:
+        write_atomic(Path(out), page)
+    except OSError as exc:
+        raise InputError(f"cannot write the HTML report: {exc.strerror}", path=out, field="--html") from None
+    return f"HTML report written to {out} (sha256 {hashlib.sha256(page).hexdigest()})"
 
 
 def print_report(report: Report) -> None:

@@ -1,0 +1,126 @@
+"""`attest publish disclosure-root`, `attest disclose`, `attest verify-disclosure`: one figure at a time."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from attest.cli._common import (
+    SYMBOL,
+    _emit,
+    _errors,
+    _open,
+    _signer,
+    chain_options,
+    json_option,
+    main,
+    signer_options,
+)
+from attest.cli._publish import publish
+
+
+@publish.command("disclosure-root")
+@click.argument("figures", type=click.Path(dir_okay=False))
+@chain_options
+@signer_options
+@json_option
+def publish_disclosure_root(
+    figures: str,
+    deployment_path: str,
+    rpc_url: str | None,
+    confirmations: int | None,
+    keystore: str,
+    password_file: str | None,
+    as_json: bool,
+) -> None:
+    """Anchor the salted private-data root of FIGURES, so single figures can be disclosed later.
+
+    Writes FIGURES' tree with its salts to <name>.disclosure.json (keep it private: it can disclose
+    any figure) and anchors its root as a batch attestation for the figures' year. Safe to re-run.
+    """
+    with _errors():
+        from attest.disclosure import _figures, publish_disclosure_root
+
+        _figures(Path(figures))  # bad input fails here, before any key or chain
+        dep = _open(deployment_path, rpc_url, confirmations)
+        signer = _signer(keystore, password_file)
+        result = publish_disclosure_root(dep, signer, Path(figures))
+        a = result.published.attestation
+        data = {
+            "figures": figures,
+            "tree_file": str(result.tree_file),
+            "root": result.root,
+            "uid": a.uid,
+            "transaction_hash": a.transaction_hash,
+            "block_number": a.block_number,
+            "gas_used": result.published.gas_used,
+            "already_anchored": result.published.already_anchored,
+        }
+
+        def human() -> None:
+            state = "already anchored (nothing sent)" if result.published.already_anchored else "anchored"
+            click.echo(f"{state}: private-data root of {figures}")
+            click.echo(f"  root     {result.root}")
+            click.echo(f"  tx       {a.transaction_hash} in block {a.block_number}")
+            click.echo(f"  tree     {result.tree_file} (private: holds every figure's salt)")
+
+        _emit(as_json, data, human)
+
+
+@main.command()
+@click.argument("figures", type=click.Path(dir_okay=False))
+@click.option("--metric", "code", required=True, help="Code of the metric to disclose (e.g. E.GHG.SCOPE1).")
+@click.option(
+    "--out", type=click.Path(dir_okay=False), default=None, help="Proof file (default: next to FIGURES)."
+)
+@json_option
+def disclose(figures: str, code: str, out: str | None, as_json: bool) -> None:
+    """Write a proof of one metric of FIGURES, verifiable without the rest of the figures."""
+    with _errors():
+        from attest.disclosure import disclose as make_proof
+        from attest.manifest import write_atomic
+
+        proof = make_proof(Path(figures), code)
+        path = (
+            Path(out)
+            if out
+            else Path(figures).with_name(Path(figures).name.removesuffix(".json") + f".{code}.proof.json")
+        )
+        write_atomic(path, (json.dumps(proof, indent=2, ensure_ascii=False) + "\n").encode())
+        m = proof["metric"]
+        _emit(
+            as_json,
+            {"proof": str(path), "metric": m, "root": proof["root"]},
+            lambda: click.echo(f"disclosed {m['code']} = {m['value']} {m['unit']}: {path}"),
+        )
+
+
+@main.command("verify-disclosure")
+@click.argument("proof", type=click.Path(dir_okay=False))
+@chain_options
+@json_option
+def verify_disclosure(
+    proof: str, deployment_path: str, rpc_url: str | None, confirmations: int | None, as_json: bool
+) -> None:
+    """Check a disclosed figure: its proof leads to a root anchored, live, by the organisation named."""
+    with _errors():
+        from attest.disclosure import _parse_proof
+        from attest.disclosure import verify_disclosure as check
+
+        _parse_proof(Path(proof))  # bad input fails before the chain is contacted
+        dep = _open(deployment_path, rpc_url, confirmations)
+        result = check(dep, Path(proof))
+
+        def human() -> None:
+            m = result.metric
+            click.echo(f"{proof}: {m['code']} ({m['label']}) = {m['value']} {m['unit']}")
+            for c in result.checks:
+                click.echo(f"  {SYMBOL[c.status]} {c.name:<13} {c.detail}")
+            failed = [c.name for c in result.checks if c.status == "fail"]
+            click.echo("VERIFIED" if result.verified else f"NOT VERIFIED (failed: {', '.join(failed)})")
+
+        _emit(as_json, result.to_json(), human)
+        sys.exit(0 if result.verified else 1)

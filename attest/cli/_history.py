@@ -1,0 +1,56 @@
+"""`attest history`: every attestation of an organisation (and year), with status and coverage."""
+
+from __future__ import annotations
+
+import click
+
+from attest.cli._common import _emit, _errors, _open, chain_options, json_option, main
+
+
+@main.command()
+@click.option("--org", required=True, help="The organisation (id or exact admitted name).")
+@click.option("--year", type=int, default=None, help="Only attestations for this reporting year.")
+@chain_options
+@json_option
+def history(
+    org: str,
+    year: int | None,
+    deployment_path: str,
+    rpc_url: str | None,
+    confirmations: int | None,
+    as_json: bool,
+) -> None:
+    """List an organisation's attestations: current, superseded by what, or revoked (when, by whom, why)."""
+    with _errors():
+        from attest.history import organisation_history
+
+        dep = _open(deployment_path, rpc_url, confirmations)
+        org_id = dep.find_organisation(org)
+        entries = organisation_history(dep, org_id, year)
+        name = dep.organisation(org_id).info.name
+        data = {
+            "org_id": org_id,
+            "organisation": name,
+            "year": year,
+            "attestations": [e.to_json() for e in entries],
+        }
+
+        def human() -> None:
+            scope = f" for {year}" if year is not None else ""
+            click.echo(f"{name} (org #{org_id}): {len(entries)} attestation(s){scope}")
+            for e in entries:
+                a = e.attestation
+                click.echo(f"- {a.kind.label} {a.year}  {a.uid}")
+                click.echo(f"    digest  sha256 {a.digest}")
+                click.echo(f"    block   {a.block_number}, tx {a.transaction_hash}")
+                if a.kind.label == "statement":
+                    click.echo(f"    covers  {a.ref}")
+                elif a.ref != "0x" + "00" * 32:
+                    click.echo(f"    restates {a.ref}")
+                click.echo(f"    status  {e.status}")
+                for c in e.covered_by:
+                    click.echo(f"    covered by {c.statement.uid} from {c.verifier}: {c.status}")
+                if a.kind.label == "figures" and not e.covered_by:
+                    click.echo("    covered by no verification statement")
+
+        _emit(as_json, data, human)

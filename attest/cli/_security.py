@@ -1,0 +1,247 @@
+"""`attest verify-deployment`, `attest sign-statement` and `attest relay`: the auditor's code check and
+the verifier's air-gapped signing, kept apart from everyday publishing."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from attest.cli._common import (
+    SYMBOL,
+    _emit,
+    _errors,
+    _open,
+    _signer,
+    chain_options,
+    json_option,
+    main,
+    signer_options,
+)
+from attest.errors import InputError
+
+
+@main.command("verify-deployment")
+@chain_options
+@click.option(
+    "--recompile/--no-recompile",
+    default=True,
+    show_default=True,
+    help="Also compile contracts/ with the pinned compiler and compare with the committed artifacts.",
+)
+@json_option
+def verify_deployment(
+    deployment_path: str, rpc_url: str | None, confirmations: int | None, recompile: bool, as_json: bool
+) -> None:
+    """Check the code at every manifest address is the committed artifacts' (immutables masked).
+
+    Exit 0 when every check passes, 1 when one fails, 3 when the chain or the compiler is unavailable.
+    """
+    with _errors():
+        from attest.chain import Chain
+        from attest.client import Deployment
+        from attest.deployment_check import check_code
+        from attest.manifest import load_manifest
+
+        manifest = load_manifest(deployment_path)
+        url = rpc_url or manifest.rpc_url
+        if not url:
+            raise InputError("the manifest names no RPC URL: pass --rpc-url", path=deployment_path)
+        chain = Chain.connect(url, expected_chain_id=manifest.chain_id)
+        # not Deployment.open: a missing contract is a ✗ line here, not an error
+        checks = check_code(Deployment(chain, manifest), recompile=recompile)
+        ok = all(c.status != "fail" for c in checks)
+        data = {"deployment": deployment_path, "verified": ok, "checks": [c.__dict__ for c in checks]}
+
+        def human() -> None:
+            for c in checks:
+                click.echo(f"{SYMBOL[c.status]} {c.name}: {c.detail}")
+            click.echo("deployment verified" if ok else "deployment NOT verified")
+
+        _emit(as_json, data, human)
+    sys.exit(0 if ok else 1)
+
+
+@main.command("sign-statement")
+@click.argument("statement", type=click.Path(dir_okay=False))
+@click.option(
+    "--covers",
+    required=True,
+    help="The figures it covers: their attestation uid (0x + 64 hex) or their receipt file.",
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Where to write the signed request (default: STATEMENT with .signed.json).",
+)
+@click.option(
+    "--nonce",
+    type=click.IntRange(min=0),
+    default=None,
+    help="The signer's registry nonce. Omit only when the manifest's node is reachable: "
+    "it is then read from the chain.",
+)
+@click.option(
+    "--deadline-hours",
+    type=click.FloatRange(min=0, min_open=True),
+    default=72.0,
+    show_default=True,
+    help="The signature is void this many hours after signing (this machine's clock).",
+)
+@click.option("--uri", default="", help="Where the statement can be obtained (optional).")
+@chain_options
+@signer_options
+@json_option
+def sign_statement(
+    statement: str,
+    covers: str,
+    out_path: str | None,
+    nonce: int | None,
+    deadline_hours: float,
+    uri: str,
+    deployment_path: str,
+    rpc_url: str | None,
+    confirmations: int | None,
+    keystore: str,
+    password_file: str | None,
+    as_json: bool,
+) -> None:
+    """Sign an attestation of a verification statement as EIP-712 typed data, off-line.
+
+    Needs the deployment manifest (chain id, registry address) but no node when --nonce is given;
+    anyone can then submit the file with `attest relay`.
+    """
+    with _errors():
+        from attest.contracts import Kind
+        from attest.keystore import keystore_address
+        from attest.manifest import load_manifest
+        from attest.publishing import prepare
+        from attest.signing import SIGNED_SUFFIX, deadline_in, sign_statement
+
+        manifest = load_manifest(deployment_path)
+        figures_uid = _covers_uid(covers)
+        doc, year = prepare(statement, kind=Kind.STATEMENT, year=None)
+        deadline = deadline_in(deadline_hours)
+        if nonce is None:
+            if not (rpc_url or manifest.rpc_url):
+                raise InputError("no node to read the nonce from: pass --nonce N", field="--nonce")
+            dep = _open(deployment_path, rpc_url, confirmations)
+            nonce = int(dep.registry.functions.nonces(keystore_address(keystore)).call())
+        signer = _signer(keystore, password_file)
+        request = sign_statement(
+            signer,
+            doc,
+            year=year,
+            covers=figures_uid,
+            manifest=manifest,
+            nonce=nonce,
+            deadline=deadline,
+            uri=uri,
+        )
+        out = (
+            Path(out_path)
+            if out_path
+            else doc.path.with_name(doc.path.name.removesuffix(".json") + SIGNED_SUFFIX)
+        )
+        from attest.manifest import write_atomic
+
+        write_atomic(out, request.dump())
+        data = {
+            "signed_request": str(out),
+            "signer": request.signer,
+            "digest": doc.digest,
+            "nonce": nonce,
+            "deadline": deadline,
+            "covers": figures_uid,
+        }
+        _emit(
+            as_json,
+            data,
+            lambda: click.echo(
+                f"signed statement {doc.digest} (nonce {nonce}, deadline {deadline}) "
+                f"as {request.signer} → {out}"
+            ),
+        )
+
+
+@main.command("relay")
+@click.argument("signed", type=click.Path(dir_okay=False))
+@click.option(
+    "--receipt",
+    "receipt_out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Where to write the statement's receipt (default: beside the statement the request "
+    "names, in the signed file's folder).",
+)
+@chain_options
+@signer_options
+@json_option
+def relay_command(
+    signed: str,
+    receipt_out: str | None,
+    deployment_path: str,
+    rpc_url: str | None,
+    confirmations: int | None,
+    keystore: str,
+    password_file: str | None,
+    as_json: bool,
+) -> None:
+    """Submit an off-line signed attestation (from `attest sign-statement`) and write its receipt.
+
+    The relaying account pays for gas and needs no role: the registry checks the signer.
+    """
+    with _errors():
+        from attest.manifest import load_manifest, write_atomic
+        from attest.publishing import build_receipt
+        from attest.receipt import receipt_path
+        from attest.signing import check_domain, load_signed, relay, relayed_document
+
+        request = load_signed(signed)
+        check_domain(request, load_manifest(deployment_path), path=signed)
+        statement_path = Path(signed).parent / request.document.name
+        doc = relayed_document(request, statement_path)
+        dep = _open(deployment_path, rpc_url, confirmations)
+        relayer = _signer(keystore, password_file)
+        published = relay(dep, relayer, request, path=signed)
+        receipt = build_receipt(dep, doc, published.attestation)
+        out = Path(receipt_out) if receipt_out else receipt_path(statement_path)
+        write_atomic(out, receipt.dump())
+        a = published.attestation
+        data = {
+            "uid": a.uid,
+            "signer": a.attester,
+            "transaction_hash": a.transaction_hash,
+            "block_number": a.block_number,
+            "gas_used": published.gas_used,
+            "receipt": str(out),
+        }
+        _emit(
+            as_json,
+            data,
+            lambda: click.echo(
+                f"relayed {a.uid} signed by {a.attester} in block {a.block_number} ({a.transaction_hash}); "
+                f"receipt {out}"
+            ),
+        )
+
+
+def _covers_uid(covers: str) -> str:
+    """A figures attestation uid, given directly or read from the figures' receipt (no chain needed)."""
+    from attest.signing import UID_RE
+
+    if UID_RE.fullmatch(covers):
+        return covers.lower()
+    if Path(covers).is_file():
+        from attest.receipt import load_receipt
+
+        receipt = load_receipt(covers)
+        if receipt.attestation.kind != "figures":
+            raise InputError("this receipt is not for figures", path=covers, field="attestation.kind")
+        return receipt.attestation.uid.lower()
+    raise InputError(
+        f"{covers!r} is not an attestation uid (0x + 64 hex) or a receipt file", field="--covers"
+    )

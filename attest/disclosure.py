@@ -1,0 +1,296 @@
+"""Selective disclosure: prove one figure of a published document without revealing the others.
+
+Why a second tree: the figures attestation anchors the digest of the whole document, which proves
+nothing about one figure unless the whole document is handed over. So the bank also anchors the root
+of a *private-data* tree over its figures (the layout of EAS private data), and can later hand anyone
+one metric, its salt and its Merkle path.
+
+Choice (documented in README): `attest publish disclosure-root FIGURES` builds the tree, writes it
+with its salts to `<name>.disclosure.json` next to the figures (private: keep it like a key — whoever
+holds it can disclose any figure), and anchors the root as a `Kind.BATCH` attestation with the
+figures' reporting year, by the organisation the figures name. Re-running reuses the same file (same
+salts, same root) and anchors nothing twice.
+
+Leaves are OpenZeppelin StandardMerkleTree leaves with encoding ["string","string","bytes","bytes32"]
+= (type "metric", name = the metric code, value = RFC 8785 canonical JSON bytes of that metric object,
+salt = 32 random bytes). The salt makes a leaf unguessable: without it nobody can test candidate
+values of an undisclosed figure against the root.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from attest.canonical import canonical_bytes
+from attest.client import Deployment, Published
+from attest.contracts import Kind
+from attest.documents import hash_document, read_json_document
+from attest.errors import InputError
+from attest.merkle import StandardMerkleTree, verify_proof
+from attest.verification import Check, Report
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+
+LEAF_ENCODING = ("string", "string", "bytes", "bytes32")
+LEAF_TYPE = "metric"
+TREE_SCHEMA = "esg-attest/disclosure-tree/1"
+PROOF_SCHEMA = "esg-attest/disclosure/1"
+TREE_SUFFIX = ".disclosure.json"
+
+
+def tree_path(figures: Path) -> Path:
+    """`figures.json` → `figures.disclosure.json`: where the salted tree (private) is kept."""
+    return figures.with_name(figures.name.removesuffix(".json") + TREE_SUFFIX)
+
+
+def metric_leaf(metric: dict[str, Any], salt: bytes) -> list[Any]:
+    """The leaf value of one metric object: (type, code, canonical JSON bytes, salt)."""
+    return [LEAF_TYPE, str(metric["code"]), canonical_bytes(metric), salt]
+
+
+def _figures(path: Path) -> tuple[dict[str, Any], str, str, int]:
+    """(raw document object, digest, organisation name, year) of a valid esg-figures/1 file."""
+    doc = hash_document(path, structured=True)
+    if doc.figures is None:
+        raise InputError("selective disclosure needs an esg-figures/1 document", path=path, field="schema")
+    raw = read_json_document(path)
+    assert isinstance(raw, dict)  # a valid figures document is an object
+    return raw, doc.digest, doc.figures.organisation.name, doc.figures.reporting_year
+
+
+def build_tree(figures: Path) -> dict[str, Any]:
+    """A fresh salted tree over every metric of `figures`, as the JSON written to the tree file."""
+    raw, digest, org, year = _figures(figures)
+    values = [metric_leaf(m, secrets.token_bytes(32)) for m in raw["metrics"]]
+    tree = StandardMerkleTree.of(values, LEAF_ENCODING)
+    return {
+        "schema": TREE_SCHEMA,
+        "figures": figures.name,
+        "figures_digest": digest,
+        "organisation": org,
+        "year": year,
+        "root": tree.root,
+        "tree": tree.dump(),
+    }
+
+
+def load_tree(path: Path) -> tuple[dict[str, Any], StandardMerkleTree]:
+    obj = read_json_document(path)
+    if not isinstance(obj, dict) or obj.get("schema") != TREE_SCHEMA:
+        raise InputError(f"not a disclosure tree file ({TREE_SCHEMA})", path=path, field="schema")
+    try:
+        tree = StandardMerkleTree.load(obj["tree"])
+    except KeyError:
+        raise InputError("missing", path=path, field="tree") from None
+    except InputError as exc:
+        raise InputError(exc.detail, path=path, field="tree") from None
+    if tuple(tree.leaf_encoding) != LEAF_ENCODING or tree.root != obj.get("root"):
+        raise InputError("leaf encoding or root does not match", path=path, field="tree")
+    return obj, tree
+
+
+@dataclass(frozen=True)
+class RootPublished:
+    tree_file: Path
+    root: str
+    published: Published
+    reused_tree: bool
+
+
+def publish_disclosure_root(deployment: Deployment, account: LocalAccount, figures: Path) -> RootPublished:
+    """Write (or reuse) the salted tree of `figures` and anchor its root for the figures' year."""
+    _raw, digest, org, year = _figures(figures)
+    org_id = deployment.account_org(account.address)
+    names = deployment.membership_history().organisation_names()
+    if names.get(org_id) != org:
+        raise InputError(
+            f"the figures name organisation {org!r}, but this account signs for "
+            f"{names.get(org_id, 'no organisation')!r}",
+            path=figures,
+            field="organisation.name",
+        )
+    out = tree_path(figures)
+    reused = out.exists()
+    if reused:
+        data, _tree = load_tree(out)
+        if data.get("figures_digest") != digest:
+            raise InputError(
+                f"{out.name} was built for other content (sha256 {data.get('figures_digest')}); "
+                "move it away to build a new tree",
+                path=figures,
+            )
+    else:
+        data = build_tree(figures)
+    data["chain_id"] = deployment.manifest.chain_id
+    data["registry"] = deployment.manifest.registry.address
+    _write_private(out, data)  # before anchoring: a crash after it must not lose the salts
+    root = str(data["root"])
+    published = deployment.attest(account, root.removeprefix("0x"), Kind.BATCH, year)
+    data["attestation_uid"] = published.attestation.uid
+    _write_private(out, data)
+    return RootPublished(out, root, published, reused)
+
+
+def _write_private(path: Path, data: dict[str, Any]) -> None:
+    """Atomically write the tree file readable by its owner only: its salts unlock every figure."""
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write((json.dumps(data, indent=2) + "\n").encode())
+    os.replace(tmp, path)
+
+
+def disclose(figures: Path, code: str) -> dict[str, Any]:
+    """The proof of one metric: the metric, its salt and path, and where its root is anchored."""
+    data, tree = load_tree(tree_path(figures))
+    raw, digest, _org, _year = _figures(figures)
+    if data.get("figures_digest") != digest:
+        raise InputError("the figures changed since their disclosure tree was built", path=figures)
+    for index, value in tree.entries():
+        if value[0] == LEAF_TYPE and value[1] == code:
+            metric = next(m for m in raw["metrics"] if m["code"] == code)
+            if bytes.fromhex(value[2].removeprefix("0x")) != canonical_bytes(metric):
+                raise InputError("the tree's leaf does not match the figures", path=figures, field=code)
+            return {
+                "schema": PROOF_SCHEMA,
+                "metric": metric,
+                "leaf_encoding": list(LEAF_ENCODING),
+                "value": value,
+                "salt": value[3],
+                "proof": tree.get_proof(index),
+                "root": tree.root,
+                "organisation": data["organisation"],
+                "year": data["year"],
+                "registry": data.get("registry"),
+                "chain_id": data.get("chain_id"),
+                "attestation_uid": data.get("attestation_uid"),
+            }
+    codes = ", ".join(str(v[1]) for _, v in tree.entries())
+    raise InputError(f"no metric {code!r} in the disclosure tree (it has: {codes})", field="--metric")
+
+
+@dataclass(frozen=True)
+class DisclosureResult:
+    metric: dict[str, Any]
+    checks: list[Check]
+    root_report: Report | None
+
+    @property
+    def verified(self) -> bool:
+        return all(c.status != "fail" for c in self.checks) and self.root_report is not None
+
+    def to_json(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return {
+            "metric": self.metric,
+            "verified": self.verified,
+            "checks": [asdict(c) for c in self.checks],
+        }
+
+
+def _parse_proof(path: Path) -> dict[str, Any]:
+    obj = read_json_document(path)
+    if not isinstance(obj, dict) or obj.get("schema") != PROOF_SCHEMA:
+        raise InputError(f"not a disclosure proof ({PROOF_SCHEMA})", path=path, field="schema")
+    for key, kind in (
+        ("metric", dict),
+        ("value", list),
+        ("proof", list),
+        ("root", str),
+        ("organisation", str),
+        ("year", int),
+        ("registry", str),
+        ("chain_id", int),
+    ):
+        if not isinstance(obj.get(key), kind) or isinstance(obj.get(key), bool):
+            raise InputError(f"missing or not a {kind.__name__}", path=path, field=key)
+    from pydantic import ValidationError
+
+    from attest.figures import Metric
+
+    try:
+        Metric.model_validate(obj["metric"])
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise InputError(err["msg"], path=path, field="metric." + ".".join(map(str, err["loc"]))) from None
+    return obj
+
+
+def verify_disclosure(deployment: Deployment, proof_path: Path) -> DisclosureResult:
+    """Check a disclosure proof: its leaf is the metric, its path leads to the root, and the root is
+    live and anchored by the organisation it names, for its year, in this deployment's registry."""
+    from attest.verify import verify_target
+
+    p = _parse_proof(proof_path)
+    metric, value = p["metric"], p["value"]
+    checks: list[Check] = []
+    try:
+        expected_leaf = metric_leaf(metric, bytes.fromhex(str(value[3]).removeprefix("0x")))
+        leaf_ok = (
+            len(value) == 4
+            and value[0] == expected_leaf[0]
+            and value[1] == expected_leaf[1]
+            and value[2] == "0x" + expected_leaf[2].hex()
+        )
+    except (ValueError, IndexError, KeyError):
+        leaf_ok = False
+    checks.append(
+        Check("leaf", "pass", f"the leaf is metric {metric['code']} with a 32-byte salt")
+        if leaf_ok
+        else Check("leaf", "fail", "the leaf's value is not this metric's canonical JSON")
+    )
+    try:
+        proof_ok = leaf_ok and verify_proof(p["root"], LEAF_ENCODING, value, p["proof"])
+    except InputError:
+        proof_ok = False
+    checks.append(
+        Check("proof", "pass", f"the Merkle path leads from the leaf to root {p['root']}")
+        if proof_ok
+        else Check("proof", "fail", f"the Merkle path does not lead to root {p['root']}")
+    )
+    m = deployment.manifest
+    same = p["chain_id"] == m.chain_id and p["registry"].lower() == m.registry.address.lower()
+    checks.append(
+        Check("registry", "pass", f"chain {m.chain_id}, registry {m.registry.address} (the manifest's)")
+        if same
+        else Check(
+            "registry",
+            "fail",
+            f"the proof names chain {p['chain_id']} registry {p['registry']}, the manifest "
+            f"chain {m.chain_id} registry {m.registry.address}",
+        )
+    )
+    names = deployment.membership_history().organisation_names()
+    if p["organisation"] not in names.values():
+        checks.append(Check("anchored", "fail", f"{p['organisation']!r} is not an admitted organisation"))
+        return DisclosureResult(metric, checks, None)
+    org_id = next(i for i, n in names.items() if n == p["organisation"])
+    try:
+        root_hex = p["root"].removeprefix("0x")
+        bytes.fromhex(root_hex)
+    except ValueError:
+        checks.append(Check("anchored", "fail", "the root is not a hash"))
+        return DisclosureResult(metric, checks, None)
+    report = verify_target(deployment, root_hex, org=str(org_id))
+    for c in report.checks:
+        if c.name in ("digest", "coverage"):
+            continue
+        checks.append(Check(c.name, c.status, c.detail))
+    a = report.attestation
+    if a is not None:
+        fits = a.kind is Kind.BATCH and a.year == p["year"]
+        checks.append(
+            Check("year", "pass", f"the root is anchored as a private-data root for {a.year}")
+            if fits
+            else Check(
+                "year", "fail", f"the root is anchored as {a.kind.label} for {a.year}, not batch {p['year']}"
+            )
+        )
+    return DisclosureResult(metric, checks, report if report.verified else None)

@@ -1,0 +1,203 @@
+"""Throughput, bulk verification and memory against a real local anvil node; printed as a table.
+
+Every figure is measured by running (nothing is hard-coded). BENCH_SCALE (default 1) multiplies the
+sizes, so a shared or slow machine can check the benchmark works at e.g. BENCH_SCALE=0.1 before a
+full run on a quiet one. Steps:
+1. publish N single attestations with the pipelined sender (attest.sender) — target ≥ 200/s;
+2. batch-publish M small files (hash, tree, one transaction, M receipts) in a child process — target
+   ≤ 20 s, and peak RSS < 500 MB;
+3. bulk-verify V anchored documents (the N single files plus batch receipts) with attest.bulk — target
+   ≤ 5 s — against the per-file path `verify_target` measured on a sample and extrapolated (stated);
+4. verify all M batch receipts in a child process — peak RSS < 500 MB.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))
+
+N_SINGLE, N_BATCH, N_VERIFY, N_SAMPLE = 1_000, 100_000, 10_000, 300
+
+
+def scaled(n: int) -> int:
+    return max(10, int(n * float(os.environ.get("BENCH_SCALE", "1"))))
+
+
+def write_files(folder: Path, n: int, tag: str) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(n):
+        p = folder / f"{tag}-{i:06}.txt"
+        p.write_bytes(f"{tag} evidence document {i}\n".encode() * 4)
+        paths.append(p)
+    return paths
+
+
+def child(step: str, manifest: Path, folder: Path, *extra: str, key: str | None = None) -> dict[str, Any]:
+    env = dict(os.environ)
+    if key is not None:
+        env["BENCH_PUBLISHER_KEY"] = key
+    done = subprocess.run(
+        [sys.executable, str(HERE / "scale_child.py"), step, str(manifest), str(folder), *extra],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"benchmark step {step} failed:\n{done.stderr}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - started, out
+
+
+def main() -> list[tuple[str, str, str, str]]:
+    from conftest import build_consortium
+
+    from attest.bulk import verify_many
+    from attest.chain import Chain
+    from attest.contracts import Kind
+    from attest.node import AnvilNode, dev_private_keys
+    from attest.sender import PipelinedSender, signing_backend
+    from attest.verify import verify_target
+
+    n_single, n_batch = scaled(N_SINGLE), scaled(N_BATCH)
+    n_verify, n_sample = min(scaled(N_VERIFY), n_single + n_batch), min(scaled(N_SAMPLE), scaled(N_VERIFY))
+    rows: list[tuple[str, str, str, str]] = []
+    with tempfile.TemporaryDirectory(prefix="attest-bench-") as tmp:
+        root = Path(tmp)
+        node = AnvilNode(root / "node")
+        node.start()
+        try:
+            chain = Chain.connect(node.rpc_url)
+            c = build_consortium(chain, funder_key=dev_private_keys(1)[0])
+            manifest = root / "manifest.json"
+            manifest.write_bytes(c.dep.manifest.model_copy(update={"rpc_url": node.rpc_url}).dump())
+
+            # 1. single attestations, pipelined
+            singles = write_files(root / "single", n_single, "single")
+            data = [
+                c.dep.registry.encode_abi(
+                    "attest",
+                    args=[hashlib.sha256(p.read_bytes()).digest(), int(Kind.FILE), 2022, b"\0" * 32, ""],
+                )
+                for p in singles
+            ]
+            calls = [{"to": c.dep.registry.address, "data": d} for d in data]
+            sender = PipelinedSender(chain, c.bank)
+            seconds, mined = timed(lambda: sender.send_all(calls))
+            rate = len(mined) / seconds
+            rows.append(
+                (
+                    f"publish {n_single:,} single attestations (pipelined, {signing_backend()})",
+                    f"{seconds:.2f} s = {rate:,.0f}/s, {sender.requests} HTTP requests",
+                    "≥ 200/s",
+                    _ok(rate >= 200),
+                )
+            )
+
+            # 2. batch publishing, in a child (time and peak memory)
+            batch_dir = root / "batch"
+            write_files(batch_dir, n_batch, "batch")
+            pub = child("publish", manifest, batch_dir, "2022", key=c.bank.key.hex())
+            rows.append(
+                (
+                    f"batch-publish {pub['files']:,} small files (hash, tree, 1 tx, receipts)",
+                    f"{pub['seconds']:.2f} s",
+                    "≤ 20 s",
+                    _ok(pub["seconds"] <= 20),
+                )
+            )
+            rows.append(
+                (
+                    f"  peak RSS publishing {pub['files']:,} files",
+                    f"{pub['peak_rss_mb']:.0f} MB",
+                    "< 500 MB",
+                    _ok(pub["peak_rss_mb"] < 500),
+                )
+            )
+
+            # 3. bulk verification vs one at a time, same run
+            receipts = sorted(str(p) for p in batch_dir.glob("*.receipt.json"))
+            targets = [str(p) for p in singles] + receipts[: max(0, n_verify - len(singles))]
+            targets = targets[:n_verify]
+            fresh = Chain.connect(node.rpc_url)  # no warm caches from publishing
+            from attest.client import Deployment
+
+            dep = Deployment(fresh, c.dep.manifest)
+            bulk_s, reports = timed(lambda: verify_many(dep, targets))
+            assert all(r.verified for r in reports), "bulk verification found a document not verified"
+            step = max(1, len(targets) // n_sample)
+            sample = targets[::step][:n_sample]
+            one_s, one_reports = timed(lambda: [verify_target(dep, t) for t in sample])
+            assert all(r.verified for r in one_reports)
+            per_file = one_s / len(sample)
+            extrapolated = per_file * len(targets)
+            rows.append(
+                (
+                    f"bulk-verify {len(targets):,} anchored documents ({len(singles):,} single + "
+                    f"{len(targets) - len(singles):,} batch receipts)",
+                    f"{bulk_s:.2f} s",
+                    "≤ 5 s",
+                    _ok(bulk_s <= 5),
+                )
+            )
+            rows.append(
+                (
+                    f"  one at a time (verify_target): {len(sample)} measured, extrapolated to "
+                    f"{len(targets):,}",
+                    f"{per_file * 1000:.1f} ms/file → {extrapolated:.1f} s "
+                    f"({extrapolated / bulk_s:.0f}× slower)",
+                    "bulk ≥ 10× faster",
+                    _ok(extrapolated / bulk_s >= 10),
+                )
+            )
+
+            # 4. verifying every batch receipt, in a child (peak memory)
+            ver = child("verify", manifest, batch_dir)
+            assert ver["verified"] == ver["files"], ver
+            rows.append(
+                (
+                    f"  peak RSS bulk-verifying {ver['files']:,} receipts ({ver['seconds']:.1f} s)",
+                    f"{ver['peak_rss_mb']:.0f} MB",
+                    "< 500 MB",
+                    _ok(ver["peak_rss_mb"] < 500),
+                )
+            )
+        finally:
+            node.stop()
+    return rows
+
+
+def _ok(good: bool) -> str:
+    return "ok" if good else "MISSED"
+
+
+def print_table(rows: list[tuple[str, str, str, str]]) -> None:
+    w = [max(len(r[i]) for r in rows) for i in range(4)]
+    heads = ("benchmark", "measured", "target", "")
+    print("  ".join(h.ljust(w[i]) for i, h in enumerate(heads)).rstrip())
+    print("  ".join("-" * w[i] for i in range(4)))
+    for r in rows:
+        print("  ".join(r[i].ljust(w[i]) for i in range(4)).rstrip())
+
+
+if __name__ == "__main__":
+    print(f"BENCH_SCALE={os.environ.get('BENCH_SCALE', '1')}")
+    print_table(main())

@@ -1,0 +1,299 @@
+"""Bootstrap a consortium from one config file: deploy (or reuse a deployment), admit the first members.
+
+Run by the consortium's founding committee, on any EVM chain reachable over JSON-RPC::
+
+    python scripts/bootstrap_consortium.py consortium.json --password-file /run/secrets/committee
+
+The config file (strict JSON; paths are relative to the config file)::
+
+    {
+      "rpc_url": "http://127.0.0.1:8545",            // required
+      "network": "consortium",                        // name recorded in the manifest (default "local")
+      "manifest": "deployments/consortium.json",      // written if absent, reused if present (required)
+      "confirmations": 1,                             // optional, default 1
+      "committee": {
+        "keystores": ["keys/c1.json", "keys/c2.json"],// committee members whose keys are at hand
+        "members": ["0x…"],                           // optional: further members (keys held elsewhere)
+        "threshold": 2,                               // votes needed; ≤ the number of keystores given
+        "deployer": "keys/c1.json"                    // optional, default the first keystore
+      },
+      "organisations": [
+        {"name": "WeBank", "country": "CN", "kind": "bank",
+         "roles": ["publisher"], "accounts": ["0x…"],
+         "accreditation_body": "", "accreditation_number": "",   // optional, for verifiers
+         "uri": "", "documents_sha256": "…64 hex…"}               // optional
+      ]
+    }
+
+What it does:
+
+1. validates the whole config (unknown fields, bad addresses, roles, digests, duplicate names are
+   errors naming the field; exit 2) before any key is decrypted or the chain is contacted;
+2. deploys governance (committee = the keystores' addresses, then `members`, with `threshold`) and the
+   registry, and writes the manifest — unless the manifest already exists, in which case it is opened
+   and checked against the chain (chain id, code at both addresses);
+3. admits every organisation not yet admitted under that name: a proposal by one committee keystore,
+   votes by as many more as the on-chain threshold needs, and execution.
+
+Re-running is safe: organisations already admitted (by exact name) are reported as skipped and nothing
+is sent for them, so after a crash simply run it again. All keystores share one password, from
+``--password-file``, else ``$ATTEST_PASSWORD``, else a prompt. Exit codes are attest's: 0 done,
+2 bad input, 3 chain or keystore error (reverts named, e.g. NotCommitteeMember), 4 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from attest import governance
+from attest.client import Deployment, OrganisationInfo
+from attest.errors import AttestError, InputError
+from attest.keystore import keystore_address, load_keystore, read_password
+from attest.manifest import write_atomic
+from attest.strictjson import load_strict_file
+
+EXIT_INTERNAL = 4
+TOP_FIELDS = {"rpc_url", "network", "manifest", "confirmations", "committee", "organisations"}
+COMMITTEE_FIELDS = {"keystores", "members", "threshold", "deployer"}
+ORG_FIELDS = {
+    "name",
+    "country",
+    "kind",
+    "roles",
+    "accounts",
+    "accreditation_body",
+    "accreditation_number",
+    "uri",
+    "documents_sha256",
+}
+
+
+@dataclass(frozen=True)
+class Member:
+    """An organisation to admit: its facts, role mask and signing accounts (already checked)."""
+
+    info: OrganisationInfo
+    roles: int
+    accounts: list[str]
+
+
+@dataclass(frozen=True)
+class Config:
+    rpc_url: str
+    network: str
+    manifest: Path
+    confirmations: int
+    keystores: list[Path]
+    extra_members: list[str]
+    threshold: int
+    deployer: Path
+    organisations: list[Member]
+
+
+def load_config(path: Path) -> Config:
+    """Read and check the whole config; every problem is an InputError naming the file and field."""
+    raw = load_strict_file(path)
+    base = path.parent
+
+    def fail(message: str, where: str) -> InputError:
+        return InputError(message, path=path, field=where)
+
+    def obj(value: Any, where: str, allowed: set[str]) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise fail("must be an object", where)
+        unknown = sorted(set(value) - allowed)
+        if unknown:
+            raise fail(f"unknown field {unknown[0]!r}", f"{where}.{unknown[0]}" if where else unknown[0])
+        return value
+
+    def text(value: Any, where: str, *, required: bool = True) -> str:
+        if value is None and not required:
+            return ""
+        if not isinstance(value, str) or (required and not value):
+            raise fail("must be a non-empty string" if required else "must be a string", where)
+        return value
+
+    def strings(value: Any, where: str) -> list[str]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise fail("must be a list of strings", where)
+        return list(value)
+
+    top = obj(raw, "", TOP_FIELDS)
+    for required in ("rpc_url", "manifest", "committee"):
+        if required not in top:
+            raise fail("is required", required)
+    committee = obj(top["committee"], "committee", COMMITTEE_FIELDS)
+    keystores = [base / k for k in strings(committee.get("keystores"), "committee.keystores")]
+    if not keystores:
+        raise fail("needs at least one committee keystore", "committee.keystores")
+    extra = strings(committee.get("members", []), "committee.members")
+    for i, member in enumerate(extra):
+        try:
+            governance.add_committee_member(member)
+        except InputError as exc:
+            raise fail(exc.detail, f"committee.members[{i}]") from None
+    threshold = committee.get("threshold")
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or not 1 <= threshold <= len(keystores):
+        raise fail(
+            f"must be an integer from 1 to the number of keystores given ({len(keystores)})",
+            "committee.threshold",
+        )
+    confirmations = top.get("confirmations", 1)
+    if isinstance(confirmations, bool) or not isinstance(confirmations, int) or confirmations < 1:
+        raise fail("must be an integer ≥ 1", "confirmations")
+    deployer_name = text(committee.get("deployer"), "committee.deployer", required=False)
+    deployer = base / deployer_name if deployer_name else keystores[0]
+
+    members: list[Member] = []
+    orgs = top.get("organisations", [])
+    if not isinstance(orgs, list):
+        raise fail("must be a list", "organisations")
+    names: set[str] = set()
+    for i, entry in enumerate(orgs):
+        where = f"organisations[{i}]"
+        o = obj(entry, where, ORG_FIELDS)
+        info = OrganisationInfo(
+            name=text(o.get("name"), f"{where}.name"),
+            country=text(o.get("country"), f"{where}.country", required=False),
+            kind=text(o.get("kind"), f"{where}.kind", required=False),
+            accreditation_body=text(
+                o.get("accreditation_body"), f"{where}.accreditation_body", required=False
+            ),
+            accreditation_number=text(
+                o.get("accreditation_number"), f"{where}.accreditation_number", required=False
+            ),
+            uri=text(o.get("uri"), f"{where}.uri", required=False),
+            documents_digest=(
+                text(o.get("documents_sha256"), f"{where}.documents_sha256", required=False) or "00" * 32
+            )
+            .removeprefix("0x")
+            .lower(),
+        )
+        if info.name in names:
+            raise fail(f"{info.name!r} is listed twice", f"{where}.name")
+        names.add(info.name)
+        roles = strings(o.get("roles"), f"{where}.roles")
+        accounts = strings(o.get("accounts", []), f"{where}.accounts")
+        try:
+            args = governance.admit_organisation(info, roles, accounts).args  # the CLI's own checks
+        except InputError as exc:
+            key = {"documents_digest": "documents_sha256", None: "roles"}.get(exc.field, exc.field)
+            raise fail(exc.detail, f"{where}.{key}") from None
+        members.append(Member(info, governance.role_mask(args["roles"]), list(args["accounts"])))
+    return Config(
+        rpc_url=text(top["rpc_url"], "rpc_url"),
+        network=text(top.get("network", "local"), "network"),
+        manifest=base / text(top["manifest"], "manifest"),
+        confirmations=confirmations,
+        keystores=keystores,
+        extra_members=extra,
+        threshold=threshold,
+        deployer=deployer,
+        organisations=members,
+    )
+
+
+def bootstrap(config: Config, password: str) -> dict[str, Any]:
+    """Deploy or open, then admit what is missing; return what was done (for --json and tests)."""
+    from attest.chain import Chain
+
+    committee_keys = [load_keystore(k, password) for k in config.keystores]  # wrong password: fail early
+    report: dict[str, Any] = {
+        "manifest": str(config.manifest),
+        "deployed": False,
+        "admitted": [],
+        "skipped": [],
+    }
+    if config.manifest.exists():
+        dep = Deployment.open(config.manifest, rpc_url=config.rpc_url, confirmations=config.confirmations)
+    else:
+        deployer = load_keystore(config.deployer, password)
+        chain = Chain.connect(config.rpc_url, confirmations=config.confirmations)
+        committee = [k.address for k in committee_keys] + [
+            m for m in config.extra_members if m.lower() not in {k.address.lower() for k in committee_keys}
+        ]
+        dep = Deployment.deploy(
+            chain,
+            deployer,
+            committee=committee,
+            threshold=config.threshold,
+            network=config.network,
+            rpc_url=config.rpc_url,
+        )
+        config.manifest.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(config.manifest, dep.manifest.dump())
+        report["deployed"] = True
+    report.update(chain_id=dep.manifest.chain_id, governance=dep.manifest.governance.address)
+
+    gov = dep.governance.functions
+    voters = [k for k in committee_keys if gov.isCommittee(k.address).call()]
+    threshold = int(gov.threshold().call())
+    existing = {o.info.name: o.org_id for o in dep.organisations() if o.active}
+    for member in config.organisations:
+        name = member.info.name
+        if name in existing:
+            report["skipped"].append({"name": name, "org_id": existing[name]})
+            continue
+        if len(voters) < threshold:
+            raise InputError(
+                f"the threshold is {threshold} but only {len(voters)} of these keys are on the committee",
+                field="committee.keystores",
+            )
+        org_id = dep.admit(voters[:threshold], member.info, member.roles, member.accounts)
+        existing[name] = org_id
+        report["admitted"].append({"name": name, "org_id": org_id})
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="bootstrap_consortium.py",
+        description="Deploy a consortium (or reuse its manifest); admit its first members by committee vote.",
+        epilog="Exit codes: 0 done, 2 bad input, 3 chain or keystore error, 4 internal error.",
+    )
+    parser.add_argument("config", help="Consortium config (JSON; shape in this script's docstring).")
+    parser.add_argument(
+        "--password-file", default=None, help="Keystore password file (else $ATTEST_PASSWORD)."
+    )
+    parser.add_argument("--json", action="store_true", help="Print what was done as JSON.")
+    args = parser.parse_args(argv)
+    try:
+        config = load_config(Path(args.config))
+        for k in [*config.keystores, config.deployer]:
+            keystore_address(k)  # unreadable keystore: fail before asking for a password
+        password = read_password(password_file=args.password_file, prompt=sys.stdin.isatty())
+        report = bootstrap(config, password)
+    except AttestError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # last resort: one line, not a traceback
+        if os.environ.get("ATTEST_DEBUG"):
+            raise
+        print(
+            f"internal error: {type(exc).__name__}: {exc} (set ATTEST_DEBUG=1 for a traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        verb = "deployed" if report["deployed"] else "using"
+        print(f"{verb} {report['manifest']} (chain {report['chain_id']})")
+        for row in report["admitted"]:
+            print(f"admitted {row['name']} as organisation #{row['org_id']}")
+        for row in report["skipped"]:
+            print(f"skipped {row['name']}: already organisation #{row['org_id']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""Publish many files as many single attestations, one after another, through the crash-safe journal.
+
+For a bank that anchors each of its documents on its own (one receipt, one attestation each) rather
+than under one Merkle root (`attest publish batch`)::
+
+    python scripts/publish_many.py --deployment deployments/local.json --keystore bank.json \\
+        --year 2022 reports/2022/
+
+Every input is validated and hashed first: one bad input exits 2 before a key is decrypted or
+anything is sent. Entries under a directory that are not regular files (FIFOs, sockets, broken
+links) are skipped and listed at the end. Each file is then anchored as raw bytes (kind FILE) with
+the journal (`attest.journal`), so after a crash of this script, of the node, or a dropped
+transaction, running the SAME command again finishes the job: nothing is lost, nothing is anchored
+twice, and what this organisation already anchored counts as done.
+
+One line per file on stdout as it is anchored (``sent``, ``already``, ``resumed``, ``resent``), then a
+summary (``--json`` for machines). Exit codes are attest's: 0 done, 2 bad input, 3 chain or keystore
+error or a reverted transaction (reported, not retried blindly), 4 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from attest.client import Deployment
+from attest.contracts import Kind
+from attest.errors import AttestError, InputError, TransactionReverted
+from attest.journal import open_journal
+from attest.keystore import load_keystore, read_password
+from attest.publishing import prepare, publish
+from attest.receipt import receipt_path
+
+EXIT_INTERNAL = 4
+OUR_OUTPUTS = (".receipt.json", ".canonical.json")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="publish_many.py",
+        description="Anchor each file as its own attestation (kind FILE), resumably.",
+        epilog="Exit codes: 0 done, 2 bad input or usage, 3 chain/keystore error or a revert, 4 internal.",
+    )
+    parser.add_argument("paths", nargs="+", help="Files, or directories (searched recursively).")
+    parser.add_argument("--year", type=int, required=True, help="Reporting year of the files.")
+    parser.add_argument("--deployment", required=True, help="Deployment manifest (JSON).")
+    parser.add_argument("--keystore", required=True, help="Encrypted V3 keystore of the publishing account.")
+    parser.add_argument(
+        "--password-file", default=None, help="File holding the keystore password (else $ATTEST_PASSWORD)."
+    )
+    parser.add_argument("--rpc-url", default=None, help="JSON-RPC endpoint (default: the manifest's).")
+    parser.add_argument(
+        "--journal", default=None, help="Publishing journal (else $ATTEST_JOURNAL, else beside the manifest)."
+    )
+    parser.add_argument("--json", dest="as_json", action="store_true", help="Machine-readable summary.")
+    return parser.parse_args(argv)
+
+
+def expand(paths: list[str]) -> tuple[list[Path], list[dict[str, str]]]:
+    """Files named and regular files under directories (sorted); non-regular entries are skipped."""
+    files: list[Path] = []
+    skipped: list[dict[str, str]] = []
+    for raw in paths:
+        p = Path(raw)
+        if not p.is_dir():
+            files.append(p)  # prepare() names the problem if it is not a readable regular file
+            continue
+        for f in sorted(p.rglob("*")):
+            if f.name.startswith(".") or f.name.endswith(OUR_OUTPUTS) or f.is_dir():
+                continue
+            if f.is_file():
+                files.append(f)
+            else:
+                why = "broken symbolic link" if f.is_symlink() and not f.exists() else "not a regular file"
+                skipped.append({"path": str(f), "reason": why})
+    if not files:
+        raise InputError("no files to publish")
+    return files, skipped
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    files, skipped = expand(args.paths)
+    seen: dict[Path, Path] = {}
+    for f in files:  # 1. everything is validated and hashed before a key or the chain is touched
+        prepare(f, kind=Kind.FILE, year=args.year)
+        out = receipt_path(f.resolve())
+        if out in seen:
+            raise InputError(f"named twice (also as {seen[out]})", path=f)
+        seen[out] = f
+    deployment = Deployment.open(args.deployment, rpc_url=args.rpc_url)
+    password = read_password(password_file=args.password_file, prompt=sys.stdin.isatty())
+    account = load_keystore(args.keystore, password)
+    stream = sys.stderr if args.as_json else sys.stdout  # --json keeps stdout for the summary alone
+    outcomes: Counter[str] = Counter()
+    reverted: list[dict[str, str | None]] = []
+    with open_journal(args.journal, args.deployment) as journal:
+        for f in files:
+            try:
+                result = publish(deployment, account, f, kind=Kind.FILE, year=args.year, journal=journal)
+            except TransactionReverted as exc:  # reported at the end; the other files still go out
+                reverted.append({"file": str(f), "error": exc.error_name, "message": str(exc)})
+                print(f"reverted {f}: {exc}", file=stream, flush=True)
+                continue
+            outcome = result.outcome or "sent"
+            outcomes[outcome] += 1
+            block = result.published.attestation.block_number
+            print(f"{outcome:<8} {f} block {block}", file=stream, flush=True)
+        journal_state = journal.summary()
+    return {
+        "files": len(files),
+        "anchored": sum(outcomes.values()),
+        "outcomes": dict(outcomes),
+        "reverted": reverted,
+        "skipped": skipped,
+        "journal": journal_state,
+        "account": account.address,
+        "registry": deployment.manifest.registry.address,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        summary = run(args)
+    except AttestError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # last resort: one line, not a traceback
+        if os.environ.get("ATTEST_DEBUG"):
+            raise
+        print(
+            f"internal error: {type(exc).__name__}: {exc} (set ATTEST_DEBUG=1 for a traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+    for s in summary["skipped"]:
+        print(f"skipped: {s['path']}: {s['reason']}", file=sys.stderr)
+    for r in summary["reverted"]:
+        print(f"error: {r['message']}", file=sys.stderr)
+    if args.as_json:
+        print(json.dumps(summary, indent=2))
+    else:
+        o = summary["outcomes"]
+        print(
+            f"done: {summary['anchored']}/{summary['files']} anchored — {o.get('sent', 0)} sent, "
+            f"{o.get('resent', 0)} re-sent, {o.get('resumed', 0)} resumed, "
+            f"{o.get('already', 0)} already anchored"
+        )
+    return 3 if summary["reverted"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

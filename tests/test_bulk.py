@@ -1,0 +1,257 @@
+"""Bulk verification agrees with the one-at-a-time path, with a bounded number of RPC requests.
+
+One real anvil node (module scope) holds a mix: published figures and files with receipts, a
+tampered copy, an unknown file, a revoked file, a superseded restatement, figures covered by a
+(revoked) statement, a digest attested by two organisations, and a Merkle batch with receipts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import EXAMPLES, REPO_ROOT, Consortium, build_consortium
+
+from attest.batch import publish_batch
+from attest.bulk import expand_targets, verify_many
+from attest.chain import Chain
+from attest.contracts import Kind
+from attest.errors import InputError
+from attest.publishing import publish
+from attest.verify import verify_target
+
+pytestmark = pytest.mark.anvil
+
+
+@dataclass
+class World:
+    c: Consortium
+    root: Path
+    targets: list[str]
+    batch_receipts: list[str]
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    from attest.node import AnvilNode, dev_private_keys
+
+    root = tmp_path_factory.mktemp("bulk")
+    node = AnvilNode(root / "node")
+    node.start()
+    try:
+        c = build_consortium(Chain.connect(node.rpc_url), funder_key=dev_private_keys(1)[0])
+        docs = root / "docs"
+        docs.mkdir()
+        figures = docs / "figures.json"
+        shutil.copy(EXAMPLES / "webank-2022-figures.json", figures)
+        publish(c.dep, c.bank, figures, kind=Kind.FIGURES)
+        report = docs / "report.pdf"
+        report.write_bytes(b"%PDF-1.4 report 2022")
+        publish(c.dep, c.bank, report, kind=Kind.FILE, year=2022)
+        tampered = docs / "tampered.pdf"
+        tampered.write_bytes(b"%PDF-1.4 tampered original")
+        publish(c.dep, c.bank, tampered, kind=Kind.FILE, year=2022)
+        tampered.write_bytes(b"%PDF-1.4 tampered EDITED")
+        unknown = docs / "unknown.bin"
+        unknown.write_bytes(b"never anchored")
+        revoked = docs / "revoked.pdf"
+        revoked.write_bytes(b"withdrawn")
+        r = publish(c.dep, c.bank, revoked, kind=Kind.FILE, year=2022)
+        c.dep.revoke(c.bank, r.published.attestation.uid, "withdrawn: wrong boundary")
+        old, new = b"energy bill v1", b"energy bill v2"
+        first = c.dep.attest(c.bank, sha(old), Kind.FILE, 2022).attestation
+        c.dep.attest(c.bank, sha(new), Kind.FILE, 2022, ref=first.uid)
+        covered = sha(b"figures covered")
+        fig = c.dep.attest(c.bank, covered, Kind.FIGURES, 2022).attestation
+        st = c.dep.attest(c.verifier, sha(b"statement"), Kind.STATEMENT, 2022, ref=fig.uid).attestation
+        st2 = c.dep.attest(c.verifier, sha(b"statement 2"), Kind.STATEMENT, 2022, ref=fig.uid).attestation
+        c.dep.revoke(c.verifier, st2.uid, "superseded by a corrected statement")
+        shared = sha(b"shared")
+        c.dep.attest(c.bank, shared, Kind.FILE, 2022)
+        c.dep.attest(c.rival, shared, Kind.FILE, 2022)
+
+        batch_dir = root / "batch"
+        batch_dir.mkdir()
+        files = []
+        for i in range(40):
+            f = batch_dir / f"bill-{i:03}.txt"
+            f.write_bytes(f"monthly energy bill {i}".encode())
+            files.append(f)
+        publish_batch(c.dep, c.bank, files, year=2022)
+        (batch_dir / "bill-007.txt").write_bytes(b"edited after publishing")
+        bad_proof = json.loads((batch_dir / "bill-008.txt.receipt.json").read_text())
+        bad_proof["merkle"]["proof"][0] = "0x" + "11" * 32
+        (batch_dir / "bill-008.txt.receipt.json").write_text(json.dumps(bad_proof))
+        batch_receipts = sorted(str(p) for p in batch_dir.glob("*.receipt.json"))
+
+        targets = [
+            str(figures),
+            str(docs / "figures.receipt.json"),
+            str(report),
+            str(docs / "report.pdf.receipt.json"),
+            str(docs / "tampered.pdf.receipt.json"),
+            str(tampered),
+            str(unknown),
+            str(revoked),
+            sha(old),
+            sha(new),
+            covered,
+            sha(b"statement"),
+            sha(b"statement 2"),
+            st.uid[2:],  # not a digest anything anchored (a uid): unknown
+            shared,
+            "0x" + "ab" * 32,
+            *batch_receipts[:5],
+            str(batch_dir / "bill-007.txt.receipt.json"),
+            str(batch_dir / "bill-008.txt.receipt.json"),
+            str(batch_dir / "bill-009.txt"),  # a batch member without its receipt: its leaf is not anchored
+        ]
+        yield World(c, root, targets, batch_receipts)
+    finally:
+        node.stop()
+
+
+def as_json(reports: list[Any]) -> list[dict[str, Any]]:
+    return [r.to_json() for r in reports]
+
+
+def test_agrees_with_verify_target_on_the_mix(world: World) -> None:
+    dep = world.c.dep
+    one_by_one = [verify_target(dep, t) for t in world.targets]
+    bulk = verify_many(dep, world.targets)
+    assert as_json(bulk) == as_json(one_by_one)
+    verdicts = {Path(t).name: r.verified for t, r in zip(world.targets, bulk, strict=True)}
+    # the mix really is a mix: each kind of failure is present, and so are successes
+    assert verdicts["figures.json"] and verdicts["report.pdf"] and verdicts["bill-000.txt.receipt.json"]
+    assert not verdicts["tampered.pdf.receipt.json"] and not verdicts["tampered.pdf"]
+    assert not verdicts["unknown.bin"] and not verdicts["revoked.pdf"]
+    assert not verdicts["bill-007.txt.receipt.json"] and not verdicts["bill-008.txt.receipt.json"]
+    assert not verdicts["bill-009.txt"]
+    failed = {r.subject: {c.name for c in r.checks if c.status == "fail"} for r in bulk}
+    assert failed[str(world.root / "docs" / "revoked.pdf")] == {"status"}
+    assert failed[str(world.root / "batch" / "bill-008.txt.receipt.json")] >= {"merkle"}
+    covered = next(r for r in bulk if r.subject == world.targets[10])
+    coverage = next(c for c in covered.checks if c.name == "coverage")
+    assert "revoked" in coverage.detail and coverage.detail.count("Example Carbon Verification Body") == 2
+
+
+def test_agrees_with_org_option(world: World) -> None:
+    dep = world.c.dep
+    for org in ("WeBank", "Rival Bank"):
+        one = [verify_target(dep, t, org=org) for t in world.targets[:16]]
+        assert as_json(verify_many(dep, world.targets[:16], org=org)) == as_json(one)
+    one = [verify_target(dep, t, require_coverage=True) for t in world.targets[:16]]
+    assert as_json(verify_many(dep, world.targets[:16], require_coverage=True)) == as_json(one)
+
+
+class _Counter:
+    """Counts HTTP requests through a web3 middleware: a JSON-RPC batch is one request."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+
+    def middleware(self) -> type:
+        from web3.middleware import Web3Middleware
+
+        seen = self.requests
+
+        class Counting(Web3Middleware):
+            def wrap_make_request(self, make_request: Callable[..., Any]) -> Callable[..., Any]:
+                def counted(method: str, params: Any) -> Any:
+                    seen.append(method)
+                    return make_request(method, params)
+
+                return counted
+
+            def wrap_make_batch_request(self, make_batch_request: Callable[..., Any]) -> Callable[..., Any]:
+                def counted(requests_info: Any) -> Any:
+                    seen.append("batch")
+                    return make_batch_request(requests_info)
+
+                return counted
+
+        return Counting
+
+
+def count_requests(world: World, run: Callable[[], object]) -> list[str]:
+    counter = _Counter()
+    w3 = world.c.dep.chain.w3
+    w3.middleware_onion.add(counter.middleware(), name="count")
+    try:
+        run()
+    finally:
+        w3.middleware_onion.remove("count")
+    return counter.requests
+
+
+def test_request_count_is_bounded_and_independent_of_the_number_of_files(world: World) -> None:
+    dep = world.c.dep
+    few = count_requests(world, lambda: verify_many(dep, world.batch_receipts[:2]))
+    many = count_requests(world, lambda: verify_many(dep, world.batch_receipts))
+    mixed = count_requests(world, lambda: verify_many(dep, world.targets))
+    assert len(few) == len(many) <= 6, many
+    assert many.count("eth_getLogs") == 2  # one registry scan, one governance replay
+    assert len(mixed) <= 6 and "batch" in mixed, mixed
+    baseline = count_requests(world, lambda: [verify_target(dep, t) for t in world.batch_receipts])
+    assert len(baseline) >= 5 * len(world.batch_receipts)  # the per-file path: several round trips each
+
+
+def test_log_scan_in_chunks_gives_the_same_answer(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    import attest.bulk
+
+    whole = as_json(verify_many(world.c.dep, world.targets))
+    monkeypatch.setattr(attest.bulk, "LOG_CHUNK_BLOCKS", 3)
+    monkeypatch.setattr(attest.bulk, "BLOCKS_PER_BATCH", 2)
+    calls = count_requests(world, lambda: verify_many(world.c.dep, world.targets))
+    assert calls.count("eth_getLogs") > 5
+    assert as_json(verify_many(world.c.dep, world.targets)) == whole
+
+
+def test_bad_input_names_the_file(world: World) -> None:
+    missing = str(world.root / "nope.pdf")
+    with pytest.raises(InputError, match=r"nope\.pdf"):
+        verify_many(world.c.dep, [world.targets[0], missing])
+
+
+def test_expand_targets_prefers_receipts_and_skips_canonical_copies(world: World) -> None:
+    expanded = expand_targets([str(world.root / "docs"), "0x" + "ab" * 32])
+    names = [Path(t).name for t in expanded]
+    assert "figures.receipt.json" in names and "figures.json" not in names
+    assert "figures.canonical.json" not in names and "report.pdf" not in names
+    assert "unknown.bin" in names and "revoked.pdf.receipt.json" in names
+    assert expanded[-1] == "0x" + "ab" * 32
+
+
+def test_cli_verify_many(world: World) -> None:
+    manifest = world.root / "manifest.json"
+    manifest.write_bytes(world.c.dep.manifest.dump())
+    env_cmd = [str(Path(sys.executable).with_name("attest")), "verify-many", "-d", str(manifest)]
+    rpc = ["--rpc-url", world.c.chain.name]
+    good = world.batch_receipts[10:20]
+    done = subprocess.run([*env_cmd, *rpc, *good], capture_output=True, text=True, cwd=REPO_ROOT)
+    assert done.returncode == 0, done.stderr
+    assert "10 verified, 0 not verified" in done.stdout
+    done = subprocess.run(
+        [*env_cmd, *rpc, "--json", str(world.root / "batch")], capture_output=True, text=True, cwd=REPO_ROOT
+    )
+    assert done.returncode == 1, done.stderr
+    data = json.loads(done.stdout)
+    assert data["summary"] == {"verified": 38, "not_verified": 2, "total": 40}
+    bad = {Path(r["subject"]).name for r in data["reports"] if not r["verified"]}
+    assert bad == {"bill-007.txt.receipt.json", "bill-008.txt.receipt.json"}
+    done = subprocess.run(
+        [*env_cmd, *rpc, str(world.root / "missing.pdf")], capture_output=True, text=True, cwd=REPO_ROOT
+    )
+    assert done.returncode == 2 and "missing.pdf" in done.stderr and len(done.stderr.splitlines()) == 1

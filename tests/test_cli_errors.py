@@ -1,0 +1,35 @@
+"""The CLI's last-resort error mapping: one line and the documented exit code, never a traceback."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from attest.cli._common import _errors
+from attest.errors import SchemaError
+
+
+def exit_code(exc: BaseException, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    with pytest.raises(SystemExit) as done, _errors():
+        raise exc
+    return int(done.value.code or 0), capsys.readouterr().err
+
+
+def test_attest_errors_keep_their_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = exit_code(SchemaError("bad", path="f.json", field="metrics[0].value"), capsys)
+    assert code == 2 and err == "error: f.json: field 'metrics[0].value': bad\n"
+
+
+def test_a_node_lost_mid_command_is_exit_3_not_a_bug(capsys: pytest.CaptureFixture[str]) -> None:
+    try:
+        raise requests.exceptions.ConnectionError("refused")
+    except requests.exceptions.ConnectionError as inner:
+        wrapped = RuntimeError("contract call failed")
+        wrapped.__cause__ = inner
+    code, err = exit_code(wrapped, capsys)
+    assert code == 3 and "stopped answering" in err and len(err.splitlines()) == 1
+
+
+def test_an_unexpected_exception_is_exit_4_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = exit_code(ZeroDivisionError("x"), capsys)
+    assert code == 4 and err.startswith("internal error: ZeroDivisionError") and len(err.splitlines()) == 1

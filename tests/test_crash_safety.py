@@ -1,0 +1,310 @@
+"""Fault tests: publishing 200 single attestations survives a killed node and a killed publisher.
+
+Real processes on 127.0.0.1 only: an anvil node (AnvilNode, state persisted to a file) and the
+bank's `scripts/publish_many.py` run as a subprocess with its SQLite journal. After each crash the
+SAME command is run again, and the chain itself is read to prove every document is anchored exactly
+once by the bank's organisation (one Attested event per digest), with no revert reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import build_consortium
+
+from attest.chain import Chain
+from attest.journal import Journal
+from attest.keystore import create_keystore
+from attest.node import AnvilNode, dev_private_keys
+from attest.receipt import load_receipt
+
+pytestmark = pytest.mark.anvil
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PUBLISH_MANY = REPO_ROOT / "scripts" / "publish_many.py"
+PASSWORD = "crash-test password 42"
+N_FILES = 200
+TIMEOUT = 90
+
+
+@dataclass
+class Setup:
+    root: Path
+    node: AnvilNode
+    chain: Chain
+    consortium: Any
+    manifest: Path
+    keystore: Path
+    journal: Path
+    docs: Path
+    digests: dict[str, str]  # file name -> sha256 of its bytes
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable, str(PUBLISH_MANY), str(self.docs), "--year", "2022",
+            "--deployment", str(self.manifest), "--keystore", str(self.keystore),
+            "--rpc-url", self.node.rpc_url, "--journal", str(self.journal), "--json",
+        ]  # fmt: skip
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
+        env["ATTEST_PASSWORD"] = PASSWORD
+        return env
+
+    def start(self) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            self.command(), env=self.env(), stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+
+    def run(self) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            self.command(), env=self.env(), stdin=subprocess.DEVNULL, capture_output=True, text=True,
+            timeout=TIMEOUT,
+        )  # fmt: skip
+
+    def receipts(self) -> int:
+        return sum(1 for _ in self.docs.glob("*.receipt.json"))
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> Iterator[Setup]:
+    node = AnvilNode(tmp_path / "node")
+    node.start()
+    try:
+        chain = Chain.connect(node.rpc_url)
+        c = build_consortium(chain, funder_key=dev_private_keys(1)[0])
+        manifest = tmp_path / "local.json"
+        manifest.write_bytes(c.dep.manifest.dump())
+        keystore = tmp_path / "bank.json"
+        create_keystore(keystore, PASSWORD, private_key=c.bank.key.hex())
+        docs = tmp_path / "docs"
+        docs.mkdir()
+        digests = {}
+        for i in range(N_FILES):
+            data = f"WeBank 2022 annex {i:03d}\n".encode()
+            (docs / f"annex-{i:03d}.txt").write_bytes(data)
+            digests[f"annex-{i:03d}.txt"] = hashlib.sha256(data).hexdigest()
+        yield Setup(tmp_path, node, chain, c, manifest, keystore, tmp_path / "journal.sqlite", docs, digests)
+    finally:
+        node.stop(timeout=5)
+        node.kill()
+
+
+def wait_for_receipts(s: Setup, proc: subprocess.Popen[str], count: int) -> None:
+    deadline = time.monotonic() + TIMEOUT
+    while s.receipts() < count:
+        assert proc.poll() is None, f"publisher ended early: {proc.communicate()}"
+        assert time.monotonic() < deadline, "publisher too slow"
+        time.sleep(0.02)
+
+
+def assert_anchored_exactly_once(s: Setup) -> None:
+    """Read the chain: one Attested event per digest for the bank, nothing else; receipts match it."""
+    c = s.consortium
+    chain = Chain.connect(s.node.rpc_url)  # the node may have moved port on restart: fresh connection
+    from attest.client import Deployment
+
+    dep = Deployment(chain, c.dep.manifest)
+    logs = dep.registry.events.Attested().get_logs(
+        from_block=dep.manifest.registry.block_number, argument_filters={"orgId": c.bank_id}
+    )
+    per_digest = Counter(log["args"]["digest"].hex() for log in logs)
+    assert set(per_digest) == set(s.digests.values())
+    assert max(per_digest.values()) == 1, [d for d, n in per_digest.items() if n > 1]
+    assert len(logs) == N_FILES
+    by_tx = {log["transactionHash"].to_0x_hex(): int(log["blockNumber"]) for log in logs}
+    for name, digest in s.digests.items():
+        receipt = load_receipt(s.docs / (name + ".receipt.json"))  # rewritten from the chain on re-run
+        assert receipt.document.digest == digest
+        assert by_tx[receipt.chain.transaction_hash] == receipt.chain.block_number
+
+
+def finished(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+    assert "Traceback" not in result.stderr and "AlreadyAttested" not in result.stderr + result.stdout
+    summary: dict[str, Any] = json.loads(result.stdout)
+    assert summary["files"] == N_FILES and summary["anchored"] == N_FILES and summary["reverted"] == []
+    return summary
+
+
+def test_node_killed_mid_run_and_its_last_blocks_lost(setup: Setup) -> None:
+    """SIGKILL the node after ~120 receipts, restart it from a state file ~60 receipts old (anvil
+    dumps once a second, so a crash loses its tail: here deliberately a long one), re-run: the
+    journal re-sends the lost transactions as the same signed bytes, and nothing is doubled."""
+    s = setup
+    proc = s.start()
+    try:
+        wait_for_receipts(s, proc, 60)
+        snapshot = s.root / "state-snapshot.json"
+        while True:  # anvil rewrites the file in place: take a copy that parses
+            shutil.copyfile(s.node.state_file, snapshot)
+            try:
+                json.loads(snapshot.read_bytes())
+                break
+            except ValueError:
+                time.sleep(0.05)
+        wait_for_receipts(s, proc, 120)
+        s.node.kill()
+        _out, err = proc.communicate(timeout=TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 3, err  # chain unreachable: one line, no traceback
+    assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("error: "), err
+    first_run = s.receipts()
+    assert 120 <= first_run < N_FILES
+
+    os.replace(snapshot, s.node.state_file)  # the crash lost every block after the snapshot
+    s.node.start()
+    head_after_restart = Chain.connect(s.node.rpc_url).head()
+    summary = finished(s.run())
+
+    resent = summary["outcomes"].get("resent", 0)
+    assert resent >= 1, summary  # the lost transactions were re-sent, not re-signed
+    # the one in flight at the kill (journaled, no receipt yet) is re-sent too, or sent now
+    assert N_FILES - first_run - 1 <= summary["outcomes"].get("sent", 0) <= N_FILES - first_run
+    with Journal(s.journal) as journal:
+        assert journal.summary() == {"anchored": N_FILES}
+        assert len(journal.events("resent")) == resent
+        assert not journal.events("reverted")
+    assert Chain.connect(s.node.rpc_url).head() > head_after_restart
+    assert_anchored_exactly_once(s)
+
+    again = finished(s.run())  # and a third run sends nothing: all done by us before
+    assert again["outcomes"] == {"resumed": N_FILES}
+    assert_anchored_exactly_once(s)
+
+
+def test_publisher_killed_mid_run(setup: Setup) -> None:
+    """SIGKILL the publishing process after ~80 receipts, re-run the same command: done, once each."""
+    s = setup
+    proc = s.start()
+    try:
+        wait_for_receipts(s, proc, 80)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+    first_run = s.receipts()
+    assert first_run < N_FILES
+    with Journal(s.journal) as journal:
+        intents = journal.summary()
+    assert sum(intents.values()) >= first_run  # every receipt's intent was journaled before its send
+
+    summary = finished(s.run())
+    outcomes = summary["outcomes"]
+    assert "already" not in outcomes  # each was journaled: known as ours, not merely found on-chain
+    assert outcomes.get("resumed", 0) + outcomes.get("resent", 0) >= first_run
+    assert outcomes.get("sent", 0) <= N_FILES - first_run
+    with Journal(s.journal) as journal:
+        assert journal.summary() == {"anchored": N_FILES}
+    assert_anchored_exactly_once(s)
+
+
+# ------------------------------------------------------------------------------------------------
+# The journal's recovery rules, one by one, on the embedded chain: an eth-tester snapshot reverted
+# after a publish is exactly "the node lost its last blocks", deterministically and in milliseconds.
+
+
+@pytest.fixture(scope="module")
+def _embedded() -> Any:
+    return build_consortium(Chain.embedded())
+
+
+@pytest.fixture
+def embedded(_embedded: Any) -> Iterator[Any]:
+    tester = _embedded.chain._tester
+    snapshot = tester.take_snapshot()
+    try:
+        yield _embedded
+    finally:
+        tester.revert_to_snapshot(snapshot)
+
+
+def small_file(tmp_path: Path, name: str = "annex.txt") -> Path:
+    p = tmp_path / name
+    p.write_text(f"{name}: {tmp_path.name}\n", encoding="utf-8")
+    return p
+
+
+def test_lost_transaction_is_resent_as_the_same_signed_bytes(embedded: Any, tmp_path: Path) -> None:
+    from attest.contracts import Kind
+    from attest.publishing import publish
+
+    c, doc = embedded, small_file(tmp_path)
+    lost_tail = c.chain._tester.take_snapshot()
+    with Journal(tmp_path / "j.sqlite") as journal:
+        first = publish(c.dep, c.bank, doc, kind=Kind.FILE, year=2022, journal=journal)
+    assert first.outcome == "sent"
+    c.chain._tester.revert_to_snapshot(lost_tail)  # the node comes back without that block
+    assert c.dep.attestation_of(c.bank_id, first.document.digest) is None
+    with Journal(tmp_path / "j.sqlite") as journal:  # the re-run
+        again = publish(c.dep, c.bank, doc, kind=Kind.FILE, year=2022, journal=journal)
+        assert again.outcome == "resent"
+        assert again.published.attestation.transaction_hash == first.published.attestation.transaction_hash
+        assert [e for _, e, _ in journal.events()] == ["signed", "sent", "mined", "resent", "mined"]
+    assert c.dep.attestation_of(c.bank_id, first.document.digest) is not None
+
+
+def test_nonce_taken_by_another_transaction_is_dropped_and_the_document_sent_once(
+    embedded: Any, tmp_path: Path
+) -> None:
+    from attest.contracts import Kind
+    from attest.publishing import publish
+
+    c, doc = embedded, small_file(tmp_path)
+    lost_tail = c.chain._tester.take_snapshot()
+    with Journal(tmp_path / "j.sqlite") as journal:
+        first = publish(c.dep, c.bank, doc, kind=Kind.FILE, year=2022, journal=journal)
+    c.chain._tester.revert_to_snapshot(lost_tail)
+    # meanwhile another transaction of the bank's takes that nonce: the journaled bytes can never be mined
+    c.dep.attest(c.bank, "ab" * 32, Kind.FILE, 2022)
+    with Journal(tmp_path / "j.sqlite") as journal:
+        again = publish(c.dep, c.bank, doc, kind=Kind.FILE, year=2022, journal=journal)
+        assert again.outcome == "sent"  # published afresh with the next nonce
+        assert again.published.attestation.transaction_hash != first.published.attestation.transaction_hash
+        assert [e for _, e, _ in journal.events()][3:] == ["dropped", "signed", "sent", "mined"]
+    logs = c.dep.attestations_of_digest(first.document.digest)
+    assert len(logs) == 1
+
+
+def test_resent_transaction_that_reverts_is_reported_and_not_retried_blindly(
+    embedded: Any, tmp_path: Path
+) -> None:
+    from eth_abi import encode
+
+    from attest.contracts import Action, Kind
+    from attest.errors import TransactionReverted
+    from attest.publishing import publish
+
+    c, doc = embedded, small_file(tmp_path)
+    lost_tail = c.chain._tester.take_snapshot()
+    with Journal(tmp_path / "j.sqlite") as journal:
+        publish(c.dep, c.bank, doc, kind=Kind.FILE, year=2022, journal=journal)
+    c.chain._tester.revert_to_snapshot(lost_tail)
+    c.dep.enact(c.committee[:2], Action.FREEZE_ACCOUNT, encode(["address"], [c.bank.address]))
+    nonce = c.chain.nonce(c.bank.address)
+    with Journal(tmp_path / "j.sqlite") as journal, pytest.raises(TransactionReverted) as err:
+        publish(c.dep, c.bank, doc, kind=Kind.FILE, year=2022, journal=journal)
+    assert err.value.error_name == "AccountIsFrozen"  # the fresh dry run refuses: nothing more is sent
+    with Journal(tmp_path / "j.sqlite") as journal:
+        (intent,) = journal.intents()
+        assert intent.status == "reverted" and "AccountIsFrozen" in (intent.error or "")
+        assert [e for _, e, _ in journal.events()][-2:] == ["resent", "reverted"]
+    assert c.chain.nonce(c.bank.address) == nonce + 1  # the one re-broadcast, mined as a revert

@@ -1,0 +1,136 @@
+"""`attest history`: an organisation's attestations with their status and the statements covering them.
+
+The story: WeBank publishes 2022 figures, a verifier covers them, WeBank restates them (the old set
+is superseded), the committee revokes the verifier's statement, and WeBank revokes a 2021 PDF.
+Library on the embedded chain, then the real CLI against a real anvil node.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import EXAMPLES, Consortium, build_consortium
+from eth_abi import encode
+
+from attest.chain import Chain
+from attest.contracts import Action, Kind
+from attest.history import organisation_history
+from attest.publishing import publish
+
+ATTEST = Path(sys.executable).parent / "attest"
+
+
+@dataclass
+class Story:
+    c: Consortium
+    old: str
+    new: str
+    statement: str
+    pdf: str
+
+
+def tell(c: Consortium, d: Path) -> Story:
+    figures, statement = d / "webank-2022-figures.json", d / "statement.json"
+    shutil.copyfile(EXAMPLES / "webank-2022-figures.json", figures)
+    shutil.copyfile(EXAMPLES / "illustrative-carbon-verification-2022.json", statement)
+    old = publish(c.dep, c.bank, figures, kind=Kind.FIGURES).published.attestation.uid
+    st = publish(c.dep, c.verifier, statement, kind=Kind.STATEMENT, ref=old).published.attestation.uid
+    doc = json.loads(figures.read_text(encoding="utf-8"))
+    doc["metrics"][0]["value"] = str(int(doc["metrics"][0]["value"]) + 3)
+    restated = d / "webank-2022-restated.json"
+    restated.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    new = publish(c.dep, c.bank, restated, kind=Kind.FIGURES, ref=old).published.attestation.uid
+    registry = c.dep.manifest.registry.address
+    data = encode(["address", "bytes32", "string"], [registry, bytes.fromhex(st[2:]), "<b>lapsed</b>"])
+    c.dep.enact(c.committee[:2], Action.REVOKE_ATTESTATION, data)
+    pdf = d / "report-2021.pdf"
+    pdf.write_bytes(b"%PDF-1.4 WeBank 2021\n%%EOF\n")
+    pdf_uid = publish(c.dep, c.bank, pdf, kind=Kind.FILE, year=2021).published.attestation.uid
+    c.dep.revoke(c.bank, pdf_uid, "wrong file uploaded")
+    return Story(c, old, new, st, pdf_uid)
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory: pytest.TempPathFactory) -> Story:
+    return tell(build_consortium(Chain.embedded()), tmp_path_factory.mktemp("history"))
+
+
+def test_year_2022_lists_both_figures_with_status_and_coverage(story: Story) -> None:
+    entries = organisation_history(story.c.dep, story.c.bank_id, 2022)
+    assert [e.attestation.uid for e in entries] == [story.old, story.new]
+    old, new = entries
+    assert old.status == f"superseded by {story.new}"
+    assert new.status == "current" and new.covered_by == []
+    (cov,) = old.covered_by
+    assert cov.statement.uid == story.statement
+    assert cov.verifier == f"Example Carbon Verification Body (illustrative) (org #{story.c.verifier_id})"
+    assert cov.status.startswith("revoked at block ") and "by the committee" in cov.status
+    assert cov.status.endswith(": <b>lapsed</b>")
+    j = old.to_json()
+    assert j["current"] is False and j["superseded_by"] == story.new
+    assert j["covered_by"][0]["status"] == cov.status
+
+
+def test_all_years_and_revocation_by_the_organisation(story: Story) -> None:
+    entries = organisation_history(story.c.dep, story.c.bank_id)
+    assert [e.attestation.year for e in entries] == [2022, 2022, 2021]
+    pdf = entries[2]
+    assert pdf.attestation.uid == story.pdf
+    assert pdf.status.startswith("revoked at block ")
+    assert f"by WeBank (org #{story.c.bank_id}), account {story.c.bank.address}" in pdf.status
+    assert pdf.status.endswith(": wrong file uploaded")
+    assert pdf.to_json()["revocation"]["reason"] == "wrong file uploaded"
+
+
+def test_a_verifiers_history_shows_what_it_covers(story: Story) -> None:
+    (e,) = organisation_history(story.c.dep, story.c.verifier_id, 2022)
+    assert e.attestation.kind is Kind.STATEMENT and e.attestation.ref == story.old
+    assert organisation_history(story.c.dep, story.c.verifier_id, 2019) == []
+
+
+def test_unknown_organisation_is_input_error(story: Story) -> None:
+    from attest.errors import InputError
+
+    with pytest.raises(InputError, match="no admitted organisation #99"):
+        organisation_history(story.c.dep, 99)
+
+
+def _run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
+    return subprocess.run(
+        [str(ATTEST), *(str(a) for a in args)],
+        cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+@pytest.mark.anvil
+def test_cli_history_on_anvil(anvil: Any, tmp_path: Path) -> None:
+    from attest.manifest import write_atomic
+    from attest.node import dev_private_keys
+
+    c = build_consortium(Chain.connect(anvil.rpc_url), funder_key=dev_private_keys(1)[0])
+    s = tell(c, tmp_path)
+    manifest = tmp_path / "deployment.json"
+    write_atomic(manifest, c.dep.manifest.dump())
+    common = ("--deployment", manifest, "--rpc-url", anvil.rpc_url)
+    r = _run("history", "--org", "WeBank", "--year", "2022", *common, "--json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["organisation"] == "WeBank" and data["year"] == 2022
+    assert [a["status"] for a in data["attestations"]] == [f"superseded by {s.new}", "current"]
+    assert data["attestations"][0]["covered_by"][0]["uid"] == s.statement
+    human = _run("history", "--org", str(c.bank_id), *common, cwd=tmp_path)
+    assert human.returncode == 0, human.stderr
+    assert "WeBank (org #1): 3 attestation(s)" in human.stdout
+    assert f"superseded by {s.new}" in human.stdout and "wrong file uploaded" in human.stdout
+    assert "covered by no verification statement" in human.stdout
+    bad = _run("history", "--org", "Nobody", *common, cwd=tmp_path)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "--org" in bad.stderr
