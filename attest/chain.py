@@ -143,20 +143,10 @@ class Chain:
 
     # ---------------------------------------------------------------- transactions
 
-    def send(self, account: LocalAccount, tx: dict[str, Any], *, wait: bool = True) -> SentTransaction:
+    def send(self, account: LocalAccount, tx: dict[str, Any]) -> SentTransaction:
         """Dry-run, sign locally, send raw, wait for the receipt; raise with the decoded error on revert."""
-        tx = dict(tx)
-        tx["from"] = account.address
-        tx.setdefault("chainId", self.chain_id)
-        tx.setdefault(
-            "nonce", self._rpc(lambda: self.w3.eth.get_transaction_count(account.address, "pending"))
-        )
-        if "gas" not in tx:
-            tx["gas"] = self.estimate_gas(tx)
-        self._set_fees(tx)
-        signed = account.sign_transaction(tx)
-        tx_hash = self._rpc(lambda: self.w3.eth.send_raw_transaction(signed.raw_transaction))
-        return self.wait(tx_hash.to_0x_hex())
+        signed = account.sign_transaction(self.build(account, tx, nonce=tx.get("nonce")))
+        return self.wait(self.send_raw(signed.raw_transaction))
 
     def build(self, account: LocalAccount, tx: dict[str, Any], *, nonce: int | None = None) -> dict[str, Any]:
         """`tx` filled for signing (sender, chain id, nonce, gas by dry run, fees), not sent.

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -86,6 +87,10 @@ def _country(value: str) -> str:
 Text = Annotated[str, AfterValidator(_not_blank)]
 IsoDate = Annotated[str, AfterValidator(_iso_date)]
 Code = Annotated[str, AfterValidator(_code)]
+
+
+M = TypeVar("M", bound=BaseModel)
+Explain = Callable[[ErrorDetails], "str | None"]
 
 
 class _Strict(BaseModel):
@@ -215,31 +220,45 @@ def _location(error: ErrorDetails) -> str:
     return where
 
 
-def _message(error: ErrorDetails) -> str:
+def _message(error: ErrorDetails, schema: str, explain: Explain | None) -> str:
+    if explain is not None and (special := explain(error)) is not None:
+        return special
     kind = error["type"]
     if kind == "missing":
         return "required field is missing"
     if kind == "extra_forbidden":
-        return f"unknown field (not part of {SCHEMA})"
+        return f"unknown field (not part of {schema})"
     return error["msg"]
 
 
-def parse_figures(obj: Any, *, path: str | Path | None = None) -> EsgFigures:
-    """Validate a parsed JSON value as `esg-figures/1`; the first problem becomes one SchemaError line."""
+def validate_document(
+    model: type[M], schema: str, obj: Any, *, path: str | Path | None = None, explain: Explain | None = None
+) -> M:
+    """Validate a parsed JSON value as a `schema` document; the first problem becomes one SchemaError line.
+
+    Shared by every structured document type, so they all report errors the same way.
+    """
     if not isinstance(obj, dict):
-        raise SchemaError(f"expected a JSON object ({SCHEMA} document)", path=path)
+        raise SchemaError(f"expected a JSON object ({schema} document)", path=path)
     if "schema" not in obj:
-        raise SchemaError(f"missing; expected {SCHEMA!r}", path=path, field="schema")
-    if obj["schema"] != SCHEMA:
+        raise SchemaError(f"missing; expected {schema!r}", path=path, field="schema")
+    if obj["schema"] != schema:
         got = quote_text(obj["schema"]) if isinstance(obj["schema"], str) else type(obj["schema"]).__name__
-        raise SchemaError(f"unsupported schema {got}; expected {SCHEMA!r}", path=path, field="schema")
+        raise SchemaError(f"unsupported schema {got}; expected {schema!r}", path=path, field="schema")
     try:
-        return EsgFigures.model_validate(obj)
+        return model.model_validate(obj)
     except ValidationError as e:
         errors = e.errors(include_url=False)
         first = errors[0]
         more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise SchemaError(_message(first) + more, path=path, field=_location(first) or None) from None
+        raise SchemaError(
+            _message(first, schema, explain) + more, path=path, field=_location(first) or None
+        ) from None
+
+
+def parse_figures(obj: Any, *, path: str | Path | None = None) -> EsgFigures:
+    """Validate a parsed JSON value as `esg-figures/1`; the first problem becomes one SchemaError line."""
+    return validate_document(EsgFigures, SCHEMA, obj, path=path)
 
 
 def load_figures(path: str | Path) -> EsgFigures:

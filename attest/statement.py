@@ -28,12 +28,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from attest.canonical import canonical_bytes, sha256_hex
-from attest.errors import SchemaError
-from attest.figures import EsgFigures, IsoDate, Organisation, Period, Text, _Strict
+from attest.figures import EsgFigures, IsoDate, Organisation, Period, Text, _Strict, validate_document
 from attest.strictjson import format_path, load_strict_file, quote_text
 
 SCHEMA = "carbon-verification/1"
@@ -268,41 +267,15 @@ class CarbonVerification(_Strict):
         return self
 
 
-def _location(error: ErrorDetails) -> str:
-    where = format_path(error["loc"])
-    at = (error.get("ctx") or {}).get("at")
-    if isinstance(at, str) and at:
-        where = f"{where}.{at}" if where and not at.startswith("[") else f"{where}{at}"
-    return where
-
-
-def _message(error: ErrorDetails) -> str:
-    kind = error["type"]
-    if kind == "missing":
-        return "required field is missing"
-    if kind == "extra_forbidden":
-        return f"unknown field (not part of {SCHEMA})"
-    if kind == "literal_error" and error["loc"] and error["loc"][-1] == "illustrative":
+def _explain(error: ErrorDetails) -> str | None:
+    if error["type"] == "literal_error" and error["loc"] and error["loc"][-1] == "illustrative":
         return "must be true, or left out"
-    return error["msg"]
+    return None
 
 
 def parse_statement(obj: Any, *, path: str | Path | None = None) -> CarbonVerification:
     """Validate a parsed JSON value as `carbon-verification/1`; the first problem is one SchemaError line."""
-    if not isinstance(obj, dict):
-        raise SchemaError(f"expected a JSON object ({SCHEMA} document)", path=path)
-    if "schema" not in obj:
-        raise SchemaError(f"missing; expected {SCHEMA!r}", path=path, field="schema")
-    if obj["schema"] != SCHEMA:
-        got = quote_text(obj["schema"]) if isinstance(obj["schema"], str) else type(obj["schema"]).__name__
-        raise SchemaError(f"unsupported schema {got}; expected {SCHEMA!r}", path=path, field="schema")
-    try:
-        return CarbonVerification.model_validate(obj)
-    except ValidationError as e:
-        errors = e.errors(include_url=False)
-        first = errors[0]
-        more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise SchemaError(_message(first) + more, path=path, field=_location(first) or None) from None
+    return validate_document(CarbonVerification, SCHEMA, obj, path=path, explain=_explain)
 
 
 def load_statement(path: str | Path) -> CarbonVerification:
