@@ -9,6 +9,7 @@ file contents, and the receipt is the same whether the root was anchored now or 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from attest.errors import InputError
 from attest.manifest import write_atomic
 from attest.merkle import StandardMerkleTree, verify_proof
 from attest.publishing import MAX_YEAR, MIN_YEAR, build_receipt
-from attest.receipt import DocumentPart, MerklePart, Receipt, receipt_path
+from attest.receipt import RECEIPT_SUFFIX, DocumentPart, MerklePart, Receipt, receipt_path
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -46,15 +47,15 @@ def _check_files(files: list[Path]) -> list[Path]:
     """Deduplicate paths and refuse anything that would make receipts collide or clobber an input."""
     if not files:
         raise InputError("no files to publish")
-    unique: dict[Path, Path] = {}
+    unique: dict[str, Path] = {}
     for f in files:
         p = Path(f)
         if not p.is_file():
             raise InputError("not a regular file" if p.exists() else "no such file", path=p)
-        unique.setdefault(p.resolve(), p)
-    outputs: dict[Path, Path] = {}
-    for resolved, p in unique.items():
-        out = receipt_path(resolved)
+        unique.setdefault(os.path.abspath(f), p)  # not resolve(): a symlink's receipt lies beside the link
+    outputs: dict[str, Path] = {}
+    for absolute, p in unique.items():
+        out = (absolute.removesuffix(".json") if absolute.endswith(".json") else absolute) + RECEIPT_SUFFIX
         if out in outputs:
             raise InputError(f"its receipt would overwrite that of {outputs[out]}", path=p)
         if out in unique:

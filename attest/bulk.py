@@ -17,7 +17,7 @@ attestation's facts once, in the same transaction as its `Attested` event, and o
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
@@ -80,6 +80,38 @@ def expand_targets(items: Iterable[str]) -> list[str]:
     return out
 
 
+def iter_verify(
+    deployment: Deployment,
+    targets: Sequence[str],
+    *,
+    org: str | None = None,
+    require_coverage: bool = False,
+    progress: Progress | None = None,
+) -> Iterator[Report]:
+    """The report `verify_target` would give for each target, from one shared read of the chain.
+
+    The evidence is gathered by `attest.verify`'s own code (`_read_target`, `_gather`, `_finish`)
+    over an indexed view of the chain, so the rules cannot drift apart. Targets are read and decided
+    one at a time and each report is yielded at once, so memory does not grow with the number of
+    files. `progress(done, total)` is called after each target. Bad input (a missing file, a malformed
+    document) raises `InputError` naming it, as `verify_target` does.
+    """
+    from attest.verify import _finish, _gather, _read_target
+
+    history = _MemoHistory.of(deployment.membership_history())
+    index = registry_index(deployment)
+    # Every block that holds an attestation, read up front in batches: genuine receipts and anchored
+    # digests only ever point at those. A receipt naming any other block is read on its own.
+    blocks = read_blocks(deployment, sorted({a.block_number for a in index.by_uid.values()}))
+    view = _IndexedDeployment(deployment, index, history, blocks)
+    as_deployment = cast(Deployment, view)  # duck-typed: exactly the reads `_gather`/`_finish` make
+    for n, target in enumerate(targets, 1):
+        t = _read_target(target)
+        yield _finish(as_deployment, _gather(as_deployment, t, target, org, require_coverage))
+        if progress is not None:
+            progress(n, len(targets))
+
+
 def verify_many(
     deployment: Deployment,
     targets: Sequence[str],
@@ -88,42 +120,10 @@ def verify_many(
     require_coverage: bool = False,
     progress: Progress | None = None,
 ) -> list[Report]:
-    """The report `verify_target` would give for each target, from one shared read of the chain.
-
-    The evidence is gathered by `attest.verify`'s own code (`_gather`, `_finish`) over an indexed view
-    of the chain, so the rules cannot drift apart. `progress(done, total)` is called after each target
-    is read and after each is decided (total = 2 × targets). Bad input (a missing file, a malformed
-    document) raises `InputError` naming it, as `verify_target` does.
-    """
-    from attest.verify import _finish, _gather, _read_target
-
-    total = 2 * len(targets)
-    read = []
-    for n, target in enumerate(targets, 1):
-        read.append(_read_target(target))
-        if progress is not None:
-            progress(n, total)
-
-    history = _MemoHistory.of(deployment.membership_history())
-    index = registry_index(deployment)
-    wanted: set[int] = set()
-    for t in read:
-        lookup = t.digest
-        if t.receipt is not None:
-            if t.receipt.chain.block_number <= index.head:
-                wanted.add(t.receipt.chain.block_number)
-            if t.receipt.merkle is not None:
-                lookup = t.receipt.merkle.root.removeprefix("0x").lower()
-        wanted.update(a.block_number for a in index.of_digest(lookup))
-    view = _IndexedDeployment(deployment, index, history, read_blocks(deployment, sorted(wanted)))
-    as_deployment = cast(Deployment, view)  # duck-typed: exactly the reads `_gather`/`_finish` make
-
-    reports = []
-    for n, (target, t) in enumerate(zip(targets, read, strict=True), len(targets) + 1):
-        reports.append(_finish(as_deployment, _gather(as_deployment, t, target, org, require_coverage)))
-        if progress is not None:
-            progress(n, total)
-    return reports
+    """`iter_verify` as a list, for callers that want every report at once."""
+    return list(
+        iter_verify(deployment, targets, org=org, require_coverage=require_coverage, progress=progress)
+    )
 
 
 class _MemoHistory(MembershipHistory):
@@ -147,16 +147,25 @@ class _MemoHistory(MembershipHistory):
 class _IndexedChain:
     """The chain facts `attest.verify` asks for, answered from what was read up front."""
 
-    def __init__(self, head: int, confirmations: int, blocks: dict[int, tuple[str, int]]) -> None:
+    def __init__(self, deployment: Deployment, head: int, blocks: dict[int, tuple[str, int]]) -> None:
+        self._deployment = deployment
         self._head = head
-        self.confirmations = confirmations
+        self.confirmations = deployment.chain.confirmations
         self._blocks = blocks
 
     def head(self) -> int:
         return self._head
 
+    def lookup(self, number: int) -> tuple[str, int] | None:
+        """(hash, timestamp) of a block up to the head; one not read up front is read now and kept."""
+        if number > self._head or number < 0:
+            return None
+        if number not in self._blocks:
+            self._blocks.update(read_blocks(self._deployment, [number]))
+        return self._blocks.get(number)
+
     def block(self, number: int) -> dict[str, Any] | None:
-        found = self._blocks.get(number)
+        found = self.lookup(number)
         return None if found is None else {"hash": found[0], "timestamp": found[1]}
 
 
@@ -173,10 +182,9 @@ class _IndexedDeployment:
         self._deployment = deployment
         self._index = index
         self._history = history
-        self._blocks = blocks
         self._orgs: dict[str, int] = {}
         self.manifest = deployment.manifest
-        self.chain = _IndexedChain(index.head, deployment.chain.confirmations, blocks)
+        self.chain = _IndexedChain(deployment, index.head, blocks)
 
     def find_organisation(self, name_or_id: str) -> int:
         if name_or_id not in self._orgs:
@@ -199,7 +207,7 @@ class _IndexedDeployment:
         return self._index.by_uid.get(uid.lower())
 
     def block_hash(self, number: int) -> str | None:
-        found = self._blocks.get(number) if number <= self._index.head else None
+        found = self.chain.lookup(number)
         return None if found is None else found[0]
 
 

@@ -42,17 +42,23 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_SMALL = 1 << 16
+
+
 def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
     """sha256 of a file's raw bytes, read in chunks so a large PDF never sits in memory whole."""
     if chunk <= 0:
         raise ValueError("chunk must be positive")
     digest = hashlib.sha256()
-    buffer = bytearray(chunk)
-    view = memoryview(buffer)
     try:
         with open(path, "rb") as f:
-            while n := f.readinto(buffer):
-                digest.update(view[:n])
+            head = f.read(_SMALL)  # most evidence files are small: no big buffer for them
+            digest.update(head)
+            if len(head) == _SMALL:
+                buffer = bytearray(chunk)
+                view = memoryview(buffer)
+                while n := f.readinto(buffer):
+                    digest.update(view[:n])
     except OSError as e:
         raise InputError(f"cannot read file: {e.strerror or e}", path=path) from None
     return digest.hexdigest()

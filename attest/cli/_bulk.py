@@ -29,7 +29,7 @@ def verify_many_command(
     through the receipt. The chain is read once for all targets, not once per file.
     """
     with _errors():
-        from attest.bulk import expand_targets, verify_many
+        from attest.bulk import expand_targets, iter_verify
 
         items = expand_targets(targets)
         if not items:
@@ -37,8 +37,15 @@ def verify_many_command(
 
             raise InputError("no files to verify in " + ", ".join(targets))
         dep = _open(deployment_path, rpc_url, confirmations)
+        good, bad = 0, 0
         if as_json:
-            reports = verify_many(dep, items, org=org)
+            # streamed: one report at a time, so 100,000 files never sit in memory together
+            click.echo('{"reports": [', nl=False)
+            for n, r in enumerate(iter_verify(dep, items, org=org)):
+                click.echo(("," if n else "") + json.dumps(r.to_json(), ensure_ascii=False), nl=False)
+                good, bad = good + r.verified, bad + (not r.verified)
+            summary = {"verified": good, "not_verified": bad, "total": good + bad}
+            click.echo("], " + json.dumps({"summary": summary})[1:])
         else:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -49,21 +56,17 @@ def verify_many_command(
                 TimeElapsedColumn(),
                 transient=True,
             ) as bar:
-                task = bar.add_task("hashing, then checking", total=2 * len(items))
-                reports = verify_many(
-                    dep, items, org=org, progress=lambda done, total: bar.update(task, completed=done)
-                )
-        good = sum(r.verified for r in reports)
-        bad = [r for r in reports if not r.verified]
-        if as_json:
-            summary = {"verified": good, "not_verified": len(bad), "total": len(reports)}
-            out = {"summary": summary, "reports": [r.to_json() for r in reports]}
-            click.echo(json.dumps(out, indent=2, ensure_ascii=False))
-        else:
-            for r in bad:
-                failed = [c for c in r.checks if c.status == "fail"]
-                click.echo(f"{SYMBOL['fail']} {r.subject}")
-                for c in failed:
-                    click.echo(f"    {c.name:<13} {c.detail}")
-            click.echo(f"{good} verified, {len(bad)} not verified, of {len(reports)}")
+                task = bar.add_task("verifying", total=len(items))
+                for r in iter_verify(
+                    dep, items, org=org, progress=lambda done, _: bar.update(task, completed=done)
+                ):
+                    if r.verified:
+                        good += 1
+                        continue
+                    bad += 1
+                    bar.console.print(f"{SYMBOL['fail']} {r.subject}", markup=False, highlight=False)
+                    for c in r.checks:
+                        if c.status == "fail":
+                            bar.console.print(f"    {c.name:<13} {c.detail}", markup=False, highlight=False)
+            click.echo(f"{good} verified, {bad} not verified, of {good + bad}")
         sys.exit(0 if not bad else 1)
