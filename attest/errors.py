@@ -7,6 +7,10 @@ and name the file and field when there is one; they never contain secrets.
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -65,3 +69,48 @@ class TransactionReverted(ChainError):
 
 class KeystoreError(ChainError):
     """A keystore file cannot be read or decrypted (wrong password, bad file)."""
+
+
+EXIT_INTERNAL = 4
+
+
+def failure_line(exc: BaseException) -> tuple[int, str]:
+    """The exit code and the one line a command prints for an exception that ends it.
+
+    Shared by the CLI and the scripts so every entry point answers the same way: AttestError keeps
+    its code; a lost JSON-RPC connection (from any read, not only those `Chain` maps) is exit 3; a
+    Ctrl-C is 130; anything else is a bug, exit 4, still one line (ATTEST_DEBUG=1 re-raises it).
+    """
+    if isinstance(exc, AttestError):
+        return exc.exit_code, f"error: {exc}"
+    if isinstance(exc, KeyboardInterrupt):
+        return 130, "interrupted"
+    if _is_transport_failure(exc):
+        return ChainError.exit_code, f"error: the chain node stopped answering ({type(exc).__name__})"
+    return EXIT_INTERNAL, f"internal error: {type(exc).__name__}: {exc} (set ATTEST_DEBUG=1 for a traceback)"
+
+
+def _is_transport_failure(exc: BaseException) -> bool:
+    import requests
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, requests.exceptions.ConnectionError | requests.exceptions.Timeout):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+@contextmanager
+def one_line_errors() -> Iterator[None]:
+    """Run a command body; on failure print `failure_line` to stderr and exit with its code."""
+    try:
+        yield
+    except SystemExit:
+        raise
+    except BaseException as exc:
+        code, line = failure_line(exc)
+        if code == EXIT_INTERNAL and os.environ.get("ATTEST_DEBUG"):
+            raise
+        print(line, file=sys.stderr)
+        raise SystemExit(code) from None

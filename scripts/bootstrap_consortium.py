@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,12 +52,11 @@ from typing import Any
 
 from attest import governance
 from attest.client import Deployment, OrganisationInfo
-from attest.errors import AttestError, InputError
+from attest.errors import InputError, one_line_errors
 from attest.keystore import keystore_address, load_keystore, read_password
 from attest.manifest import write_atomic
 from attest.strictjson import load_strict_file
 
-EXIT_INTERNAL = 4
 TOP_FIELDS = {"rpc_url", "network", "manifest", "confirmations", "committee", "organisations"}
 COMMITTEE_FIELDS = {"keystores", "members", "threshold", "deployer"}
 ORG_FIELDS = {
@@ -263,26 +261,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="Print what was done as JSON.")
     args = parser.parse_args(argv)
-    try:
+    with one_line_errors():
         config = load_config(Path(args.config))
         for k in [*config.keystores, config.deployer]:
             keystore_address(k)  # unreadable keystore: fail before asking for a password
         password = read_password(password_file=args.password_file, prompt=sys.stdin.isatty())
         report = bootstrap(config, password)
-    except AttestError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:  # last resort: one line, not a traceback
-        if os.environ.get("ATTEST_DEBUG"):
-            raise
-        print(
-            f"internal error: {type(exc).__name__}: {exc} (set ATTEST_DEBUG=1 for a traceback)",
-            file=sys.stderr,
-        )
-        return EXIT_INTERNAL
     if args.json:
         print(json.dumps(report, indent=2))
     else:

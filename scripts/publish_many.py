@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -30,13 +29,12 @@ from typing import Any
 
 from attest.client import Deployment
 from attest.contracts import Kind
-from attest.errors import AttestError, InputError, TransactionReverted
+from attest.errors import InputError, TransactionReverted, one_line_errors
 from attest.journal import open_journal
 from attest.keystore import load_keystore, read_password
 from attest.publishing import prepare, publish
 from attest.receipt import receipt_path
 
-EXIT_INTERNAL = 4
 OUR_OUTPUTS = (".receipt.json", ".canonical.json")
 
 
@@ -125,22 +123,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
+    with one_line_errors():
         summary = run(args)
-    except AttestError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:  # last resort: one line, not a traceback
-        if os.environ.get("ATTEST_DEBUG"):
-            raise
-        print(
-            f"internal error: {type(exc).__name__}: {exc} (set ATTEST_DEBUG=1 for a traceback)",
-            file=sys.stderr,
-        )
-        return EXIT_INTERNAL
     for s in summary["skipped"]:
         print(f"skipped: {s['path']}: {s['reason']}", file=sys.stderr)
     for r in summary["reverted"]:

@@ -30,18 +30,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from typing import Any
 
 from attest.client import Deployment
 from attest.contracts import Kind
-from attest.errors import AttestError
+from attest.errors import one_line_errors
 from attest.journal import open_journal
 from attest.keystore import load_keystore, read_password
 from attest.publishing import PublishResult, prepare, publish
-
-EXIT_INTERNAL = 4
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -132,20 +129,8 @@ def print_summary(summary: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
+    with one_line_errors():
         summary = run(args)
-    except AttestError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:  # last resort: one line, not a traceback
-        if os.environ.get("ATTEST_DEBUG"):
-            raise
-        message = f"internal error: {type(exc).__name__}: {exc} (set ATTEST_DEBUG=1 for a traceback)"
-        print(message, file=sys.stderr)
-        return EXIT_INTERNAL
     if args.as_json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
     else:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from attest.errors import AttestError
+from attest.errors import EXIT_INTERNAL, failure_line
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from attest.client import Deployment
 
 F = TypeVar("F", bound=Callable[..., Any])
-EXIT_INTERNAL = 4
 SYMBOL = {"pass": "✓", "fail": "✗", "info": "·"}
 
 
@@ -33,37 +32,14 @@ def _errors() -> Iterator[None]:
     """Turn every expected error into one line on stderr and its exit code; never a traceback."""
     try:
         yield
-    except AttestError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
     except (click.exceptions.Exit, click.ClickException, SystemExit):
         raise
-    except Exception as exc:
-        if _is_transport_failure(exc):
-            # A read outside Chain's own error mapping (a contract call, a log query) lost the node.
-            click.echo(f"error: the chain node stopped answering ({type(exc).__name__})", err=True)
-            sys.exit(3)
-        if os.environ.get("ATTEST_DEBUG"):
+    except BaseException as exc:
+        code, line = failure_line(exc)
+        if code == EXIT_INTERNAL and os.environ.get("ATTEST_DEBUG"):
             raise
-        click.echo(
-            f"internal error: {type(exc).__name__}: {exc} (set ATTEST_DEBUG=1 for a traceback)", err=True
-        )
-        sys.exit(EXIT_INTERNAL)
-
-
-def _is_transport_failure(exc: BaseException) -> bool:
-    """Whether an exception means the JSON-RPC connection failed (exit 3), not a bug (exit 4)."""
-    import requests
-
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, requests.exceptions.ConnectionError | requests.exceptions.Timeout):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
+        click.echo(line, err=True)
+        sys.exit(code)
 
 
 def _emit(as_json: bool, data: Any, human: Callable[[], None]) -> None:
