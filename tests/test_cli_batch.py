@@ -81,6 +81,10 @@ def test_batch_publish_verify_and_revoke(setup: dict[str, Any]) -> None:
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "✓ merkle" in ok.stdout
 
+    whole = run("verify", str(s["docs"]), *common, cwd=tmp)  # a directory: bulk, through its receipts
+    assert whole.returncode == 0, whole.stdout + whole.stderr
+    assert whole.stdout.count("\nVERIFIED") == 12 and "NOT VERIFIED" not in whole.stdout
+
     edited = json.loads(receipt.read_text())
     edited["merkle"]["proof"][0] = "0x" + "00" * 32
     forged = tmp / "forged.receipt.json"
