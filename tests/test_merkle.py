@@ -62,7 +62,7 @@ def mixed_values(n: int) -> list[list[Any]]:
 def run_js(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
     node = shutil.which("node")
     if node is None or not JS_LIB.is_dir():
-        pytest.skip("node or @openzeppelin/merkle-tree not installed (npm install)")
+        pytest.fail("node or @openzeppelin/merkle-tree not installed (run `npm ci`)")
     done = subprocess.run(
         [node, "-e", JS_SCRIPT],
         input=json.dumps(cases),

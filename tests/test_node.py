@@ -43,7 +43,7 @@ def _anvil_available() -> bool:
 def make_node(tmp_path: Path) -> Iterator[NodeFactory]:
     """Build AnvilNodes under tmp_path; every one is stopped (or killed) at teardown."""
     if not _anvil_available():
-        pytest.skip("anvil not installed (run `npm ci` at the repository root)")
+        pytest.fail("anvil not installed (run `npm ci` at the repository root)")
     started: list[AnvilNode] = []
 
     def factory(name: str = "node", **kwargs: Any) -> AnvilNode:
@@ -132,7 +132,7 @@ def test_find_anvil_nothing_installed(tmp_path: Path, monkeypatch: pytest.Monkey
 
 def test_find_anvil_prefers_native_npm_binary(monkeypatch: pytest.MonkeyPatch) -> None:
     if not list((REPO_ROOT / "node_modules" / "@foundry-rs").glob("anvil-*/bin/anvil*")):
-        pytest.skip("npm anvil not installed")
+        pytest.fail("npm anvil not installed (run `npm ci` at the repository root)")
     monkeypatch.delenv("ATTEST_ANVIL", raising=False)
     path = find_anvil()
     assert path.parent.parent.parent.name == "@foundry-rs"
