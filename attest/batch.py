@@ -26,6 +26,7 @@ from attest.manifest import write_atomic
 from attest.merkle import StandardMerkleTree, verify_proof
 from attest.publishing import MAX_YEAR, MIN_YEAR, build_receipt
 from attest.receipt import RECEIPT_SUFFIX, DocumentPart, MerklePart, Receipt, receipt_path
+from attest.records import attestation_uid
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -158,16 +159,6 @@ def verify_batch_receipt(receipt: Receipt) -> bool:
         if not verify_proof(m.root, LEAF_ENCODING, m.value, m.proof):
             return False
         root = bytes.fromhex(m.root.removeprefix("0x"))
-        return receipt.attestation.uid.lower() == _uid(receipt.attestation.org_id, root)
+        return receipt.attestation.uid.lower() == attestation_uid(receipt.attestation.org_id, root)
     except (InputError, ValueError):
         return False
-
-
-def _uid(org_id: int, digest: bytes) -> str:
-    """The registry's uid: keccak256(abi.encode(uint32 orgId, bytes32 digest)), as in Deployment.uid_of."""
-    from eth_abi import encode
-    from eth_utils import keccak
-
-    if not 0 <= org_id < 2**32 or len(digest) != 32:
-        raise InputError("not an organisation id and digest")
-    return "0x" + keccak(encode(["uint32", "bytes32"], [org_id, digest])).hex()

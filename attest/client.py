@@ -19,14 +19,13 @@ from attest.errors import InputError, NoContract
 from attest.manifest import ContractDeployment, Manifest, load_manifest
 from attest.membership_history import GovernanceEvent, MembershipHistory
 from attest.records import OnchainAttestation as OnchainAttestation
-from attest.records import Revocation
+from attest.records import Revocation, attestation_uid
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
     from eth_typing import ChecksumAddress
 
 ZERO32 = b"\x00" * 32
-ORG_INFO_TYPE = "(string,string,string,string,string,string,bytes32)"
 DEFAULT_PROPOSAL_LIFETIME = 7 * 24 * 3600
 
 
@@ -177,10 +176,9 @@ class Deployment:
         self, members: Sequence[LocalAccount], info: OrganisationInfo, roles: int, accounts: Sequence[str]
     ) -> int:
         """Admit an organisation by committee vote; return its id."""
-        from eth_abi import encode
+        from attest.governance import admit_organisation
 
-        data = encode([ORG_INFO_TYPE, "uint8", "address[]"], [info.as_tuple(), roles, list(accounts)])
-        sent = self.enact(members, Action.ADMIT_ORGANISATION, data)
+        sent = self.enact(members, Action.ADMIT_ORGANISATION, admit_organisation(info, roles, accounts).data)
         (event,) = self.governance.events.OrganisationAdmitted().process_receipt(sent.receipt, errors=DISCARD)
         return int(event["args"]["orgId"])
 
@@ -293,10 +291,7 @@ class Deployment:
         return int(self.governance.functions.accountStatus(address).call()[0])
 
     def uid_of(self, org_id: int, digest: str) -> str:
-        from eth_abi import encode
-        from eth_utils import keccak
-
-        return "0x" + keccak(encode(["uint32", "bytes32"], [org_id, bytes.fromhex(digest)])).hex()
+        return attestation_uid(org_id, bytes.fromhex(digest))
 
     def attestation_of(self, org_id: int, digest: str) -> OnchainAttestation | None:
         """The organisation's attestation of `digest` (one storage read, then its event), or None."""

@@ -34,3 +34,13 @@ class OnchainAttestation:
     revoked: bool
     revocation: Revocation | None
     superseded_by: str | None
+
+
+def attestation_uid(org_id: int, digest: bytes) -> str:
+    """The registry's id of an organisation's attestation: keccak256(abi.encode(uint32, bytes32))."""
+    from eth_abi import encode
+    from eth_utils import keccak
+
+    if not 0 <= org_id < 2**32 or len(digest) != 32:
+        raise ValueError("not an organisation id and a 32-byte digest")
+    return "0x" + keccak(encode(["uint32", "bytes32"], [org_id, digest])).hex()

@@ -13,8 +13,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from conftest import build_consortium
 
 from attest.chain import Chain
-from attest.client import ORG_INFO_TYPE
 from attest.contracts import Action, Kind, Role
+from attest.governance import ORG_INFO_TYPE
 
 
 def digest(i: int) -> str:

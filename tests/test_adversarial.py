@@ -28,7 +28,7 @@ from eth_utils import keccak
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from attest.batch import LEAF_ENCODING, _uid, verify_batch_receipt
+from attest.batch import LEAF_ENCODING, verify_batch_receipt
 from attest.chain import Chain
 from attest.client import Deployment, OrganisationInfo
 from attest.contracts import Action, Kind, Role
@@ -38,6 +38,7 @@ from attest.merkle import StandardMerkleTree
 from attest.node import AnvilNode, dev_private_keys
 from attest.publishing import build_receipt, publish
 from attest.receipt import AttestationPart, ChainPart, DocumentPart, MerklePart, Receipt, receipt_path
+from attest.records import attestation_uid as _uid
 from attest.signing import SignedRequest, attest_by_sig_call, deadline_in, relay, sign_statement
 from attest.verify import verify_target
 

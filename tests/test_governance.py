@@ -19,9 +19,10 @@ from eth_account import Account
 from web3.logs import DISCARD
 
 from attest.chain import Chain, SentTransaction
-from attest.client import ORG_INFO_TYPE, OrganisationInfo
+from attest.client import OrganisationInfo
 from attest.contracts import GOVERNANCE, Action, Kind, Role, load_artifact
 from attest.errors import TransactionReverted
+from attest.governance import ORG_INFO_TYPE
 
 ZERO_ADDRESS = "0x" + "00" * 20
 ZERO32 = b"\x00" * 32
