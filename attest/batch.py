@@ -10,9 +10,7 @@ file contents, and the receipt is the same whether the root was anchored now or 
 from __future__ import annotations
 
 import os
-from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +23,7 @@ from attest.errors import InputError
 from attest.manifest import write_atomic
 from attest.merkle import StandardMerkleTree, verify_proof
 from attest.publishing import MAX_YEAR, MIN_YEAR, build_receipt
-from attest.receipt import RECEIPT_SUFFIX, DocumentPart, MerklePart, Receipt, receipt_path
+from attest.receipt import DocumentPart, MerklePart, Receipt, receipt_name
 from attest.records import attestation_uid
 
 if TYPE_CHECKING:
@@ -34,8 +32,7 @@ if TYPE_CHECKING:
     from attest.journal import Journal
 
 LEAF_ENCODING = ("bytes32",)
-IO_THREADS = 4
-WRITE_AHEAD = 512
+PROGRESS_EVERY = 256  # files between progress calls: a redraw per file would cost more than the file
 MERKLE_FORMAT = "openzeppelin-standard-merkle-tree/1"
 
 
@@ -45,28 +42,33 @@ class BatchResult:
     published: Published
     files: int  # receipts written
     leaves: int  # distinct digests in the tree
-    receipt_paths: list[Path]
+    receipts: list[str]  # absolute paths, in the order of the files
+
+    @property
+    def receipt_paths(self) -> list[Path]:
+        return [Path(r) for r in self.receipts]
 
 
-def _check_files(files: list[Path]) -> list[Path]:
-    """Deduplicate paths and refuse anything that would make receipts collide or clobber an input."""
+def _plan_receipts(files: list[Path]) -> list[tuple[Path, str]]:
+    """Each distinct input with its receipt's path; refuses receipts that collide or clobber an input."""
     if not files:
         raise InputError("no files to publish")
     unique: dict[str, Path] = {}
     for f in files:
-        p = Path(f)
+        p = f if isinstance(f, Path) else Path(f)
         if not p.is_file():
             raise InputError("not a regular file" if p.exists() else "no such file", path=p)
         unique.setdefault(os.path.abspath(f), p)  # not resolve(): a symlink's receipt lies beside the link
     outputs: dict[str, Path] = {}
     for absolute, p in unique.items():
-        out = (absolute.removesuffix(".json") if absolute.endswith(".json") else absolute) + RECEIPT_SUFFIX
+        folder, name = os.path.split(absolute)
+        out = os.path.join(folder, receipt_name(name))
         if out in outputs:
             raise InputError(f"its receipt would overwrite that of {outputs[out]}", path=p)
         if out in unique:
             raise InputError(f"its receipt would overwrite the input {unique[out]}", path=p)
         outputs[out] = p
-    return list(unique.values())
+    return [(p, out) for out, p in outputs.items()]
 
 
 def publish_batch(
@@ -81,17 +83,18 @@ def publish_batch(
     """Anchor the Merkle root of `files` for the account's organisation; write every receipt.
 
     Idempotent: re-running over the same files finds the root already anchored and rewrites the
-    same receipts without a transaction. `progress(done, total)` is called after each file is
-    hashed and after each receipt is written, with `total` = 2 × number of files.
+    same receipts without a transaction. `progress(done, total)` is called every PROGRESS_EVERY files
+    hashed or receipts written and at the end of each phase, with `total` = 2 × number of files.
     """
     if isinstance(year, bool) or not MIN_YEAR <= year <= MAX_YEAR:
         raise InputError(f"year {year} is outside {MIN_YEAR}..{MAX_YEAR}", field="year")
-    paths = _check_files(files)
-    total = 2 * len(paths)
+    plan = _plan_receipts(files)
+    paths = [p for p, _ in plan]
+    total = 2 * len(plan)
     digests: list[str] = []
     for n, p in enumerate(paths, 1):  # sequential: for small files threads only add GIL traffic
         digests.append(file_sha256(p))
-        if progress is not None:
+        if progress is not None and (n % PROGRESS_EVERY == 0 or n == len(paths)):
             progress(n, total)
 
     leaf_index: dict[str, int] = {}
@@ -110,34 +113,26 @@ def publish_batch(
     template = build_receipt(
         deployment, HashedDocument(paths[0], OCTET_STREAM, root, "sha256-raw"), published.attestation
     )
-    written: list[Path] = []
-    with ThreadPoolExecutor(IO_THREADS) as pool:
-        pending: deque[Future[None]] = deque()
-        for n, (p, d) in enumerate(zip(paths, digests, strict=True), len(paths) + 1):
-            receipt = Receipt(
-                document=DocumentPart(
-                    name=p.name, media_type=OCTET_STREAM, digest=d, digest_rule="sha256-raw"
-                ),
-                attestation=template.attestation,
-                chain=template.chain,
-                merkle=MerklePart(
-                    root="0x" + root,
-                    leaf_encoding=list(LEAF_ENCODING),
-                    value=["0x" + d],
-                    proof=tree.get_proof(leaf_index[d]),
-                ),
-            )
-            out = receipt_path(p)
-            # built here, written by the pool: file creation (kernel time, GIL released) overlaps the
-            # next receipt's construction; at most WRITE_AHEAD receipts wait in memory
-            pending.append(pool.submit(write_atomic, out, receipt.dump()))
-            if len(pending) > WRITE_AHEAD:
-                pending.popleft().result()
-            written.append(out)
-            if progress is not None:
-                progress(n, total)
-        for future in pending:
-            future.result()  # a failed write raises here, after the others finished
+    written: list[str] = []
+    # written in this thread, one after another: a pool of writer threads was measured slower here
+    # (a futex hand-off per file costs more than the file's creation, and one directory's creations
+    # serialise in the kernel anyway)
+    for n, ((p, out), d) in enumerate(zip(plan, digests, strict=True), len(paths) + 1):
+        receipt = Receipt(
+            document=DocumentPart(name=p.name, media_type=OCTET_STREAM, digest=d, digest_rule="sha256-raw"),
+            attestation=template.attestation,
+            chain=template.chain,
+            merkle=MerklePart(
+                root="0x" + root,
+                leaf_encoding=list(LEAF_ENCODING),
+                value=["0x" + d],
+                proof=tree.get_proof(leaf_index[d]),
+            ),
+        )
+        write_atomic(out, receipt.dump())
+        written.append(out)
+        if progress is not None and (n % PROGRESS_EVERY == 0 or n == total):
+            progress(n, total)
     return BatchResult(root, published, len(paths), len(leaf_index), written)
 
 

@@ -70,10 +70,15 @@ class Receipt(_Model):
         return self.model_dump_json(by_alias=True, exclude_none=True, indent=2).encode() + b"\n"
 
 
-def receipt_path(document: Path) -> Path:
+def receipt_name(document_name: str) -> str:
     """`report.json` → `report.receipt.json`; `report.pdf` → `report.pdf.receipt.json`."""
-    stem = document.name.removesuffix(".json") if document.suffix == ".json" else document.name
-    return document.with_name(stem + RECEIPT_SUFFIX)
+    has_json_suffix = document_name.endswith(".json") and document_name != ".json"  # as Path.suffix
+    return (document_name.removesuffix(".json") if has_json_suffix else document_name) + RECEIPT_SUFFIX
+
+
+def receipt_path(document: Path) -> Path:
+    """The receipt's path: next to the document, named by `receipt_name`."""
+    return document.with_name(receipt_name(document.name))
 
 
 def canonical_path(document: Path) -> Path:

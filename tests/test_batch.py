@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+import attest.batch
 from attest.batch import publish_batch, verify_batch_receipt
 from attest.canonical import file_sha256
 from attest.contracts import Kind
@@ -31,16 +32,18 @@ def edited(receipt: Receipt, **merkle: Any) -> Receipt:
     return parse_receipt(data)
 
 
-def test_batch_on_chain(consortium: Any, tmp_path: Path) -> None:
+def test_batch_on_chain(consortium: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     c = consortium
     files = make_files(tmp_path, 50)
+    monkeypatch.setattr(attest.batch, "PROGRESS_EVERY", 20)
     calls: list[tuple[int, int]] = []
     head = c.chain.head()
     result = publish_batch(c.dep, c.bank, files, year=2024, progress=lambda d, t: calls.append((d, t)))
     assert c.chain.head() == head + 1  # exactly one transaction
     assert not result.published.already_anchored
     assert result.files == result.leaves == 50
-    assert calls == [(i, 100) for i in range(1, 101)]
+    # every 20 files and at the end of each phase (hashing: 1..50, receipts: 51..100)
+    assert calls == [(20, 100), (40, 100), (50, 100), (60, 100), (80, 100), (100, 100)]
 
     onchain = c.dep.attestation_of(c.bank_id, result.root)
     assert onchain is not None and onchain.kind is Kind.BATCH and onchain.year == 2024
