@@ -30,12 +30,11 @@ from typing import Any
 from attest.client import Deployment
 from attest.contracts import Kind
 from attest.errors import InputError, TransactionReverted, one_line_errors
+from attest.inputs import collect_files
 from attest.journal import open_journal
 from attest.keystore import load_keystore, read_password
 from attest.publishing import prepare, publish
 from attest.receipt import receipt_path
-
-OUR_OUTPUTS = (".receipt.json", ".canonical.json")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -59,30 +58,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def expand(paths: list[str]) -> tuple[list[Path], list[dict[str, str]]]:
-    """Files named and regular files under directories (sorted); non-regular entries are skipped."""
-    files: list[Path] = []
-    skipped: list[dict[str, str]] = []
-    for raw in paths:
-        p = Path(raw)
-        if not p.is_dir():
-            files.append(p)  # prepare() names the problem if it is not a readable regular file
-            continue
-        for f in sorted(p.rglob("*")):
-            if f.name.startswith(".") or f.name.endswith(OUR_OUTPUTS) or f.is_dir():
-                continue
-            if f.is_file():
-                files.append(f)
-            else:
-                why = "broken symbolic link" if f.is_symlink() and not f.exists() else "not a regular file"
-                skipped.append({"path": str(f), "reason": why})
-    if not files:
-        raise InputError("no files to publish")
-    return files, skipped
-
-
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    files, skipped = expand(args.paths)
+    collected = collect_files(args.paths)
+    files = collected.files
+    skipped = [{"path": str(p), "reason": why} for p, why in collected.skipped]
     seen: dict[Path, Path] = {}
     for f in files:  # 1. everything is validated and hashed before a key or the chain is touched
         prepare(f, kind=Kind.FILE, year=args.year)

@@ -340,54 +340,6 @@ def _resolve_supersedes(dep: Deployment, uid: str, signer: str, kind: Kind, dige
     return old.uid
 
 
-RECEIPT_OR_CANONICAL = (".receipt.json", ".canonical.json")
-
-
-def expand_files(paths: tuple[str, ...]) -> list[Path]:
-    """Files named, and files under directories named (recursively, sorted), minus our own outputs."""
-    out: list[Path] = []
-    for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            out.extend(
-                f
-                for f in sorted(p.rglob("*"))
-                if f.is_file() and not f.name.startswith(".") and not f.name.endswith(RECEIPT_OR_CANONICAL)
-            )
-        elif p.is_file():
-            out.append(p)
-        else:
-            raise InputError("no such file or directory", path=p)
-    if not out:
-        raise InputError("no files to publish")
-    return out
-
-
-def skipped_entries(paths: tuple[str, ...]) -> list[tuple[Path, str]]:
-    """Entries under the named directories that `expand_files` leaves out because they are not
-    regular files (FIFOs, sockets, devices, broken links): reported at the end, never read.
-
-    Reading a FIFO would block forever and a device may never end; a regular file that cannot be
-    read is not skipped but an error (exit 2) before anything is sent.
-    """
-    out: list[tuple[Path, str]] = []
-    for raw in paths:
-        p = Path(raw)
-        if not p.is_dir():
-            continue
-        for f in sorted(p.rglob("*")):
-            if f.name.startswith(".") or f.is_dir() or f.is_file():
-                continue
-            if f.is_symlink() and not f.exists():
-                why = "broken symbolic link"
-            elif f.is_fifo():
-                why = "a FIFO, not a regular file"
-            else:
-                why = "not a regular file"
-            out.append((f, why))
-    return out
-
-
 @publish.command("batch")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--year", type=int, required=True, help="Reporting year the files belong to.")
@@ -410,11 +362,12 @@ def publish_batch_cmd(
         from rich.progress import Progress
 
         from attest.batch import publish_batch
+        from attest.inputs import collect_files
         from attest.publishing import MAX_YEAR, MIN_YEAR
 
         if not MIN_YEAR <= year <= MAX_YEAR:
             raise InputError(f"year {year} is outside {MIN_YEAR}..{MAX_YEAR}", field="--year")
-        files = expand_files(paths)
+        collected = collect_files(paths)
         dep = _open(deployment_path, rpc_url, confirmations)
         signer = _signer(keystore, password_file)
         with Progress(disable=as_json, transient=True) as bar:
@@ -424,8 +377,10 @@ def publish_batch_cmd(
                 bar.update(task, completed=done, total=total)
 
             with _journal(deployment_path) as journal:
-                result = publish_batch(dep, signer, files, year=year, progress=progress, journal=journal)
-        skipped = skipped_entries(paths)
+                result = publish_batch(
+                    dep, signer, collected.files, year=year, progress=progress, journal=journal
+                )
+        skipped = collected.skipped
         a = result.published.attestation
         data = {
             "root": result.root,

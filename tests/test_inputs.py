@@ -1,0 +1,62 @@
+"""attest.inputs: which files a publishing command's arguments stand for."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from attest.errors import InputError
+from attest.inputs import collect_files
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    d = tmp_path / "evidence"
+    for rel in ("b.txt", "a/2.txt", "a/1.txt", "a-b.txt", "a/deep/x.pdf", ".git/config", "report.json"):
+        (d / rel).parent.mkdir(parents=True, exist_ok=True)
+        (d / rel).write_text(rel)
+    (d / ".hidden.txt").write_text("h")
+    (d / "report.receipt.json").write_text("{}")
+    (d / "report.canonical.json").write_text("{}")
+    (d / ".report.receipt.json.tmp42").write_text("{")
+    return d
+
+
+def names(paths: list[Path], root: Path) -> list[str]:
+    return [p.relative_to(root).as_posix() for p in paths]
+
+
+def test_directory_walk_order_and_exclusions(tree: Path) -> None:
+    got = collect_files([str(tree)])
+    # path order (as sorted(Path.rglob) gave): a/… before a-b.txt; hidden entries and our outputs left out
+    assert names(got.files, tree) == ["a/1.txt", "a/2.txt", "a/deep/x.pdf", "a-b.txt", "b.txt", "report.json"]
+    assert got.skipped == []
+
+
+def test_entries_that_are_not_regular_files_are_skipped_with_a_reason(tree: Path, tmp_path: Path) -> None:
+    os.mkfifo(tree / "stream.fifo")
+    (tree / "dangling.pdf").symlink_to(tree / "deleted.pdf")
+    (tree / "elsewhere").symlink_to(tmp_path, target_is_directory=True)
+    (tree / "alias.txt").symlink_to(tree / "b.txt")
+    got = collect_files([str(tree)])
+    assert "alias.txt" in names(got.files, tree)  # a link to a regular file is published, like the file
+    assert {p.name: why for p, why in got.skipped} == {
+        "dangling.pdf": "broken symbolic link",
+        "elsewhere": "symbolic link to a directory, not followed",
+        "stream.fifo": "a FIFO, not a regular file",
+    }
+
+
+def test_named_files_are_kept_as_given(tree: Path) -> None:
+    named = [str(tree / "report.receipt.json"), str(tree / "missing.pdf"), str(tree / "b.txt")]
+    got = collect_files(named)
+    assert [str(p) for p in got.files] == named  # the publishing step names any problem with them
+
+
+def test_nothing_to_publish_is_an_input_error(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "only.receipt.json").write_text("{}")
+    with pytest.raises(InputError, match="no files to publish"):
+        collect_files([str(tmp_path / "empty")])
