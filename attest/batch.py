@@ -20,7 +20,7 @@ from attest.client import Deployment, Published
 from attest.contracts import Kind
 from attest.documents import OCTET_STREAM, HashedDocument
 from attest.errors import InputError
-from attest.manifest import write_atomic
+from attest.manifest import write_if_changed
 from attest.merkle import StandardMerkleTree, verify_proof
 from attest.publishing import MAX_YEAR, MIN_YEAR, build_receipt
 from attest.receipt import DocumentPart, MerklePart, Receipt, receipt_name
@@ -129,7 +129,7 @@ def publish_batch(
                 proof=tree.get_proof(leaf_index[d]),
             ),
         )
-        write_atomic(out, receipt.dump())
+        write_if_changed(out, receipt.dump())  # a re-run finds most receipts already right
         written.append(out)
         if progress is not None and (n % PROGRESS_EVERY == 0 or n == total):
             progress(n, total)

@@ -73,3 +73,20 @@ def write_atomic(path: str | Path, data: bytes) -> None:
     finally:
         os.close(fd)
     os.replace(tmp, path)
+
+
+def write_if_changed(path: str | Path, data: bytes) -> bool:
+    """`write_atomic` unless the file already holds exactly `data`; True when it wrote.
+
+    Re-running a batch rewrites 100,000 identical receipts: reading one back costs a fraction of
+    replacing it (a rename over an existing file also frees the old inode).
+    """
+    try:
+        with open(path, "rb") as f:
+            if f.read(len(data) + 1) == data:
+                return False
+    except OSError:
+        pass  # absent or unreadable: write it (an unreadable one fails there, with its error)
+    write_atomic(path, data)
+    return True
+

@@ -59,12 +59,17 @@ def test_batch_on_chain(consortium: Any, tmp_path: Path, monkeypatch: pytest.Mon
             "0x" + onchain.digest.removeprefix("0x"), ["bytes32"], r.merkle.value, r.merkle.proof
         )
 
-    # idempotent: no new block, same receipts
+    # idempotent: no new block, same receipts; right ones are left untouched, a damaged one is mended
     before = [p.read_bytes() for p in result.receipt_paths]
+    inodes = [p.stat().st_ino for p in result.receipt_paths]
+    result.receipt_paths[3].write_bytes(before[3][:100])  # as if cut short
+    result.receipt_paths[4].unlink()
     again = publish_batch(c.dep, c.bank, files, year=2024)
     assert c.chain.head() == head + 1
     assert again.published.already_anchored and again.root == result.root
     assert [p.read_bytes() for p in again.receipt_paths] == before
+    after = [p.stat().st_ino for p in again.receipt_paths]
+    assert all(after[i] == inodes[i] for i in range(50) if i not in (3, 4))  # not rewritten
 
     # an edited proof or value fails
     r = load_receipt(result.receipt_paths[7])
