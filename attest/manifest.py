@@ -89,4 +89,3 @@ def write_if_changed(path: str | Path, data: bytes) -> bool:
         pass  # absent or unreadable: write it (an unreadable one fails there, with its error)
     write_atomic(path, data)
     return True
-
