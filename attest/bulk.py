@@ -16,17 +16,18 @@ attestation's facts once, in the same transaction as its `Attested` event, and o
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any, cast
 
 from attest.client import Deployment
 from attest.contracts import Kind
 from attest.errors import ChainError, ChainUnreachable
+from attest.inputs import walk
 from attest.membership_history import MembershipHistory, Position, Standing
-from attest.receipt import CANONICAL_SUFFIX, RECEIPT_SUFFIX, receipt_path
+from attest.receipt import CANONICAL_SUFFIX, RECEIPT_SUFFIX, receipt_name
 from attest.records import OnchainAttestation, Revocation
 from attest.verification import Report
 
@@ -57,7 +58,8 @@ class RegistryIndex:
 
 
 def expand_targets(items: Iterable[str]) -> list[str]:
-    """Targets from the command line: directories become their files, sorted, receipts preferred.
+    """Targets from the command line: directories become their files (`attest.inputs.walk`: path
+    order, hidden entries and non-regular files left out), receipts preferred.
 
     In a directory, a document with a receipt next to it is verified through that receipt (which
     also checks the document's bytes), and canonical-form copies are skipped, so each published
@@ -65,18 +67,18 @@ def expand_targets(items: Iterable[str]) -> list[str]:
     """
     out: list[str] = []
     for item in items:
-        p = Path(item)
-        if not p.is_dir():
+        if not os.path.isdir(item):
             out.append(item)
             continue
-        files = sorted(f for f in p.rglob("*") if f.is_file())
-        present = {f for f in files}
+        files, _ = walk(item)
+        present = set(files)
         for f in files:
-            if f.name.endswith(CANONICAL_SUFFIX):
+            if f.endswith(CANONICAL_SUFFIX):
                 continue
-            if not f.name.endswith(RECEIPT_SUFFIX) and receipt_path(f) in present:
+            folder, name = os.path.split(f)
+            if not name.endswith(RECEIPT_SUFFIX) and os.path.join(folder, receipt_name(name)) in present:
                 continue
-            out.append(str(f))
+            out.append(f)
     return out
 
 

@@ -1,11 +1,12 @@
-"""Which files a publishing command's arguments stand for: named files, and directories walked once.
+"""Which files a command's arguments stand for: named files, and directories walked once.
 
 A directory contributes its regular files, recursively, in path order (each level sorted by name),
 minus hidden entries (a leading dot: `.git`, editor swap files, our own temporary files) and our own
 outputs (receipts, canonical copies). Entries that are not regular files — FIFOs, sockets, devices,
 broken links, links to directories — are never opened (a FIFO would block the run forever): they are
 returned as skipped, with the reason, for the command to report. Files named explicitly are kept as
-given; the publishing step that reads them names any problem.
+given; the step that reads them names any problem. `attest verify` walks directories the same way
+(`attest.bulk.expand_targets`), so what a batch published is what a directory check covers.
 
 One `os.scandir` walk: a directory entry's type comes with the listing, so a tree of 100,000 files
 costs no stat call per file (pathlib's rglob plus is_file cost several seconds there).
@@ -36,7 +37,9 @@ def collect_files(paths: list[str] | tuple[str, ...]) -> Collected:
     skipped: list[tuple[Path, str]] = []
     for raw in paths:
         if os.path.isdir(raw):
-            _walk(os.fspath(raw), files, skipped)
+            found, left_out = walk(os.fspath(raw))
+            files.extend(Path(f) for f in found if not f.endswith(OUR_OUTPUTS))
+            skipped.extend((Path(e), why) for e, why in left_out)
         else:
             files.append(Path(raw))
     if not files:
@@ -44,7 +47,16 @@ def collect_files(paths: list[str] | tuple[str, ...]) -> Collected:
     return Collected(files, skipped)
 
 
-def _walk(folder: str, files: list[Path], skipped: list[tuple[Path, str]]) -> None:
+def walk(folder: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """The regular files under `folder` (path order, hidden entries left out, our outputs included)
+    and the entries that are not regular files, each with why it was left out."""
+    files: list[str] = []
+    skipped: list[tuple[str, str]] = []
+    _walk(folder, files, skipped)
+    return files, skipped
+
+
+def _walk(folder: str, files: list[str], skipped: list[tuple[str, str]]) -> None:
     try:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda e: e.name)
@@ -55,11 +67,10 @@ def _walk(folder: str, files: list[Path], skipped: list[tuple[Path, str]]) -> No
             continue
         if entry.is_dir(follow_symlinks=False):
             _walk(entry.path, files, skipped)
-        elif entry.is_file():  # follows a link to a regular file, as the publishing step would
-            if not entry.name.endswith(OUR_OUTPUTS):
-                files.append(Path(entry.path))
+        elif entry.is_file():  # follows a link to a regular file, as reading it would
+            files.append(entry.path)
         else:
-            skipped.append((Path(entry.path), _why_skipped(entry)))
+            skipped.append((entry.path, _why_skipped(entry)))
 
 
 def _why_skipped(entry: os.DirEntry[str]) -> str:

@@ -226,8 +226,14 @@ def test_bad_input_names_the_file(world: World) -> None:
 
 
 def test_expand_targets_prefers_receipts_and_skips_canonical_copies(world: World) -> None:
-    expanded = expand_targets([str(world.root / "docs"), "0x" + "ab" * 32])
+    docs = world.root / "docs"
+    (docs / ".DS_Store").write_bytes(b"\0")  # hidden entries were never published: not targets either
+    (docs / ".git").mkdir(exist_ok=True)
+    (docs / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    expanded = expand_targets([str(docs), "0x" + "ab" * 32])
     names = [Path(t).name for t in expanded]
+    assert "HEAD" not in names and ".DS_Store" not in names
+    assert expanded[:-1] == sorted(expanded[:-1], key=lambda t: Path(t).parts)
     assert "figures.receipt.json" in names and "figures.json" not in names
     assert "figures.canonical.json" not in names and "report.pdf" not in names
     assert "unknown.bin" in names and "revoked.pdf.receipt.json" in names
