@@ -82,8 +82,8 @@ def publish_batch(
 ) -> BatchResult:
     """Anchor the Merkle root of `files` for the account's organisation; write every receipt.
 
-    Idempotent: re-running over the same files finds the root already anchored and rewrites the
-    same receipts without a transaction. `progress(done, total)` is called every PROGRESS_EVERY files
+    Idempotent: re-running over the same files finds the root already anchored, sends nothing,
+    leaves the receipts that are already right untouched and rewrites missing or damaged ones. `progress(done, total)` is called every PROGRESS_EVERY files
     hashed or receipts written and at the end of each phase, with `total` = 2 × number of files.
     """
     if isinstance(year, bool) or not MIN_YEAR <= year <= MAX_YEAR:

@@ -5,11 +5,16 @@ sizes, so a shared or slow machine can check the benchmark works at e.g. BENCH_S
 full run on a quiet one. Steps:
 1. publish N single attestations with the pipelined sender (attest.sender) — target ≥ 200/s;
 2. batch-publish M small files with the `attest publish batch` command (directory walk, hash, tree, one
-   transaction, M receipts), timed from outside the process — target ≤ 20 s, peak RSS < 500 MB — and
-   the same command once more, as a re-run finds everything done;
+   transaction, M receipts), timed from outside the process once the inputs are flushed to disk —
+   target ≤ 20 s, peak RSS < 500 MB — and the same command once more, as a re-run finds it all done;
 3. bulk-verify V anchored documents (the N single files plus batch receipts) with attest.bulk — target
    ≤ 5 s — against the per-file path `verify_target` measured on a sample and extrapolated (stated);
 4. verify all M batch receipts in a child process — peak RSS < 500 MB.
+
+File creation dominates step 2, and on ext4 WITHOUT a journal (this project's CI machines) the inode
+allocator skips every inode freed in the last 60 s — 300 s while its inode-table block is still dirty
+(fs/ext4/ialloc.c, recently_deleted) — so creating files within minutes of deleting hundreds of
+thousands (e.g. the previous run's clean-up) costs several times more. Leave five minutes between runs.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
 N_SINGLE, N_BATCH, N_VERIFY, N_SAMPLE = 1_000, 100_000, 10_000, 300
+SETTLE_SECONDS = 5
 BENCH_PASSWORD = "benchmark only"  # an ephemeral key's keystore, made and deleted by the run
 
 
@@ -120,6 +126,10 @@ def main() -> list[tuple[str, str, str, str]]:
             create_keystore(keystore, BENCH_PASSWORD, private_key=c.bank.key.hex())
             batch_dir = root / "batch"
             write_files(batch_dir, n_batch, "batch")
+            # a bank's evidence files exist on disk long before it publishes them: flush the ones just
+            # made, so their write-back is not charged to the command being timed
+            os.sync()
+            time.sleep(SETTLE_SECONDS)
             pub = child("publish", manifest, batch_dir, "2022", str(keystore))
             rows.append(
                 (
