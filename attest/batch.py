@@ -83,8 +83,9 @@ def publish_batch(
     """Anchor the Merkle root of `files` for the account's organisation; write every receipt.
 
     Idempotent: re-running over the same files finds the root already anchored, sends nothing,
-    leaves the receipts that are already right untouched and rewrites missing or damaged ones. `progress(done, total)` is called every PROGRESS_EVERY files
-    hashed or receipts written and at the end of each phase, with `total` = 2 × number of files.
+    leaves the receipts that are already right untouched and rewrites missing or damaged ones.
+    `progress(done, total)` is called every PROGRESS_EVERY files hashed or receipts written and at
+    the end of each phase, with `total` = 2 × number of files.
     """
     if isinstance(year, bool) or not MIN_YEAR <= year <= MAX_YEAR:
         raise InputError(f"year {year} is outside {MIN_YEAR}..{MAX_YEAR}", field="year")
