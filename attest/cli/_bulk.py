@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from attest.cli._common import SYMBOL, _errors, _open, chain_options, json_option, main
+from attest.cli._common import SYMBOL, _errors, _open, chain_options, json_option, main, progress_bar
 
 
 @main.command("verify-many")
@@ -47,15 +47,10 @@ def verify_many_command(
             summary = {"verified": good, "not_verified": bad, "total": good + bad}
             click.echo("], " + json.dumps({"summary": summary})[1:])
         else:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 
-            with Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                transient=True,
-            ) as bar:
+            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+            with progress_bar(*columns, TimeElapsedColumn()) as bar:
                 task = bar.add_task("verifying", total=len(items))
                 for r in iter_verify(
                     dep, items, org=org, progress=lambda done, _: bar.update(task, completed=done)
@@ -64,9 +59,9 @@ def verify_many_command(
                         good += 1
                         continue
                     bad += 1
-                    bar.console.print(f"{SYMBOL['fail']} {r.subject}", markup=False, highlight=False)
+                    click.echo(f"{SYMBOL['fail']} {r.subject}")  # shown above the bar on a terminal
                     for c in r.checks:
                         if c.status == "fail":
-                            bar.console.print(f"    {c.name:<13} {c.detail}", markup=False, highlight=False)
+                            click.echo(f"    {c.name:<13} {c.detail}")
             click.echo(f"{good} verified, {bad} not verified, of {good + bad}")
         sys.exit(0 if not bad else 1)

@@ -20,6 +20,7 @@ from attest.errors import EXIT_INTERNAL, failure_line
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
+    from rich.progress import Progress
 
     from attest.client import Deployment
 
@@ -47,6 +48,16 @@ def _emit(as_json: bool, data: Any, human: Callable[[], None]) -> None:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
     else:
         human()
+
+
+def progress_bar(*columns: Any, hidden: bool = False) -> Progress:
+    """A transient progress bar on stderr, shown only when stderr is a terminal: stdout carries
+    results alone, so a script piping it never sees bar residue (not even a blank line)."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    console = Console(stderr=True)  # imported here: rich costs start-up time other commands need not pay
+    return Progress(*columns, console=console, transient=True, disable=hidden or not console.is_terminal)
 
 
 def json_option(f: F) -> F:

@@ -17,6 +17,7 @@ from attest.cli._common import (
     chain_options,
     json_option,
     main,
+    progress_bar,
     signer_options,
 )
 from attest.errors import InputError
@@ -359,8 +360,6 @@ def publish_batch_cmd(
 ) -> None:
     """Anchor many files with ONE transaction (a Merkle root); a receipt with its proof next to each."""
     with _errors():
-        from rich.progress import Progress
-
         from attest.batch import publish_batch
         from attest.inputs import collect_files
         from attest.publishing import MAX_YEAR, MIN_YEAR
@@ -370,7 +369,7 @@ def publish_batch_cmd(
         collected = collect_files(paths)
         dep = _open(deployment_path, rpc_url, confirmations)
         signer = _signer(keystore, password_file)
-        with Progress(disable=as_json, transient=True) as bar:
+        with progress_bar(hidden=as_json) as bar:
             task = bar.add_task("hashing and writing receipts", total=None)
 
             def progress(done: int, total: int) -> None:
