@@ -120,6 +120,10 @@ class Chain:
     def head(self) -> int:
         return int(self._rpc(lambda: self.w3.eth.block_number))
 
+    def client_version(self) -> str:
+        """The node software's self-description (web3_clientVersion), e.g. `anvil/v1.7.1`."""
+        return str(self._rpc(lambda: self.w3.client_version))
+
     def block(self, number: int | str) -> Any:
         return self._rpc(lambda: self.w3.eth.get_block(number))  # type: ignore[arg-type]
 
@@ -253,7 +257,10 @@ class Chain:
         if isinstance(exc, Web3RPCError):
             message = str(exc.message or exc)
             if "insufficient funds" in message.lower():
-                raise ChainError(f"insufficient funds for gas on {self.name}: {message}") from None
+                raise ChainError(
+                    f"insufficient funds for gas on {self.name}: {message} (the sending account needs ether "
+                    "here; on a local anvil: `attest node fund ADDRESS` or `attest node start --zero-fees`)"
+                ) from None
             raise ChainError(f"{self.name} refused the request: {message}") from None
         if isinstance(exc, ChainError):
             raise exc

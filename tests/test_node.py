@@ -362,3 +362,52 @@ def test_context_manager_and_block_time(make_node: NodeFactory) -> None:
         assert w3.eth.block_number > first  # interval mining without any transaction
         assert len(w3.eth.accounts) == 2
     assert not node.is_running()
+
+
+@pytest.mark.anvil
+def test_cli_node_fund_gives_ether_then_an_unfunded_deploy_works(
+    make_node: NodeFactory, tmp_path: Path
+) -> None:
+    """`attest node fund` is the README's step between `account new` and `deploy` on a default node."""
+    from eth_account import Account
+
+    node = make_node().start()
+    w3 = _w3(node.rpc_url)
+    a, b = Account.create(), Account.create()
+    attest = str(Path(sys.executable).with_name("attest"))
+    env = dict(os.environ, ATTEST_RPC_URL=node.rpc_url)
+    done = subprocess.run(
+        [attest, "node", "fund", a.address, b.address, "--ether", "3"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert w3.eth.get_balance(a.address) == w3.eth.get_balance(b.address) == 3 * 10**18
+    assert done.stdout.count("funded 0x") == 2
+    bad = subprocess.run(
+        [attest, "node", "fund", "0xnot-an-address"], env=env, capture_output=True, text=True
+    )
+    assert bad.returncode == 2 and "not an account address" in bad.stderr
+    assert w3.eth.get_balance(a.address) == 3 * 10**18
+
+
+@pytest.mark.anvil
+def test_cli_deploy_from_an_unfunded_account_says_how_to_fund_it(
+    make_node: NodeFactory, tmp_path: Path
+) -> None:
+    from attest.keystore import create_keystore
+
+    node = make_node().start()
+    keystore = tmp_path / "committee.json"
+    create_keystore(keystore, "pw")
+    attest = str(Path(sys.executable).with_name("attest"))
+    env = dict(os.environ, ATTEST_PASSWORD="pw")
+    done = subprocess.run(
+        [attest, "deploy", "--rpc-url", node.rpc_url, "--keystore", str(keystore)],
+        env=env, cwd=tmp_path, capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 3, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "insufficient funds" in done.stderr and "attest node fund" in done.stderr
+    assert not (tmp_path / "deployments").exists()

@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from attest.cli._common import (
-    _emit,
-    _errors,
-    json_option,
-    main,
-)
-
-if TYPE_CHECKING:
-    pass
+from attest.cli._common import _addresses, _emit, _errors, json_option, main
 
 
 @main.group()
@@ -56,3 +47,32 @@ def node_stop(data_dir: str) -> None:
         from attest.node import stop_by_info
 
         click.echo("stopped" if stop_by_info(Path(data_dir)) else "no node running")
+
+
+@node.command("fund")
+@click.argument("addresses", nargs=-1, required=True, callback=_addresses)
+@click.option("--ether", type=click.IntRange(1, 1_000_000), default=100, show_default=True)
+@click.option("--rpc-url", envvar="ATTEST_RPC_URL", default="http://127.0.0.1:8545", show_default=True)
+@json_option
+def node_fund(addresses: tuple[str, ...], ether: int, rpc_url: str, as_json: bool) -> None:
+    """Give accounts ether on a LOCAL anvil node, from its first (publicly known) dev account.
+
+    Consortium chains fund their members' accounts through their operators, or need no ether at all
+    (free gas; locally: `attest node start --zero-fees`). This refuses any node that is not anvil.
+    """
+    with _errors():
+        from attest.chain import Chain
+        from attest.errors import ChainError
+        from attest.node import dev_private_keys
+
+        chain = Chain.connect(rpc_url)
+        client = chain.client_version()
+        if not client.lower().startswith("anvil"):
+            raise ChainError(f"{rpc_url} runs {client!r}, not anvil: dev keys fund only a local node")
+        for address in addresses:
+            chain.fund(address, ether * 10**18, funder_key=dev_private_keys(1)[0])
+        _emit(
+            as_json,
+            {"funded": list(addresses), "ether": ether, "rpc_url": rpc_url},
+            lambda: click.echo("\n".join(f"funded {a} with {ether} ETH on {rpc_url}" for a in addresses)),
+        )
