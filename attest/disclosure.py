@@ -15,12 +15,19 @@ Leaves are OpenZeppelin StandardMerkleTree leaves with encoding ["string","strin
 = (type "metric", name = the metric code, value = RFC 8785 canonical JSON bytes of that metric object,
 salt = 32 random bytes). The salt makes a leaf unguessable: without it nobody can test candidate
 values of an undisclosed figure against the root.
+
+One more leaf binds the tree to the published figures: (type "document", name "sha256-rfc8785",
+value = the figures' 32-byte digest, salt). Every proof carries that leaf and its path too, so
+`verify-disclosure` checks that the root commits to figures the same organisation anchored (as
+FIGURES, for the same year, not revoked or superseded) — a root over other values than the
+published ones names other figures and fails. The figures must be anchored before their root is.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,8 +46,9 @@ if TYPE_CHECKING:
 
 LEAF_ENCODING = ("string", "string", "bytes", "bytes32")
 LEAF_TYPE = "metric"
-TREE_SCHEMA = "esg-attest/disclosure-tree/1"
-PROOF_SCHEMA = "esg-attest/disclosure/1"
+DOCUMENT_LEAF_TYPE, DOCUMENT_DIGEST_RULE = "document", "sha256-rfc8785"
+TREE_SCHEMA = "esg-attest/disclosure-tree/2"  # /1 had no document leaf: its proofs named no figures
+PROOF_SCHEMA = "esg-attest/disclosure/2"
 TREE_SUFFIX = ".disclosure.json"
 
 
@@ -52,6 +60,11 @@ def tree_path(figures: Path) -> Path:
 def metric_leaf(metric: dict[str, Any], salt: bytes) -> list[Any]:
     """The leaf value of one metric object: (type, code, canonical JSON bytes, salt)."""
     return [LEAF_TYPE, str(metric["code"]), canonical_bytes(metric), salt]
+
+
+def document_leaf(digest: bytes, salt: bytes) -> list[Any]:
+    """The leaf that names the figures the tree belongs to: (type, digest rule, digest, salt)."""
+    return [DOCUMENT_LEAF_TYPE, DOCUMENT_DIGEST_RULE, digest, salt]
 
 
 def _figures(path: Path) -> tuple[dict[str, Any], str, str, int]:
@@ -68,6 +81,7 @@ def build_tree(figures: Path) -> dict[str, Any]:
     """A fresh salted tree over every metric of `figures`, as the JSON written to the tree file."""
     raw, digest, org, year = _figures(figures)
     values = [metric_leaf(m, secrets.token_bytes(32)) for m in raw["metrics"]]
+    values.append(document_leaf(bytes.fromhex(digest), secrets.token_bytes(32)))
     tree = StandardMerkleTree.of(values, LEAF_ENCODING)
     return {
         "schema": TREE_SCHEMA,
@@ -115,6 +129,11 @@ def publish_disclosure_root(deployment: Deployment, account: LocalAccount, figur
             path=figures,
             field="organisation.name",
         )
+    if deployment.attestation_of(org_id, digest) is None:
+        raise InputError(
+            "publish the figures first (attest publish figures): a disclosure root is checked against them",
+            path=figures,
+        )
     out = tree_path(figures)
     reused = out.exists()
     if reused:
@@ -152,7 +171,13 @@ def disclose(figures: Path, code: str) -> dict[str, Any]:
     raw, digest, _org, _year = _figures(figures)
     if data.get("figures_digest") != digest:
         raise InputError("the figures changed since their disclosure tree was built", path=figures)
-    for index, value in tree.entries():
+    entries = list(tree.entries())
+    document = next(
+        ((i, v) for i, v in entries if v[0] == DOCUMENT_LEAF_TYPE and v[2] == "0x" + digest), None
+    )
+    if document is None:
+        raise InputError("the disclosure tree names no figures digest: build it again", path=figures)
+    for index, value in entries:
         if value[0] == LEAF_TYPE and value[1] == code:
             metric = next(m for m in raw["metrics"] if m["code"] == code)
             if bytes.fromhex(value[2].removeprefix("0x")) != canonical_bytes(metric):
@@ -170,8 +195,9 @@ def disclose(figures: Path, code: str) -> dict[str, Any]:
                 "registry": data.get("registry"),
                 "chain_id": data.get("chain_id"),
                 "attestation_uid": data.get("attestation_uid"),
+                "figures": {"digest": digest, "value": document[1], "proof": tree.get_proof(document[0])},
             }
-    codes = ", ".join(str(v[1]) for _, v in tree.entries())
+    codes = ", ".join(str(v[1]) for _, v in entries if v[0] == LEAF_TYPE)
     raise InputError(f"no metric {code!r} in the disclosure tree (it has: {codes})", field="--metric")
 
 
@@ -211,6 +237,14 @@ def _parse_proof(path: Path) -> dict[str, Any]:
     ):
         if not isinstance(obj.get(key), kind) or isinstance(obj.get(key), bool):
             raise InputError(f"missing or not a {kind.__name__}", path=path, field=key)
+    bound = obj.get("figures")
+    if not isinstance(bound, dict):
+        raise InputError("missing or not an object", path=path, field="figures")
+    for key, kind in (("digest", str), ("value", list), ("proof", list)):
+        if not isinstance(bound.get(key), kind):
+            raise InputError(f"missing or not a {kind.__name__}", path=path, field="figures." + key)
+    if not re.fullmatch(r"[0-9a-f]{64}", bound["digest"]):
+        raise InputError("not 64 lowercase hex digits", path=path, field="figures.digest")
     from pydantic import ValidationError
 
     from attest.figures import Metric
@@ -293,4 +327,41 @@ def verify_disclosure(deployment: Deployment, proof_path: Path) -> DisclosureRes
                 "year", "fail", f"the root is anchored as {a.kind.label} for {a.year}, not batch {p['year']}"
             )
         )
+    checks.append(_figures_check(deployment, p, org_id))
     return DisclosureResult(metric, checks, report if report.verified else None)
+
+
+def _figures_check(deployment: Deployment, p: dict[str, Any], org_id: int) -> Check:
+    """Whether the root commits to figures this organisation anchored for this year, and they are live."""
+    from attest.verify import verify_target
+
+    bound = p["figures"]
+    digest, value = bound["digest"], bound["value"]
+    try:
+        salt = bytes.fromhex(str(value[3]).removeprefix("0x"))
+        expected = document_leaf(bytes.fromhex(digest), salt)
+        committed = (
+            len(value) == 4
+            and value[:2] == expected[:2]
+            and value[2] == "0x" + digest
+            and verify_proof(p["root"], LEAF_ENCODING, value, bound["proof"])
+        )
+    except (ValueError, IndexError, InputError):
+        committed = False
+    if not committed:
+        return Check("figures", "fail", f"the root does not commit to figures sha256 {digest}")
+    report = verify_target(deployment, digest, org=str(org_id))
+    a, named = report.attestation, f"figures sha256 {digest}"
+    if a is None or a.kind is not Kind.FIGURES:
+        return Check("figures", "fail", f"{named} are not anchored as figures by {p['organisation']}")
+    if a.year != p["year"]:
+        return Check("figures", "fail", f"{named} are for {a.year}, the disclosure for {p['year']}")
+    if not report.verified:
+        why = "; ".join(c.detail for c in report.checks if c.status == "fail")
+        return Check("figures", "fail", f"{named}: {why}")
+    return Check(
+        "figures",
+        "pass",
+        f"the root commits to figures sha256 {digest}, anchored as figures for {a.year} by "
+        f"{p['organisation']} (org #{org_id}) in block {a.block_number}, current",
+    )

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from conftest import EXAMPLES, REPO_ROOT, Consortium
 
+from attest.contracts import Kind
 from attest.disclosure import (
     LEAF_ENCODING,
     disclose,
@@ -22,6 +23,7 @@ from attest.disclosure import (
 )
 from attest.errors import InputError
 from attest.merkle import standard_leaf_hash
+from attest.publishing import publish
 
 METRIC = "E.paperless.paper_saved"
 ATTEST = Path(sys.executable).with_name("attest")
@@ -43,10 +45,16 @@ def checks(result: Any) -> dict[str, str]:
     return {c.name: c.status for c in result.checks}
 
 
+def anchor_figures(c: Consortium, path: Path) -> str:
+    """The bank publishes the figures themselves (their root is checked against them); their uid."""
+    return publish(c.dep, c.bank, path, kind=Kind.FIGURES).published.attestation.uid
+
+
 def test_disclosed_figure_verifies_and_edits_do_not(
     consortium: Consortium, figures: Path, tmp_path: Path
 ) -> None:
     dep = consortium.dep
+    figures_uid = anchor_figures(consortium, figures)
     first = publish_disclosure_root(dep, consortium.bank, figures)
     assert not first.published.already_anchored and first.published.attestation.year == 2022
     assert tree_path(figures).stat().st_mode & 0o777 == 0o600
@@ -63,7 +71,10 @@ def test_disclosed_figure_verifies_and_edits_do_not(
 
     good = verify_disclosure(dep, write(tmp_path / "p.json", proof))
     assert good.verified, good.checks
-    assert {"leaf", "proof", "registry", "anchored", "authorised", "status", "year"} <= set(checks(good))
+    assert {"leaf", "proof", "registry", "anchored", "authorised", "status", "year", "figures"} <= set(
+        checks(good)
+    )
+    assert proof["figures"]["digest"] in next(c.detail for c in good.checks if c.name == "figures")
 
     edited = json.loads(json.dumps(proof))
     edited["metric"]["value"] = "1"
@@ -85,6 +96,19 @@ def test_disclosed_figure_verifies_and_edits_do_not(
     bad = verify_disclosure(dep, write(tmp_path / "year.json", wrong_year))
     assert not bad.verified and checks(bad)["year"] == "fail"
 
+    # the root must commit to the figures the proof names, and those must be the anchored ones
+    other_digest = dict(proof, figures=dict(proof["figures"], digest="ab" * 32))
+    bad = verify_disclosure(dep, write(tmp_path / "other-digest.json", other_digest))
+    assert not bad.verified and checks(bad)["figures"] == "fail" and checks(bad)["proof"] == "pass"
+    no_binding = dict(proof, figures=dict(proof["figures"], proof=[]))
+    bad = verify_disclosure(dep, write(tmp_path / "no-binding.json", no_binding))
+    assert not bad.verified and checks(bad)["figures"] == "fail"
+
+    dep.revoke(consortium.bank, figures_uid, "withdrawn")  # the figures go: their disclosures fail
+    bad = verify_disclosure(dep, write(tmp_path / "p.json", proof))
+    assert not bad.verified and checks(bad)["figures"] == "fail" and checks(bad)["status"] == "pass"
+    assert "revoked" in next(c.detail for c in bad.checks if c.name == "figures")
+
     dep.revoke(consortium.bank, first.published.attestation.uid, "restated")
     bad = verify_disclosure(dep, write(tmp_path / "p.json", proof))
     assert not bad.verified and checks(bad)["status"] == "fail" and checks(bad)["proof"] == "pass"
@@ -93,6 +117,7 @@ def test_disclosed_figure_verifies_and_edits_do_not(
 def test_leaves_are_salted_so_undisclosed_figures_cannot_be_guessed(
     consortium: Consortium, figures: Path
 ) -> None:
+    anchor_figures(consortium, figures)
     publish_disclosure_root(consortium.dep, consortium.bank, figures)
     proof = disclose(figures, METRIC)
     tree = json.loads(tree_path(figures).read_text())
@@ -113,6 +138,10 @@ def test_leaves_are_salted_so_undisclosed_figures_cannot_be_guessed(
 def test_bad_input(consortium: Consortium, figures: Path, tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"disclosure\.json"):
         disclose(figures, METRIC)  # no tree yet
+    with pytest.raises(InputError, match="publish the figures first"):
+        publish_disclosure_root(consortium.dep, consortium.bank, figures)
+    assert not tree_path(figures).exists()
+    anchor_figures(consortium, figures)
     publish_disclosure_root(consortium.dep, consortium.bank, figures)
     with pytest.raises(InputError, match="--metric"):
         disclose(figures, "E.no.such")
@@ -134,11 +163,13 @@ const p = JSON.parse(require('fs').readFileSync(0, 'utf8'));
 const ok = StandardMerkleTree.verify(p.root, p.leaf_encoding, p.value, p.proof);
 const guess = [p.value[0], p.value[1], p.value[2], '0x' + '00'.repeat(32)];
 const bad = StandardMerkleTree.verify(p.root, p.leaf_encoding, guess, p.proof);
-process.stdout.write(JSON.stringify({ ok, bad }));
+const figures = StandardMerkleTree.verify(p.root, p.leaf_encoding, p.figures.value, p.figures.proof);
+process.stdout.write(JSON.stringify({ ok, bad, figures }));
 """
 
 
 def test_openzeppelin_js_library_accepts_the_proof(consortium: Consortium, figures: Path) -> None:
+    anchor_figures(consortium, figures)
     publish_disclosure_root(consortium.dep, consortium.bank, figures)
     node = shutil.which("node")
     assert node is not None, "node is needed (make setup installs the Node tools)"
@@ -152,7 +183,7 @@ def test_openzeppelin_js_library_accepts_the_proof(consortium: Consortium, figur
             timeout=60,
             check=True,
         )
-        assert json.loads(done.stdout) == {"ok": True, "bad": False}
+        assert json.loads(done.stdout) == {"ok": True, "bad": False, "figures": True}
 
 
 @pytest.mark.anvil
@@ -172,6 +203,9 @@ def test_cli_publish_disclose_verify(anvil_consortium: Consortium, figures: Path
         )
 
     done = run("publish", "disclosure-root", figures, "--keystore", keystore, "--json")
+    assert done.returncode == 2 and "publish the figures first" in done.stderr  # nothing to bind to yet
+    assert run("publish", "figures", figures, "--keystore", keystore).returncode == 0
+    done = run("publish", "disclosure-root", figures, "--keystore", keystore, "--json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["already_anchored"] is False
     proof = tmp_path / "proof.json"
@@ -180,6 +214,7 @@ def test_cli_publish_disclose_verify(anvil_consortium: Consortium, figures: Path
     done = run("verify-disclosure", proof)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "✓ proof" in done.stdout and "✓ anchored" in done.stdout and "✓ status" in done.stdout
+    assert "✓ figures" in done.stdout
     edited = json.loads(proof.read_text())
     edited["metric"]["value"] = "2"
     done = run("verify-disclosure", write(tmp_path / "edited.json", edited))
