@@ -39,7 +39,9 @@ def publish_disclosure_root(
     """Anchor the salted private-data root of FIGURES, so single figures can be disclosed later.
 
     Writes FIGURES' tree with its salts to <name>.disclosure.json (keep it private: it can disclose
-    any figure) and anchors its root as a batch attestation for the figures' year. Safe to re-run.
+    any figure) and anchors its root as a batch attestation for the figures' year. The figures must be
+    published first: the tree names their digest, and every disclosure is checked against them.
+    Safe to re-run.
     """
     with _errors():
         from attest.disclosure import _figures, publish_disclosure_root
