@@ -72,6 +72,17 @@ class KeystoreError(ChainError):
 
 
 EXIT_INTERNAL = 4
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as `yes | head` reports: the reader of our output went away
+
+
+def silence_stdout() -> None:
+    """After a broken pipe: point stdout at /dev/null so the interpreter's final flush stays quiet."""
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError):  # not a real file (captured, closed): nothing will flush to a pipe
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
 
 
 def failure_line(exc: BaseException) -> tuple[int, str]:
@@ -85,6 +96,8 @@ def failure_line(exc: BaseException) -> tuple[int, str]:
         return exc.exit_code, f"error: {exc}"
     if isinstance(exc, KeyboardInterrupt):
         return 130, "interrupted"
+    if isinstance(exc, BrokenPipeError):
+        return EXIT_BROKEN_PIPE, ""  # e.g. `attest history … | head`: not an error worth a line
     if _is_transport_failure(exc):
         return ChainError.exit_code, f"error: the chain node stopped answering ({type(exc).__name__})"
     return EXIT_INTERNAL, f"internal error: {type(exc).__name__}: {exc} (set ATTEST_DEBUG=1 for a traceback)"
@@ -112,5 +125,8 @@ def one_line_errors() -> Iterator[None]:
         code, line = failure_line(exc)
         if code == EXIT_INTERNAL and os.environ.get("ATTEST_DEBUG"):
             raise
-        print(line, file=sys.stderr)
+        if code == EXIT_BROKEN_PIPE:
+            silence_stdout()
+        else:
+            print(line, file=sys.stderr)
         raise SystemExit(code) from None

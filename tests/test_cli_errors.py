@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from attest.cli._common import _errors
-from attest.errors import SchemaError
+from attest.errors import EXIT_BROKEN_PIPE, SchemaError
 
 
 def exit_code(exc: BaseException, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
@@ -33,3 +33,9 @@ def test_a_node_lost_mid_command_is_exit_3_not_a_bug(capsys: pytest.CaptureFixtu
 def test_an_unexpected_exception_is_exit_4_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     code, err = exit_code(ZeroDivisionError("x"), capsys)
     assert code == 4 and err.startswith("internal error: ZeroDivisionError") and len(err.splitlines()) == 1
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(capsys: pytest.CaptureFixture[str]) -> None:
+    """`attest history … | head`: exit 141 (as SIGPIPE would), nothing on stderr, not "internal error"."""
+    code, err = exit_code(BrokenPipeError(32, "Broken pipe"), capsys)
+    assert code == EXIT_BROKEN_PIPE == 141 and err == ""

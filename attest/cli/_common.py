@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from attest.errors import EXIT_INTERNAL, failure_line
+from attest.errors import EXIT_BROKEN_PIPE, EXIT_INTERNAL, failure_line, silence_stdout
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -39,7 +39,10 @@ def _errors() -> Iterator[None]:
         code, line = failure_line(exc)
         if code == EXIT_INTERNAL and os.environ.get("ATTEST_DEBUG"):
             raise
-        click.echo(line, err=True)
+        if code == EXIT_BROKEN_PIPE:
+            silence_stdout()
+        else:
+            click.echo(line, err=True)
         sys.exit(code)
 
 
