@@ -13,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -45,21 +47,29 @@ WASM_SHIM = PACKAGE_DIR / "solc_wasm.cjs"
 
 def find_solc() -> Path:
     """The compiler executable: ATTEST_SOLC, else a native solc of the pinned version, else the shim."""
-    from solcx.wrapper import get_version_str_from_solc_binary
-
     named = os.environ.get("ATTEST_SOLC")
     if named:
         return Path(named)
     native = shutil.which("solc")
-    if native:
-        try:
-            if get_version_str_from_solc_binary(native) == SOLC_VERSION:
-                return Path(native)
-        except Exception:  # noqa: BLE001 - any odd binary on PATH just isn't used
-            pass
+    if native and _native_version(native) == SOLC_VERSION:
+        return Path(native)
     if not (REPO_ROOT / "node_modules" / "solc").is_dir():
         raise InputError("the npm package 'solc' is not installed: run `npm ci` at the repository root")
     return WASM_SHIM
+
+
+def _native_version(solc: str) -> str | None:
+    """The version a `solc` on PATH reports, or None; its own chatter never reaches our stderr.
+
+    The `solc` on PATH may be solc-select's shim (a dependency of Slither), which tries to download a
+    compiler and prints a traceback when it cannot: any such binary is simply not used.
+    """
+    try:
+        done = subprocess.run([solc, "--version"], capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    found = re.search(r"Version: (\d+\.\d+\.\d+)", done.stdout)
+    return found.group(1) if done.returncode == 0 and found else None
 
 
 def standard_input(root: Path = REPO_ROOT) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,18 @@ def test_compile_refuses_other_compiler_version(tmp_path: Path) -> None:
     fake.chmod(0o755)
     with pytest.raises(InputError, match="pinned"):
         compile_contracts(solc=fake)
+
+
+def test_a_solc_on_path_that_fails_is_not_used_and_stays_quiet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """solc-select's `solc` shim (installed with Slither) tries to download and prints a traceback."""
+    from attest.compile import WASM_SHIM, find_solc
+
+    fake = tmp_path / "solc"
+    fake.write_text("#!/bin/sh\necho 'Traceback (most recent call last): no network' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.delenv("ATTEST_SOLC", raising=False)
+    assert find_solc() == WASM_SHIM
+    assert "Traceback" not in capfd.readouterr().err
