@@ -243,12 +243,21 @@ def attest_by_sig_call(deployment: Deployment, request: SignedRequest) -> Any:
 def relay(
     deployment: Deployment, relayer: LocalAccount, request: SignedRequest, *, path: str | Path | None = None
 ) -> Published:
-    """Submit a signed request from any funded account; the registry checks signer, nonce and deadline."""
+    """Submit a signed request from any funded account; the registry checks signer, nonce and deadline.
+
+    Idempotent like publishing: when the signer's organisation already anchored the document (the
+    verifier published it directly, or this was relayed before), nothing is sent and that
+    attestation is returned with `already_anchored`.
+    """
     from web3.logs import DISCARD
 
     from attest.client import Published, _unsigned
 
     check_domain(request, deployment.manifest, path=path)
+    org_id = deployment.account_org(request.signer)
+    done = deployment.attestation_of(org_id, request.document.digest) if org_id else None
+    if done is not None:
+        return Published(done, gas_used=None, already_anchored=True)
     sent = deployment.chain.send(relayer, _unsigned(attest_by_sig_call(deployment, request), relayer))
     (event,) = deployment.registry.events.Attested().process_receipt(sent.receipt, errors=DISCARD)
     found = deployment.attestation(event["args"]["uid"].hex())

@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 
 from attest.batch import LEAF_ENCODING, verify_batch_receipt
 from attest.chain import Chain
-from attest.client import Deployment, OrganisationInfo
+from attest.client import Deployment, OrganisationInfo, _unsigned
 from attest.contracts import Action, Kind, Role
 from attest.documents import hash_document
 from attest.errors import InputError, TransactionReverted
@@ -248,9 +248,13 @@ def test_statement_signed_by_an_unauthorised_account_is_refused_when_relayed(
 
 def test_signature_replayed_twice_is_refused(c: Consortium, tmp_path: Path) -> None:
     request = sign(c, c.verifier, figures_uid(c, tmp_path))
-    relay(c.dep, c.outsider, request)
+    first = relay(c.dep, c.outsider, request)
+    again = relay(c.dep, c.rival, request)  # the library sees it anchored and sends nothing
+    assert again.already_anchored and again.attestation.uid == first.attestation.uid
+    assert c.chain.nonce(c.rival.address) == 0
+    call = _unsigned(attest_by_sig_call(c.dep, request), c.rival)  # sent anyway, straight to the registry:
     with reverts("InvalidSignature"):  # the nonce it signed is spent
-        relay(c.dep, c.rival, request)
+        c.chain.send(c.rival, call)
 
 
 def test_signature_after_its_deadline_is_refused(c: Consortium, tmp_path: Path) -> None:

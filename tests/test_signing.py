@@ -221,9 +221,11 @@ def test_cli_sign_offline_then_relay_then_verify(tmp_path: Path) -> None:
         verified = run("verify", statement, "-d", online, password=None)
         assert verified.returncode == 0, verified.stdout + verified.stderr
 
-        again = run("relay", out, "-d", online, "--keystore", relayer_ks)
-        assert again.returncode == 3 and "InvalidSignature" in again.stderr
-        assert len(again.stderr.strip().splitlines()) == 1 and "Traceback" not in again.stderr
+        head = c.chain.head()
+        again = run("relay", out, "-d", online, "--keystore", relayer_ks)  # safe to re-run: nothing sent
+        assert again.returncode == 0, again.stderr
+        assert again.stdout.startswith("already anchored (nothing relayed):") and c.chain.head() == head
+        # (a replay that reaches the registry anyway reverts: tests/test_adversarial.py)
 
         bad = run("sign-statement", statement, "--covers", "0x1234", "-d", offline, "--keystore",
                   verifier_ks, "--nonce", "1")  # fmt: skip

@@ -217,13 +217,15 @@ def relay_command(
             "transaction_hash": a.transaction_hash,
             "block_number": a.block_number,
             "gas_used": published.gas_used,
+            "already_anchored": published.already_anchored,
             "receipt": str(out),
         }
+        verb = "already anchored (nothing relayed):" if published.already_anchored else "relayed"
         _emit(
             as_json,
             data,
             lambda: click.echo(
-                f"relayed {a.uid} signed by {a.attester} in block {a.block_number} ({a.transaction_hash}); "
+                f"{verb} {a.uid} signed by {a.attester} in block {a.block_number} ({a.transaction_hash}); "
                 f"receipt {out}"
             ),
         )
