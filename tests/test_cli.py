@@ -800,3 +800,18 @@ def test_rival_anchoring_the_banks_figures_does_not_confuse_verify(net: Net) -> 
     both = net.attest("verify", figures, password=None)
     assert both.returncode == 0, both.stdout + both.stderr
     assert "by WeBank (org #1)" in both.stdout and "Rival (org #3) (not relied on)" in both.stdout
+
+
+@anvil
+def test_revoke_by_the_documents_receipt(net: Net) -> None:
+    d = net.workdir("revoke-by-receipt")
+    annex = d / "annex.pdf"
+    annex.write_bytes(b"%PDF-1.4 annex later withdrawn\n")
+    bank = str(net.keystores["bank"])
+    assert net.attest("publish", "file", annex, "--year", "2022", "--keystore", bank).returncode == 0
+    receipt = d / "annex.pdf.receipt.json"
+    done = net.attest("revoke", receipt, "--reason", "replaced by a corrected annex", "--keystore", bank)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("revoked " + json.loads(receipt.read_text())["attestation"]["uid"])
+    verified = net.attest("verify", annex, password=None)
+    assert verified.returncode == 1 and "replaced by a corrected annex" in verified.stdout

@@ -97,6 +97,12 @@ def test_batch_publish_verify_and_revoke(setup: dict[str, Any]) -> None:
     assert changed.returncode == 1 and "✗ digest" in changed.stdout
 
     uid = edited["attestation"]["uid"]
+    by_receipt = run("revoke", str(receipt), "--reason", "x", "--keystore", s["keystore"], *common, cwd=tmp)
+    assert by_receipt.returncode == 2 and "withdraws every file of the batch" in by_receipt.stderr
+    assert (
+        run("verify", str(receipt.with_name("energy-bill-04.txt.receipt.json")), *common, cwd=tmp).returncode
+        == 0
+    )
     rev = run(
         "revoke", uid, "--reason", "meter readings wrong", "--keystore", s["keystore"], *common, cwd=tmp
     )
@@ -129,4 +135,4 @@ def test_revoke_rejects_a_malformed_uid(setup: dict[str, Any]) -> None:
         setup["manifest"],
         cwd=setup["tmp"],
     )
-    assert out.returncode == 2 and "not an attestation uid" in out.stderr
+    assert out.returncode == 2 and "neither an attestation uid" in out.stderr and "nor a receipt" in out.stderr

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import click
 
@@ -18,18 +18,15 @@ from attest.cli._common import (
 )
 from attest.errors import InputError
 
-if TYPE_CHECKING:
-    pass
-
 
 @main.command()
-@click.argument("uid")
+@click.argument("target", metavar="UID|RECEIPT")
 @click.option("--reason", required=True, help="Why, for the public record.")
 @chain_options
 @signer_options
 @json_option
 def revoke(
-    uid: str,
+    target: str,
     reason: str,
     deployment_path: str,
     rpc_url: str | None,
@@ -38,12 +35,13 @@ def revoke(
     password_file: str | None,
     as_json: bool,
 ) -> None:
-    """Revoke one of your organisation's attestations (by its uid, as printed in receipts)."""
-    with _errors():
-        import re
+    """Revoke one of your organisation's attestations: its uid, or the receipt of the document.
 
-        if not re.fullmatch(r"0x[0-9a-fA-F]{64}", uid):
-            raise InputError(f"{uid!r} is not an attestation uid (0x + 64 hex digits)", field="UID")
+    A batch receipt is refused: its attestation is the root of the whole batch, and revoking it
+    withdraws every file in it — pass that uid itself to mean it.
+    """
+    with _errors():
+        uid = _uid_of(target)
         if not reason.strip():
             raise InputError("a reason is required", field="--reason")
         dep = _open(deployment_path, rpc_url, confirmations)
@@ -58,3 +56,24 @@ def revoke(
         _emit(
             as_json, data, lambda: click.echo(f"revoked {uid} in block {sent.block_number} ({sent.tx_hash})")
         )
+
+
+def _uid_of(target: str) -> str:
+    import re
+
+    if re.fullmatch(r"0x[0-9a-fA-F]{64}", target):
+        return target
+    if not Path(target).is_file():
+        raise InputError(
+            f"{target!r} is neither an attestation uid (0x + 64 hex digits) nor a receipt file", field="UID"
+        )
+    from attest.receipt import load_receipt
+
+    receipt = load_receipt(target)
+    if receipt.merkle is not None:
+        raise InputError(
+            f"a batch receipt: revoking its attestation {receipt.attestation.uid} withdraws every file of "
+            "the batch; pass that uid to mean it",
+            path=target,
+        )
+    return receipt.attestation.uid
