@@ -135,4 +135,4 @@ def test_revoke_rejects_a_malformed_uid(setup: dict[str, Any]) -> None:
         setup["manifest"],
         cwd=setup["tmp"],
     )
-    assert out.returncode == 2 and "neither an attestation uid" in out.stderr and "nor a receipt" in out.stderr
+    assert out.returncode == 2 and "nor a receipt file" in out.stderr and "0x1234" in out.stderr
