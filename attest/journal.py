@@ -98,6 +98,28 @@ class JournaledAttestation:
     outcome: str
 
 
+def _lock_exclusively(journal: Path) -> int:
+    """Hold `<journal>.lock` (flock, not blocking) for the life of a run; the open descriptor."""
+    import fcntl
+
+    lock_path = journal.with_name(journal.name + ".lock")
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise InputError(f"cannot open the journal's lock file: {exc.strerror}", path=lock_path) from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise InputError(
+            "another publishing run is using this journal: wait for it to finish (two runs on one "
+            "journal would race for nonces)",
+            path=journal,
+            field="--journal",
+        ) from None
+    return fd
+
+
 def default_journal_path(manifest_path: str | Path) -> Path:
     """The journal beside the manifest: deployments/local.json → deployments/local.journal.sqlite."""
     p = Path(manifest_path)
@@ -105,7 +127,8 @@ def default_journal_path(manifest_path: str | Path) -> Path:
 
 
 class Journal:
-    """One journal file. Not for two publishers at once: they would also race for nonces."""
+    """One journal file, held by one publishing run at a time (an exclusive lock on `<file>.lock`):
+    a second run on the same journal would race the first for nonces, so it is refused at once."""
 
     def __init__(self, path: str | Path, *, timeout: float = 120) -> None:
         self.path = Path(path)
@@ -114,12 +137,17 @@ class Journal:
             raise InputError("the journal path is a directory", path=self.path, field="--journal")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"cannot open the publishing journal: {exc}", path=self.path) from None
+        self._lock = _lock_exclusively(self.path)
+        try:
             self._db = sqlite3.connect(self.path, timeout=30)
             self._db.execute("PRAGMA journal_mode=WAL")  # one fsync per commit
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
             self._db.commit()
         except (sqlite3.DatabaseError, OSError) as exc:
+            os.close(self._lock)
             raise InputError(f"cannot open the publishing journal: {exc}", path=self.path) from None
         self._recovered: set[tuple[int, str, str]] = set()
         self._orgs: dict[tuple[int, str, str], int] = {}
@@ -127,6 +155,7 @@ class Journal:
 
     def close(self) -> None:
         self._db.close()
+        os.close(self._lock)  # releases the lock (the kernel does too if the process dies)
 
     def __enter__(self) -> Journal:
         return self

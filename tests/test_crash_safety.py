@@ -308,3 +308,30 @@ def test_resent_transaction_that_reverts_is_reported_and_not_retried_blindly(
         assert intent.status == "reverted" and "AccountIsFrozen" in (intent.error or "")
         assert [e for _, e, _ in journal.events()][-2:] == ["resent", "reverted"]
     assert c.chain.nonce(c.bank.address) == nonce + 1  # the one re-broadcast, mined as a revert
+
+
+def test_one_publishing_run_per_journal_and_a_killed_run_frees_it(tmp_path: Path) -> None:
+    """Two runs on one journal would race for nonces: the second is refused at once (exit 2, one line).
+    The lock is the kernel's, so a publisher killed with SIGKILL leaves nothing to clean up."""
+    from attest.errors import InputError
+
+    path = tmp_path / "local.journal.sqlite"
+    with Journal(path), pytest.raises(InputError, match="another publishing run is using this journal"):
+        Journal(path)
+    with Journal(path):  # released by close()
+        pass
+
+    hold = (
+        "import sys, time; from attest.journal import Journal; j = Journal(sys.argv[1]); "
+        "print('locked', flush=True); time.sleep(60)"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", hold, str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        with pytest.raises(InputError, match="another publishing run"):
+            Journal(path)
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(timeout=30)
+    with Journal(path) as journal:  # the dead run's lock went with it
+        assert journal.intents() == []
