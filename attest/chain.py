@@ -185,6 +185,18 @@ class Chain:
         except Exception as exc:  # noqa: BLE001 - sorted by _raise_chain_error
             self._raise_chain_error(exc)
 
+    def knows_transaction(self, tx_hash: str) -> bool:
+        """Whether the node has `tx_hash`, mined or waiting in its pool (eth_getTransactionByHash)."""
+        from web3.exceptions import TransactionNotFound
+
+        try:
+            return self.w3.eth.get_transaction(tx_hash) is not None  # type: ignore[arg-type]
+        except TransactionNotFound:
+            return False
+        except Exception as exc:  # noqa: BLE001 - sorted by _raise_chain_error
+            self._raise_chain_error(exc)
+            return False
+
     def estimate_gas(self, tx: dict[str, Any]) -> int:
         """Gas for `tx` plus a margin; a revert here raises TransactionReverted before anything is sent."""
         call = {k: v for k, v in tx.items() if k in ("from", "to", "data", "value")}

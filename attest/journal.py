@@ -294,8 +294,10 @@ class Journal:
                 chain.send_raw(bytes.fromhex(raw_tx.removeprefix("0x")))
             except TransactionReverted:
                 raise
-            except ChainError as exc:
-                if chain.receipt(tx_hash) is None and "known" not in str(exc).lower():
+            except ChainError:
+                # refused as a duplicate ("already known", anvil's "already imported", …): fine when
+                # the node holds it — waiting in the pool or mined meanwhile; otherwise a real error
+                if not chain.knows_transaction(tx_hash):
                     raise
             self._resent.add(intent)
             self._update(intent, "sent", event="resent", detail=f"same bytes, nonce {nonce}")

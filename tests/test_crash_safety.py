@@ -335,3 +335,39 @@ def test_one_publishing_run_per_journal_and_a_killed_run_frees_it(tmp_path: Path
         holder.wait(timeout=30)
     with Journal(path) as journal:  # the dead run's lock went with it
         assert journal.intents() == []
+
+
+@pytest.mark.anvil
+def test_transaction_stuck_in_the_pool_is_waited_for_never_doubled(
+    anvil_consortium: Any, tmp_path: Path
+) -> None:
+    """A node that accepts a transaction but does not mine it (anvil with automine off): the run ends
+    with exit 3 and the signed bytes on record; a re-run while it is still stuck re-sends the same
+    bytes and ends the same way; once blocks come, a re-run finds it mined: one attestation, one nonce."""
+    from attest.contracts import Kind
+    from attest.errors import ChainError
+    from attest.publishing import publish
+
+    c, doc = anvil_consortium, small_file(tmp_path)
+    w3 = c.chain.w3
+    nonce_before = c.chain.nonce(c.bank.address, "latest")
+    w3.provider.make_request("evm_setAutomine", [False])
+    try:
+        for _ in range(2):  # the first run, then a re-run while the pool still holds it
+            with (
+                Journal(tmp_path / "j.sqlite", timeout=1.5) as journal,
+                pytest.raises(ChainError, match="not mined"),
+            ):
+                publish(c.dep, c.bank, doc, kind=Kind.FILE, year=2022, journal=journal)
+        assert c.chain.nonce(c.bank.address, "pending") == nonce_before + 1  # one transaction, not two
+    finally:
+        w3.provider.make_request("evm_setAutomine", [True])
+        w3.provider.make_request("evm_mine", [])
+    with Journal(tmp_path / "j.sqlite") as journal:
+        done = publish(c.dep, c.bank, doc, kind=Kind.FILE, year=2022, journal=journal)
+        events = [e for _, e, _ in journal.events()]
+    assert done.outcome == "resumed", done.outcome
+    # signed once; the same bytes re-sent by the second run; found mined by the third, once blocks came
+    assert events == ["signed", "resent", "found mined"], events
+    assert c.chain.nonce(c.bank.address, "latest") == nonce_before + 1
+    assert c.dep.attestation_of(c.bank_id, done.document.digest) is not None
