@@ -130,7 +130,14 @@ def publish_batch(
                 proof=tree.get_proof(leaf_index[d]),
             ),
         )
-        write_if_changed(out, receipt.dump())  # a re-run finds most receipts already right
+        try:
+            write_if_changed(out, receipt.dump())  # a re-run finds most receipts already right
+        except OSError as exc:  # the root is anchored: a re-run writes what is missing
+            raise InputError(
+                f"cannot write the receipt ({exc.strerror or exc}); the root is anchored: fix this and run "
+                "the same command again to write the rest",
+                path=out,
+            ) from None
         written.append(out)
         if progress is not None and (n % PROGRESS_EVERY == 0 or n == total):
             progress(n, total)

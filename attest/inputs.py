@@ -78,6 +78,8 @@ def _why_skipped(entry: os.DirEntry[str]) -> str:
         if entry.is_dir():
             return "symbolic link to a directory, not followed"
         return "broken symbolic link" if not os.path.exists(entry.path) else "not a regular file"
-    if stat.S_ISFIFO(entry.stat(follow_symlinks=False).st_mode):
-        return "a FIFO, not a regular file"
-    return "not a regular file"
+    try:
+        fifo = stat.S_ISFIFO(entry.stat(follow_symlinks=False).st_mode)
+    except OSError:  # gone since the listing
+        return "vanished while the directory was read"
+    return "a FIFO, not a regular file" if fifo else "not a regular file"

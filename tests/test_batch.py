@@ -146,3 +146,20 @@ def test_verify_batch_receipt_is_false_without_a_merkle_part(tmp_path: Path) -> 
         ),
     )
     assert not verify_batch_receipt(r)
+
+
+def test_a_receipt_that_cannot_be_written_is_named_and_a_rerun_finishes(
+    consortium: Any, tmp_path: Path
+) -> None:
+    c = consortium
+    files = make_files(tmp_path, 5)
+    blocked = receipt_path(files[2])
+    blocked.mkdir()  # a directory where the receipt of the third file goes
+    with pytest.raises(InputError, match=r"loan-002\.txt\.receipt\.json.*run the same command again"):
+        publish_batch(c.dep, c.bank, files, year=2024)
+    assert receipt_path(files[1]).is_file() and not receipt_path(files[3]).exists()
+    blocked.rmdir()
+    head = c.chain.head()
+    again = publish_batch(c.dep, c.bank, files, year=2024)
+    assert again.published.already_anchored and c.chain.head() == head
+    assert all(verify_batch_receipt(load_receipt(p)) for p in again.receipt_paths)
