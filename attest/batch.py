@@ -19,7 +19,7 @@ from attest.canonical import file_sha256
 from attest.client import Deployment, Published
 from attest.contracts import Kind
 from attest.documents import OCTET_STREAM, HashedDocument
-from attest.errors import InputError
+from attest.errors import InputError, UnfinishedOutput
 from attest.manifest import write_if_changed
 from attest.merkle import StandardMerkleTree, verify_proof
 from attest.publishing import MAX_YEAR, MIN_YEAR, build_receipt
@@ -133,7 +133,7 @@ def publish_batch(
         try:
             write_if_changed(out, receipt.dump())  # a re-run finds most receipts already right
         except OSError as exc:  # the root is anchored: a re-run writes what is missing
-            raise InputError(
+            raise UnfinishedOutput(
                 f"cannot write the receipt ({exc.strerror or exc}); the root is anchored: fix this and run "
                 "the same command again to write the rest",
                 path=out,

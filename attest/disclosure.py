@@ -96,6 +96,13 @@ def build_tree(figures: Path) -> dict[str, Any]:
 
 def load_tree(path: Path) -> tuple[dict[str, Any], StandardMerkleTree]:
     obj = read_json_document(path)
+    if isinstance(obj, dict) and obj.get("schema") == "esg-attest/disclosure-tree/1":
+        raise InputError(
+            "an older tree (disclosure-tree/1) that does not name the figures: move it away and run "
+            "`attest publish disclosure-root` again",
+            path=path,
+            field="schema",
+        )
     if not isinstance(obj, dict) or obj.get("schema") != TREE_SCHEMA:
         raise InputError(f"not a disclosure tree file ({TREE_SCHEMA})", path=path, field="schema")
     try:
@@ -129,11 +136,7 @@ def publish_disclosure_root(deployment: Deployment, account: LocalAccount, figur
             path=figures,
             field="organisation.name",
         )
-    if deployment.attestation_of(org_id, digest) is None:
-        raise InputError(
-            "publish the figures first (attest publish figures): a disclosure root is checked against them",
-            path=figures,
-        )
+    _require_live_figures(deployment, org_id, digest, year, figures)
     out = tree_path(figures)
     reused = out.exists()
     if reused:
@@ -154,6 +157,23 @@ def publish_disclosure_root(deployment: Deployment, account: LocalAccount, figur
     data["attestation_uid"] = published.attestation.uid
     _write_private(out, data)
     return RootPublished(out, root, published, reused)
+
+
+def _require_live_figures(deployment: Deployment, org_id: int, digest: str, year: int, figures: Path) -> None:
+    """Refuse, before anything is sent, a root that `verify-disclosure` could never accept: the
+    figures must be anchored by this organisation as FIGURES for their year, and still current."""
+    from attest.verify import verify_target
+
+    a = deployment.attestation_of(org_id, digest)
+    if a is None:
+        raise InputError(
+            "publish the figures first (attest publish figures): a disclosure root is checked against them",
+            path=figures,
+        )
+    report = verify_target(deployment, digest, org=str(org_id))
+    if a.kind is not Kind.FIGURES or a.year != year or not report.verified:
+        why = "; ".join(c.detail for c in report.checks if c.status == "fail") or f"{a.kind.label} {a.year}"
+        raise InputError(f"these figures cannot carry a disclosure root: {why}", path=figures)
 
 
 def _write_private(path: Path, data: dict[str, Any]) -> None:
@@ -223,6 +243,10 @@ class DisclosureResult:
 
 def _parse_proof(path: Path) -> dict[str, Any]:
     obj = read_json_document(path)
+    if isinstance(obj, dict) and obj.get("schema") == "esg-attest/disclosure/1":
+        raise InputError(
+            "an older proof (disclosure/1) that does not name the figures: ask for a new one", path=path
+        )
     if not isinstance(obj, dict) or obj.get("schema") != PROOF_SCHEMA:
         raise InputError(f"not a disclosure proof ({PROOF_SCHEMA})", path=path, field="schema")
     for key, kind in (

@@ -71,6 +71,13 @@ class KeystoreError(ChainError):
     """A keystore file cannot be read or decrypted (wrong password, bad file)."""
 
 
+class UnfinishedOutput(AttestError):
+    """The transaction went through but a local output (a receipt) could not be written (exit 3):
+    running the same command again finds it anchored and writes what is missing."""
+
+    exit_code = 3
+
+
 EXIT_INTERNAL = 4
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as `yes | head` reports: the reader of our output went away
 
@@ -96,11 +103,24 @@ def failure_line(exc: BaseException) -> tuple[int, str]:
         return exc.exit_code, f"error: {exc}"
     if isinstance(exc, KeyboardInterrupt):
         return 130, "interrupted"
-    if isinstance(exc, BrokenPipeError):
+    if isinstance(exc, BrokenPipeError) and _stdout_reader_gone():
         return EXIT_BROKEN_PIPE, ""  # e.g. `attest history … | head`: not an error worth a line
     if _is_transport_failure(exc):
         return ChainError.exit_code, f"error: the chain node stopped answering ({type(exc).__name__})"
     return EXIT_INTERNAL, f"internal error: {type(exc).__name__}: {exc} (set ATTEST_DEBUG=1 for a traceback)"
+
+
+def _stdout_reader_gone() -> bool:
+    """Whether stdout is a pipe whose reader has closed it (poll reports POLLERR), as opposed to a
+    broken pipe elsewhere — an `--out` FIFO, a socket — which is a real error."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _is_transport_failure(exc: BaseException) -> bool:

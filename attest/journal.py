@@ -117,6 +117,13 @@ def _lock_exclusively(journal: Path) -> int:
             path=journal,
             field="--journal",
         ) from None
+    except OSError as exc:  # e.g. a file system without locks (some NFS / FUSE mounts)
+        os.close(fd)
+        raise InputError(
+            f"cannot lock the journal ({exc.strerror}): keep it on a local disk (--journal PATH)",
+            path=journal,
+            field="--journal",
+        ) from None
     return fd
 
 
@@ -140,13 +147,17 @@ class Journal:
         except OSError as exc:
             raise InputError(f"cannot open the publishing journal: {exc}", path=self.path) from None
         self._lock = _lock_exclusively(self.path)
+        db: sqlite3.Connection | None = None
         try:
-            self._db = sqlite3.connect(self.path, timeout=30)
-            self._db.execute("PRAGMA journal_mode=WAL")  # one fsync per commit
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
-            self._db.commit()
+            db = sqlite3.connect(self.path, timeout=30)
+            db.execute("PRAGMA journal_mode=WAL")  # one fsync per commit
+            db.execute("PRAGMA synchronous=FULL")
+            db.executescript(_SCHEMA)
+            db.commit()
+            self._db = db
         except (sqlite3.DatabaseError, OSError) as exc:
+            if db is not None:
+                db.close()
             os.close(self._lock)
             raise InputError(f"cannot open the publishing journal: {exc}", path=self.path) from None
         self._recovered: set[tuple[int, str, str]] = set()
@@ -154,8 +165,10 @@ class Journal:
         self._resent: set[int] = set()
 
     def close(self) -> None:
-        self._db.close()
-        os.close(self._lock)  # releases the lock (the kernel does too if the process dies)
+        try:
+            self._db.close()
+        finally:
+            os.close(self._lock)  # releases the lock (the kernel does too if the process dies)
 
     def __enter__(self) -> Journal:
         return self

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from pathlib import Path
 from typing import Literal
 
@@ -82,9 +83,11 @@ def write_if_changed(path: str | Path, data: bytes) -> bool:
     replacing it (a rename over an existing file also frees the old inode).
     """
     try:
-        with open(path, "rb") as f:
-            if f.read(len(data) + 1) == data:
-                return False
+        st = os.stat(path)
+        if stat.S_ISREG(st.st_mode) and st.st_size == len(data):  # never open a FIFO: it would block
+            with open(path, "rb") as f:
+                if f.read(len(data) + 1) == data:
+                    return False
     except OSError:
         pass  # absent or unreadable: write it (an unreadable one fails there, with its error)
     write_atomic(path, data)

@@ -257,6 +257,12 @@ def relay(
     org_id = deployment.account_org(request.signer)
     done = deployment.attestation_of(org_id, request.document.digest) if org_id else None
     if done is not None:
+        if done.revoked:  # revocation is final for (organisation, digest): it cannot land again
+            raise InputError(
+                f"the signer's organisation anchored this statement ({done.uid}) and revoked it: "
+                "it cannot be anchored again",
+                path=path,
+            )
         return Published(done, gas_used=None, already_anchored=True)
     sent = deployment.chain.send(relayer, _unsigned(attest_by_sig_call(deployment, request), relayer))
     (event,) = deployment.registry.events.Attested().process_receipt(sent.receipt, errors=DISCARD)

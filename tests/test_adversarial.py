@@ -252,6 +252,9 @@ def test_signature_replayed_twice_is_refused(c: Consortium, tmp_path: Path) -> N
     again = relay(c.dep, c.rival, request)  # the library sees it anchored and sends nothing
     assert again.already_anchored and again.attestation.uid == first.attestation.uid
     assert c.chain.nonce(c.rival.address) == 0
+    c.dep.revoke(c.verifier, first.attestation.uid, "scope 2 misapplied")
+    with pytest.raises(InputError, match="revoked it"):  # a revoked statement is not "already done"
+        relay(c.dep, c.rival, request)
     call = _unsigned(attest_by_sig_call(c.dep, request), c.rival)  # sent anyway, straight to the registry:
     with reverts("InvalidSignature"):  # the nonce it signed is spent
         c.chain.send(c.rival, call)

@@ -12,7 +12,7 @@ import attest.batch
 from attest.batch import publish_batch, verify_batch_receipt
 from attest.canonical import file_sha256
 from attest.contracts import Kind
-from attest.errors import InputError
+from attest.errors import InputError, UnfinishedOutput
 from attest.merkle import verify_proof
 from attest.receipt import Receipt, load_receipt, parse_receipt, receipt_path
 
@@ -155,7 +155,7 @@ def test_a_receipt_that_cannot_be_written_is_named_and_a_rerun_finishes(
     files = make_files(tmp_path, 5)
     blocked = receipt_path(files[2])
     blocked.mkdir()  # a directory where the receipt of the third file goes
-    with pytest.raises(InputError, match=r"loan-002\.txt\.receipt\.json.*run the same command again"):
+    with pytest.raises(UnfinishedOutput, match=r"loan-002\.txt\.receipt\.json.*run the same command again"):
         publish_batch(c.dep, c.bank, files, year=2024)
     assert receipt_path(files[1]).is_file() and not receipt_path(files[3]).exists()
     blocked.rmdir()
@@ -163,3 +163,18 @@ def test_a_receipt_that_cannot_be_written_is_named_and_a_rerun_finishes(
     again = publish_batch(c.dep, c.bank, files, year=2024)
     assert again.published.already_anchored and c.chain.head() == head
     assert all(verify_batch_receipt(load_receipt(p)) for p in again.receipt_paths)
+
+
+def test_a_fifo_where_a_receipt_goes_is_replaced_not_read(consortium: Any, tmp_path: Path) -> None:
+    """Reading a receipt back (to leave a right one untouched) must never open a FIFO: it would block."""
+    import os
+    import signal
+
+    files = make_files(tmp_path, 3)
+    os.mkfifo(receipt_path(files[1]))
+    signal.alarm(60)  # a hang fails the test instead of stalling the suite
+    try:
+        result = publish_batch(consortium.dep, consortium.bank, files, year=2024)
+    finally:
+        signal.alarm(0)
+    assert receipt_path(files[1]).is_file() and verify_batch_receipt(load_receipt(result.receipt_paths[1]))

@@ -810,6 +810,12 @@ def test_revoke_by_the_documents_receipt(net: Net) -> None:
     bank = str(net.keystores["bank"])
     assert net.attest("publish", "file", annex, "--year", "2022", "--keystore", bank).returncode == 0
     receipt = d / "annex.pdf.receipt.json"
+    elsewhere = json.loads(receipt.read_text())
+    elsewhere["chain"]["chain_id"] = 1  # the same document's receipt from another deployment: same uid
+    (d / "other.receipt.json").write_text(json.dumps(elsewhere))
+    refused = net.attest("revoke", d / "other.receipt.json", "--reason", "x", "--keystore", bank)
+    assert_one_line_error(refused, 2, "not this deployment's")
+    assert net.attest("verify", annex, password=None).returncode == 0  # nothing was revoked
     done = net.attest("revoke", receipt, "--reason", "replaced by a corrected annex", "--keystore", bank)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("revoked " + json.loads(receipt.read_text())["attestation"]["uid"])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 import requests
 
@@ -35,7 +38,20 @@ def test_an_unexpected_exception_is_exit_4_in_one_line(capsys: pytest.CaptureFix
     assert code == 4 and err.startswith("internal error: ZeroDivisionError") and len(err.splitlines()) == 1
 
 
-def test_a_reader_that_stops_early_ends_the_command_quietly(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_reader_that_stops_early_ends_the_command_quietly() -> None:
     """`attest history … | head`: exit 141 (as SIGPIPE would), nothing on stderr, not "internal error"."""
+    body = (
+        "from attest.cli._common import _errors\nwith _errors():\n    while True:\n        print('x' * 999)"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", body], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.read(1000) == b"x" * 999 + b"\n"
+    proc.stdout.close()  # the reader goes away
+    assert proc.wait(timeout=60) == EXIT_BROKEN_PIPE == 141
+    assert proc.stderr.read() == b""
+
+
+def test_a_broken_pipe_elsewhere_is_still_reported(capsys: pytest.CaptureFixture[str]) -> None:
+    """Only a closed stdout is quiet: a broken pipe on another stream (an --out FIFO) is an error."""
     code, err = exit_code(BrokenPipeError(32, "Broken pipe"), capsys)
-    assert code == EXIT_BROKEN_PIPE == 141 and err == ""
+    assert code == 4 and "BrokenPipeError" in err and len(err.splitlines()) == 1

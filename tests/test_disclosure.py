@@ -223,3 +223,12 @@ def test_cli_publish_disclose_verify(anvil_consortium: Consortium, figures: Path
     assert done.returncode == 2 and "broken.json" in done.stderr and len(done.stderr.splitlines()) == 1
     done = run("disclose", figures, "--metric", "E.nope")
     assert done.returncode == 2 and "E.nope" in done.stderr
+
+
+def test_no_root_for_figures_that_are_revoked(consortium: Consortium, figures: Path) -> None:
+    uid = anchor_figures(consortium, figures)
+    consortium.dep.revoke(consortium.bank, uid, "withdrawn")
+    head = consortium.chain.head()
+    with pytest.raises(InputError, match=r"cannot carry a disclosure root.*revoked"):
+        publish_disclosure_root(consortium.dep, consortium.bank, figures)
+    assert consortium.chain.head() == head and not tree_path(figures).exists()

@@ -52,6 +52,16 @@ def verify_many_command(
             columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
             with progress_bar(*columns, TimeElapsedColumn()) as bar:
                 task = bar.add_task("verifying", total=len(items))
+                # a live bar owns the terminal: when stdout is that terminal too, lines go through the
+                # bar's console (drawn above it); otherwise straight to stdout, for a file or a pipe
+                above_bar = not bar.disable and sys.stdout.isatty()
+
+                def say(line: str) -> None:
+                    if above_bar:
+                        bar.console.print(line, markup=False, highlight=False)
+                    else:
+                        click.echo(line)
+
                 for r in iter_verify(
                     dep, items, org=org, progress=lambda done, _: bar.update(task, completed=done)
                 ):
@@ -59,9 +69,9 @@ def verify_many_command(
                         good += 1
                         continue
                     bad += 1
-                    click.echo(f"{SYMBOL['fail']} {r.subject}")  # shown above the bar on a terminal
+                    say(f"{SYMBOL['fail']} {r.subject}")
                     for c in r.checks:
                         if c.status == "fail":
-                            click.echo(f"    {c.name:<13} {c.detail}")
+                            say(f"    {c.name:<13} {c.detail}")
             click.echo(f"{good} verified, {bad} not verified, of {good + bad}")
         sys.exit(0 if not bad else 1)

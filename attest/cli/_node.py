@@ -51,7 +51,7 @@ def node_stop(data_dir: str) -> None:
 
 @node.command("fund")
 @click.argument("addresses", nargs=-1, required=True, callback=_addresses)
-@click.option("--ether", type=click.IntRange(1, 1_000_000), default=100, show_default=True)
+@click.option("--ether", type=click.IntRange(1, 1_000), default=100, show_default=True)  # dev account: 10,000
 @click.option("--rpc-url", envvar="ATTEST_RPC_URL", default="http://127.0.0.1:8545", show_default=True)
 @json_option
 def node_fund(addresses: tuple[str, ...], ether: int, rpc_url: str, as_json: bool) -> None:

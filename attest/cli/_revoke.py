@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,6 +18,9 @@ from attest.cli._common import (
     signer_options,
 )
 from attest.errors import InputError
+
+if TYPE_CHECKING:
+    from attest.receipt import Receipt
 
 
 @main.command()
@@ -41,10 +45,20 @@ def revoke(
     withdraws every file in it — pass that uid itself to mean it.
     """
     with _errors():
-        uid = _uid_of(target)
+        uid, receipt = _uid_of(target)
         if not reason.strip():
             raise InputError("a reason is required", field="--reason")
         dep = _open(deployment_path, rpc_url, confirmations)
+        m = dep.manifest
+        here = (m.chain_id, m.registry.address.lower())
+        if receipt is not None and (receipt.chain.chain_id, receipt.chain.registry.lower()) != here:
+            # a uid is keccak(organisation, digest): the same document has the same uid in every
+            # deployment, so a receipt from another one must not revoke it in this one
+            raise InputError(
+                f"the receipt is from chain {receipt.chain.chain_id} registry {receipt.chain.registry}, "
+                f"not this deployment's (chain {m.chain_id} registry {m.registry.address})",
+                path=target,
+            )
         signer = _signer(keystore, password_file)
         sent = dep.revoke(signer, uid, reason)
         data = {
@@ -58,11 +72,11 @@ def revoke(
         )
 
 
-def _uid_of(target: str) -> str:
+def _uid_of(target: str) -> tuple[str, Receipt | None]:
     import re
 
     if re.fullmatch(r"0x[0-9a-fA-F]{64}", target):
-        return target
+        return target, None
     if not Path(target).is_file():
         raise InputError(
             f"{target!r} is neither an attestation uid (0x + 64 hex digits) nor a receipt file", field="UID"
@@ -76,4 +90,4 @@ def _uid_of(target: str) -> str:
             "the batch; pass that uid to mean it",
             path=target,
         )
-    return receipt.attestation.uid
+    return receipt.attestation.uid, receipt
