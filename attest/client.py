@@ -256,15 +256,10 @@ class Deployment:
         Idempotent: re-running a publish after a crash or error finds the existing attestation and
         reports it as done instead of failing or anchoring twice.
         """
-        org_id = self.account_org(account.address)
-        if org_id:
-            existing = self.attestation_of(org_id, digest)
-            if existing is not None:
-                return Published(existing, gas_used=None, already_anchored=True)
-        fn = self.registry.functions.attest(
-            bytes.fromhex(digest), int(kind), year, bytes.fromhex(ref[2:]) if ref else ZERO32, uri
-        )
-        sent = self._transact(account, fn)
+        existing = self.anchored_by(account.address, digest)
+        if existing is not None:
+            return Published(existing, gas_used=None, already_anchored=True)
+        sent = self._transact(account, self._attest_call(digest, kind, year, ref, uri))
         (event,) = self.registry.events.Attested().process_receipt(sent.receipt, errors=DISCARD)
         found = self.attestation(event["args"]["uid"].hex())
         assert found is not None  # just mined in a successful transaction
@@ -281,10 +276,18 @@ class Deployment:
         uri: str = "",
     ) -> dict[str, Any]:
         """The unsigned `attest` call (to, data), for senders that sign and record before sending."""
-        fn = self.registry.functions.attest(
+        return _unsigned(self._attest_call(digest, kind, year, ref, uri), account)
+
+    def _attest_call(self, digest: str, kind: Kind, year: int, ref: str | None, uri: str) -> Any:
+        return self.registry.functions.attest(
             bytes.fromhex(digest), int(kind), year, bytes.fromhex(ref[2:]) if ref else ZERO32, uri
         )
-        return _unsigned(fn, account)
+
+    def anchored_by(self, address: str, digest: str) -> OnchainAttestation | None:
+        """The attestation of `digest` that `address`'s organisation already has (None if it has
+        none, or the address belongs to no organisation): what makes publishing safe to re-run."""
+        org_id = self.account_org(address)
+        return self.attestation_of(org_id, digest) if org_id else None
 
     def account_org(self, address: str) -> int:
         """The organisation an account signs for today (0 if none)."""

@@ -135,11 +135,15 @@ def _is_transport_failure(exc: BaseException) -> bool:
 
 
 @contextmanager
-def one_line_errors() -> Iterator[None]:
-    """Run a command body; on failure print `failure_line` to stderr and exit with its code."""
+def one_line_errors(passthrough: tuple[type[BaseException], ...] = ()) -> Iterator[None]:
+    """Run a command body; on failure print `failure_line` to stderr and exit with its code.
+
+    `passthrough`: exceptions that already know how to end the program (click's usage errors).
+    """
+    ends_program: tuple[type[BaseException], ...] = (SystemExit, *passthrough)
     try:
         yield
-    except SystemExit:
+    except ends_program:
         raise
     except BaseException as exc:
         code, line = failure_line(exc)

@@ -254,8 +254,7 @@ def relay(
     from attest.client import Published, _unsigned
 
     check_domain(request, deployment.manifest, path=path)
-    org_id = deployment.account_org(request.signer)
-    done = deployment.attestation_of(org_id, request.document.digest) if org_id else None
+    done = deployment.anchored_by(request.signer, request.document.digest)
     if done is not None:
         if done.revoked:  # revocation is final for (organisation, digest): it cannot land again
             raise InputError(

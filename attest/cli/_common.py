@@ -8,15 +8,13 @@ imported inside commands so `attest --help` and `attest hash` start fast.
 from __future__ import annotations
 
 import json
-import os
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from attest.errors import EXIT_BROKEN_PIPE, EXIT_INTERNAL, failure_line, silence_stdout
+from attest.errors import one_line_errors
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -28,22 +26,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 SYMBOL = {"pass": "✓", "fail": "✗", "info": "·"}
 
 
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Turn every expected error into one line on stderr and its exit code; never a traceback."""
-    try:
-        yield
-    except (click.exceptions.Exit, click.ClickException, SystemExit):
-        raise
-    except BaseException as exc:
-        code, line = failure_line(exc)
-        if code == EXIT_INTERNAL and os.environ.get("ATTEST_DEBUG"):
-            raise
-        if code == EXIT_BROKEN_PIPE:
-            silence_stdout()
-        else:
-            click.echo(line, err=True)
-        sys.exit(code)
+def _errors() -> AbstractContextManager[None]:
+    """Turn every expected error into one line on stderr and its exit code; never a traceback.
+    The scripts' mechanism (`attest.errors.one_line_errors`), letting click's own exits through."""
+    return one_line_errors(passthrough=(click.exceptions.Exit, click.ClickException))
 
 
 def _emit(as_json: bool, data: Any, human: Callable[[], None]) -> None:

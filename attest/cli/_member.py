@@ -232,9 +232,11 @@ _ADMIT_KEYS = (
 )
 
 
-def _split_admit(kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def _propose_admit(kwargs: dict[str, Any]) -> None:
     admit = {k: kwargs.pop(k) for k in _ADMIT_KEYS}
-    return admit, kwargs
+    with _errors():
+        call = _admit_call(admit)  # bad input: exit 2 before the chain is contacted
+    _propose(kwargs, call)
 
 
 @propose.command("admit")
@@ -242,10 +244,7 @@ def _split_admit(kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]
 @proposal_options
 def propose_admit(**kwargs: Any) -> None:
     """Admit an organisation with its roles and signing accounts."""
-    admit, common = _split_admit(kwargs)
-    with _errors():
-        call = _admit_call(admit)  # bad input: exit 2 before the chain is contacted
-    _propose(common, call)
+    _propose_admit(kwargs)
 
 
 @member.command("admit")
@@ -253,10 +252,7 @@ def propose_admit(**kwargs: Any) -> None:
 @proposal_options
 def member_admit(**kwargs: Any) -> None:
     """Shortcut for `member propose admit`; executes at once when the threshold is 1."""
-    admit, common = _split_admit(kwargs)
-    with _errors():
-        call = _admit_call(admit)
-    _propose(common, call)
+    _propose_admit(kwargs)
 
 
 @propose.command("remove-organisation")
