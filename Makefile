@@ -29,7 +29,7 @@ bench: setup
 	$(BIN)/python benchmarks/run.py
 
 compile: setup
-	$(BIN)/python -m attest.compile
+	$(BIN)/python -m attest.chain.compiler
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -16,10 +16,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from conftest import build_consortium
 
-from attest.batch import LEAF_ENCODING
-from attest.chain import Chain
-from attest.contracts import Kind
-from attest.merkle import StandardMerkleTree
+from attest.app.batch import LEAF_ENCODING
+from attest.chain.connection import Chain
+from attest.core.contracts import Kind
+from attest.core.merkle import StandardMerkleTree
 
 SIZES = (1, 100, 10_000, 100_000)
 TARGET_GAS = 65_000

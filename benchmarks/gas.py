@@ -12,9 +12,9 @@ from eth_abi import encode
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from conftest import build_consortium
 
-from attest.chain import Chain
-from attest.contracts import Action, Kind, Role
-from attest.governance import ORG_INFO_TYPE
+from attest.chain.connection import Chain
+from attest.core.contracts import Action, Kind, Role
+from attest.core.governance import ORG_INFO_TYPE
 
 
 def digest(i: int) -> str:
@@ -65,9 +65,10 @@ def governance_rows(c: Any, file_uid: str) -> list[tuple[str, int]]:
     """Propose (incl. the proposer's vote) and execute of every governance action, 2-of-3 committee."""
     from eth_account import Account
 
-    from attest import governance
-    from attest.client import OrganisationInfo
-    from attest.governance import ACTION_NAMES
+    from attest.chain import proposals
+    from attest.core import governance
+    from attest.core.governance import ACTION_NAMES
+    from attest.core.records import OrganisationInfo
 
     dep = c.dep
     outsider, new_key = Account.create().address, Account.create().address
@@ -91,7 +92,7 @@ def governance_rows(c: Any, file_uid: str) -> list[tuple[str, int]]:
         sent = dep._transact(
             c.committee[0], dep.governance.functions.propose(int(call.action), call.data, expires)
         )
-        proposal_id = governance.proposal_id_of(sent.receipt, dep)
+        proposal_id = proposals.proposal_id_of(sent.receipt, dep)
         dep.vote(c.committee[1], proposal_id)
         name = ACTION_NAMES[call.action]
         rows.append((f"governance {name}: propose", sent.gas_used))

@@ -3,11 +3,11 @@
 Every figure is measured by running (nothing is hard-coded). BENCH_SCALE (default 1) multiplies the
 sizes, so a shared or slow machine can check the benchmark works at e.g. BENCH_SCALE=0.1 before a
 full run on a quiet one. Steps:
-1. publish N single attestations with the pipelined sender (attest.sender) — target ≥ 200/s;
+1. publish N single attestations with the pipelined sender (attest.chain.sender) — target ≥ 200/s;
 2. batch-publish M small files with the `attest publish batch` command (directory walk, hash, tree, one
    transaction, M receipts), timed from outside the process once the inputs are flushed to disk —
    target ≤ 20 s, peak RSS < 500 MB — and the same command once more, as a re-run finds it all done;
-3. bulk-verify V anchored documents (the N single files plus batch receipts) with attest.bulk — target
+3. bulk-verify V anchored documents (the N single files plus batch receipts) with attest.app.bulk — target
    ≤ 5 s — against the per-file path `verify_target` measured on a sample and extrapolated (stated);
 4. verify all M batch receipts in a child process — peak RSS < 500 MB.
 
@@ -76,12 +76,12 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 def main() -> list[tuple[str, str, str, str]]:
     from conftest import build_consortium
 
-    from attest.bulk import verify_many
-    from attest.chain import Chain
-    from attest.contracts import Kind
-    from attest.node import AnvilNode, dev_private_keys
-    from attest.sender import PipelinedSender, signing_backend
-    from attest.verify import verify_target
+    from attest.app.bulk import verify_many
+    from attest.app.verify import verify_target
+    from attest.chain.connection import Chain
+    from attest.chain.sender import PipelinedSender, signing_backend
+    from attest.core.contracts import Kind
+    from attest.devtools.node import AnvilNode, dev_private_keys
 
     n_single, n_batch = scaled(N_SINGLE), scaled(N_BATCH)
     n_verify, n_sample = min(scaled(N_VERIFY), n_single + n_batch), min(scaled(N_SAMPLE), scaled(N_VERIFY))
@@ -120,7 +120,7 @@ def main() -> list[tuple[str, str, str, str]]:
 
             # 2. batch publishing through the CLI, in a child (time and peak memory); then the same
             #    command again, as a bank re-runs it (root already anchored, receipts checked)
-            from attest.keystore import create_keystore
+            from attest.chain.keystore import create_keystore
 
             keystore = root / "bank-keystore.json"
             create_keystore(keystore, BENCH_PASSWORD, private_key=c.bank.key.hex())
@@ -163,7 +163,7 @@ def main() -> list[tuple[str, str, str, str]]:
             targets = [str(p) for p in singles] + receipts[: max(0, n_verify - len(singles))]
             targets = targets[:n_verify]
             fresh = Chain.connect(node.rpc_url)  # no warm caches from publishing
-            from attest.client import Deployment
+            from attest.chain.deployment import Deployment
 
             dep = Deployment(fresh, c.dep.manifest)
             bulk_s, reports = timed(lambda: verify_many(dep, targets))

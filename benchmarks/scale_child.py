@@ -5,7 +5,7 @@
 
 `publish` times what a bank runs — the `attest publish batch DIR` command, in a subprocess: start-up,
 keystore decryption, the directory walk, hashing, the tree, the transaction and every receipt — and
-reports that process's peak RSS. `verify` streams every receipt through attest.bulk in this process.
+reports that process's peak RSS. `verify` streams every receipt through attest.app.bulk in this process.
 Prints one JSON line: seconds, peak RSS (includes the interpreter and web3), counts. The CLI's peak is
 getrusage(RUSAGE_CHILDREN), which on Linux is at least this small process's size at the fork: it can
 only over-report, by a few tens of MB.
@@ -47,8 +47,8 @@ def main(argv: list[str]) -> None:
         print(json.dumps(out))
         return
     if step == "verify":
-        from attest.bulk import iter_verify
-        from attest.client import Deployment
+        from attest.app.bulk import iter_verify
+        from attest.chain.deployment import Deployment
 
         dep = Deployment.open(manifest)
         targets = sorted(str(p) for p in folder.iterdir() if p.name.endswith(".receipt.json"))

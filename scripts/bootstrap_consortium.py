@@ -50,12 +50,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from attest import governance
-from attest.client import Deployment, OrganisationInfo
-from attest.errors import InputError, one_line_errors
-from attest.keystore import keystore_address, load_keystore, read_password
-from attest.manifest import write_atomic
-from attest.strictjson import load_strict_file
+from attest.chain.deployment import Deployment
+from attest.chain.keystore import keystore_address, load_keystore, read_password
+from attest.core import governance
+from attest.core.errors import InputError, one_line_errors
+from attest.core.manifest import write_atomic
+from attest.core.records import OrganisationInfo
+from attest.core.strictjson import load_strict_file
 
 TOP_FIELDS = {"rpc_url", "network", "manifest", "confirmations", "committee", "organisations"}
 COMMITTEE_FIELDS = {"keystores", "members", "threshold", "deployer"}
@@ -199,7 +200,7 @@ def load_config(path: Path) -> Config:
 
 def bootstrap(config: Config, password: str) -> dict[str, Any]:
     """Deploy or open, then admit what is missing; return what was done (for --json and tests)."""
-    from attest.chain import Chain
+    from attest.chain.connection import Chain
 
     committee_keys = [load_keystore(k, password) for k in config.keystores]  # wrong password: fail early
     report: dict[str, Any] = {

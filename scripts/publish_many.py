@@ -9,7 +9,7 @@ than under one Merkle root (`attest publish batch`)::
 Every input is validated and hashed first: one bad input exits 2 before a key is decrypted or
 anything is sent. Entries under a directory that are not regular files (FIFOs, sockets, broken
 links) are skipped and listed at the end. Each file is then anchored as raw bytes (kind FILE) with
-the journal (`attest.journal`), so after a crash of this script, of the node, or a dropped
+the journal (`attest.app.journal`), so after a crash of this script, of the node, or a dropped
 transaction, running the SAME command again finishes the job: nothing is lost, nothing is anchored
 twice, and what this organisation already anchored counts as done.
 
@@ -27,14 +27,14 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from attest.client import Deployment
-from attest.contracts import Kind
-from attest.errors import InputError, TransactionReverted, one_line_errors
-from attest.inputs import collect_files
-from attest.journal import open_journal
-from attest.keystore import load_keystore, read_password
-from attest.publishing import prepare, publish
-from attest.receipt import receipt_path
+from attest.app.journal import open_journal
+from attest.app.publishing import prepare, publish
+from attest.chain.deployment import Deployment
+from attest.chain.keystore import load_keystore, read_password
+from attest.core.contracts import Kind
+from attest.core.errors import InputError, TransactionReverted, one_line_errors
+from attest.core.inputs import collect_files
+from attest.core.receipt import receipt_path
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

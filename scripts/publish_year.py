@@ -33,12 +33,12 @@ import json
 import sys
 from typing import Any
 
-from attest.client import Deployment
-from attest.contracts import Kind
-from attest.errors import one_line_errors
-from attest.journal import open_journal
-from attest.keystore import load_keystore, read_password
-from attest.publishing import PublishResult, prepare, publish
+from attest.app.journal import open_journal
+from attest.app.publishing import PublishResult, prepare, publish
+from attest.chain.deployment import Deployment
+from attest.chain.keystore import load_keystore, read_password
+from attest.core.contracts import Kind
+from attest.core.errors import one_line_errors
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from eth_account import Account
 
-from attest.chain import Chain
-from attest.client import Deployment, OrganisationInfo
-from attest.contracts import Role
+from attest.chain.connection import Chain
+from attest.chain.deployment import Deployment
+from attest.core.contracts import Role
+from attest.core.records import OrganisationInfo
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO_ROOT / "examples"
@@ -67,7 +68,7 @@ def consortium() -> Consortium:
 @pytest.fixture
 def anvil(tmp_path: Path) -> Iterator[Any]:
     """A real anvil node on 127.0.0.1 (free port), stopped after the test."""
-    from attest.node import AnvilNode
+    from attest.devtools.node import AnvilNode
 
     node = AnvilNode(tmp_path / "node")
     node.start()
@@ -79,7 +80,7 @@ def anvil(tmp_path: Path) -> Iterator[Any]:
 
 @pytest.fixture
 def anvil_consortium(anvil: Any) -> Consortium:
-    from attest.node import dev_private_keys
+    from attest.devtools.node import dev_private_keys
 
     chain = Chain.connect(anvil.rpc_url)
     return build_consortium(chain, funder_key=dev_private_keys(1)[0])

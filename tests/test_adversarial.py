@@ -28,19 +28,20 @@ from eth_utils import keccak
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from attest.batch import LEAF_ENCODING, verify_batch_receipt
-from attest.chain import Chain
-from attest.client import Deployment, OrganisationInfo, _unsigned
-from attest.contracts import Action, Kind, Role
-from attest.documents import hash_document
-from attest.errors import InputError, TransactionReverted
-from attest.merkle import StandardMerkleTree
-from attest.node import AnvilNode, dev_private_keys
-from attest.publishing import build_receipt, publish
-from attest.receipt import AttestationPart, ChainPart, DocumentPart, MerklePart, Receipt, receipt_path
-from attest.records import attestation_uid as _uid
-from attest.signing import SignedRequest, attest_by_sig_call, deadline_in, relay, sign_statement
-from attest.verify import verify_target
+from attest.app.batch import LEAF_ENCODING, verify_batch_receipt
+from attest.app.publishing import build_receipt, publish
+from attest.app.signing import SignedRequest, attest_by_sig_call, deadline_in, relay, sign_statement
+from attest.app.verify import verify_target
+from attest.chain.connection import Chain
+from attest.chain.deployment import Deployment, unsigned_call
+from attest.core.contracts import Action, Kind, Role
+from attest.core.documents import hash_document
+from attest.core.errors import InputError, TransactionReverted
+from attest.core.merkle import StandardMerkleTree
+from attest.core.receipt import AttestationPart, ChainPart, DocumentPart, MerklePart, Receipt, receipt_path
+from attest.core.records import OrganisationInfo
+from attest.core.records import attestation_uid as _uid
+from attest.devtools.node import AnvilNode, dev_private_keys
 
 FIGURES = EXAMPLES / "webank-2022-figures.json"
 STATEMENT = EXAMPLES / "illustrative-carbon-verification-2022.json"
@@ -55,7 +56,7 @@ def _world() -> Consortium:
 @pytest.fixture
 def c(_world: Consortium) -> Iterator[Consortium]:
     """The shared deployment, reverted to its fresh state after each test."""
-    tester = _world.chain._tester
+    tester = _world.chain.tester
     snapshot = tester.take_snapshot()
     try:
         yield _world
@@ -106,9 +107,9 @@ def sign(c: Consortium, account: Any, covers: str, dep: Deployment | None = None
 
 def send_unchecked(dep: Deployment, relayer: Any, request: SignedRequest) -> Any:
     """Straight to the contract, skipping the client's own domain check: the contract must hold alone."""
-    from attest.client import _unsigned
+    from attest.chain.deployment import unsigned_call
 
-    return dep.chain.send(relayer, _unsigned(attest_by_sig_call(dep, request), relayer))
+    return dep.chain.send(relayer, unsigned_call(attest_by_sig_call(dep, request), relayer))
 
 
 # ------------------------------------------------------------------ squatting (3 cases)
@@ -255,7 +256,9 @@ def test_signature_replayed_twice_is_refused(c: Consortium, tmp_path: Path) -> N
     c.dep.revoke(c.verifier, first.attestation.uid, "scope 2 misapplied")
     with pytest.raises(InputError, match="revoked it"):  # a revoked statement is not "already done"
         relay(c.dep, c.rival, request)
-    call = _unsigned(attest_by_sig_call(c.dep, request), c.rival)  # sent anyway, straight to the registry:
+    call = unsigned_call(
+        attest_by_sig_call(c.dep, request), c.rival
+    )  # sent anyway, straight to the registry:
     with reverts("InvalidSignature"):  # the nonce it signed is spent
         c.chain.send(c.rival, call)
 

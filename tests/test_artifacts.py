@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from attest.compile import ARTIFACTS_DIR, CONTRACTS, SOLC_VERSION, artifact_bytes, compile_contracts
-from attest.contracts import load_artifact
+from attest.chain.compiler import ARTIFACTS_DIR, CONTRACTS, SOLC_VERSION, artifact_bytes, compile_contracts
+from attest.core.contracts import load_artifact
 
 # Opcodes the paris EVM lacks: PUSH0 (shanghai); TLOAD, TSTORE, MCOPY, BLOBHASH, BLOBBASEFEE (cancun).
 POST_PARIS = {
@@ -70,7 +70,7 @@ def test_opcode_scanner_detects_push0() -> None:
 
 
 def test_compile_refuses_other_compiler_version(tmp_path: Path) -> None:
-    from attest.errors import InputError
+    from attest.core.errors import InputError
 
     fake = tmp_path / "solc"
     fake.write_text("#!/bin/sh\necho 'Version: 0.8.19+commit.7dd6d404.Linux.g++'\n")
@@ -83,7 +83,7 @@ def test_a_solc_on_path_that_fails_is_not_used_and_stays_quiet(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """solc-select's `solc` shim (installed with Slither) tries to download and prints a traceback."""
-    from attest.compile import WASM_SHIM, find_solc
+    from attest.chain.compiler import WASM_SHIM, find_solc
 
     fake = tmp_path / "solc"
     fake.write_text("#!/bin/sh\necho 'Traceback (most recent call last): no network' >&2\nexit 1\n")

@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 from conftest import EXAMPLES, build_consortium
 
-from attest.chain import Chain
-from attest.keystore import create_keystore
-from attest.node import AnvilNode, dev_private_keys
+from attest.chain.connection import Chain
+from attest.chain.keystore import create_keystore
+from attest.devtools.node import AnvilNode, dev_private_keys
 
 pytestmark = pytest.mark.anvil
 

@@ -1,4 +1,4 @@
-"""attest.batch: many files, one Merkle root, one transaction, one receipt per file."""
+"""attest.app.batch: many files, one Merkle root, one transaction, one receipt per file."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-import attest.batch
-from attest.batch import publish_batch, verify_batch_receipt
-from attest.canonical import file_sha256
-from attest.contracts import Kind
-from attest.errors import InputError, UnfinishedOutput
-from attest.merkle import verify_proof
-from attest.receipt import Receipt, load_receipt, parse_receipt, receipt_path
+import attest.app.batch
+from attest.app.batch import publish_batch, verify_batch_receipt
+from attest.core.canonical import file_sha256
+from attest.core.contracts import Kind
+from attest.core.errors import InputError, UnfinishedOutput
+from attest.core.merkle import verify_proof
+from attest.core.receipt import Receipt, load_receipt, parse_receipt, receipt_path
 
 
 def make_files(tmp_path: Path, n: int) -> list[Path]:
@@ -35,7 +35,7 @@ def edited(receipt: Receipt, **merkle: Any) -> Receipt:
 def test_batch_on_chain(consortium: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     c = consortium
     files = make_files(tmp_path, 50)
-    monkeypatch.setattr(attest.batch, "PROGRESS_EVERY", 20)
+    monkeypatch.setattr(attest.app.batch, "PROGRESS_EVERY", 20)
     calls: list[tuple[int, int]] = []
     head = c.chain.head()
     result = publish_batch(c.dep, c.bank, files, year=2024, progress=lambda d, t: calls.append((d, t)))
@@ -132,7 +132,7 @@ def test_bad_input_never_reaches_the_chain(consortium: Any, tmp_path: Path) -> N
 
 
 def test_verify_batch_receipt_is_false_without_a_merkle_part(tmp_path: Path) -> None:
-    from attest.receipt import AttestationPart, ChainPart, DocumentPart
+    from attest.core.receipt import AttestationPart, ChainPart, DocumentPart
 
     r = Receipt(
         document=DocumentPart(

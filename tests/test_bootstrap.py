@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 from eth_account import Account
 
-from attest.chain import Chain
-from attest.client import Deployment
-from attest.contracts import Role
-from attest.keystore import create_keystore
-from attest.node import dev_private_keys
+from attest.chain.connection import Chain
+from attest.chain.deployment import Deployment
+from attest.chain.keystore import create_keystore
+from attest.core.contracts import Role
+from attest.devtools.node import dev_private_keys
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "bootstrap_consortium.py"
 PASSWORD = "bootstrap password 9"

@@ -20,13 +20,13 @@ from typing import Any
 import pytest
 from conftest import EXAMPLES, REPO_ROOT, Consortium, build_consortium
 
-from attest.batch import publish_batch
-from attest.bulk import expand_targets, verify_many
-from attest.chain import Chain
-from attest.contracts import Kind
-from attest.errors import InputError
-from attest.publishing import publish
-from attest.verify import verify_target
+from attest.app.batch import publish_batch
+from attest.app.bulk import expand_targets, verify_many
+from attest.app.publishing import publish
+from attest.app.verify import verify_target
+from attest.chain.connection import Chain
+from attest.core.contracts import Kind
+from attest.core.errors import InputError
 
 pytestmark = pytest.mark.anvil
 
@@ -45,7 +45,7 @@ def sha(data: bytes) -> str:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    from attest.node import AnvilNode, dev_private_keys
+    from attest.devtools.node import AnvilNode, dev_private_keys
 
     root = tmp_path_factory.mktemp("bulk")
     node = AnvilNode(root / "node")
@@ -209,11 +209,11 @@ def test_request_count_is_bounded_and_independent_of_the_number_of_files(world: 
 
 
 def test_log_scan_in_chunks_gives_the_same_answer(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    import attest.bulk
+    import attest.app.bulk
 
     whole = as_json(verify_many(world.c.dep, world.targets))
-    monkeypatch.setattr(attest.bulk, "LOG_CHUNK_BLOCKS", 3)
-    monkeypatch.setattr(attest.bulk, "BLOCKS_PER_BATCH", 2)
+    monkeypatch.setattr(attest.app.bulk, "LOG_CHUNK_BLOCKS", 3)
+    monkeypatch.setattr(attest.app.bulk, "BLOCKS_PER_BATCH", 2)
     calls = count_requests(world, lambda: verify_many(world.c.dep, world.targets))
     assert calls.count("eth_getLogs") > 5
     assert as_json(verify_many(world.c.dep, world.targets)) == whole

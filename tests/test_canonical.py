@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from attest.canonical import canonical_bytes, file_sha256, sha256_hex
-from attest.errors import InputError
-from attest.strictjson import load_strict
+from attest.core.canonical import canonical_bytes, file_sha256, sha256_hex
+from attest.core.errors import InputError
+from attest.core.strictjson import load_strict
 
 # RFC 8785 section 3.2.2 (the sample input, as bytes) and its canonical output.
 RFC_SAMPLE_IN = rb"""{

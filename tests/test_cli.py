@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from attest.node import AnvilNode, dev_private_keys
+from attest.devtools.node import AnvilNode, dev_private_keys
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_FIGURES = REPO_ROOT / "examples" / "webank-2022-figures.json"
@@ -129,8 +129,8 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
     from eth_account import Account
     from web3 import Web3
 
-    from attest.chain import Chain
-    from attest.keystore import create_keystore
+    from attest.chain.connection import Chain
+    from attest.chain.keystore import create_keystore
 
     root = tmp_path_factory.mktemp("cli")
     node = AnvilNode(root / "node")
@@ -776,10 +776,10 @@ def test_rival_anchoring_the_banks_figures_does_not_confuse_verify(net: Net) -> 
     assert refused.returncode == 2 and "names 'WeBank'" in refused.stderr, refused.stderr
     # A malicious member bypasses the tool and calls the registry directly: the contract lets any
     # member anchor any digest for itself, so verify must not be fooled by it.
-    from attest.client import Deployment
-    from attest.contracts import Kind
-    from attest.documents import hash_document
-    from attest.keystore import load_keystore
+    from attest.chain.deployment import Deployment
+    from attest.chain.keystore import load_keystore
+    from attest.core.contracts import Kind
+    from attest.core.documents import hash_document
 
     dep = Deployment.open(net.manifest, rpc_url=net.rpc_url)
     dep.attest(

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from attest.keystore import create_keystore
-from attest.manifest import write_atomic
+from attest.chain.keystore import create_keystore
+from attest.core.manifest import write_atomic
 
 ATTEST = str(Path(sys.executable).parent / "attest")
 PASSWORD = "correct horse battery staple"

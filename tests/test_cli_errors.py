@@ -8,12 +8,12 @@ import sys
 import pytest
 import requests
 
-from attest.cli._common import _errors
-from attest.errors import EXIT_BROKEN_PIPE, SchemaError
+from attest.cli._common import handle_errors
+from attest.core.errors import EXIT_BROKEN_PIPE, SchemaError
 
 
 def exit_code(exc: BaseException, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    with pytest.raises(SystemExit) as done, _errors():
+    with pytest.raises(SystemExit) as done, handle_errors():
         raise exc
     return int(done.value.code or 0), capsys.readouterr().err
 
@@ -41,7 +41,8 @@ def test_an_unexpected_exception_is_exit_4_in_one_line(capsys: pytest.CaptureFix
 def test_a_reader_that_stops_early_ends_the_command_quietly() -> None:
     """`attest history … | head`: exit 141 (as SIGPIPE would), nothing on stderr, not "internal error"."""
     body = (
-        "from attest.cli._common import _errors\nwith _errors():\n    while True:\n        print('x' * 999)"
+        "from attest.cli._common import handle_errors\n"
+        "with handle_errors():\n    while True:\n        print('x' * 999)"
     )
     proc = subprocess.Popen([sys.executable, "-c", body], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None and proc.stderr is not None

@@ -25,11 +25,11 @@ from typing import Any
 import pytest
 from conftest import build_consortium
 
-from attest.chain import Chain
-from attest.journal import Journal
-from attest.keystore import create_keystore
-from attest.node import AnvilNode, dev_private_keys
-from attest.receipt import load_receipt
+from attest.app.journal import Journal
+from attest.chain.connection import Chain
+from attest.chain.keystore import create_keystore
+from attest.core.receipt import load_receipt
+from attest.devtools.node import AnvilNode, dev_private_keys
 
 pytestmark = pytest.mark.anvil
 
@@ -116,7 +116,7 @@ def assert_anchored_exactly_once(s: Setup) -> None:
     """Read the chain: one Attested event per digest for the bank, nothing else; receipts match it."""
     c = s.consortium
     chain = Chain.connect(s.node.rpc_url)  # the node may have moved port on restart: fresh connection
-    from attest.client import Deployment
+    from attest.chain.deployment import Deployment
 
     dep = Deployment(chain, c.dep.manifest)
     logs = dep.registry.events.Attested().get_logs(
@@ -229,7 +229,7 @@ def _embedded() -> Any:
 
 @pytest.fixture
 def embedded(_embedded: Any) -> Iterator[Any]:
-    tester = _embedded.chain._tester
+    tester = _embedded.chain.tester
     snapshot = tester.take_snapshot()
     try:
         yield _embedded
@@ -244,15 +244,15 @@ def small_file(tmp_path: Path, name: str = "annex.txt") -> Path:
 
 
 def test_lost_transaction_is_resent_as_the_same_signed_bytes(embedded: Any, tmp_path: Path) -> None:
-    from attest.contracts import Kind
-    from attest.publishing import publish
+    from attest.app.publishing import publish
+    from attest.core.contracts import Kind
 
     c, doc = embedded, small_file(tmp_path)
-    lost_tail = c.chain._tester.take_snapshot()
+    lost_tail = c.chain.tester.take_snapshot()
     with Journal(tmp_path / "j.sqlite") as journal:
         first = publish(c.dep, c.bank, doc, kind=Kind.FILE, year=2022, journal=journal)
     assert first.outcome == "sent"
-    c.chain._tester.revert_to_snapshot(lost_tail)  # the node comes back without that block
+    c.chain.tester.revert_to_snapshot(lost_tail)  # the node comes back without that block
     assert c.dep.attestation_of(c.bank_id, first.document.digest) is None
     with Journal(tmp_path / "j.sqlite") as journal:  # the re-run
         again = publish(c.dep, c.bank, doc, kind=Kind.FILE, year=2022, journal=journal)
@@ -265,14 +265,14 @@ def test_lost_transaction_is_resent_as_the_same_signed_bytes(embedded: Any, tmp_
 def test_nonce_taken_by_another_transaction_is_dropped_and_the_document_sent_once(
     embedded: Any, tmp_path: Path
 ) -> None:
-    from attest.contracts import Kind
-    from attest.publishing import publish
+    from attest.app.publishing import publish
+    from attest.core.contracts import Kind
 
     c, doc = embedded, small_file(tmp_path)
-    lost_tail = c.chain._tester.take_snapshot()
+    lost_tail = c.chain.tester.take_snapshot()
     with Journal(tmp_path / "j.sqlite") as journal:
         first = publish(c.dep, c.bank, doc, kind=Kind.FILE, year=2022, journal=journal)
-    c.chain._tester.revert_to_snapshot(lost_tail)
+    c.chain.tester.revert_to_snapshot(lost_tail)
     # meanwhile another transaction of the bank's takes that nonce: the journaled bytes can never be mined
     c.dep.attest(c.bank, "ab" * 32, Kind.FILE, 2022)
     with Journal(tmp_path / "j.sqlite") as journal:
@@ -289,15 +289,15 @@ def test_resent_transaction_that_reverts_is_reported_and_not_retried_blindly(
 ) -> None:
     from eth_abi import encode
 
-    from attest.contracts import Action, Kind
-    from attest.errors import TransactionReverted
-    from attest.publishing import publish
+    from attest.app.publishing import publish
+    from attest.core.contracts import Action, Kind
+    from attest.core.errors import TransactionReverted
 
     c, doc = embedded, small_file(tmp_path)
-    lost_tail = c.chain._tester.take_snapshot()
+    lost_tail = c.chain.tester.take_snapshot()
     with Journal(tmp_path / "j.sqlite") as journal:
         publish(c.dep, c.bank, doc, kind=Kind.FILE, year=2022, journal=journal)
-    c.chain._tester.revert_to_snapshot(lost_tail)
+    c.chain.tester.revert_to_snapshot(lost_tail)
     c.dep.enact(c.committee[:2], Action.FREEZE_ACCOUNT, encode(["address"], [c.bank.address]))
     nonce = c.chain.nonce(c.bank.address)
     with Journal(tmp_path / "j.sqlite") as journal, pytest.raises(TransactionReverted) as err:
@@ -313,7 +313,7 @@ def test_resent_transaction_that_reverts_is_reported_and_not_retried_blindly(
 def test_one_publishing_run_per_journal_and_a_killed_run_frees_it(tmp_path: Path) -> None:
     """Two runs on one journal would race for nonces: the second is refused at once (exit 2, one line).
     The lock is the kernel's, so a publisher killed with SIGKILL leaves nothing to clean up."""
-    from attest.errors import InputError
+    from attest.core.errors import InputError
 
     path = tmp_path / "local.journal.sqlite"
     with Journal(path), pytest.raises(InputError, match="another publishing run is using this journal"):
@@ -322,7 +322,7 @@ def test_one_publishing_run_per_journal_and_a_killed_run_frees_it(tmp_path: Path
         pass
 
     hold = (
-        "import sys, time; from attest.journal import Journal; j = Journal(sys.argv[1]); "
+        "import sys, time; from attest.app.journal import Journal; j = Journal(sys.argv[1]); "
         "print('locked', flush=True); time.sleep(60)"
     )
     holder = subprocess.Popen([sys.executable, "-c", hold, str(path)], stdout=subprocess.PIPE, text=True)
@@ -344,9 +344,9 @@ def test_transaction_stuck_in_the_pool_is_waited_for_never_doubled(
     """A node that accepts a transaction but does not mine it (anvil with automine off): the run ends
     with exit 3 and the signed bytes on record; a re-run while it is still stuck re-sends the same
     bytes and ends the same way; once blocks come, a re-run finds it mined: one attestation, one nonce."""
-    from attest.contracts import Kind
-    from attest.errors import ChainError
-    from attest.publishing import publish
+    from attest.app.publishing import publish
+    from attest.core.contracts import Kind
+    from attest.core.errors import ChainError
 
     c, doc = anvil_consortium, small_file(tmp_path)
     w3 = c.chain.w3

@@ -13,17 +13,17 @@ from typing import Any
 import pytest
 from conftest import EXAMPLES, REPO_ROOT, Consortium
 
-from attest.contracts import Kind
-from attest.disclosure import (
+from attest.app.disclosure import (
     LEAF_ENCODING,
     disclose,
     publish_disclosure_root,
     tree_path,
     verify_disclosure,
 )
-from attest.errors import InputError
-from attest.merkle import standard_leaf_hash
-from attest.publishing import publish
+from attest.app.publishing import publish
+from attest.core.contracts import Kind
+from attest.core.errors import InputError
+from attest.core.merkle import standard_leaf_hash
 
 METRIC = "E.paperless.paper_saved"
 ATTEST = Path(sys.executable).with_name("attest")
@@ -188,7 +188,7 @@ def test_openzeppelin_js_library_accepts_the_proof(consortium: Consortium, figur
 
 @pytest.mark.anvil
 def test_cli_publish_disclose_verify(anvil_consortium: Consortium, figures: Path, tmp_path: Path) -> None:
-    from attest.keystore import create_keystore
+    from attest.chain.keystore import create_keystore
 
     c = anvil_consortium
     manifest = write(tmp_path / "manifest.json", json.loads(c.dep.manifest.dump()))

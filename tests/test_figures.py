@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from attest.canonical import canonical_bytes, sha256_hex
-from attest.errors import SchemaError, StrictJSONError
-from attest.figures import (
+from attest.core.canonical import canonical_bytes, sha256_hex
+from attest.core.errors import SchemaError, StrictJSONError
+from attest.core.figures import (
     EsgFigures,
     figures_canonical,
     figures_digest,
@@ -23,7 +23,7 @@ from attest.figures import (
     load_figures,
     parse_figures,
 )
-from attest.strictjson import load_strict
+from attest.core.strictjson import load_strict
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "webank-2022-figures.json"
 FILE = "fig.json"

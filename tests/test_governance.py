@@ -18,11 +18,11 @@ from eth_abi import encode
 from eth_account import Account
 from web3.logs import DISCARD
 
-from attest.chain import Chain, SentTransaction
-from attest.client import OrganisationInfo
-from attest.contracts import GOVERNANCE, Action, Kind, Role, load_artifact
-from attest.errors import TransactionReverted
-from attest.governance import ORG_INFO_TYPE
+from attest.chain.connection import Chain, SentTransaction
+from attest.core.contracts import GOVERNANCE, Action, Kind, Role, load_artifact
+from attest.core.errors import TransactionReverted
+from attest.core.governance import ORG_INFO_TYPE
+from attest.core.records import OrganisationInfo
 
 ZERO_ADDRESS = "0x" + "00" * 20
 ZERO32 = b"\x00" * 32
@@ -62,7 +62,7 @@ def _deployed() -> Consortium:
 @pytest.fixture
 def consortium(_deployed: Consortium) -> Iterator[Consortium]:
     """The conftest consortium, reverted to its freshly deployed state after each test."""
-    tester = _deployed.chain._tester
+    tester = _deployed.chain.tester
     snapshot = tester.take_snapshot()
     try:
         yield _deployed
@@ -87,7 +87,7 @@ def send(c: Consortium, account: Any, fn: Any) -> SentTransaction:
 
 def view(c: Consortium, fn: Any) -> Any:
     """Call a view; a revert raises TransactionReverted with the decoded error, as for transactions."""
-    return c.chain._rpc(fn.call)
+    return c.chain.rpc(fn.call)
 
 
 def gov(c: Consortium) -> Any:
@@ -314,7 +314,7 @@ def test_expired_proposal_can_be_neither_voted_nor_executed(consortium: Consorti
     )
     c.dep.vote(c.committee[1], pid)  # enough votes, but too late:
     expires = gov(c).proposal(pid).call()[2]
-    c.chain._tester.time_travel(expires)  # expired at exactly expiresAt
+    c.chain.tester.time_travel(expires)  # expired at exactly expiresAt
     with reverts("ProposalExpired") as exc:
         c.dep.vote(c.committee[2], pid)
     assert f"proposalId={pid}, expiresAt={expires}" in str(exc.value)
@@ -328,7 +328,7 @@ def test_proposal_is_open_until_just_before_expiry(consortium: Consortium) -> No
     pid = c.dep.propose(
         c.committee[0], Action.CHANGE_THRESHOLD, data(Action.CHANGE_THRESHOLD, 1), lifetime=600
     )
-    c.chain._tester.time_travel(gov(c).proposal(pid).call()[2] - 5)
+    c.chain.tester.time_travel(gov(c).proposal(pid).call()[2] - 5)
     c.dep.vote(c.committee[1], pid)
     c.dep.execute(c.committee[1], pid)
     assert gov(c).threshold().call() == 1

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from test_cli import FAKE_PDF, PASSWORD, assert_one_line_error, ok_json, run
 
-from attest.node import AnvilNode, dev_private_keys
+from attest.devtools.node import AnvilNode, dev_private_keys
 
 pytestmark = pytest.mark.anvil
 
@@ -56,8 +56,8 @@ class Gov:
         return self.as_(who, "publish", "file", path, "--year", "2022")
 
     def new_keystore(self, name: str) -> None:
-        from attest.chain import Chain
-        from attest.keystore import create_keystore
+        from attest.chain.connection import Chain
+        from attest.chain.keystore import create_keystore
 
         self.keys[name] = self.root / f"{name}.keystore.json"
         self.addr[name] = create_keystore(self.keys[name], PASSWORD)
@@ -68,7 +68,7 @@ class Gov:
 def gov(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gov]:
     from web3 import Web3
 
-    from attest.keystore import create_keystore
+    from attest.chain.keystore import create_keystore
 
     root = tmp_path_factory.mktemp("gov")
     node = AnvilNode(root / "node")

@@ -23,12 +23,13 @@ from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from attest import governance
-from attest.chain import Chain
-from attest.client import Deployment, OrganisationInfo
-from attest.contracts import Action, Kind, Role
-from attest.errors import TransactionReverted
-from attest.governance import Call
+from attest.chain.connection import Chain
+from attest.chain.deployment import Deployment
+from attest.core import governance
+from attest.core.contracts import Action, Kind, Role
+from attest.core.errors import TransactionReverted
+from attest.core.governance import Call
+from attest.core.records import OrganisationInfo
 
 N_CANDIDATES = 5  # committee candidates; the first 3 form the initial committee
 N_SIGNERS = 4  # signing accounts; at the start 0 and 2 (frozen) are the bank's, 1 the verifier's, 3 no one's
@@ -182,7 +183,7 @@ class GovernanceMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.w = W
-        self.tester = W.chain._tester
+        self.tester = W.chain.tester
         self.snapshot = self.tester.take_snapshot()
         c, s = W.candidates, W.signers
         self.model = Model(

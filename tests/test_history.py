@@ -20,10 +20,10 @@ import pytest
 from conftest import EXAMPLES, Consortium, build_consortium
 from eth_abi import encode
 
-from attest.chain import Chain
-from attest.contracts import Action, Kind
-from attest.history import organisation_history
-from attest.publishing import publish
+from attest.app.history import organisation_history
+from attest.app.publishing import publish
+from attest.chain.connection import Chain
+from attest.core.contracts import Action, Kind
 
 ATTEST = Path(sys.executable).parent / "attest"
 
@@ -97,7 +97,7 @@ def test_a_verifiers_history_shows_what_it_covers(story: Story) -> None:
 
 
 def test_unknown_organisation_is_input_error(story: Story) -> None:
-    from attest.errors import InputError
+    from attest.core.errors import InputError
 
     with pytest.raises(InputError, match="no admitted organisation #99"):
         organisation_history(story.c.dep, 99)
@@ -113,8 +113,8 @@ def _run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.anvil
 def test_cli_history_on_anvil(anvil: Any, tmp_path: Path) -> None:
-    from attest.manifest import write_atomic
-    from attest.node import dev_private_keys
+    from attest.core.manifest import write_atomic
+    from attest.devtools.node import dev_private_keys
 
     c = build_consortium(Chain.connect(anvil.rpc_url), funder_key=dev_private_keys(1)[0])
     s = tell(c, tmp_path)

@@ -1,4 +1,4 @@
-"""attest.inputs: which files a publishing command's arguments stand for."""
+"""attest.core.inputs: which files a publishing command's arguments stand for."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from attest.errors import InputError
-from attest.inputs import collect_files
+from attest.core.errors import InputError
+from attest.core.inputs import collect_files
 
 
 @pytest.fixture

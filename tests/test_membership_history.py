@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from attest.contracts import Role
-from attest.membership_history import GovernanceEvent, MembershipHistory
+from attest.core.contracts import Role
+from attest.core.membership_history import GovernanceEvent, MembershipHistory
 
 A = "0x" + "aa" * 20
 

@@ -1,4 +1,4 @@
-"""attest.merkle: OpenZeppelin StandardMerkleTree, cross-checked against the JS library itself."""
+"""attest.core.merkle: OpenZeppelin StandardMerkleTree, cross-checked against the JS library itself."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from attest.errors import InputError
-from attest.merkle import (
+from attest.core.errors import InputError
+from attest.core.merkle import (
     StandardMerkleTree,
     node_hash,
     process_proof,

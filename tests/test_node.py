@@ -1,4 +1,4 @@
-"""Tests of attest.node: the persistent local anvil node (start, stop, crash, restart, zero fees).
+"""Tests of attest.devtools.node: the persistent local anvil node (start, stop, crash, restart, zero fees).
 
 Every test that starts anvil does so through the ``make_node`` fixture, whose finalizer stops (or
 kills) every process it started even when the test fails. Nodes only ever bind 127.0.0.1.
@@ -18,9 +18,16 @@ from typing import Any
 
 import pytest
 
-from attest import node as node_mod
-from attest.errors import ChainError
-from attest.node import AnvilNode, dev_private_keys, find_anvil, is_node_running, read_node_info, stop_by_info
+from attest.core.errors import ChainError
+from attest.devtools import node as node_mod
+from attest.devtools.node import (
+    AnvilNode,
+    dev_private_keys,
+    find_anvil,
+    is_node_running,
+    read_node_info,
+    stop_by_info,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SINK = "0x000000000000000000000000000000000000dEaD"
@@ -152,7 +159,7 @@ def test_start_failure_reports_log_tail(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_import_is_light() -> None:
-    code = "import sys, attest.node; print(any(m == 'web3' or m.startswith('web3.') for m in sys.modules))"
+    code = "import sys, attest.devtools.node; print(any(m.split('.')[0] == 'web3' for m in sys.modules))"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, check=True
     )
@@ -307,7 +314,7 @@ def test_second_node_on_same_data_dir_is_refused(make_node: NodeFactory) -> None
 def test_stop_by_info_from_another_process(make_node: NodeFactory) -> None:
     node = make_node().start()
     pid = node.pid
-    code = "import sys; from pathlib import Path; from attest.node import stop_by_info; " \
+    code = "import sys; from pathlib import Path; from attest.devtools.node import stop_by_info; " \
         "print(stop_by_info(Path(sys.argv[1])))"  # fmt: skip
     out = subprocess.run(
         [sys.executable, "-c", code, str(node.data_dir)],
@@ -396,7 +403,7 @@ def test_cli_node_fund_gives_ether_then_an_unfunded_deploy_works(
 def test_cli_deploy_from_an_unfunded_account_says_how_to_fund_it(
     make_node: NodeFactory, tmp_path: Path
 ) -> None:
-    from attest.keystore import create_keystore
+    from attest.chain.keystore import create_keystore
 
     node = make_node().start()
     keystore = tmp_path / "committee.json"

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from attest.node import AnvilNode, dev_private_keys
+from attest.devtools.node import AnvilNode, dev_private_keys
 
 pytestmark = pytest.mark.anvil
 
@@ -128,11 +128,12 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     from eth_account import Account
     from web3 import Web3
 
-    from attest.chain import Chain
-    from attest.client import Deployment, OrganisationInfo
-    from attest.contracts import Role
-    from attest.keystore import create_keystore
-    from attest.manifest import write_atomic
+    from attest.chain.connection import Chain
+    from attest.chain.deployment import Deployment
+    from attest.chain.keystore import create_keystore
+    from attest.core.contracts import Role
+    from attest.core.manifest import write_atomic
+    from attest.core.records import OrganisationInfo
 
     root = tmp_path_factory.mktemp("publish-script")
     node = AnvilNode(root / "node")
@@ -230,8 +231,8 @@ def test_rerun_is_idempotent(setup: Setup, tmp_path: Path) -> None:
 
 def test_resumes_after_the_figures_were_anchored_but_not_the_report(setup: Setup) -> None:
     """A run that died after its first transaction: the next run sends only what is missing."""
-    from attest.contracts import Kind
-    from attest.publishing import publish
+    from attest.app.publishing import publish
+    from attest.core.contracts import Kind
 
     figures, report = year_documents(setup.root / "resume", 3)
     publish(setup.dep, setup.bank, figures, kind=Kind.FIGURES)

@@ -20,10 +20,10 @@ from eth_account.messages import encode_typed_data
 from eth_utils import keccak
 from web3.logs import DISCARD
 
-from attest.chain import Chain, SentTransaction
-from attest.client import OrganisationInfo
-from attest.contracts import Action, Kind, Role
-from attest.errors import TransactionReverted
+from attest.chain.connection import Chain, SentTransaction
+from attest.core.contracts import Action, Kind, Role
+from attest.core.errors import TransactionReverted
+from attest.core.records import OrganisationInfo
 
 ZERO32 = b"\x00" * 32
 ZERO_ADDRESS = "0x" + "00" * 20
@@ -44,7 +44,7 @@ def _deployed() -> Consortium:
 @pytest.fixture
 def consortium(_deployed: Consortium) -> Iterator[Consortium]:
     """The conftest consortium, reverted to its freshly deployed state after each test."""
-    tester = _deployed.chain._tester
+    tester = _deployed.chain.tester
     snapshot = tester.take_snapshot()
     try:
         yield _deployed
@@ -637,7 +637,7 @@ def test_attest_by_sig_expired(consortium: Consortium) -> None:
     c = consortium
     m = message(c, deadline=latest_timestamp(c) + 60)
     signature = c.bank.sign_message(typed(c, m)).signature
-    c.chain._tester.time_travel(m["deadline"] + 1)
+    c.chain.tester.time_travel(m["deadline"] + 1)
     with reverts("SignatureExpired") as exc:
         relay(c, m, signature)
     assert f"deadline={m['deadline']}" in str(exc.value)

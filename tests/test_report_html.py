@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES, build_consortium
 
-from attest.chain import Chain
-from attest.contracts import Kind
-from attest.publishing import publish
-from attest.records import OnchainAttestation
-from attest.report_html import ReportContext, render_html
-from attest.verification import Check, Report
-from attest.verify import verify_pair
+from attest.app.publishing import publish
+from attest.app.verify import verify_pair
+from attest.chain.connection import Chain
+from attest.core.contracts import Kind
+from attest.core.records import OnchainAttestation
+from attest.core.report_html import ReportContext, render_html
+from attest.core.verification import Check, Report
 
 EVIL = '<script>alert("x")</script>'
 

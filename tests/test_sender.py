@@ -7,9 +7,9 @@ import hashlib
 import pytest
 from conftest import Consortium
 
-from attest.contracts import Kind
-from attest.errors import TransactionReverted
-from attest.sender import PipelinedSender, signing_backend
+from attest.chain.sender import PipelinedSender, signing_backend
+from attest.core.contracts import Kind
+from attest.core.errors import TransactionReverted
 
 pytestmark = pytest.mark.anvil
 

@@ -1,4 +1,4 @@
-"""Off-line signed verification statements: `attest.signing` on the embedded chain, and
+"""Off-line signed verification statements: `attest.app.signing` on the embedded chain, and
 `attest sign-statement` / `attest relay` through the real entry point against a real anvil node.
 
 The signer's side never touches a chain (--nonce given, the manifest names no RPC URL); the relayer is
@@ -19,15 +19,8 @@ from typing import Any
 import pytest
 from conftest import EXAMPLES, Consortium, build_consortium
 
-from attest.chain import Chain
-from attest.contracts import Kind
-from attest.documents import hash_document
-from attest.errors import InputError, SchemaError, TransactionReverted
-from attest.keystore import create_keystore
-from attest.node import AnvilNode, dev_private_keys
-from attest.publishing import build_receipt, publish
-from attest.receipt import receipt_path
-from attest.signing import (
+from attest.app.publishing import build_receipt, publish
+from attest.app.signing import (
     ATTEST_TYPES,
     SignedRequest,
     deadline_in,
@@ -38,7 +31,14 @@ from attest.signing import (
     sign_statement,
     signable,
 )
-from attest.verify import verify_target
+from attest.app.verify import verify_target
+from attest.chain.connection import Chain
+from attest.chain.keystore import create_keystore
+from attest.core.contracts import Kind
+from attest.core.documents import hash_document
+from attest.core.errors import InputError, SchemaError, TransactionReverted
+from attest.core.receipt import receipt_path
+from attest.devtools.node import AnvilNode, dev_private_keys
 
 ATTEST = Path(sys.executable).parent / "attest"
 FIGURES = EXAMPLES / "webank-2022-figures.json"
@@ -58,7 +58,7 @@ def _world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Consortium, str, P
 
 @pytest.fixture
 def world(_world: tuple[Consortium, str, Path]) -> Iterator[tuple[Consortium, str, Path]]:
-    tester = _world[0].chain._tester
+    tester = _world[0].chain.tester
     snapshot = tester.take_snapshot()
     try:
         yield _world

@@ -2,7 +2,7 @@
 
 crytic-compile's standard-JSON mode (`--compile-force-framework solc-json`) runs `solc --version` and
 `solc --standard-json` by the bare name `solc` from PATH, so the test puts the project's compiler
-(`attest.compile.find_solc()`, usually the WebAssembly shim) on PATH under that name. The input is the
+(`attest.chain.compiler.find_solc()`, usually the WebAssembly shim) on PATH under that name. The input is the
 build's own standard JSON (same sources, remappings, evmVersion and optimizer), with crytic-compile's
 output selection (it needs the AST), so Slither analyses exactly what the artifacts are built from.
 """
@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from attest.compile import REPO_ROOT, SOLC_VERSION, find_solc, standard_input
+from attest.chain.compiler import REPO_ROOT, SOLC_VERSION, find_solc, standard_input
 
 TRIAGE = REPO_ROOT / "contracts" / "SLITHER_TRIAGE.md"
 SLITHER = Path(sys.executable).parent / "slither"

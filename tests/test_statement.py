@@ -13,16 +13,16 @@ import pytest
 from click.testing import CliRunner
 from conftest import EXAMPLES, Consortium
 
-from attest.canonical import canonical_bytes, sha256_hex
+from attest.app.publishing import prepare, publish
 from attest.cli import main
 from attest.cli._publish import _covers_syntax, _resolve_covers
-from attest.contracts import Kind
-from attest.documents import STATEMENT_MEDIA_TYPE, hash_document
-from attest.errors import InputError, SchemaError, TransactionReverted
-from attest.figures import load_figures
-from attest.publishing import prepare, publish
-from attest.receipt import load_receipt
-from attest.statement import (
+from attest.core.canonical import canonical_bytes, sha256_hex
+from attest.core.contracts import Kind
+from attest.core.documents import STATEMENT_MEDIA_TYPE, hash_document
+from attest.core.errors import InputError, SchemaError, TransactionReverted
+from attest.core.figures import load_figures
+from attest.core.receipt import load_receipt
+from attest.core.statement import (
     CarbonVerification,
     cross_check,
     is_statement_document,
@@ -301,7 +301,7 @@ def test_same_serials_in_different_registries_do_not_overlap() -> None:
 
 
 def _checks(statement: CarbonVerification, figures_obj: dict[str, Any]) -> dict[str, tuple[bool, str]]:
-    from attest.figures import parse_figures
+    from attest.core.figures import parse_figures
 
     return {name: (ok, detail) for name, ok, detail in cross_check(statement, parse_figures(figures_obj))}
 

@@ -20,13 +20,14 @@ import pytest
 from conftest import EXAMPLES, build_consortium
 from eth_account import Account
 
-from attest.chain import Chain
-from attest.client import Deployment, OrganisationInfo
-from attest.contracts import Kind, Role
-from attest.journal import Journal
-from attest.node import AnvilNode, dev_private_keys
-from attest.publishing import publish
-from attest.verify import verify_target
+from attest.app.journal import Journal
+from attest.app.publishing import publish
+from attest.app.verify import verify_target
+from attest.chain.connection import Chain
+from attest.chain.deployment import Deployment
+from attest.core.contracts import Kind, Role
+from attest.core.records import OrganisationInfo
+from attest.devtools.node import AnvilNode, dev_private_keys
 
 BACKENDS = ["embedded", "anvil", "anvil-zero-fees"]
 
@@ -81,7 +82,7 @@ def failed_check(world: World, target: Path | str) -> set[str]:
 
 
 def test_story(world: World, tmp_path: Path) -> None:
-    from attest.batch import publish_batch
+    from attest.app.batch import publish_batch
 
     dep, bank = world.dep, world.bank
     figures = shutil.copy(EXAMPLES / "webank-2022-figures.json", tmp_path / "figures-2022.json")

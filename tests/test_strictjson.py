@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attest.errors import InputError, StrictJSONError
-from attest.strictjson import format_path, load_strict, load_strict_file
+from attest.core.errors import InputError, StrictJSONError
+from attest.core.strictjson import format_path, load_strict, load_strict_file
 
 FILE = "figures.json"
 

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from attest.contracts import Kind, Role
-from attest.membership_history import Standing
-from attest.receipt import AttestationPart, ChainPart, DocumentPart, Receipt
-from attest.records import OnchainAttestation, Revocation
-from attest.verification import Evidence, decide
+from attest.core.contracts import Kind, Role
+from attest.core.membership_history import Standing
+from attest.core.receipt import AttestationPart, ChainPart, DocumentPart, Receipt
+from attest.core.records import OnchainAttestation, Revocation
+from attest.core.verification import Evidence, decide
 
 DIGEST = "ab" * 32
 BANK, RIVAL, VERIFIER = 1, 2, 3

@@ -1,4 +1,4 @@
-"""`attest verify-deployment` and `attest.deployment_check.check_code`, against real deployments.
+"""`attest verify-deployment` and `attest.app.deployment_check.check_code`, against real deployments.
 
 One real anvil node and one deployment serve the module; tampering uses anvil's own `anvil_setCode`
 (what a malicious node operator could serve) and restores the code afterwards. The embedded chain
@@ -18,16 +18,16 @@ from typing import Any
 import pytest
 from conftest import Consortium, build_consortium
 
-from attest.chain import Chain
-from attest.client import Deployment
-from attest.contracts import REGISTRY, Kind, load_artifact
-from attest.deployment_check import (
+from attest.app.deployment_check import (
     check_code,
     check_immutables,
     expected_immutables,
     mask,
 )
-from attest.node import AnvilNode, dev_private_keys
+from attest.chain.connection import Chain
+from attest.chain.deployment import Deployment
+from attest.core.contracts import REGISTRY, Kind, load_artifact
+from attest.devtools.node import AnvilNode, dev_private_keys
 
 ATTEST = Path(sys.executable).parent / "attest"
 

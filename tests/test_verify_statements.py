@@ -20,12 +20,12 @@ from typing import Any
 import pytest
 from conftest import EXAMPLES, Consortium, build_consortium
 
-from attest.chain import Chain
-from attest.contracts import Kind
-from attest.publishing import publish
-from attest.receipt import receipt_path
-from attest.verification import Report
-from attest.verify import verify_pair, verify_target
+from attest.app.publishing import publish
+from attest.app.verify import verify_pair, verify_target
+from attest.chain.connection import Chain
+from attest.core.contracts import Kind
+from attest.core.receipt import receipt_path
+from attest.core.verification import Report
 
 FIGURES = EXAMPLES / "webank-2022-figures.json"
 STATEMENT = EXAMPLES / "illustrative-carbon-verification-2022.json"
@@ -81,7 +81,7 @@ def _world(tmp_path_factory: pytest.TempPathFactory) -> World:
 
 @pytest.fixture
 def world(_world: World) -> Iterator[World]:
-    tester = _world.c.chain._tester
+    tester = _world.c.chain.tester
     snapshot = tester.take_snapshot()
     try:
         yield _world
@@ -219,7 +219,7 @@ def test_statement_anchored_by_a_non_verifier_fails_authorised(world: World, tmp
     doc = load(world.statement)
     doc["issued"] = "2023-04-01"
     copy = write_json(tmp_path / "statement-by-rival.json", doc)
-    from attest.documents import hash_document
+    from attest.core.documents import hash_document
 
     world.c.dep.attest(world.c.rival, hash_document(copy).digest, Kind.FILE, 2022)
     r = verify_target(world.c.dep, str(copy), org="Rival Bank")
@@ -302,9 +302,9 @@ class Net:
 
 @pytest.fixture(scope="module")
 def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
-    from attest.keystore import create_keystore
-    from attest.manifest import write_atomic
-    from attest.node import AnvilNode, dev_private_keys
+    from attest.chain.keystore import create_keystore
+    from attest.core.manifest import write_atomic
+    from attest.devtools.node import AnvilNode, dev_private_keys
 
     root = tmp_path_factory.mktemp("anvil-statements")
     node = AnvilNode(root / "node")

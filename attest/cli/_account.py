@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 import click
 
 from attest.cli._common import (
-    _emit,
-    _errors,
+    emit,
+    handle_errors,
     json_option,
     main,
 )
@@ -28,11 +28,11 @@ def account() -> None:
 @json_option
 def account_new(keystore: str, password_file: str | None, as_json: bool) -> None:
     """Create a new key in KEYSTORE (scrypt V3, mode 0600) and print its address."""
-    with _errors():
-        from attest.keystore import create_keystore, read_password
+    with handle_errors():
+        from attest.chain.keystore import create_keystore, read_password
 
         address = create_keystore(keystore, read_password(password_file=password_file, confirm=True))
-        _emit(
+        emit(
             as_json, {"keystore": keystore, "address": address}, lambda: click.echo(f"{address}  {keystore}")
         )
 
@@ -41,8 +41,8 @@ def account_new(keystore: str, password_file: str | None, as_json: bool) -> None
 @click.argument("keystore", type=click.Path(dir_okay=False))
 def account_show(keystore: str) -> None:
     """Print the address a keystore holds (no password needed)."""
-    with _errors():
-        from attest.keystore import keystore_address
+    with handle_errors():
+        from attest.chain.keystore import keystore_address
 
         click.echo(keystore_address(keystore))
 
@@ -55,7 +55,7 @@ def account_list(directory: str, as_json: bool) -> None:
 
     Other JSON files (manifests, receipts) are skipped: only files with a V3 `crypto` section count.
     """
-    with _errors():
+    with handle_errors():
         rows = keystores_in(directory)
 
         def human() -> None:
@@ -64,7 +64,7 @@ def account_list(directory: str, as_json: bool) -> None:
             for row in rows:
                 click.echo(f"{row['address']}  {row['keystore']}")
 
-        _emit(as_json, rows, human)
+        emit(as_json, rows, human)
 
 
 def keystores_in(directory: str) -> list[dict[str, str]]:
@@ -74,7 +74,7 @@ def keystores_in(directory: str) -> list[dict[str, str]]:
 
     from eth_utils import is_address, to_checksum_address
 
-    from attest.errors import InputError
+    from attest.core.errors import InputError
 
     folder = Path(directory)
     if not folder.is_dir():

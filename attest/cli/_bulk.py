@@ -7,7 +7,15 @@ import sys
 
 import click
 
-from attest.cli._common import SYMBOL, _errors, _open, chain_options, json_option, main, progress_bar
+from attest.cli._common import (
+    SYMBOL,
+    chain_options,
+    handle_errors,
+    json_option,
+    main,
+    open_deployment,
+    progress_bar,
+)
 
 
 @main.command("verify-many")
@@ -28,15 +36,15 @@ def verify_many_command(
     A directory stands for its files (recursively); a document with a receipt next to it is checked
     through the receipt. The chain is read once for all targets, not once per file.
     """
-    with _errors():
-        from attest.bulk import expand_targets, iter_verify
+    with handle_errors():
+        from attest.app.bulk import expand_targets, iter_verify
 
         items = expand_targets(targets)
         if not items:
-            from attest.errors import InputError
+            from attest.core.errors import InputError
 
             raise InputError("no files to verify in " + ", ".join(targets))
-        dep = _open(deployment_path, rpc_url, confirmations)
+        dep = open_deployment(deployment_path, rpc_url, confirmations)
         good, bad = 0, 0
         if as_json:
             # streamed: one report at a time, so 100,000 files never sit in memory together

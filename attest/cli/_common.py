@@ -14,25 +14,25 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from attest.errors import one_line_errors
+from attest.core.errors import one_line_errors
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
     from rich.progress import Progress
 
-    from attest.client import Deployment
+    from attest.chain.deployment import Deployment
 
 F = TypeVar("F", bound=Callable[..., Any])
 SYMBOL = {"pass": "✓", "fail": "✗", "info": "·"}
 
 
-def _errors() -> AbstractContextManager[None]:
+def handle_errors() -> AbstractContextManager[None]:
     """Turn every expected error into one line on stderr and its exit code; never a traceback.
-    The scripts' mechanism (`attest.errors.one_line_errors`), letting click's own exits through."""
+    The scripts' mechanism (`attest.core.errors.one_line_errors`), letting click's own exits through."""
     return one_line_errors(passthrough=(click.exceptions.Exit, click.ClickException))
 
 
-def _emit(as_json: bool, data: Any, human: Callable[[], None]) -> None:
+def emit(as_json: bool, data: Any, human: Callable[[], None]) -> None:
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
     else:
@@ -95,7 +95,7 @@ def signer_options(f: F) -> F:
     return f
 
 
-def _addresses(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+def parse_addresses(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
     """Validate account addresses at the command line, before anything is sent."""
     from eth_utils import is_address, to_checksum_address
 
@@ -105,14 +105,14 @@ def _addresses(ctx: click.Context, param: click.Parameter, values: tuple[str, ..
     return tuple(to_checksum_address(v) for v in values)
 
 
-def _open(deployment_path: str, rpc_url: str | None, confirmations: int | None) -> Deployment:
-    from attest.client import Deployment
+def open_deployment(deployment_path: str, rpc_url: str | None, confirmations: int | None) -> Deployment:
+    from attest.chain.deployment import Deployment
 
     return Deployment.open(deployment_path, rpc_url=rpc_url, confirmations=confirmations)
 
 
-def _signer(keystore: str, password_file: str | None) -> LocalAccount:
-    from attest.keystore import load_keystore, read_password
+def load_signer(keystore: str, password_file: str | None) -> LocalAccount:
+    from attest.chain.keystore import load_keystore, read_password
 
     return load_keystore(keystore, read_password(password_file=password_file))
 

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import click
 
 from attest.cli._common import (
-    _emit,
-    _errors,
+    emit,
+    handle_errors,
     json_option,
     main,
 )
@@ -29,8 +29,8 @@ if TYPE_CHECKING:
 @json_option
 def demo(workdir: str | None, as_json: bool) -> None:
     """The whole story on the embedded chain: deploy, admit, publish, verify, tamper, verify again."""
-    with _errors():
-        from attest.demo import run_demo
+    with handle_errors():
+        from attest.devtools.demo import run_demo
 
         ok = run_demo(Path(workdir) if workdir else None, as_json=as_json)
         sys.exit(0 if ok else 1)
@@ -41,11 +41,11 @@ def demo(workdir: str | None, as_json: bool) -> None:
 @json_option
 def hash_cmd(files: tuple[str, ...], as_json: bool) -> None:
     """Print the sha256 digest of each FILE (figures JSON: of its RFC 8785 canonical form)."""
-    with _errors():
-        from attest.documents import hash_document
+    with handle_errors():
+        from attest.core.documents import hash_document
 
         docs = [hash_document(f) for f in files]
-        _emit(
+        emit(
             as_json,
             [
                 {"file": str(d.path), "digest": d.digest, "rule": d.digest_rule, "media_type": d.media_type}

@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING
 import click
 
 from attest.cli._common import (
-    _addresses,
-    _emit,
-    _errors,
-    _signer,
+    emit,
+    handle_errors,
     json_option,
+    load_signer,
     main,
+    parse_addresses,
     signer_options,
 )
-from attest.errors import InputError
+from attest.core.errors import InputError
 
 if TYPE_CHECKING:
     pass
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 @click.option(
     "--committee",
     multiple=True,
-    callback=_addresses,
+    callback=parse_addresses,
     help="Committee member address (repeat). Default: the deployer.",
 )
 @click.option("--threshold", type=int, default=1, show_default=True)
@@ -55,15 +55,15 @@ def deploy(
     as_json: bool,
 ) -> None:
     """Deploy governance and registry; write the deployment manifest."""
-    with _errors():
-        from attest.chain import Chain
-        from attest.client import Deployment
-        from attest.manifest import write_atomic
+    with handle_errors():
+        from attest.chain.connection import Chain
+        from attest.chain.deployment import Deployment
+        from attest.core.manifest import write_atomic
 
         out_path = Path(out or f"deployments/{network}.json")
         if out_path.exists():
             raise InputError("a manifest already exists here; choose another --out", path=out_path)
-        signer = _signer(keystore, password_file)
+        signer = load_signer(keystore, password_file)
         chain = Chain.connect(rpc_url, confirmations=confirmations)
         members = list(committee) or [signer.address]
         dep = Deployment.deploy(
@@ -78,7 +78,7 @@ def deploy(
             "governance": m.governance.address,
             "registry": m.registry.address,
         }
-        _emit(
+        emit(
             as_json,
             data,
             lambda: click.echo(

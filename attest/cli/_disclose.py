@@ -10,13 +10,13 @@ import click
 
 from attest.cli._common import (
     SYMBOL,
-    _emit,
-    _errors,
-    _open,
-    _signer,
     chain_options,
+    emit,
+    handle_errors,
     json_option,
+    load_signer,
     main,
+    open_deployment,
     signer_options,
 )
 from attest.cli._publish import publish
@@ -43,12 +43,12 @@ def publish_disclosure_root(
     published first: the tree names their digest, and every disclosure is checked against them.
     Safe to re-run.
     """
-    with _errors():
-        from attest.disclosure import _figures, publish_disclosure_root
+    with handle_errors():
+        from attest.app.disclosure import publish_disclosure_root, read_figures
 
-        _figures(Path(figures))  # bad input fails here, before any key or chain
-        dep = _open(deployment_path, rpc_url, confirmations)
-        signer = _signer(keystore, password_file)
+        read_figures(Path(figures))  # bad input fails here, before any key or chain
+        dep = open_deployment(deployment_path, rpc_url, confirmations)
+        signer = load_signer(keystore, password_file)
         result = publish_disclosure_root(dep, signer, Path(figures))
         a = result.published.attestation
         data = {
@@ -69,7 +69,7 @@ def publish_disclosure_root(
             click.echo(f"  tx       {a.transaction_hash} in block {a.block_number}")
             click.echo(f"  tree     {result.tree_file} (private: holds every figure's salt)")
 
-        _emit(as_json, data, human)
+        emit(as_json, data, human)
 
 
 @main.command()
@@ -81,9 +81,9 @@ def publish_disclosure_root(
 @json_option
 def disclose(figures: str, code: str, out: str | None, as_json: bool) -> None:
     """Write a proof of one metric of FIGURES, verifiable without the rest of the figures."""
-    with _errors():
-        from attest.disclosure import disclose as make_proof
-        from attest.manifest import write_atomic
+    with handle_errors():
+        from attest.app.disclosure import disclose as make_proof
+        from attest.core.manifest import write_atomic
 
         proof = make_proof(Path(figures), code)
         path = (
@@ -93,7 +93,7 @@ def disclose(figures: str, code: str, out: str | None, as_json: bool) -> None:
         )
         write_atomic(path, (json.dumps(proof, indent=2, ensure_ascii=False) + "\n").encode())
         m = proof["metric"]
-        _emit(
+        emit(
             as_json,
             {"proof": str(path), "metric": m, "root": proof["root"]},
             lambda: click.echo(f"disclosed {m['code']} = {m['value']} {m['unit']}: {path}"),
@@ -108,12 +108,12 @@ def verify_disclosure(
     proof: str, deployment_path: str, rpc_url: str | None, confirmations: int | None, as_json: bool
 ) -> None:
     """Check a disclosed figure: its proof leads to a root anchored, live, by the organisation named."""
-    with _errors():
-        from attest.disclosure import _parse_proof
-        from attest.disclosure import verify_disclosure as check
+    with handle_errors():
+        from attest.app.disclosure import parse_proof
+        from attest.app.disclosure import verify_disclosure as check
 
-        _parse_proof(Path(proof))  # bad input fails before the chain is contacted
-        dep = _open(deployment_path, rpc_url, confirmations)
+        parse_proof(Path(proof))  # bad input fails before the chain is contacted
+        dep = open_deployment(deployment_path, rpc_url, confirmations)
         result = check(dep, Path(proof))
 
         def human() -> None:
@@ -124,5 +124,5 @@ def verify_disclosure(
             failed = [c.name for c in result.checks if c.status == "fail"]
             click.echo("VERIFIED" if result.verified else f"NOT VERIFIED (failed: {', '.join(failed)})")
 
-        _emit(as_json, result.to_json(), human)
+        emit(as_json, result.to_json(), human)
         sys.exit(0 if result.verified else 1)

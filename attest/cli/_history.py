@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from attest.cli._common import _emit, _errors, _open, chain_options, json_option, main
+from attest.cli._common import chain_options, emit, handle_errors, json_option, main, open_deployment
 
 
 @main.command()
@@ -21,10 +21,10 @@ def history(
     as_json: bool,
 ) -> None:
     """List an organisation's attestations: current, superseded by what, or revoked (when, by whom, why)."""
-    with _errors():
-        from attest.history import organisation_history
+    with handle_errors():
+        from attest.app.history import organisation_history
 
-        dep = _open(deployment_path, rpc_url, confirmations)
+        dep = open_deployment(deployment_path, rpc_url, confirmations)
         org_id = dep.find_organisation(org)
         entries = organisation_history(dep, org_id, year)
         name = dep.organisation(org_id).info.name
@@ -53,4 +53,4 @@ def history(
                 if a.kind.label == "figures" and not e.covered_by:
                     click.echo("    covered by no verification statement")
 
-        _emit(as_json, data, human)
+        emit(as_json, data, human)

@@ -15,20 +15,21 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from attest.cli._common import (
-    _emit,
-    _errors,
-    _open,
-    _signer,
     chain_options,
+    emit,
+    handle_errors,
     json_option,
+    load_signer,
     main,
+    open_deployment,
     signer_options,
 )
-from attest.errors import InputError
+from attest.core.errors import InputError
 
 if TYPE_CHECKING:
-    from attest.client import Deployment
-    from attest.governance import Call, ProposalView
+    from attest.chain.deployment import Deployment
+    from attest.chain.proposals import ProposalView
+    from attest.core.governance import Call
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_EXPIRES_IN = 7 * 24 * 3600
@@ -81,18 +82,18 @@ def _propose(common: dict[str, Any], build: Callable[[Deployment], Call] | Call)
     `build` is the call itself when it was checked without the chain, or a function of the deployment
     when it names an organisation; either way bad input fails before any key is decrypted.
     """
-    with _errors():
-        from attest import governance
+    with handle_errors():
+        from attest.chain import proposals
 
-        dep = _open(common["deployment_path"], common["rpc_url"], common["confirmations"])
+        dep = open_deployment(common["deployment_path"], common["rpc_url"], common["confirmations"])
         call = build if not callable(build) else build(dep)
-        signer = _signer(common["keystore"], common["password_file"])
+        signer = load_signer(common["keystore"], common["password_file"])
         proposal_id = dep.propose(signer, call.action, call.data, lifetime=common["expires_in"])
-        view = governance.proposal(dep, proposal_id)
+        view = proposals.proposal(dep, proposal_id)
         result: dict[str, Any] = {"proposal": proposal_id, **_short(view), "executed": False}
         if view.votes >= view.threshold:
             result.update(_execute(dep, signer, proposal_id))
-        _emit(common["as_json"], result, lambda: click.echo(_outcome_line(result)))
+        emit(common["as_json"], result, lambda: click.echo(_outcome_line(result)))
 
 
 def _short(view: ProposalView) -> dict[str, Any]:
@@ -149,9 +150,9 @@ def propose() -> None:
 @proposal_options
 def propose_add_committee_member(address: str, **common: Any) -> None:
     """Add ADDRESS to the committee."""
-    from attest import governance
+    from attest.core import governance
 
-    with _errors():
+    with handle_errors():
         call = governance.add_committee_member(address)  # bad input: exit 2 before the chain is contacted
     _propose(common, call)
 
@@ -161,9 +162,9 @@ def propose_add_committee_member(address: str, **common: Any) -> None:
 @proposal_options
 def propose_remove_committee_member(address: str, **common: Any) -> None:
     """Remove ADDRESS from the committee (refused on execution if that leaves fewer than the threshold)."""
-    from attest import governance
+    from attest.core import governance
 
-    with _errors():
+    with handle_errors():
         call = governance.remove_committee_member(address)  # bad input: exit 2 before the chain is contacted
     _propose(common, call)
 
@@ -173,9 +174,9 @@ def propose_remove_committee_member(address: str, **common: Any) -> None:
 @proposal_options
 def propose_change_threshold(threshold: int, **common: Any) -> None:
     """Votes needed to execute a proposal: between 1 and the committee size."""
-    from attest import governance
+    from attest.core import governance
 
-    with _errors():
+    with handle_errors():
         call = governance.change_threshold(threshold)  # bad input: exit 2 before the chain is contacted
     _propose(common, call)
 
@@ -204,8 +205,8 @@ def admit_options(f: F) -> F:
 
 
 def _admit_call(a: dict[str, Any]) -> Call:
-    from attest import governance
-    from attest.client import OrganisationInfo
+    from attest.core import governance
+    from attest.core.records import OrganisationInfo
 
     info = OrganisationInfo(
         a["name"],
@@ -234,7 +235,7 @@ _ADMIT_KEYS = (
 
 def _propose_admit(kwargs: dict[str, Any]) -> None:
     admit = {k: kwargs.pop(k) for k in _ADMIT_KEYS}
-    with _errors():
+    with handle_errors():
         call = _admit_call(admit)  # bad input: exit 2 before the chain is contacted
     _propose(kwargs, call)
 
@@ -260,7 +261,7 @@ def member_admit(**kwargs: Any) -> None:
 @proposal_options
 def propose_remove_organisation(org: str, **common: Any) -> None:
     """Remove organisation ORG (id or exact name): its accounts can no longer attest."""
-    from attest import governance
+    from attest.core import governance
 
     _propose(common, lambda dep: governance.remove_organisation(_org_id(dep, org)))
 
@@ -271,7 +272,7 @@ def propose_remove_organisation(org: str, **common: Any) -> None:
 @proposal_options
 def propose_grant_roles(org: str, roles: tuple[str, ...], **common: Any) -> None:
     """Grant roles to organisation ORG."""
-    from attest import governance
+    from attest.core import governance
 
     _propose(common, lambda dep: governance.grant_roles(_org_id(dep, org), roles))
 
@@ -282,7 +283,7 @@ def propose_grant_roles(org: str, roles: tuple[str, ...], **common: Any) -> None
 @proposal_options
 def propose_revoke_roles(org: str, roles: tuple[str, ...], **common: Any) -> None:
     """Revoke roles from organisation ORG."""
-    from attest import governance
+    from attest.core import governance
 
     _propose(common, lambda dep: governance.revoke_roles(_org_id(dep, org), roles))
 
@@ -293,9 +294,9 @@ def propose_revoke_roles(org: str, roles: tuple[str, ...], **common: Any) -> Non
 @proposal_options
 def propose_add_account(org: str, account: str, **common: Any) -> None:
     """Add signing ACCOUNT to organisation ORG (key rotation: add the new key, then remove the old)."""
-    from attest import governance
+    from attest.core import governance
 
-    with _errors():
+    with handle_errors():
         governance.add_account(1, account)  # the address first: exit 2 before the chain is contacted
     _propose(common, lambda dep: governance.add_account(_org_id(dep, org), account))
 
@@ -305,9 +306,9 @@ def propose_add_account(org: str, account: str, **common: Any) -> None:
 @proposal_options
 def propose_remove_account(account: str, **common: Any) -> None:
     """Remove signing ACCOUNT: its earlier attestations stay valid, new ones are refused."""
-    from attest import governance
+    from attest.core import governance
 
-    with _errors():
+    with handle_errors():
         call = governance.remove_account(account)  # bad input: exit 2 before the chain is contacted
     _propose(common, call)
 
@@ -317,9 +318,9 @@ def propose_remove_account(account: str, **common: Any) -> None:
 @proposal_options
 def propose_freeze(account: str, **common: Any) -> None:
     """Freeze ACCOUNT (a suspected compromise): it can neither attest nor revoke."""
-    from attest import governance
+    from attest.core import governance
 
-    with _errors():
+    with handle_errors():
         call = governance.freeze_account(account)  # bad input: exit 2 before the chain is contacted
     _propose(common, call)
 
@@ -329,9 +330,9 @@ def propose_freeze(account: str, **common: Any) -> None:
 @proposal_options
 def propose_unfreeze(account: str, **common: Any) -> None:
     """Unfreeze ACCOUNT."""
-    from attest import governance
+    from attest.core import governance
 
-    with _errors():
+    with handle_errors():
         call = governance.unfreeze_account(account)  # bad input: exit 2 before the chain is contacted
     _propose(common, call)
 
@@ -342,9 +343,9 @@ def propose_unfreeze(account: str, **common: Any) -> None:
 @proposal_options
 def propose_revoke_attestation(uid: str, reason: str, **common: Any) -> None:
     """Revoke attestation UID by committee vote (e.g. a member's key was compromised)."""
-    from attest import governance
+    from attest.core import governance
 
-    with _errors():
+    with handle_errors():
         governance.revoke_attestation("0x" + "00" * 20, uid, reason)  # syntax first: exit 2, no chain
     _propose(common, lambda dep: governance.revoke_attestation(dep.manifest.registry.address, uid, reason))
 
@@ -371,13 +372,13 @@ def member_vote(
     as_json: bool,
 ) -> None:
     """Vote for proposal ID (one vote per committee member)."""
-    with _errors():
-        from attest import governance
+    with handle_errors():
+        from attest.chain import proposals
 
-        dep = _open(deployment_path, rpc_url, confirmations)
-        signer = _signer(keystore, password_file)
+        dep = open_deployment(deployment_path, rpc_url, confirmations)
+        signer = load_signer(keystore, password_file)
         sent = dep.vote(signer, proposal_id)
-        view = governance.proposal(dep, proposal_id)
+        view = proposals.proposal(dep, proposal_id)
         result: dict[str, Any] = {
             "proposal": proposal_id,
             **_short(view),
@@ -388,7 +389,7 @@ def member_vote(
         }
         if then_execute and view.votes >= view.threshold:
             result.update(_execute(dep, signer, proposal_id))
-        _emit(as_json, result, lambda: click.echo(_outcome_line(result)))
+        emit(as_json, result, lambda: click.echo(_outcome_line(result)))
 
 
 @member.command("execute")
@@ -406,15 +407,15 @@ def member_execute(
     as_json: bool,
 ) -> None:
     """Execute proposal ID once it holds enough votes of current committee members."""
-    with _errors():
-        from attest import governance
+    with handle_errors():
+        from attest.chain import proposals
 
-        dep = _open(deployment_path, rpc_url, confirmations)
-        signer = _signer(keystore, password_file)
+        dep = open_deployment(deployment_path, rpc_url, confirmations)
+        signer = load_signer(keystore, password_file)
         done = _execute(dep, signer, proposal_id)
-        view = governance.proposal(dep, proposal_id)
+        view = proposals.proposal(dep, proposal_id)
         result = {"proposal": proposal_id, **_short(view), **done}
-        _emit(as_json, result, lambda: click.echo(_outcome_line(result)))
+        emit(as_json, result, lambda: click.echo(_outcome_line(result)))
 
 
 # ------------------------------------------------------------------------------------------ read-only
@@ -430,11 +431,11 @@ def member_proposals(
     only: str | None, deployment_path: str, rpc_url: str | None, confirmations: int | None, as_json: bool
 ) -> None:
     """List proposals: action in words, votes/threshold, expiry, open/executed/expired."""
-    with _errors():
-        from attest import governance
+    with handle_errors():
+        from attest.chain import proposals
 
-        dep = _open(deployment_path, rpc_url, confirmations)
-        views = [v for v in governance.proposals(dep) if only is None or v.status == only]
+        dep = open_deployment(deployment_path, rpc_url, confirmations)
+        views = [v for v in proposals.proposals(dep) if only is None or v.status == only]
 
         def human() -> None:
             if not views:
@@ -445,7 +446,7 @@ def member_proposals(
                     f"expires {_when(v.expires_at)}  {v.description}"
                 )
 
-        _emit(as_json, [v.as_dict() for v in views], human)
+        emit(as_json, [v.as_dict() for v in views], human)
 
 
 @member.command("list")
@@ -453,8 +454,8 @@ def member_proposals(
 @json_option
 def member_list(deployment_path: str, rpc_url: str | None, confirmations: int | None, as_json: bool) -> None:
     """List admitted organisations with their roles, status and accounts."""
-    with _errors():
-        dep = _open(deployment_path, rpc_url, confirmations)
+    with handle_errors():
+        dep = open_deployment(deployment_path, rpc_url, confirmations)
         orgs = dep.organisations()
         rows = [
             {
@@ -477,7 +478,7 @@ def member_list(deployment_path: str, rpc_url: str | None, confirmations: int | 
                 roles = _roles_text(o.roles)
                 click.echo(f"#{o.org_id}  {o.info.name}  [{roles}]  {state}  {', '.join(o.accounts)}")
 
-        _emit(as_json, rows, human)
+        emit(as_json, rows, human)
 
 
 @member.command("show")
@@ -488,10 +489,10 @@ def member_show(
     org: str, deployment_path: str, rpc_url: str | None, confirmations: int | None, as_json: bool
 ) -> None:
     """One organisation: admission facts, roles, accounts (frozen or not), and its history of changes."""
-    with _errors():
-        from attest import governance
+    with handle_errors():
+        from attest.core import governance
 
-        dep = _open(deployment_path, rpc_url, confirmations)
+        dep = open_deployment(deployment_path, rpc_url, confirmations)
         org_id = _org_id(dep, org)
         o = dep.organisation(org_id)
         accounts = [
@@ -538,10 +539,10 @@ def member_show(
             for c in history:
                 click.echo(f"    block {c.block_number:>6}  {c.detail}")
 
-        _emit(as_json, data, human)
+        emit(as_json, data, human)
 
 
 def _roles_text(mask: int) -> str:
-    from attest.contracts import Role
+    from attest.core.contracts import Role
 
     return ",".join(r.name.lower() for r in Role if mask & r) or "none"

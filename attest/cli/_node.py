@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from attest.cli._common import _addresses, _emit, _errors, json_option, main
+from attest.cli._common import emit, handle_errors, json_option, main, parse_addresses
 
 
 @main.group()
@@ -21,8 +21,8 @@ def node() -> None:
 @json_option
 def node_start(data_dir: str, port: int, zero_fees: bool, as_json: bool) -> None:
     """Start anvil in the background with its state persisted under DATA_DIR."""
-    with _errors():
-        from attest.node import AnvilNode, dev_private_keys
+    with handle_errors():
+        from attest.devtools.node import AnvilNode, dev_private_keys
 
         n = AnvilNode(Path(data_dir), port=port, zero_fees=zero_fees)
         n.start()
@@ -32,7 +32,7 @@ def node_start(data_dir: str, port: int, zero_fees: bool, as_json: bool) -> None
             "state_file": str(n.state_file),
             "dev_key_0": dev_private_keys(1)[0],
         }
-        _emit(
+        emit(
             as_json,
             info,
             lambda: click.echo(f"anvil running at {n.rpc_url} (pid {n.pid}), state {n.state_file}"),
@@ -43,14 +43,14 @@ def node_start(data_dir: str, port: int, zero_fees: bool, as_json: bool) -> None
 @click.option("--data-dir", type=click.Path(file_okay=False), default=".attest-node", show_default=True)
 def node_stop(data_dir: str) -> None:
     """Stop the node started from DATA_DIR (its state is saved)."""
-    with _errors():
-        from attest.node import stop_by_info
+    with handle_errors():
+        from attest.devtools.node import stop_by_info
 
         click.echo("stopped" if stop_by_info(Path(data_dir)) else "no node running")
 
 
 @node.command("fund")
-@click.argument("addresses", nargs=-1, required=True, callback=_addresses)
+@click.argument("addresses", nargs=-1, required=True, callback=parse_addresses)
 @click.option("--ether", type=click.IntRange(1, 1_000), default=100, show_default=True)  # dev account: 10,000
 @click.option("--rpc-url", envvar="ATTEST_RPC_URL", default="http://127.0.0.1:8545", show_default=True)
 @json_option
@@ -60,10 +60,10 @@ def node_fund(addresses: tuple[str, ...], ether: int, rpc_url: str, as_json: boo
     Consortium chains fund their members' accounts through their operators, or need no ether at all
     (free gas; locally: `attest node start --zero-fees`). This refuses any node that is not anvil.
     """
-    with _errors():
-        from attest.chain import Chain
-        from attest.errors import ChainError
-        from attest.node import dev_private_keys
+    with handle_errors():
+        from attest.chain.connection import Chain
+        from attest.core.errors import ChainError
+        from attest.devtools.node import dev_private_keys
 
         chain = Chain.connect(rpc_url)
         client = chain.client_version()
@@ -71,7 +71,7 @@ def node_fund(addresses: tuple[str, ...], ether: int, rpc_url: str, as_json: boo
             raise ChainError(f"{rpc_url} runs {client!r}, not anvil: dev keys fund only a local node")
         for address in addresses:
             chain.fund(address, ether * 10**18, funder_key=dev_private_keys(1)[0])
-        _emit(
+        emit(
             as_json,
             {"funded": list(addresses), "ether": ether, "rpc_url": rpc_url},
             lambda: click.echo("\n".join(f"funded {a} with {ether} ETH on {rpc_url}" for a in addresses)),

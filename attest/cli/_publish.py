@@ -10,23 +10,23 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from attest.cli._common import (
-    _emit,
-    _errors,
-    _open,
-    _signer,
     chain_options,
+    emit,
+    handle_errors,
     json_option,
+    load_signer,
     main,
+    open_deployment,
     progress_bar,
     signer_options,
 )
-from attest.errors import InputError
+from attest.core.errors import InputError
 
 if TYPE_CHECKING:
-    from attest.client import Deployment
-    from attest.contracts import Kind
-    from attest.journal import Journal
-    from attest.statement import CarbonVerification
+    from attest.app.journal import Journal
+    from attest.chain.deployment import Deployment
+    from attest.core.contracts import Kind
+    from attest.core.statement import CarbonVerification
 
 
 @main.group()
@@ -35,7 +35,7 @@ def publish() -> None:
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])
-_JOURNAL_KEY = "attest.journal"
+_JOURNAL_KEY = "attest.app.journal"
 
 
 def journal_option(f: _F) -> _F:
@@ -57,7 +57,7 @@ def journal_option(f: _F) -> _F:
 
 
 def _journal(deployment_path: str) -> Journal:
-    from attest.journal import open_journal
+    from attest.app.journal import open_journal
 
     return open_journal(click.get_current_context().meta.get(_JOURNAL_KEY), deployment_path)
 
@@ -77,20 +77,20 @@ def _publish(
     covers: str | None = None,
     supersedes: str | None = None,
 ) -> None:
-    with _errors():
-        from attest.contracts import Kind
-        from attest.publishing import prepare
-        from attest.publishing import publish as do_publish
+    with handle_errors():
+        from attest.app.publishing import prepare
+        from attest.app.publishing import publish as do_publish
+        from attest.core.contracts import Kind
 
         kind = Kind[kind_name.upper()]
         doc, _ = prepare(path, kind=kind, year=year)  # bad input fails here, before any key or chain
         covers_early = _covers_syntax(covers) if covers is not None else None
         replaces = _supersedes_syntax(supersedes, kind.label) if supersedes is not None else None
-        dep = _open(deployment_path, rpc_url, confirmations)
+        dep = open_deployment(deployment_path, rpc_url, confirmations)
         ref = None
         if covers_early is not None and doc.statement is not None:
             ref = _resolve_covers(dep, covers_early, doc.statement)
-        signer = _signer(keystore, password_file)
+        signer = load_signer(keystore, password_file)
         if replaces is not None:
             ref = _resolve_supersedes(dep, replaces, signer.address, kind, doc.digest)
         with _journal(deployment_path) as journal:
@@ -119,7 +119,7 @@ def _publish(
                 click.echo(f"  gas used {result.published.gas_used}")
             click.echo(f"  receipt  {result.receipt_path}")
 
-        _emit(as_json, data, human)
+        emit(as_json, data, human)
 
 
 @publish.command("figures")
@@ -238,7 +238,7 @@ def _covers_syntax(covers: str) -> tuple[str, str]:
     if _HEX64.fullmatch(covers) and not Path(covers).is_file():
         return "digest", covers.lower()
     if Path(covers).is_file():
-        from attest.receipt import load_receipt
+        from attest.core.receipt import load_receipt
 
         receipt = load_receipt(covers)
         if receipt.attestation.kind != "figures":
@@ -256,7 +256,7 @@ def _covers_syntax(covers: str) -> tuple[str, str]:
 
 def _resolve_covers(dep: Deployment, covers: tuple[str, str], statement: CarbonVerification) -> str:
     """The uid of the figures attestation a statement covers; InputError (exit 2) if there is none."""
-    from attest.contracts import Kind
+    from attest.core.contracts import Kind
 
     how, value = covers
     if how == "digest":
@@ -296,7 +296,7 @@ def _supersedes_syntax(supersedes: str, kind: str) -> str:
     if _UID.fullmatch(supersedes):
         return supersedes.lower()
     if Path(supersedes).is_file():
-        from attest.receipt import load_receipt
+        from attest.core.receipt import load_receipt
 
         receipt = load_receipt(supersedes)
         if receipt.attestation.kind != kind:
@@ -313,7 +313,7 @@ def _supersedes_syntax(supersedes: str, kind: str) -> str:
 
 def _resolve_supersedes(dep: Deployment, uid: str, signer: str, kind: Kind, digest: str) -> str:
     """Check the registry's restatement rule before sending, so a refusal is exit 2 and costs nothing."""
-    from attest.contracts import Kind as _Kind
+    from attest.core.contracts import Kind as _Kind
 
     old = dep.attestation(uid)
     if old is None:
@@ -359,16 +359,16 @@ def publish_batch_cmd(
     as_json: bool,
 ) -> None:
     """Anchor many files with ONE transaction (a Merkle root); a receipt with its proof next to each."""
-    with _errors():
-        from attest.batch import publish_batch
-        from attest.inputs import collect_files
-        from attest.publishing import MAX_YEAR, MIN_YEAR
+    with handle_errors():
+        from attest.app.batch import publish_batch
+        from attest.app.publishing import MAX_YEAR, MIN_YEAR
+        from attest.core.inputs import collect_files
 
         if not MIN_YEAR <= year <= MAX_YEAR:
             raise InputError(f"year {year} is outside {MIN_YEAR}..{MAX_YEAR}", field="--year")
         collected = collect_files(paths)
-        dep = _open(deployment_path, rpc_url, confirmations)
-        signer = _signer(keystore, password_file)
+        dep = open_deployment(deployment_path, rpc_url, confirmations)
+        signer = load_signer(keystore, password_file)
         with progress_bar(hidden=as_json) as bar:
             task = bar.add_task("hashing and writing receipts", total=None)
 
@@ -394,7 +394,7 @@ def publish_batch_cmd(
         }
         for p, why in skipped:
             click.echo(f"skipped: {p}: {why}", err=True)
-        _emit(
+        emit(
             as_json,
             data,
             lambda: click.echo(

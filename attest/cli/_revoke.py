@@ -8,19 +8,19 @@ from typing import TYPE_CHECKING
 import click
 
 from attest.cli._common import (
-    _emit,
-    _errors,
-    _open,
-    _signer,
     chain_options,
+    emit,
+    handle_errors,
     json_option,
+    load_signer,
     main,
+    open_deployment,
     signer_options,
 )
-from attest.errors import InputError
+from attest.core.errors import InputError
 
 if TYPE_CHECKING:
-    from attest.receipt import Receipt
+    from attest.core.receipt import Receipt
 
 
 @main.command()
@@ -44,11 +44,11 @@ def revoke(
     A batch receipt is refused: its attestation is the root of the whole batch, and revoking it
     withdraws every file in it — pass that uid itself to mean it.
     """
-    with _errors():
+    with handle_errors():
         uid, receipt = _uid_of(target)
         if not reason.strip():
             raise InputError("a reason is required", field="--reason")
-        dep = _open(deployment_path, rpc_url, confirmations)
+        dep = open_deployment(deployment_path, rpc_url, confirmations)
         m = dep.manifest
         here = (m.chain_id, m.registry.address.lower())
         if receipt is not None and (receipt.chain.chain_id, receipt.chain.registry.lower()) != here:
@@ -59,7 +59,7 @@ def revoke(
                 f"not this deployment's (chain {m.chain_id} registry {m.registry.address})",
                 path=target,
             )
-        signer = _signer(keystore, password_file)
+        signer = load_signer(keystore, password_file)
         sent = dep.revoke(signer, uid, reason)
         data = {
             "uid": uid,
@@ -67,7 +67,7 @@ def revoke(
             "block_number": sent.block_number,
             "gas_used": sent.gas_used,
         }
-        _emit(
+        emit(
             as_json, data, lambda: click.echo(f"revoked {uid} in block {sent.block_number} ({sent.tx_hash})")
         )
 
@@ -81,7 +81,7 @@ def _uid_of(target: str) -> tuple[str, Receipt | None]:
         raise InputError(
             f"{target!r} is neither an attestation uid (0x + 64 hex digits) nor a receipt file", field="UID"
         )
-    from attest.receipt import load_receipt
+    from attest.core.receipt import load_receipt
 
     receipt = load_receipt(target)
     if receipt.merkle is not None:

@@ -10,16 +10,16 @@ import click
 
 from attest.cli._common import (
     SYMBOL,
-    _emit,
-    _errors,
-    _open,
-    _signer,
     chain_options,
+    emit,
+    handle_errors,
     json_option,
+    load_signer,
     main,
+    open_deployment,
     signer_options,
 )
-from attest.errors import InputError
+from attest.core.errors import InputError
 
 
 @main.command("verify-deployment")
@@ -38,11 +38,11 @@ def verify_deployment(
 
     Exit 0 when every check passes, 1 when one fails, 3 when the chain or the compiler is unavailable.
     """
-    with _errors():
-        from attest.chain import Chain
-        from attest.client import Deployment
-        from attest.deployment_check import check_code
-        from attest.manifest import load_manifest
+    with handle_errors():
+        from attest.app.deployment_check import check_code
+        from attest.chain.connection import Chain
+        from attest.chain.deployment import Deployment
+        from attest.core.manifest import load_manifest
 
         manifest = load_manifest(deployment_path)
         url = rpc_url or manifest.rpc_url
@@ -59,7 +59,7 @@ def verify_deployment(
                 click.echo(f"{SYMBOL[c.status]} {c.name}: {c.detail}")
             click.echo("deployment verified" if ok else "deployment NOT verified")
 
-        _emit(as_json, data, human)
+        emit(as_json, data, human)
     sys.exit(0 if ok else 1)
 
 
@@ -114,12 +114,12 @@ def sign_statement(
     Needs the deployment manifest (chain id, registry address) but no node when --nonce is given;
     anyone can then submit the file with `attest relay`.
     """
-    with _errors():
-        from attest.contracts import Kind
-        from attest.keystore import keystore_address
-        from attest.manifest import load_manifest
-        from attest.publishing import prepare
-        from attest.signing import SIGNED_SUFFIX, deadline_in, sign_statement
+    with handle_errors():
+        from attest.app.publishing import prepare
+        from attest.app.signing import SIGNED_SUFFIX, deadline_in, sign_statement
+        from attest.chain.keystore import keystore_address
+        from attest.core.contracts import Kind
+        from attest.core.manifest import load_manifest
 
         manifest = load_manifest(deployment_path)
         figures_uid = _covers_uid(covers)
@@ -128,9 +128,9 @@ def sign_statement(
         if nonce is None:
             if not (rpc_url or manifest.rpc_url):
                 raise InputError("no node to read the nonce from: pass --nonce N", field="--nonce")
-            dep = _open(deployment_path, rpc_url, confirmations)
+            dep = open_deployment(deployment_path, rpc_url, confirmations)
             nonce = int(dep.registry.functions.nonces(keystore_address(keystore)).call())
-        signer = _signer(keystore, password_file)
+        signer = load_signer(keystore, password_file)
         request = sign_statement(
             signer,
             doc,
@@ -146,7 +146,7 @@ def sign_statement(
             if out_path
             else doc.path.with_name(doc.path.name.removesuffix(".json") + SIGNED_SUFFIX)
         )
-        from attest.manifest import write_atomic
+        from attest.core.manifest import write_atomic
 
         write_atomic(out, request.dump())
         data = {
@@ -157,7 +157,7 @@ def sign_statement(
             "deadline": deadline,
             "covers": figures_uid,
         }
-        _emit(
+        emit(
             as_json,
             data,
             lambda: click.echo(
@@ -194,18 +194,18 @@ def relay_command(
 
     The relaying account pays for gas and needs no role: the registry checks the signer.
     """
-    with _errors():
-        from attest.manifest import load_manifest, write_atomic
-        from attest.publishing import build_receipt
-        from attest.receipt import receipt_path
-        from attest.signing import check_domain, load_signed, relay, relayed_document
+    with handle_errors():
+        from attest.app.publishing import build_receipt
+        from attest.app.signing import check_domain, load_signed, relay, relayed_document
+        from attest.core.manifest import load_manifest, write_atomic
+        from attest.core.receipt import receipt_path
 
         request = load_signed(signed)
         check_domain(request, load_manifest(deployment_path), path=signed)
         statement_path = Path(signed).parent / request.document.name
         doc = relayed_document(request, statement_path)
-        dep = _open(deployment_path, rpc_url, confirmations)
-        relayer = _signer(keystore, password_file)
+        dep = open_deployment(deployment_path, rpc_url, confirmations)
+        relayer = load_signer(keystore, password_file)
         published = relay(dep, relayer, request, path=signed)
         receipt = build_receipt(dep, doc, published.attestation)
         out = Path(receipt_out) if receipt_out else receipt_path(statement_path)
@@ -221,7 +221,7 @@ def relay_command(
             "receipt": str(out),
         }
         verb = "already anchored (nothing relayed):" if published.already_anchored else "relayed"
-        _emit(
+        emit(
             as_json,
             data,
             lambda: click.echo(
@@ -233,12 +233,12 @@ def relay_command(
 
 def _covers_uid(covers: str) -> str:
     """A figures attestation uid, given directly or read from the figures' receipt (no chain needed)."""
-    from attest.signing import UID_RE
+    from attest.app.signing import UID_RE
 
     if UID_RE.fullmatch(covers):
         return covers.lower()
     if Path(covers).is_file():
-        from attest.receipt import load_receipt
+        from attest.core.receipt import load_receipt
 
         receipt = load_receipt(covers)
         if receipt.attestation.kind != "figures":

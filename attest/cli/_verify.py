@@ -11,17 +11,17 @@ import click
 
 from attest.cli._common import (
     SYMBOL,
-    _errors,
-    _open,
     chain_options,
+    handle_errors,
     json_option,
     main,
+    open_deployment,
 )
-from attest.errors import InputError
+from attest.core.errors import InputError
 
 if TYPE_CHECKING:
-    from attest.client import Deployment
-    from attest.verification import Check, Report
+    from attest.chain.deployment import Deployment
+    from attest.core.verification import Check, Report
 
 
 @main.command()
@@ -76,12 +76,12 @@ def verify(
     `attest verify FIGURES --statement STATEMENT` verifies a figures document and the carbon
     verification statement covering it together (files or their receipts).
     """
-    with _errors():
-        from attest.verify import verify_pair, verify_target
+    with handle_errors():
+        from attest.app.verify import verify_pair, verify_target
 
         if statement is not None and len(targets) != 1:
             raise InputError("--statement takes exactly one FIGURES target", field="--statement")
-        dep = _open(deployment_path, rpc_url, confirmations)
+        dep = open_deployment(deployment_path, rpc_url, confirmations)
         if statement is not None:
             reports = list(
                 verify_pair(dep, targets[0], statement, org=org, require_coverage=require_coverage)
@@ -89,8 +89,8 @@ def verify(
         elif len(targets) == 1 and not Path(targets[0]).is_dir():
             reports = [verify_target(dep, targets[0], org=org, require_coverage=require_coverage)]
         else:
-            # many targets or a directory: one shared read of the chain (attest.bulk), same reports
-            from attest.bulk import expand_targets, iter_verify
+            # many targets or a directory: one shared read of the chain (attest.app.bulk), same reports
+            from attest.app.bulk import expand_targets, iter_verify
 
             items = expand_targets(targets)
             if not items:
@@ -115,8 +115,8 @@ def verify(
 
 def code_check(dep: Deployment) -> Check:
     """DESIGN check 7 as one line: the deployed code is the code of the committed artifacts."""
-    from attest.deployment_check import check_code
-    from attest.verification import Check
+    from attest.app.deployment_check import check_code
+    from attest.core.verification import Check
 
     checks = check_code(dep, recompile=False)
     failed = [c for c in checks if c.status == "fail"]
@@ -133,8 +133,8 @@ def write_html_report(dep: Deployment, deployment_path: str, reports: list[Repor
     from importlib.metadata import version
     from pathlib import Path
 
-    from attest.manifest import write_atomic
-    from attest.report_html import ReportContext, render_html
+    from attest.core.manifest import write_atomic
+    from attest.core.report_html import ReportContext, render_html
 
     manifest_bytes = Path(deployment_path).read_bytes()
     head = dep.chain.head()

@@ -1,0 +1,167 @@
+"""Batch publishing: many files, one Merkle root, one transaction, one receipt per file.
+
+Each file's raw-byte sha256 is a leaf `[digest]` (leaf encoding `["bytes32"]`) of an OpenZeppelin
+StandardMerkleTree; the root is anchored once with `Kind.BATCH`, and every file gets a receipt that
+carries the root's attestation plus the file's Merkle proof. Identical files share one leaf (a tree
+needs no duplicate) but each still gets its own receipt. Only digests are held in memory, never
+file contents, and the receipt is the same whether the root was anchored now or by an earlier run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from attest.app.publishing import MAX_YEAR, MIN_YEAR, build_receipt
+from attest.chain.deployment import Deployment
+from attest.core.canonical import file_sha256
+from attest.core.contracts import Kind
+from attest.core.documents import OCTET_STREAM, HashedDocument
+from attest.core.errors import InputError, UnfinishedOutput
+from attest.core.manifest import write_if_changed
+from attest.core.merkle import StandardMerkleTree, verify_proof
+from attest.core.receipt import DocumentPart, MerklePart, Receipt, receipt_name
+from attest.core.records import Published, attestation_uid
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+
+    from attest.app.journal import Journal
+
+LEAF_ENCODING = ("bytes32",)
+PROGRESS_EVERY = 256  # files between progress calls: a redraw per file would cost more than the file
+MERKLE_FORMAT = "openzeppelin-standard-merkle-tree/1"
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    root: str  # 64 lowercase hex, no 0x: the digest anchored on-chain
+    published: Published
+    files: int  # receipts written
+    leaves: int  # distinct digests in the tree
+    receipts: list[str]  # absolute paths, in the order of the files
+
+    @property
+    def receipt_paths(self) -> list[Path]:
+        return [Path(r) for r in self.receipts]
+
+
+def _plan_receipts(files: list[Path]) -> list[tuple[Path, str]]:
+    """Each distinct input with its receipt's path; refuses receipts that collide or clobber an input."""
+    if not files:
+        raise InputError("no files to publish")
+    unique: dict[str, Path] = {}
+    for f in files:
+        p = f if isinstance(f, Path) else Path(f)
+        if not p.is_file():
+            raise InputError("not a regular file" if p.exists() else "no such file", path=p)
+        unique.setdefault(os.path.abspath(f), p)  # not resolve(): a symlink's receipt lies beside the link
+    outputs: dict[str, Path] = {}
+    for absolute, p in unique.items():
+        folder, name = os.path.split(absolute)
+        out = os.path.join(folder, receipt_name(name))
+        if out in outputs:
+            raise InputError(f"its receipt would overwrite that of {outputs[out]}", path=p)
+        if out in unique:
+            raise InputError(f"its receipt would overwrite the input {unique[out]}", path=p)
+        outputs[out] = p
+    return [(p, out) for out, p in outputs.items()]
+
+
+def publish_batch(
+    deployment: Deployment,
+    account: LocalAccount,
+    files: list[Path],
+    *,
+    year: int,
+    progress: Callable[[int, int], None] | None = None,
+    journal: Journal | None = None,
+) -> BatchResult:
+    """Anchor the Merkle root of `files` for the account's organisation; write every receipt.
+
+    Idempotent: re-running over the same files finds the root already anchored, sends nothing,
+    leaves the receipts that are already right untouched and rewrites missing or damaged ones.
+    `progress(done, total)` is called every PROGRESS_EVERY files hashed or receipts written and at
+    the end of each phase, with `total` = 2 × number of files.
+    """
+    if isinstance(year, bool) or not MIN_YEAR <= year <= MAX_YEAR:
+        raise InputError(f"year {year} is outside {MIN_YEAR}..{MAX_YEAR}", field="year")
+    plan = _plan_receipts(files)
+    paths = [p for p, _ in plan]
+    total = 2 * len(plan)
+    digests: list[str] = []
+    for n, p in enumerate(paths, 1):  # sequential: for small files threads only add GIL traffic
+        digests.append(file_sha256(p))
+        if progress is not None and (n % PROGRESS_EVERY == 0 or n == len(paths)):
+            progress(n, total)
+
+    leaf_index: dict[str, int] = {}
+    for d in digests:
+        leaf_index.setdefault(d, len(leaf_index))
+    tree = StandardMerkleTree.of([[bytes.fromhex(d)] for d in leaf_index], LEAF_ENCODING)
+    root = tree.root_bytes.hex()
+
+    if journal is not None:  # the root's transaction is recorded before it is sent (attest.app.journal)
+        label = f"batch root of {len(paths)} files from {paths[0].parent}"
+        published = journal.attest(deployment, account, root, Kind.BATCH, year, path=label).published
+    else:
+        published = deployment.attest(account, root, Kind.BATCH, year)
+    # one receipt for the root's attestation (one block read); each file's differs only in its
+    # document and Merkle parts
+    template = build_receipt(
+        deployment, HashedDocument(paths[0], OCTET_STREAM, root, "sha256-raw"), published.attestation
+    )
+    written: list[str] = []
+    # written in this thread, one after another: a pool of writer threads was measured slower here
+    # (a futex hand-off per file costs more than the file's creation, and one directory's creations
+    # serialise in the kernel anyway)
+    for n, ((p, out), d) in enumerate(zip(plan, digests, strict=True), len(paths) + 1):
+        receipt = Receipt(
+            document=DocumentPart(name=p.name, media_type=OCTET_STREAM, digest=d, digest_rule="sha256-raw"),
+            attestation=template.attestation,
+            chain=template.chain,
+            merkle=MerklePart(
+                root="0x" + root,
+                leaf_encoding=list(LEAF_ENCODING),
+                value=["0x" + d],
+                proof=tree.get_proof(leaf_index[d]),
+            ),
+        )
+        try:
+            write_if_changed(out, receipt.dump())  # a re-run finds most receipts already right
+        except OSError as exc:  # the root is anchored: a re-run writes what is missing
+            raise UnfinishedOutput(
+                f"cannot write the receipt ({exc.strerror or exc}); the root is anchored: fix this and run "
+                "the same command again to write the rest",
+                path=out,
+            ) from None
+        written.append(out)
+        if progress is not None and (n % PROGRESS_EVERY == 0 or n == total):
+            progress(n, total)
+    return BatchResult(root, published, len(paths), len(leaf_index), written)
+
+
+def verify_batch_receipt(receipt: Receipt) -> bool:
+    """Pure check of a batch receipt: its Merkle proof leads from its document digest to its root.
+
+    Also checks what needs no chain: the leaf is exactly `[0x<document digest>]` as bytes32, the
+    attestation is a batch one, and its uid is the registry's uid of (organisation, root). Whether
+    that attestation exists, is unrevoked and was made by whom is for `verify` to ask the chain.
+    """
+    m = receipt.merkle
+    if m is None or m.format != MERKLE_FORMAT or tuple(m.leaf_encoding) != LEAF_ENCODING:
+        return False
+    if len(m.value) != 1 or m.value[0].lower() != "0x" + receipt.document.digest:
+        return False
+    if receipt.attestation.kind != Kind.BATCH.label:
+        return False
+    try:
+        if not verify_proof(m.root, LEAF_ENCODING, m.value, m.proof):
+            return False
+        root = bytes.fromhex(m.root.removeprefix("0x"))
+        return receipt.attestation.uid.lower() == attestation_uid(receipt.attestation.org_id, root)
+    except (InputError, ValueError):
+        return False

@@ -1,0 +1,226 @@
+"""Gather the evidence for one verification target from the file and the chain, then `decide`.
+
+A target is a document file, a receipt, or a bare sha256 digest (an auditor may hold only the hash).
+With figures and a statement at hand together, `verify_pair` also checks that the statement's
+attestation covers exactly these figures and compares the statement's content with the figures'.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from attest.chain.deployment import Deployment
+from attest.core.contracts import Kind
+from attest.core.documents import HashedDocument, hash_document, read_json_document
+from attest.core.errors import InputError
+from attest.core.receipt import Receipt, is_receipt, parse_receipt
+from attest.core.records import OnchainAttestation
+from attest.core.statement import cross_check
+from attest.core.verification import Evidence, Report, decide
+
+_DIGEST = re.compile(r"^(?:sha256:|0x)?([0-9a-fA-F]{64})$")
+ZERO_REF = "0x" + "00" * 32
+
+
+@dataclass(frozen=True)
+class _Target:
+    """What the target file says about itself, before the chain is asked anything."""
+
+    digest: str
+    detail: str
+    receipt: Receipt | None = None
+    mismatch: str | None = None
+    document: HashedDocument | None = None
+
+    @property
+    def kind(self) -> Kind | None:
+        """The document's kind when the document is at hand (a receipt alone proves nothing)."""
+        if self.document is None:
+            return None
+        if self.document.figures is not None:
+            return Kind.FIGURES
+        if self.document.statement is not None:
+            return Kind.STATEMENT
+        return Kind.FILE if self.document.digest_rule == "sha256-raw" else None
+
+    @property
+    def named_org(self) -> str | None:
+        """Who the document says anchored it: the bank for figures, the verification body for statements."""
+        if self.document is None:
+            return None
+        if self.document.figures is not None:
+            return self.document.figures.organisation.name
+        if self.document.statement is not None:
+            return self.document.statement.verifier.name
+        return None
+
+    @property
+    def year(self) -> int | None:
+        if self.document is None:
+            return None
+        doc = self.document.figures or self.document.statement
+        return doc.reporting_year if doc is not None else None
+
+    def claimed_kind(self) -> str | None:
+        """The kind the document or, failing that, its receipt says it is (for usage errors only)."""
+        if self.kind is not None:
+            return self.kind.label
+        return self.receipt.attestation.kind if self.receipt is not None else None
+
+
+def verify_target(
+    deployment: Deployment, target: str, *, org: str | None = None, require_coverage: bool = False
+) -> Report:
+    """Verify one file, receipt or digest; `require_coverage` makes figures without a live statement fail."""
+    return _finish(deployment, _gather(deployment, _read_target(target), target, org, require_coverage))
+
+
+def verify_pair(
+    deployment: Deployment,
+    figures_target: str,
+    statement_target: str,
+    *,
+    org: str | None = None,
+    require_coverage: bool = False,
+) -> tuple[Report, Report]:
+    """Verify figures and a statement together: each on its own, then the statement against the figures.
+
+    `org` picks the figures' organisation; the statement's is the verifier it names (or its receipt's).
+    """
+    f_target, s_target = _read_target(figures_target), _read_target(statement_target)
+    if f_target.claimed_kind() not in ("figures", None):
+        raise InputError(f"is {f_target.claimed_kind()}, not an esg-figures/1 document", path=figures_target)
+    if s_target.claimed_kind() not in ("statement", None):
+        raise InputError(
+            f"is {s_target.claimed_kind()}, not a carbon-verification/1 statement",
+            path=statement_target,
+            field="--statement",
+        )
+    figures_report = _finish(deployment, _gather(deployment, f_target, figures_target, org, require_coverage))
+    s_evidence = _gather(deployment, s_target, statement_target, None, False)
+    checks = None
+    if f_target.document is not None and s_target.document is not None:
+        figures_doc, statement_doc = f_target.document.figures, s_target.document.statement
+        if figures_doc is not None and statement_doc is not None:
+            checks = cross_check(statement_doc, figures_doc)
+    s_evidence = replace(
+        s_evidence, paired=True, paired_figures=figures_report.attestation, cross_checks=checks
+    )
+    return figures_report, _finish(deployment, s_evidence)
+
+
+def _finish(deployment: Deployment, evidence: Evidence) -> Report:
+    report = decide(evidence)
+    if report.attestation is not None:
+        report.anchored_at = int(deployment.chain.block(report.attestation.block_number)["timestamp"])
+    return report
+
+
+def _gather(
+    deployment: Deployment, t: _Target, subject: str, org: str | None, require_coverage: bool
+) -> Evidence:
+    expected, source = None, None
+    if org is not None:
+        expected, source = deployment.find_organisation(org), "--org"
+    elif t.receipt is not None:
+        expected, source = t.receipt.attestation.org_id, "receipt"
+    history = deployment.membership_history()
+    names = history.organisation_names()
+    named_org = t.named_org
+    if expected is None and named_org is not None:
+        ids = [i for i, n in names.items() if n == named_org]
+        if not ids:
+            raise InputError(
+                f"the document names organisation {named_org!r}, which is not an admitted member"
+            )
+        expected, source = ids[0], "named in the document"
+
+    merkle_ok = None
+    lookup = t.digest
+    if t.receipt is not None and t.receipt.merkle is not None:
+        from attest.app.batch import verify_batch_receipt
+
+        merkle_ok = verify_batch_receipt(t.receipt)
+        lookup = t.receipt.merkle.root.removeprefix("0x").lower()
+    attestations = deployment.attestations_of_digest(lookup)
+    head = deployment.chain.head()
+    at, now = {}, {}
+    for a in attestations:
+        at[a.uid] = history.standing(a.attester, (a.block_number, a.log_index))
+        now[a.uid] = history.standing(a.attester, (head + 1, 0))
+    chosen = [a for a in attestations if expected is None or a.org_id == expected]
+    covering: list[OnchainAttestation] = []
+    referenced = None
+    if len(chosen) == 1:
+        if chosen[0].kind is Kind.FIGURES:
+            covering = deployment.covering_statements(chosen[0].uid)
+        elif chosen[0].ref != ZERO_REF:
+            referenced = deployment.attestation(chosen[0].ref)
+    same_year: list[OnchainAttestation] = []
+    if not chosen and expected is not None and t.year is not None:
+        same_year = [a for a in deployment.attestations_by_org(expected) if a.year == t.year]
+    receipt_hash = None
+    if t.receipt is not None:
+        receipt_hash = deployment.block_hash(t.receipt.chain.block_number)
+    return Evidence(
+        subject=subject,
+        digest=t.digest,
+        digest_detail=t.detail,
+        chain_id=deployment.manifest.chain_id,
+        registry=deployment.manifest.registry.address,
+        head=head,
+        confirmations_required=deployment.chain.confirmations,
+        attestations=attestations,
+        standing_at_attest=at,
+        standing_now=now,
+        org_names=names,
+        expected_org=expected,
+        expected_org_source=source,
+        digest_mismatch=t.mismatch,
+        merkle_proof_ok=merkle_ok,
+        receipt=t.receipt,
+        receipt_block_hash_on_chain=receipt_hash,
+        covering_statements=covering,
+        same_org_year=same_year,
+        document_kind=t.kind,
+        referenced=referenced,
+        require_coverage=require_coverage,
+    )
+
+
+def _read_target(target: str) -> _Target:
+    """Digest a target (a document, a receipt with or without its document, or a bare digest)."""
+    match = _DIGEST.match(target)
+    path = Path(target)
+    if match and not path.exists():
+        return _Target(match.group(1).lower(), "given as a bare digest")
+    if not path.exists():
+        raise InputError("no such file (and not a sha256 digest)", path=target)
+    if path.suffix.lower() == ".json" and path.is_file():
+        obj = read_json_document(path)
+        if is_receipt(obj):
+            receipt = parse_receipt(obj, path=path)
+            doc_path = path.with_name(receipt.document.name)
+            if not doc_path.is_file():
+                return _Target(receipt.document.digest, "from the receipt; document not at hand", receipt)
+            doc = hash_document(doc_path, structured=receipt.document.digest_rule == "sha256-rfc8785")
+            mismatch = None
+            if doc.digest != receipt.document.digest:
+                mismatch = (
+                    f"{doc_path.name} has sha256 {doc.digest}, the receipt says {receipt.document.digest}: "
+                    "the document was changed after publishing"
+                )
+            return _Target(
+                receipt.document.digest, f"{doc.rule_text} of {doc_path.name}", receipt, mismatch, doc
+            )
+    doc = hash_document(path)
+    return _Target(doc.digest, doc.rule_text, document=doc)
+
+
+def _digest_of(target: str) -> tuple[str, str, Receipt | None, str | None, str | None, int | None]:
+    """(digest, how it was obtained, receipt, mismatch, organisation named, year): kept for callers
+    (attest.app.bulk) written against the tuple form; new code uses `_read_target`."""
+    t = _read_target(target)
+    return t.digest, t.detail, t.receipt, t.mismatch, t.named_org, t.year

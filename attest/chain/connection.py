@@ -1,0 +1,306 @@
+"""Chain I/O: one connection, local signing, raw sends, decoded reverts, confirmations.
+
+Every transaction is signed here with a local key and sent raw: no node ever holds a key. Fees follow
+the chain: EIP-1559 where the chain has a base fee, legacy transactions with gasPrice 0 on free-gas
+consortium chains (Besu QBFT with zeroBaseFee, FISCO BCOS). Two backends share this code: the embedded
+eth-tester chain (in-process) and any JSON-RPC endpoint (anvil, Besu, FISCO BCOS web3_rpc).
+"""
+
+from __future__ import annotations
+
+import ast
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from attest.core.contracts import decode_error
+from attest.core.errors import ChainError, ChainUnreachable, TransactionReverted, WrongChain
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+    from web3 import Web3
+    from web3.types import TxReceipt
+
+EMBEDDED_FUNDING_WEI = 10**21
+
+
+@dataclass(frozen=True)
+class SentTransaction:
+    """What a publisher needs to know about a mined transaction."""
+
+    tx_hash: str
+    block_number: int
+    block_hash: str
+    gas_used: int
+    receipt: TxReceipt = field(repr=False)
+
+
+class Chain:
+    """One chain connection. Build it with `Chain.embedded()` or `Chain.connect(url)`."""
+
+    def __init__(
+        self,
+        w3: Web3,
+        *,
+        name: str,
+        confirmations: int = 1,
+        tester: Any = None,
+        funder_key: str | None = None,
+    ) -> None:
+        self.w3 = w3
+        self._funder_key = funder_key
+        self.name = name
+        self.confirmations = confirmations
+        self.tester = tester
+        self._chain_id: int | None = None
+        self._free_gas: bool | None = None
+
+    # ---------------------------------------------------------------- construction
+
+    @classmethod
+    def embedded(cls) -> Chain:
+        """A fresh in-process chain (eth-tester on py-evm). It lives as long as this process."""
+        from eth_tester import EthereumTester, PyEVMBackend
+        from web3 import Web3
+        from web3.providers.eth_tester import EthereumTesterProvider
+
+        backend = PyEVMBackend()
+        tester = EthereumTester(backend)
+        funder = backend.account_keys[0].to_hex()
+        return cls(Web3(EthereumTesterProvider(tester)), name="embedded", tester=tester, funder_key=funder)
+
+    @classmethod
+    def connect(
+        cls,
+        rpc_url: str,
+        *,
+        expected_chain_id: int | None = None,
+        confirmations: int = 1,
+        timeout: float = 30,
+    ) -> Chain:
+        """Connect over JSON-RPC; check the chain answers and, if given, that its id is the expected one."""
+        from web3 import Web3
+        from web3.middleware import ExtraDataToPOAMiddleware
+
+        # web3's validation asks eth_chainId before every call and send (half of all requests); it
+        # cannot change under a running node, so it alone is cached (never blocks: a node may lose some)
+        provider = Web3.HTTPProvider(
+            rpc_url,
+            request_kwargs={"timeout": timeout},
+            cache_allowed_requests=True,
+            cacheable_requests={"eth_chainId"},
+        )
+        w3 = Web3(provider)
+        # QBFT/IBFT/Clique chains put more than 32 bytes in extraData; web3 rejects that unless told.
+        w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
+        chain = cls(w3, name=rpc_url, confirmations=confirmations)
+        if expected_chain_id is not None and chain.chain_id != expected_chain_id:
+            raise WrongChain(
+                f"{rpc_url} is chain id {chain.chain_id}, the deployment manifest says {expected_chain_id}"
+            )
+        return chain
+
+    # ---------------------------------------------------------------- facts
+
+    @property
+    def chain_id(self) -> int:
+        if self._chain_id is None:
+            self._chain_id = int(self.rpc(lambda: self.w3.eth.chain_id))
+        return self._chain_id
+
+    @property
+    def free_gas(self) -> bool:
+        """True on chains that charge nothing for gas: they get legacy transactions with gasPrice 0."""
+        if self._free_gas is None:
+            latest = self.rpc(lambda: self.w3.eth.get_block("latest"))
+            base_fee = int(latest.get("baseFeePerGas", 0) or 0)
+            self._free_gas = base_fee == 0 and int(self.rpc(lambda: self.w3.eth.gas_price)) == 0
+        return self._free_gas
+
+    def head(self) -> int:
+        return int(self.rpc(lambda: self.w3.eth.block_number))
+
+    def client_version(self) -> str:
+        """The node software's self-description (web3_clientVersion), e.g. `anvil/v1.7.1`."""
+        return str(self.rpc(lambda: self.w3.client_version))
+
+    def block(self, number: int | str) -> Any:
+        return self.rpc(lambda: self.w3.eth.get_block(number))  # type: ignore[arg-type]
+
+    def has_code(self, address: str) -> bool:
+        return len(self.rpc(lambda: self.w3.eth.get_code(address))) > 0  # type: ignore[arg-type]
+
+    def code(self, address: str) -> bytes:
+        """The runtime code at `address` (eth_getCode at the latest block); empty if none."""
+        return bytes(self.rpc(lambda: self.w3.eth.get_code(address)))  # type: ignore[arg-type]
+
+    # ---------------------------------------------------------------- dev funding
+
+    def fund(self, address: str, wei: int = EMBEDDED_FUNDING_WEI, *, funder_key: str | None = None) -> None:
+        """Give a dev account ether, from the embedded chain's prefunded account or `funder_key`."""
+        from eth_account import Account
+
+        key = funder_key or self._funder_key
+        if key is None:
+            raise ChainError("no funded account to fund from on this chain")
+        self.send(Account.from_key(key), {"to": address, "value": wei})
+
+    # ---------------------------------------------------------------- transactions
+
+    def send(self, account: LocalAccount, tx: dict[str, Any]) -> SentTransaction:
+        """Dry-run, sign locally, send raw, wait for the receipt; raise with the decoded error on revert."""
+        signed = account.sign_transaction(self.build(account, tx, nonce=tx.get("nonce")))
+        return self.wait(self.send_raw(signed.raw_transaction))
+
+    def build(self, account: LocalAccount, tx: dict[str, Any], *, nonce: int | None = None) -> dict[str, Any]:
+        """`tx` filled for signing (sender, chain id, nonce, gas by dry run, fees), not sent.
+
+        For callers that must record a signed transaction before it leaves (attest.app.journal).
+        """
+        tx = dict(tx)
+        tx["from"] = account.address
+        tx.setdefault("chainId", self.chain_id)
+        tx["nonce"] = self.nonce(account.address, "pending") if nonce is None else nonce
+        if "gas" not in tx:
+            tx["gas"] = self.estimate_gas(tx)
+        self.set_fees(tx)
+        return tx
+
+    def nonce(self, address: str, block: str = "latest") -> int:
+        """The account's transaction count at `block` ("latest": mined; "pending": with the pool)."""
+        return int(self.rpc(lambda: self.w3.eth.get_transaction_count(address, block)))  # type: ignore[arg-type]
+
+    def send_raw(self, raw: bytes) -> str:
+        """Broadcast already-signed bytes; return the transaction hash (0x-hex)."""
+        return str(self.rpc(lambda: self.w3.eth.send_raw_transaction(raw)).to_0x_hex())
+
+    def receipt(self, tx_hash: str) -> Any:
+        """The receipt of `tx_hash` if it is mined on this chain now, else None (no waiting)."""
+        from web3.exceptions import TransactionNotFound
+
+        try:
+            return self.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+        except TransactionNotFound:
+            return None
+        except Exception as exc:  # noqa: BLE001 - sorted by _raise_chain_error
+            self.raise_chain_error(exc)
+
+    def knows_transaction(self, tx_hash: str) -> bool:
+        """Whether the node has `tx_hash`, mined or waiting in its pool (eth_getTransactionByHash)."""
+        from web3.exceptions import TransactionNotFound
+
+        try:
+            return self.w3.eth.get_transaction(tx_hash) is not None  # type: ignore[arg-type]
+        except TransactionNotFound:
+            return False
+        except Exception as exc:  # noqa: BLE001 - sorted by _raise_chain_error
+            self.raise_chain_error(exc)
+            return False
+
+    def estimate_gas(self, tx: dict[str, Any]) -> int:
+        """Gas for `tx` plus a margin; a revert here raises TransactionReverted before anything is sent."""
+        call = {k: v for k, v in tx.items() if k in ("from", "to", "data", "value")}
+        try:
+            estimate = int(self.w3.eth.estimate_gas(call))  # type: ignore[arg-type]
+        except Exception as exc:  # noqa: BLE001 - sorted into reverts and transport errors below
+            self.raise_chain_error(exc)
+        return estimate + estimate // 5 + 5000
+
+    def wait(self, tx_hash: str, timeout: float = 120) -> SentTransaction:
+        """Wait for a transaction's receipt and its confirmations; raise if it reverted."""
+        receipt = self.rpc(lambda: self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=timeout))  # type: ignore[arg-type]
+        if receipt["status"] != 1:
+            raise TransactionReverted(f"transaction {tx_hash} reverted on-chain")
+        self.wait_confirmations(int(receipt["blockNumber"]), timeout=timeout)
+        return SentTransaction(
+            tx_hash=tx_hash,
+            block_number=int(receipt["blockNumber"]),
+            block_hash=receipt["blockHash"].to_0x_hex(),
+            gas_used=int(receipt["gasUsed"]),
+            receipt=receipt,
+        )
+
+    def wait_confirmations(self, block_number: int, timeout: float = 120) -> None:
+        """Block until `block_number` has `self.confirmations` confirmations (1 = mined)."""
+        if self.tester is not None:
+            return  # the embedded chain mines on demand: waiting would never end
+        deadline = time.monotonic() + timeout
+        while self.head() - block_number + 1 < self.confirmations:
+            if time.monotonic() > deadline:
+                raise ChainError(f"block {block_number} did not reach {self.confirmations} confirmations")
+            time.sleep(0.2)
+
+    def set_fees(self, tx: dict[str, Any]) -> None:
+        if "gasPrice" in tx or "maxFeePerGas" in tx:
+            return
+        if self.free_gas:
+            tx["gasPrice"] = 0
+            return
+        latest = self.rpc(lambda: self.w3.eth.get_block("latest"))
+        base_fee = int(latest.get("baseFeePerGas", 0) or 0)
+        if base_fee == 0:
+            tx["gasPrice"] = int(self.rpc(lambda: self.w3.eth.gas_price))
+            return
+        tip = 10**9
+        tx["maxPriorityFeePerGas"] = tip
+        tx["maxFeePerGas"] = 2 * base_fee + tip
+
+    # ---------------------------------------------------------------- errors
+
+    def rpc(self, call: Any) -> Any:
+        try:
+            return call()
+        except Exception as exc:  # noqa: BLE001 - sorted below
+            self.raise_chain_error(exc)
+
+    def raise_chain_error(self, exc: Exception) -> Any:
+        data = revert_data(exc)
+        if data is not None:
+            name, text = decode_error(data)
+            raise TransactionReverted(f"reverted: {text}", error_name=name) from None
+        import requests
+
+        if isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.Timeout):
+            raise ChainUnreachable(f"{self.name} is unreachable ({type(exc).__name__})") from None
+        from web3.exceptions import TimeExhausted, Web3RPCError
+
+        if isinstance(exc, TimeExhausted):
+            raise ChainError(f"{self.name}: {exc}") from None
+        if isinstance(exc, Web3RPCError):
+            message = str(exc.message or exc)
+            if "insufficient funds" in message.lower():
+                raise ChainError(
+                    f"insufficient funds for gas on {self.name}: {message} (the sending account needs ether "
+                    "here; on a local anvil: `attest node fund ADDRESS` or `attest node start --zero-fees`)"
+                ) from None
+            raise ChainError(f"{self.name} refused the request: {message}") from None
+        if isinstance(exc, ChainError):
+            raise exc
+        raise ChainError(f"{self.name}: {type(exc).__name__}: {exc}") from None
+
+
+def revert_data(exc: Exception) -> bytes | None:
+    """The raw revert data carried by a web3 or eth-tester exception, if it is a revert."""
+    from eth_tester.exceptions import TransactionFailed
+    from web3.exceptions import ContractLogicError
+
+    if isinstance(exc, ContractLogicError):
+        data = exc.data
+        if isinstance(data, str) and data.startswith("0x"):
+            return bytes.fromhex(data[2:])
+        return b""
+    if isinstance(exc, TransactionFailed):
+        first = exc.args[0] if exc.args else b""
+        if isinstance(first, Exception):
+            first = first.args[0] if first.args else b""
+        if isinstance(first, bytes):
+            return first
+        text = str(first)
+        prefix = "execution reverted: "
+        if text.startswith(prefix + "b'") or text.startswith(prefix + 'b"'):
+            value = ast.literal_eval(text[len(prefix) :])
+            return value if isinstance(value, bytes) else b""
+        from eth_abi import encode
+
+        return bytes.fromhex("08c379a0") + encode(["string"], [text.removeprefix(prefix)])
+    return None

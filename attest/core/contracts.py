@@ -1,0 +1,136 @@
+"""The committed contract artifacts, and decoding of the custom errors they revert with.
+
+Publishing and verifying read these files; they never compile. `attest.chain.compiler` writes them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from enum import IntEnum
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+ARTIFACTS_DIR = Path(__file__).resolve().parent.parent / "artifacts"
+GOVERNANCE = "ConsortiumGovernance"
+REGISTRY = "AttestationRegistry"
+
+
+class Kind(IntEnum):
+    """AttestationRegistry.Kind: what an anchored digest is."""
+
+    FIGURES = 1
+    STATEMENT = 2
+    FILE = 3
+    BATCH = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class Role(IntEnum):
+    """Roles.sol bits."""
+
+    PUBLISHER = 1
+    VERIFIER = 2
+
+
+class Action(IntEnum):
+    """ConsortiumGovernance.Action."""
+
+    ADD_COMMITTEE_MEMBER = 0
+    REMOVE_COMMITTEE_MEMBER = 1
+    CHANGE_THRESHOLD = 2
+    ADMIT_ORGANISATION = 3
+    REMOVE_ORGANISATION = 4
+    GRANT_ROLES = 5
+    REVOKE_ROLES = 6
+    ADD_ACCOUNT = 7
+    REMOVE_ACCOUNT = 8
+    FREEZE_ACCOUNT = 9
+    UNFREEZE_ACCOUNT = 10
+    REVOKE_ATTESTATION = 11
+
+
+@dataclass(frozen=True)
+class Artifact:
+    name: str
+    abi: list[dict[str, Any]]
+    bytecode: str
+    deployed_bytecode: str
+    immutable_references: dict[str, list[dict[str, int]]]
+    compiler: dict[str, Any]
+    sha256: str
+
+
+@cache
+def load_artifact(name: str) -> Artifact:
+    """Load `<name>.json` from the package's committed artifacts."""
+    data = (ARTIFACTS_DIR / f"{name}.json").read_bytes()
+    raw = json.loads(data)
+    return Artifact(
+        name=name,
+        abi=raw["abi"],
+        bytecode=raw["bytecode"],
+        deployed_bytecode=raw["deployedBytecode"],
+        immutable_references=raw["immutableReferences"],
+        compiler=raw["compiler"],
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+
+
+@cache
+def _error_table() -> dict[bytes, tuple[str, list[str], list[str]]]:
+    from eth_utils import keccak
+
+    table: dict[bytes, tuple[str, list[str], list[str]]] = {}
+    for name in (GOVERNANCE, REGISTRY):
+        for item in load_artifact(name).abi:
+            if item["type"] != "error":
+                continue
+            types = [_abi_type(i) for i in item["inputs"]]
+            selector = keccak(text=f"{item['name']}({','.join(types)})")[:4]
+            table[selector] = (item["name"], types, [i["name"] for i in item["inputs"]])
+    return table
+
+
+def _abi_type(item: dict[str, Any]) -> str:
+    if item["type"].startswith("tuple"):
+        inner = ",".join(_abi_type(c) for c in item["components"])
+        return f"({inner}){item['type'][5:]}"
+    return str(item["type"])
+
+
+def decode_error(data: bytes) -> tuple[str, str]:
+    """Decode revert data into (error name, text), e.g. ("MissingRole", "MissingRole(account=0x…, …)")."""
+    from eth_abi import decode
+
+    if len(data) < 4:
+        return ("Reverted", "reverted without a reason")
+    selector, payload = data[:4], data[4:]
+    if selector == bytes.fromhex("08c379a0"):
+        (reason,) = decode(["string"], payload)
+        return ("Error", str(reason))
+    known = _error_table().get(selector)
+    if known is None:
+        return ("Unknown", f"reverted with unknown error 0x{data.hex()}")
+    name, types, names = known
+    try:
+        values = decode(types, payload)
+    except Exception:  # noqa: BLE001 - malformed payload: still name the error
+        return (name, name)
+    args = ", ".join(f"{n}={_show(v)}" for n, v in zip(names, values, strict=True))
+    return (name, f"{name}({args})")
+
+
+def _show(value: Any) -> str:
+    from eth_utils import is_hex_address, to_checksum_address
+
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, str) and is_hex_address(value):
+        return str(to_checksum_address(value))
+    return str(value)

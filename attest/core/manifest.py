@@ -1,0 +1,94 @@
+"""The deployment manifest: the auditable record of where the contracts live and what they are.
+
+An auditor is handed this file. Every command that touches a chain reads it, trusts logs and records
+only from the addresses it names, and refuses a node whose chain id differs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from attest.core.errors import InputError, SchemaError
+from attest.core.strictjson import load_strict
+
+MANIFEST_SCHEMA = "esg-attest/deployment/1"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class ContractDeployment(_Model):
+    address: str
+    transaction_hash: str
+    block_number: int
+    artifact_sha256: str
+
+
+class Manifest(_Model):
+    schema_: Literal["esg-attest/deployment/1"] = Field(default="esg-attest/deployment/1", alias="schema")
+    network: str
+    chain_id: int
+    rpc_url: str | None = None
+    confirmations: int = Field(default=1, ge=1)
+    deployed_at: int
+    compiler: dict[str, object]
+    governance: ContractDeployment
+    registry: ContractDeployment
+
+    def dump(self) -> bytes:
+        return (json.dumps(self.model_dump(by_alias=True), indent=2) + "\n").encode()
+
+
+def load_manifest(path: str | Path) -> Manifest:
+    """Read and validate a manifest; any problem is one InputError line naming the file."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read deployment manifest: {exc.strerror}", path=p) from None
+    obj = load_strict(data, path=p)
+    try:
+        return Manifest.model_validate(obj)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(x) for x in err["loc"])
+        raise SchemaError(f"{err['msg']} (not a deployment manifest?)", path=p, field=loc) from None
+
+
+def write_atomic(path: str | Path, data: bytes) -> None:
+    """Write via a temporary file and rename, so a crash never leaves a half-written file."""
+    folder, name = os.path.split(os.fspath(path))
+    tmp = os.path.join(folder, f".{name}.tmp{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+def write_if_changed(path: str | Path, data: bytes) -> bool:
+    """`write_atomic` unless the file already holds exactly `data`; True when it wrote.
+
+    Re-running a batch rewrites 100,000 identical receipts: reading one back costs a fraction of
+    replacing it (a rename over an existing file also frees the old inode).
+    """
+    try:
+        st = os.stat(path)
+        if stat.S_ISREG(st.st_mode) and st.st_size == len(data):  # never open a FIFO: it would block
+            with open(path, "rb") as f:
+                if f.read(len(data) + 1) == data:
+                    return False
+    except OSError:
+        pass  # absent or unreadable: write it (an unreadable one fails there, with its error)
+    write_atomic(path, data)
+    return True

@@ -1,0 +1,88 @@
+"""Attestation records as read back from the registry: plain data, shared by the shell and the pure core."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from attest.core.contracts import Kind
+
+
+@dataclass(frozen=True)
+class Revocation:
+    block_number: int
+    org_id: int
+    by: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class OnchainAttestation:
+    """One attestation as the registry records it, with the coordinates of its `Attested` event."""
+
+    uid: str
+    digest: str
+    org_id: int
+    attester: str
+    kind: Kind
+    year: int
+    ref: str
+    uri: str
+    block_number: int
+    log_index: int
+    block_hash: str
+    transaction_hash: str
+    revoked: bool
+    revocation: Revocation | None
+    superseded_by: str | None
+
+
+def attestation_uid(org_id: int, digest: bytes) -> str:
+    """The registry's id of an organisation's attestation: keccak256(abi.encode(uint32, bytes32))."""
+    from eth_abi import encode
+    from eth_utils import keccak
+
+    if not 0 <= org_id < 2**32 or len(digest) != 32:
+        raise ValueError("not an organisation id and a 32-byte digest")
+    return "0x" + keccak(encode(["uint32", "bytes32"], [org_id, digest])).hex()
+
+
+@dataclass(frozen=True)
+class OrganisationInfo:
+    """Admission facts of a member organisation (ConsortiumGovernance.OrganisationInfo)."""
+
+    name: str
+    country: str = ""
+    kind: str = ""
+    accreditation_body: str = ""
+    accreditation_number: str = ""
+    uri: str = ""
+    documents_digest: str = "00" * 32
+
+    def as_tuple(self) -> tuple[str, str, str, str, str, str, bytes]:
+        return (
+            self.name,
+            self.country,
+            self.kind,
+            self.accreditation_body,
+            self.accreditation_number,
+            self.uri,
+            bytes.fromhex(self.documents_digest),
+        )
+
+
+@dataclass(frozen=True)
+class Organisation:
+    org_id: int
+    roles: int
+    active: bool
+    info: OrganisationInfo
+    accounts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Published:
+    """The outcome of `attest`: the attestation and, when this call sent it, the transaction."""
+
+    attestation: OnchainAttestation
+    gas_used: int | None
+    already_anchored: bool

@@ -1,0 +1,385 @@
+"""The `carbon-verification/1` document: a third-party carbon verification statement, validated strictly.
+
+A verification body (accredited, e.g. by CNAS) states the organisation's scope 1/2/3 emissions for
+a period as reported and as verified, the level of assurance and its opinion, and — when the
+organisation claims carbon neutrality — the carbon credits retired to offset what remained.
+
+Same conventions as `esg-figures/1` (see attest.core.figures): unknown fields and nulls are errors,
+quantities are decimal *strings*, and the first problem becomes one SchemaError line naming the
+field. Beyond shape, content that cannot be true is rejected:
+
+- tonnes are never negative; the verified and reported figures name the same scopes;
+- the period ends in the reporting year, and the statement is issued on or after the period's end;
+- a credit's vintage is not after the year the period ends;
+- where serial ranges are given (integer strings, `end >= start`, size `end - start + 1`), the
+  credit's quantity equals the sum of the range sizes, and no serial is counted twice within a
+  registry;
+- a neutrality claim's residual emissions EQUAL the verified total (scope1 + scope2, + scope3 when
+  given). Reductions are already reflected in the verified figures, so nothing may be subtracted
+  between "verified" and "offset"; an organisation that wants to claim less must restate the
+  verified figures, not shrink the residual;
+- the credits retired total at least the residual emissions.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+from pydantic_core import ErrorDetails, PydanticCustomError
+
+from attest.core.canonical import canonical_bytes, sha256_hex
+from attest.core.figures import EsgFigures, IsoDate, Organisation, Period, Text, _Strict, validate_document
+from attest.core.strictjson import format_path, load_strict_file, quote_text
+
+SCHEMA = "carbon-verification/1"
+NEUTRALITY_CLAIM_CODE = "E.carbon_neutral_operations"
+
+_DECIMAL = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?")
+_SERIAL = re.compile(r"[0-9]{1,40}")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def _decimal_string(value: Any) -> Any:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise PydanticCustomError("decimal_number", "must be a decimal string, not a number")
+    if isinstance(value, str) and not _DECIMAL.fullmatch(value):
+        raise PydanticCustomError(
+            "decimal_string",
+            "must be a plain decimal string like '1234.5' (no sign '+', exponent, separators or spaces)",
+        )
+    return value
+
+
+def _not_negative(value: str) -> str:
+    if value.startswith("-"):
+        raise PydanticCustomError("negative", "must not be negative")
+    return value
+
+
+def _percent(value: str) -> str:
+    if Decimal(value) > 100:
+        raise PydanticCustomError("percent_range", "must be a percentage between 0 and 100")
+    return value
+
+
+def _serial(value: str) -> str:
+    if not _SERIAL.fullmatch(value):
+        raise PydanticCustomError("serial", "must be a serial number written as digits only")
+    return value
+
+
+def _sha256(value: str) -> str:
+    if not _SHA256.fullmatch(value):
+        raise PydanticCustomError("sha256", "must be a sha256 digest: 64 lowercase hex digits")
+    return value
+
+
+def _unique(values: list[str]) -> list[str]:
+    seen: set[str] = set()
+    for i, v in enumerate(values):
+        if v in seen:
+            raise PydanticCustomError(
+                "duplicate", "duplicate entry {value}", {"at": f"[{i}]", "value": quote_text(v)}
+            )
+        seen.add(v)
+    return values
+
+
+#: Non-negative tonnes of CO2e (or any non-negative quantity) as a decimal string.
+Tonnes = Annotated[str, BeforeValidator(_decimal_string), AfterValidator(_not_negative)]
+Percent = Annotated[Tonnes, AfterValidator(_percent)]
+Serial = Annotated[str, AfterValidator(_serial)]
+Year = Annotated[int, Field(ge=1990, le=2100)]
+
+
+class Accreditation(_Strict):
+    body: Text
+    number: Text
+
+
+class Verifier(_Strict):
+    name: Text
+    accreditation: Accreditation
+
+
+class Scopes(_Strict):
+    """tCO2e per GHG Protocol scope; scope 3 is optional (many verifications exclude it)."""
+
+    scope1: Tonnes
+    scope2: Tonnes
+    scope3: Tonnes | None = None
+
+    def total(self) -> Decimal:
+        return sum((Decimal(v) for v in (self.scope1, self.scope2, self.scope3) if v is not None), Decimal(0))
+
+
+class Emissions(_Strict):
+    reported: Scopes
+    verified: Scopes
+
+    @model_validator(mode="after")
+    def _same_scopes(self) -> Emissions:
+        if (self.reported.scope3 is None) != (self.verified.scope3 is None):
+            missing, other = (
+                ("verified", "reported") if self.verified.scope3 is None else ("reported", "verified")
+            )
+            raise PydanticCustomError(
+                "scope_mismatch",
+                "scope3 is missing here but given in {other}",
+                {"at": f"{missing}.scope3", "other": other},
+            )
+        return self
+
+
+class SerialRange(_Strict):
+    """An inclusive range of credit serial numbers: `end - start + 1` credits of one tonne each."""
+
+    start: Serial
+    end: Serial
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SerialRange:
+        if int(self.end) < int(self.start):
+            raise PydanticCustomError("serial_order", "end is below start", {"at": "end"})
+        return self
+
+    @property
+    def size(self) -> int:
+        return int(self.end) - int(self.start) + 1
+
+
+class Credit(_Strict):
+    """Carbon credits retired for the claim: where they are registered, how many tonnes, of what year."""
+
+    registry: Text
+    serials: Annotated[list[SerialRange], Field(min_length=1)] | None = None
+    quantity_tco2e: Tonnes
+    vintage: Year
+
+    @model_validator(mode="after")
+    def _serials_add_up(self) -> Credit:
+        if self.serials is not None:
+            size = sum(r.size for r in self.serials)
+            if Decimal(self.quantity_tco2e) != size:
+                raise PydanticCustomError(
+                    "serial_quantity",
+                    "quantity {quantity} does not equal the {size} credits the serial ranges name",
+                    {"at": "quantity_tco2e", "quantity": self.quantity_tco2e, "size": size},
+                )
+        return self
+
+
+class NeutralityClaim(_Strict):
+    standard: Literal["ISO 14068-1:2023", "PAS 2060"]
+    residual_emissions_tco2e: Tonnes
+    credits: Annotated[list[Credit], Field(min_length=1)]
+
+    def credits_total(self) -> Decimal:
+        return sum((Decimal(c.quantity_tco2e) for c in self.credits), Decimal(0))
+
+    @model_validator(mode="after")
+    def _covered(self) -> NeutralityClaim:
+        seen: dict[str, list[tuple[int, int, str]]] = {}
+        for i, credit in enumerate(self.credits):
+            for j, r in enumerate(credit.serials or ()):
+                here = format_path(["credits", i, "serials", j])
+                for lo, hi, other in seen.get(credit.registry, ()):
+                    if int(r.start) <= hi and lo <= int(r.end):
+                        raise PydanticCustomError(
+                            "serial_overlap",
+                            "serial range overlaps {other} in the same registry (a credit counted twice)",
+                            {"at": here, "other": other},
+                        )
+                seen.setdefault(credit.registry, []).append((int(r.start), int(r.end), here))
+        total, residual = self.credits_total(), Decimal(self.residual_emissions_tco2e)
+        if total < residual:
+            raise PydanticCustomError(
+                "credits_short",
+                "credits retired total {total} tCO2e, less than the residual emissions {residual} tCO2e",
+                {"at": "credits", "total": str(total), "residual": self.residual_emissions_tco2e},
+            )
+        return self
+
+
+class CarbonVerification(_Strict):
+    schema_: Literal["carbon-verification/1"] = Field(alias="schema")
+    verifier: Verifier
+    organisation: Organisation
+    period: Period
+    reporting_year: Year
+    boundary: Text
+    criteria: Annotated[list[Text], Field(min_length=1), AfterValidator(_unique)]
+    emissions_tco2e: Emissions
+    materiality_percent: Percent
+    assurance: Literal["reasonable", "limited"]
+    opinion: Literal["unmodified", "modified", "adverse", "disclaimer"]
+    issued: IsoDate
+    signed_statement_sha256: Annotated[str, AfterValidator(_sha256)] | None = None
+    neutrality_claim: NeutralityClaim | None = None
+    illustrative: Literal[True] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CarbonVerification:
+        end_year = int(self.period.end[:4])
+        if end_year != self.reporting_year:
+            raise PydanticCustomError(
+                "period_year",
+                "period ends in {end_year}, not in the reporting year {year}",
+                {"at": "period.end", "end_year": str(end_year), "year": self.reporting_year},
+            )
+        if self.issued < self.period.end:  # YYYY-MM-DD strings order like the dates they name
+            raise PydanticCustomError(
+                "issued_early",
+                "issued {issued}, before the verified period ends ({end})",
+                {"at": "issued", "issued": self.issued, "end": self.period.end},
+            )
+        claim = self.neutrality_claim
+        if claim is None:
+            return self
+        for i, credit in enumerate(claim.credits):
+            if credit.vintage > end_year:
+                raise PydanticCustomError(
+                    "vintage_late",
+                    "vintage {vintage} is after the period it offsets ends ({end_year})",
+                    {
+                        "at": format_path(["neutrality_claim", "credits", i, "vintage"]),
+                        "vintage": credit.vintage,
+                        "end_year": str(end_year),
+                    },
+                )
+        verified = self.emissions_tco2e.verified.total()
+        if Decimal(claim.residual_emissions_tco2e) != verified:
+            raise PydanticCustomError(
+                "residual_mismatch",
+                "residual emissions {residual} tCO2e do not equal the verified total {verified} tCO2e "
+                "(scope1 + scope2{scope3}); reductions belong in the verified figures",
+                {
+                    "at": "neutrality_claim.residual_emissions_tco2e",
+                    "residual": claim.residual_emissions_tco2e,
+                    "verified": str(verified),
+                    "scope3": " + scope3" if self.emissions_tco2e.verified.scope3 is not None else "",
+                },
+            )
+        return self
+
+
+def _explain(error: ErrorDetails) -> str | None:
+    if error["type"] == "literal_error" and error["loc"] and error["loc"][-1] == "illustrative":
+        return "must be true, or left out"
+    return None
+
+
+def parse_statement(obj: Any, *, path: str | Path | None = None) -> CarbonVerification:
+    """Validate a parsed JSON value as `carbon-verification/1`; the first problem is one SchemaError line."""
+    return validate_document(CarbonVerification, SCHEMA, obj, path=path, explain=_explain)
+
+
+def load_statement(path: str | Path) -> CarbonVerification:
+    """Strictly load and validate a statement file."""
+    return parse_statement(load_strict_file(path), path=path)
+
+
+def statement_canonical(doc: CarbonVerification) -> bytes:
+    """RFC 8785 bytes of the statement as validated (equal to canonicalising the input object itself)."""
+    return canonical_bytes(doc.model_dump(by_alias=True, exclude_none=True, mode="json"))
+
+
+def statement_digest(doc: CarbonVerification) -> str:
+    """sha256 hex of `statement_canonical(doc)`."""
+    return sha256_hex(statement_canonical(doc))
+
+
+def is_statement_document(obj: object) -> bool:
+    """Whether a parsed JSON value declares itself a `carbon-verification/1` document (not whether valid)."""
+    return isinstance(obj, dict) and str(obj.get("schema", "")).startswith("carbon-verification/")
+
+
+def cross_check(statement: CarbonVerification, figures: EsgFigures) -> list[tuple[str, bool, str]]:
+    """Compare a statement with the figures it covers: (check name, ok, detail) for each check.
+
+    Checks, always in this order: the organisation (name and country), the reporting year, the
+    period, and carbon neutrality — when the figures claim `E.carbon_neutral_operations`, the
+    statement must carry a neutrality claim whose credits cover its residual emissions, under an
+    opinion that is not adverse or a disclaimer.
+    """
+    out: list[tuple[str, bool, str]] = []
+    s_org, f_org = statement.organisation, figures.organisation
+    if s_org.name != f_org.name:
+        out.append(
+            (
+                "organisation",
+                False,
+                f"statement names {quote_text(s_org.name)}, figures {quote_text(f_org.name)}",
+            )
+        )
+    elif s_org.country != f_org.country:
+        out.append(("organisation", False, f"statement country {s_org.country}, figures {f_org.country}"))
+    else:
+        out.append(("organisation", True, f"{quote_text(s_org.name)} ({s_org.country})"))
+
+    ok = statement.reporting_year == figures.reporting_year
+    out.append(
+        (
+            "reporting year",
+            ok,
+            str(statement.reporting_year)
+            if ok
+            else f"statement {statement.reporting_year}, figures {figures.reporting_year}",
+        )
+    )
+
+    sp, fp = statement.period, figures.period
+    ok = (sp.start, sp.end) == (fp.start, fp.end)
+    out.append(
+        (
+            "period",
+            ok,
+            f"{sp.start}..{sp.end}"
+            if ok
+            else f"statement {sp.start}..{sp.end}, figures {fp.start}..{fp.end}",
+        )
+    )
+
+    claimed = any(c.code == NEUTRALITY_CLAIM_CODE for c in figures.claims or ())
+    claim = statement.neutrality_claim
+    if not claimed:
+        out.append(("carbon neutrality", True, "the figures make no carbon-neutrality claim"))
+    elif claim is None:
+        out.append(
+            (
+                "carbon neutrality",
+                False,
+                f"the figures claim {NEUTRALITY_CLAIM_CODE} but the statement carries no neutrality claim",
+            )
+        )
+    else:
+        total, residual = claim.credits_total(), Decimal(claim.residual_emissions_tco2e)
+        if statement.opinion in ("adverse", "disclaimer"):
+            out.append(
+                (
+                    "carbon neutrality",
+                    False,
+                    f"the verifier's opinion is {statement.opinion}: it backs no neutrality claim",
+                )
+            )
+        elif total < residual:
+            out.append(
+                (
+                    "carbon neutrality",
+                    False,
+                    f"credits retired {total} tCO2e < residual emissions {residual} tCO2e",
+                )
+            )
+        else:
+            out.append(
+                (
+                    "carbon neutrality",
+                    True,
+                    f"{claim.standard}: credits retired {total} tCO2e ≥ residual emissions {residual} tCO2e",
+                )
+            )
+    return out

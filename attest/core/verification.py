@@ -1,0 +1,319 @@
+"""Verification decisions: an ordered list of named checks, each reported, none skipped silently.
+
+This module is pure: the shell (`attest.app.verify`) gathers the evidence from the file and the chain,
+and `decide` turns it into a report. Keeping the decisions here makes every rule testable without a
+chain and keeps "OK without checking" impossible: a check that could not be made is reported as such,
+and the verdict is positive only when every required check passed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from attest.core.contracts import Kind, Role
+from attest.core.membership_history import Standing
+from attest.core.receipt import Receipt
+from attest.core.records import OnchainAttestation
+
+Status = Literal["pass", "fail", "info"]
+CHECK_ORDER = (
+    "digest",
+    "receipt",
+    "merkle",
+    "anchored",
+    "authorised",
+    "status",
+    "reference",
+    "covers",
+    "cross-check",
+    "coverage",
+    "confirmations",
+)
+CrossCheck = tuple[str, bool, str]
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: Status
+    detail: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything `decide` needs, gathered by the shell; attestations only from the manifest's registry."""
+
+    subject: str
+    digest: str
+    digest_detail: str
+    chain_id: int
+    registry: str
+    head: int
+    confirmations_required: int
+    attestations: list[OnchainAttestation]
+    standing_at_attest: dict[str, Standing]
+    standing_now: dict[str, Standing]
+    org_names: dict[int, str]
+    expected_org: int | None = None
+    expected_org_source: str | None = None
+    digest_mismatch: str | None = None
+    merkle_proof_ok: bool | None = None  # None: the target was not anchored through a Merkle batch
+    receipt: Receipt | None = None
+    receipt_block_hash_on_chain: str | None = None
+    covering_statements: list[OnchainAttestation] = field(default_factory=list)
+    same_org_year: list[OnchainAttestation] = field(default_factory=list)
+    # What the file at hand is (None: a bare digest, or a receipt without its document): a statement
+    # file needs the VERIFIER role whatever kind it was anchored as.
+    document_kind: Kind | None = None
+    # For a statement: the attestation its on-chain reference points at (None if none or unknown).
+    referenced: OnchainAttestation | None = None
+    # With the figures at hand too (`verify FIGURES --statement S`): the figures attestation relied on
+    # (None if the figures did not verify as anchored) and the statement-vs-figures comparison
+    # (None if either document is not at hand, so the comparison could not be made).
+    paired: bool = False
+    paired_figures: OnchainAttestation | None = None
+    cross_checks: list[CrossCheck] | None = None
+    require_coverage: bool = False
+
+
+@dataclass
+class Report:
+    subject: str
+    digest: str
+    checks: list[Check]
+    attestation: OnchainAttestation | None
+    anchored_at: int | None = None
+
+    @property
+    def verified(self) -> bool:
+        names = {c.name for c in self.checks if c.status == "pass"}
+        return all(c.status != "fail" for c in self.checks) and {"digest", "anchored", "authorised"} <= names
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "subject": self.subject,
+            "digest": self.digest,
+            "verified": self.verified,
+            "checks": [asdict(c) for c in self.checks],
+            "attestation": _attestation_json(self.attestation),
+            "anchored_at": self.anchored_at,
+        }
+
+
+def required_role(kind: Kind) -> Role:
+    return Role.VERIFIER if kind is Kind.STATEMENT else Role.PUBLISHER
+
+
+def decide(ev: Evidence) -> Report:
+    """Run the checks in DESIGN.md's order; stop adding chain checks once there is nothing to check."""
+    checks: list[Check] = []
+    if ev.digest_mismatch:
+        checks.append(Check("digest", "fail", ev.digest_mismatch))
+    else:
+        checks.append(Check("digest", "pass", f"sha256 {ev.digest} ({ev.digest_detail})"))
+
+    if ev.merkle_proof_ok is not None:
+        root = ev.receipt.merkle.root if ev.receipt is not None and ev.receipt.merkle else "?"
+        checks.append(
+            Check("merkle", "pass", f"the receipt's proof leads from the digest to batch root {root}")
+            if ev.merkle_proof_ok
+            else Check("merkle", "fail", "the receipt's Merkle proof does not lead to its root")
+        )
+    chosen, anchored = _choose(ev)
+    checks.append(anchored)
+    if ev.receipt is not None:
+        checks.insert(1, _receipt_check(ev, chosen))
+    if chosen is None:
+        return Report(ev.subject, ev.digest, checks, None)
+
+    checks.append(_authorised(ev, chosen))
+    checks.append(_status(chosen))
+    if chosen.kind is Kind.STATEMENT or ev.document_kind is Kind.STATEMENT:
+        checks.append(_reference(ev, chosen))
+    if ev.paired:
+        checks.append(_covers(ev, chosen))
+        checks.extend(_cross_checks(ev))
+    if chosen.kind is Kind.FIGURES:
+        checks.append(_coverage(ev))
+    depth = ev.head - chosen.block_number + 1
+    ok = depth >= ev.confirmations_required
+    checks.append(
+        Check(
+            "confirmations",
+            "pass" if ok else "fail",
+            f"{depth} confirmation(s), {ev.confirmations_required} required",
+        )
+    )
+    return Report(ev.subject, ev.digest, checks, chosen)
+
+
+def _name(ev: Evidence, org_id: int) -> str:
+    return f"{ev.org_names.get(org_id, '?')} (org #{org_id})"
+
+
+def _choose(ev: Evidence) -> tuple[OnchainAttestation | None, Check]:
+    found = ev.attestations
+    if ev.expected_org is not None:
+        mine = [a for a in found if a.org_id == ev.expected_org]
+        others = [a for a in found if a.org_id != ev.expected_org]
+        if not mine:
+            detail = (
+                f"no attestation of this digest by {_name(ev, ev.expected_org)} ({ev.expected_org_source})"
+            )
+            if others:
+                detail += "; attested only by " + ", ".join(_name(ev, a.org_id) for a in others)
+            return None, Check("anchored", "fail", detail + _explain_changed(ev))
+        chosen = mine[0]
+        note = ""
+        if others:
+            note = "; also attested by " + ", ".join(_name(ev, a.org_id) for a in others) + " (not relied on)"
+        return chosen, Check("anchored", "pass", _anchored_detail(ev, chosen) + note)
+    if not found:
+        return None, Check("anchored", "fail", f"no attestation of this digest in registry {ev.registry}")
+    if len({a.org_id for a in found}) > 1:
+        names = ", ".join(_name(ev, a.org_id) for a in found)
+        return None, Check("anchored", "fail", f"attested by several organisations ({names}): pass --org")
+    return found[0], Check("anchored", "pass", _anchored_detail(ev, found[0]))
+
+
+def _explain_changed(ev: Evidence) -> str:
+    if not ev.same_org_year:
+        return ""
+    digests = ", ".join(a.digest[:16] + "…" for a in ev.same_org_year)
+    return f"; it anchored other content for that year ({digests}): this file is not what was published"
+
+
+def _anchored_detail(ev: Evidence, a: OnchainAttestation) -> str:
+    return (
+        f"{a.kind.label} for {a.year} by {_name(ev, a.org_id)}, account {a.attester}, "
+        f"block {a.block_number}, tx {a.transaction_hash}"
+    )
+
+
+def _authorised(ev: Evidence, a: OnchainAttestation) -> Check:
+    role = required_role(ev.document_kind or a.kind)
+    then = ev.standing_at_attest.get(a.uid)
+    if then is None:
+        return Check("authorised", "fail", "governance history could not be read")
+    now = ev.standing_now.get(a.uid)
+    current = ""
+    if now is not None:
+        current = "; today: " + ("still authorised" if now.holds(role) else now.describe(role.name, role))
+    status: Status = "pass" if then.holds(role) else "fail"
+    return Check(
+        "authorised", status, f"at block {a.block_number}: {then.describe(role.name, role)}{current}"
+    )
+
+
+def _status(a: OnchainAttestation) -> Check:
+    if a.revocation is not None or a.revoked:
+        return Check("status", "fail", _revoked_text(a))
+    if a.superseded_by:
+        return Check("status", "fail", f"superseded by restatement {a.superseded_by}")
+    return Check("status", "pass", "current: not revoked, not superseded")
+
+
+def _revoked_text(a: OnchainAttestation) -> str:
+    r = a.revocation
+    if r is None:
+        return "revoked"
+    by = "the committee" if r.org_id == 0 else "its organisation"
+    return f"revoked by {by} at block {r.block_number}: {r.reason}"
+
+
+def attestation_status(a: OnchainAttestation) -> str:
+    """One phrase for an attestation's standing: current, revoked (when, why), or superseded by what."""
+    if a.revoked:
+        return _revoked_text(a)
+    if a.superseded_by:
+        return f"superseded by {a.superseded_by}"
+    return "current"
+
+
+def _reference(ev: Evidence, a: OnchainAttestation) -> Check:
+    """A statement is only as good as the figures it covers: they must exist, be figures, and be live."""
+    if a.kind is not Kind.STATEMENT:
+        return Check(
+            "reference", "fail", f"anchored as {a.kind.label}, not as a statement: it covers no figures"
+        )
+    f = ev.referenced
+    if f is None or f.uid.lower() != a.ref.lower():
+        return Check("reference", "fail", f"the statement references {a.ref}, which is no attestation here")
+    what = f"covers {f.kind.label} for {f.year} by {_name(ev, f.org_id)}, attestation {f.uid}"
+    if f.kind is not Kind.FIGURES:
+        return Check("reference", "fail", f"{what}: not a figures attestation")
+    if f.revoked:
+        return Check("reference", "fail", f"{what}, which was {_revoked_text(f)}")
+    if f.superseded_by:
+        return Check("reference", "fail", f"{what}, which was superseded by restatement {f.superseded_by}")
+    return Check("reference", "pass", f"{what} (current)")
+
+
+def _covers(ev: Evidence, a: OnchainAttestation) -> Check:
+    f = ev.paired_figures
+    if f is None:
+        return Check("covers", "fail", "the figures given are not anchored: there is nothing to cover")
+    if a.kind is Kind.STATEMENT and a.ref.lower() == f.uid.lower():
+        return Check("covers", "pass", f"the statement's attestation covers exactly these figures ({f.uid})")
+    return Check("covers", "fail", f"the statement's attestation covers {a.ref}, not these figures ({f.uid})")
+
+
+def _cross_checks(ev: Evidence) -> list[Check]:
+    if ev.cross_checks is None:
+        return [
+            Check(
+                "cross-check",
+                "fail",
+                "could not compare: the figures or the statement document is not at hand (only a receipt)",
+            )
+        ]
+    return [
+        Check(f"cross-check: {name}", "pass" if ok else "fail", detail)
+        for name, ok, detail in ev.cross_checks
+    ]
+
+
+def _coverage(ev: Evidence) -> Check:
+    live = [s for s in ev.covering_statements if not s.revoked]
+    status: Status = "info"
+    if ev.require_coverage:
+        status = "pass" if live else "fail"
+    if not ev.covering_statements:
+        return Check("coverage", status, "no verification statement covers these figures yet")
+    parts = [
+        f"{s.uid[:18]}… by {_name(ev, s.org_id)} ({attestation_status(s)})" for s in ev.covering_statements
+    ]
+    return Check("coverage", status, "covered by " + "; ".join(parts))
+
+
+def _receipt_check(ev: Evidence, chosen: OnchainAttestation | None) -> Check:
+    r = ev.receipt
+    assert r is not None
+    problems = []
+    if r.chain.chain_id != ev.chain_id:
+        problems.append(f"chain id {r.chain.chain_id} ≠ {ev.chain_id}")
+    if r.chain.registry.lower() != ev.registry.lower():
+        problems.append(f"registry {r.chain.registry} is not the manifest's {ev.registry}")
+    if ev.receipt_block_hash_on_chain is None:
+        problems.append(f"block {r.chain.block_number} does not exist on this chain")
+    elif ev.receipt_block_hash_on_chain.lower() != r.chain.block_hash.lower():
+        problems.append(f"block hash of block {r.chain.block_number} differs from the chain's")
+    if chosen is not None:
+        if chosen.transaction_hash.lower() != r.chain.transaction_hash.lower():
+            problems.append("transaction hash differs from the attestation's")
+        if chosen.block_number != r.chain.block_number:
+            problems.append("block number differs from the attestation's")
+        if chosen.uid.lower() != r.attestation.uid.lower():
+            problems.append("attestation uid differs")
+    if problems:
+        return Check("receipt", "fail", "; ".join(problems))
+    return Check("receipt", "pass", "chain id, registry, block and transaction match the chain")
+
+
+def _attestation_json(a: OnchainAttestation | None) -> dict[str, Any] | None:
+    if a is None:
+        return None
+    data = asdict(a)
+    data["kind"] = a.kind.label
+    return data
