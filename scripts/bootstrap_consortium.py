@@ -52,8 +52,9 @@ from typing import Any
 
 from attest.chain.deployment import Deployment
 from attest.chain.keystore import keystore_address, load_keystore, read_password
+from attest.cli.exits import one_line_errors
 from attest.core import governance
-from attest.core.errors import InputError, one_line_errors
+from attest.core.errors import InputError
 from attest.core.manifest import write_atomic
 from attest.core.records import OrganisationInfo
 from attest.core.strictjson import load_strict_file

@@ -31,8 +31,9 @@ from attest.app.journal import open_journal
 from attest.app.publishing import prepare, publish
 from attest.chain.deployment import Deployment
 from attest.chain.keystore import load_keystore, read_password
+from attest.cli.exits import one_line_errors
 from attest.core.contracts import Kind
-from attest.core.errors import InputError, TransactionReverted, one_line_errors
+from attest.core.errors import InputError, TransactionReverted
 from attest.core.inputs import collect_files
 from attest.core.receipt import receipt_path
 

@@ -37,8 +37,8 @@ from attest.app.journal import open_journal
 from attest.app.publishing import PublishResult, prepare, publish
 from attest.chain.deployment import Deployment
 from attest.chain.keystore import load_keystore, read_password
+from attest.cli.exits import one_line_errors
 from attest.core.contracts import Kind
-from attest.core.errors import one_line_errors
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -21,13 +21,12 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from attest.core.errors import ChainError, ChainUnreachable, InputError, TransactionReverted
+from attest.chain.transport import lost_node_is_unreachable
+from attest.core.errors import ChainError, InputError, TransactionReverted
 from attest.core.records import OnchainAttestation
 
 if TYPE_CHECKING:
@@ -209,7 +208,7 @@ class Journal:
         path: str | Path = "",
     ) -> JournaledAttestation:
         """`Deployment.attest` with the journal: resume first, then anchor once (see the module doc)."""
-        with _unreachable_is_chain_error(deployment):
+        with lost_node_is_unreachable(deployment.chain.name):
             return self._attest(deployment, account, digest, kind, year, ref=ref, uri=uri, path=path)
 
     def _attest(
@@ -436,18 +435,6 @@ class Journal:
 def open_journal(path: str | Path | None, manifest_path: str | Path) -> Journal:
     """The journal a publish command uses: `path` (--journal / ATTEST_JOURNAL), else beside the manifest."""
     return Journal(path or os.environ.get("ATTEST_JOURNAL") or default_journal_path(manifest_path))
-
-
-@contextmanager
-def _unreachable_is_chain_error(deployment: Deployment) -> Iterator[None]:
-    """Contract reads (`.call()`, `get_logs`) are not routed through `Chain.rpc`: a node that dies
-    mid-run must still be exit 3 ("unreachable"), and the journal keeps what was in flight."""
-    import requests
-
-    try:
-        yield
-    except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-        raise ChainUnreachable(f"{deployment.chain.name} is unreachable ({type(exc).__name__})") from None
 
 
 def _just_attested(event: Any) -> OnchainAttestation:

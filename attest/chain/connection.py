@@ -8,13 +8,12 @@ eth-tester chain (in-process) and any JSON-RPC endpoint (anvil, Besu, FISCO BCOS
 
 from __future__ import annotations
 
-import ast
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from attest.core.contracts import decode_error
-from attest.core.errors import ChainError, ChainUnreachable, TransactionReverted, WrongChain
+from attest.chain.transport import chain_error, node_errors
+from attest.core.errors import ChainError, TransactionReverted, WrongChain
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -182,7 +181,7 @@ class Chain:
             return self.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
         except TransactionNotFound:
             return None
-        except Exception as exc:  # noqa: BLE001 - sorted by _raise_chain_error
+        except Exception as exc:  # noqa: BLE001 - sorted by raise_chain_error
             self.raise_chain_error(exc)
 
     def knows_transaction(self, tx_hash: str) -> bool:
@@ -193,7 +192,7 @@ class Chain:
             return self.w3.eth.get_transaction(tx_hash) is not None  # type: ignore[arg-type]
         except TransactionNotFound:
             return False
-        except Exception as exc:  # noqa: BLE001 - sorted by _raise_chain_error
+        except Exception as exc:  # noqa: BLE001 - sorted by raise_chain_error
             self.raise_chain_error(exc)
             return False
 
@@ -248,59 +247,10 @@ class Chain:
     # ---------------------------------------------------------------- errors
 
     def rpc(self, call: Any) -> Any:
-        try:
+        """Run one node call; whatever it raises becomes one of our errors (`attest.chain.transport`)."""
+        with node_errors(self.name):
             return call()
-        except Exception as exc:  # noqa: BLE001 - sorted below
-            self.raise_chain_error(exc)
 
-    def raise_chain_error(self, exc: Exception) -> Any:
-        data = revert_data(exc)
-        if data is not None:
-            name, text = decode_error(data)
-            raise TransactionReverted(f"reverted: {text}", error_name=name) from None
-        import requests
-
-        if isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.Timeout):
-            raise ChainUnreachable(f"{self.name} is unreachable ({type(exc).__name__})") from None
-        from web3.exceptions import TimeExhausted, Web3RPCError
-
-        if isinstance(exc, TimeExhausted):
-            raise ChainError(f"{self.name}: {exc}") from None
-        if isinstance(exc, Web3RPCError):
-            message = str(exc.message or exc)
-            if "insufficient funds" in message.lower():
-                raise ChainError(
-                    f"insufficient funds for gas on {self.name}: {message} (the sending account needs ether "
-                    "here; on a local anvil: `attest node fund ADDRESS` or `attest node start --zero-fees`)"
-                ) from None
-            raise ChainError(f"{self.name} refused the request: {message}") from None
-        if isinstance(exc, ChainError):
-            raise exc
-        raise ChainError(f"{self.name}: {type(exc).__name__}: {exc}") from None
-
-
-def revert_data(exc: Exception) -> bytes | None:
-    """The raw revert data carried by a web3 or eth-tester exception, if it is a revert."""
-    from eth_tester.exceptions import TransactionFailed
-    from web3.exceptions import ContractLogicError
-
-    if isinstance(exc, ContractLogicError):
-        data = exc.data
-        if isinstance(data, str) and data.startswith("0x"):
-            return bytes.fromhex(data[2:])
-        return b""
-    if isinstance(exc, TransactionFailed):
-        first = exc.args[0] if exc.args else b""
-        if isinstance(first, Exception):
-            first = first.args[0] if first.args else b""
-        if isinstance(first, bytes):
-            return first
-        text = str(first)
-        prefix = "execution reverted: "
-        if text.startswith(prefix + "b'") or text.startswith(prefix + 'b"'):
-            value = ast.literal_eval(text[len(prefix) :])
-            return value if isinstance(value, bytes) else b""
-        from eth_abi import encode
-
-        return bytes.fromhex("08c379a0") + encode(["string"], [text.removeprefix(prefix)])
-    return None
+    def raise_chain_error(self, exc: Exception) -> NoReturn:
+        """Raise the error `exc` means for this node (a decoded revert, unreachable, refused…)."""
+        raise chain_error(exc, self.name) from None

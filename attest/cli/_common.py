@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from attest.core.errors import one_line_errors
+from attest.cli.exits import one_line_errors
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -28,7 +28,7 @@ SYMBOL = {"pass": "✓", "fail": "✗", "info": "·"}
 
 def handle_errors() -> AbstractContextManager[None]:
     """Turn every expected error into one line on stderr and its exit code; never a traceback.
-    The scripts' mechanism (`attest.core.errors.one_line_errors`), letting click's own exits through."""
+    The scripts' mechanism (`attest.cli.exits.one_line_errors`), letting click's own exits through."""
     return one_line_errors(passthrough=(click.exceptions.Exit, click.ClickException))
 
 

@@ -1,16 +1,12 @@
 """The project's exception hierarchy.
 
-Every error a user can cause maps to one exit code of the command line (see DESIGN.md):
+Every error a user can cause maps to one exit code of the command line (the README's exit-code table):
 1 not verified, 2 bad input or usage, 3 chain unreachable or misconfigured. Messages are one line
 and name the file and field when there is one; they never contain secrets.
 """
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -80,77 +76,3 @@ class UnfinishedOutput(AttestError):
 
 EXIT_INTERNAL = 4
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as `yes | head` reports: the reader of our output went away
-
-
-def silence_stdout() -> None:
-    """After a broken pipe: point stdout at /dev/null so the interpreter's final flush stays quiet."""
-    try:
-        fd = sys.stdout.fileno()
-    except (OSError, ValueError):  # not a real file (captured, closed): nothing will flush to a pipe
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, fd)
-
-
-def failure_line(exc: BaseException) -> tuple[int, str]:
-    """The exit code and the one line a command prints for an exception that ends it.
-
-    Shared by the CLI and the scripts so every entry point answers the same way: AttestError keeps
-    its code; a lost JSON-RPC connection (from any read, not only those `Chain` maps) is exit 3; a
-    Ctrl-C is 130; anything else is a bug, exit 4, still one line (ATTEST_DEBUG=1 re-raises it).
-    """
-    if isinstance(exc, AttestError):
-        return exc.exit_code, f"error: {exc}"
-    if isinstance(exc, KeyboardInterrupt):
-        return 130, "interrupted"
-    if isinstance(exc, BrokenPipeError) and _stdout_reader_gone():
-        return EXIT_BROKEN_PIPE, ""  # e.g. `attest history … | head`: not an error worth a line
-    if _is_transport_failure(exc):
-        return ChainError.exit_code, f"error: the chain node stopped answering ({type(exc).__name__})"
-    return EXIT_INTERNAL, f"internal error: {type(exc).__name__}: {exc} (set ATTEST_DEBUG=1 for a traceback)"
-
-
-def _stdout_reader_gone() -> bool:
-    """Whether stdout is a pipe whose reader has closed it (poll reports POLLERR), as opposed to a
-    broken pipe elsewhere — an `--out` FIFO, a socket — which is a real error."""
-    import select
-
-    try:
-        poller = select.poll()
-        poller.register(sys.stdout.fileno(), select.POLLOUT)
-        return any(events & select.POLLERR for _, events in poller.poll(0))
-    except (OSError, ValueError, AttributeError):
-        return False
-
-
-def _is_transport_failure(exc: BaseException) -> bool:
-    import requests
-
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, requests.exceptions.ConnectionError | requests.exceptions.Timeout):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
-
-
-@contextmanager
-def one_line_errors(passthrough: tuple[type[BaseException], ...] = ()) -> Iterator[None]:
-    """Run a command body; on failure print `failure_line` to stderr and exit with its code.
-
-    `passthrough`: exceptions that already know how to end the program (click's usage errors).
-    """
-    ends_program: tuple[type[BaseException], ...] = (SystemExit, *passthrough)
-    try:
-        yield
-    except ends_program:
-        raise
-    except BaseException as exc:
-        code, line = failure_line(exc)
-        if code == EXIT_INTERNAL and os.environ.get("ATTEST_DEBUG"):
-            raise
-        if code == EXIT_BROKEN_PIPE:
-            silence_stdout()
-        else:
-            print(line, file=sys.stderr)
-        raise SystemExit(code) from None
