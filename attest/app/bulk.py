@@ -5,9 +5,9 @@ each). An auditor checking a year's evidence must not pay that per file, so here
 once for everyone: ONE scan of the registry's logs (Attested, Revoked, Superseded, Covered — from the
 manifest's registry address only, from its deploy block, in block-range chunks), ONE replay of the
 governance history, the head, and the few block headers the reports name (JSON-RPC batch requests).
-Each target's evidence is then gathered by `attest.app.verify`'s own code over a read-only view of that
-index (`_IndexedDeployment`), and the same pure `decide` turns it into the same report: the rules
-live in one place, only where the facts come from differs.
+Each target's evidence is then gathered by `attest.app.verify`'s own code from that index
+(`IndexedFacts`, the bulk implementation of `attest.app.facts.ChainFacts`), and the same pure
+`decide` turns it into the same report: the rules live in one place, only the facts' source differs.
 
 The index trusts the registry's events as `verify_target` trusts its storage: the registry writes an
 attestation's facts once, in the same transaction as its `Attested` event, and only `Revoked` and
@@ -20,7 +20,7 @@ import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, cast
+from typing import Any
 
 from attest.chain.deployment import Deployment
 from attest.core.contracts import Kind
@@ -92,24 +92,22 @@ def iter_verify(
 ) -> Iterator[Report]:
     """The report `verify_target` would give for each target, from one shared read of the chain.
 
-    The evidence is gathered by `attest.app.verify`'s own code (`_read_target`, `_gather`, `_finish`)
-    over an indexed view of the chain, so the rules cannot drift apart. Targets are read and decided
+    The evidence is gathered by `attest.app.verify`'s own code (`read_target`, `gather`, `finish`)
+    over `IndexedFacts`, so the rules cannot drift apart. Targets are read and decided
     one at a time and each report is yielded at once, so memory does not grow with the number of
     files. `progress(done, total)` is called after each target. Bad input (a missing file, a malformed
     document) raises `InputError` naming it, as `verify_target` does.
     """
-    from attest.app.verify import _finish, _gather, _read_target
+    from attest.app.verify import finish, gather, read_target
 
     history = _MemoHistory.of(deployment.membership_history())
     index = registry_index(deployment)
     # Every block that holds an attestation, read up front in batches: genuine receipts and anchored
     # digests only ever point at those. A receipt naming any other block is read on its own.
     blocks = read_blocks(deployment, sorted({a.block_number for a in index.by_uid.values()}))
-    view = _IndexedDeployment(deployment, index, history, blocks)
-    as_deployment = cast(Deployment, view)  # duck-typed: exactly the reads `_gather`/`_finish` make
+    facts = IndexedFacts(deployment, index, history, blocks)
     for n, target in enumerate(targets, 1):
-        t = _read_target(target)
-        yield _finish(as_deployment, _gather(as_deployment, t, target, org, require_coverage))
+        yield finish(facts, gather(facts, read_target(target), target, org, require_coverage))
         if progress is not None:
             progress(n, len(targets))
 
@@ -146,33 +144,9 @@ class _MemoHistory(MembershipHistory):
         return self._memo[key]
 
 
-class _IndexedChain:
-    """The chain facts `attest.app.verify` asks for, answered from what was read up front."""
-
-    def __init__(self, deployment: Deployment, head: int, blocks: dict[int, tuple[str, int]]) -> None:
-        self._deployment = deployment
-        self._head = head
-        self.confirmations = deployment.chain.confirmations
-        self._blocks = blocks
-
-    def head(self) -> int:
-        return self._head
-
-    def lookup(self, number: int) -> tuple[str, int] | None:
-        """(hash, timestamp) of a block up to the head; one not read up front is read now and kept."""
-        if number > self._head or number < 0:
-            return None
-        if number not in self._blocks:
-            self._blocks.update(read_blocks(self._deployment, [number]))
-        return self._blocks.get(number)
-
-    def block(self, number: int) -> dict[str, Any] | None:
-        found = self.lookup(number)
-        return None if found is None else {"hash": found[0], "timestamp": found[1]}
-
-
-class _IndexedDeployment:
-    """A read-only stand-in for `Deployment`: the registry index, the history, the prefetched blocks."""
+class IndexedFacts:
+    """`ChainFacts` answered from one shared read: the registry index, the governance history and
+    the block headers read up front (a block not read up front is read when first asked, and kept)."""
 
     def __init__(
         self,
@@ -181,36 +155,64 @@ class _IndexedDeployment:
         history: MembershipHistory,
         blocks: dict[int, tuple[str, int]],
     ) -> None:
-        self._deployment = deployment
-        self._index = index
-        self._history = history
-        self._orgs: dict[str, int] = {}
-        self.manifest = deployment.manifest
-        self.chain = _IndexedChain(deployment, index.head, blocks)
+        self.deployment = deployment
+        self.index = index
+        self.history = history
+        self.blocks = blocks
+        self.orgs: dict[str, int] = {}
+
+    @property
+    def chain_id(self) -> int:
+        return self.deployment.manifest.chain_id
+
+    @property
+    def registry(self) -> str:
+        return self.deployment.manifest.registry.address
+
+    @property
+    def confirmations_required(self) -> int:
+        return self.deployment.chain.confirmations
+
+    def head(self) -> int:
+        return self.index.head
 
     def find_organisation(self, name_or_id: str) -> int:
-        if name_or_id not in self._orgs:
-            self._orgs[name_or_id] = self._deployment.find_organisation(name_or_id)
-        return self._orgs[name_or_id]
+        if name_or_id not in self.orgs:
+            self.orgs[name_or_id] = self.deployment.find_organisation(name_or_id)
+        return self.orgs[name_or_id]
 
     def membership_history(self) -> MembershipHistory:
-        return self._history
+        return self.history
 
     def attestations_of_digest(self, digest: str) -> list[OnchainAttestation]:
-        return self._index.of_digest(digest.lower())
+        return self.index.of_digest(digest.lower())
 
     def attestations_by_org(self, org_id: int) -> list[OnchainAttestation]:
-        return self._index.of_org(org_id)
+        return self.index.of_org(org_id)
 
     def covering_statements(self, figures_uid: str) -> list[OnchainAttestation]:
-        return self._index.covering(figures_uid.lower())
+        return self.index.covering(figures_uid.lower())
 
     def attestation(self, uid: str) -> OnchainAttestation | None:
-        return self._index.by_uid.get(uid.lower())
+        return self.index.by_uid.get(uid.lower())
 
     def block_hash(self, number: int) -> str | None:
-        found = self.chain.lookup(number)
+        found = self._lookup(number)
         return None if found is None else found[0]
+
+    def block_timestamp(self, number: int) -> int:
+        found = self._lookup(number)
+        if found is None:
+            raise ChainError(f"block {number} is not on this chain (head {self.index.head})")
+        return found[1]
+
+    def _lookup(self, number: int) -> tuple[str, int] | None:
+        """(hash, timestamp) of a block up to the head."""
+        if number > self.index.head or number < 0:
+            return None
+        if number not in self.blocks:
+            self.blocks.update(read_blocks(self.deployment, [number]))
+        return self.blocks.get(number)
 
 
 # ------------------------------------------------------------------------------------------ chain reads

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from attest.chain.deployment import Deployment
+from attest.app.facts import ChainFacts, LiveFacts
 from attest.core.contracts import Kind
 from attest.core.documents import HashedDocument, hash_document, read_json_document
 from attest.core.errors import InputError
@@ -20,12 +21,15 @@ from attest.core.records import OnchainAttestation
 from attest.core.statement import cross_check
 from attest.core.verification import Evidence, Report, decide
 
+if TYPE_CHECKING:
+    from attest.chain.deployment import Deployment
+
 _DIGEST = re.compile(r"^(?:sha256:|0x)?([0-9a-fA-F]{64})$")
 ZERO_REF = "0x" + "00" * 32
 
 
 @dataclass(frozen=True)
-class _Target:
+class Target:
     """What the target file says about itself, before the chain is asked anything."""
 
     digest: str
@@ -74,7 +78,8 @@ def verify_target(
     deployment: Deployment, target: str, *, org: str | None = None, require_coverage: bool = False
 ) -> Report:
     """Verify one file, receipt or digest; `require_coverage` makes figures without a live statement fail."""
-    return _finish(deployment, _gather(deployment, _read_target(target), target, org, require_coverage))
+    facts = LiveFacts(deployment)
+    return finish(facts, gather(facts, read_target(target), target, org, require_coverage))
 
 
 def verify_pair(
@@ -89,7 +94,8 @@ def verify_pair(
 
     `org` picks the figures' organisation; the statement's is the verifier it names (or its receipt's).
     """
-    f_target, s_target = _read_target(figures_target), _read_target(statement_target)
+    facts = LiveFacts(deployment)
+    f_target, s_target = read_target(figures_target), read_target(statement_target)
     if f_target.claimed_kind() not in ("figures", None):
         raise InputError(f"is {f_target.claimed_kind()}, not an esg-figures/1 document", path=figures_target)
     if s_target.claimed_kind() not in ("statement", None):
@@ -98,8 +104,8 @@ def verify_pair(
             path=statement_target,
             field="--statement",
         )
-    figures_report = _finish(deployment, _gather(deployment, f_target, figures_target, org, require_coverage))
-    s_evidence = _gather(deployment, s_target, statement_target, None, False)
+    figures_report = finish(facts, gather(facts, f_target, figures_target, org, require_coverage))
+    s_evidence = gather(facts, s_target, statement_target, None, False)
     checks = None
     if f_target.document is not None and s_target.document is not None:
         figures_doc, statement_doc = f_target.document.figures, s_target.document.statement
@@ -108,25 +114,25 @@ def verify_pair(
     s_evidence = replace(
         s_evidence, paired=True, paired_figures=figures_report.attestation, cross_checks=checks
     )
-    return figures_report, _finish(deployment, s_evidence)
+    return figures_report, finish(facts, s_evidence)
 
 
-def _finish(deployment: Deployment, evidence: Evidence) -> Report:
+def finish(facts: ChainFacts, evidence: Evidence) -> Report:
+    """The report the pure rules (`decide`) give for `evidence`, with the anchoring block's time."""
     report = decide(evidence)
     if report.attestation is not None:
-        report.anchored_at = int(deployment.chain.block(report.attestation.block_number)["timestamp"])
+        report.anchored_at = facts.block_timestamp(report.attestation.block_number)
     return report
 
 
-def _gather(
-    deployment: Deployment, t: _Target, subject: str, org: str | None, require_coverage: bool
-) -> Evidence:
+def gather(facts: ChainFacts, t: Target, subject: str, org: str | None, require_coverage: bool) -> Evidence:
+    """Everything the rules need about target `t`, asked of `facts` (the chain); nothing decided yet."""
     expected, source = None, None
     if org is not None:
-        expected, source = deployment.find_organisation(org), "--org"
+        expected, source = facts.find_organisation(org), "--org"
     elif t.receipt is not None:
         expected, source = t.receipt.attestation.org_id, "receipt"
-    history = deployment.membership_history()
+    history = facts.membership_history()
     names = history.organisation_names()
     named_org = t.named_org
     if expected is None and named_org is not None:
@@ -144,8 +150,8 @@ def _gather(
 
         merkle_ok = verify_batch_receipt(t.receipt)
         lookup = t.receipt.merkle.root.removeprefix("0x").lower()
-    attestations = deployment.attestations_of_digest(lookup)
-    head = deployment.chain.head()
+    attestations = facts.attestations_of_digest(lookup)
+    head = facts.head()
     at, now = {}, {}
     for a in attestations:
         at[a.uid] = history.standing(a.attester, (a.block_number, a.log_index))
@@ -155,23 +161,23 @@ def _gather(
     referenced = None
     if len(chosen) == 1:
         if chosen[0].kind is Kind.FIGURES:
-            covering = deployment.covering_statements(chosen[0].uid)
+            covering = facts.covering_statements(chosen[0].uid)
         elif chosen[0].ref != ZERO_REF:
-            referenced = deployment.attestation(chosen[0].ref)
+            referenced = facts.attestation(chosen[0].ref)
     same_year: list[OnchainAttestation] = []
     if not chosen and expected is not None and t.year is not None:
-        same_year = [a for a in deployment.attestations_by_org(expected) if a.year == t.year]
+        same_year = [a for a in facts.attestations_by_org(expected) if a.year == t.year]
     receipt_hash = None
     if t.receipt is not None:
-        receipt_hash = deployment.block_hash(t.receipt.chain.block_number)
+        receipt_hash = facts.block_hash(t.receipt.chain.block_number)
     return Evidence(
         subject=subject,
         digest=t.digest,
         digest_detail=t.detail,
-        chain_id=deployment.manifest.chain_id,
-        registry=deployment.manifest.registry.address,
+        chain_id=facts.chain_id,
+        registry=facts.registry,
         head=head,
-        confirmations_required=deployment.chain.confirmations,
+        confirmations_required=facts.confirmations_required,
         attestations=attestations,
         standing_at_attest=at,
         standing_now=now,
@@ -190,12 +196,12 @@ def _gather(
     )
 
 
-def _read_target(target: str) -> _Target:
+def read_target(target: str) -> Target:
     """Digest a target (a document, a receipt with or without its document, or a bare digest)."""
     match = _DIGEST.match(target)
     path = Path(target)
     if match and not path.exists():
-        return _Target(match.group(1).lower(), "given as a bare digest")
+        return Target(match.group(1).lower(), "given as a bare digest")
     if not path.exists():
         raise InputError("no such file (and not a sha256 digest)", path=target)
     if path.suffix.lower() == ".json" and path.is_file():
@@ -204,7 +210,7 @@ def _read_target(target: str) -> _Target:
             receipt = parse_receipt(obj, path=path)
             doc_path = path.with_name(receipt.document.name)
             if not doc_path.is_file():
-                return _Target(receipt.document.digest, "from the receipt; document not at hand", receipt)
+                return Target(receipt.document.digest, "from the receipt; document not at hand", receipt)
             doc = hash_document(doc_path, structured=receipt.document.digest_rule == "sha256-rfc8785")
             mismatch = None
             if doc.digest != receipt.document.digest:
@@ -212,15 +218,8 @@ def _read_target(target: str) -> _Target:
                     f"{doc_path.name} has sha256 {doc.digest}, the receipt says {receipt.document.digest}: "
                     "the document was changed after publishing"
                 )
-            return _Target(
+            return Target(
                 receipt.document.digest, f"{doc.rule_text} of {doc_path.name}", receipt, mismatch, doc
             )
     doc = hash_document(path)
-    return _Target(doc.digest, doc.rule_text, document=doc)
-
-
-def _digest_of(target: str) -> tuple[str, str, Receipt | None, str | None, str | None, int | None]:
-    """(digest, how it was obtained, receipt, mismatch, organisation named, year): kept for callers
-    (attest.app.bulk) written against the tuple form; new code uses `_read_target`."""
-    t = _read_target(target)
-    return t.digest, t.detail, t.receipt, t.mismatch, t.named_org, t.year
+    return Target(doc.digest, doc.rule_text, document=doc)

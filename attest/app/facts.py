@@ -1,0 +1,117 @@
+"""The chain facts a verification rests on, behind one interface with two implementations.
+
+`attest.app.verify` gathers a target's evidence by asking a `ChainFacts` the same few questions; it
+does not care where the answers come from. `LiveFacts` asks the node for each target (a handful of
+reads each); `attest.app.bulk.IndexedFacts` answers thousands of targets from one shared scan of the
+registry's logs. Both give the same answers, so a verdict cannot depend on which one was used.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from attest.chain.deployment import Deployment
+    from attest.core.membership_history import MembershipHistory
+    from attest.core.records import OnchainAttestation
+
+
+class ChainFacts(Protocol):
+    """What verification asks of a deployment's chain (all reads; nothing is ever sent)."""
+
+    @property
+    def chain_id(self) -> int:
+        """The chain id the deployment manifest names."""
+        ...
+
+    @property
+    def registry(self) -> str:
+        """The registry address the deployment manifest names: the only source of attestations."""
+        ...
+
+    @property
+    def confirmations_required(self) -> int:
+        """How many confirmations make an attestation final for this deployment."""
+        ...
+
+    def head(self) -> int:
+        """The newest block number."""
+        ...
+
+    def find_organisation(self, name_or_id: str) -> int:
+        """An organisation id from a number or an admitted organisation's exact name."""
+        ...
+
+    def membership_history(self) -> MembershipHistory:
+        """Every governance event since deployment, in order."""
+        ...
+
+    def attestations_of_digest(self, digest: str) -> list[OnchainAttestation]:
+        """Every organisation's attestation of `digest` (hex, no 0x)."""
+        ...
+
+    def attestations_by_org(self, org_id: int) -> list[OnchainAttestation]:
+        """Every attestation an organisation made."""
+        ...
+
+    def covering_statements(self, figures_uid: str) -> list[OnchainAttestation]:
+        """The verification statements whose reference is this figures attestation."""
+        ...
+
+    def attestation(self, uid: str) -> OnchainAttestation | None:
+        """One attestation by uid, or None."""
+        ...
+
+    def block_hash(self, number: int) -> str | None:
+        """The hash of block `number`, or None if there is no such block."""
+        ...
+
+    def block_timestamp(self, number: int) -> int:
+        """The timestamp of an existing block `number`."""
+        ...
+
+
+class LiveFacts:
+    """`ChainFacts` read from the node for each question: the path of a single `attest verify`."""
+
+    def __init__(self, deployment: Deployment) -> None:
+        self.deployment = deployment
+
+    @property
+    def chain_id(self) -> int:
+        return self.deployment.manifest.chain_id
+
+    @property
+    def registry(self) -> str:
+        return self.deployment.manifest.registry.address
+
+    @property
+    def confirmations_required(self) -> int:
+        return self.deployment.chain.confirmations
+
+    def head(self) -> int:
+        return self.deployment.chain.head()
+
+    def find_organisation(self, name_or_id: str) -> int:
+        return self.deployment.find_organisation(name_or_id)
+
+    def membership_history(self) -> MembershipHistory:
+        return self.deployment.membership_history()
+
+    def attestations_of_digest(self, digest: str) -> list[OnchainAttestation]:
+        return self.deployment.attestations_of_digest(digest)
+
+    def attestations_by_org(self, org_id: int) -> list[OnchainAttestation]:
+        return self.deployment.attestations_by_org(org_id)
+
+    def covering_statements(self, figures_uid: str) -> list[OnchainAttestation]:
+        return self.deployment.covering_statements(figures_uid)
+
+    def attestation(self, uid: str) -> OnchainAttestation | None:
+        return self.deployment.attestation(uid)
+
+    def block_hash(self, number: int) -> str | None:
+        return self.deployment.block_hash(number)
+
+    def block_timestamp(self, number: int) -> int:
+        return int(self.deployment.chain.block(number)["timestamp"])
