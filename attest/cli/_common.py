@@ -1,6 +1,6 @@
 """Shared pieces of the command line: the `main` group, common options, error handling, output.
 
-Exit codes (DESIGN.md): 0 verified / done; 1 not verified; 2 bad input or usage; 3 chain unreachable,
+Exit codes (the README's table): 0 verified / done; 1 not verified; 2 bad input or usage; 3 chain unreachable,
 misconfigured, or a transaction failed; 4 internal error (a bug: please report it). Heavy modules are
 imported inside commands so `attest --help` and `attest hash` start fast.
 """
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from attest.cli.exits import one_line_errors
+from attest.core.report_text import SYMBOL as SYMBOL
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from attest.chain.deployment import Deployment
 
 F = TypeVar("F", bound=Callable[..., Any])
-SYMBOL = {"pass": "✓", "fail": "✗", "info": "·"}
 
 
 def handle_errors() -> AbstractContextManager[None]:

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 import click
 
 from attest.cli._common import (
-    SYMBOL,
     chain_options,
     handle_errors,
     json_option,
@@ -161,16 +160,8 @@ def write_html_report(dep: Deployment, deployment_path: str, reports: list[Repor
 
 
 def print_report(report: Report) -> None:
-    """Human form of a report: one line per check, then the verdict."""
-    click.echo(f"{report.subject}")
-    for c in report.checks:
-        click.echo(f"  {SYMBOL[c.status]} {c.name:<13} {c.detail}")
-    if report.anchored_at is not None:
-        from datetime import UTC, datetime
+    """Human form of a report (`attest.core.report_text`): one line per check, then the verdict."""
+    from attest.core.report_text import report_lines
 
-        when = datetime.fromtimestamp(report.anchored_at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-        click.echo(f"  anchored at {when}")
-    failed = [c.name for c in report.checks if c.status == "fail"]
-    click.echo(
-        "VERIFIED" if report.verified else f"NOT VERIFIED (failed: {', '.join(failed) or 'incomplete'})"
-    )
+    for line in report_lines(report):
+        click.echo(line)

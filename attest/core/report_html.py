@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
 
+from attest.core.report_text import SYMBOL
 from attest.core.verification import Report
-
-SYMBOL = {"pass": "✓", "fail": "✗", "info": "·"}
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#111}

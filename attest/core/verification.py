@@ -106,7 +106,8 @@ def required_role(kind: Kind) -> Role:
 
 
 def decide(ev: Evidence) -> Report:
-    """Run the checks in DESIGN.md's order; stop adding chain checks once there is nothing to check."""
+    """Run the checks in the order ARCHITECTURE.md lists; stop adding chain checks once there is
+    nothing left to check."""
     checks: list[Check] = []
     if ev.digest_mismatch:
         checks.append(Check("digest", "fail", ev.digest_mismatch))

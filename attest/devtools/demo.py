@@ -22,6 +22,7 @@ from attest.chain.connection import Chain
 from attest.chain.deployment import Deployment
 from attest.core.contracts import Kind, Role
 from attest.core.records import OrganisationInfo
+from attest.core.report_text import report_lines
 from attest.core.verification import Report
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -35,7 +36,6 @@ def run_demo(workdir: Path | None = None, *, as_json: bool = False) -> bool:
     from eth_account import Account
 
     from attest.app.verify import verify_pair, verify_target
-    from attest.cli._verify import print_report
     from attest.core.manifest import write_atomic
 
     out = workdir or Path(tempfile.mkdtemp(prefix="esg-attest-demo-"))
@@ -81,9 +81,8 @@ def run_demo(workdir: Path | None = None, *, as_json: bool = False) -> bool:
 
     say("5. An auditor verifies the figures and the statement together")
     good, good_statement = verify_pair(dep, str(figures), str(statement))
-    if not as_json:
-        print_report(good)
-        print_report(good_statement)
+    for line in report_lines(good) + report_lines(good_statement):
+        say(line)
 
     say(f"6. Someone edits one figure ({TAMPERED_METRIC}) in a copy; the auditor verifies the copy")
     tampered = out / "webank-2022-figures.edited.json"
@@ -93,8 +92,8 @@ def run_demo(workdir: Path | None = None, *, as_json: bool = False) -> bool:
             metric["value"] = str(int(metric["value"]) + 10_000_000)
     tampered.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
     bad = verify_target(dep, str(tampered))
-    if not as_json:
-        print_report(bad)
+    for line in report_lines(bad):
+        say(line)
 
     ok = good.verified and good_statement.verified and not bad.verified
     if as_json:
