@@ -126,22 +126,21 @@ def verify_many(
     )
 
 
+@dataclass
 class _MemoHistory(MembershipHistory):
     """The governance history with standings memoised: thousands of targets share few attesters."""
 
-    _memo: dict[tuple[str, Position], Standing]
+    memo: dict[tuple[str, Position], Standing] = field(default_factory=dict)
 
     @classmethod
     def of(cls, history: MembershipHistory) -> _MemoHistory:
-        out = cls(history.events)
-        out._memo = {}
-        return out
+        return cls(history.events)
 
     def standing(self, account: str, at: Position) -> Standing:
         key = (account, at)
-        if key not in self._memo:
-            self._memo[key] = super().standing(account, at)
-        return self._memo[key]
+        if key not in self.memo:
+            self.memo[key] = super().standing(account, at)
+        return self.memo[key]
 
 
 class IndexedFacts:

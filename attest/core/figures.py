@@ -93,7 +93,7 @@ M = TypeVar("M", bound=BaseModel)
 Explain = Callable[[ErrorDetails], "str | None"]
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     @model_validator(mode="before")
@@ -110,13 +110,13 @@ class _Strict(BaseModel):
         return data
 
 
-class Organisation(_Strict):
+class Organisation(StrictModel):
     name: Text
     legal_name: Text | None = None
     country: Annotated[str, AfterValidator(_country)]
 
 
-class Period(_Strict):
+class Period(StrictModel):
     start: IsoDate
     end: IsoDate
 
@@ -127,13 +127,13 @@ class Period(_Strict):
         return self
 
 
-class Report(_Strict):
+class Report(StrictModel):
     title: Text
     language: Annotated[str, Field(pattern=_LANGUAGE)]
     uri: Annotated[str, Field(pattern=_URI)] | None = None
 
 
-class Metric(_Strict):
+class Metric(StrictModel):
     """One figure as published, with how it was qualified (超 = at least, 约 = about, ...)."""
 
     code: Code
@@ -170,7 +170,7 @@ class Metric(_Strict):
         return self
 
 
-class Claim(_Strict):
+class Claim(StrictModel):
     """A qualitative claim, e.g. operational carbon neutrality; a verification statement backs it."""
 
     code: Code
@@ -180,7 +180,7 @@ class Claim(_Strict):
     source: Text | None = None
 
 
-class EsgFigures(_Strict):
+class EsgFigures(StrictModel):
     schema_: Literal["esg-figures/1"] = Field(alias="schema")
     organisation: Organisation
     reporting_year: Annotated[int, Field(ge=1990, le=2100)]

@@ -32,7 +32,15 @@ from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from attest.core.canonical import canonical_bytes, sha256_hex
-from attest.core.figures import EsgFigures, IsoDate, Organisation, Period, Text, _Strict, validate_document
+from attest.core.figures import (
+    EsgFigures,
+    IsoDate,
+    Organisation,
+    Period,
+    StrictModel,
+    Text,
+    validate_document,
+)
 from attest.core.strictjson import format_path, load_strict_file, quote_text
 
 SCHEMA = "carbon-verification/1"
@@ -96,17 +104,17 @@ Serial = Annotated[str, AfterValidator(_serial)]
 Year = Annotated[int, Field(ge=1990, le=2100)]
 
 
-class Accreditation(_Strict):
+class Accreditation(StrictModel):
     body: Text
     number: Text
 
 
-class Verifier(_Strict):
+class Verifier(StrictModel):
     name: Text
     accreditation: Accreditation
 
 
-class Scopes(_Strict):
+class Scopes(StrictModel):
     """tCO2e per GHG Protocol scope; scope 3 is optional (many verifications exclude it)."""
 
     scope1: Tonnes
@@ -117,7 +125,7 @@ class Scopes(_Strict):
         return sum((Decimal(v) for v in (self.scope1, self.scope2, self.scope3) if v is not None), Decimal(0))
 
 
-class Emissions(_Strict):
+class Emissions(StrictModel):
     reported: Scopes
     verified: Scopes
 
@@ -135,7 +143,7 @@ class Emissions(_Strict):
         return self
 
 
-class SerialRange(_Strict):
+class SerialRange(StrictModel):
     """An inclusive range of credit serial numbers: `end - start + 1` credits of one tonne each."""
 
     start: Serial
@@ -152,7 +160,7 @@ class SerialRange(_Strict):
         return int(self.end) - int(self.start) + 1
 
 
-class Credit(_Strict):
+class Credit(StrictModel):
     """Carbon credits retired for the claim: where they are registered, how many tonnes, of what year."""
 
     registry: Text
@@ -173,7 +181,7 @@ class Credit(_Strict):
         return self
 
 
-class NeutralityClaim(_Strict):
+class NeutralityClaim(StrictModel):
     standard: Literal["ISO 14068-1:2023", "PAS 2060"]
     residual_emissions_tco2e: Tonnes
     credits: Annotated[list[Credit], Field(min_length=1)]
@@ -205,7 +213,7 @@ class NeutralityClaim(_Strict):
         return self
 
 
-class CarbonVerification(_Strict):
+class CarbonVerification(StrictModel):
     schema_: Literal["carbon-verification/1"] = Field(alias="schema")
     verifier: Verifier
     organisation: Organisation
