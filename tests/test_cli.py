@@ -485,9 +485,18 @@ def test_verify_json_structure(net: Net) -> None:
         assert report["digest"] == net.published["digest"]
         assert isinstance(report["anchored_at"], int)
         names = [c["name"] for c in report["checks"]]
-        order = ("digest", "receipt", "anchored", "authorised", "status", "coverage", "confirmations")
+        order = (
+            "deployment",
+            "digest",
+            "receipt",
+            "anchored",
+            "authorised",
+            "status",
+            "coverage",
+            "confirmations",
+        )
         assert names == [n for n in order if n in names]
-        assert {"digest", "anchored", "authorised", "status", "confirmations"} <= set(names)
+        assert {"deployment", "digest", "anchored", "authorised", "status", "confirmations"} <= set(names)
         for check in report["checks"]:
             assert set(check) == {"name", "status", "detail"}
             assert check["status"] in ("pass", "fail", "info")
@@ -821,3 +830,21 @@ def test_revoke_by_the_documents_receipt(net: Net) -> None:
     assert done.stdout.startswith("revoked " + json.loads(receipt.read_text())["attestation"]["uid"])
     verified = net.attest("verify", annex, password=None)
     assert verified.returncode == 1 and "replaced by a corrected annex" in verified.stdout
+
+
+@anvil
+def test_verify_with_a_pinned_manifest_sha256(net: Net) -> None:
+    """An auditor pins the manifest the consortium published: the same file verifies; any other
+    manifest (here: one byte of whitespace added) is refused before anything is judged."""
+    pinned = hashlib.sha256(net.manifest.read_bytes()).hexdigest()
+    ok = net.attest("verify", net.figures, "--manifest-sha256", pinned, "--json")
+    assert [r["verified"] for r in ok_json(ok)] == [True]
+    assert ok_json(net.attest("verify", net.figures, "--json", env={"ATTEST_MANIFEST_SHA256": pinned}))
+    other = net.workdir("other-manifest") / "anvil.json"
+    other.write_bytes(net.manifest.read_bytes() + b"\n")
+    refused = run(
+        "verify", net.figures, "--deployment", other, "--manifest-sha256", pinned, cwd=net.root, password=None
+    )
+    assert_one_line_error(
+        refused, 2, "--manifest-sha256", "not the deployment manifest the consortium published"
+    )

@@ -17,6 +17,7 @@ DIGEST = "ab" * 32
 BANK, RIVAL, VERIFIER = 1, 2, 3
 NAMES = {BANK: "WeBank", RIVAL: "Rival", VERIFIER: "Verifier"}
 REGISTRY = "0x" + "11" * 20
+GOVERNANCE = "0x" + "22" * 20
 
 
 def attestation(org: int = BANK, kind: Kind = Kind.FIGURES, **kw: Any) -> OnchainAttestation:
@@ -60,6 +61,9 @@ def evidence(atts: list[OnchainAttestation], **kw: Any) -> Evidence:
         standing_at_attest={a.uid: standing(a.org_id) for a in atts},
         standing_now={a.uid: standing(a.org_id) for a in atts},
         org_names=NAMES,
+        governance=GOVERNANCE,
+        bound_governance=GOVERNANCE,
+        manifest_sha256=None,
     )
     return replace(base, **kw)
 
@@ -72,14 +76,16 @@ def test_all_checks_pass_for_a_current_authorised_attestation() -> None:
     report = decide(evidence([attestation()]))
     assert report.verified
     assert [c.name for c in report.checks] == [
-        "digest", "anchored", "authorised", "status", "coverage", "confirmations"
+        "deployment", "digest", "anchored", "authorised", "status", "coverage", "confirmations"
     ]  # fmt: skip
 
 
 def test_unknown_digest_fails_anchored_and_stops() -> None:
     report = decide(evidence([]))
     assert not report.verified
-    assert [(c.name, c.status) for c in report.checks] == [("digest", "pass"), ("anchored", "fail")]
+    assert [(c.name, c.status) for c in report.checks] == [
+        ("deployment", "pass"), ("digest", "pass"), ("anchored", "fail")
+    ]  # fmt: skip
 
 
 def test_digest_mismatch_fails() -> None:
@@ -137,7 +143,7 @@ def test_not_enough_confirmations_fails() -> None:
 def test_several_organisations_without_expected_org_is_ambiguous() -> None:
     report = decide(evidence([attestation(RIVAL), attestation(BANK)]))
     assert not report.verified
-    assert "pass --org" in report.checks[1].detail
+    assert "pass --org" in report.checks[2].detail
 
 
 def test_expected_org_ignores_a_squatter() -> None:
@@ -145,19 +151,19 @@ def test_expected_org_ignores_a_squatter() -> None:
     report = decide(evidence(atts, expected_org=BANK, expected_org_source="--org"))
     assert report.verified
     assert report.attestation is not None and report.attestation.org_id == BANK
-    assert "not relied on" in report.checks[1].detail
+    assert "not relied on" in report.checks[2].detail
 
 
 def test_expected_org_missing_fails_even_if_another_org_attested() -> None:
     report = decide(evidence([attestation(RIVAL)], expected_org=BANK, expected_org_source="document"))
     assert not report.verified
-    assert "attested only by Rival" in report.checks[1].detail
+    assert "attested only by Rival" in report.checks[2].detail
 
 
 def test_tampered_document_explains_what_the_org_anchored_instead() -> None:
     other = attestation(digest="cd" * 32)
     report = decide(evidence([], expected_org=BANK, expected_org_source="document", same_org_year=[other]))
-    assert "not what was published" in report.checks[1].detail
+    assert "not what was published" in report.checks[2].detail
 
 
 def _receipt(**chain: Any) -> Receipt:
@@ -211,5 +217,14 @@ def test_intact_receipt_passes() -> None:
 def test_json_report_has_every_check() -> None:
     data = decide(evidence([attestation()])).to_json()
     assert data["verified"] is True
-    assert data["checks"][0]["name"] == "digest"
+    assert data["checks"][0]["name"] == "deployment"
     assert data["attestation"]["kind"] == "figures"
+
+
+def test_a_registry_bound_to_other_governance_fails_the_deployment_check() -> None:
+    """The manifest names the genuine registry but a governance contract of someone's choosing:
+    every name and role would come from that contract, so nothing may verify."""
+    report = decide(evidence([attestation()], bound_governance="0x" + "33" * 20))
+    assert not report.verified
+    assert report.checks[0].name == "deployment" and report.checks[0].status == "fail"
+    assert "not the manifest's" in report.checks[0].detail

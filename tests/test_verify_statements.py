@@ -96,7 +96,8 @@ def test_valid_pair_every_check_passes(world: World) -> None:
     fig, st = verify_pair(world.c.dep, str(world.figures), str(world.statement))
     assert fig.verified and st.verified
     assert [c.name for c in st.checks] == [
-        "digest", "anchored", "authorised", "status", "reference", "covers", *CROSS, "confirmations",
+        "deployment", "digest", "anchored", "authorised", "status", "reference", "covers", *CROSS,
+        "confirmations",
     ]  # fmt: skip
     assert all(c.status == "pass" for c in st.checks)
     assert "VERIFIER" in check(st, "authorised").detail

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from attest.app.facts import LiveFacts
 from attest.chain.deployment import Deployment
 from attest.core.contracts import Kind
 from attest.core.errors import ChainError, ChainUnreachable
@@ -159,6 +160,7 @@ class IndexedFacts:
         self.history = history
         self.blocks = blocks
         self.orgs: dict[str, int] = {}
+        self.bound: str | None = None
 
     @property
     def chain_id(self) -> int:
@@ -169,8 +171,21 @@ class IndexedFacts:
         return self.deployment.manifest.registry.address
 
     @property
+    def governance(self) -> str:
+        return self.deployment.manifest.governance.address
+
+    @property
+    def manifest_sha256(self) -> str | None:
+        return self.deployment.manifest.file_sha256
+
+    @property
     def confirmations_required(self) -> int:
         return self.deployment.chain.confirmations
+
+    def bound_governance(self) -> str:
+        if self.bound is None:
+            self.bound = LiveFacts(self.deployment).bound_governance()
+        return self.bound
 
     def head(self) -> int:
         return self.index.head

@@ -30,8 +30,23 @@ class ChainFacts(Protocol):
         ...
 
     @property
+    def governance(self) -> str:
+        """The governance address the deployment manifest names."""
+        ...
+
+    @property
+    def manifest_sha256(self) -> str | None:
+        """The sha256 of the manifest file relied on (None if it was not read from a file)."""
+        ...
+
+    @property
     def confirmations_required(self) -> int:
         """How many confirmations make an attestation final for this deployment."""
+        ...
+
+    def bound_governance(self) -> str:
+        """The governance contract the registry obeys (its immutable `membership()`): the manifest
+        is only believed when this is the governance it names."""
         ...
 
     def head(self) -> int:
@@ -86,8 +101,20 @@ class LiveFacts:
         return self.deployment.manifest.registry.address
 
     @property
+    def governance(self) -> str:
+        return self.deployment.manifest.governance.address
+
+    @property
+    def manifest_sha256(self) -> str | None:
+        return self.deployment.manifest.file_sha256
+
+    @property
     def confirmations_required(self) -> int:
         return self.deployment.chain.confirmations
+
+    def bound_governance(self) -> str:
+        registry = self.deployment.registry.functions
+        return str(self.deployment.chain.rpc(lambda: registry.membership().call()))
 
     def head(self) -> int:
         return self.deployment.chain.head()

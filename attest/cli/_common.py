@@ -75,7 +75,23 @@ def chain_options(f: F) -> F:
         default=None,
         help="Confirmations to wait for / require.",
     )(f)
+    f = click.option(
+        "--manifest-sha256",
+        envvar="ATTEST_MANIFEST_SHA256",
+        expose_value=False,
+        callback=_remember_pin,
+        help="The sha256 of the deployment manifest as the consortium publishes it: any other manifest "
+        "is refused (exit 2). Env ATTEST_MANIFEST_SHA256.",
+    )(f)
     return f
+
+
+_PIN_KEY = "attest.manifest_sha256"
+
+
+def _remember_pin(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    ctx.meta[_PIN_KEY] = value
+    return value
 
 
 def signer_options(f: F) -> F:
@@ -106,9 +122,19 @@ def parse_addresses(ctx: click.Context, param: click.Parameter, values: tuple[st
 
 
 def open_deployment(deployment_path: str, rpc_url: str | None, confirmations: int | None) -> Deployment:
+    """The deployment a command works on; refused when `--manifest-sha256` pins another manifest."""
     from attest.chain.deployment import Deployment
+    from attest.core.manifest import check_pinned
 
-    return Deployment.open(deployment_path, rpc_url=rpc_url, confirmations=confirmations)
+    dep = Deployment.open(deployment_path, rpc_url=rpc_url, confirmations=confirmations)
+    check_pinned(dep.manifest, pinned_manifest(), path=deployment_path)
+    return dep
+
+
+def pinned_manifest() -> str | None:
+    """The manifest sha256 given with `--manifest-sha256` / ATTEST_MANIFEST_SHA256, if any."""
+    context = click.get_current_context(silent=True)
+    return context.meta.get(_PIN_KEY) if context is not None else None
 
 
 def load_signer(keystore: str, password_file: str | None) -> LocalAccount:

@@ -17,6 +17,7 @@ from attest.cli._common import (
     load_signer,
     main,
     open_deployment,
+    pinned_manifest,
     signer_options,
 )
 from attest.core.errors import InputError
@@ -42,9 +43,10 @@ def verify_deployment(
         from attest.app.deployment_check import check_code
         from attest.chain.connection import Chain
         from attest.chain.deployment import Deployment
-        from attest.core.manifest import load_manifest
+        from attest.core.manifest import check_pinned, load_manifest
 
         manifest = load_manifest(deployment_path)
+        check_pinned(manifest, pinned_manifest(), path=deployment_path)
         url = rpc_url or manifest.rpc_url
         if not url:
             raise InputError("the manifest names no RPC URL: pass --rpc-url", path=deployment_path)

@@ -12,8 +12,9 @@ import stat
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
+from attest.core.canonical import sha256_hex
 from attest.core.errors import InputError, SchemaError
 from attest.core.strictjson import load_strict
 
@@ -41,6 +42,18 @@ class Manifest(_Model):
     compiler: dict[str, object]
     governance: ContractDeployment
     registry: ContractDeployment
+    _file_sha256: str | None = PrivateAttr(default=None)
+
+    @property
+    def file_sha256(self) -> str | None:
+        """The sha256 of the file this manifest was read from (None if it was built in memory):
+        what an auditor compares with the value the consortium publishes."""
+        return self._file_sha256
+
+    def read_from(self, data: bytes) -> Manifest:
+        """Record that this manifest was parsed from `data` (its sha256 becomes `file_sha256`)."""
+        self._file_sha256 = sha256_hex(data)
+        return self
 
     def dump(self) -> bytes:
         return (json.dumps(self.model_dump(by_alias=True), indent=2) + "\n").encode()
@@ -55,11 +68,28 @@ def load_manifest(path: str | Path) -> Manifest:
         raise InputError(f"cannot read deployment manifest: {exc.strerror}", path=p) from None
     obj = load_strict(data, path=p)
     try:
-        return Manifest.model_validate(obj)
+        manifest = Manifest.model_validate(obj)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = ".".join(str(x) for x in err["loc"])
         raise SchemaError(f"{err['msg']} (not a deployment manifest?)", path=p, field=loc) from None
+    return manifest.read_from(data)
+
+
+def check_pinned(manifest: Manifest, pinned: str | None, *, path: str | Path | None = None) -> None:
+    """Refuse a manifest whose sha256 is not the value the auditor obtained from the consortium."""
+    if pinned is None:
+        return
+    want = pinned.strip().lower().removeprefix("sha256:").removeprefix("0x")
+    if len(want) != 64 or any(ch not in "0123456789abcdef" for ch in want):
+        raise InputError("not a sha256 (64 hex digits)", field="--manifest-sha256")
+    if manifest.file_sha256 != want:
+        raise InputError(
+            f"the manifest's sha256 is {manifest.file_sha256}, the pinned value is {want}: "
+            "this is not the deployment manifest the consortium published",
+            path=path,
+            field="--manifest-sha256",
+        )
 
 
 def write_atomic(path: str | Path, data: bytes) -> None:

@@ -18,6 +18,7 @@ from attest.core.records import OnchainAttestation
 
 Status = Literal["pass", "fail", "info"]
 CHECK_ORDER = (
+    "deployment",
     "digest",
     "receipt",
     "merkle",
@@ -55,6 +56,11 @@ class Evidence:
     standing_at_attest: dict[str, Standing]
     standing_now: dict[str, Standing]
     org_names: dict[int, str]
+    # The trust root: the manifest's governance and the governance the registry is immutably bound
+    # to (read from the chain). Organisation names and roles are only believed when they agree.
+    governance: str
+    bound_governance: str
+    manifest_sha256: str | None
     expected_org: int | None = None
     expected_org_source: str | None = None
     digest_mismatch: str | None = None
@@ -88,7 +94,8 @@ class Report:
     @property
     def verified(self) -> bool:
         names = {c.name for c in self.checks if c.status == "pass"}
-        return all(c.status != "fail" for c in self.checks) and {"digest", "anchored", "authorised"} <= names
+        required = {"deployment", "digest", "anchored", "authorised"}
+        return all(c.status != "fail" for c in self.checks) and required <= names
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -108,7 +115,7 @@ def required_role(kind: Kind) -> Role:
 def decide(ev: Evidence) -> Report:
     """Run the checks in the order ARCHITECTURE.md lists; stop adding chain checks once there is
     nothing left to check."""
-    checks: list[Check] = []
+    checks: list[Check] = [_deployment(ev)]
     if ev.digest_mismatch:
         checks.append(Check("digest", "fail", ev.digest_mismatch))
     else:
@@ -124,7 +131,7 @@ def decide(ev: Evidence) -> Report:
     chosen, anchored = _choose(ev)
     checks.append(anchored)
     if ev.receipt is not None:
-        checks.insert(1, _receipt_check(ev, chosen))
+        checks.insert(2, _receipt_check(ev, chosen))
     if chosen is None:
         return Report(ev.subject, ev.digest, checks, None)
 
@@ -147,6 +154,21 @@ def decide(ev: Evidence) -> Report:
         )
     )
     return Report(ev.subject, ev.digest, checks, chosen)
+
+
+def _deployment(ev: Evidence) -> Check:
+    """The manifest is believed only where the chain confirms it: its registry must be bound to its
+    governance, else the organisation names and roles come from a contract of someone's choosing."""
+    pinned = f", manifest sha256 {ev.manifest_sha256}" if ev.manifest_sha256 else ""
+    where = f"chain id {ev.chain_id}, registry {ev.registry}{pinned}"
+    if ev.bound_governance.lower() != ev.governance.lower():
+        return Check(
+            "deployment",
+            "fail",
+            f"{where}: the registry obeys governance {ev.bound_governance}, not the manifest's "
+            f"{ev.governance}: the manifest does not describe this deployment",
+        )
+    return Check("deployment", "pass", f"{where}, bound to governance {ev.governance}")
 
 
 def _name(ev: Evidence, org_id: int) -> str:

@@ -1,0 +1,109 @@
+"""The side files an auditor is handed are claims, not trust roots (the audited party wrote them).
+
+Each test is an attack by the party being audited; each must end NOT VERIFIED with a ✗ line saying
+why, or as a one-line refusal — never as VERIFIED. Real contracts on the embedded chain.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLES, Consortium, build_consortium
+
+from attest.app.verify import verify_target
+from attest.chain.connection import Chain
+from attest.chain.deployment import Deployment
+from attest.core.contracts import Kind, Role
+from attest.core.documents import hash_document
+from attest.core.errors import InputError
+from attest.core.manifest import check_pinned, load_manifest, write_atomic
+from attest.core.records import OrganisationInfo
+
+FIGURES = EXAMPLES / "webank-2022-figures.json"
+
+
+@pytest.fixture(scope="module")
+def _world() -> Consortium:
+    return build_consortium(Chain.embedded())
+
+
+@pytest.fixture
+def c(_world: Consortium) -> Iterator[Consortium]:
+    """The shared deployment, reverted to its fresh state after each test."""
+    snapshot = _world.chain.tester.take_snapshot()
+    try:
+        yield _world
+    finally:
+        _world.chain.tester.revert_to_snapshot(snapshot)
+
+
+def edited_figures(folder: Path) -> Path:
+    """WeBank's figures with one value changed: still names WeBank as its organisation."""
+    doc = json.loads(FIGURES.read_text(encoding="utf-8"))
+    doc["metrics"][0]["value"] = str(int(doc["metrics"][0]["value"]) + 1)
+    out = folder / "webank-2022-figures.json"
+    out.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+    return out
+
+
+def rogue_manifest(c: Consortium, folder: Path) -> Path:
+    """The genuine registry, but a governance contract the rival deployed itself, in which the
+    rival's organisation id belongs to an organisation called "WeBank" holding the rival's key."""
+    rogue = Deployment.deploy(c.chain, c.rival, committee=[c.rival.address], threshold=1, network="rogue")
+    for filler in range(1, c.rival_id):
+        rogue.admit([c.rival], OrganisationInfo(f"filler {filler}"), Role.PUBLISHER, [])
+    fake_id = rogue.admit(
+        [c.rival], OrganisationInfo("WeBank", "CN", "bank"), Role.PUBLISHER, [c.rival.address]
+    )
+    assert fake_id == c.rival_id
+    manifest = c.dep.manifest.model_copy(update={"governance": rogue.manifest.governance})
+    path = folder / "deployment.json"
+    write_atomic(path, manifest.dump())
+    return path
+
+
+def test_a_manifest_naming_rogue_governance_does_not_verify_the_rivals_edit(
+    c: Consortium, tmp_path: Path
+) -> None:
+    """Case 3 of "Nothing on faith": the rival anchors WeBank's edited figures (a hand-made
+    transaction, not `publish`, which would refuse) and hands over a manifest whose governance says
+    its organisation is "WeBank". The registry is bound to the genuine governance, so it fails."""
+    handed = Deployment(c.chain, load_manifest(rogue_manifest(c, tmp_path)))  # its "WeBank" predates…
+    edited = edited_figures(tmp_path)
+    c.dep.attest(c.rival, hash_document(edited).digest, Kind.FIGURES, 2022)  # …the rival's attestation
+
+    report = verify_target(handed, str(edited))
+
+    assert not report.verified
+    deployment = next(ch for ch in report.checks if ch.name == "deployment")
+    assert deployment.status == "fail"
+    assert f"obeys governance {c.dep.manifest.governance.address}" in deployment.detail
+    assert c.dep.manifest.registry.address in deployment.detail
+
+
+def test_the_genuine_manifest_names_its_deployment_in_the_report(c: Consortium, tmp_path: Path) -> None:
+    path = tmp_path / "deployment.json"
+    write_atomic(path, c.dep.manifest.dump())
+    genuine = Deployment(c.chain, load_manifest(path))
+    report = verify_target(genuine, "ab" * 32)
+    line = report.checks[0]
+    assert (line.name, line.status) == ("deployment", "pass")
+    for fact in (str(c.dep.manifest.chain_id), c.dep.manifest.registry.address,
+                 c.dep.manifest.governance.address, genuine.manifest.file_sha256 or "?"):  # fmt: skip
+        assert fact in line.detail
+
+
+def test_a_pinned_manifest_sha256_refuses_any_other_manifest(c: Consortium, tmp_path: Path) -> None:
+    genuine_path = tmp_path / "genuine.json"
+    write_atomic(genuine_path, c.dep.manifest.dump())
+    genuine = load_manifest(genuine_path)
+    assert genuine.file_sha256 is not None
+    check_pinned(genuine, genuine.file_sha256.upper())  # the consortium's value, as published
+    other = load_manifest(rogue_manifest(c, tmp_path))
+    with pytest.raises(InputError, match="not the deployment manifest the consortium published"):
+        check_pinned(other, genuine.file_sha256)
+    with pytest.raises(InputError, match="64 hex digits"):
+        check_pinned(genuine, "abc")
