@@ -480,7 +480,15 @@ def test_verify_json_structure(net: Net) -> None:
     reports = ok_json(result)
     assert isinstance(reports, list) and len(reports) == 2
     for report in reports:
-        assert set(report) == {"subject", "digest", "verified", "checks", "attestation", "anchored_at"}
+        assert set(report) == {
+            "subject",
+            "digest",
+            "verified",
+            "warnings",
+            "checks",
+            "attestation",
+            "anchored_at",
+        }
         assert report["verified"] is True
         assert report["digest"] == net.published["digest"]
         assert isinstance(report["anchored_at"], int)

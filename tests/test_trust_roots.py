@@ -9,18 +9,22 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import EXAMPLES, Consortium, build_consortium
 
+from attest.app.publishing import publish
 from attest.app.verify import verify_target
 from attest.chain.connection import Chain
 from attest.chain.deployment import Deployment
-from attest.core.contracts import Kind, Role
+from attest.core import governance
+from attest.core.contracts import Action, Kind, Role
 from attest.core.documents import hash_document
 from attest.core.errors import InputError
 from attest.core.manifest import check_pinned, load_manifest, write_atomic
 from attest.core.records import OrganisationInfo
+from attest.core.report_text import report_lines
 
 FIGURES = EXAMPLES / "webank-2022-figures.json"
 
@@ -107,3 +111,47 @@ def test_a_pinned_manifest_sha256_refuses_any_other_manifest(c: Consortium, tmp_
         check_pinned(other, genuine.file_sha256)
     with pytest.raises(InputError, match="64 hex digits"):
         check_pinned(genuine, "abc")
+
+
+def test_a_key_frozen_after_it_signed_is_a_warning_and_strict_fails_it(c: Consortium, tmp_path: Path) -> None:
+    """Case 7: the bank's key signs its figures, then the committee freezes it (a compromise). The
+    attestation stands — it was authorised then — but the reader is told, and --strict fails it."""
+    figures = tmp_path / FIGURES.name
+    figures.write_bytes(FIGURES.read_bytes())
+    publish(c.dep, c.bank, figures, kind=Kind.FIGURES)
+    before = verify_target(c.dep, str(figures))
+    assert before.verified and before.warnings == 0
+
+    c.dep.enact(c.committee[:2], Action.FREEZE_ACCOUNT, governance.freeze_account(c.bank.address).data)
+
+    report = verify_target(c.dep, str(figures))
+    key = next(ch for ch in report.checks if ch.name == "key")
+    assert (key.status, report.verified, report.warnings) == ("warn", True, 1)
+    assert "frozen after this attestation" in key.detail
+    assert "  ! key " in "\n".join(report_lines(report))
+    assert report.to_json()["warnings"] == 1
+    strict = verify_target(c.dep, str(figures), strict=True)
+    assert not strict.verified
+    assert [ch.status for ch in strict.checks if ch.name == "key"] == ["fail"]
+
+
+def test_chain_text_cannot_drive_the_readers_terminal(c: Consortium, tmp_path: Path) -> None:
+    """Case 9: an organisation's name is whatever its admission proposal said; escape sequences
+    (clear screen, a fake "VERIFIED" line) and bidi overrides are shown, not obeyed."""
+    evil = "Evil\x1b[2J\x1b[1A\rVERIFIED\u202e"
+    signer = c.outsider
+    c.dep.admit(c.committee[:2], OrganisationInfo(evil, "CN", "bank"), Role.PUBLISHER, [signer.address])
+    report = verify_target(c.dep, hash_document_digest(c, signer, tmp_path), org=evil)
+    text = "\n".join(report_lines(report))
+    assert report.verified
+    assert "\x1b" not in text and "\r" not in text and "\u202e" not in text
+    assert "Evil\\x1b[2J\\x1b[1A\\x0dVERIFIED\\u202e" in text
+
+
+def hash_document_digest(c: Consortium, signer: Any, folder: Path) -> str:
+    """A file anchored by `signer`'s organisation; its bare digest."""
+    doc = folder / "report.pdf"
+    doc.write_bytes(b"%PDF-1.4 an annual report\n")
+    digest = hash_document(doc).digest
+    c.dep.attest(signer, digest, Kind.FILE, 2022)
+    return digest

@@ -89,6 +89,7 @@ def iter_verify(
     *,
     org: str | None = None,
     require_coverage: bool = False,
+    strict: bool = False,
     progress: Progress | None = None,
 ) -> Iterator[Report]:
     """The report `verify_target` would give for each target, from one shared read of the chain.
@@ -108,7 +109,7 @@ def iter_verify(
     blocks = read_blocks(deployment, sorted({a.block_number for a in index.by_uid.values()}))
     facts = IndexedFacts(deployment, index, history, blocks)
     for n, target in enumerate(targets, 1):
-        yield finish(facts, gather(facts, read_target(target), target, org, require_coverage))
+        yield finish(facts, gather(facts, read_target(target), target, org, require_coverage, strict))
         if progress is not None:
             progress(n, len(targets))
 
@@ -119,11 +120,14 @@ def verify_many(
     *,
     org: str | None = None,
     require_coverage: bool = False,
+    strict: bool = False,
     progress: Progress | None = None,
 ) -> list[Report]:
     """`iter_verify` as a list, for callers that want every report at once."""
     return list(
-        iter_verify(deployment, targets, org=org, require_coverage=require_coverage, progress=progress)
+        iter_verify(
+            deployment, targets, org=org, require_coverage=require_coverage, strict=strict, progress=progress
+        )
     )
 
 

@@ -75,11 +75,17 @@ class Target:
 
 
 def verify_target(
-    deployment: Deployment, target: str, *, org: str | None = None, require_coverage: bool = False
+    deployment: Deployment,
+    target: str,
+    *,
+    org: str | None = None,
+    require_coverage: bool = False,
+    strict: bool = False,
 ) -> Report:
-    """Verify one file, receipt or digest; `require_coverage` makes figures without a live statement fail."""
+    """Verify one file, receipt or digest; `require_coverage` makes figures without a live statement
+    fail, `strict` makes warnings fail."""
     facts = LiveFacts(deployment)
-    return finish(facts, gather(facts, read_target(target), target, org, require_coverage))
+    return finish(facts, gather(facts, read_target(target), target, org, require_coverage, strict))
 
 
 def verify_pair(
@@ -89,6 +95,7 @@ def verify_pair(
     *,
     org: str | None = None,
     require_coverage: bool = False,
+    strict: bool = False,
 ) -> tuple[Report, Report]:
     """Verify figures and a statement together: each on its own, then the statement against the figures.
 
@@ -104,8 +111,8 @@ def verify_pair(
             path=statement_target,
             field="--statement",
         )
-    figures_report = finish(facts, gather(facts, f_target, figures_target, org, require_coverage))
-    s_evidence = gather(facts, s_target, statement_target, None, False)
+    figures_report = finish(facts, gather(facts, f_target, figures_target, org, require_coverage, strict))
+    s_evidence = gather(facts, s_target, statement_target, None, False, strict)
     checks = None
     if f_target.document is not None and s_target.document is not None:
         figures_doc, statement_doc = f_target.document.figures, s_target.document.statement
@@ -125,7 +132,14 @@ def finish(facts: ChainFacts, evidence: Evidence) -> Report:
     return report
 
 
-def gather(facts: ChainFacts, t: Target, subject: str, org: str | None, require_coverage: bool) -> Evidence:
+def gather(
+    facts: ChainFacts,
+    t: Target,
+    subject: str,
+    org: str | None,
+    require_coverage: bool,
+    strict: bool = False,
+) -> Evidence:
     """Everything the rules need about target `t`, asked of `facts` (the chain); nothing decided yet."""
     expected, source = None, None
     if org is not None:
@@ -196,6 +210,7 @@ def gather(facts: ChainFacts, t: Target, subject: str, org: str | None, require_
         document_kind=t.kind,
         referenced=referenced,
         require_coverage=require_coverage,
+        strict=strict,
     )
 
 

@@ -16,16 +16,19 @@ from attest.cli._common import (
     open_deployment,
     progress_bar,
 )
+from attest.core.report_text import printable
 
 
 @main.command("verify-many")
 @click.argument("targets", nargs=-1, required=True)
 @click.option("--org", default=None, help="The organisation whose attestation counts (id or exact name).")
+@click.option("--strict", is_flag=True, help="Warnings (`!`) fail the verdict too.")
 @chain_options
 @json_option
 def verify_many_command(
     targets: tuple[str, ...],
     org: str | None,
+    strict: bool,
     deployment_path: str,
     rpc_url: str | None,
     confirmations: int | None,
@@ -49,7 +52,7 @@ def verify_many_command(
         if as_json:
             # streamed: one report at a time, so 100,000 files never sit in memory together
             click.echo('{"reports": [', nl=False)
-            for n, r in enumerate(iter_verify(dep, items, org=org)):
+            for n, r in enumerate(iter_verify(dep, items, org=org, strict=strict)):
                 click.echo(("," if n else "") + json.dumps(r.to_json(), ensure_ascii=False), nl=False)
                 good, bad = good + r.verified, bad + (not r.verified)
             summary = {"verified": good, "not_verified": bad, "total": good + bad}
@@ -71,15 +74,19 @@ def verify_many_command(
                         click.echo(line)
 
                 for r in iter_verify(
-                    dep, items, org=org, progress=lambda done, _: bar.update(task, completed=done)
+                    dep,
+                    items,
+                    org=org,
+                    strict=strict,
+                    progress=lambda done, _: bar.update(task, completed=done),
                 ):
                     if r.verified:
                         good += 1
                         continue
                     bad += 1
-                    say(f"{SYMBOL['fail']} {r.subject}")
+                    say(f"{SYMBOL['fail']} {printable(r.subject)}")
                     for c in r.checks:
                         if c.status == "fail":
-                            say(f"    {c.name:<13} {c.detail}")
+                            say(f"    {c.name:<13} {printable(c.detail)}")
             click.echo(f"{good} verified, {bad} not verified, of {good + bad}")
         sys.exit(0 if not bad else 1)

@@ -20,6 +20,7 @@ from attest.cli._common import (
     signer_options,
 )
 from attest.cli._publish import publish
+from attest.core.report_text import printable
 
 
 @publish.command("disclosure-root")
@@ -120,7 +121,7 @@ def verify_disclosure(
             m = result.metric
             click.echo(f"{proof}: {m['code']} ({m['label']}) = {m['value']} {m['unit']}")
             for c in result.checks:
-                click.echo(f"  {SYMBOL[c.status]} {c.name:<13} {c.detail}")
+                click.echo(f"  {SYMBOL[c.status]} {c.name:<13} {printable(c.detail)}")
             failed = [c.name for c in result.checks if c.status == "fail"]
             click.echo("VERIFIED" if result.verified else f"NOT VERIFIED (failed: {', '.join(failed)})")
 

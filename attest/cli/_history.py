@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from attest.cli._common import chain_options, emit, handle_errors, json_option, main, open_deployment
+from attest.core.report_text import printable
 
 
 @main.command()
@@ -37,7 +38,7 @@ def history(
 
         def human() -> None:
             scope = f" for {year}" if year is not None else ""
-            click.echo(f"{name} (org #{org_id}): {len(entries)} attestation(s){scope}")
+            click.echo(printable(f"{name} (org #{org_id}): {len(entries)} attestation(s){scope}"))
             for e in entries:
                 a = e.attestation
                 click.echo(f"- {a.kind.label} {a.year}  {a.uid}")
@@ -47,9 +48,9 @@ def history(
                     click.echo(f"    covers  {a.ref}")
                 elif a.ref != "0x" + "00" * 32:
                     click.echo(f"    restates {a.ref}")
-                click.echo(f"    status  {e.status}")
+                click.echo(printable(f"    status  {e.status}"))
                 for c in e.covered_by:
-                    click.echo(f"    covered by {c.statement.uid} from {c.verifier}: {c.status}")
+                    click.echo(printable(f"    covered by {c.statement.uid} from {c.verifier}: {c.status}"))
                 if a.kind.label == "figures" and not e.covered_by:
                     click.echo("    covered by no verification statement")
 

@@ -41,6 +41,11 @@ if TYPE_CHECKING:
     help="Figures fail unless at least one unrevoked verification statement covers them.",
 )
 @click.option(
+    "--strict",
+    is_flag=True,
+    help="Warnings (`!`, e.g. a key frozen after it signed) fail the verdict too.",
+)
+@click.option(
     "--html",
     "html_path",
     default=None,
@@ -60,6 +65,7 @@ def verify(
     org: str | None,
     statement: str | None,
     require_coverage: bool,
+    strict: bool,
     html_path: str | None,
     check_code: bool,
     deployment_path: str,
@@ -83,10 +89,14 @@ def verify(
         dep = open_deployment(deployment_path, rpc_url, confirmations)
         if statement is not None:
             reports = list(
-                verify_pair(dep, targets[0], statement, org=org, require_coverage=require_coverage)
+                verify_pair(
+                    dep, targets[0], statement, org=org, require_coverage=require_coverage, strict=strict
+                )
             )
         elif len(targets) == 1 and not Path(targets[0]).is_dir():
-            reports = [verify_target(dep, targets[0], org=org, require_coverage=require_coverage)]
+            reports = [
+                verify_target(dep, targets[0], org=org, require_coverage=require_coverage, strict=strict)
+            ]
         else:
             # many targets or a directory: one shared read of the chain (attest.app.bulk), same reports
             from attest.app.bulk import expand_targets, iter_verify
@@ -94,7 +104,7 @@ def verify(
             items = expand_targets(targets)
             if not items:
                 raise InputError("no files to verify in " + ", ".join(targets))
-            reports = list(iter_verify(dep, items, org=org, require_coverage=require_coverage))
+            reports = list(iter_verify(dep, items, org=org, require_coverage=require_coverage, strict=strict))
         if check_code:
             code = code_check(dep)
             for r in reports:

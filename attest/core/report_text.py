@@ -11,13 +11,23 @@ from datetime import UTC, datetime
 from attest.core.verification import Report
 
 #: The mark in front of each check line, by its status.
-SYMBOL = {"pass": "✓", "fail": "✗", "info": "·"}
+SYMBOL = {"pass": "✓", "fail": "✗", "warn": "!", "info": "·"}
+
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
+# bidirectional overrides and isolates: they can make "knaBeW" display as "WeBank"
+_CONTROL.update({c: f"\\u{c:04x}" for c in (0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))})
+
+
+def printable(text: str) -> str:
+    """`text` with every control character shown as an escape: names, reasons and URIs come from
+    the chain, written by whoever sent a transaction, and must not drive the reader's terminal."""
+    return text.translate(_CONTROL)
 
 
 def report_lines(report: Report) -> list[str]:
     """The subject, a line per check in order, the anchoring time if known, and the verdict."""
-    lines = [f"{report.subject}"]
-    lines += [f"  {SYMBOL[c.status]} {c.name:<13} {c.detail}" for c in report.checks]
+    lines = [printable(report.subject)]
+    lines += [f"  {SYMBOL[c.status]} {printable(c.name):<13} {printable(c.detail)}" for c in report.checks]
     if report.anchored_at is not None:
         when = datetime.fromtimestamp(report.anchored_at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
         lines.append(f"  anchored at {when}")

@@ -16,7 +16,7 @@ from attest.core.membership_history import Standing
 from attest.core.receipt import Receipt
 from attest.core.records import OnchainAttestation
 
-Status = Literal["pass", "fail", "info"]
+Status = Literal["pass", "fail", "warn", "info"]
 CHECK_ORDER = (
     "deployment",
     "digest",
@@ -24,6 +24,7 @@ CHECK_ORDER = (
     "merkle",
     "anchored",
     "authorised",
+    "key",
     "status",
     "reference",
     "covers",
@@ -81,6 +82,8 @@ class Evidence:
     paired_figures: OnchainAttestation | None = None
     cross_checks: list[CrossCheck] | None = None
     require_coverage: bool = False
+    # Warnings (a key frozen after it signed) fail the verdict too (`--strict`).
+    strict: bool = False
 
 
 @dataclass
@@ -97,11 +100,17 @@ class Report:
         required = {"deployment", "digest", "anchored", "authorised"}
         return all(c.status != "fail" for c in self.checks) and required <= names
 
+    @property
+    def warnings(self) -> int:
+        """Checks that passed with a caution worth a reader's attention (shown as `!`)."""
+        return sum(1 for c in self.checks if c.status == "warn")
+
     def to_json(self) -> dict[str, Any]:
         return {
             "subject": self.subject,
             "digest": self.digest,
             "verified": self.verified,
+            "warnings": self.warnings,
             "checks": [asdict(c) for c in self.checks],
             "attestation": _attestation_json(self.attestation),
             "anchored_at": self.anchored_at,
@@ -136,6 +145,9 @@ def decide(ev: Evidence) -> Report:
         return Report(ev.subject, ev.digest, checks, None)
 
     checks.append(_authorised(ev, chosen))
+    key = _key_since(ev, chosen)
+    if key is not None:
+        checks.append(key)
     checks.append(_status(chosen))
     if chosen.kind is Kind.STATEMENT or ev.document_kind is Kind.STATEMENT:
         checks.append(_reference(ev, chosen))
@@ -227,6 +239,21 @@ def _authorised(ev: Evidence, a: OnchainAttestation) -> Check:
     return Check(
         "authorised", status, f"at block {a.block_number}: {then.describe(role.name, role)}{current}"
     )
+
+
+def _key_since(ev: Evidence, a: OnchainAttestation) -> Check | None:
+    """An account frozen after it attested: the attestation stands (it was authorised then), but a
+    freeze usually means a compromised key, so the reader is told plainly; `--strict` fails it."""
+    then, now = ev.standing_at_attest.get(a.uid), ev.standing_now.get(a.uid)
+    if then is None or now is None or then.frozen or not now.frozen:
+        return None
+    detail = (
+        f"account {a.attester} was frozen after this attestation (its key may have been compromised); "
+        "it stands unless revoked"
+    )
+    if ev.strict:
+        return Check("key", "fail", detail + " — a warning, failed by --strict")
+    return Check("key", "warn", detail)
 
 
 def _status(a: OnchainAttestation) -> Check:
