@@ -139,10 +139,21 @@ def test_verify_batch_receipt_is_false_without_a_merkle_part(tmp_path: Path) -> 
             name="x", media_type="application/octet-stream", digest="ab" * 32, digest_rule="sha256-raw"
         ),
         attestation=AttestationPart(
-            uid="0x" + "00" * 32, org_id=1, attester="0x", kind="batch", year=2024, ref="", uri=""
+            uid="0x" + "00" * 32,
+            org_id=1,
+            attester="0x" + "11" * 20,
+            kind="batch",
+            year=2024,
+            ref="0x" + "00" * 32,
+            uri="",
         ),
         chain=ChainPart(
-            chain_id=1, registry="0x", transaction_hash="0x", block_number=1, block_hash="0x", timestamp=0
+            chain_id=1,
+            registry="0x" + "22" * 20,
+            transaction_hash="0x" + "33" * 32,
+            block_number=1,
+            block_hash="0x" + "44" * 32,
+            timestamp=0,
         ),
     )
     assert not verify_batch_receipt(r)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from conftest import EXAMPLES, Consortium, build_consortium
 
-from attest.app.publishing import publish
+from attest.app.publishing import build_receipt, publish
 from attest.app.verify import verify_target
 from attest.chain.connection import Chain
 from attest.chain.deployment import Deployment
@@ -23,8 +23,10 @@ from attest.core.contracts import Action, Kind, Role
 from attest.core.documents import hash_document
 from attest.core.errors import InputError
 from attest.core.manifest import check_pinned, load_manifest, write_atomic
+from attest.core.receipt import receipt_path
 from attest.core.records import OrganisationInfo
 from attest.core.report_text import report_lines
+from attest.core.verification import Check, Report
 
 FIGURES = EXAMPLES / "webank-2022-figures.json"
 
@@ -155,3 +157,84 @@ def hash_document_digest(c: Consortium, signer: Any, folder: Path) -> str:
     digest = hash_document(doc).digest
     c.dep.attest(signer, digest, Kind.FILE, 2022)
     return digest
+
+
+def rivals_raw_receipt(c: Consortium, edited: Path) -> Path:
+    """The rival anchors the edited figures' raw bytes as a plain file and writes the receipt
+    that goes with it (organisation: the rival; digest rule: raw)."""
+    raw = hash_document(edited, structured=False)
+    published = c.dep.attest(c.rival, raw.digest, Kind.FILE, 2022)
+    receipt = build_receipt(c.dep, raw, published.attestation)
+    out = receipt_path(edited)
+    write_atomic(out, receipt.dump())
+    return out
+
+
+def test_a_receipt_cannot_make_figures_a_raw_file_of_another_organisation(
+    c: Consortium, tmp_path: Path
+) -> None:
+    """Case 1: the receipt's org_id and digest_rule used to decide whose attestation counted and
+    whether the file was parsed at all, so this verified as "file for 2022 by Rival Bank"."""
+    edited = edited_figures(tmp_path)
+    receipt = rivals_raw_receipt(c, edited)
+
+    for target in (receipt, edited):
+        report = verify_target(c.dep, str(target))
+        lines = "\n".join(report_lines(report))
+        assert not report.verified, lines
+        assert check(report, "anchored").status == "fail", lines
+    by_receipt = verify_target(c.dep, str(receipt))
+    assert check(by_receipt, "digest").status == "fail"  # its content is figures: hashed canonically
+    assert "RFC 8785" in check(by_receipt, "digest").detail
+    assert "the receipt says organisation #3" in check(by_receipt, "organisation").detail
+    with_org = verify_target(c.dep, str(edited), org="Rival Bank")
+    assert not with_org.verified
+    assert "only the named organisation's attestation counts" in check(with_org, "organisation").detail
+
+
+def test_figures_anchored_as_a_raw_file_by_their_own_bank_fail_the_kind_check(
+    c: Consortium, tmp_path: Path
+) -> None:
+    """Figures are figures whatever the attestation says: one anchored as a FILE (by a hand-made
+    transaction over their canonical digest) is not a publication of figures."""
+    figures = tmp_path / FIGURES.name
+    figures.write_bytes(FIGURES.read_bytes())
+    c.dep.attest(c.bank, hash_document(figures).digest, Kind.FILE, 2022)
+    report = verify_target(c.dep, str(figures))
+    assert not report.verified
+    assert check(report, "kind").detail == "anchored as file, but the document is figures"
+
+
+@pytest.mark.parametrize("name", ["", ".", "..", "../report.pdf", "sub/report.pdf", "C:\\\\report.pdf"])
+def test_a_crafted_receipt_name_is_a_failed_check_not_a_crash(
+    c: Consortium, tmp_path: Path, name: str
+) -> None:
+    """Case 12: a receipt whose document name is empty or a path is judged, never exit 4."""
+    doc = tmp_path / "report.pdf"
+    doc.write_bytes(b"%PDF-1.4 annual report\n")
+    hashed = hash_document(doc)
+    published = c.dep.attest(c.bank, hashed.digest, Kind.FILE, 2022)
+    genuine = build_receipt(c.dep, hashed, published.attestation)
+    crafted = genuine.model_copy(update={"document": genuine.document.model_copy(update={"name": name})})
+    out = tmp_path / "report.pdf.receipt.json"
+    write_atomic(out, crafted.dump())
+    report = verify_target(c.dep, str(out))
+    assert not report.verified
+    assert "which is not a file name" in check(report, "receipt").detail
+
+
+def test_a_receipt_is_evidence_about_the_file_it_sits_beside(c: Consortium, tmp_path: Path) -> None:
+    """Case 2: a genuine receipt of b.pdf renamed to sit beside a.pdf does not vouch for a.pdf."""
+    a, b = tmp_path / "a.pdf", tmp_path / "b.pdf"
+    a.write_bytes(b"%PDF-1.4 the file the auditor asks about\n")
+    b.write_bytes(b"%PDF-1.4 a file that was published\n")
+    hashed = hash_document(b)
+    published = c.dep.attest(c.bank, hashed.digest, Kind.FILE, 2022)
+    write_atomic(tmp_path / "a.pdf.receipt.json", build_receipt(c.dep, hashed, published.attestation).dump())
+    report = verify_target(c.dep, str(tmp_path / "a.pdf.receipt.json"))
+    assert not report.verified
+    assert "sits beside 'a.pdf', but it describes 'b.pdf'" in check(report, "receipt").detail
+
+
+def check(report: Report, name: str) -> Check:
+    return next(ch for ch in report.checks if ch.name == name)

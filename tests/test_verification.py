@@ -178,7 +178,13 @@ def _receipt(**chain: Any) -> Receipt:
     return Receipt(
         document=DocumentPart(name="f.json", media_type="x", digest=DIGEST, digest_rule="sha256-rfc8785"),
         attestation=AttestationPart(
-            uid="0x" + f"{BANK:064x}", org_id=BANK, attester="0x", kind="figures", year=2022, ref="0x", uri=""
+            uid="0x" + f"{BANK:064x}",
+            org_id=BANK,
+            attester=f"0x{BANK:040x}",
+            kind="figures",
+            year=2022,
+            ref="0x" + "00" * 32,
+            uri="",
         ),
         chain=ChainPart(**c),
     )

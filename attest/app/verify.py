@@ -16,7 +16,7 @@ from attest.app.facts import ChainFacts, LiveFacts
 from attest.core.contracts import Kind
 from attest.core.documents import HashedDocument, hash_document, read_json_document
 from attest.core.errors import InputError
-from attest.core.receipt import Receipt, is_receipt, parse_receipt
+from attest.core.receipt import RECEIPT_SUFFIX, Receipt, is_receipt, parse_receipt, receipt_name
 from attest.core.records import OnchainAttestation
 from attest.core.statement import cross_check
 from attest.core.verification import Evidence, Report, decide
@@ -37,6 +37,7 @@ class Target:
     receipt: Receipt | None = None
     mismatch: str | None = None
     document: HashedDocument | None = None
+    receipt_problems: tuple[str, ...] = ()
 
     @property
     def kind(self) -> Kind | None:
@@ -141,21 +142,9 @@ def gather(
     strict: bool = False,
 ) -> Evidence:
     """Everything the rules need about target `t`, asked of `facts` (the chain); nothing decided yet."""
-    expected, source = None, None
-    if org is not None:
-        expected, source = facts.find_organisation(org), "--org"
-    elif t.receipt is not None:
-        expected, source = t.receipt.attestation.org_id, "receipt"
     history = facts.membership_history()
     names = history.organisation_names()
-    named_org = t.named_org
-    if expected is None and named_org is not None:
-        ids = [i for i, n in names.items() if n == named_org]
-        if not ids:
-            raise InputError(
-                f"the document names organisation {named_org!r}, which is not an admitted member"
-            )
-        expected, source = ids[0], "named in the document"
+    expected, source, conflicts = _whose_attestation_counts(facts, t, org, names)
 
     merkle_ok = None
     lookup = t.digest
@@ -201,9 +190,11 @@ def gather(
         manifest_sha256=facts.manifest_sha256,
         expected_org=expected,
         expected_org_source=source,
+        organisation_conflicts=conflicts,
         digest_mismatch=t.mismatch,
         merkle_proof_ok=merkle_ok,
         receipt=t.receipt,
+        receipt_problems=list(t.receipt_problems),
         receipt_block_hash_on_chain=receipt_hash,
         covering_statements=covering,
         same_org_year=same_year,
@@ -212,6 +203,62 @@ def gather(
         require_coverage=require_coverage,
         strict=strict,
     )
+
+
+def _whose_attestation_counts(
+    facts: ChainFacts, t: Target, org: str | None, names: dict[int, str]
+) -> tuple[int | None, str | None, list[str]]:
+    """(organisation id, why that one, conflicts). A structured document names its author (figures:
+    the bank; statements: the verifier) and only that organisation's attestation counts; `--org` and
+    a receipt — both written by whoever hands the file over — can narrow, never override: when they
+    point elsewhere, that is a conflict and the verdict fails."""
+    named = t.named_org
+    if named is None:
+        if org is not None:
+            return facts.find_organisation(org), "--org", []
+        if t.receipt is not None:
+            return t.receipt.attestation.org_id, "receipt", []
+        return None, None, []
+    ids = sorted(i for i, n in names.items() if n == named)
+    if not ids:
+        raise InputError(f"the document names organisation {named!r}, which is not an admitted member")
+    expected, conflicts = ids[0], []
+    if len(ids) > 1:
+        conflicts.append(
+            f"several admitted organisations are named {named!r} ({', '.join(f'#{i}' for i in ids)}): "
+            "the name does not tell which one published this"
+        )
+    others = []
+    if org is not None and facts.find_organisation(org) != expected:
+        others.append(f"--org {org} is organisation #{facts.find_organisation(org)}")
+    if t.receipt is not None and t.receipt.attestation.org_id != expected:
+        others.append(f"the receipt says organisation #{t.receipt.attestation.org_id}")
+    if others:
+        conflicts.append(
+            f"the document names {named!r} (org #{expected}); {' and '.join(others)}: only the "
+            "named organisation's attestation counts"
+        )
+    return expected, "named in the document", conflicts
+
+
+def _document_beside(receipt_file: Path, receipt: Receipt) -> tuple[Path | None, list[str]]:
+    """The document a receipt is evidence about: the file it sits beside, by the receipt's own file
+    name (`<name>.receipt.json` is about `<name>`), which must agree with the name it records."""
+    problems = []
+    recorded = receipt.document.name
+    plain = bool(recorded) and recorded not in (".", "..") and "/" not in recorded and "\\" not in recorded
+    if not plain:
+        problems.append(f"the receipt names its document {recorded!r}, which is not a file name")
+    named_for_it = plain and receipt_name(recorded) == receipt_file.name
+    if receipt_file.name.endswith(RECEIPT_SUFFIX) and not named_for_it:
+        stem = receipt_file.name.removesuffix(RECEIPT_SUFFIX)
+        problems.append(
+            f"the receipt {receipt_file.name} sits beside {stem!r}, but it describes {recorded!r}"
+        )
+        return None, problems
+    if not plain:
+        return None, problems
+    return receipt_file.with_name(recorded), problems
 
 
 def read_target(target: str) -> Target:
@@ -226,18 +273,26 @@ def read_target(target: str) -> Target:
         obj = read_json_document(path)
         if is_receipt(obj):
             receipt = parse_receipt(obj, path=path)
-            doc_path = path.with_name(receipt.document.name)
-            if not doc_path.is_file():
-                return Target(receipt.document.digest, "from the receipt; document not at hand", receipt)
-            doc = hash_document(doc_path, structured=receipt.document.digest_rule == "sha256-rfc8785")
+            doc_path, problems = _document_beside(path, receipt)
+            if doc_path is None or not doc_path.is_file():
+                detail = "from the receipt; document not at hand"
+                return Target(receipt.document.digest, detail, receipt, receipt_problems=tuple(problems))
+            # what the document is comes from its content, never from the receipt's digest_rule
+            doc = hash_document(doc_path)
             mismatch = None
             if doc.digest != receipt.document.digest:
                 mismatch = (
-                    f"{doc_path.name} has sha256 {doc.digest}, the receipt says {receipt.document.digest}: "
-                    "the document was changed after publishing"
+                    f"{doc_path.name} has sha256 {doc.digest} ({doc.rule_text}), the receipt says "
+                    f"{receipt.document.digest}: the document was changed after publishing, or the "
+                    "receipt is not its receipt"
                 )
             return Target(
-                receipt.document.digest, f"{doc.rule_text} of {doc_path.name}", receipt, mismatch, doc
+                doc.digest,
+                f"{doc.rule_text} of {doc_path.name}",
+                receipt,
+                mismatch,
+                doc,
+                tuple(problems),
             )
     doc = hash_document(path)
     return Target(doc.digest, doc.rule_text, document=doc)

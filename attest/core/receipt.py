@@ -8,7 +8,7 @@ is trusted by `verify`: every claim is re-read from the chain and compared.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -18,6 +18,10 @@ from attest.core.strictjson import load_strict
 RECEIPT_SCHEMA = "esg-attest/receipt/1"
 RECEIPT_SUFFIX = ".receipt.json"
 CANONICAL_SUFFIX = ".canonical.json"
+
+
+Hex32 = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{64}$")]
+Address = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$")]
 
 
 class _Model(BaseModel):
@@ -32,30 +36,30 @@ class DocumentPart(_Model):
 
 
 class AttestationPart(_Model):
-    uid: str
+    uid: Hex32
     org_id: int
-    attester: str
+    attester: Address
     kind: str
     year: int
-    ref: str
+    ref: Hex32
     uri: str
 
 
 class ChainPart(_Model):
     chain_id: int
-    registry: str
-    transaction_hash: str
-    block_number: int
-    block_hash: str
+    registry: Address
+    transaction_hash: Hex32
+    block_number: int = Field(ge=0)
+    block_hash: Hex32
     timestamp: int
 
 
 class MerklePart(_Model):
     format: Literal["openzeppelin-standard-merkle-tree/1"] = "openzeppelin-standard-merkle-tree/1"
-    root: str
+    root: Hex32
     leaf_encoding: list[str]
     value: list[str]
-    proof: list[str]
+    proof: list[Hex32]
 
 
 class Receipt(_Model):

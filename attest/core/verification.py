@@ -22,7 +22,9 @@ CHECK_ORDER = (
     "digest",
     "receipt",
     "merkle",
+    "organisation",
     "anchored",
+    "kind",
     "authorised",
     "key",
     "status",
@@ -64,9 +66,14 @@ class Evidence:
     manifest_sha256: str | None
     expected_org: int | None = None
     expected_org_source: str | None = None
+    # Where `--org` or the receipt point at another organisation than the document names (or the
+    # name is ambiguous): each is a reason the verdict fails.
+    organisation_conflicts: list[str] = field(default_factory=list)
     digest_mismatch: str | None = None
     merkle_proof_ok: bool | None = None  # None: the target was not anchored through a Merkle batch
     receipt: Receipt | None = None
+    # What is wrong with the receipt itself, seen without the chain (e.g. it names another file).
+    receipt_problems: list[str] = field(default_factory=list)
     receipt_block_hash_on_chain: str | None = None
     covering_statements: list[OnchainAttestation] = field(default_factory=list)
     same_org_year: list[OnchainAttestation] = field(default_factory=list)
@@ -124,12 +131,14 @@ def required_role(kind: Kind) -> Role:
 def decide(ev: Evidence) -> Report:
     """Run the checks in the order ARCHITECTURE.md lists; stop adding chain checks once there is
     nothing left to check."""
+    chosen, anchored = _choose(ev)
     checks: list[Check] = [_deployment(ev)]
     if ev.digest_mismatch:
         checks.append(Check("digest", "fail", ev.digest_mismatch))
     else:
         checks.append(Check("digest", "pass", f"sha256 {ev.digest} ({ev.digest_detail})"))
-
+    if ev.receipt is not None:
+        checks.append(_receipt_check(ev, chosen))
     if ev.merkle_proof_ok is not None:
         root = ev.receipt.merkle.root if ev.receipt is not None and ev.receipt.merkle else "?"
         checks.append(
@@ -137,12 +146,14 @@ def decide(ev: Evidence) -> Report:
             if ev.merkle_proof_ok
             else Check("merkle", "fail", "the receipt's Merkle proof does not lead to its root")
         )
-    chosen, anchored = _choose(ev)
+    if ev.organisation_conflicts:
+        checks.append(Check("organisation", "fail", "; ".join(ev.organisation_conflicts)))
     checks.append(anchored)
-    if ev.receipt is not None:
-        checks.insert(2, _receipt_check(ev, chosen))
     if chosen is None:
         return Report(ev.subject, ev.digest, checks, None)
+    kind = _kind(ev, chosen)
+    if kind is not None:
+        checks.append(kind)
 
     checks.append(_authorised(ev, chosen))
     key = _key_since(ev, chosen)
@@ -210,6 +221,21 @@ def _choose(ev: Evidence) -> tuple[OnchainAttestation | None, Check]:
         names = ", ".join(_name(ev, a.org_id) for a in found)
         return None, Check("anchored", "fail", f"attested by several organisations ({names}): pass --org")
     return found[0], Check("anchored", "pass", _anchored_detail(ev, found[0]))
+
+
+def _kind(ev: Evidence, a: OnchainAttestation) -> Check | None:
+    """The attestation must be of what the document is (decided by its content): figures anchored
+    as a raw file, or a statement anchored as figures, were not published as what they claim."""
+    if ev.document_kind is None:
+        return None
+    expected = Kind.BATCH if ev.merkle_proof_ok is not None else ev.document_kind
+    if ev.merkle_proof_ok is not None and ev.document_kind is not Kind.FILE:
+        return Check(
+            "kind", "fail", f"the document is {ev.document_kind.label}, which is never published in a batch"
+        )
+    if a.kind is expected:
+        return None
+    return Check("kind", "fail", f"anchored as {a.kind.label}, but the document is {ev.document_kind.label}")
 
 
 def _explain_changed(ev: Evidence) -> str:
@@ -340,7 +366,7 @@ def _coverage(ev: Evidence) -> Check:
 def _receipt_check(ev: Evidence, chosen: OnchainAttestation | None) -> Check:
     r = ev.receipt
     assert r is not None
-    problems = []
+    problems = list(ev.receipt_problems)
     if r.chain.chain_id != ev.chain_id:
         problems.append(f"chain id {r.chain.chain_id} ≠ {ev.chain_id}")
     if r.chain.registry.lower() != ev.registry.lower():
