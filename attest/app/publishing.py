@@ -16,15 +16,9 @@ from attest.core.contracts import Kind
 from attest.core.documents import HashedDocument, hash_document
 from attest.core.errors import InputError
 from attest.core.manifest import write_atomic
-from attest.core.receipt import (
-    AttestationPart,
-    ChainPart,
-    DocumentPart,
-    Receipt,
-    canonical_path,
-    receipt_path,
-)
+from attest.core.receipt import AttestationPart, ChainPart, DocumentPart, Receipt
 from attest.core.records import OnchainAttestation, Published
+from attest.core.sidefiles import canonical_path, receipt_path
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount

@@ -116,10 +116,11 @@ def sign_statement(
     """
     with handle_errors():
         from attest.app.publishing import prepare
-        from attest.app.signing import SIGNED_SUFFIX, deadline_in, sign_statement
+        from attest.app.signing import deadline_in, sign_statement
         from attest.chain.keystore import keystore_address
         from attest.core.contracts import Kind
         from attest.core.manifest import load_manifest
+        from attest.core.sidefiles import signed_request_path
 
         manifest = load_manifest(deployment_path)
         figures_uid = _covers_uid(covers)
@@ -141,11 +142,7 @@ def sign_statement(
             deadline=deadline,
             uri=uri,
         )
-        out = (
-            Path(out_path)
-            if out_path
-            else doc.path.with_name(doc.path.name.removesuffix(".json") + SIGNED_SUFFIX)
-        )
+        out = Path(out_path) if out_path else signed_request_path(doc.path)
         from attest.core.manifest import write_atomic
 
         write_atomic(out, request.dump())
@@ -198,7 +195,7 @@ def relay_command(
         from attest.app.publishing import build_receipt
         from attest.app.signing import check_domain, load_signed, relay, relayed_document
         from attest.core.manifest import load_manifest, write_atomic
-        from attest.core.receipt import receipt_path
+        from attest.core.sidefiles import receipt_path
 
         request = load_signed(signed)
         check_domain(request, load_manifest(deployment_path), path=signed)
