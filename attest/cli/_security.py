@@ -116,6 +116,7 @@ def sign_statement(
     """
     with handle_errors():
         from attest.app.publishing import prepare
+        from attest.app.references import covers_uid
         from attest.app.signing import deadline_in, sign_statement
         from attest.chain.keystore import keystore_address
         from attest.core.contracts import Kind
@@ -123,7 +124,7 @@ def sign_statement(
         from attest.core.sidefiles import signed_request_path
 
         manifest = load_manifest(deployment_path)
-        figures_uid = _covers_uid(covers)
+        figures_uid = covers_uid(covers)
         doc, year = prepare(statement, kind=Kind.STATEMENT, year=None)
         deadline = deadline_in(deadline_hours)
         if nonce is None:
@@ -226,21 +227,3 @@ def relay_command(
                 f"receipt {out}"
             ),
         )
-
-
-def _covers_uid(covers: str) -> str:
-    """A figures attestation uid, given directly or read from the figures' receipt (no chain needed)."""
-    from attest.app.signing import UID_RE
-
-    if UID_RE.fullmatch(covers):
-        return covers.lower()
-    if Path(covers).is_file():
-        from attest.core.receipt import load_receipt
-
-        receipt = load_receipt(covers)
-        if receipt.attestation.kind != "figures":
-            raise InputError("this receipt is not for figures", path=covers, field="attestation.kind")
-        return receipt.attestation.uid.lower()
-    raise InputError(
-        f"{covers!r} is not an attestation uid (0x + 64 hex) or a receipt file", field="--covers"
-    )
