@@ -82,6 +82,11 @@ def test_resolve_supersedes_checks_the_registry_rule_first(consortium: Consortiu
         new_digest,
         f"already superseded by {restated.published.attestation.uid}",
     )
+    again = restated.document.digest  # re-running the restatement finds it done, not refused
+    assert resolve_supersedes(c.dep, uid, c.bank.address, Kind.FIGURES, again) == uid
+    assert publish(
+        c.dep, c.bank, restated.document.path, kind=Kind.FIGURES, ref=uid
+    ).published.already_anchored
     revoked = a_file(tmp_path, c).published.attestation.uid
     c.dep.revoke(c.bank, revoked, "wrong file")
     refused(revoked, c.bank.address, Kind.FILE, new_digest, "is revoked")

@@ -106,7 +106,11 @@ def parse_supersedes(supersedes: str, kind: Kind) -> str:
 
 def resolve_supersedes(deployment: Deployment, uid: str, signer: str, kind: Kind, digest: str) -> str:
     """Check the registry's restatement rule before sending, so a refusal is exit 2 and costs nothing:
-    the old attestation is the signer's organisation's, of `kind`, live, and not this same document."""
+    the old attestation is the signer's organisation's, of `kind`, live, and not this same document.
+
+    Already superseded by this same restatement (digest, organisation) is not a refusal: re-running
+    the command after a crash must find it done, as every publish does.
+    """
     old = deployment.attestation(uid)
     if old is None:
         raise InputError(f"no attestation with uid {uid}", field="--supersedes")
@@ -123,6 +127,8 @@ def resolve_supersedes(deployment: Deployment, uid: str, signer: str, kind: Kind
             f"attestation {uid} is revoked: there is nothing live to restate", field="--supersedes"
         )
     if old.superseded_by:
+        if org_id and old.superseded_by == deployment.uid_of(org_id, digest):
+            return old.uid  # superseded by this very restatement: a re-run, which publish finds done
         raise InputError(
             f"attestation {uid} is already superseded by {old.superseded_by}", field="--supersedes"
         )
