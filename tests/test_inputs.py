@@ -77,6 +77,7 @@ def published(tmp_path: Path) -> Path:
         "figures.canonical.json",
         "annex.pdf.receipt.json",
         "figures.disclosure.json",  # secret salts
+        "figures.E.paper_saved.proof.json",  # a disclosed metric
         "statement.signed.json",  # an off-line signed request
         "local.journal.sqlite",  # a journal, its lock and SQLite's companions
         "local.journal.sqlite.lock",
@@ -89,6 +90,7 @@ def published(tmp_path: Path) -> Path:
 
 SIDE_FILE_REASONS = {
     "figures.disclosure.json": "a disclosure tree (it holds secret salts), not a document",
+    "figures.E.paper_saved.proof.json": "a disclosure proof, not a document",
     "statement.signed.json": "a signed attestation request, not a document",
     "local.journal.sqlite": "a publishing journal, not a document",
     "local.journal.sqlite.lock": "a publishing journal, not a document",

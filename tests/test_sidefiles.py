@@ -9,6 +9,7 @@ import pytest
 from attest.core.sidefiles import (
     SideFile,
     canonical_path,
+    disclosure_proof_path,
     disclosure_tree_path,
     journal_lock_path,
     journal_path,
@@ -27,6 +28,7 @@ def test_names_built_beside_the_document() -> None:
     assert receipt_name(".json") == ".json.receipt.json"  # as Path.suffix: a bare ".json" has no suffix
     assert canonical_path(D / "figures.json") == D / "figures.canonical.json"
     assert disclosure_tree_path(D / "figures.json") == D / "figures.disclosure.json"
+    assert disclosure_proof_path(D / "figures.json", "E.x") == D / "figures.E.x.proof.json"
     assert signed_request_path(D / "statement.json") == D / "statement.signed.json"
     assert journal_path(Path("deployments/local.json")) == Path("deployments/local.journal.sqlite")
     assert journal_lock_path(Path("x/local.journal.sqlite")) == Path("x/local.journal.sqlite.lock")
@@ -39,6 +41,7 @@ def test_names_built_beside_the_document() -> None:
         ("report.pdf.receipt.json", SideFile.RECEIPT),
         ("/a/b/figures.canonical.json", SideFile.CANONICAL),
         ("figures.disclosure.json", SideFile.DISCLOSURE_TREE),
+        ("figures.E.paperless.paper_saved.proof.json", SideFile.DISCLOSURE_PROOF),
         ("statement.signed.json", SideFile.SIGNED_REQUEST),
         ("local.journal.sqlite", SideFile.JOURNAL),
         ("local.journal.sqlite.lock", SideFile.JOURNAL),
@@ -61,6 +64,7 @@ def test_every_name_built_is_recognised() -> None:
         receipt_path(D / "a.pdf"): SideFile.RECEIPT,
         canonical_path(D / "a.json"): SideFile.CANONICAL,
         disclosure_tree_path(D / "a.json"): SideFile.DISCLOSURE_TREE,
+        disclosure_proof_path(D / "a.json", "E.x"): SideFile.DISCLOSURE_PROOF,
         signed_request_path(D / "a.json"): SideFile.SIGNED_REQUEST,
         journal_path(D / "a.json"): SideFile.JOURNAL,
         journal_lock_path(journal_path(D / "a.json")): SideFile.JOURNAL,

@@ -3,6 +3,7 @@
 - receipt: `<name>.receipt.json` (report.json → report.receipt.json, report.pdf → report.pdf.receipt.json)
 - canonical copy of a structured document: `<stem>.canonical.json`
 - disclosure tree: `<stem>.disclosure.json` — it holds the SECRET salts of the figures' tree
+- disclosure proof of one metric: `<stem>.<metric code>.proof.json` (checked by `verify-disclosure`)
 - signed (off-line) attestation request: `<stem>.signed.json`
 - publishing journal: `<manifest stem>.journal.sqlite`, with its lock (`.lock`) and SQLite's own
   companions (`-wal`, `-shm`, `-journal`)
@@ -27,6 +28,7 @@ from pathlib import Path
 RECEIPT_SUFFIX = ".receipt.json"
 CANONICAL_SUFFIX = ".canonical.json"
 DISCLOSURE_TREE_SUFFIX = ".disclosure.json"
+DISCLOSURE_PROOF_SUFFIX = ".proof.json"
 SIGNED_REQUEST_SUFFIX = ".signed.json"
 JOURNAL_SUFFIX = ".journal.sqlite"
 JOURNAL_LOCK_SUFFIX = ".lock"
@@ -40,6 +42,7 @@ class SideFile(Enum):
     RECEIPT = "a receipt"
     CANONICAL = "a canonical copy"
     DISCLOSURE_TREE = "a disclosure tree (it holds secret salts)"
+    DISCLOSURE_PROOF = "a disclosure proof"
     SIGNED_REQUEST = "a signed attestation request"
     JOURNAL = "a publishing journal"
 
@@ -48,6 +51,7 @@ _BY_SUFFIX = (
     (RECEIPT_SUFFIX, SideFile.RECEIPT),
     (CANONICAL_SUFFIX, SideFile.CANONICAL),
     (DISCLOSURE_TREE_SUFFIX, SideFile.DISCLOSURE_TREE),
+    (DISCLOSURE_PROOF_SUFFIX, SideFile.DISCLOSURE_PROOF),
     (SIGNED_REQUEST_SUFFIX, SideFile.SIGNED_REQUEST),
     *((JOURNAL_SUFFIX + tail, SideFile.JOURNAL) for tail in ("", JOURNAL_LOCK_SUFFIX, *SQLITE_COMPANIONS)),
 )
@@ -84,6 +88,11 @@ def canonical_path(document: Path) -> Path:
 def disclosure_tree_path(figures: Path) -> Path:
     """`figures.json` → `figures.disclosure.json`: where the salted tree (private) is kept."""
     return figures.with_name(_stem(figures.name) + DISCLOSURE_TREE_SUFFIX)
+
+
+def disclosure_proof_path(figures: Path, code: str) -> Path:
+    """`figures.json` and metric `E.x` → `figures.E.x.proof.json`: the proof of one metric."""
+    return figures.with_name(f"{_stem(figures.name)}.{code}{DISCLOSURE_PROOF_SUFFIX}")
 
 
 def signed_request_path(statement: Path) -> Path:
