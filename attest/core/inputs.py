@@ -5,8 +5,8 @@ minus hidden entries (a leading dot: `.git`, editor swap files, our own temporar
 side files (attest.core.sidefiles, by name). Receipts and canonical copies are what publishing
 writes beside each document: left out of what is published without a word (a re-run over a
 published folder would otherwise print one line per document), kept by `walk` for `attest verify`,
-which checks a document through its receipt. Disclosure trees (secret salts), signed requests and
-journals are never anyone's document: returned as skipped, with the reason. Entries that are not
+which checks a document through its receipt. Disclosure trees (secret salts) and proofs, signed
+requests and journals are never anyone's document: returned as skipped, with the reason. Entries that are not
 regular files — FIFOs, sockets, devices, broken links, links to directories — are never opened (a
 FIFO would block the run forever): skipped too. Files named explicitly are kept as given; the step
 that reads them names any problem. `attest verify` walks directories the same way
@@ -55,7 +55,7 @@ def collect_files(paths: list[str] | tuple[str, ...]) -> Collected:
 def walk(folder: str) -> tuple[list[str], list[tuple[str, str]]]:
     """The regular files under `folder` (path order; hidden entries left out; receipts and canonical
     copies included) and the entries left out for a reason: not regular files, or side files that
-    are never a document (disclosure trees, signed requests, journals), each with why."""
+    are never a document (disclosure trees and proofs, signed requests, journals), each with why."""
     files: list[str] = []
     skipped: list[tuple[str, str]] = []
     _walk(folder, files, skipped)

@@ -57,8 +57,13 @@ _BY_SUFFIX = (
 )
 
 
+_ANY_SUFFIX = tuple(suffix for suffix, _ in _BY_SUFFIX)
+
+
 def side_file(name: str) -> SideFile | None:
     """Which of our side files `name` (a file name, or a path: only its end is read) is, if any."""
+    if not name.endswith(_ANY_SUFFIX):  # one C-level test for the many names that are none
+        return None
     for suffix, kind in _BY_SUFFIX:
         if name.endswith(suffix):
             return kind
