@@ -17,6 +17,20 @@ What it does, in this order:
 3. writes, next to each input, its receipt (``*.receipt.json``) and, for the figures, their
    canonical form (``*.canonical.json``, so plain ``sha256sum`` reproduces the digest).
 
+A restatement of figures already published adds ``--supersedes OLD`` (the old figures' receipt or
+attestation uid): the new figures replace them on-chain, which the registry allows only for the
+organisation's own live figures of the same kind — checked before anything is sent.
+
+The verification body publishes its carbon-verification/1 statement with the same script and its
+own keystore, naming the figures it covers (their receipt, attestation uid or sha256 digest)::
+
+    python scripts/publish_year.py --deployment deployments/consortium.json \\
+        --keystore keys/verifier.json --statement webank-2023-verification.json \\
+        --covers webank-2023-figures.receipt.json
+
+``--covers`` and ``--supersedes`` are read and checked against the chain by attest.app.references,
+exactly as ``attest publish statement --covers`` and ``attest publish figures --supersedes`` do.
+
 Re-running is safe: a document this organisation already anchored is reported as done and nothing
 is sent, so after a crash or a failed second step simply run the same command again.
 
@@ -35,16 +49,19 @@ from typing import Any
 
 from attest.app.journal import open_journal
 from attest.app.publishing import PublishResult, prepare, publish
+from attest.app.references import parse_covers, parse_supersedes, resolve_covers, resolve_supersedes
 from attest.chain.deployment import Deployment
-from attest.chain.keystore import load_keystore, read_password
+from attest.chain.keystore import keystore_address, load_keystore, read_password
 from attest.cli.exits import one_line_errors
 from attest.core.contracts import Kind
+from attest.core.errors import InputError
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="publish_year.py",
-        description="Anchor a reporting year's ESG figures and report PDF; write receipts next to them.",
+        description="Anchor a reporting year's ESG figures and report PDF (or a verification statement "
+        "covering them); write receipts next to them.",
         epilog="Exit codes: 0 done, 2 bad input or usage, 3 chain or keystore error, 4 internal error.",
     )
     parser.add_argument("--deployment", required=True, help="Deployment manifest (JSON).")
@@ -53,9 +70,26 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--password-file", default=None, help="File holding the keystore password (else $ATTEST_PASSWORD)."
     )
     parser.add_argument("--rpc-url", default=None, help="JSON-RPC endpoint (default: the manifest's).")
-    parser.add_argument("--figures", required=True, help="The year's esg-figures/1 JSON document.")
-    parser.add_argument("--report", required=True, help="The year's report (the PDF), anchored as raw bytes.")
+    parser.add_argument("--figures", default=None, help="The year's esg-figures/1 JSON document.")
+    parser.add_argument("--report", default=None, help="The year's report (the PDF), anchored as raw bytes.")
     parser.add_argument("--report-uri", default="", help="Where the report can be fetched (optional).")
+    parser.add_argument(
+        "--supersedes",
+        default=None,
+        help="Publish the figures as a restatement of earlier ones: their receipt file or attestation uid.",
+    )
+    parser.add_argument(
+        "--statement",
+        default=None,
+        help="Instead of figures and report: a carbon-verification/1 statement (the verification "
+        "body's keystore publishes it).",
+    )
+    parser.add_argument(
+        "--covers",
+        default=None,
+        help="With --statement: the figures it covers (their receipt, attestation uid or sha256 digest).",
+    )
+    parser.add_argument("--statement-uri", default="", help="Where the statement can be fetched (optional).")
     parser.add_argument("--json", dest="as_json", action="store_true", help="Machine-readable output.")
     parser.add_argument(
         "--journal",
@@ -65,22 +99,62 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def check_usage(args: argparse.Namespace) -> None:
+    """One run publishes either a year (figures and report) or a statement: say which is missing."""
+    if args.statement is not None:
+        extra = [f for f, v in (("--figures", args.figures), ("--report", args.report)) if v is not None]
+        if extra:
+            raise InputError(
+                f"--statement cannot be combined with {' or '.join(extra)}: a statement is published "
+                "by the verification body's keystore, the year by the bank's",
+                field="--statement",
+            )
+        if args.supersedes is not None:
+            raise InputError(
+                "--supersedes restates figures: it cannot be used with --statement", field="--supersedes"
+            )
+        if args.covers is None:
+            raise InputError(
+                "--statement needs --covers: the figures it covers (receipt, attestation uid or digest)",
+                field="--covers",
+            )
+        return
+    if args.covers is not None:
+        raise InputError("--covers names what a statement covers: it needs --statement", field="--covers")
+    if args.figures is None and args.report is None:
+        raise InputError("nothing to publish: give --figures and --report, or --statement and --covers")
+    if args.figures is None or args.report is None:
+        missing = "--report" if args.report is None else "--figures"
+        raise InputError(
+            f"{missing} is needed too: a year is published as its figures and report", field=missing
+        )
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    """Validate both inputs, then anchor both; return the summary."""
-    # 1. Nothing touches a key or the chain until both documents are known to be good.
+    """Validate the inputs, then anchor them; return the summary."""
+    check_usage(args)
+    if args.statement is not None:
+        return run_statement(args)
+    # 1. Nothing touches a key or the chain until both documents (and --supersedes) are known to be good.
     figures_doc, year = prepare(args.figures, kind=Kind.FIGURES, year=None)
     prepare(args.report, kind=Kind.FILE, year=year)
     assert figures_doc.figures is not None  # prepare(kind=FIGURES) only returns parsed figures
+    replaces = parse_supersedes(args.supersedes, Kind.FIGURES) if args.supersedes is not None else None
 
-    # 2. Connect (chain id and contract code are checked against the manifest), then unlock the key.
+    # 2. Connect (chain id and contract code are checked against the manifest); a restatement is
+    #    checked against the registry's rule before the key is unlocked; then unlock the key.
     deployment = Deployment.open(args.deployment, rpc_url=args.rpc_url)
+    ref = None
+    if replaces is not None:
+        signer = keystore_address(args.keystore)
+        ref = resolve_supersedes(deployment, replaces, signer, Kind.FIGURES, figures_doc.digest)
     password = read_password(password_file=args.password_file, prompt=sys.stdin.isatty())
     account = load_keystore(args.keystore, password)
 
     # 3. Anchor (idempotent: an existing attestation by this organisation is reused; the journal
     #    records each signed transaction before it is sent, so a crash mid-send resumes cleanly).
     with open_journal(args.journal, args.deployment) as journal:
-        figures = publish(deployment, account, args.figures, kind=Kind.FIGURES, journal=journal)
+        figures = publish(deployment, account, args.figures, kind=Kind.FIGURES, ref=ref, journal=journal)
         report = publish(
             deployment, account, args.report, kind=Kind.FILE, year=year, uri=args.report_uri, journal=journal
         )
@@ -90,7 +164,38 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "chain_id": deployment.manifest.chain_id,
         "registry": deployment.manifest.registry.address,
         "account": account.address,
+        "supersedes": ref,
         "documents": [_entry("figures", figures), _entry("report", report)],
+    }
+
+
+def run_statement(args: argparse.Namespace) -> dict[str, Any]:
+    """A verification body's statement covering published figures: validated, resolved, then anchored."""
+    statement_doc, year = prepare(args.statement, kind=Kind.STATEMENT, year=None)
+    assert statement_doc.statement is not None  # prepare(kind=STATEMENT) only returns parsed statements
+    covers = parse_covers(args.covers)
+    deployment = Deployment.open(args.deployment, rpc_url=args.rpc_url)
+    ref = resolve_covers(deployment, covers, statement_doc.statement)
+    password = read_password(password_file=args.password_file, prompt=sys.stdin.isatty())
+    account = load_keystore(args.keystore, password)
+    with open_journal(args.journal, args.deployment) as journal:
+        statement = publish(
+            deployment,
+            account,
+            args.statement,
+            kind=Kind.STATEMENT,
+            uri=args.statement_uri,
+            ref=ref,
+            journal=journal,
+        )
+    return {
+        "organisation": statement_doc.statement.verifier.name,
+        "year": year,
+        "chain_id": deployment.manifest.chain_id,
+        "registry": deployment.manifest.registry.address,
+        "account": account.address,
+        "covers": ref,
+        "documents": [_entry("statement", statement)],
     }
 
 
@@ -116,6 +221,10 @@ def _entry(role: str, result: PublishResult) -> dict[str, Any]:
 def print_summary(summary: dict[str, Any]) -> None:
     head = f"{summary['organisation']} {summary['year']}"
     print(f"{head}: chain {summary['chain_id']}, registry {summary['registry']}")
+    if summary.get("supersedes"):
+        print(f"  restating the figures {summary['supersedes']}")
+    if summary.get("covers"):
+        print(f"  covering the figures {summary['covers']}")
     for d in summary["documents"]:
         state = "already anchored (nothing sent)" if d["already_anchored"] else "anchored"
         print(f"  {d['role']:<8} {state}: {d['file']}")

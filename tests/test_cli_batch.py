@@ -136,3 +136,41 @@ def test_revoke_rejects_a_malformed_uid(setup: dict[str, Any]) -> None:
         cwd=setup["tmp"],
     )
     assert out.returncode == 2 and "nor a receipt file" in out.stderr and "0x1234" in out.stderr
+
+
+def test_batch_over_a_folder_never_anchors_our_side_files(setup: dict[str, Any]) -> None:
+    """A disclosure tree holds secret salts and a signed request is no document: a batch over the
+    folder they sit in anchors only the documents, and says what it left out."""
+    s, tmp = setup, setup["tmp"]
+    d = tmp / "signed-off"
+    d.mkdir()
+    (d / "annex-a.txt").write_text("annex A\n")
+    (d / "annex-b.txt").write_text("annex B\n")
+    salts = {"schema": "esg-attest/disclosure-tree/2", "salts": ["0x" + "ab" * 32]}
+    (d / "x.disclosure.json").write_text(json.dumps(salts))
+    (d / "y.signed.json").write_text(json.dumps({"schema": "esg-attest/signed-attestation/1"}))
+    head = s["c"].chain.head()
+    out = run(
+        "publish", "batch", str(d), "--year", "2022", "--keystore", s["keystore"], "--json",
+        "-d", s["manifest"], cwd=tmp,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert (data["files"], data["leaves"]) == (2, 2)
+    assert s["c"].chain.head() == head + 1
+    assert sorted(p.name for p in d.glob("*.receipt.json")) == [
+        "annex-a.txt.receipt.json",
+        "annex-b.txt.receipt.json",
+    ]
+    assert {Path(e["path"]).name: e["reason"] for e in data["skipped"]} == {
+        "x.disclosure.json": "a disclosure tree (it holds secret salts), not a document",
+        "y.signed.json": "a signed attestation request, not a document",
+    }
+    assert out.stderr.strip().splitlines() == [
+        f"skipped: {d / 'x.disclosure.json'}: a disclosure tree (it holds secret salts), not a document",
+        f"skipped: {d / 'y.signed.json'}: a signed attestation request, not a document",
+    ]
+
+    whole = run("verify", str(d), "-d", s["manifest"], cwd=tmp)  # the folder means the same two documents
+    assert whole.returncode == 0, whole.stdout + whole.stderr
+    assert whole.stdout.count("\nVERIFIED") == 2 and "NOT VERIFIED" not in whole.stdout

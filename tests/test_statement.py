@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from conftest import EXAMPLES, Consortium
 
 from attest.app.publishing import prepare, publish
+from attest.app.references import Covers, parse_covers, resolve_covers
 from attest.cli import main
-from attest.cli._publish import _covers_syntax, _resolve_covers
 from attest.core.canonical import canonical_bytes, sha256_hex
 from attest.core.contracts import Kind
 from attest.core.documents import STATEMENT_MEDIA_TYPE, hash_document
@@ -431,11 +431,11 @@ def test_covers_resolves_receipt_uid_and_digest(consortium: Consortium, tmp_path
     f = publish(c.dep, c.bank, figures, kind=Kind.FIGURES)
     uid, digest = f.published.attestation.uid, f.document.digest
     statement = load_statement(EXAMPLE)
-    assert _covers_syntax(str(f.receipt_path)) == ("uid", uid)
-    assert _covers_syntax(uid.upper().replace("0X", "0x")) == ("uid", uid)
-    assert _covers_syntax(digest) == ("digest", digest)
+    assert parse_covers(str(f.receipt_path)) == ("uid", uid)
+    assert parse_covers(uid.upper().replace("0X", "0x")) == ("uid", uid)
+    assert parse_covers(digest) == ("digest", digest)
     for covers in (str(f.receipt_path), uid, digest):
-        assert _resolve_covers(c.dep, _covers_syntax(covers), statement) == uid
+        assert resolve_covers(c.dep, parse_covers(covers), statement) == uid
 
 
 def test_covers_digest_by_another_organisation_is_not_found(consortium: Consortium, tmp_path: Path) -> None:
@@ -444,7 +444,7 @@ def test_covers_digest_by_another_organisation_is_not_found(consortium: Consorti
     digest = hash_document(figures).digest
     c.dep.attest(c.rival, digest, Kind.FIGURES, 2022)  # same bytes, anchored directly by Rival Bank
     with pytest.raises(InputError, match="no unrevoked figures attestation") as exc:
-        _resolve_covers(c.dep, ("digest", digest), load_statement(EXAMPLE))
+        resolve_covers(c.dep, Covers("digest", digest), load_statement(EXAMPLE))
     assert exc.value.exit_code == 2
 
 
@@ -455,17 +455,17 @@ def test_covers_must_be_figures_of_the_same_year(consortium: Consortium, tmp_pat
     p = publish(c.dep, c.bank, pdf, kind=Kind.FILE, year=2022)
     statement = load_statement(EXAMPLE)
     with pytest.raises(InputError, match="not figures"):
-        _resolve_covers(c.dep, ("uid", p.published.attestation.uid), statement)
+        resolve_covers(c.dep, Covers("uid", p.published.attestation.uid), statement)
     with pytest.raises(InputError, match="not figures"):
-        _covers_syntax(str(p.receipt_path))
+        parse_covers(str(p.receipt_path))
     with pytest.raises(InputError, match="no attestation with uid"):
-        _resolve_covers(c.dep, ("uid", "0x" + "11" * 32), statement)
+        resolve_covers(c.dep, Covers("uid", "0x" + "11" * 32), statement)
     f = figures_obj()
     f["reporting_year"], f["period"] = 2021, {"start": "2021-01-01", "end": "2021-12-31"}
     (tmp_path / "f2021.json").write_text(json.dumps(f), encoding="utf-8")
     uid_2021 = publish(c.dep, c.bank, tmp_path / "f2021.json", kind=Kind.FIGURES).published.attestation.uid
     with pytest.raises(InputError, match="for 2021, the statement for 2022"):
-        _resolve_covers(c.dep, ("uid", uid_2021), statement)
+        resolve_covers(c.dep, Covers("uid", uid_2021), statement)
 
 
 def test_cli_rejects_bad_covers_before_touching_the_chain(tmp_path: Path) -> None:

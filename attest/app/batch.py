@@ -23,8 +23,9 @@ from attest.core.documents import OCTET_STREAM, HashedDocument
 from attest.core.errors import InputError, UnfinishedOutput
 from attest.core.manifest import write_if_changed
 from attest.core.merkle import StandardMerkleTree, verify_proof
-from attest.core.receipt import DocumentPart, MerklePart, Receipt, receipt_name
+from attest.core.receipt import DocumentPart, MerklePart, Receipt
 from attest.core.records import Published, attestation_uid
+from attest.core.sidefiles import receipt_name
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount

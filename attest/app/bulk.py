@@ -28,8 +28,8 @@ from attest.core.contracts import Kind
 from attest.core.errors import ChainError, ChainUnreachable
 from attest.core.inputs import walk
 from attest.core.membership_history import MembershipHistory, Position, Standing
-from attest.core.receipt import CANONICAL_SUFFIX, RECEIPT_SUFFIX, receipt_name
 from attest.core.records import OnchainAttestation, Revocation
+from attest.core.sidefiles import CANONICAL_SUFFIX, RECEIPT_SUFFIX, receipt_name
 from attest.core.verification import Report
 
 LOG_CHUNK_BLOCKS = 50_000  # blocks per eth_getLogs call; halved when a node refuses a range

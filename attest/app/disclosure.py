@@ -40,6 +40,7 @@ from attest.core.documents import hash_document, read_json_document
 from attest.core.errors import InputError
 from attest.core.merkle import StandardMerkleTree, verify_proof
 from attest.core.records import Published
+from attest.core.sidefiles import disclosure_tree_path
 from attest.core.verification import Check, Report
 
 if TYPE_CHECKING:
@@ -52,12 +53,11 @@ LEAF_TYPE = "metric"
 DOCUMENT_LEAF_TYPE, DOCUMENT_DIGEST_RULE = "document", "sha256-rfc8785"
 TREE_SCHEMA = "esg-attest/disclosure-tree/2"  # /1 had no document leaf: its proofs named no figures
 PROOF_SCHEMA = "esg-attest/disclosure/2"
-TREE_SUFFIX = ".disclosure.json"
 
 
 def tree_path(figures: Path) -> Path:
     """`figures.json` → `figures.disclosure.json`: where the salted tree (private) is kept."""
-    return figures.with_name(figures.name.removesuffix(".json") + TREE_SUFFIX)
+    return disclosure_tree_path(figures)
 
 
 def metric_leaf(metric: dict[str, Any], salt: bytes) -> list[Any]:

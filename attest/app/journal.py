@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from attest.chain.transport import lost_node_is_unreachable
 from attest.core.errors import ChainError, InputError, TransactionReverted
 from attest.core.records import OnchainAttestation
+from attest.core.sidefiles import journal_lock_path, journal_path
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
 #: Anchored intents mined this close to the head are re-checked on start: a node killed before its
 #: last state dump (anvil) or a short reorganisation can lose them.
 RECHECK_BLOCKS = 64
-JOURNAL_SUFFIX = ".journal.sqlite"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS intents (
@@ -102,7 +102,7 @@ def _lock_exclusively(journal: Path) -> int:
     """Hold `<journal>.lock` (flock, not blocking) for the life of a run; the open descriptor."""
     import fcntl
 
-    lock_path = journal.with_name(journal.name + ".lock")
+    lock_path = journal_lock_path(journal)
     try:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as exc:
@@ -129,8 +129,7 @@ def _lock_exclusively(journal: Path) -> int:
 
 def default_journal_path(manifest_path: str | Path) -> Path:
     """The journal beside the manifest: deployments/local.json → deployments/local.journal.sqlite."""
-    p = Path(manifest_path)
-    return p.with_name(p.stem + JOURNAL_SUFFIX)
+    return journal_path(Path(manifest_path))
 
 
 class Journal:

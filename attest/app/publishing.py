@@ -13,18 +13,12 @@ from typing import TYPE_CHECKING
 
 from attest.chain.deployment import Deployment
 from attest.core.contracts import Kind
-from attest.core.documents import HashedDocument, hash_document
+from attest.core.documents import HashedDocument, document_type, hash_document
 from attest.core.errors import InputError
 from attest.core.manifest import write_atomic
-from attest.core.receipt import (
-    AttestationPart,
-    ChainPart,
-    DocumentPart,
-    Receipt,
-    canonical_path,
-    receipt_path,
-)
+from attest.core.receipt import AttestationPart, ChainPart, DocumentPart, Receipt
 from attest.core.records import OnchainAttestation, Published
+from attest.core.sidefiles import canonical_path, receipt_path
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -55,22 +49,21 @@ def prepare(path: str | Path, *, kind: Kind, year: int | None) -> tuple[HashedDo
     if p.is_file() and p.stat().st_size == 0:
         # the sha256 of nothing is the same for everyone: anchoring it would prove nothing
         raise InputError("empty file: nothing to anchor", path=p)
-    doc = hash_document(path, structured=kind in (Kind.FIGURES, Kind.STATEMENT))
-    if kind is Kind.FIGURES and doc.figures is None:
-        raise InputError("publishing figures needs an esg-figures/1 document", path=path, field="schema")
-    if kind is Kind.STATEMENT and doc.statement is None:
+    wanted = document_type(kind)
+    doc = hash_document(path, structured=wanted.schema is not None)
+    if doc.type is not wanted:
         raise InputError(
-            "publishing a statement needs a carbon-verification/1 document", path=path, field="schema"
+            f"publishing {wanted.label} needs {wanted.title}, not {doc.type.title}", path=path, field="schema"
         )
-    structured = doc.figures if doc.figures is not None else doc.statement
-    if structured is not None:
-        if year is not None and year != structured.reporting_year:
+    stated = wanted.year(doc)
+    if stated is not None:
+        if year is not None and year != stated:
             raise InputError(
-                f"--year {year} contradicts the document's reporting_year {structured.reporting_year}",
+                f"--year {year} contradicts the document's {wanted.year_field} {stated}",
                 path=path,
-                field="reporting_year",
+                field=wanted.year_field,
             )
-        year = structured.reporting_year
+        year = stated
     if year is None:
         raise InputError("a reporting year is required for this file (--year)", path=path)
     if not MIN_YEAR <= year <= MAX_YEAR:
@@ -120,11 +113,8 @@ def _check_author(deployment: Deployment, account: LocalAccount, doc: HashedDocu
     The registry would accept it (an organisation may anchor any digest for itself), but publishing
     another member's figures under your name is never what a publisher means to do.
     """
-    if doc.figures is not None:
-        claimed, where = doc.figures.organisation.name, "organisation.name"
-    elif doc.statement is not None:
-        claimed, where = doc.statement.verifier.name, "verifier.name"
-    else:
+    claimed = doc.type.organisation(doc)
+    if claimed is None:
         return
     org_id = deployment.account_org(account.address)
     if org_id == 0:
@@ -134,7 +124,7 @@ def _check_author(deployment: Deployment, account: LocalAccount, doc: HashedDocu
         raise InputError(
             f"the document names {claimed!r}, but the signing account belongs to {actual!r} (org #{org_id})",
             path=doc.path,
-            field=where,
+            field=doc.type.organisation_field,
         )
 
 

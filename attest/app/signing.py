@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from attest.core.records import Published
 
 SIGNED_SCHEMA = "esg-attest/signed-attestation/1"
-SIGNED_SUFFIX = ".signed.json"
 DEFAULT_DEADLINE_HOURS = 72
 ATTEST_TYPES: dict[str, list[dict[str, str]]] = {
     "EIP712Domain": [

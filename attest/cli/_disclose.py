@@ -85,13 +85,10 @@ def disclose(figures: str, code: str, out: str | None, as_json: bool) -> None:
     with handle_errors():
         from attest.app.disclosure import disclose as make_proof
         from attest.core.manifest import write_atomic
+        from attest.core.sidefiles import disclosure_proof_path
 
         proof = make_proof(Path(figures), code)
-        path = (
-            Path(out)
-            if out
-            else Path(figures).with_name(Path(figures).name.removesuffix(".json") + f".{code}.proof.json")
-        )
+        path = Path(out) if out else disclosure_proof_path(Path(figures), code)
         write_atomic(path, (json.dumps(proof, indent=2, ensure_ascii=False) + "\n").encode())
         m = proof["metric"]
         emit(

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -24,9 +22,6 @@ from attest.core.errors import InputError
 
 if TYPE_CHECKING:
     from attest.app.journal import Journal
-    from attest.chain.deployment import Deployment
-    from attest.core.contracts import Kind
-    from attest.core.statement import CarbonVerification
 
 
 @main.group()
@@ -80,19 +75,20 @@ def _publish(
     with handle_errors():
         from attest.app.publishing import prepare
         from attest.app.publishing import publish as do_publish
+        from attest.app.references import parse_covers, parse_supersedes, resolve_covers, resolve_supersedes
         from attest.core.contracts import Kind
 
         kind = Kind[kind_name.upper()]
         doc, _ = prepare(path, kind=kind, year=year)  # bad input fails here, before any key or chain
-        covers_early = _covers_syntax(covers) if covers is not None else None
-        replaces = _supersedes_syntax(supersedes, kind.label) if supersedes is not None else None
+        covers_early = parse_covers(covers) if covers is not None else None
+        replaces = parse_supersedes(supersedes, kind) if supersedes is not None else None
         dep = open_deployment(deployment_path, rpc_url, confirmations)
         ref = None
         if covers_early is not None and doc.statement is not None:
-            ref = _resolve_covers(dep, covers_early, doc.statement)
+            ref = resolve_covers(dep, covers_early, doc.statement)
         signer = load_signer(keystore, password_file)
         if replaces is not None:
-            ref = _resolve_supersedes(dep, replaces, signer.address, kind, doc.digest)
+            ref = resolve_supersedes(dep, replaces, signer.address, kind, doc.digest)
         with _journal(deployment_path) as journal:
             result = do_publish(dep, signer, path, kind=kind, year=year, uri=uri, ref=ref, journal=journal)
         a = result.published.attestation
@@ -225,120 +221,6 @@ def publish_statement(
         as_json,
         covers=covers,
     )
-
-
-_UID = re.compile(r"0x[0-9a-fA-F]{64}")
-_HEX64 = re.compile(r"[0-9a-fA-F]{64}")
-
-
-def _covers_syntax(covers: str) -> tuple[str, str]:
-    """Classify --covers without touching the chain: ("uid", uid) or ("digest", hex)."""
-    if _UID.fullmatch(covers):
-        return "uid", covers.lower()
-    if _HEX64.fullmatch(covers) and not Path(covers).is_file():
-        return "digest", covers.lower()
-    if Path(covers).is_file():
-        from attest.core.receipt import load_receipt
-
-        receipt = load_receipt(covers)
-        if receipt.attestation.kind != "figures":
-            raise InputError(
-                f"the receipt is for a {receipt.attestation.kind} attestation, not figures",
-                path=covers,
-                field="--covers",
-            )
-        return "uid", receipt.attestation.uid.lower()
-    raise InputError(
-        f"{covers!r} is not a receipt file, an attestation uid (0x + 64 hex) or a sha256 digest",
-        field="--covers",
-    )
-
-
-def _resolve_covers(dep: Deployment, covers: tuple[str, str], statement: CarbonVerification) -> str:
-    """The uid of the figures attestation a statement covers; InputError (exit 2) if there is none."""
-    from attest.core.contracts import Kind
-
-    how, value = covers
-    if how == "digest":
-        name = statement.organisation.name
-        org_ids = {o.org_id for o in dep.organisations() if o.info.name == name}
-        if not org_ids:
-            raise InputError(
-                f"the statement names organisation {name!r}, which is not an admitted member",
-                field="--covers",
-            )
-        found = [
-            a
-            for a in dep.attestations_of_digest(value)
-            if a.org_id in org_ids and a.kind is Kind.FIGURES and not a.revoked
-        ]
-        if not found:
-            raise InputError(f"no unrevoked figures attestation of {value} by {name!r}", field="--covers")
-        if len(found) > 1:
-            uids = ", ".join(a.uid for a in found)
-            raise InputError(f"several figures attestations of {value} by {name!r}: {uids}", field="--covers")
-        value = found[0].uid
-    target = dep.attestation(value)
-    if target is None:
-        raise InputError(f"no attestation with uid {value}", field="--covers")
-    if target.kind is not Kind.FIGURES:
-        raise InputError(f"attestation {value} is {target.kind.label}, not figures", field="--covers")
-    if target.year != statement.reporting_year:
-        raise InputError(
-            f"the figures attestation is for {target.year}, the statement for {statement.reporting_year}",
-            field="--covers",
-        )
-    return target.uid
-
-
-def _supersedes_syntax(supersedes: str, kind: str) -> str:
-    """The uid a restatement replaces, from a uid or a receipt file, without touching the chain."""
-    if _UID.fullmatch(supersedes):
-        return supersedes.lower()
-    if Path(supersedes).is_file():
-        from attest.core.receipt import load_receipt
-
-        receipt = load_receipt(supersedes)
-        if receipt.attestation.kind != kind:
-            raise InputError(
-                f"the receipt is for a {receipt.attestation.kind} attestation, not {kind}",
-                path=supersedes,
-                field="--supersedes",
-            )
-        return receipt.attestation.uid.lower()
-    raise InputError(
-        f"{supersedes!r} is not a receipt file or an attestation uid (0x + 64 hex)", field="--supersedes"
-    )
-
-
-def _resolve_supersedes(dep: Deployment, uid: str, signer: str, kind: Kind, digest: str) -> str:
-    """Check the registry's restatement rule before sending, so a refusal is exit 2 and costs nothing."""
-    from attest.core.contracts import Kind as _Kind
-
-    old = dep.attestation(uid)
-    if old is None:
-        raise InputError(f"no attestation with uid {uid}", field="--supersedes")
-    org_id = dep.account_org(signer)
-    if old.org_id != org_id:
-        raise InputError(
-            f"attestation {uid} belongs to organisation #{old.org_id}, not the signer's (#{org_id})",
-            field="--supersedes",
-        )
-    if old.kind is not _Kind(kind):
-        raise InputError(f"attestation {uid} is {old.kind.label}, not {kind.label}", field="--supersedes")
-    if old.revoked:
-        raise InputError(
-            f"attestation {uid} is revoked: there is nothing live to restate", field="--supersedes"
-        )
-    if old.superseded_by:
-        raise InputError(
-            f"attestation {uid} is already superseded by {old.superseded_by}", field="--supersedes"
-        )
-    if old.digest == digest:
-        raise InputError(
-            "the restatement is the same document as the one it supersedes", field="--supersedes"
-        )
-    return old.uid
 
 
 @publish.command("batch")

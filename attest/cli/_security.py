@@ -118,13 +118,15 @@ def sign_statement(
     """
     with handle_errors():
         from attest.app.publishing import prepare
-        from attest.app.signing import SIGNED_SUFFIX, deadline_in, sign_statement
+        from attest.app.references import covers_uid
+        from attest.app.signing import deadline_in, sign_statement
         from attest.chain.keystore import keystore_address
         from attest.core.contracts import Kind
         from attest.core.manifest import load_manifest
+        from attest.core.sidefiles import signed_request_path
 
         manifest = load_manifest(deployment_path)
-        figures_uid = _covers_uid(covers)
+        figures_uid = covers_uid(covers)
         doc, year = prepare(statement, kind=Kind.STATEMENT, year=None)
         deadline = deadline_in(deadline_hours)
         if nonce is None:
@@ -143,11 +145,7 @@ def sign_statement(
             deadline=deadline,
             uri=uri,
         )
-        out = (
-            Path(out_path)
-            if out_path
-            else doc.path.with_name(doc.path.name.removesuffix(".json") + SIGNED_SUFFIX)
-        )
+        out = Path(out_path) if out_path else signed_request_path(doc.path)
         from attest.core.manifest import write_atomic
 
         write_atomic(out, request.dump())
@@ -200,7 +198,7 @@ def relay_command(
         from attest.app.publishing import build_receipt
         from attest.app.signing import check_domain, load_signed, relay, relayed_document
         from attest.core.manifest import load_manifest, write_atomic
-        from attest.core.receipt import receipt_path
+        from attest.core.sidefiles import receipt_path
 
         request = load_signed(signed)
         check_domain(request, load_manifest(deployment_path), path=signed)
@@ -231,21 +229,3 @@ def relay_command(
                 f"receipt {out}"
             ),
         )
-
-
-def _covers_uid(covers: str) -> str:
-    """A figures attestation uid, given directly or read from the figures' receipt (no chain needed)."""
-    from attest.app.signing import UID_RE
-
-    if UID_RE.fullmatch(covers):
-        return covers.lower()
-    if Path(covers).is_file():
-        from attest.core.receipt import load_receipt
-
-        receipt = load_receipt(covers)
-        if receipt.attestation.kind != "figures":
-            raise InputError("this receipt is not for figures", path=covers, field="attestation.kind")
-        return receipt.attestation.uid.lower()
-    raise InputError(
-        f"{covers!r} is not an attestation uid (0x + 64 hex) or a receipt file", field="--covers"
-    )

@@ -3,15 +3,21 @@
 Structured documents (`esg-figures/1` and `carbon-verification/1` JSON) are hashed in their RFC 8785
 canonical form, so key order and whitespace do not matter but every value does; any other file is
 hashed as raw bytes, streamed. A receipt is not a document: callers handle it before asking for a digest.
+
+`DOCUMENT_TYPES` is the one table of what each type is and says about itself — its kind, its digest
+rule, which organisation it names and at which field (the one that anchors it), its reporting year —
+so publishing and verifying ask `doc.type` instead of branching on figures/statement/file again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from attest.core.canonical import file_sha256, sha256_hex
+from attest.core.contracts import Kind
 from attest.core.errors import InputError
 from attest.core.figures import EsgFigures, figures_canonical, is_figures_document, parse_figures
 from attest.core.statement import (
@@ -27,16 +33,117 @@ STATEMENT_MEDIA_TYPE = "application/vnd.carbon-verification.v1+json"
 OCTET_STREAM = "application/octet-stream"
 MAX_JSON_BYTES = 64 << 20
 
+DigestRule = Literal["sha256-rfc8785", "sha256-raw"]
+Structured = EsgFigures | CarbonVerification
+
+
+@dataclass(frozen=True)
+class DocumentType:
+    """One type of document attest anchors, and what a document of it answers about itself."""
+
+    label: str  # figures | statement | file (its kind's label)
+    kind: Kind
+    title: str  # for messages: "an esg-figures/1 document"
+    media_type: str
+    digest_rule: DigestRule
+    schema: str | None = None  # what a structured document declares in its `schema` field
+    organisation_field: str | None = None  # where it names the organisation that anchors it
+    year_field: str | None = None  # where it gives its reporting year (else: --year)
+    declares: Callable[[object], bool] | None = None  # whether parsed JSON claims this type
+    read: Callable[[object, Path], tuple[Structured, bytes]] | None = None  # validated, canonical
+
+    def organisation(self, doc: HashedDocument) -> str | None:
+        """The organisation `doc` names as the one anchoring it (None for a plain file)."""
+        value = _field(doc, self.organisation_field)
+        return value if isinstance(value, str) else None
+
+    def year(self, doc: HashedDocument) -> int | None:
+        """The reporting year `doc` states (None for a plain file: the publisher gives it)."""
+        value = _field(doc, self.year_field)
+        return value if isinstance(value, int) else None
+
+
+def _field(doc: HashedDocument, dotted: str | None) -> object:
+    """The value at a dotted field of the document's validated content (the field an error names)."""
+    if dotted is None or doc.content is None:
+        return None
+    value: object = doc.content
+    for name in dotted.split("."):
+        value = getattr(value, name)
+    return value
+
+
+def _read_figures(obj: object, path: Path) -> tuple[Structured, bytes]:
+    doc = parse_figures(obj, path=path)
+    return doc, figures_canonical(doc)
+
+
+def _read_statement(obj: object, path: Path) -> tuple[Structured, bytes]:
+    doc = parse_statement(obj, path=path)
+    return doc, statement_canonical(doc)
+
+
+FIGURES_TYPE = DocumentType(
+    "figures",
+    Kind.FIGURES,
+    "an esg-figures/1 document",
+    FIGURES_MEDIA_TYPE,
+    "sha256-rfc8785",
+    schema="esg-figures/1",
+    organisation_field="organisation.name",  # the reporting organisation publishes its own figures
+    year_field="reporting_year",
+    declares=is_figures_document,
+    read=_read_figures,
+)
+STATEMENT_TYPE = DocumentType(
+    "statement",
+    Kind.STATEMENT,
+    "a carbon-verification/1 statement",
+    STATEMENT_MEDIA_TYPE,
+    "sha256-rfc8785",
+    schema="carbon-verification/1",
+    organisation_field="verifier.name",  # the verification body anchors its statement, not the bank
+    year_field="reporting_year",
+    declares=is_statement_document,
+    read=_read_statement,
+)
+FILE_TYPE = DocumentType("file", Kind.FILE, "a plain file", OCTET_STREAM, "sha256-raw")
+DOCUMENT_TYPES = (FIGURES_TYPE, STATEMENT_TYPE, FILE_TYPE)
+STRUCTURED_TYPES = tuple(t for t in DOCUMENT_TYPES if t.read is not None)
+
+
+def document_type(kind: Kind) -> DocumentType:
+    """The document type published as `kind`; a batch root is no document (ValueError)."""
+    for t in DOCUMENT_TYPES:
+        if t.kind is kind:
+            return t
+    raise ValueError(f"no document type is published as {kind.label}")
+
 
 @dataclass(frozen=True)
 class HashedDocument:
     path: Path
     media_type: str
     digest: str
-    digest_rule: Literal["sha256-rfc8785", "sha256-raw"]
+    digest_rule: DigestRule
     canonical: bytes | None = None
-    figures: EsgFigures | None = None
-    statement: CarbonVerification | None = None
+    content: Structured | None = None  # the validated document, when one was read from a structured file
+
+    @property
+    def type(self) -> DocumentType:
+        """Its entry in DOCUMENT_TYPES, by media type (also for one rebuilt from a receipt's fields)."""
+        for t in DOCUMENT_TYPES:
+            if t.media_type == self.media_type:
+                return t
+        raise InputError(f"unknown media type {self.media_type!r}", path=self.path, field="media_type")
+
+    @property
+    def figures(self) -> EsgFigures | None:
+        return self.content if isinstance(self.content, EsgFigures) else None
+
+    @property
+    def statement(self) -> CarbonVerification | None:
+        return self.content if isinstance(self.content, CarbonVerification) else None
 
     @property
     def rule_text(self) -> str:
@@ -63,23 +170,14 @@ def hash_document(path: str | Path, *, structured: bool | None = None) -> Hashed
         raise InputError("is a directory, not a file", path=p)
     if structured is not False and p.suffix.lower() == ".json":
         obj = read_json_document(p)
-        if is_figures_document(obj):
-            doc = parse_figures(obj, path=p)
-            canonical = figures_canonical(doc)
-            return HashedDocument(
-                p, FIGURES_MEDIA_TYPE, sha256_hex(canonical), "sha256-rfc8785", canonical, doc
-            )
-        if is_statement_document(obj):
-            statement = parse_statement(obj, path=p)
-            canonical = statement_canonical(statement)
-            return HashedDocument(
-                p,
-                STATEMENT_MEDIA_TYPE,
-                sha256_hex(canonical),
-                "sha256-rfc8785",
-                canonical,
-                statement=statement,
-            )
+        for t in STRUCTURED_TYPES:
+            assert t.declares is not None and t.read is not None  # what makes it structured
+            if t.declares(obj):
+                content, canonical = t.read(obj, p)
+                return HashedDocument(
+                    p, t.media_type, sha256_hex(canonical), t.digest_rule, canonical, content
+                )
         if structured:
-            raise InputError("not an esg-figures/1 or carbon-verification/1 document", path=p, field="schema")
-    return HashedDocument(p, OCTET_STREAM, file_sha256(p), "sha256-raw")
+            schemas = " or ".join(str(t.schema) for t in STRUCTURED_TYPES)
+            raise InputError(f"not an {schemas} document", path=p, field="schema")
+    return HashedDocument(p, FILE_TYPE.media_type, file_sha256(p), FILE_TYPE.digest_rule)

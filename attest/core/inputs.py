@@ -2,10 +2,14 @@
 
 A directory contributes its regular files, recursively, in path order (each level sorted by name),
 minus hidden entries (a leading dot: `.git`, editor swap files, our own temporary files) and our own
-outputs (receipts, canonical copies). Entries that are not regular files — FIFOs, sockets, devices,
-broken links, links to directories — are never opened (a FIFO would block the run forever): they are
-returned as skipped, with the reason, for the command to report. Files named explicitly are kept as
-given; the step that reads them names any problem. `attest verify` walks directories the same way
+side files (attest.core.sidefiles, by name). Receipts and canonical copies are what publishing
+writes beside each document: left out of what is published without a word (a re-run over a
+published folder would otherwise print one line per document), kept by `walk` for `attest verify`,
+which checks a document through its receipt. Disclosure trees (secret salts) and proofs, signed
+requests and journals are never anyone's document: returned as skipped, with the reason. Entries that are not
+regular files — FIFOs, sockets, devices, broken links, links to directories — are never opened (a
+FIFO would block the run forever): skipped too. Files named explicitly are kept as given; the step
+that reads them names any problem. `attest verify` walks directories the same way
 (`attest.app.bulk.expand_targets`), so what a batch published is what a directory check covers.
 
 One `os.scandir` walk: a directory entry's type comes with the listing, so a tree of 100,000 files
@@ -20,9 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from attest.core.errors import InputError
-from attest.core.receipt import CANONICAL_SUFFIX, RECEIPT_SUFFIX
+from attest.core.sidefiles import SideFile, side_file
 
-OUR_OUTPUTS = (RECEIPT_SUFFIX, CANONICAL_SUFFIX)
+#: written beside each published document; `walk` keeps them (verify reads receipts), publishing does not
+PUBLISHING_OUTPUTS = (SideFile.RECEIPT, SideFile.CANONICAL)
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,7 @@ def collect_files(paths: list[str] | tuple[str, ...]) -> Collected:
     for raw in paths:
         if os.path.isdir(raw):
             found, left_out = walk(os.fspath(raw))
-            files.extend(Path(f) for f in found if not f.endswith(OUR_OUTPUTS))
+            files.extend(Path(f) for f in found if side_file(f) not in PUBLISHING_OUTPUTS)
             skipped.extend((Path(e), why) for e, why in left_out)
         else:
             files.append(Path(raw))
@@ -48,8 +53,9 @@ def collect_files(paths: list[str] | tuple[str, ...]) -> Collected:
 
 
 def walk(folder: str) -> tuple[list[str], list[tuple[str, str]]]:
-    """The regular files under `folder` (path order, hidden entries left out, our outputs included)
-    and the entries that are not regular files, each with why it was left out."""
+    """The regular files under `folder` (path order; hidden entries left out; receipts and canonical
+    copies included) and the entries left out for a reason: not regular files, or side files that
+    are never a document (disclosure trees and proofs, signed requests, journals), each with why."""
     files: list[str] = []
     skipped: list[tuple[str, str]] = []
     _walk(folder, files, skipped)
@@ -68,7 +74,11 @@ def _walk(folder: str, files: list[str], skipped: list[tuple[str, str]]) -> None
         if entry.is_dir(follow_symlinks=False):
             _walk(entry.path, files, skipped)
         elif entry.is_file():  # follows a link to a regular file, as reading it would
-            files.append(entry.path)
+            kind = side_file(entry.name)
+            if kind is None or kind in PUBLISHING_OUTPUTS:
+                files.append(entry.path)
+            else:
+                skipped.append((entry.path, f"{kind.value}, not a document"))
         else:
             skipped.append((entry.path, _why_skipped(entry)))
 

@@ -2,7 +2,8 @@
 
 It carries everything an auditor needs to find and check the attestation without the bank: the
 digest and how it was computed, the attestation's fields, and the chain coordinates. Nothing in it
-is trusted by `verify`: every claim is re-read from the chain and compared.
+is trusted by `verify`: every claim is re-read from the chain and compared. Where a receipt is
+written (`receipt_path`) is decided with the other side-file names in attest.core.sidefiles.
 """
 
 from __future__ import annotations
@@ -13,11 +14,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from attest.core.errors import InputError, SchemaError
+from attest.core.sidefiles import receipt_path as receipt_path  # where a receipt goes: part of its API
 from attest.core.strictjson import load_strict
 
 RECEIPT_SCHEMA = "esg-attest/receipt/1"
-RECEIPT_SUFFIX = ".receipt.json"
-CANONICAL_SUFFIX = ".canonical.json"
 
 
 Hex32 = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{64}$")]
@@ -72,22 +72,6 @@ class Receipt(_Model):
     def dump(self) -> bytes:
         # pydantic-core's serialiser: fast enough to write 100,000 batch receipts in a few seconds.
         return self.model_dump_json(by_alias=True, exclude_none=True, indent=2).encode() + b"\n"
-
-
-def receipt_name(document_name: str) -> str:
-    """`report.json` → `report.receipt.json`; `report.pdf` → `report.pdf.receipt.json`."""
-    has_json_suffix = document_name.endswith(".json") and document_name != ".json"  # as Path.suffix
-    return (document_name.removesuffix(".json") if has_json_suffix else document_name) + RECEIPT_SUFFIX
-
-
-def receipt_path(document: Path) -> Path:
-    """The receipt's path: next to the document, named by `receipt_name`."""
-    return document.with_name(receipt_name(document.name))
-
-
-def canonical_path(document: Path) -> Path:
-    """Where the canonical (RFC 8785) bytes of a structured document are written."""
-    return document.with_name(document.name.removesuffix(".json") + CANONICAL_SUFFIX)
 
 
 def is_receipt(obj: object) -> bool:
