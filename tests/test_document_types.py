@@ -78,8 +78,19 @@ def test_prepare_names_the_type_wanted_and_the_type_found(tmp_path: Path) -> Non
     with pytest.raises(InputError, match="contradicts the document's reporting_year 2022"):
         prepare(FIGURES, kind=Kind.FIGURES, year=2021)
     assert prepare(FIGURES, kind=Kind.FIGURES, year=2022)[1] == 2022
-    # a file is hashed as raw bytes, even when it is a figures document; its year is the publisher's
-    doc, year = prepare(FIGURES, kind=Kind.FILE, year=2019)
+    # a structured document is never published as a raw file (verification judges it by its
+    # content, whatever it is called): the publisher is told which command publishes it
+    for name in ("figures.json", "figures.txt", "figures"):
+        renamed = tmp_path / name
+        renamed.write_bytes(FIGURES.read_bytes())
+        with pytest.raises(InputError, match="is an esg-figures/1 document: publish it as figures"):
+            prepare(renamed, kind=Kind.FILE, year=2019)
+    report = tmp_path / "report.pdf"
+    report.write_bytes(b"%PDF-1.4 annual report\n")
+    doc, year = prepare(report, kind=Kind.FILE, year=2019)
     assert (doc.type, doc.digest_rule, year) == (FILE_TYPE, "sha256-raw", 2019)
+    not_ours = tmp_path / "data.json"
+    not_ours.write_text('{"schema": "something-else/1"}', encoding="utf-8")
+    assert prepare(not_ours, kind=Kind.FILE, year=2019)[0].type is FILE_TYPE
     with pytest.raises(InputError, match="reporting year is required"):
-        prepare(FIGURES, kind=Kind.FILE, year=None)
+        prepare(report, kind=Kind.FILE, year=None)

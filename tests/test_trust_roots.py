@@ -238,3 +238,16 @@ def test_a_receipt_is_evidence_about_the_file_it_sits_beside(c: Consortium, tmp_
 
 def check(report: Report, name: str) -> Check:
     return next(ch for ch in report.checks if ch.name == name)
+
+
+def test_what_a_file_is_comes_from_its_content_not_its_name(c: Consortium, tmp_path: Path) -> None:
+    """Figures renamed `.txt` are still figures: hashed canonically and judged as WeBank's."""
+    figures = tmp_path / FIGURES.name
+    figures.write_bytes(FIGURES.read_bytes())
+    publish(c.dep, c.bank, figures, kind=Kind.FIGURES)
+    renamed = tmp_path / "figures-2022.txt"
+    renamed.write_bytes(FIGURES.read_bytes())
+    report = verify_target(c.dep, str(renamed))
+    assert report.verified
+    assert "RFC 8785" in check(report, "digest").detail
+    assert "figures for 2022 by WeBank" in check(report, "anchored").detail

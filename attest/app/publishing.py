@@ -50,7 +50,14 @@ def prepare(path: str | Path, *, kind: Kind, year: int | None) -> tuple[HashedDo
         # the sha256 of nothing is the same for everyone: anchoring it would prove nothing
         raise InputError("empty file: nothing to anchor", path=p)
     wanted = document_type(kind)
-    doc = hash_document(path, structured=wanted.schema is not None)
+    doc = hash_document(path, structured=True if wanted.schema is not None else None)
+    if wanted.schema is None and doc.type.schema is not None:
+        raise InputError(
+            f"is {doc.type.title}: publish it as {doc.type.label} (`attest publish {doc.type.label}`); "
+            "verification judges a document by its content, so its raw bytes would never verify",
+            path=path,
+            field="schema",
+        )
     if doc.type is not wanted:
         raise InputError(
             f"publishing {wanted.label} needs {wanted.title}, not {doc.type.title}", path=path, field="schema"

@@ -16,8 +16,9 @@ from attest.app.facts import ChainFacts, LiveFacts
 from attest.core.contracts import Kind
 from attest.core.documents import HashedDocument, hash_document, read_json_document
 from attest.core.errors import InputError
-from attest.core.receipt import RECEIPT_SUFFIX, Receipt, is_receipt, parse_receipt, receipt_name
+from attest.core.receipt import Receipt, is_receipt, parse_receipt
 from attest.core.records import OnchainAttestation
+from attest.core.sidefiles import RECEIPT_SUFFIX, receipt_name
 from attest.core.statement import cross_check
 from attest.core.verification import Evidence, Report, decide
 
@@ -41,32 +42,18 @@ class Target:
 
     @property
     def kind(self) -> Kind | None:
-        """The document's kind when the document is at hand (a receipt alone proves nothing)."""
-        if self.document is None:
-            return None
-        if self.document.figures is not None:
-            return Kind.FIGURES
-        if self.document.statement is not None:
-            return Kind.STATEMENT
-        return Kind.FILE if self.document.digest_rule == "sha256-raw" else None
+        """The document's kind, by its content, when the document is at hand (a receipt alone proves
+        nothing)."""
+        return self.document.type.kind if self.document is not None else None
 
     @property
     def named_org(self) -> str | None:
         """Who the document says anchored it: the bank for figures, the verification body for statements."""
-        if self.document is None:
-            return None
-        if self.document.figures is not None:
-            return self.document.figures.organisation.name
-        if self.document.statement is not None:
-            return self.document.statement.verifier.name
-        return None
+        return self.document.type.organisation(self.document) if self.document is not None else None
 
     @property
     def year(self) -> int | None:
-        if self.document is None:
-            return None
-        doc = self.document.figures or self.document.statement
-        return doc.reporting_year if doc is not None else None
+        return self.document.type.year(self.document) if self.document is not None else None
 
     def claimed_kind(self) -> str | None:
         """The kind the document or, failing that, its receipt says it is (for usage errors only)."""

@@ -162,13 +162,35 @@ def read_json_document(path: Path) -> object:
     return load_strict(data, path=path)
 
 
+def _may_be_ours(path: Path) -> bool:
+    """Whether a file not named `.json` could still be one of our structured documents: small, and
+    strict JSON declaring one of our schemas (a PDF or spreadsheet is answered from its first bytes)."""
+    try:
+        if path.stat().st_size > MAX_JSON_BYTES:
+            return False
+        with open(path, "rb") as f:
+            head = f.read(64)
+    except OSError:
+        return False
+    if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return False
+    try:
+        obj = read_json_document(path)
+    except InputError:
+        return False  # not strict JSON: not a document of ours, hashed as the bytes it is
+    return any(t.declares is not None and t.declares(obj) for t in STRUCTURED_TYPES)
+
+
 def hash_document(path: str | Path, *, structured: bool | None = None) -> HashedDocument:
-    """Digest a file. `structured=None` decides by content: `.json` files declaring esg-figures/1 or
-    carbon-verification/1 are hashed in canonical form; `structured=True` requires one of them."""
+    """Digest a file. `structured=None` decides by content, whatever the file is called: JSON
+    declaring esg-figures/1 or carbon-verification/1 is hashed in canonical form (a figures document
+    renamed `figures.txt` is still figures); `structured=True` requires one of them."""
     p = Path(path)
     if p.is_dir():
         raise InputError("is a directory, not a file", path=p)
-    if structured is not False and p.suffix.lower() == ".json":
+    if structured is None and p.suffix.lower() != ".json" and not _may_be_ours(p):
+        structured = False
+    if structured is not False:
         obj = read_json_document(p)
         for t in STRUCTURED_TYPES:
             assert t.declares is not None and t.read is not None  # what makes it structured
