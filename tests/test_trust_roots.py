@@ -7,6 +7,7 @@ why, or as a one-line refusal — never as VERIFIED. Real contracts on the embed
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -251,3 +252,27 @@ def test_what_a_file_is_comes_from_its_content_not_its_name(c: Consortium, tmp_p
     assert report.verified
     assert "RFC 8785" in check(report, "digest").detail
     assert "figures for 2022 by WeBank" in check(report, "anchored").detail
+
+
+def test_a_planted_symlink_cannot_redirect_an_atomic_write(tmp_path: Path) -> None:
+    """Case 10: the old temporary name was predictable (`.<name>.tmp<pid>`): a link planted there
+    made the write land in the link's target. Now the temporary file is created exclusively, with
+    an unpredictable name, never through a link — the victim file is untouched."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious", encoding="utf-8")
+    target = tmp_path / "out.receipt.json"
+    for pid in range(os.getpid() - 50, os.getpid() + 50):  # the old scheme's names, all planted
+        (tmp_path / f".{target.name}.tmp{pid}").symlink_to(victim)
+    write_atomic(target, b"receipt bytes")
+    assert victim.read_text(encoding="utf-8") == "precious"
+    assert target.read_bytes() == b"receipt bytes" and not target.is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.is_symlink()) == [
+        "out.receipt.json",
+        "victim.txt",
+    ]
+
+
+def test_a_secret_file_is_written_owner_only(tmp_path: Path) -> None:
+    secret = tmp_path / "figures.disclosure.json"
+    write_atomic(secret, b"{}", mode=0o600)
+    assert secret.stat().st_mode & 0o777 == 0o600

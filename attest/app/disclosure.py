@@ -26,7 +26,6 @@ published ones names other figures and fails. The figures must be anchored befor
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from attest.core.canonical import canonical_bytes
 from attest.core.contracts import Kind
 from attest.core.documents import hash_document, read_json_document
 from attest.core.errors import InputError
+from attest.core.manifest import write_atomic
 from attest.core.merkle import StandardMerkleTree, verify_proof
 from attest.core.records import Published
 from attest.core.sidefiles import disclosure_tree_path
@@ -197,11 +197,7 @@ def _figures_standing(
 
 def _write_private(path: Path, data: dict[str, Any]) -> None:
     """Atomically write the tree file readable by its owner only: its salts unlock every figure."""
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write((json.dumps(data, indent=2) + "\n").encode())
-    os.replace(tmp, path)
+    write_atomic(path, (json.dumps(data, indent=2) + "\n").encode(), mode=0o600)
 
 
 def disclose(figures: Path, code: str) -> dict[str, Any]:

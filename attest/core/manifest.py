@@ -6,8 +6,10 @@ only from the addresses it names, and refuses a node whose chain id differs.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import secrets
 import stat
 from pathlib import Path
 from typing import Literal
@@ -92,18 +94,27 @@ def check_pinned(manifest: Manifest, pinned: str | None, *, path: str | Path | N
         )
 
 
-def write_atomic(path: str | Path, data: bytes) -> None:
-    """Write via a temporary file and rename, so a crash never leaves a half-written file."""
+def write_atomic(path: str | Path, data: bytes, *, mode: int = 0o644) -> None:
+    """Write via a temporary file and rename, so a crash never leaves a half-written file.
+
+    The temporary file has an unpredictable name and is created exclusively, never through a
+    symbolic link: a link planted beside the target cannot redirect the write (or, for a
+    disclosure tree written with mode 0o600, leak its salts)."""
     folder, name = os.path.split(os.fspath(path))
-    tmp = os.path.join(folder, f".{name}.tmp{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    tmp = os.path.join(folder, f".{name}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def write_if_changed(path: str | Path, data: bytes) -> bool:
