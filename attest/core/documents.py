@@ -18,7 +18,7 @@ from typing import Literal
 
 from attest.core.canonical import file_sha256, sha256_hex
 from attest.core.contracts import Kind
-from attest.core.errors import InputError
+from attest.core.errors import InputError, StrictJSONError
 from attest.core.figures import EsgFigures, figures_canonical, is_figures_document, parse_figures
 from attest.core.statement import (
     CarbonVerification,
@@ -191,7 +191,13 @@ def hash_document(path: str | Path, *, structured: bool | None = None) -> Hashed
     if structured is None and p.suffix.lower() != ".json" and not _may_be_ours(p):
         structured = False
     if structured is not False:
-        obj = read_json_document(p)
+        schemas = " or ".join(str(t.schema) for t in STRUCTURED_TYPES)
+        try:
+            obj = read_json_document(p)
+        except StrictJSONError:
+            if p.suffix.lower() == ".json":
+                raise  # a JSON file that is not strict JSON: say precisely why
+            raise InputError(f"not an {schemas} document (not JSON)", path=p, field="schema") from None
         for t in STRUCTURED_TYPES:
             assert t.declares is not None and t.read is not None  # what makes it structured
             if t.declares(obj):
@@ -200,6 +206,5 @@ def hash_document(path: str | Path, *, structured: bool | None = None) -> Hashed
                     p, t.media_type, sha256_hex(canonical), t.digest_rule, canonical, content
                 )
         if structured:
-            schemas = " or ".join(str(t.schema) for t in STRUCTURED_TYPES)
             raise InputError(f"not an {schemas} document", path=p, field="schema")
     return HashedDocument(p, FILE_TYPE.media_type, file_sha256(p), FILE_TYPE.digest_rule)
