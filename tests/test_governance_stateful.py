@@ -4,6 +4,7 @@ A Python model of the contracts' rules predicts, for every step, either the new 
 custom error the chain must revert with. After every step the invariants are checked against the real
 contracts on the embedded chain:
 - the committee and threshold match the model, and committee size ≥ threshold ≥ 1;
+- every proposal's on-chain `state` (open / ready / expired / executed) is the model's;
 - every account's standing replayed from the event log (`MembershipHistory.standing` at the latest
   position) and its on-chain `accountStatus` match the model;
 - every attestation that ever landed was made by an account the event log says was authorised for its
@@ -26,7 +27,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from attest.chain.connection import Chain
 from attest.chain.deployment import Deployment
 from attest.core import governance
-from attest.core.contracts import Action, Kind, Role
+from attest.core.contracts import Action, Kind, ProposalState, Role
 from attest.core.errors import TransactionReverted
 from attest.core.governance import Call
 from attest.core.records import OrganisationInfo
@@ -314,6 +315,23 @@ class GovernanceMachine(RuleBasedStateMachine):
         threshold = int(gov.threshold().call())
         assert committee == self.model.committee and threshold == self.model.threshold
         assert len(committee) >= threshold >= 1
+
+    @invariant()
+    def proposal_states_agree_with_model(self) -> None:
+        """`state(id)` is what the model says `execute` would meet: executed, expired, ready or open."""
+        gov = self.w.dep.governance.functions
+        latest = self.w.chain.block("latest")
+        for index, p in self.model.proposals.items():
+            if p.executed:
+                expected = ProposalState.EXECUTED
+            elif p.expires_at <= int(latest["timestamp"]):
+                expected = ProposalState.EXPIRED
+            elif len(p.votes & self.model.committee) >= self.model.threshold:
+                expected = ProposalState.READY
+            else:
+                expected = ProposalState.OPEN
+            pid = self.base_proposals + index
+            assert ProposalState(gov.state(pid).call(block_identifier=latest["number"])) is expected, pid
 
     @invariant()
     def history_agrees_with_model(self) -> None:
