@@ -812,7 +812,7 @@ def test_an_attestation_past_block_2_32_is_refused_not_wrapped(node_near_block_2
 
 
 def test_gas_of_anchoring_figures_with_empty_uri(consortium: Consortium) -> None:
-    # Measured with solc 0.8.28, optimizer 200 runs, paris: 59,304 gas (digest sha256("esg-figures 2022")).
+    # Measured with solc 0.8.28, optimizer 200 runs, paris: 59,290 gas (digest sha256("esg-figures 2022")).
     c = consortium
     sent = attest(c, c.bank, digest("esg-figures 2022"), Kind.FIGURES, 2022)
     assert sent.gas_used <= 60_000
