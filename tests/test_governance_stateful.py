@@ -9,7 +9,8 @@ contracts on the embedded chain:
   position) and its on-chain `accountStatus` match the model;
 - every attestation that ever landed was made by an account the event log says was authorised for its
   kind at that moment (attempts by unauthorised or frozen accounts must revert, and do).
-Each example starts from the same deployment, restored from an eth-tester snapshot.
+Each example starts from the same deployment, restored from an eth-tester snapshot, with the chain's
+clock moved ahead of the wall clock so that block times follow only the example's own steps.
 """
 
 from __future__ import annotations
@@ -186,6 +187,11 @@ class GovernanceMachine(RuleBasedStateMachine):
         self.w = W
         self.tester = W.chain.tester
         self.snapshot = self.tester.take_snapshot()
+        # eth-tester stamps a block max(wall clock, parent + 1). Jump well ahead of the wall clock, so
+        # that every block of the example is parent + 1 and the model's times never depend on how long
+        # ago the world was built (at import, maybe minutes before a busy suite gets here).
+        pending = int(W.chain.w3.eth.get_block("pending")["timestamp"])
+        self.tester.time_travel(pending + 30 * 24 * 3600)
         c, s = W.candidates, W.signers
         self.model = Model(
             committee={a.address for a in c[:3]},
