@@ -4,6 +4,8 @@ pragma solidity 0.8.28;
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {ICommitteeRevocation} from "./ICommitteeRevocation.sol";
 import {IMembership} from "./IMembership.sol";
 import {Roles} from "./Roles.sol";
 
@@ -13,8 +15,9 @@ import {Roles} from "./Roles.sol";
 /// @dev An attestation is identified by `uid = keccak256(abi.encode(orgId, digest))`, so each
 /// organisation has its own record of a digest: a member that anchors another's digest first can
 /// neither block it nor pass as its author. Every attestation of a digest is found through the
-/// indexed `digest` topic of `Attested`.
-contract AttestationRegistry is EIP712, Nonces {
+/// indexed `digest` topic of `Attested`. The committee revokes through {ICommitteeRevocation}, and only the
+/// `membership` contract given at construction may call it.
+contract AttestationRegistry is EIP712, Nonces, ICommitteeRevocation {
     /// @notice What was anchored. `Statement` needs the VERIFIER role; the others need PUBLISHER.
     enum Kind {
         None,
@@ -24,7 +27,10 @@ contract AttestationRegistry is EIP712, Nonces {
         Batch
     }
 
-    /// @dev Exactly one storage slot: 160 + 32 + 32 + 16 + 8 + 8 bits.
+    /// @notice The stored facts of an attestation.
+    /// @dev Exactly one storage slot: 160 + 32 + 32 + 16 + 8 + 8 bits. `attester` is zero for an id
+    /// never attested. `blockNumber` is the block it landed in, from which a verifier replays who was
+    /// authorised at that moment.
     struct Attestation {
         address attester;
         uint32 orgId;
@@ -34,22 +40,35 @@ contract AttestationRegistry is EIP712, Nonces {
         bool revoked;
     }
 
+    /// @dev The EIP-712 type of the message {attestBySig} accepts.
     bytes32 private constant _ATTEST_TYPEHASH = keccak256(
         "Attest(bytes32 digest,uint8 kind,uint16 year,bytes32 ref,string uri,address attester,uint256 nonce,uint256 deadline)"
     );
 
-    /// @notice Lowest and highest reporting year accepted.
+    /// @notice Lowest reporting year accepted.
     uint16 public constant MIN_YEAR = 1990;
+    /// @notice Highest reporting year accepted.
     uint16 public constant MAX_YEAR = 2100;
 
-    /// @notice The consortium governance that says who may attest.
+    /// @notice The consortium governance that says who may attest, and the only caller of
+    /// {revokeByCommittee}.
     IMembership public immutable membership;
 
+    /// @dev Every attestation by id.
     mapping(bytes32 uid => Attestation) private _attestations;
+    /// @dev The restatement that replaced an attestation, zero while it is current.
     mapping(bytes32 uid => bytes32 replacement) private _supersededBy;
 
-    /// @notice A digest was anchored. `ref` is the covered figures (statements) or the replaced
-    /// attestation (restatements), zero when none.
+    /// @notice A digest was anchored.
+    /// @param uid The new attestation's id, `keccak256(abi.encode(orgId, digest))`.
+    /// @param digest The anchored sha256; indexed so that every organisation's attestation of a document
+    /// is found by one log query.
+    /// @param orgId The organisation the attestation is for.
+    /// @param attester The account that signed it (the caller, or the signer for {attestBySig}).
+    /// @param kind What the document is.
+    /// @param year The reporting year the document is about.
+    /// @param ref The covered figures (statements), the replaced attestation (restatements), or zero.
+    /// @param uri Where the document can be obtained; empty for confidential documents.
     event Attested(
         bytes32 indexed uid,
         bytes32 indexed digest,
@@ -60,39 +79,109 @@ contract AttestationRegistry is EIP712, Nonces {
         bytes32 ref,
         string uri
     );
-    /// @notice An attestation was revoked; `orgId` is 0 when the committee revoked it by vote.
+
+    /// @notice An attestation was revoked.
+    /// @param uid The revoked attestation.
+    /// @param orgId The organisation that revoked its own attestation, or 0 when the committee revoked it
+    /// by vote.
+    /// @param by The revoking account, or the governance contract for a committee revocation.
+    /// @param reason Why, as given by the revoker.
     event Revoked(bytes32 indexed uid, uint32 indexed orgId, address indexed by, string reason);
+
     /// @notice A restatement replaced an attestation.
+    /// @param uid The replaced attestation.
+    /// @param replacement The restatement that replaces it.
     event Superseded(bytes32 indexed uid, bytes32 indexed replacement);
+
     /// @notice A verification statement covers a figures attestation.
+    /// @param figuresUid The figures attestation covered.
+    /// @param statementUid The verification statement's attestation.
+    /// @param verifierOrgId The verification body's organisation.
     event Covered(bytes32 indexed figuresUid, bytes32 indexed statementUid, uint32 indexed verifierOrgId);
 
+    /// @notice The digest is zero, which no sha256 of a document is.
     error ZeroDigest();
+
+    /// @notice The kind is `None`, which marks an absent record and cannot be anchored.
+    /// @param kind The kind given.
     error InvalidKind(Kind kind);
+
+    /// @notice The reporting year lies outside [{MIN_YEAR}, {MAX_YEAR}].
+    /// @param year The year given.
     error YearOutOfRange(uint16 year);
+
+    /// @notice The account signs for no organisation, or for one that was removed or holds no role.
+    /// @param account The account refused.
     error NotMember(address account);
+
+    /// @notice The account is frozen by the committee (suspected compromise).
+    /// @param account The account refused.
     error AccountIsFrozen(address account);
+
+    /// @notice The account's organisation lacks the role this kind of attestation needs.
+    /// @param account The account refused.
+    /// @param orgId Its organisation.
+    /// @param role The role bit needed (see {Roles}).
     error MissingRole(address account, uint32 orgId, uint8 role);
+
+    /// @notice The organisation already anchored this digest.
+    /// @param uid The existing attestation.
     error AlreadyAttested(bytes32 uid);
+
+    /// @notice No attestation has this id.
+    /// @param uid The id given.
     error UnknownAttestation(bytes32 uid);
+
+    /// @notice The attestation was revoked, so it can be neither referenced nor revoked again.
+    /// @param uid The revoked attestation.
     error AttestationIsRevoked(bytes32 uid);
+
+    /// @notice A verification statement must name the figures attestation it covers in `ref`.
     error StatementNeedsFigures();
+
+    /// @notice A statement's `ref` is an attestation of another kind than figures.
+    /// @param uid The attestation referenced.
     error NotFigures(bytes32 uid);
+
+    /// @notice A verification body tried to cover its own organisation's figures.
+    /// @param uid The figures attestation referenced.
     error SelfVerification(bytes32 uid);
+
+    /// @notice The attestation belongs to another organisation than the caller's.
+    /// @param uid The attestation referenced or revoked.
+    /// @param orgId The caller's organisation.
     error NotYourAttestation(bytes32 uid, uint32 orgId);
+
+    /// @notice A restatement must be of the same kind as the attestation it replaces.
+    /// @param uid The attestation referenced.
+    /// @param expected Its kind, which the restatement must have.
     error KindMismatch(bytes32 uid, Kind expected);
+
+    /// @notice The attestation was already replaced by a restatement; restate the latest one instead.
+    /// @param uid The attestation referenced.
+    /// @param replacement The restatement that already replaced it.
     error AlreadySuperseded(bytes32 uid, bytes32 replacement);
+
+    /// @notice A revocation needs a reason for the public record.
     error EmptyReason();
-    error NotCommittee(address account);
+
+    /// @notice The off-line signature's deadline has passed.
+    /// @param deadline The deadline the signature carries (unix time).
     error SignatureExpired(uint256 deadline);
+
+    /// @notice The signature is not `signer`'s over this `Attest` message, or its nonce was used.
+    /// @param signer The account the relayer claimed signed it.
     error InvalidSignature(address signer);
 
+    /// @notice Deploy a registry that trusts `membership_` to say who may attest.
     /// @param membership_ The governance contract consulted on every attestation and revocation.
     constructor(IMembership membership_) EIP712("esg-attest AttestationRegistry", "1") {
         membership = membership_;
     }
 
     /// @notice Anchor `digest` for the caller's organisation.
+    /// @dev The caller must be an unfrozen account of an active organisation holding PUBLISHER (VERIFIER
+    /// for a statement). Emits {Attested}, and {Covered} or {Superseded} when `ref` is set.
     /// @param digest sha256 of the document (canonical form for structured documents).
     /// @param kind What the document is.
     /// @param year Reporting year the document is about.
@@ -110,9 +199,15 @@ contract AttestationRegistry is EIP712, Nonces {
     /// @notice Anchor an attestation signed off-line (EIP-712) by an authorised account; anyone may relay it.
     /// @dev The signer's nonce is consumed, so a signature lands at most once; the EIP-712 domain binds
     /// it to this chain id and this contract.
+    /// @param digest sha256 of the document, as for {attest}.
+    /// @param kind What the document is.
+    /// @param year Reporting year the document is about.
+    /// @param ref As for {attest}.
+    /// @param uri As for {attest}.
     /// @param attester The signing account, whose organisation the attestation is for.
     /// @param deadline Unix time after which the signature is void.
-    /// @param signature The attester's signature over the typed `Attest` message.
+    /// @param signature The attester's signature over the typed `Attest` message (EOA or ERC-1271).
+    /// @return uid The attestation's id.
     function attestBySig(
         bytes32 digest,
         Kind kind,
@@ -136,34 +231,44 @@ contract AttestationRegistry is EIP712, Nonces {
     }
 
     /// @notice Revoke one of the caller's organisation's attestations.
+    /// @dev Any unfrozen account of the organisation may revoke while the organisation is active and holds
+    /// a role, whichever role made the attestation; the record stays, marked revoked. Emits {Revoked} with the caller's `orgId`.
     /// @param uid The attestation to revoke.
     /// @param reason Why, for the public record (required).
     function revoke(bytes32 uid, string calldata reason) external {
-        (uint32 orgId,,) = _requireActiveAccount(msg.sender);
+        (uint32 orgId,) = _requireActiveAccount(msg.sender);
         Attestation storage a = _requireLive(uid);
         if (a.orgId != orgId) revert NotYourAttestation(uid, orgId);
         _revoke(a, uid, orgId, reason);
     }
 
-    /// @notice Revoke any attestation after a committee vote; callable only by the governance contract.
-    /// @param uid The attestation to revoke.
-    /// @param reason Why, for the public record (required).
+    /// @inheritdoc ICommitteeRevocation
+    /// @dev Emits {Revoked} with `orgId` 0 and `by` the governance contract.
     function revokeByCommittee(bytes32 uid, string calldata reason) external {
         if (msg.sender != address(membership)) revert NotCommittee(msg.sender);
         _revoke(_requireLive(uid), uid, 0, reason);
     }
 
     /// @notice The id an organisation's attestation of `digest` has (whether or not it exists).
+    /// @param orgId The organisation.
+    /// @param digest The document's sha256.
+    /// @return The attestation id, `keccak256(abi.encode(orgId, digest))`.
     function uidOf(uint32 orgId, bytes32 digest) public pure returns (bytes32) {
         return keccak256(abi.encode(orgId, digest));
     }
 
-    /// @notice The stored record of an attestation; `attester` is zero when none exists.
+    /// @notice The stored record of an attestation.
+    /// @param uid The attestation id.
+    /// @return The record; all zero (`attester` zero) when no attestation has this id.
     function getAttestation(bytes32 uid) external view returns (Attestation memory) {
         return _attestations[uid];
     }
 
     /// @notice An organisation's attestation of `digest`, in one lookup.
+    /// @param orgId The organisation.
+    /// @param digest The document's sha256.
+    /// @return uid The attestation id ({uidOf}).
+    /// @return attestation The record, all zero when the organisation never anchored `digest`.
     function attestationOf(uint32 orgId, bytes32 digest)
         external
         view
@@ -173,16 +278,28 @@ contract AttestationRegistry is EIP712, Nonces {
         attestation = _attestations[uid];
     }
 
-    /// @notice The restatement that replaced `uid`, or zero.
+    /// @notice The restatement that replaced an attestation.
+    /// @param uid The attestation id.
+    /// @return The replacing attestation's id, or zero while `uid` is current (or unknown).
     function supersededBy(bytes32 uid) external view returns (bytes32) {
         return _supersededBy[uid];
     }
 
     /// @notice The EIP-712 domain separator signatures for {attestBySig} must use.
+    /// @return The separator for this contract on this chain.
     function domainSeparator() external view returns (bytes32) {
         return _domainSeparatorV4();
     }
 
+    /// @dev Checks and stores one attestation for `attester`'s organisation; the shared body of
+    /// {attest} and {attestBySig}.
+    /// @param attester The authorised account the attestation is made by.
+    /// @param digest sha256 of the document.
+    /// @param kind What the document is.
+    /// @param year Reporting year.
+    /// @param ref Covered figures, replaced attestation, or zero.
+    /// @param uri Where the document can be obtained.
+    /// @return uid The new attestation's id.
     function _attest(address attester, bytes32 digest, Kind kind, uint16 year, bytes32 ref, string calldata uri)
         private
         returns (bytes32 uid)
@@ -190,7 +307,7 @@ contract AttestationRegistry is EIP712, Nonces {
         if (digest == bytes32(0)) revert ZeroDigest();
         if (kind == Kind.None) revert InvalidKind(kind);
         if (year < MIN_YEAR || year > MAX_YEAR) revert YearOutOfRange(year);
-        (uint32 orgId, uint8 roles,) = _requireActiveAccount(attester);
+        (uint32 orgId, uint8 roles) = _requireActiveAccount(attester);
         uint8 role = kind == Kind.Statement ? Roles.VERIFIER : Roles.PUBLISHER;
         if (roles & role == 0) revert MissingRole(attester, orgId, role);
 
@@ -201,12 +318,18 @@ contract AttestationRegistry is EIP712, Nonces {
         } else if (kind == Kind.Statement) {
             revert StatementNeedsFigures();
         }
-        _attestations[uid] = Attestation(attester, orgId, uint32(block.number), year, kind, false);
+        // SafeCast: 2^32 blocks is over a century at one block per second, but past it the registry must
+        // refuse rather than record a wrapped block number that verification would trust.
+        _attestations[uid] = Attestation(attester, orgId, SafeCast.toUint32(block.number), year, kind, false);
         emit Attested(uid, digest, orgId, attester, kind, year, ref, uri);
     }
 
     /// @dev A statement covers someone else's live figures; any other reference is a restatement
     /// of the organisation's own live, not yet superseded attestation of the same kind.
+    /// @param uid The new attestation.
+    /// @param orgId Its organisation.
+    /// @param kind Its kind.
+    /// @param ref The attestation it covers or replaces.
     function _link(bytes32 uid, uint32 orgId, Kind kind, bytes32 ref) private {
         Attestation storage target = _requireLive(ref);
         if (kind == Kind.Statement) {
@@ -223,19 +346,32 @@ contract AttestationRegistry is EIP712, Nonces {
         }
     }
 
+    /// @dev Marks `a` revoked and logs why; the callers have checked who may revoke it.
+    /// @param a The live attestation's storage record.
+    /// @param uid Its id.
+    /// @param orgId The revoking organisation, 0 for the committee.
+    /// @param reason Why (must not be empty).
     function _revoke(Attestation storage a, bytes32 uid, uint32 orgId, string calldata reason) private {
         if (bytes(reason).length == 0) revert EmptyReason();
         a.revoked = true;
         emit Revoked(uid, orgId, msg.sender, reason);
     }
 
+    /// @dev Reverts unless `uid` exists and is not revoked (superseded attestations are still live).
+    /// @param uid The attestation id.
+    /// @return a Its storage record.
     function _requireLive(bytes32 uid) private view returns (Attestation storage a) {
         a = _attestations[uid];
         if (a.attester == address(0)) revert UnknownAttestation(uid);
         if (a.revoked) revert AttestationIsRevoked(uid);
     }
 
-    function _requireActiveAccount(address account) private view returns (uint32 orgId, uint8 roles, bool frozen) {
+    /// @dev Reverts unless `account` is an unfrozen account of an active organisation holding a role.
+    /// @param account The account to check.
+    /// @return orgId Its organisation.
+    /// @return roles The organisation's role bitmask (never 0).
+    function _requireActiveAccount(address account) private view returns (uint32 orgId, uint8 roles) {
+        bool frozen;
         (orgId, roles, frozen) = membership.accountStatus(account);
         if (orgId == 0 || roles == 0) revert NotMember(account);
         if (frozen) revert AccountIsFrozen(account);

@@ -92,3 +92,73 @@ def test_a_solc_on_path_that_fails_is_not_used_and_stays_quiet(
     monkeypatch.delenv("ATTEST_SOLC", raising=False)
     assert find_solc() == WASM_SHIM
     assert "Traceback" not in capfd.readouterr().err
+
+
+# -- NatSpec: every function, modifier, error and event of contracts/ is documented, OpenZeppelin style
+
+
+@pytest.fixture(scope="module")
+def asts() -> dict[str, dict[str, object]]:
+    """The solc AST of every contracts/*.sol (not the OpenZeppelin imports), from the pinned compiler."""
+    import solcx
+
+    from attest.chain.compiler import REPO_ROOT, find_solc, standard_input
+
+    source = standard_input()
+    source["settings"] = {**source["settings"], "outputSelection": {"*": {"": ["ast"]}}}
+    out = solcx.compile_standard(source, solc_binary=find_solc(), base_path=REPO_ROOT, allow_paths=REPO_ROOT)
+    return {name: s["ast"] for name, s in out["sources"].items() if name.startswith("contracts/")}
+
+
+DOCUMENTED = ("FunctionDefinition", "ModifierDefinition", "EventDefinition", "ErrorDefinition")
+
+
+def natspec_problems(node: dict[str, object], where: str = "") -> list[str]:
+    """What is missing from the NatSpec of `node` and everything under it (one line per problem)."""
+    problems: list[str] = []
+    kind = node.get("nodeType")
+    name = str(node.get("name") or node.get("kind") or "")
+    if kind in DOCUMENTED:
+        doc = node.get("documentation")
+        text = str(doc["text"]) if isinstance(doc, dict) else ""
+        label = f"{where}.{name} ({kind})"
+        if "@inheritdoc" not in text:
+            if "@notice" not in text and "@dev" not in text:
+                problems.append(f"{label}: no @notice or @dev")
+            params = node.get("parameters", {})
+            for p in params.get("parameters", []) if isinstance(params, dict) else []:
+                if f"@param {p['name']} " not in text:
+                    problems.append(f"{label}: no @param {p['name']}")
+            returns = node.get("returnParameters", {})
+            outputs = returns.get("parameters", []) if isinstance(returns, dict) else []
+            if text.count("@return") < len(outputs):
+                problems.append(f"{label}: {len(outputs)} return values, {text.count('@return')} @return")
+    for value in node.values():
+        children = value if isinstance(value, list) else [value]
+        for child in children:
+            if isinstance(child, dict) and "nodeType" in child:
+                problems.extend(natspec_problems(child, name if kind == "ContractDefinition" else where))
+    return problems
+
+
+def test_every_function_modifier_error_and_event_has_natspec(asts: dict[str, dict[str, object]]) -> None:
+    assert set(asts) >= {"contracts/AttestationRegistry.sol", "contracts/ICommitteeRevocation.sol"}
+    problems = [p for name, ast in sorted(asts.items()) for p in natspec_problems(ast, name)]
+    assert not problems, "\n".join(problems)
+
+
+def test_natspec_check_reports_what_is_missing() -> None:
+    node = {
+        "nodeType": "FunctionDefinition",
+        "name": "f",
+        "documentation": {"text": " @notice Does f.\n @param a The a."},
+        "parameters": {"parameters": [{"name": "a"}, {"name": "b"}]},
+        "returnParameters": {"parameters": [{"name": ""}]},
+    }
+    assert natspec_problems(node, "C") == [
+        "C.f (FunctionDefinition): no @param b",
+        "C.f (FunctionDefinition): 1 return values, 0 @return",
+    ]
+    assert natspec_problems({"nodeType": "ErrorDefinition", "name": "E"}, "C") == [
+        "C.E (ErrorDefinition): no @notice or @dev"
+    ]

@@ -19,7 +19,7 @@ from eth_account import Account
 from web3.logs import DISCARD
 
 from attest.chain.connection import Chain, SentTransaction
-from attest.core.contracts import GOVERNANCE, Action, Kind, Role, load_artifact
+from attest.core.contracts import GOVERNANCE, Action, Kind, ProposalState, Role, load_artifact
 from attest.core.errors import TransactionReverted
 from attest.core.governance import ORG_INFO_TYPE
 from attest.core.records import OrganisationInfo
@@ -109,6 +109,11 @@ def status(c: Consortium, account: str) -> tuple[int, int, bool]:
     return tuple(gov(c).accountStatus(account).call())  # type: ignore[return-value]
 
 
+def state(c: Consortium, pid: int, block: int | str = "latest") -> ProposalState:
+    """`state(pid)` evaluated in `block`: "pending" is the block the next transaction lands in."""
+    return ProposalState(c.chain.rpc(lambda: gov(c).state(pid).call(block_identifier=block)))
+
+
 def latest_timestamp(c: Consortium) -> int:
     return int(c.chain.block("latest")["timestamp"])
 
@@ -189,9 +194,10 @@ def test_committee_views(consortium: Consortium) -> None:
 
 
 @pytest.mark.parametrize("proposal_id", [0, 4, 2**256 - 1])
-def test_unknown_proposal_view(consortium: Consortium, proposal_id: int) -> None:
+@pytest.mark.parametrize("fn", ["proposal", "state"])
+def test_unknown_proposal_view(consortium: Consortium, proposal_id: int, fn: str) -> None:
     with reverts("UnknownProposal"):
-        view(consortium, gov(consortium).proposal(proposal_id))
+        view(consortium, getattr(gov(consortium), fn)(proposal_id))
 
 
 def test_vote_count_and_has_voted_of_unknown_proposal_are_zero(consortium: Consortium) -> None:
@@ -261,10 +267,36 @@ def test_propose_expiry_must_be_in_the_future(consortium: Consortium, offset: in
     assert f"expiresAt={expires}" in str(exc.value)
 
 
-def test_propose_unknown_action_reverts_in_abi_decoding(consortium: Consortium) -> None:
+@pytest.mark.parametrize("action", [len(Action), 255])
+def test_propose_refuses_an_unknown_action_and_stores_nothing(consortium: Consortium, action: int) -> None:
+    """Refused at `propose`, by name: no proposal exists that could be voted for or executed."""
     c = consortium
-    with reverts("Reverted"):
-        send(c, c.committee[0], gov(c).propose(12, b"", latest_timestamp(c) + 100))
+    head = c.chain.head()
+    with reverts("UnknownAction") as exc:
+        send(
+            c,
+            c.committee[0],
+            gov(c).propose(action, data(Action.CHANGE_THRESHOLD, 1), latest_timestamp(c) + 100),
+        )
+    assert f"UnknownAction(action={action})" in str(exc.value)
+    assert gov(c).proposalCount().call() == 3
+    assert c.dep.governance.events.ProposalCreated().get_logs(from_block=head + 1) == []
+    with reverts("UnknownProposal"):
+        view(c, gov(c).state(4))
+
+
+def test_the_python_action_enum_ends_where_the_contracts_does(consortium: Consortium) -> None:
+    """Its last member is accepted; the next number (len(Action)) is the unknown one refused above."""
+    c = consortium
+    last = max(Action)
+    pid = c.dep.propose(c.committee[0], last, data(last, c.dep.registry.address, ZERO32, "why"))
+    assert gov(c).proposal(pid).call()[0] == int(last) == len(Action) - 1
+
+
+def test_unknown_action_from_outside_the_committee_is_not_committee_member(consortium: Consortium) -> None:
+    c = consortium
+    with reverts("NotCommitteeMember"):
+        send(c, c.bank, gov(c).propose(len(Action), b"", latest_timestamp(c) + 100))
 
 
 # -- vote
@@ -391,15 +423,111 @@ def test_failed_execution_leaves_the_proposal_open(consortium: Consortium) -> No
     with reverts("ThresholdOutOfRange"):
         c.dep.execute(c.committee[0], pid)
     assert gov(c).proposal(pid).call()[1] is False
+    assert state(c, pid) is ProposalState.READY  # ready means the votes suffice, not that the action succeeds
     enact(c, Action.ADD_COMMITTEE_MEMBER, Account.create().address)
     c.dep.execute(c.committee[0], pid)  # now four members: the old proposal goes through
     assert gov(c).threshold().call() == 4
+
+
+@pytest.mark.anvil
+def test_a_stored_out_of_range_action_executes_nothing(anvil_consortium: Consortium) -> None:
+    """Even if storage held an unknown action number (only a node's storage override can put one there,
+    as `propose` refuses it), `execute` reverts and changes nothing: solc's enum check on the
+    ProposalExecuted event panics (0x21) before the dispatch, whose last `else` reverts UnknownAction."""
+    from eth_utils import keccak
+
+    c = anvil_consortium
+    w3, address = c.chain.w3, c.dep.governance.address
+    pid = c.dep.propose(c.committee[0], Action.CHANGE_THRESHOLD, data(Action.CHANGE_THRESHOLD, 1))
+    c.dep.vote(c.committee[1], pid)
+    _, _, expires, proposer, _ = gov(c).proposal(pid).call()
+    packed = int(proposer, 16) << 80 | expires << 16 | int(Action.CHANGE_THRESHOLD)  # one slot, see Proposal
+    slots = [int.from_bytes(keccak(encode(["uint256", "uint256"], [pid, i])), "big") for i in range(16)]
+    (slot,) = [s for s in slots if int.from_bytes(w3.eth.get_storage_at(address, s), "big") == packed]
+    corrupt = (packed & ~0xFF | len(Action)).to_bytes(32, "big")
+    w3.provider.make_request("anvil_setStorageAt", [address, hex(slot), "0x" + corrupt.hex()])
+    head = c.chain.head()
+    with reverts("Panic") as exc:
+        c.dep.execute(c.committee[0], pid)
+    assert "Panic(0x21: value out of range for an enum)" in str(exc.value)
+    assert c.chain.head() == head  # nothing mined
+    assert gov(c).threshold().call() == 2
+    assert w3.eth.get_storage_at(address, slot) == corrupt  # still not executed
 
 
 def test_undecodable_action_data_fails_at_execution(consortium: Consortium) -> None:
     c = consortium
     with reverts("Reverted"):
         c.dep.enact(c.committee[:2], Action.ADD_COMMITTEE_MEMBER, b"")
+
+
+# -- state
+
+
+def test_state_goes_open_ready_executed(consortium: Consortium) -> None:
+    c = consortium
+    pid = c.dep.propose(c.committee[0], Action.CHANGE_THRESHOLD, data(Action.CHANGE_THRESHOLD, 3))
+    assert state(c, pid) is ProposalState.OPEN  # 1 of 2 votes
+    c.dep.vote(c.committee[1], pid)
+    assert state(c, pid) is ProposalState.READY
+    c.dep.vote(c.committee[2], pid)  # a ready proposal still takes votes
+    assert state(c, pid) is ProposalState.READY
+    c.dep.execute(c.committee[0], pid)
+    assert state(c, pid) is ProposalState.EXECUTED
+    assert [state(c, p) for p in (1, 2, 3)] == [ProposalState.EXECUTED] * 3  # the fixture's admissions
+
+
+def test_state_is_expired_from_expires_at_exactly_as_execute_sees_it(consortium: Consortium) -> None:
+    c = consortium
+    pid = c.dep.propose(
+        c.committee[0], Action.CHANGE_THRESHOLD, data(Action.CHANGE_THRESHOLD, 1), lifetime=600
+    )
+    c.dep.vote(c.committee[1], pid)
+    expires = gov(c).proposal(pid).call()[2]
+    c.chain.tester.time_travel(expires - 1)  # the next block's timestamp
+    assert state(c, pid, "pending") is ProposalState.READY
+    c.chain.tester.time_travel(expires)
+    assert state(c, pid, "pending") is ProposalState.EXPIRED  # even with enough votes
+    with reverts("ProposalExpired"):
+        c.dep.execute(c.committee[0], pid)  # would land in that block: refused, as state said
+    assert gov(c).threshold().call() == 2
+
+
+def test_state_of_an_unexecuted_open_proposal_expires_too(consortium: Consortium) -> None:
+    c = consortium
+    pid = c.dep.propose(
+        c.committee[0], Action.CHANGE_THRESHOLD, data(Action.CHANGE_THRESHOLD, 1), lifetime=600
+    )
+    c.chain.tester.time_travel(gov(c).proposal(pid).call()[2] + 1)
+    assert state(c, pid) is ProposalState.EXPIRED
+
+
+def test_executed_stays_executed_after_the_expiry(consortium: Consortium) -> None:
+    c = consortium
+    pid = c.dep.propose(
+        c.committee[0], Action.CHANGE_THRESHOLD, data(Action.CHANGE_THRESHOLD, 1), lifetime=600
+    )
+    c.dep.vote(c.committee[1], pid)
+    c.dep.execute(c.committee[1], pid)
+    c.chain.tester.time_travel(gov(c).proposal(pid).call()[2] + 10)
+    assert state(c, pid) is ProposalState.EXECUTED
+
+
+def test_ready_turns_open_when_a_voter_leaves_or_the_threshold_rises(consortium: Consortium) -> None:
+    c = consortium
+    m0, m1, m2 = c.committee
+    removal = c.dep.propose(m0, Action.CHANGE_THRESHOLD, data(Action.CHANGE_THRESHOLD, 1))
+    c.dep.vote(m1, removal)
+    assert state(c, removal) is ProposalState.READY
+    enact(c, Action.REMOVE_COMMITTEE_MEMBER, m1.address, members=[m0, m2])
+    assert state(c, removal) is ProposalState.OPEN  # m1's vote no longer counts
+    c.dep.vote(m2, removal)
+    assert state(c, removal) is ProposalState.READY
+
+    enact(c, Action.ADD_COMMITTEE_MEMBER, Account.create().address, members=[m0, m2])
+    enact(c, Action.CHANGE_THRESHOLD, 3, members=[m0, m2])
+    assert gov(c).voteCount(removal).call() == 2
+    assert state(c, removal) is ProposalState.OPEN  # 2 votes, 3 now needed
 
 
 # -- committee actions

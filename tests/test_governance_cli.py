@@ -129,6 +129,29 @@ def test_executing_below_threshold_fails_with_not_enough_votes(gov: Gov) -> None
     assert proposed["proposal"] in [p["id"] for p in still]
 
 
+def test_enough_votes_not_yet_executed_is_ready_and_still_open(gov: Gov) -> None:
+    """The status is the contract's `state()`: "ready" once the votes suffice; `--status open` keeps it."""
+    proposed = ok_json(gov.as_("c1", "member", "propose", "change-threshold", "2"))  # a no-op when executed
+    pid = proposed["proposal"]
+    ok_json(gov.as_("c2", "member", "vote", str(pid)))  # without --execute
+
+    def ids(*status: str) -> dict[int, str]:
+        listed = ok_json(gov.attest("member", "proposals", *status, "--json"))
+        return {p["id"]: p["status"] for p in listed}
+
+    assert ids()[pid] == "ready"
+    ready, still_open = ids("--status", "ready"), ids("--status", "open")
+    assert ready[pid] == still_open[pid] == "ready"
+    assert set(ready.values()) == {"ready"} and set(still_open.values()) <= {"open", "ready"}
+    human = gov.attest("member", "proposals", "--status", "ready")
+    assert human.returncode == 0, human.stderr
+    assert f"#{pid}  ready     2/2 votes  expires " in human.stdout
+
+    ok_json(gov.as_("c3", "member", "execute", str(pid)))
+    assert ids()[pid] == "executed"
+    assert pid not in ids("--status", "ready") and pid not in ids("--status", "open")
+
+
 def test_double_vote_is_already_voted(gov: Gov) -> None:
     proposed = ok_json(gov.as_("c1", "member", "propose", "change-threshold", "3"))
     result = gov.as_("c1", "member", "vote", str(proposed["proposal"]))

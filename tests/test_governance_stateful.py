@@ -4,11 +4,13 @@ A Python model of the contracts' rules predicts, for every step, either the new 
 custom error the chain must revert with. After every step the invariants are checked against the real
 contracts on the embedded chain:
 - the committee and threshold match the model, and committee size ≥ threshold ≥ 1;
+- every proposal's on-chain `state` (open / ready / expired / executed) is the model's;
 - every account's standing replayed from the event log (`MembershipHistory.standing` at the latest
   position) and its on-chain `accountStatus` match the model;
 - every attestation that ever landed was made by an account the event log says was authorised for its
   kind at that moment (attempts by unauthorised or frozen accounts must revert, and do).
-Each example starts from the same deployment, restored from an eth-tester snapshot.
+Each example starts from the same deployment, restored from an eth-tester snapshot, with the chain's
+clock moved ahead of the wall clock so that block times follow only the example's own steps.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from attest.chain.connection import Chain
 from attest.chain.deployment import Deployment
 from attest.core import governance
-from attest.core.contracts import Action, Kind, Role
+from attest.core.contracts import Action, Kind, ProposalState, Role
 from attest.core.errors import TransactionReverted
 from attest.core.governance import Call
 from attest.core.records import OrganisationInfo
@@ -185,6 +187,11 @@ class GovernanceMachine(RuleBasedStateMachine):
         self.w = W
         self.tester = W.chain.tester
         self.snapshot = self.tester.take_snapshot()
+        # eth-tester stamps a block max(wall clock, parent + 1). Jump well ahead of the wall clock, so
+        # that every block of the example is parent + 1 and the model's times never depend on how long
+        # ago the world was built (at import, maybe minutes before a busy suite gets here).
+        pending = int(W.chain.w3.eth.get_block("pending")["timestamp"])
+        self.tester.time_travel(pending + 30 * 24 * 3600)
         c, s = W.candidates, W.signers
         self.model = Model(
             committee={a.address for a in c[:3]},
@@ -314,6 +321,23 @@ class GovernanceMachine(RuleBasedStateMachine):
         threshold = int(gov.threshold().call())
         assert committee == self.model.committee and threshold == self.model.threshold
         assert len(committee) >= threshold >= 1
+
+    @invariant()
+    def proposal_states_agree_with_model(self) -> None:
+        """`state(id)` is what the model says `execute` would meet: executed, expired, ready or open."""
+        gov = self.w.dep.governance.functions
+        latest = self.w.chain.block("latest")
+        for index, p in self.model.proposals.items():
+            if p.executed:
+                expected = ProposalState.EXECUTED
+            elif p.expires_at <= int(latest["timestamp"]):
+                expected = ProposalState.EXPIRED
+            elif len(p.votes & self.model.committee) >= self.model.threshold:
+                expected = ProposalState.READY
+            else:
+                expected = ProposalState.OPEN
+            pid = self.base_proposals + index
+            assert ProposalState(gov.state(pid).call(block_identifier=latest["number"])) is expected, pid
 
     @invariant()
     def history_agrees_with_model(self) -> None:

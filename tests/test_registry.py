@@ -8,8 +8,12 @@ whole module runs in seconds. Reverts are asserted by their decoded custom error
 from __future__ import annotations
 
 import hashlib
+import re
+import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -753,11 +757,62 @@ def test_membership_is_the_governance_contract(consortium: Consortium) -> None:
     assert consortium.dep.registry.functions.membership().call() == consortium.dep.governance.address
 
 
+# -- the block number fits the record's 32 bits, or the attestation is refused
+
+
+@pytest.fixture
+def node_near_block_2_32(tmp_path: Path) -> Iterator[str]:
+    """An anvil whose genesis is block 2^32 - 64 (`--number`), on 127.0.0.1; yields its URL.
+
+    AnvilNode has no genesis-number option, so this one anvil is started by hand (port 0: anvil picks
+    a free port and prints it)."""
+    from attest.devtools.node import find_anvil
+
+    log = tmp_path / "anvil.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(find_anvil()), "--host", "127.0.0.1", "--port", "0", "--number", str(2**32 - 64),
+             "--color", "never"],
+            stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        for _ in range(300):
+            found = re.search(r"Listening on (127\.0\.0\.1:\d+)", log.read_text(errors="replace"))
+            if found or proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert found, log.read_text(errors="replace")
+        yield f"http://{found.group(1)}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.mark.anvil
+def test_an_attestation_past_block_2_32_is_refused_not_wrapped(node_near_block_2_32: str) -> None:
+    """`blockNumber` is 32 bits: at block 2^32 the registry reverts (SafeCast) instead of storing 0."""
+    from attest.devtools.node import dev_private_keys
+
+    c = build_consortium(Chain.connect(node_near_block_2_32), funder_key=dev_private_keys(1)[0])
+    w3 = c.chain.w3
+    w3.provider.make_request("anvil_mine", [hex(2**32 - 2 - c.chain.head())])
+    assert c.chain.head() == 2**32 - 2
+    last = attest(c, c.bank, digest("last block that fits"), Kind.FIGURES)
+    assert last.block_number == 2**32 - 1
+    assert record(c, uid_from(c, last))[2] == 2**32 - 1
+    w3.provider.make_request("anvil_mine", ["0x1"])  # the dry run before sending now runs past 2^32 too
+    late = digest("one block too late")
+    with reverts("SafeCastOverflowedUintDowncast") as exc:
+        attest(c, c.bank, late, Kind.FIGURES)
+    assert "bits=32, value=4294967" in str(exc.value)
+    assert record(c, c.dep.registry.functions.uidOf(c.bank_id, late).call())[0] == ZERO_ADDRESS
+
+
 # -- gas
 
 
 def test_gas_of_anchoring_figures_with_empty_uri(consortium: Consortium) -> None:
-    # Measured with solc 0.8.28, optimizer 200 runs, paris: 59,304 gas (digest sha256("esg-figures 2022")).
+    # Measured with solc 0.8.28, optimizer 200 runs, paris: 59,290 gas (digest sha256("esg-figures 2022")).
     c = consortium
     sent = attest(c, c.bank, digest("esg-figures 2022"), Kind.FIGURES, 2022)
     assert sent.gas_used <= 60_000

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from attest.core.contracts import Action
-from attest.core.governance import ACTION_NAMES, Status, decode, describe
+from attest.core.contracts import Action, ProposalState
+from attest.core.governance import ACTION_NAMES, STATUS_NAMES, Status, decode, describe
 
 if TYPE_CHECKING:
     from attest.chain.deployment import Deployment
@@ -46,16 +46,20 @@ class ProposalView:
 def proposal(
     dep: Deployment, proposal_id: int, *, org_names: Mapping[int, str] | None = None
 ) -> ProposalView:
-    """One proposal as stored (UnknownProposal reverts become TransactionReverted, exit 3)."""
+    """One proposal as stored, with its state, all read at one block.
+
+    The status is the contract's own `state(proposalId)`, so "ready" means exactly what `execute`
+    checks. UnknownProposal reverts become TransactionReverted (exit 3).
+    """
     gov = dep.governance.functions
-    raw = dep.chain.rpc(lambda: gov.proposal(proposal_id).call())
+    at = int(dep.chain.block("latest")["number"])
+    raw = dep.chain.rpc(lambda: gov.proposal(proposal_id).call(block_identifier=at))
     if org_names is None:
         org_names = dep.membership_history().organisation_names()
-    action, executed, expires_at, proposer, data = raw
-    committee = gov.committeeMembers().call()
-    voters = tuple(m for m in committee if gov.hasVoted(proposal_id, m).call())
-    now = int(dep.chain.block("latest")["timestamp"])
-    status: Status = "executed" if executed else ("expired" if int(expires_at) <= now else "open")
+    action, _executed, expires_at, proposer, data = raw
+    committee = gov.committeeMembers().call(block_identifier=at)
+    voters = tuple(m for m in committee if gov.hasVoted(proposal_id, m).call(block_identifier=at))
+    status = STATUS_NAMES[ProposalState(int(gov.state(proposal_id).call(block_identifier=at)))]
     act = Action(int(action))
     return ProposalView(
         proposal_id=proposal_id,
@@ -65,7 +69,7 @@ def proposal(
         proposer=str(proposer),
         voters=voters,
         votes=len(voters),
-        threshold=int(gov.threshold().call()),
+        threshold=int(gov.threshold().call(block_identifier=at)),
         expires_at=int(expires_at),
         status=status,
     )

@@ -29,7 +29,7 @@ from attest.core.errors import InputError
 if TYPE_CHECKING:
     from attest.chain.deployment import Deployment
     from attest.chain.proposals import ProposalView
-    from attest.core.governance import Call
+    from attest.core.governance import Call, Status
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_EXPIRES_IN = 7 * 24 * 3600
@@ -423,19 +423,24 @@ def member_execute(
 
 @member.command("proposals")
 @click.option(
-    "--status", "only", type=click.Choice(["open", "executed", "expired"]), default=None, help="Only these."
+    "--status",
+    "only",
+    type=click.Choice(["open", "ready", "executed", "expired"]),
+    default=None,
+    help="Only these; 'open' includes 'ready' (enough votes to execute).",
 )
 @chain_options
 @json_option
 def member_proposals(
-    only: str | None, deployment_path: str, rpc_url: str | None, confirmations: int | None, as_json: bool
+    only: Status | None, deployment_path: str, rpc_url: str | None, confirmations: int | None, as_json: bool
 ) -> None:
-    """List proposals: action in words, votes/threshold, expiry, open/executed/expired."""
+    """List proposals: action in words, votes/threshold, expiry, open/ready/executed/expired."""
     with handle_errors():
         from attest.chain import proposals
+        from attest.core.governance import status_matches
 
         dep = open_deployment(deployment_path, rpc_url, confirmations)
-        views = [v for v in proposals.proposals(dep) if only is None or v.status == only]
+        views = [v for v in proposals.proposals(dep) if only is None or status_matches(v.status, only)]
 
         def human() -> None:
             if not views:

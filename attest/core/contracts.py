@@ -55,6 +55,27 @@ class Action(IntEnum):
     REVOKE_ATTESTATION = 11
 
 
+class ProposalState(IntEnum):
+    """ConsortiumGovernance.ProposalState: what `state(proposalId)` returns (defined in the contract)."""
+
+    OPEN = 0
+    READY = 1
+    EXPIRED = 2
+    EXECUTED = 3
+
+
+# solc's Panic(uint256) codes that our contracts can raise (checked arithmetic, enums, memory).
+PANIC_CODES = {
+    0x01: "assertion failed",
+    0x11: "arithmetic overflow or underflow",
+    0x12: "division by zero",
+    0x21: "value out of range for an enum",
+    0x22: "corrupt storage byte array",
+    0x32: "array index out of bounds",
+    0x41: "out of memory",
+}
+
+
 @dataclass(frozen=True)
 class Artifact:
     name: str
@@ -114,6 +135,9 @@ def decode_error(data: bytes) -> tuple[str, str]:
     if selector == bytes.fromhex("08c379a0"):
         (reason,) = decode(["string"], payload)
         return ("Error", str(reason))
+    if selector == bytes.fromhex("4e487b71") and len(payload) == 32:
+        code = int.from_bytes(payload, "big")
+        return ("Panic", f"Panic(0x{code:02x}: {PANIC_CODES.get(code, 'compiler-inserted check failed')})")
     known = _error_table().get(selector)
     if known is None:
         return ("Unknown", f"reverted with unknown error 0x{data.hex()}")

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from attest.core.contracts import Action, Role
+from attest.core.contracts import Action, ProposalState, Role
 from attest.core.errors import InputError
 
 if TYPE_CHECKING:
@@ -63,7 +63,20 @@ ACTION_NAMES: dict[Action, str] = {
     Action.REVOKE_ATTESTATION: "revoke-attestation",
 }
 
-Status = Literal["open", "executed", "expired"]
+# A proposal's status as the CLI shows it: the contract's ProposalState in lower case. "ready" is an open
+# proposal that holds enough votes to execute, so it still counts as open (see `status_matches`).
+Status = Literal["open", "ready", "expired", "executed"]
+STATUS_NAMES: dict[ProposalState, Status] = {
+    ProposalState.OPEN: "open",
+    ProposalState.READY: "ready",
+    ProposalState.EXPIRED: "expired",
+    ProposalState.EXECUTED: "executed",
+}
+
+
+def status_matches(status: Status, wanted: Status) -> bool:
+    """Whether a proposal of `status` is listed under `wanted`: "open" takes in "ready" (both take votes)."""
+    return status == wanted or (wanted == "open" and status == "ready")
 
 
 @dataclass(frozen=True)
