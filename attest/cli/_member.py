@@ -25,6 +25,7 @@ from attest.cli._common import (
     signer_options,
 )
 from attest.core.errors import InputError
+from attest.core.report_text import printable
 
 if TYPE_CHECKING:
     from attest.chain.deployment import Deployment
@@ -93,7 +94,7 @@ def _propose(common: dict[str, Any], build: Callable[[Deployment], Call] | Call)
         result: dict[str, Any] = {"proposal": proposal_id, **_short(view), "executed": False}
         if view.votes >= view.threshold:
             result.update(_execute(dep, signer, proposal_id))
-        emit(common["as_json"], result, lambda: click.echo(_outcome_line(result)))
+        emit(common["as_json"], result, lambda: click.echo(printable(_outcome_line(result))))
 
 
 def _short(view: ProposalView) -> dict[str, Any]:
@@ -389,7 +390,7 @@ def member_vote(
         }
         if then_execute and view.votes >= view.threshold:
             result.update(_execute(dep, signer, proposal_id))
-        emit(as_json, result, lambda: click.echo(_outcome_line(result)))
+        emit(as_json, result, lambda: click.echo(printable(_outcome_line(result))))
 
 
 @member.command("execute")
@@ -415,7 +416,7 @@ def member_execute(
         done = _execute(dep, signer, proposal_id)
         view = proposals.proposal(dep, proposal_id)
         result = {"proposal": proposal_id, **_short(view), **done}
-        emit(as_json, result, lambda: click.echo(_outcome_line(result)))
+        emit(as_json, result, lambda: click.echo(printable(_outcome_line(result))))
 
 
 # ------------------------------------------------------------------------------------------ read-only
@@ -447,8 +448,10 @@ def member_proposals(
                 click.echo("no proposals")
             for v in views:
                 click.echo(
-                    f"#{v.proposal_id}  {v.status:<8}  {v.votes}/{v.threshold} votes  "
-                    f"expires {_when(v.expires_at)}  {v.description}"
+                    printable(
+                        f"#{v.proposal_id}  {v.status:<8}  {v.votes}/{v.threshold} votes  "
+                        f"expires {_when(v.expires_at)}  {v.description}"
+                    )
                 )
 
         emit(as_json, [v.as_dict() for v in views], human)
@@ -481,7 +484,9 @@ def member_list(deployment_path: str, rpc_url: str | None, confirmations: int | 
             for o in orgs:
                 state = "active" if o.active else "removed"
                 roles = _roles_text(o.roles)
-                click.echo(f"#{o.org_id}  {o.info.name}  [{roles}]  {state}  {', '.join(o.accounts)}")
+                click.echo(
+                    printable(f"#{o.org_id}  {o.info.name}  [{roles}]  {state}  {', '.join(o.accounts)}")
+                )
 
         emit(as_json, rows, human)
 
@@ -522,7 +527,7 @@ def member_show(
         }
 
         def human() -> None:
-            click.echo(f"#{org_id}  {info.name}  ({'active' if o.active else 'removed'})")
+            click.echo(printable(f"#{org_id}  {info.name}  ({'active' if o.active else 'removed'})"))
             for label, value in (
                 ("country", info.country),
                 ("kind", info.kind),
@@ -534,7 +539,7 @@ def member_show(
                 ("documents", info.documents_digest if int(info.documents_digest, 16) else ""),
             ):
                 if value:
-                    click.echo(f"  {label:<13} {value}")
+                    click.echo(printable(f"  {label:<13} {value}"))
             click.echo(f"  {'roles':<13} {_roles_text(o.roles)}")
             if not accounts:
                 click.echo(f"  {'accounts':<13} none")
@@ -542,7 +547,7 @@ def member_show(
                 click.echo(f"  {'account':<13} {acct['address']}{'  FROZEN' if acct['frozen'] else ''}")
             click.echo("  history")
             for c in history:
-                click.echo(f"    block {c.block_number:>6}  {c.detail}")
+                click.echo(printable(f"    block {c.block_number:>6}  {c.detail}"))
 
         emit(as_json, data, human)
 
