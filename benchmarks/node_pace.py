@@ -1,8 +1,9 @@
 """Does the local node hold its pace as its chain grows? Pipelined publishing, fresh vs 100,000 deep.
 
 One run, real processes on 127.0.0.1:
-1. a node started as `attest node start` starts it (AnvilNode with CONSORTIUM_BLOCK_TIME_S: a block a
-   second), the contracts deployed and three organisations admitted (tests/conftest.py);
+1. a node started as `attest node start` starts it (AnvilNode with CONSORTIUM_BLOCK_TIME_S: a block
+   a second, CONSORTIUM_STATE_INTERVAL_S, RECENT_STATES), the contracts deployed and three
+   organisations admitted (tests/conftest.py);
 2. RATE_CHUNKS chunks of 1,000 distinct attestations through the pipelined sender
    (`PipelinedSender.send_all` of `Deployment.attest_transaction` calls): the fresh rate;
 3. the chain filled to FILL attestations, in the same chunks;
@@ -45,7 +46,9 @@ def scaled(n: int) -> int:
 class Run:
     """One node with the consortium deployed; publishes numbered attestations in chunks."""
 
-    def __init__(self, root: Path, block_time: float | None, recent_states: int | None) -> None:
+    def __init__(
+        self, root: Path, block_time: float | None, state_interval: int, recent_states: int | None
+    ) -> None:
         from conftest import build_consortium
 
         from attest.chain.connection import Chain
@@ -54,7 +57,10 @@ class Run:
         from attest.devtools.node import AnvilNode, dev_private_keys
 
         self.root = root
-        self.node = AnvilNode(root / "node", block_time=block_time, recent_states=recent_states).start()
+        node = AnvilNode(
+            root / "node", block_time=block_time, state_interval=state_interval, recent_states=recent_states
+        )
+        self.node = node.start()
         chain = Chain.connect(self.node.rpc_url)
         self.c = build_consortium(chain, funder_key=dev_private_keys(1)[0])
         self.sender = PipelinedSender(chain, self.c.bank, timeout=600)
@@ -109,10 +115,14 @@ class Run:
 
 
 def measure(
-    label: str, block_time: float | None, recent_states: int | None, fill: int, say: Callable[[str], None]
+    label: str,
+    profile: tuple[float | None, int, int | None],
+    fill: int,
+    say: Callable[[str], None],
 ) -> dict[str, Any]:
+    """Fresh rate, fill, deep rate, one CLI publish at each end, state size, restart time."""
     with tempfile.TemporaryDirectory(prefix="attest-pace-") as tmp:
-        run = Run(Path(tmp), block_time, recent_states)
+        run = Run(Path(tmp), *profile)
         try:
             fresh_publish = run.publish_once()
             fresh = run.rate()
@@ -133,13 +143,21 @@ def measure(
 
 
 def main(say: Callable[[str], None] = print) -> list[dict[str, Any]]:
-    from attest.devtools.node import CONSORTIUM_BLOCK_TIME_S, RECENT_STATES
+    from attest.devtools.node import (
+        CONSORTIUM_BLOCK_TIME_S,
+        CONSORTIUM_STATE_INTERVAL_S,
+        RECENT_STATES,
+    )
 
     new = measure(
-        f"attest node start (a block every {CONSORTIUM_BLOCK_TIME_S:g} s)",
-        CONSORTIUM_BLOCK_TIME_S, RECENT_STATES, scaled(FILL), say,
+        f"attest node start (a block every {CONSORTIUM_BLOCK_TIME_S:g} s, saved every "
+        f"{CONSORTIUM_STATE_INTERVAL_S} s)",
+        (CONSORTIUM_BLOCK_TIME_S, CONSORTIUM_STATE_INTERVAL_S, RECENT_STATES), scaled(FILL), say,
     )  # fmt: skip
-    old = measure("OLD flags (a block per transaction)", None, None, scaled(BASELINE_FILL), say)
+    old = measure(
+        "OLD flags (a block per transaction, saved every 1 s, anvil's state history)",
+        (None, 1, None), scaled(BASELINE_FILL), say,
+    )  # fmt: skip
     return [new, old]
 
 
@@ -167,5 +185,7 @@ def print_table(results: list[dict[str, Any]]) -> None:
 
 
 if __name__ == "__main__":
-    print(f"BENCH_SCALE={os.environ.get('BENCH_SCALE', '1')}")
-    print_table(main())
+    scale = os.environ.get("BENCH_SCALE", "1")
+    note = "" if scale == "1" else f" — BENCH_SCALE={scale}: smaller fills, preliminary figures"
+    print(f"\n## Pace of the local node as its chain grows (local anvil node){note}\n")
+    print_table(main(lambda line: print(line, flush=True)))

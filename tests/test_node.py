@@ -529,8 +529,18 @@ def test_cli_node_start_mines_interval_blocks_by_default_and_0_means_automine(tm
             info = read_node_info(data)
             assert info is not None and info["block_time"] == expected
             assert ("--block-time" in info["flags"]) is (expected is not None)
+            assert info["state_interval"] == node_mod.CONSORTIUM_STATE_INTERVAL_S
         finally:
             stop = [attest, "node", "stop", "--data-dir", str(data)]
             subprocess.run(stop, capture_output=True, check=False)
     bad = subprocess.run([attest, "node", "start", "--block-time", "-1"], capture_output=True, text=True)
     assert bad.returncode == 2 and "--block-time" in bad.stderr
+
+
+def test_stop_and_start_wait_in_proportion_to_the_state_file(tmp_path: Path) -> None:
+    """A SIGKILL during anvil's final dump truncates the state: the wait before it grows with the file."""
+    state = tmp_path / "anvil-state.json"
+    assert node_mod._state_io_seconds(state) == 0.0  # no chain yet
+    with state.open("wb") as f:
+        f.truncate(500 * 1024 * 1024)  # what 100,000 attestations take (sparse: no disk used)
+    assert node_mod._state_io_seconds(state) == 500 * 1024 * 1024 / node_mod.STATE_BYTES_PER_S >= 45

@@ -6,11 +6,17 @@ that outlives the process that writes to it. anvil is a single static binary shi
 (``npm ci`` at the repository root), so no Rust toolchain and no download at run time.
 
 Persistence: anvil is started with ``--state FILE`` (load FILE if present, dump on clean exit) and
-``--state-interval 1`` (re-dump every second), so a clean ``stop()`` loses nothing and a crash
-(SIGKILL, power loss) loses at most about one second of blocks. anvil 1.7.1 rewrites the state
-file *in place* (``open(O_TRUNC)`` then write, no rename), so a kill in the middle of a dump can
-leave a truncated file that anvil then refuses to load; ``start()`` therefore keeps a last-good copy
-(``anvil-state.json.bak``) and falls back to it when the main file does not parse.
+``--state-interval N`` (re-dump every N s: 1 by default, :data:`CONSORTIUM_STATE_INTERVAL_S` for
+``attest node start``), so a clean ``stop()`` loses nothing and a crash (SIGKILL, power loss) loses
+at most the last N seconds of blocks, which the publishing journal re-sends. anvil 1.7.1 rewrites
+the state file *in place* (``open(O_TRUNC)`` then write, no rename), so a kill in the middle of a
+dump can leave a truncated file that anvil then refuses to load; ``start()`` therefore keeps a
+last-good copy (``anvil-state.json.bak``) and falls back to it when the main file is incomplete.
+Each dump writes the whole chain, so stop and start wait in proportion to its size: a SIGKILL after
+a fixed 10 s cut the final dump of a 100,000-attestation chain (~0.5 GB, ~17 s to write on a busy
+machine) short, and with no older copy the chain was lost.
+
+Pace: see :class:`AnvilNode` (``block_time``) and :data:`CONSORTIUM_BLOCK_TIME_S`.
 
 A separate process (``attest node stop``) finds a running node through ``data_dir/node.json``
 (pid, port, flags) – see :func:`read_node_info` and :func:`stop_by_info`.
@@ -83,10 +89,14 @@ CONSORTIUM_BLOCK_TIME_S = 1.0
 #: 3,600 of them, left behind on exit): gigabytes for a chain of a few thousand attestations.
 RECENT_STATES = 8
 #: Seconds between anvil's state dumps (``--state-interval``): what a crash (SIGKILL, power loss) may
-#: lose, which the publishing journal re-sends on the next run. Each dump rewrites the WHOLE chain
-#: as JSON (~5 KB per attestation, most of it the call traces anvil keeps per transaction), and while
-#: it copies the chain out it holds the locks that mining needs.
+#: lose, which the publishing journal re-sends on the next run. AnvilNode's default (tests, scripts).
 STATE_INTERVAL_S = 1
+#: The dump interval `attest node start` uses. Each dump rewrites the WHOLE chain as JSON (~5 KB per
+#: attestation, most of it the call traces anvil keeps per transaction: ~0.5 GB at 100,000), takes
+#: seconds, and copies the chain out under the locks mining needs; anvil dumps even when nothing
+#: changed. Every second, a chain of 30,000 attestations kept an idle node 20–40 % busy, and one of
+#: 100,000 is dumped without pause.
+CONSORTIUM_STATE_INTERVAL_S = 30
 #: A log larger than this is rotated to ``anvil.log.1`` on start: anvil logs every RPC method name
 #: and a node that publishes for days would otherwise grow its log without bound.
 LOG_ROTATE_BYTES = 10 * 1024 * 1024
@@ -646,6 +656,7 @@ class AnvilNode:
             "chain_id": self.chain_id,
             "zero_fees": self.zero_fees,
             "block_time": self.block_time,
+            "state_interval": self.state_interval,
             "accounts": self.accounts,
             "anvil": str(anvil),
             "flags": flags,
