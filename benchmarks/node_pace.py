@@ -8,8 +8,8 @@ One run, real processes on 127.0.0.1:
    (`PipelinedSender.send_all` of `Deployment.attest_transaction` calls): the fresh rate;
 3. the chain filled to FILL attestations, in the same chunks;
 4. the rate again over RATE_CHUNKS chunks, and the ratio (target ≥ 0.8);
-5. the latency of one `attest publish file` (the CLI, keystore decryption included) on the fresh
-   node and on the full one;
+5. the latency of one `attest publish file` (the CLI: process start, scrypt keystore decryption,
+   journal, one transaction), median of PUBLISH_SAMPLES, on the fresh node and on the full one;
 6. the baseline: the OLD node flags (a block per transaction, anvil's default state history) in the
    same run, fresh and after a smaller fill (BASELINE_FILL), labelled as such.
 
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,6 +37,7 @@ CHUNK = 1_000
 RATE_CHUNKS = 3
 FILL, BASELINE_FILL = 100_000, 10_000
 TARGET_RATIO = 0.8
+PUBLISH_SAMPLES = 3
 PASSWORD = "benchmark only"  # an ephemeral key's keystore, made and deleted by the run
 
 
@@ -95,6 +97,17 @@ class Run:
             if self.published % 10_000 == 0:
                 progress(f"  … {self.published:,} attestations")
 
+    def publish_latency(self) -> float:
+        """The median of PUBLISH_SAMPLES `attest publish file` runs (each a new document), in seconds."""
+        return statistics.median(self.publish_once() for _ in range(PUBLISH_SAMPLES))
+
+    def peak_rss_mb(self) -> float:
+        """anvil's peak resident memory so far (VmHWM), in MB."""
+        for line in Path(f"/proc/{self.node.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
     def publish_once(self) -> float:
         """Seconds for one `attest publish file` of a new document, through the CLI."""
         doc = self.root / f"single-{self.published}-{time.monotonic_ns()}.txt"
@@ -124,12 +137,13 @@ def measure(
     with tempfile.TemporaryDirectory(prefix="attest-pace-") as tmp:
         run = Run(Path(tmp), *profile)
         try:
-            fresh_publish = run.publish_once()
+            fresh_publish = run.publish_latency()
             fresh = run.rate()
             say(f"{label}: fresh node {fresh:,.0f}/s; filling to {fill:,} attestations")
             run.fill(fill, say)
             deep = run.rate()
-            deep_publish = run.publish_once()
+            deep_publish = run.publish_latency()
+            rss = run.peak_rss_mb()
             state_mb = run.node.state_file.stat().st_size / 1e6 if run.node.state_file.exists() else 0.0
             started = time.perf_counter()
             run.node.restart()
@@ -138,7 +152,7 @@ def measure(
             run.close()
     return {
         "label": label, "fill": fill, "fresh": fresh, "deep": deep, "fresh_publish": fresh_publish,
-        "deep_publish": deep_publish, "state_mb": state_mb, "restart": restart,
+        "deep_publish": deep_publish, "state_mb": state_mb, "restart": restart, "rss": rss,
     }  # fmt: skip
 
 
@@ -162,7 +176,9 @@ def main(say: Callable[[str], None] = print) -> list[dict[str, Any]]:
 
 
 def print_table(results: list[dict[str, Any]]) -> None:
-    rows = [("node", "fresh", "after fill", "ratio", "1 publish fresh → deep", "state, restart")]
+    rows = [
+        ("node", "fresh", "after fill", "ratio", "1 publish fresh → deep", "state, restart, anvil peak RSS")
+    ]
     for r in results:
         ratio = r["deep"] / r["fresh"]
         mark = "" if "OLD" in r["label"] else (" ok" if ratio >= TARGET_RATIO else " MISSED")
@@ -173,7 +189,7 @@ def print_table(results: list[dict[str, Any]]) -> None:
                 f"{r['deep']:,.0f}/s at {r['fill']:,}",
                 f"{ratio:.2f}{mark}",
                 f"{r['fresh_publish']:.2f} s → {r['deep_publish']:.2f} s",
-                f"{r['state_mb']:,.0f} MB, {r['restart']:.1f} s",
+                f"{r['state_mb']:,.0f} MB, {r['restart']:.1f} s, {r['rss']:,.0f} MB",
             )
         )
     w = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
