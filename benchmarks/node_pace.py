@@ -19,6 +19,7 @@ full run (FILL = 100,000).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import statistics
@@ -26,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +128,21 @@ class Run:
         self.node.stop()
 
 
+@contextlib.contextmanager
+def private_home(home: Path) -> Iterator[None]:
+    """HOME for the nodes started inside: anvil's own state history (the OLD flags) writes a full-state
+    file per block under ~/.foundry/anvil/tmp and leaves them behind; here they go with the run."""
+    saved = os.environ.get("HOME")
+    os.environ["HOME"] = str(home)
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("HOME", None)
+        else:
+            os.environ["HOME"] = saved
+
+
 def measure(
     label: str,
     profile: tuple[float | None, int, int | None],
@@ -134,7 +150,7 @@ def measure(
     say: Callable[[str], None],
 ) -> dict[str, Any]:
     """Fresh rate, fill, deep rate, one CLI publish at each end, state size, restart time."""
-    with tempfile.TemporaryDirectory(prefix="attest-pace-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="attest-pace-") as tmp, private_home(Path(tmp) / "home"):
         run = Run(Path(tmp), *profile)
         try:
             fresh_publish = run.publish_latency()
