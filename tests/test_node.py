@@ -418,3 +418,129 @@ def test_cli_deploy_from_an_unfunded_account_says_how_to_fund_it(
     assert len(done.stderr.strip().splitlines()) == 1
     assert "insufficient funds" in done.stderr and "attest node fund" in done.stderr
     assert not (tmp_path / "deployments").exists()
+
+
+# --------------------------------------------------------------------------------------------------
+# Pace: how the node mines, and what it keeps
+# --------------------------------------------------------------------------------------------------
+
+
+def _send_burst(w3: Any, key: str, n: int) -> list[Any]:
+    """Sign n transfers locally and send them in one JSON-RPC batch, as the pipelined sender does;
+    return their receipts once all are mined."""
+    from eth_account import Account
+
+    acct = Account.from_key(key)
+    nonce, chain_id, price = w3.eth.get_transaction_count(acct.address), w3.eth.chain_id, w3.eth.gas_price
+    base = {"to": SINK, "value": 1, "gas": 21_000, "gasPrice": 2 * price, "chainId": chain_id}
+    raws = [
+        "0x" + acct.sign_transaction({**base, "nonce": nonce + i}).raw_transaction.hex() for i in range(n)
+    ]
+    answers = w3.provider.make_batch_request([("eth_sendRawTransaction", [r]) for r in raws])
+    hashes = [a["result"] for a in answers]
+    return [w3.eth.wait_for_transaction_receipt(h, timeout=30) for h in hashes]
+
+
+@pytest.mark.anvil
+def test_interval_node_mines_a_burst_in_a_few_blocks_and_persists_them(make_node: NodeFactory) -> None:
+    """The `attest node start` profile: a burst of 300 transactions lands in a block or two (automine
+    makes one block per transaction, each costing time in proportion to the chain's state); clean
+    restart and SIGKILL after a dump keep every one of them."""
+    from attest.devtools.node import CONSORTIUM_BLOCK_TIME_S
+
+    node = make_node(block_time=CONSORTIUM_BLOCK_TIME_S).start()
+    info = read_node_info(node.data_dir)
+    assert info is not None and info["block_time"] == CONSORTIUM_BLOCK_TIME_S
+    assert "--block-time" in info["flags"]
+    w3 = _w3(node.rpc_url)
+    receipts = _send_burst(w3, dev_private_keys(1)[0], 300)
+    blocks = {r["blockNumber"] for r in receipts}
+    assert all(r["status"] == 1 for r in receipts)
+    assert len(blocks) <= 3, blocks
+
+    node.restart()
+    w3 = _w3(node.rpc_url)
+    assert w3.eth.get_transaction_receipt(receipts[-1]["transactionHash"])["blockNumber"] == max(blocks)
+    assert w3.eth.get_transaction_count(DEV0_ADDRESS) == 300
+
+    head = w3.eth.block_number  # interval blocks keep coming; a dump takes them along
+    time.sleep(node.state_interval + 1.5)
+    node.kill()
+    node.start()
+    w3 = _w3(node.rpc_url)
+    assert w3.eth.block_number >= head
+    assert w3.eth.get_transaction_count(DEV0_ADDRESS) == 300
+
+
+@pytest.mark.anvil
+@pytest.mark.parametrize("recent_states", [node_mod.RECENT_STATES, None])
+def test_block_states_stay_in_memory_and_few(
+    make_node: NodeFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, recent_states: int | None
+) -> None:
+    """anvil's default keeps a full copy of the state per block and, past 500 blocks, writes one JSON
+    file per block under ~/.foundry/anvil/tmp (never removed): the node keeps a few, in memory only.
+    The contrast (anvil's default history) proves the check can fail."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    node = make_node(recent_states=recent_states).start()
+    w3 = _w3(node.rpc_url)
+    w3.provider.make_request("anvil_mine", [hex(520)])
+    assert w3.eth.block_number == 520
+    spilled = [p for p in (home / ".foundry" / "anvil" / "tmp").rglob("*.json") if p.is_file()]
+    if recent_states is None:
+        assert spilled  # anvil's own default
+    else:
+        assert spilled == []
+        flags = (read_node_info(node.data_dir) or {})["flags"]
+        assert flags[flags.index("--prune-history") + 1] == str(node_mod.RECENT_STATES)
+        # a call at a block a few back still works (the journal replays reverts at block - 1)
+        assert w3.eth.get_balance(DEV0_ADDRESS, block_identifier=518) > 0
+
+
+def test_state_file_check_reads_the_tail_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A complete dump is recognised by how anvil ends it, without parsing it; a cut one is not."""
+    complete = tmp_path / "complete.json"
+    complete.write_bytes(b'{"block":{},"blocks":[' + b'{"x":1},' * 1000 + b'{}],"historical_states":null}\n')
+    cut = tmp_path / "cut.json"
+    cut.write_bytes(complete.read_bytes()[:-40])
+
+    def no_parsing(path: Path) -> bool:
+        raise AssertionError(f"parsed {path}")
+
+    assert node_mod._state_file_ok(complete)
+    assert not node_mod._state_file_ok(cut)  # parsed whole (it ends otherwise) and refused
+    monkeypatch.setattr(node_mod, "_json_file_ok", no_parsing)
+    assert node_mod._state_file_ok(complete)
+
+
+@pytest.mark.anvil
+def test_cli_node_start_mines_interval_blocks_by_default_and_0_means_automine(tmp_path: Path) -> None:
+    attest = str(Path(sys.executable).with_name("attest"))
+    for args, expected in (([], 1.0), (["--block-time", "0"], None)):
+        data = tmp_path / f"node{len(args)}"
+        port = str(node_mod._free_port())
+        started = subprocess.run(
+            [attest, "node", "start", "--data-dir", str(data), "--port", port, "--json", *args],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        try:
+            assert started.returncode == 0, started.stderr
+            assert json.loads(started.stdout)["block_time"] == expected
+            info = read_node_info(data)
+            assert info is not None and info["block_time"] == expected
+            assert ("--block-time" in info["flags"]) is (expected is not None)
+            assert info["state_interval"] == node_mod.CONSORTIUM_STATE_INTERVAL_S
+        finally:
+            stop = [attest, "node", "stop", "--data-dir", str(data)]
+            subprocess.run(stop, capture_output=True, check=False)
+    bad = subprocess.run([attest, "node", "start", "--block-time", "-1"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "--block-time" in bad.stderr
+
+
+def test_stop_and_start_wait_in_proportion_to_the_state_file(tmp_path: Path) -> None:
+    """A SIGKILL during anvil's final dump truncates the state: the wait before it grows with the file."""
+    state = tmp_path / "anvil-state.json"
+    assert node_mod._state_io_seconds(state) == 0.0  # no chain yet
+    with state.open("wb") as f:
+        f.truncate(500 * 1024 * 1024)  # what 100,000 attestations take (sparse: no disk used)
+    assert node_mod._state_io_seconds(state) == 500 * 1024 * 1024 / node_mod.STATE_BYTES_PER_S >= 45

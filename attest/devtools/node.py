@@ -6,11 +6,17 @@ that outlives the process that writes to it. anvil is a single static binary shi
 (``npm ci`` at the repository root), so no Rust toolchain and no download at run time.
 
 Persistence: anvil is started with ``--state FILE`` (load FILE if present, dump on clean exit) and
-``--state-interval 1`` (re-dump every second), so a clean ``stop()`` loses nothing and a crash
-(SIGKILL, power loss) loses at most about one second of blocks. anvil 1.7.1 rewrites the state
-file *in place* (``open(O_TRUNC)`` then write, no rename), so a kill in the middle of a dump can
-leave a truncated file that anvil then refuses to load; ``start()`` therefore keeps a last-good copy
-(``anvil-state.json.bak``) and falls back to it when the main file does not parse.
+``--state-interval N`` (re-dump every N s: 1 by default, :data:`CONSORTIUM_STATE_INTERVAL_S` for
+``attest node start``), so a clean ``stop()`` loses nothing and a crash (SIGKILL, power loss) loses
+at most the last N seconds of blocks, which the publishing journal re-sends. anvil 1.7.1 rewrites
+the state file *in place* (``open(O_TRUNC)`` then write, no rename), so a kill in the middle of a
+dump can leave a truncated file that anvil then refuses to load; ``start()`` therefore keeps a
+last-good copy (``anvil-state.json.bak``) and falls back to it when the main file is incomplete.
+Each dump writes the whole chain, so stop and start wait in proportion to its size: a SIGKILL after
+a fixed 10 s cut the final dump of a 100,000-attestation chain (~0.5 GB, ~17 s to write on a busy
+machine) short, and with no older copy the chain was lost.
+
+Pace: see :class:`AnvilNode` (``block_time``) and :data:`CONSORTIUM_BLOCK_TIME_S`.
 
 A separate process (``attest node stop``) finds a running node through ``data_dir/node.json``
 (pid, port, flags) – see :func:`read_node_info` and :func:`stop_by_info`.
@@ -62,10 +68,35 @@ STATE_BROKEN_NAME = "anvil-state.json.broken"
 LOG_FILE_NAME = "anvil.log"
 INFO_FILE_NAME = "node.json"
 
-#: How long ``start()`` waits for ``eth_chainId`` to answer before giving up.
+#: How long ``start()`` waits for ``eth_chainId`` to answer before giving up, plus the time to read
+#: the state file at :data:`STATE_BYTES_PER_S` (a chain of 100,000 attestations is ~0.5 GB of JSON).
 START_TIMEOUT_S = 15.0
-#: How long ``stop()`` waits after SIGTERM (anvil dumps its state on the way out) before SIGKILL.
+#: How long ``stop()`` waits after SIGTERM (anvil dumps its state on the way out) before SIGKILL, plus
+#: the time to write the state file at :data:`STATE_BYTES_PER_S`: a SIGKILL mid-dump truncates it.
 STOP_TIMEOUT_S = 10.0
+#: A pessimistic speed at which anvil reads or writes its JSON state (measured ~35 MB/s on a busy
+#: 2-core machine), to scale the two timeouts above with the size of the chain.
+STATE_BYTES_PER_S = 10 * 1024 * 1024
+#: The block time `attest node start` uses unless told otherwise: interval mining, one block a second,
+#: like the QBFT consortium chains the tool targets (a block every 1–2 s). Blocks cost anvil time in
+#: proportion to the chain's whole state (it recomputes the state root from every storage slot and
+#: snapshots the state for each block), so one block per transaction (automine) slows down as the
+#: chain grows; a block a second carries hundreds of transactions and keeps the pace.
+CONSORTIUM_BLOCK_TIME_S = 1.0
+#: Per-block state snapshots anvil keeps (in memory only) for calls at recent past blocks. Without
+#: ``--prune-history`` anvil keeps 500 in memory (1,500 with a block time ≤ 2 s), each a full copy
+#: of the state, then writes one full-state JSON file per block under ~/.foundry/anvil/tmp (up to
+#: 3,600 of them, left behind on exit): gigabytes for a chain of a few thousand attestations.
+RECENT_STATES = 8
+#: Seconds between anvil's state dumps (``--state-interval``): what a crash (SIGKILL, power loss) may
+#: lose, which the publishing journal re-sends on the next run. AnvilNode's default (tests, scripts).
+STATE_INTERVAL_S = 1
+#: The dump interval `attest node start` uses. Each dump rewrites the WHOLE chain as JSON (~5 KB per
+#: attestation, most of it the call traces anvil keeps per transaction: ~0.5 GB at 100,000), takes
+#: seconds, and copies the chain out under the locks mining needs; anvil dumps even when nothing
+#: changed. Every second, a chain of 30,000 attestations kept an idle node 20–40 % busy, and one of
+#: 100,000 is dumped without pause.
+CONSORTIUM_STATE_INTERVAL_S = 30
 #: A log larger than this is rotated to ``anvil.log.1`` on start: anvil logs every RPC method name
 #: and a node that publishes for days would otherwise grow its log without bound.
 LOG_ROTATE_BYTES = 10 * 1024 * 1024
@@ -211,6 +242,36 @@ def _json_file_ok(path: Path) -> bool:
         return False
 
 
+#: How every complete anvil 1.7.1 state dump ends (its last field; we never ask for the historical
+#: states). A dump cut short by a kill is a prefix of the file, so it cannot end this way.
+_STATE_FILE_END = b'"historical_states":null}'
+
+
+def _state_file_ok(path: Path) -> bool:
+    """True when anvil will be able to load ``path``: its tail is checked in O(1) for anvil's layout,
+    and only a file that ends otherwise is parsed whole (parsing 0.5 GB in Python takes seconds and
+    gigabytes of memory, on every start and stop)."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as f:
+            first = f.read(1)
+            f.seek(max(0, size - 256))
+            tail = f.read().rstrip()
+    except OSError:
+        return False
+    if first != b"{":
+        return False
+    return tail.endswith(_STATE_FILE_END) or _json_file_ok(path)
+
+
+def _state_io_seconds(path: Path) -> float:
+    """Extra seconds to allow anvil for reading or writing ``path`` (see STATE_BYTES_PER_S)."""
+    try:
+        return path.stat().st_size / STATE_BYTES_PER_S
+    except OSError:
+        return 0.0
+
+
 def _atomic_write_text(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
@@ -337,7 +398,8 @@ def is_node_running(data_dir: Path) -> bool:
 def stop_by_info(data_dir: Path, *, timeout: float = STOP_TIMEOUT_S) -> bool:
     """Stop the node recorded in ``data_dir/node.json`` from any process.
 
-    SIGTERM first so anvil dumps its state, SIGKILL after ``timeout`` seconds. A stale record
+    SIGTERM first so anvil dumps its state, SIGKILL after ``timeout`` seconds (plus the time a state
+    file of that size takes to write: see STATE_BYTES_PER_S). A stale record
     (process gone, or the pid now belongs to something else) is removed and never signalled.
 
     Returns:
@@ -355,7 +417,7 @@ def stop_by_info(data_dir: Path, *, timeout: float = STOP_TIMEOUT_S) -> bool:
         return False
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
-    if not _wait_pid_gone(pid, timeout):
+    if not _wait_pid_gone(pid, timeout + _state_io_seconds(state_file)):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
         _wait_pid_gone(pid, 5.0)
@@ -366,7 +428,7 @@ def stop_by_info(data_dir: Path, *, timeout: float = STOP_TIMEOUT_S) -> bool:
 
 def _refresh_backup(state_file: Path) -> None:
     """Keep ``anvil-state.json.bak`` = the newest state file known to parse."""
-    if state_file.exists() and _json_file_ok(state_file):
+    if state_file.exists() and _state_file_ok(state_file):
         _atomic_copy(state_file, state_file.with_name(STATE_BACKUP_NAME))
 
 
@@ -382,6 +444,17 @@ class AnvilNode:
     with ``zeroBaseFee``/``min-gas-price 0``, FISCO BCOS): base fee 0 and a suggested gas price of 0,
     so legacy transactions with ``gasPrice 0`` from accounts holding no ether are mined.
 
+    ``block_time`` (seconds) mines a block at that interval with every transaction waiting, as a
+    consortium chain does: the pace holds as the chain grows (``attest node start`` uses
+    :data:`CONSORTIUM_BLOCK_TIME_S`). ``None`` mines one block per transaction the moment it arrives
+    (anvil's automine): each lone transaction is mined in milliseconds, which the test suite and
+    one-off scripts want, but every block costs time in proportion to the chain's state, so bulk
+    publishing slows down as the chain grows (~1,500/s fresh, ~80/s after 16,000 attestations).
+
+    ``state_interval`` (seconds between state dumps: what a crash may lose) and ``recent_states``
+    (None: anvil's own state history, the old behaviour, for baselines) are explained at
+    :data:`STATE_INTERVAL_S` and :data:`RECENT_STATES`.
+
     The process is started in its own session so that Ctrl-C in the terminal of the command that
     started it does not kill the chain; use :meth:`stop` (or ``attest node stop``).
     """
@@ -395,6 +468,8 @@ class AnvilNode:
         zero_fees: bool = False,
         block_time: float | None = None,
         accounts: int = 10,
+        state_interval: int = STATE_INTERVAL_S,
+        recent_states: int | None = RECENT_STATES,
     ) -> None:
         if not 0 <= port <= 65535:
             raise ValueError(f"port out of range: {port}")
@@ -404,12 +479,18 @@ class AnvilNode:
             raise ValueError(f"block_time must be positive: {block_time}")
         if accounts < 0:
             raise ValueError(f"accounts must be >= 0: {accounts}")
+        if state_interval < 1:
+            raise ValueError(f"state_interval must be >= 1 s: {state_interval}")
+        if recent_states is not None and recent_states < 1:
+            raise ValueError(f"recent_states must be >= 1: {recent_states}")
         self.data_dir = Path(data_dir).resolve()
         self.requested_port = port
         self.chain_id = chain_id
         self.zero_fees = zero_fees
         self.block_time = block_time
         self.accounts = accounts
+        self.state_interval = state_interval
+        self.recent_states = recent_states
         self._port: int | None = port or None
         self._proc: subprocess.Popen[bytes] | None = None
 
@@ -456,9 +537,11 @@ class AnvilNode:
             "--chain-id", str(self.chain_id),
             "--accounts", str(self.accounts),
             "--state", str(self.state_file),
-            "--state-interval", "1",
+            "--state-interval", str(self.state_interval),
             "--color", "never",
         ]  # fmt: skip
+        if self.recent_states is not None:
+            flags += ["--prune-history", str(self.recent_states)]
         if self.zero_fees:
             # base fee 0: EIP-1559 keeps it at 0 forever, so gasPrice-0 legacy txs are valid.
             # --gas-price 0 alone does NOT change eth_gasPrice (still 1 gwei); together with
@@ -527,7 +610,8 @@ class AnvilNode:
         self._port = port
         url = self.rpc_url
         listening = f"Listening on {LOOPBACK}:{port}"
-        deadline = time.monotonic() + START_TIMEOUT_S
+        patience = START_TIMEOUT_S + _state_io_seconds(self.state_file)
+        deadline = time.monotonic() + patience
         first_answer: float | None = None
         while time.monotonic() < deadline:
             if proc.poll() is not None:
@@ -560,8 +644,7 @@ class AnvilNode:
         self._proc = None
         tail = _tail(self.log_file, log_start)
         raise ChainError(
-            f"anvil did not answer eth_chainId on {url} within {START_TIMEOUT_S:g} s; "
-            f"log {self.log_file}: {tail}"
+            f"anvil did not answer eth_chainId on {url} within {patience:.0f} s; log {self.log_file}: {tail}"
         )
 
     def _write_info(self, anvil: Path, flags: list[str]) -> None:
@@ -573,6 +656,7 @@ class AnvilNode:
             "chain_id": self.chain_id,
             "zero_fees": self.zero_fees,
             "block_time": self.block_time,
+            "state_interval": self.state_interval,
             "accounts": self.accounts,
             "anvil": str(anvil),
             "flags": flags,
@@ -592,12 +676,12 @@ class AnvilNode:
         state, backup = self.state_file, self.data_dir / STATE_BACKUP_NAME
         if not state.exists():
             return
-        if _json_file_ok(state):
+        if _state_file_ok(state):
             _atomic_copy(state, backup)
             return
         broken = self.data_dir / STATE_BROKEN_NAME
         os.replace(state, broken)
-        if backup.exists() and _json_file_ok(backup):
+        if backup.exists() and _state_file_ok(backup):
             _atomic_copy(backup, state)
             with self.log_file.open("a", encoding="utf-8") as log:
                 log.write(
@@ -634,13 +718,14 @@ class AnvilNode:
                 self.info_file.unlink(missing_ok=True)
 
     def stop(self, timeout: float = STOP_TIMEOUT_S) -> None:
-        """SIGTERM (anvil writes its state on clean exit), then SIGKILL after ``timeout`` seconds.
+        """SIGTERM (anvil writes its state on clean exit), then SIGKILL after ``timeout`` seconds
+        plus the time a state file of the chain's size takes to write (see STATE_BYTES_PER_S).
 
         Idempotent. Afterwards node.json is gone and the state backup is refreshed.
         """
         if self._proc is None:
             return
-        self._terminate(self._proc, timeout=timeout)
+        self._terminate(self._proc, timeout=timeout + _state_io_seconds(self.state_file))
         self._forget(remove_info=True)
         _refresh_backup(self.state_file)
 
