@@ -324,8 +324,7 @@ def test_stop_by_info_from_another_process(make_node: NodeFactory) -> None:
         check=True,
     )
     assert out.stdout.strip() == "True"
-    assert node._proc is not None
-    assert node._proc.wait(timeout=5) == 0  # SIGTERM → clean exit (state dumped)
+    assert node.wait_exit(timeout=5) == 0  # SIGTERM → clean exit (state dumped)
     assert read_node_info(node.data_dir) is None
     assert pid is not None
     assert stop_by_info(node.data_dir) is False

@@ -527,6 +527,11 @@ class AnvilNode:
         """Whether the process this object started is alive (see is_node_running for others)."""
         return self._proc is not None and self._proc.poll() is None
 
+    def wait_exit(self, timeout: float) -> int | None:
+        """Wait for the process this object started to end (stopped by another process, say);
+        its exit code, or None if it never started."""
+        return self._proc.wait(timeout=timeout) if self._proc is not None else None
+
     # -- command line -------------------------------------------------------------------------------
 
     def _flags(self, port: int) -> list[str]:
