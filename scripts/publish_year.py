@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     """Validate both inputs, then anchor both; return the summary."""
     # 1. Nothing touches a key or the chain until both documents are known to be good.
     figures_doc, year = prepare(args.figures, kind=Kind.FIGURES, year=None)
-    prepare(args.report, kind=Kind.FILE, year=year)
+    report_doc, _ = prepare(args.report, kind=Kind.FILE, year=year)
     assert figures_doc.figures is not None  # prepare(kind=FIGURES) only returns parsed figures
 
     # 2. Connect (chain id and contract code are checked against the manifest), then unlock the key.
@@ -80,9 +80,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     # 3. Anchor (idempotent: an existing attestation by this organisation is reused; the journal
     #    records each signed transaction before it is sent, so a crash mid-send resumes cleanly).
     with open_journal(args.journal, args.deployment) as journal:
-        figures = publish(deployment, account, args.figures, kind=Kind.FIGURES, journal=journal)
+        figures = publish(deployment, account, figures_doc, kind=Kind.FIGURES, year=year, journal=journal)
         report = publish(
-            deployment, account, args.report, kind=Kind.FILE, year=year, uri=args.report_uri, journal=journal
+            deployment, account, report_doc, kind=Kind.FILE, year=year, uri=args.report_uri, journal=journal
         )
     return {
         "organisation": figures_doc.figures.organisation.name,
