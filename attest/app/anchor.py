@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from attest.app.journal import RECHECK_BLOCKS, Intent, IntentFacts, Journal, Scope
 from attest.chain import sender
-from attest.chain.deployment import AnchorRequest, AnchorResult, Deployment, Planned
+from attest.chain.deployment import WINDOW, AnchorRequest, AnchorResult, Deployment, Planned
 from attest.chain.transport import lost_node_is_unreachable
 from attest.core.errors import AttestError, TransactionReverted
 
@@ -34,6 +34,7 @@ def anchor(
     requests: Sequence[AnchorRequest],
     *,
     journal: Journal | None = None,
+    window: int = WINDOW,
 ) -> Iterator[list[AnchorResult]]:
     """Anchor every request once, sent by `account`; yields the results window by window, in order.
 
@@ -43,16 +44,16 @@ def anchor(
     """
     with lost_node_is_unreachable(deployment.chain.name):
         if journal is None:
-            for window in deployment.anchor(account, requests):
-                yield window
-                _stop_at(window)
+            for results in deployment.anchor(account, requests, window=window):
+                yield results
+                _stop_at(results)
             return
         recover(deployment, account, journal)
         scope = scope_of(deployment, account)
         recorder = JournalRecorder(journal, scope)
-        for window in deployment.anchor(account, requests, recorder=recorder):
-            yield _classified(journal, scope, window)
-            _stop_at(window)
+        for results in deployment.anchor(account, requests, recorder=recorder, window=window):
+            yield _classified(journal, scope, results)
+            _stop_at(results)
 
 
 def anchor_one(

@@ -16,7 +16,7 @@ from web3.logs import DISCARD
 
 from attest.chain import events
 from attest.chain.connection import Chain, SentTransaction
-from attest.chain.sender import Call, Outcome, Recorder, send_window
+from attest.chain.sender import Call, InFlight, Outcome, Recorder, WindowSender
 from attest.core.contracts import GOVERNANCE, REGISTRY, Action, Kind, load_artifact
 from attest.core.errors import AttestError, ChainError, InputError, NoContract, TransactionReverted
 from attest.core.manifest import ContractDeployment, Manifest, load_manifest
@@ -236,19 +236,29 @@ class Deployment:
         The one way anything is anchored. Per window: whose organisation each request is for, and
         whether it already holds that digest (one batch of storage reads: the registry refuses a
         second attestation of a digest by one organisation, so an existing one is the result); the
-        rest go through `send_window` (dry run per shape, sign, `recorder`, batch send, batch
-        receipts). A request that reverts is reported in its result and the others still go out.
+        rest go through the `WindowSender` (dry run per shape, sign, `recorder`, batch send, batch
+        receipts), pipelined: while the node mines one window the next is checked, signed, recorded
+        and sent, and only then is the first collected — unless the next holds a digest of it or a
+        reference (which may point at it), or the first was refused. A request that reverts is
+        reported in its result and the others still go out.
         """
         orgs: dict[str, int] = {}
+        pipe = WindowSender(self.chain, account, recorder=recorder)
+        flying: _Window | None = None  # sent, its receipts not collected yet
         for chunk in windows(requests, window, default_attester=account.address):
+            keys = {((r.attester or account.address).lower(), r.digest) for r in chunk}
+            if flying is not None and (
+                flying.flight.refused is not None
+                or keys & flying.keys
+                or any(r.ref or r.tx is not None for r in chunk)  # may refer to what is in flight
+            ):
+                yield self._landed(pipe, flying)
+                flying = None
             for address in {r.attester or account.address for r in chunk} - orgs.keys():
                 orgs[address] = self.account_org(address)
             planned = [Planned(i, r, orgs[r.attester or account.address]) for i, r in enumerate(chunk)]
             held = self._held(
-                [
-                    self.uid_of(p.org_id, r.digest) if p.org_id else None
-                    for p, r in zip(planned, chunk, strict=True)
-                ]
+                [self.uid_of(p.org_id, p.request.digest) if p.org_id else None for p in planned]
             )
             results: list[AnchorResult | None] = [None] * len(chunk)
             calls: list[Call] = []
@@ -259,10 +269,18 @@ class Deployment:
                     results[p.index] = AnchorResult(p.request, Published(existing, None, True), "already")
                 else:
                     calls.append(self._call(p))
-            for outcome in send_window(self.chain, account, calls, recorder=recorder):
-                p = outcome.call.key
-                results[p.index] = self._result(p, outcome)
-            yield [r for r in results if r is not None]
+            sent = _Window(results, pipe.start(calls), keys)  # the node mines it while…
+            if flying is not None:
+                yield self._landed(pipe, flying)  # …the window before is collected
+            flying = sent
+        if flying is not None:
+            yield self._landed(pipe, flying)
+
+    def _landed(self, pipe: WindowSender, w: _Window) -> list[AnchorResult]:
+        for outcome in pipe.finish(w.flight):
+            p = outcome.call.key
+            w.results[p.index] = self._result(p, outcome)
+        return [r for r in w.results if r is not None]
 
     def _call(self, p: Planned) -> Call:
         r = p.request
@@ -429,6 +447,13 @@ class AnchorRequest:
     label: str = ""
     attester: str | None = None
     tx: Mapping[str, Any] | None = None
+
+
+@dataclass
+class _Window:
+    results: list[AnchorResult | None]
+    flight: InFlight
+    keys: set[tuple[str, str]]
 
 
 @dataclass(frozen=True)

@@ -102,57 +102,133 @@ def send_window(
     timeout: float = DEFAULT_TIMEOUT,
 ) -> list[Outcome]:
     """Dry-run, sign, record, send and settle `calls` in order; one outcome per call, in order."""
-    if not calls:
-        return []
-    nonce, gas = _nonce_and_gas(chain, account.address, calls)
-    template: dict[str, Any] = {"chainId": chain.chain_id}
-    chain.set_fees(template)
-    outcomes: dict[int, Outcome] = {}
-    signed: list[tuple[int, Signed]] = []
-    for i, call in enumerate(calls):
-        limit = gas[i]
-        if isinstance(limit, TransactionReverted):
-            outcomes[i] = Outcome(call, None, None, limit)
-            continue
-        tx = {**template, "to": call.to, "data": call.data, "gas": limit, "nonce": nonce}
-        one = account.sign_transaction(tx)
-        signed.append((i, Signed(call.key, nonce, bytes(one.raw_transaction), one.hash.to_0x_hex())))
-        nonce += 1
-    txs = [s for _, s in signed]
-    if recorder is not None and txs:
-        recorder.signed(txs)  # durable before anything leaves
-    answers = send_raw(chain, [s.raw for s in txs], stop_at_error=True)
-    refused: AttestError | None = None
-    accepted: list[tuple[int, Signed]] = []
-    for (i, s), answer in zip(signed, answers, strict=True):
-        if refused is None and isinstance(answer, AttestError):
-            refused = answer
-        if refused is None:
-            accepted.append((i, s))
+    sender = WindowSender(chain, account, recorder=recorder, timeout=timeout)
+    return sender.finish(sender.start(calls))
+
+
+@dataclass
+class InFlight:
+    """A window that has been sent (or refused) and whose receipts are not collected yet."""
+
+    calls: Sequence[Call]
+    outcomes: dict[int, Outcome]
+    accepted: list[tuple[int, Signed]]
+    refused: AttestError | None
+
+
+class WindowSender:
+    """Windows from one account, pipelined: `start` one (dry run, sign, record, send) while the node
+    mines the one before, then `finish` that one (collect its receipts, record its outcomes)."""
+
+    def __init__(
+        self,
+        chain: Chain,
+        account: LocalAccount,
+        *,
+        recorder: Recorder | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.chain = chain
+        self.account = account
+        self.recorder = recorder
+        self.timeout = timeout
+        self.next_nonce = 0  # after the last transaction handed to the node by this sender
+
+    def start(self, calls: Sequence[Call]) -> InFlight:
+        chain = self.chain
+        outcomes: dict[int, Outcome] = {}
+        if not calls:
+            return InFlight(calls, outcomes, [], None)
+        pending, gas = _nonce_and_gas(chain, self.account.address, calls)
+        nonce = max(pending, self.next_nonce)  # the window before may not be in the node's count yet
+        template: dict[str, Any] = {"chainId": chain.chain_id}
+        chain.set_fees(template)
+        signer = Signer(self.account, template)
+        signed: list[tuple[int, Signed]] = []
+        for i, call in enumerate(calls):
+            limit = gas[i]
+            if isinstance(limit, TransactionReverted):
+                outcomes[i] = Outcome(call, None, None, limit)
+                continue
+            signed.append((i, signer.sign(call, nonce, limit)))
+            nonce += 1
+        txs = [s for _, s in signed]
+        if self.recorder is not None and txs:
+            self.recorder.signed(txs)  # durable before anything leaves
+        answers = send_raw(chain, [s.raw for s in txs], stop_at_error=True)
+        refused: AttestError | None = None
+        accepted: list[tuple[int, Signed]] = []
+        for (i, s), answer in zip(signed, answers, strict=True):
+            if refused is None and isinstance(answer, AttestError):
+                refused = answer
+            if refused is None:
+                accepted.append((i, s))
+                self.next_nonce = s.nonce + 1
+            else:
+                why = (
+                    refused
+                    if answer is refused
+                    else ChainError(f"not sent: the transaction before it was refused ({refused})")
+                )
+                outcomes[i] = Outcome(calls[i], s, None, why)
+        if self.recorder is not None and accepted:
+            self.recorder.sent([s for _, s in accepted])
+        return InFlight(calls, outcomes, accepted, refused)
+
+    def finish(self, flight: InFlight) -> list[Outcome]:
+        """Collect the window's receipts (until mined or the timeout), record and return its outcomes."""
+        chain, timeout, outcomes = self.chain, self.timeout, flight.outcomes
+        mined = collect(chain, [s.tx_hash for _, s in flight.accepted], timeout=timeout)
+        if mined:
+            chain.wait_confirmations(max(r.block_number for r in mined.values()), timeout=timeout)
+        done: list[tuple[Signed, Receipt, TransactionReverted | None]] = []
+        for i, s in flight.accepted:
+            receipt = mined.get(s.tx_hash)
+            if receipt is None:
+                outcomes[i] = Outcome(flight.calls[i], s, None, not_mined(s.tx_hash, timeout))
+                continue
+            reverted = None if receipt.ok else reverted_on_chain(chain, receipt)
+            done.append((s, receipt, reverted))
+            outcomes[i] = Outcome(flight.calls[i], s, receipt, reverted)
+        if self.recorder is not None and done:
+            self.recorder.settled(done)
+        return [outcomes[i] for i in range(len(flight.calls))]
+
+
+class Signer:
+    """Signs transactions of one window: `template`'s chain id and fees, then each call's fields.
+
+    eth_account's `sign_transaction` re-validates and re-parses the dictionary of every transaction
+    (about 0.4 ms each, as long as everything else a document costs together); the RLP encoding of a
+    legacy (EIP-155) or EIP-1559 transaction is fixed by the standards, so it is built here directly
+    and signed by eth_keys with the account's key: the same bytes (tests/test_sender.py), ~3× faster.
+    """
+
+    def __init__(self, account: LocalAccount, template: Mapping[str, Any]) -> None:
+        from eth_keys.datatypes import PrivateKey
+
+        self.key = PrivateKey(bytes(account.key))
+        self.chain_id = int(template["chainId"])
+        self.legacy = "gasPrice" in template
+        if self.legacy:
+            self.fees = [int(template["gasPrice"])]
         else:
-            why = (
-                refused
-                if answer is refused
-                else ChainError(f"not sent: the transaction before it was refused ({refused})")
-            )
-            outcomes[i] = Outcome(calls[i], s, None, why)
-    if recorder is not None and accepted:
-        recorder.sent([s for _, s in accepted])
-    mined = collect(chain, [s.tx_hash for _, s in accepted], timeout=timeout)
-    if mined:
-        chain.wait_confirmations(max(r.block_number for r in mined.values()), timeout=timeout)
-    done: list[tuple[Signed, Receipt, TransactionReverted | None]] = []
-    for i, s in accepted:
-        receipt = mined.get(s.tx_hash)
-        if receipt is None:
-            outcomes[i] = Outcome(calls[i], s, None, not_mined(s.tx_hash, timeout))
-            continue
-        reverted = None if receipt.ok else reverted_on_chain(chain, receipt)
-        done.append((s, receipt, reverted))
-        outcomes[i] = Outcome(calls[i], s, receipt, reverted)
-    if recorder is not None and done:
-        recorder.settled(done)
-    return [outcomes[i] for i in range(len(calls))]
+            self.fees = [int(template["maxPriorityFeePerGas"]), int(template["maxFeePerGas"])]
+
+    def sign(self, call: Call, nonce: int, gas: int) -> Signed:
+        import rlp  # type: ignore[import-untyped]  # eth-account's own RLP library
+        from eth_utils import keccak
+
+        to = bytes.fromhex(call.to.removeprefix("0x"))
+        if self.legacy:
+            body = [nonce, self.fees[0], gas, to, 0, call.data]
+            sig = self.key.sign_msg_hash(keccak(rlp.encode([*body, self.chain_id, 0, 0])))
+            raw = rlp.encode([*body, sig.v + 35 + 2 * self.chain_id, sig.r, sig.s])
+        else:
+            body = [self.chain_id, nonce, *self.fees, gas, to, 0, call.data, []]
+            sig = self.key.sign_msg_hash(keccak(b"\x02" + rlp.encode(body)))
+            raw = b"\x02" + rlp.encode([*body, sig.v, sig.r, sig.s])
+        return Signed(call.key, nonce, raw, "0x" + keccak(raw).hex())
 
 
 def not_mined(tx_hash: str, timeout: float) -> ChainError:
