@@ -7,6 +7,7 @@ half second) keep a window in flight long enough to prove what must wait for it.
 from __future__ import annotations
 
 import hashlib
+import shutil
 import sqlite3
 import sys
 from collections import Counter
@@ -113,7 +114,9 @@ def test_publish_takes_the_prepared_document_and_never_reads_the_file_again(
     item.document.path.write_text("changed after it was prepared", encoding="utf-8")
     result = publish(c.dep, c.bank, item.document, kind=Kind.FILE, year=item.year)
     assert result.published.attestation.digest == sha("the bytes as prepared")
-    figures, year = prepare(REPO_ROOT / "examples" / "webank-2022-figures.json", kind=Kind.FIGURES, year=None)
+    copy = tmp_path / "webank-2022-figures.json"
+    shutil.copyfile(REPO_ROOT / "examples" / "webank-2022-figures.json", copy)
+    figures, year = prepare(copy, kind=Kind.FIGURES, year=None)
     assert publish(c.dep, c.bank, figures, kind=Kind.FIGURES).published.attestation.year == year
 
 

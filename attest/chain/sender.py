@@ -249,7 +249,8 @@ def reverted_on_chain(chain: Chain, receipt: Receipt) -> TransactionReverted:
 def _nonce_and_gas(
     chain: Chain, sender: str, calls: Sequence[Call]
 ) -> tuple[int, list[int | TransactionReverted]]:
-    """The pending nonce, and a gas limit (or the decoded revert) per call: one dry run per shape."""
+    """The pending nonce, and a gas limit (or the decoded revert) per call: one dry run per shape,
+    against the latest block (not the pool: what is in flight counts only once mined, on any node)."""
     firsts: dict[Hashable, int] = {}
     runs: list[int] = []  # index of the call dry-run for each call
     for i, call in enumerate(calls):
@@ -262,7 +263,10 @@ def _nonce_and_gas(
     if chain.batches:
         requests: list[tuple[str, list[Any]]] = [("eth_getTransactionCount", [sender, "pending"])]
         requests += [
-            ("eth_estimateGas", [{"from": sender, "to": calls[i].to, "data": "0x" + calls[i].data.hex()}])
+            (
+                "eth_estimateGas",
+                [{"from": sender, "to": calls[i].to, "data": "0x" + calls[i].data.hex()}, "latest"],
+            )
             for i in todo
         ]
         answers = chain.batch(requests)
