@@ -155,6 +155,28 @@ def test_publish_many_hashes_each_file_once(
     sys.modules.pop("publish_many", None)
 
 
+def test_a_disclosure_root_is_journaled_and_a_lost_block_is_resent(
+    consortium: Consortium, tmp_path: Path
+) -> None:
+    from attest.app.disclosure import publish_disclosure_root
+
+    c = consortium
+    figures = tmp_path / "webank-2022-figures.json"
+    shutil.copyfile(REPO_ROOT / "examples" / "webank-2022-figures.json", figures)
+    publish(c.dep, c.bank, figures, kind=Kind.FIGURES)
+    lost_tail = c.chain.tester.take_snapshot()
+    with Journal(tmp_path / "j.sqlite") as journal:
+        first = publish_disclosure_root(c.dep, c.bank, figures, journal=journal)
+    c.chain.tester.revert_to_snapshot(lost_tail)
+    with Journal(tmp_path / "j.sqlite") as journal:
+        again = publish_disclosure_root(c.dep, c.bank, figures, journal=journal)
+        assert [e for _, e, _ in journal.events()] == ["signed", "sent", "mined", "resent", "mined"]
+        (intent,) = journal.intents()
+        assert intent.path == f"disclosure root of {figures}"
+    assert again.root == first.root and again.reused_tree
+    assert again.published.attestation.transaction_hash == first.published.attestation.transaction_hash
+
+
 # ------------------------------------------------------------------------------------------------
 # Pipelining on a node that mines a block every half second: a window stays in flight a while.
 

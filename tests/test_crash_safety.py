@@ -1,4 +1,4 @@
-"""Fault tests: publishing 600 single attestations survives a killed node and a killed publisher.
+"""Fault tests: publishing 1,000 single attestations survives a killed node and a killed publisher.
 
 Real processes on 127.0.0.1 only: an anvil node (AnvilNode, state persisted to a file) and the
 bank's `scripts/publish_many.py` run as a subprocess with its SQLite journal, talking to the node
@@ -40,7 +40,7 @@ from attest.devtools.node import AnvilNode, dev_private_keys
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PUBLISH_MANY = REPO_ROOT / "scripts" / "publish_many.py"
 PASSWORD = "crash-test password 42"
-N_FILES = 6 * WINDOW
+N_FILES = 5 * WINDOW
 TIMEOUT = 90
 PACE = 0.3  # seconds the proxy holds each window's send: receipts come a window at a time, slowly
 
@@ -261,9 +261,9 @@ def test_publisher_killed_mid_run(setup: Setup) -> None:
 @pytest.mark.anvil
 def test_publisher_killed_inside_a_window(setup: Setup) -> None:
     """SIGKILL the publisher while it sends its second window: the window's intents are committed,
-    40 of its 100 transactions have reached the node, 60 never left. The re-run finds the first
-    window and the 40 mined (resumed), re-sends the SAME signed bytes of the 60 (resent), sends the
-    rest: every document anchored exactly once."""
+    40 of its transactions have reached the node, the others never left. The re-run finds the first
+    window and the 40 mined (resumed), re-sends the SAME signed bytes of the others (resent), sends
+    the rest: every document anchored exactly once."""
     s = setup
     s.proxy.hold(batch=2, forward=40)
     proc = s.start()
@@ -297,7 +297,7 @@ def test_publisher_killed_inside_a_window(setup: Setup) -> None:
 
 @pytest.mark.anvil
 def test_node_killed_inside_a_window(setup: Setup) -> None:
-    """SIGKILL the node while the publisher sends its second window (40 of 100 transactions reached
+    """SIGKILL the node while the publisher sends its second window (40 of its transactions reached
     it): the run ends with exit 3; the node restarts from its last state dump (losing whatever came
     after it), the same command finishes the job, every document anchored exactly once."""
     s = setup

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from eth_typing import ChecksumAddress
 
 ZERO32 = b"\x00" * 32
-WINDOW = 100  # requests per window: intents committed in one journal transaction, then sent together
+WINDOW = 200  # requests per window: intents committed in one journal transaction, then sent together
 DEFAULT_PROPOSAL_LIFETIME = 7 * 24 * 3600
 
 
@@ -242,13 +242,18 @@ class Deployment:
         reference (which may point at it), or the first was refused. A request that reverts is
         reported in its result and the others still go out.
         """
+        with WindowSender(self.chain, account, recorder=recorder) as pipe:
+            yield from self._anchor(pipe, account, requests, window)
+
+    def _anchor(
+        self, pipe: WindowSender, account: LocalAccount, requests: Sequence[AnchorRequest], window: int
+    ) -> Iterator[list[AnchorResult]]:
         orgs: dict[str, int] = {}
-        pipe = WindowSender(self.chain, account, recorder=recorder)
         flying: _Window | None = None  # sent, its receipts not collected yet
         for chunk in windows(requests, window, default_attester=account.address):
             keys = {((r.attester or account.address).lower(), r.digest) for r in chunk}
             if flying is not None and (
-                flying.flight.refused is not None
+                pipe.answered(flying.flight).refused is not None
                 or keys & flying.keys
                 or any(r.ref or r.tx is not None for r in chunk)  # may refer to what is in flight
             ):
@@ -256,10 +261,11 @@ class Deployment:
                 flying = None
             for address in {r.attester or account.address for r in chunk} - orgs.keys():
                 orgs[address] = self.account_org(address)
-            planned = [Planned(i, r, orgs[r.attester or account.address]) for i, r in enumerate(chunk)]
-            held = self._held(
-                [self.uid_of(p.org_id, p.request.digest) if p.org_id else None for p in planned]
-            )
+            planned = []
+            for i, r in enumerate(chunk):
+                org_id = orgs[r.attester or account.address]
+                planned.append(Planned(i, r, org_id, self.uid_of(org_id, r.digest) if org_id else None))
+            held = self._held([p.uid for p in planned])
             results: list[AnchorResult | None] = [None] * len(chunk)
             calls: list[Call] = []
             for p, is_held in zip(planned, held, strict=True):
@@ -304,9 +310,10 @@ class Deployment:
                 error = TransactionReverted(f"{r.label}: {error.detail}", error_name=error.error_name)
             return AnchorResult(r, None, "failed", error)
         assert outcome.receipt is not None
-        uid = self.uid_of(p.org_id, r.digest) if p.org_id else None
         found = [
-            a for a in events.attested_by(outcome.receipt.logs, self.registry.address) if uid in (None, a.uid)
+            a
+            for a in events.attested_by(outcome.receipt.logs, self.registry.address)
+            if p.uid in (None, a.uid)
         ]
         if len(found) != 1:
             raise ChainError(f"transaction {outcome.receipt.tx_hash} was mined without its Attested event")
@@ -458,11 +465,13 @@ class _Window:
 
 @dataclass(frozen=True)
 class Planned:
-    """A request in its window, with the organisation it is for: what a `Recorder` is handed."""
+    """A request in its window, with the organisation it is for (and so the uid it will have, None
+    when the account belongs to none): what a `Recorder` is handed."""
 
     index: int
     request: AnchorRequest
     org_id: int
+    uid: str | None
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ several round trips each, so a few hundred per second at best. A window of trans
 - is numbered from that nonce locally, priced once, signed locally (eth_keys' coincurve backend);
 - is handed to a `Recorder` (the publishing journal) BEFORE anything leaves, then sent in JSON-RPC
   batch requests, then its receipts are collected in batch requests until every one is mined, and
-  each outcome (mined, or reverted with the decoded error) is handed to the recorder.
+  each outcome (mined, or reverted with the decoded error) is handed to the recorder;
+- is pipelined (`WindowSender`): sent from a background thread while the window before it is
+  collected, and the node mines one window while the next is prepared.
 A transaction the node refuses stops the sending (every later nonce would wait on it); nothing is
 retried blindly. The embedded chain takes no batches: there every request goes one by one, through
 the same code. The functions below are also what recovery uses to look up and re-send recorded bytes.
@@ -18,7 +20,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from attest.chain.connection import Chain, gas_with_margin
@@ -27,7 +30,7 @@ from attest.core.errors import AttestError, ChainError, TransactionReverted
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
 
-SEND_BATCH = 100  # raw transactions per JSON-RPC batch request
+SEND_BATCH = 200  # raw transactions per JSON-RPC batch request (a window: attest.chain.deployment.WINDOW)
 RECEIPT_BATCH = 200  # receipt queries per JSON-RPC batch request
 POLL_SECONDS = 0.005  # between receipt polls: a local node mines within milliseconds
 DEFAULT_TIMEOUT = 120.0
@@ -102,23 +105,29 @@ def send_window(
     timeout: float = DEFAULT_TIMEOUT,
 ) -> list[Outcome]:
     """Dry-run, sign, record, send and settle `calls` in order; one outcome per call, in order."""
-    sender = WindowSender(chain, account, recorder=recorder, timeout=timeout)
-    return sender.finish(sender.start(calls))
+    with WindowSender(chain, account, recorder=recorder, timeout=timeout) as sender:
+        return sender.finish(sender.start(calls))
 
 
 @dataclass
 class InFlight:
-    """A window that has been sent (or refused) and whose receipts are not collected yet."""
+    """A window signed, recorded and handed to the node; its send answered once `sending` is done."""
 
     calls: Sequence[Call]
     outcomes: dict[int, Outcome]
-    accepted: list[tuple[int, Signed]]
-    refused: AttestError | None
+    signed: list[tuple[int, Signed]]
+    sending: Future[list[str | AttestError]] | None
+    accepted: list[tuple[int, Signed]] = field(default_factory=list)
+    refused: AttestError | None = None
+    answered: bool = False
 
 
 class WindowSender:
-    """Windows from one account, pipelined: `start` one (dry run, sign, record, send) while the node
-    mines the one before, then `finish` that one (collect its receipts, record its outcomes)."""
+    """Windows from one account, pipelined. `start` dry-runs, signs and records a window, then sends
+    it in a background thread (the node's answers take as long as everything a document costs here);
+    `answered` waits for those answers (the next window starts only after it, so a refusal is known
+    before any later nonce is signed); `finish` collects the receipts and records the outcomes —
+    while the next window is being sent and the node mines."""
 
     def __init__(
         self,
@@ -132,13 +141,25 @@ class WindowSender:
         self.account = account
         self.recorder = recorder
         self.timeout = timeout
-        self.next_nonce = 0  # after the last transaction handed to the node by this sender
+        self.next_nonce = 0  # after the last transaction the node accepted from this sender
+        # one sending thread (HTTP only; web3 keeps one session per thread); SQLite stays here
+        self._pool = ThreadPoolExecutor(max_workers=1) if chain.batches else None
+        self._last: InFlight | None = None
+
+    def __enter__(self) -> WindowSender:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
 
     def start(self, calls: Sequence[Call]) -> InFlight:
         chain = self.chain
         outcomes: dict[int, Outcome] = {}
         if not calls:
-            return InFlight(calls, outcomes, [], None)
+            return InFlight(calls, outcomes, [], None, answered=True)
+        if self._last is not None:
+            self.answered(self._last)  # its nonces are known (and taken) before any new one is signed
         pending, gas = _nonce_and_gas(chain, self.account.address, calls)
         nonce = max(pending, self.next_nonce)  # the window before may not be in the node's count yet
         template: dict[str, Any] = {"chainId": chain.chain_id}
@@ -155,28 +176,42 @@ class WindowSender:
         txs = [s for _, s in signed]
         if self.recorder is not None and txs:
             self.recorder.signed(txs)  # durable before anything leaves
-        answers = send_raw(chain, [s.raw for s in txs], stop_at_error=True)
-        refused: AttestError | None = None
-        accepted: list[tuple[int, Signed]] = []
-        for (i, s), answer in zip(signed, answers, strict=True):
-            if refused is None and isinstance(answer, AttestError):
-                refused = answer
-            if refused is None:
-                accepted.append((i, s))
+        raws = [s.raw for s in txs]
+        if self._pool is None:
+            sending: Future[list[str | AttestError]] = Future()
+            sending.set_result(send_raw(chain, raws, stop_at_error=True))
+        else:
+            sending = self._pool.submit(send_raw, chain, raws, stop_at_error=True)
+        self._last = InFlight(calls, outcomes, signed, sending)
+        return self._last
+
+    def answered(self, flight: InFlight) -> InFlight:
+        """Wait for the node's answers to the window's sends and record what it accepted."""
+        if flight.answered:
+            return flight
+        assert flight.sending is not None
+        answers = flight.sending.result()  # a lost node raises here, in this thread
+        for (i, s), answer in zip(flight.signed, answers, strict=True):
+            if flight.refused is None and isinstance(answer, AttestError):
+                flight.refused = answer
+            if flight.refused is None:
+                flight.accepted.append((i, s))
                 self.next_nonce = s.nonce + 1
             else:
                 why = (
-                    refused
-                    if answer is refused
-                    else ChainError(f"not sent: the transaction before it was refused ({refused})")
+                    flight.refused
+                    if answer is flight.refused
+                    else ChainError(f"not sent: the transaction before it was refused ({flight.refused})")
                 )
-                outcomes[i] = Outcome(calls[i], s, None, why)
-        if self.recorder is not None and accepted:
-            self.recorder.sent([s for _, s in accepted])
-        return InFlight(calls, outcomes, accepted, refused)
+                flight.outcomes[i] = Outcome(flight.calls[i], s, None, why)
+        flight.answered = True
+        if self.recorder is not None and flight.accepted:
+            self.recorder.sent([s for _, s in flight.accepted])
+        return flight
 
     def finish(self, flight: InFlight) -> list[Outcome]:
         """Collect the window's receipts (until mined or the timeout), record and return its outcomes."""
+        self.answered(flight)
         chain, timeout, outcomes = self.chain, self.timeout, flight.outcomes
         mined = collect(chain, [s.tx_hash for _, s in flight.accepted], timeout=timeout)
         if mined:
@@ -201,13 +236,14 @@ class Signer:
     eth_account's `sign_transaction` re-validates and re-parses the dictionary of every transaction
     (about 0.4 ms each, as long as everything else a document costs together); the RLP encoding of a
     legacy (EIP-155) or EIP-1559 transaction is fixed by the standards, so it is built here directly
-    and signed by eth_keys with the account's key: the same bytes (tests/test_sender.py), ~3× faster.
+    and signed with the account's key by libsecp256k1 (coincurve, eth_keys' own backend): the same
+    bytes (tests/test_sender.py), ~4× faster.
     """
 
     def __init__(self, account: LocalAccount, template: Mapping[str, Any]) -> None:
-        from eth_keys.datatypes import PrivateKey
+        import coincurve
 
-        self.key = PrivateKey(bytes(account.key))
+        self.key = coincurve.PrivateKey(bytes(account.key))
         self.chain_id = int(template["chainId"])
         self.legacy = "gasPrice" in template
         if self.legacy:
@@ -222,13 +258,18 @@ class Signer:
         to = bytes.fromhex(call.to.removeprefix("0x"))
         if self.legacy:
             body = [nonce, self.fees[0], gas, to, 0, call.data]
-            sig = self.key.sign_msg_hash(keccak(rlp.encode([*body, self.chain_id, 0, 0])))
-            raw = rlp.encode([*body, sig.v + 35 + 2 * self.chain_id, sig.r, sig.s])
+            r, s, y = self._sign(keccak(rlp.encode([*body, self.chain_id, 0, 0])))
+            raw = rlp.encode([*body, y + 35 + 2 * self.chain_id, r, s])
         else:
             body = [self.chain_id, nonce, *self.fees, gas, to, 0, call.data, []]
-            sig = self.key.sign_msg_hash(keccak(b"\x02" + rlp.encode(body)))
-            raw = b"\x02" + rlp.encode([*body, sig.v, sig.r, sig.s])
+            r, s, y = self._sign(keccak(b"\x02" + rlp.encode(body)))
+            raw = b"\x02" + rlp.encode([*body, y, r, s])
         return Signed(call.key, nonce, raw, "0x" + keccak(raw).hex())
+
+    def _sign(self, digest: bytes) -> tuple[int, int, int]:
+        """(r, s, y parity) of a low-s secp256k1 signature of `digest` (libsecp256k1, as eth_keys)."""
+        sig = self.key.sign_recoverable(digest, hasher=None)
+        return int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:64], "big"), sig[64]
 
 
 def not_mined(tx_hash: str, timeout: float) -> ChainError:
