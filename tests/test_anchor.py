@@ -226,6 +226,34 @@ def test_a_reference_waits_for_the_window_in_flight(slow: Consortium) -> None:
 
 
 @pytest.mark.anvil
+def test_a_window_is_sent_only_once_the_one_before_is_mined(slow: Consortium) -> None:
+    """Pipelined, but the account has nothing waiting in the node's pool whenever a window is sent:
+    a node that mines as transactions arrive must never mine this account's while more arrive."""
+    c = slow
+    provider: Any = c.chain.w3.provider
+    batch = provider.make_batch_request
+    waiting: list[int] = []
+
+    def watched(calls: Any) -> Any:
+        if any(method == "eth_sendRawTransaction" for method, _ in calls):
+            counts = batch(
+                [("eth_getTransactionCount", [c.bank.address, tag]) for tag in ("latest", "pending")]
+            )
+            latest, pending = (int(a["result"], 16) for a in sorted(counts, key=lambda a: a["id"]))
+            waiting.append(pending - latest)
+        return batch(calls)
+
+    provider.make_batch_request = watched
+    try:
+        requests = [AnchorRequest(sha(f"paced {i}"), Kind.FILE, 2022) for i in range(15)]
+        results = [r for window in anchor(c.dep, c.bank, requests, window=5) for r in window]
+    finally:
+        provider.make_batch_request = batch
+    assert [r.outcome for r in results] == ["sent"] * 15
+    assert waiting == [0, 0, 0]
+
+
+@pytest.mark.anvil
 def test_a_refused_window_is_not_followed_by_another(anvil_consortium: Consortium, tmp_path: Path) -> None:
     """The node refuses a window (the account cannot pay): the run stops there, exit 3, and no later
     window is signed or journaled."""

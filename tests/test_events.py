@@ -95,3 +95,49 @@ def test_attested_by_keeps_only_the_registry_s_own_events(consortium: Consortium
     assert found.uid == sent.attestation.uid
     impostor = {**logs[0], "address": c.dep.governance.address}
     assert events.attested_by([impostor], c.dep.registry.address) == []
+
+
+def testattested_data_decodes_as_eth_abi_and_refuses_what_it_refuses() -> None:
+    import os
+    import random
+
+    from eth_abi import decode, encode
+    from eth_abi.exceptions import DecodingError
+
+    from attest.chain.events import attested_data
+
+    types = ["address", "uint8", "uint16", "bytes32", "string"]
+    rng = random.Random(7)
+    for n in range(200):
+        uri = "".join(rng.choice("aé€😀/:") for _ in range(rng.randrange(0, 90)))
+        values = ["0x" + os.urandom(20).hex(), rng.randrange(256), rng.randrange(65536), os.urandom(32), uri]
+        data = encode(types, values)
+        attester, kind, year, ref, text = attested_data(data)
+        expected = decode(types, data)
+        assert ("0x" + attester.hex(), kind, year, ref, text) == (expected[0].lower(), *expected[1:]), n
+    good = bytearray(encode(types, ["0x" + "11" * 20, 3, 2022, b"\0" * 32, "https://x"]))
+    broken = {
+        "address padding": (0, 1),
+        "uint8 overflow": (32 + 30, 1),
+        "uint16 overflow": (64 + 29, 1),
+        "offset": (128 + 31, 0x20),
+        "length": (160 + 31, 0x40),
+        "string padding": (len(good) - 1, 1),
+    }
+    for what, (at, value) in broken.items():
+        bad = bytearray(good)
+        bad[at] = value
+        with pytest.raises(ValueError):
+            attested_data(bytes(bad))
+            pytest.fail(what)
+        with pytest.raises((DecodingError, ValueError)):  # eth_abi refuses it too (it is not our quirk)
+            decode(types, bytes(bad))
+    with pytest.raises(ValueError):
+        attested_data(bytes(good[:-32]))  # truncated
+    with pytest.raises(UnicodeDecodeError):
+        attested_data(
+            encode(
+                ["address", "uint8", "uint16", "bytes32", "bytes"],
+                ["0x" + "11" * 20, 3, 2022, b"\0" * 32, b"\xff"],
+            )
+        )

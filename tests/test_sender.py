@@ -85,6 +85,21 @@ def test_signer_makes_the_bytes_eth_account_makes(fees: dict[str, int]) -> None:
         assert mine.tx_hash == theirs.hash.to_0x_hex()
 
 
+def test_rlp_is_pyrlp_s() -> None:
+    """The transaction encoder's RLP, against pyrlp (eth-account's own) on the edge cases."""
+    import rlp as pyrlp
+
+    from attest.chain.sender import rlp
+
+    cases: list[Any] = [0, 1, 0x7F, 0x80, 0xFF, 0x100, 2**64 - 1, 2**255, b"", b"\x00", b"\x7f", b"\x80"]
+    cases += [os.urandom(n) for n in (1, 54, 55, 56, 57, 255, 256, 1024, 70_000)]
+    cases += [[], [b""], [0, [1, [2, []]]], [os.urandom(60)] * 3, [b"x" * 30, b"y" * 30]]
+    for case in cases:
+        assert rlp(case) == pyrlp.encode(case), case
+    with pytest.raises(ValueError):
+        rlp(-1)
+
+
 @pytest.mark.anvil
 def test_a_window_of_fifty_in_a_few_requests(anvil_consortium: Consortium) -> None:
     c = anvil_consortium
@@ -133,34 +148,62 @@ def test_a_bad_dry_run_is_refused_before_anything_is_signed(anvil_consortium: Co
 
 
 @pytest.mark.anvil
-def test_a_refused_transaction_stops_the_sending(
-    anvil_consortium: Consortium, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The node refuses the first transaction (the account cannot pay for its gas): no later batch is
-    sent, since every later nonce would wait on it; each outcome says why."""
-    from attest.chain import sender
-
+def test_a_refused_transaction_ends_the_window(anvil_consortium: Consortium) -> None:
+    """The node refuses the transactions (the account cannot pay for their gas): each outcome says
+    why, nothing is left in the node's pool, and nothing after the first refusal counts as sent."""
     c = anvil_consortium
-    monkeypatch.setattr(sender, "SEND_BATCH", 1)
     calls = [attest_call(c, digest(20 + i)) for i in range(4)]
     c.chain.w3.provider.make_request("anvil_setBalance", [c.bank.address, hex(10**9)])
-    sends = counting_sends(c.chain)
-    outcomes = send_window(c.chain, c.bank, calls)
-    assert sends() == 1
+    watching = Watching(c.chain)
+    outcomes = send_window(c.chain, c.bank, calls, recorder=watching)
     assert all(o.receipt is None and isinstance(o.error, ChainError) for o in outcomes)
     assert "insufficient funds" in str(outcomes[0].error)
     assert not any(c.chain.knows_transaction(o.signed.tx_hash) for o in outcomes if o.signed)
+    assert watching.steps == [("signed", 4)]  # recorded before it left; nothing sent, nothing settled
+
+
+def test_a_window_goes_out_highest_nonce_first_in_one_request(anvil_consortium: Consortium) -> None:
+    """So that a node mining each transaction as it arrives never mines one of the window while the
+    next arrive (anvil then can strand a transaction behind an already-mined predecessor)."""
+    c = anvil_consortium
+    sends: list[list[int]] = []
+    provider: Any = c.chain.w3.provider
+    batch = provider.make_batch_request
+
+    def watched(calls: Any) -> Any:
+        raws = [
+            bytes.fromhex(params[0][2:]) for method, params in calls if method == "eth_sendRawTransaction"
+        ]
+        if raws:
+            sends.append([decoded_nonce(r) for r in raws])
+        return batch(calls)
+
+    provider.make_batch_request = watched
+    start = c.chain.nonce(c.bank.address, "pending")
+    outcomes = send_window(c.chain, c.bank, [attest_call(c, digest(40 + i)) for i in range(30)])
+    assert all(o.receipt is not None and o.receipt.ok for o in outcomes)
+    assert sends == [list(range(start + 29, start - 1, -1))]
+
+
+def decoded_nonce(raw: bytes) -> int:
+    from eth_account.typed_transactions import TypedTransaction
+    from hexbytes import HexBytes
+
+    return int(TypedTransaction.from_bytes(HexBytes(raw)).as_dict()["nonce"])
 
 
 @pytest.mark.anvil
 def test_pipelined_windows_number_their_nonces_on(anvil_consortium: Consortium) -> None:
-    """The next window is signed and sent while the node mines the one before."""
+    """The next window is signed while the node mines the one before, and sent once it is mined."""
     c = anvil_consortium
     start_nonce = c.chain.nonce(c.bank.address, "pending")
-    pipe = WindowSender(c.chain, c.bank)
-    first = pipe.start([attest_call(c, digest(30 + i)) for i in range(40)])
-    second = pipe.start([attest_call(c, digest(80 + i)) for i in range(40)])
-    outcomes = pipe.finish(first) + pipe.finish(second)
+    with WindowSender(c.chain, c.bank) as pipe:
+        first = pipe.prepare([attest_call(c, digest(30 + i)) for i in range(40)])
+        pipe.send(first)
+        second = pipe.prepare([attest_call(c, digest(80 + i)) for i in range(40)])  # while it is mined
+        pipe.mined(first)
+        pipe.send(second)
+        outcomes = pipe.outcomes(first) + pipe.outcomes(second)
     assert [o.signed.nonce for o in outcomes if o.signed] == list(range(start_nonce, start_nonce + 80))
     assert all(o.receipt is not None and o.receipt.ok for o in outcomes)
 

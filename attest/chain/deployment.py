@@ -237,10 +237,11 @@ class Deployment:
         whether it already holds that digest (one batch of storage reads: the registry refuses a
         second attestation of a digest by one organisation, so an existing one is the result); the
         rest go through the `WindowSender` (dry run per shape, sign, `recorder`, batch send, batch
-        receipts), pipelined: while the node mines one window the next is checked, signed, recorded
-        and sent, and only then is the first collected — unless the next holds a digest of it or a
-        reference (which may point at it), or the first was refused. A request that reverts is
-        reported in its result and the others still go out.
+        receipts), pipelined: while the node mines one window the next is checked, signed and
+        recorded; it is sent once the first is mined, and the first settled while the next is sent
+        and mined — unless the next holds a digest of the first or a reference (which may point at
+        it), or the first was refused: then the first is settled before the next is planned. A
+        request that reverts is reported in its result and the others still go out.
         """
         with WindowSender(self.chain, account, recorder=recorder) as pipe:
             yield from self._anchor(pipe, account, requests, window)
@@ -275,15 +276,18 @@ class Deployment:
                     results[p.index] = AnchorResult(p.request, Published(existing, None, True), "already")
                 else:
                     calls.append(self._call(p))
-            sent = _Window(results, pipe.start(calls), keys)  # the node mines it while…
+            prepared = pipe.prepare(calls)  # signed and recorded while the node mines the window before
             if flying is not None:
-                yield self._landed(pipe, flying)  # …the window before is collected
-            flying = sent
+                pipe.mined(flying.flight)  # this account's transactions are never sent while it mines
+            pipe.send(prepared)
+            if flying is not None:
+                yield self._landed(pipe, flying)  # settled while the node takes the next window
+            flying = _Window(results, prepared, keys)
         if flying is not None:
             yield self._landed(pipe, flying)
 
     def _landed(self, pipe: WindowSender, w: _Window) -> list[AnchorResult]:
-        for outcome in pipe.finish(w.flight):
+        for outcome in pipe.outcomes(w.flight):
             p = outcome.call.key
             w.results[p.index] = self._result(p, outcome)
         return [r for r in w.results if r is not None]

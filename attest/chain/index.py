@@ -114,11 +114,17 @@ def read_blocks(deployment: Deployment, numbers: Sequence[int]) -> dict[int, tup
             b = chain.block(n)
             out[n] = (b["hash"].to_0x_hex(), int(b["timestamp"]))
         return out
+    w3 = chain.w3
     for i in range(0, len(numbers), BLOCKS_PER_BATCH):
         chunk = numbers[i : i + BLOCKS_PER_BATCH]
-        answers = chain.batch([("eth_getBlockByNumber", [hex(n), False]) for n in chunk])
-        for n, answer in zip(chunk, answers, strict=True):
-            b = chain.result(answer, "eth_getBlockByNumber")
+
+        def fetch(chunk: Sequence[int] = chunk) -> list[Any]:
+            with w3.batch_requests() as batch:
+                for n in chunk:
+                    batch.add(w3.eth.get_block(n))
+                return list(batch.execute())
+
+        for n, b in zip(chunk, chain.rpc(fetch), strict=True):
             if b is not None:
-                out[n] = (str(b["hash"]), int(b["timestamp"], 16))
+                out[n] = (b["hash"].to_0x_hex(), int(b["timestamp"]))
     return out

@@ -5,15 +5,17 @@ several round trips each, so a few hundred per second at best. A window of trans
 - is dry-run once per *shape* (calls of one shape — e.g. `attest` of a FILE with the same URI length —
   get the gas limit of the first, plus `Chain`'s margin; a call without a shape is dry-run alone), all
   in one JSON-RPC batch with the pending nonce: a revert there refuses the calls, nothing is signed;
-- is numbered from that nonce locally, priced once, signed locally (eth_keys' coincurve backend);
-- is handed to a `Recorder` (the publishing journal) BEFORE anything leaves, then sent in JSON-RPC
-  batch requests, then its receipts are collected in batch requests until every one is mined, and
-  each outcome (mined, or reverted with the decoded error) is handed to the recorder;
-- is pipelined (`WindowSender`): sent from a background thread while the window before it is
-  collected, and the node mines one window while the next is prepared.
-A transaction the node refuses stops the sending (every later nonce would wait on it); nothing is
-retried blindly. The embedded chain takes no batches: there every request goes one by one, through
-the same code. The functions below are also what recovery uses to look up and re-send recorded bytes.
+- is numbered from that nonce locally, priced once, signed locally (`Signer`: libsecp256k1);
+- is handed to a `Recorder` (the publishing journal) BEFORE anything leaves, then sent in ONE
+  JSON-RPC batch request (highest nonce first: `send_raw`), then its receipts are collected in batch
+  requests until every one is mined, and each outcome (mined, or reverted with the decoded error) is
+  handed to the recorder;
+- is pipelined (`WindowSender`): the node mines one window while the next is prepared, and a window
+  is sent (from a background thread) while the one before is settled.
+A transaction the node refuses ends the window there (every later nonce would wait on it), and no
+later window is signed; nothing is retried blindly. The embedded chain takes no batches: there
+every request goes one by one, through the same code. The functions below are also what recovery
+uses to look up and re-send recorded bytes.
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ from attest.core.errors import AttestError, ChainError, TransactionReverted
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
 
-SEND_BATCH = 200  # raw transactions per JSON-RPC batch request (a window: attest.chain.deployment.WINDOW)
 RECEIPT_BATCH = 200  # receipt queries per JSON-RPC batch request
 POLL_SECONDS = 0.005  # between receipt polls: a local node mines within milliseconds
 DEFAULT_TIMEOUT = 120.0
@@ -106,28 +107,36 @@ def send_window(
 ) -> list[Outcome]:
     """Dry-run, sign, record, send and settle `calls` in order; one outcome per call, in order."""
     with WindowSender(chain, account, recorder=recorder, timeout=timeout) as sender:
-        return sender.finish(sender.start(calls))
+        flight = sender.prepare(calls)
+        sender.send(flight)
+        return sender.outcomes(flight)
 
 
 @dataclass
 class InFlight:
-    """A window signed, recorded and handed to the node; its send answered once `sending` is done."""
+    """A window through its steps: prepared (dry-run, signed, recorded), sent (`sending` answers),
+    answered (what the node accepted), mined (the receipts found)."""
 
     calls: Sequence[Call]
     outcomes: dict[int, Outcome]
     signed: list[tuple[int, Signed]]
-    sending: Future[list[str | AttestError]] | None
+    sending: Future[list[str | AttestError]] | None = None
     accepted: list[tuple[int, Signed]] = field(default_factory=list)
     refused: AttestError | None = None
     answered: bool = False
+    mined: dict[str, Receipt] | None = None
 
 
 class WindowSender:
-    """Windows from one account, pipelined. `start` dry-runs, signs and records a window, then sends
-    it in a background thread (the node's answers take as long as everything a document costs here);
-    `answered` waits for those answers (the next window starts only after it, so a refusal is known
-    before any later nonce is signed); `finish` collects the receipts and records the outcomes —
-    while the next window is being sent and the node mines."""
+    """Windows from one account, pipelined so that the node mines one window while the next is
+    prepared, and the next is sent while the one before is settled — but never sent while the node
+    is still mining this account's earlier transactions (see `send_raw`):
+
+        prepare(k+1)   dry run, sign, record: while the node mines window k
+        mined(k)       its receipts, and the account's nonce caught up on the node
+        send(k+1)      from a background thread…
+        outcomes(k)    …while window k's outcomes are recorded and its receipts written
+    """
 
     def __init__(
         self,
@@ -153,11 +162,12 @@ class WindowSender:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
 
-    def start(self, calls: Sequence[Call]) -> InFlight:
+    def prepare(self, calls: Sequence[Call]) -> InFlight:
+        """Dry-run and sign the window, and record it (durably) before any of it leaves."""
         chain = self.chain
         outcomes: dict[int, Outcome] = {}
         if not calls:
-            return InFlight(calls, outcomes, [], None, answered=True)
+            return InFlight(calls, outcomes, [], answered=True, mined={})
         if self._last is not None:
             self.answered(self._last)  # its nonces are known (and taken) before any new one is signed
         pending, gas = _nonce_and_gas(chain, self.account.address, calls)
@@ -176,19 +186,27 @@ class WindowSender:
         txs = [s for _, s in signed]
         if self.recorder is not None and txs:
             self.recorder.signed(txs)  # durable before anything leaves
-        raws = [s.raw for s in txs]
-        if self._pool is None:
-            sending: Future[list[str | AttestError]] = Future()
-            sending.set_result(send_raw(chain, raws, stop_at_error=True))
-        else:
-            sending = self._pool.submit(send_raw, chain, raws, stop_at_error=True)
-        self._last = InFlight(calls, outcomes, signed, sending)
+        self._last = InFlight(calls, outcomes, signed, answered=not signed)
         return self._last
 
+    def send(self, flight: InFlight) -> None:
+        """Hand the window's signed transactions to the node (from the sending thread, over HTTP)."""
+        if flight.answered:
+            return
+        raws = [s.raw for _, s in flight.signed]
+        if self._pool is None:
+            flight.sending = Future()
+            flight.sending.set_result(send_raw(self.chain, raws))
+        else:
+            flight.sending = self._pool.submit(send_raw, self.chain, raws)
+
     def answered(self, flight: InFlight) -> InFlight:
-        """Wait for the node's answers to the window's sends and record what it accepted."""
+        """Wait for the node's answers to the window's sends and record what it accepted: the
+        transactions before the first refusal (every later nonce would wait on a refused one)."""
         if flight.answered:
             return flight
+        if flight.sending is None:
+            self.send(flight)
         assert flight.sending is not None
         answers = flight.sending.result()  # a lost node raises here, in this thread
         for (i, s), answer in zip(flight.signed, answers, strict=True):
@@ -209,11 +227,26 @@ class WindowSender:
             self.recorder.sent([s for _, s in flight.accepted])
         return flight
 
-    def finish(self, flight: InFlight) -> list[Outcome]:
-        """Collect the window's receipts (until mined or the timeout), record and return its outcomes."""
+    def mined(self, flight: InFlight) -> dict[str, Receipt]:
+        """The receipts of the window's accepted transactions, polled until all are mined (or the
+        timeout); then, until the node's nonce for the account has caught up with them."""
+        if flight.mined is not None:
+            return flight.mined
         self.answered(flight)
+        chain, timeout = self.chain, self.timeout
+        flight.mined = collect(chain, [s.tx_hash for _, s in flight.accepted], timeout=timeout)
+        if flight.mined and len(flight.mined) == len(flight.accepted) and chain.batches:
+            deadline = time.monotonic() + timeout
+            while chain.nonce(self.account.address) < flight.accepted[-1][1].nonce + 1:
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(POLL_SECONDS)
+        return flight.mined
+
+    def outcomes(self, flight: InFlight) -> list[Outcome]:
+        """The window's outcomes, in order (revert reasons decoded), recorded."""
         chain, timeout, outcomes = self.chain, self.timeout, flight.outcomes
-        mined = collect(chain, [s.tx_hash for _, s in flight.accepted], timeout=timeout)
+        mined = self.mined(flight)
         if mined:
             chain.wait_confirmations(max(r.block_number for r in mined.values()), timeout=timeout)
         done: list[tuple[Signed, Receipt, TransactionReverted | None]] = []
@@ -237,7 +270,7 @@ class Signer:
     (about 0.4 ms each, as long as everything else a document costs together); the RLP encoding of a
     legacy (EIP-155) or EIP-1559 transaction is fixed by the standards, so it is built here directly
     and signed with the account's key by libsecp256k1 (coincurve, eth_keys' own backend): the same
-    bytes (tests/test_sender.py), ~4× faster.
+    bytes (tests/test_sender.py), several times faster.
     """
 
     def __init__(self, account: LocalAccount, template: Mapping[str, Any]) -> None:
@@ -252,24 +285,49 @@ class Signer:
             self.fees = [int(template["maxPriorityFeePerGas"]), int(template["maxFeePerGas"])]
 
     def sign(self, call: Call, nonce: int, gas: int) -> Signed:
-        import rlp  # type: ignore[import-untyped]  # eth-account's own RLP library
         from eth_utils import keccak
 
         to = bytes.fromhex(call.to.removeprefix("0x"))
         if self.legacy:
-            body = [nonce, self.fees[0], gas, to, 0, call.data]
-            r, s, y = self._sign(keccak(rlp.encode([*body, self.chain_id, 0, 0])))
-            raw = rlp.encode([*body, y + 35 + 2 * self.chain_id, r, s])
+            body: list[RlpItem] = [nonce, self.fees[0], gas, to, 0, call.data]
+            r, s, y = self._sign(keccak(rlp([*body, self.chain_id, 0, 0])))
+            raw = rlp([*body, y + 35 + 2 * self.chain_id, r, s])
         else:
             body = [self.chain_id, nonce, *self.fees, gas, to, 0, call.data, []]
-            r, s, y = self._sign(keccak(b"\x02" + rlp.encode(body)))
-            raw = b"\x02" + rlp.encode([*body, y, r, s])
+            r, s, y = self._sign(keccak(b"\x02" + rlp(body)))
+            raw = b"\x02" + rlp([*body, y, r, s])
         return Signed(call.key, nonce, raw, "0x" + keccak(raw).hex())
 
     def _sign(self, digest: bytes) -> tuple[int, int, int]:
         """(r, s, y parity) of a low-s secp256k1 signature of `digest` (libsecp256k1, as eth_keys)."""
         sig = self.key.sign_recoverable(digest, hasher=None)
         return int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:64], "big"), sig[64]
+
+
+RlpItem = int | bytes | list["RlpItem"]
+
+
+def rlp(item: RlpItem) -> bytes:
+    """Recursive-length prefix encoding (Ethereum Yellow Paper, appendix B) of unsigned integers, byte
+    strings and lists of them: what a transaction is made of. pyrlp infers a serializer per value,
+    which costs more than the whole transaction's signature."""
+    if isinstance(item, list):
+        payload = b"".join(rlp(i) for i in item)
+        return _rlp_length(len(payload), 0xC0) + payload
+    if isinstance(item, int):
+        if item < 0:
+            raise ValueError("RLP encodes unsigned integers only")
+        item = item.to_bytes((item.bit_length() + 7) // 8, "big")  # 0 is the empty string
+    if len(item) == 1 and item[0] < 0x80:
+        return item
+    return _rlp_length(len(item), 0x80) + item
+
+
+def _rlp_length(length: int, offset: int) -> bytes:
+    if length < 56:
+        return bytes([offset + length])
+    encoded = length.to_bytes((length.bit_length() + 7) // 8, "big")
+    return bytes([offset + 55 + len(encoded)]) + encoded
 
 
 def not_mined(tx_hash: str, timeout: float) -> ChainError:
@@ -327,30 +385,35 @@ def _nonce_and_gas(
     return nonce, [results[r] for r in runs]
 
 
-def send_raw(chain: Chain, raws: Sequence[bytes], *, stop_at_error: bool = False) -> list[str | AttestError]:
-    """Broadcast signed transactions in order: each one's hash, or the error the node answered.
+def send_raw(chain: Chain, raws: Sequence[bytes]) -> list[str | AttestError]:
+    """Broadcast one account's signed transactions (consecutive nonces, in nonce order); each one's
+    hash, or the error the node answered, in that order.
 
-    With `stop_at_error`, batches after one holding a refusal are not sent (answered with that error).
+    A node takes them in ONE batch request, highest nonce first: each waits in the pool for the one
+    below it until the lowest arrives and makes them all ready at once. In nonce order, a node that
+    mines each transaction as it arrives (anvil's automine) would be mining the first while the next
+    arrive, and anvil 1.7.1 reads the account's nonce for a new transaction before it commits such a
+    block: a transaction that lands in that gap waits forever for a predecessor already mined.
+    The embedded chain takes them one by one, in nonce order (it mines each at once).
     """
-    out: list[str | AttestError] = []
-    for start in range(0, len(raws), SEND_BATCH if chain.batches else 1):
-        chunk = raws[start : start + (SEND_BATCH if chain.batches else 1)]
-        stopped = next((a for a in out if isinstance(a, AttestError)), None) if stop_at_error else None
-        if stopped is not None:
-            out.extend(stopped for _ in chunk)
-            continue
-        if chain.batches:
-            for answer in chain.batch([("eth_sendRawTransaction", ["0x" + r.hex()]) for r in chunk]):
-                try:
-                    out.append(str(chain.result(answer, "eth_sendRawTransaction")))
-                except AttestError as exc:
-                    out.append(exc)
-        else:
+    if not raws:
+        return []
+    if not chain.batches:
+        out: list[str | AttestError] = []
+        for raw in raws:
             try:
-                out.append(chain.send_raw(chunk[0]))
+                out.append(chain.send_raw(raw))
             except AttestError as exc:
                 out.append(exc)
-    return out
+        return out
+    answers = chain.batch([("eth_sendRawTransaction", ["0x" + r.hex()]) for r in reversed(raws)])
+    answered: list[str | AttestError] = []
+    for answer in reversed(answers):
+        try:
+            answered.append(str(chain.result(answer, "eth_sendRawTransaction")))
+        except AttestError as exc:
+            answered.append(exc)
+    return answered
 
 
 def receipts(chain: Chain, hashes: Sequence[str]) -> dict[str, Receipt]:
