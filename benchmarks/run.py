@@ -50,6 +50,8 @@ def main() -> None:
     note = "" if scale == "1" else f" — BENCH_SCALE={scale}: reduced sizes, preliminary figures"
     print(f"\n## Batch root gas by tree size (embedded chain, exact){note}\n")
     runpy.run_path(str(HERE / "batch_gas.py"), run_name="__main__")
+    print(f"\n## Single attestations per second: publish_many.py beside a plain loop (local anvil){note}\n")
+    runpy.run_path(str(HERE / "throughput.py"), run_name="__main__")
     print(f"\n## Throughput, bulk verification, memory (local anvil node){note}\n")
     scale_bench = runpy.run_path(str(HERE / "scale.py"))
     scale_bench["print_table"](scale_bench["main"]())

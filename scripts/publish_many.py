@@ -1,4 +1,4 @@
-"""Publish many files as many single attestations, one after another, through the crash-safe journal.
+"""Publish many files as many single attestations, a window at a time, through the crash-safe journal.
 
 For a bank that anchors each of its documents on its own (one receipt, one attestation each) rather
 than under one Merkle root (`attest publish batch`)::
@@ -8,10 +8,12 @@ than under one Merkle root (`attest publish batch`)::
 
 Every input is validated and hashed first: one bad input exits 2 before a key is decrypted or
 anything is sent. Entries under a directory that are not regular files (FIFOs, sockets, broken
-links) are skipped and listed at the end. Each file is then anchored as raw bytes (kind FILE) with
-the journal (`attest.app.journal`), so after a crash of this script, of the node, or a dropped
-transaction, running the SAME command again finishes the job: nothing is lost, nothing is anchored
-twice, and what this organisation already anchored counts as done.
+links) are skipped and listed at the end. Each file is then anchored as raw bytes (kind FILE)
+through the one anchor path (`attest.app.anchor`): a window of files at a time, whose intents and
+signed transactions are committed to the journal (`attest.app.journal`) before the window is sent in
+JSON-RPC batch requests, and whose receipts are written as the window is mined. After a crash of this
+script, of the node, or a dropped transaction, running the SAME command again finishes the job:
+nothing is lost, nothing is anchored twice, and what this organisation already anchored counts as done.
 
 One line per file on stdout as it is anchored (``sent``, ``already``, ``resumed``, ``resent``), then a
 summary (``--json`` for machines). Exit codes are attest's: 0 done, 2 bad input, 3 chain or keystore
@@ -28,12 +30,12 @@ from pathlib import Path
 from typing import Any
 
 from attest.app.journal import open_journal
-from attest.app.publishing import prepare, publish
+from attest.app.publishing import PublishFailure, ToPublish, prepare, publish_documents
 from attest.chain.deployment import Deployment
 from attest.chain.keystore import load_keystore, read_password
 from attest.cli.exits import one_line_errors
 from attest.core.contracts import Kind
-from attest.core.errors import InputError, TransactionReverted
+from attest.core.errors import InputError
 from attest.core.inputs import collect_files
 from attest.core.receipt import receipt_path
 
@@ -64,12 +66,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     files = collected.files
     skipped = [{"path": str(p), "reason": why} for p, why in collected.skipped]
     seen: dict[Path, Path] = {}
-    for f in files:  # 1. everything is validated and hashed before a key or the chain is touched
-        prepare(f, kind=Kind.FILE, year=args.year)
+    items: list[ToPublish] = []
+    for f in files:  # 1. everything is validated and hashed (once) before a key or the chain is touched
+        doc, year = prepare(f, kind=Kind.FILE, year=args.year)
         out = receipt_path(f.resolve())
         if out in seen:
             raise InputError(f"named twice (also as {seen[out]})", path=f)
         seen[out] = f
+        items.append(ToPublish(doc, Kind.FILE, year))
     deployment = Deployment.open(args.deployment, rpc_url=args.rpc_url)
     password = read_password(password_file=args.password_file, prompt=sys.stdin.isatty())
     account = load_keystore(args.keystore, password)
@@ -77,10 +81,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     outcomes: Counter[str] = Counter()
     reverted: list[dict[str, str | None]] = []
     with open_journal(args.journal, args.deployment) as journal:
-        for f in files:
-            try:
-                result = publish(deployment, account, f, kind=Kind.FILE, year=args.year, journal=journal)
-            except TransactionReverted as exc:  # reported at the end; the other files still go out
+        for result in publish_documents(deployment, account, items, journal=journal):
+            f = result.document.path
+            if isinstance(result, PublishFailure):  # reported at the end; the other files still go out
+                exc = result.error
                 reverted.append({"file": str(f), "error": exc.error_name, "message": str(exc)})
                 print(f"reverted {f}: {exc}", file=stream, flush=True)
                 continue

@@ -137,7 +137,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         return run_statement(args)
     # 1. Nothing touches a key or the chain until both documents (and --supersedes) are known to be good.
     figures_doc, year = prepare(args.figures, kind=Kind.FIGURES, year=None)
-    prepare(args.report, kind=Kind.FILE, year=year)
+    report_doc, _ = prepare(args.report, kind=Kind.FILE, year=year)
     assert figures_doc.figures is not None  # prepare(kind=FIGURES) only returns parsed figures
     replaces = parse_supersedes(args.supersedes, Kind.FIGURES) if args.supersedes is not None else None
 
@@ -154,9 +154,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     # 3. Anchor (idempotent: an existing attestation by this organisation is reused; the journal
     #    records each signed transaction before it is sent, so a crash mid-send resumes cleanly).
     with open_journal(args.journal, args.deployment) as journal:
-        figures = publish(deployment, account, args.figures, kind=Kind.FIGURES, ref=ref, journal=journal)
+        figures = publish(
+            deployment, account, figures_doc, kind=Kind.FIGURES, year=year, ref=ref, journal=journal
+        )
         report = publish(
-            deployment, account, args.report, kind=Kind.FILE, year=year, uri=args.report_uri, journal=journal
+            deployment, account, report_doc, kind=Kind.FILE, year=year, uri=args.report_uri, journal=journal
         )
     return {
         "organisation": figures_doc.figures.organisation.name,
@@ -182,7 +184,7 @@ def run_statement(args: argparse.Namespace) -> dict[str, Any]:
         statement = publish(
             deployment,
             account,
-            args.statement,
+            statement_doc,
             kind=Kind.STATEMENT,
             uri=args.statement_uri,
             ref=ref,

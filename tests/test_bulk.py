@@ -210,11 +210,11 @@ def test_request_count_is_bounded_and_independent_of_the_number_of_files(world: 
 
 
 def test_log_scan_in_chunks_gives_the_same_answer(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    import attest.app.bulk
+    import attest.chain.index
 
     whole = as_json(verify_many(world.c.dep, world.targets))
-    monkeypatch.setattr(attest.app.bulk, "LOG_CHUNK_BLOCKS", 3)
-    monkeypatch.setattr(attest.app.bulk, "BLOCKS_PER_BATCH", 2)
+    monkeypatch.setattr(attest.chain.index, "LOG_CHUNK_BLOCKS", 3)
+    monkeypatch.setattr(attest.chain.index, "BLOCKS_PER_BATCH", 2)
     calls = count_requests(world, lambda: verify_many(world.c.dep, world.targets))
     assert calls.count("eth_getLogs") > 5
     assert as_json(verify_many(world.c.dep, world.targets)) == whole

@@ -1,9 +1,12 @@
-"""Fault tests: publishing 200 single attestations survives a killed node and a killed publisher.
+"""Fault tests: publishing 1,000 single attestations survives a killed node and a killed publisher.
 
 Real processes on 127.0.0.1 only: an anvil node (AnvilNode, state persisted to a file) and the
-bank's `scripts/publish_many.py` run as a subprocess with its SQLite journal. After each crash the
-SAME command is run again, and the chain itself is read to prove every document is anchored exactly
-once by the bank's organisation (one Attested event per digest), with no revert reported.
+bank's `scripts/publish_many.py` run as a subprocess with its SQLite journal, talking to the node
+through a JSON-RPC proxy (tests/rpc_proxy.py) that can slow down or cut the requests that send
+transactions — so a crash lands where each test wants it: between windows, or inside one (after
+the window's intents are committed, with part of its bytes sent). After each crash the SAME command
+is run again, and the chain itself is read to prove every document is anchored exactly once by the
+bank's organisation (one Attested event per digest), with no revert reported.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -24,26 +28,28 @@ from typing import Any
 
 import pytest
 from conftest import build_consortium
+from rpc_proxy import RpcProxy
 
 from attest.app.journal import Journal
 from attest.chain.connection import Chain
+from attest.chain.deployment import WINDOW
 from attest.chain.keystore import create_keystore
 from attest.core.receipt import load_receipt
 from attest.devtools.node import AnvilNode, dev_private_keys
 
-pytestmark = pytest.mark.anvil
-
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PUBLISH_MANY = REPO_ROOT / "scripts" / "publish_many.py"
 PASSWORD = "crash-test password 42"
-N_FILES = 200
+N_FILES = 5 * WINDOW
 TIMEOUT = 90
+PACE = 0.3  # seconds the proxy holds each window's send: receipts come a window at a time, slowly
 
 
 @dataclass
 class Setup:
     root: Path
     node: AnvilNode
+    proxy: RpcProxy
     chain: Chain
     consortium: Any
     manifest: Path
@@ -52,11 +58,11 @@ class Setup:
     docs: Path
     digests: dict[str, str]  # file name -> sha256 of its bytes
 
-    def command(self) -> list[str]:
+    def command(self, rpc_url: str | None = None) -> list[str]:
         return [
             sys.executable, str(PUBLISH_MANY), str(self.docs), "--year", "2022",
             "--deployment", str(self.manifest), "--keystore", str(self.keystore),
-            "--rpc-url", self.node.rpc_url, "--journal", str(self.journal), "--json",
+            "--rpc-url", rpc_url or self.proxy.url, "--journal", str(self.journal), "--json",
         ]  # fmt: skip
 
     def env(self) -> dict[str, str]:
@@ -71,19 +77,30 @@ class Setup:
         )  # fmt: skip
 
     def run(self) -> subprocess.CompletedProcess[str]:
+        """The same command again, straight to the node (which may have moved port on restart)."""
         return subprocess.run(
-            self.command(), env=self.env(), stdin=subprocess.DEVNULL, capture_output=True, text=True,
-            timeout=TIMEOUT,
+            self.command(self.node.rpc_url), env=self.env(), stdin=subprocess.DEVNULL,
+            capture_output=True, text=True, timeout=TIMEOUT,
         )  # fmt: skip
 
     def receipts(self) -> int:
         return sum(1 for _ in self.docs.glob("*.receipt.json"))
+
+    def journaled(self) -> dict[str, list[str]]:
+        """The journal as another process sees it (the run holds its lock): tx hashes by status."""
+        with sqlite3.connect(f"file:{self.journal}?mode=ro", uri=True) as db:
+            rows = db.execute("SELECT status, tx_hash FROM intents").fetchall()
+        out: dict[str, list[str]] = {}
+        for status, tx_hash in rows:
+            out.setdefault(status, []).append(tx_hash)
+        return out
 
 
 @pytest.fixture
 def setup(tmp_path: Path) -> Iterator[Setup]:
     node = AnvilNode(tmp_path / "node")
     node.start()
+    proxy = RpcProxy(node.rpc_url)
     try:
         chain = Chain.connect(node.rpc_url)
         c = build_consortium(chain, funder_key=dev_private_keys(1)[0])
@@ -98,8 +115,11 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
             data = f"WeBank 2022 annex {i:03d}\n".encode()
             (docs / f"annex-{i:03d}.txt").write_bytes(data)
             digests[f"annex-{i:03d}.txt"] = hashlib.sha256(data).hexdigest()
-        yield Setup(tmp_path, node, chain, c, manifest, keystore, tmp_path / "journal.sqlite", docs, digests)
+        yield Setup(
+            tmp_path, node, proxy, chain, c, manifest, keystore, tmp_path / "journal.sqlite", docs, digests
+        )
     finally:
+        proxy.close()
         node.stop(timeout=5)
         node.kill()
 
@@ -112,8 +132,14 @@ def wait_for_receipts(s: Setup, proc: subprocess.Popen[str], count: int) -> None
         time.sleep(0.02)
 
 
-def assert_anchored_exactly_once(s: Setup) -> None:
-    """Read the chain: one Attested event per digest for the bank, nothing else; receipts match it."""
+def wait_until_held(s: Setup, proc: subprocess.Popen[str]) -> None:
+    while not s.proxy.held.wait(0.05):
+        assert proc.poll() is None, f"publisher ended early: {proc.communicate()}"
+
+
+def assert_anchored_exactly_once(s: Setup) -> list[str]:
+    """Read the chain: one Attested event per digest for the bank, nothing else; receipts match it.
+    The transaction hashes of those events."""
     c = s.consortium
     chain = Chain.connect(s.node.rpc_url)  # the node may have moved port on restart: fresh connection
     from attest.chain.deployment import Deployment
@@ -131,6 +157,7 @@ def assert_anchored_exactly_once(s: Setup) -> None:
         receipt = load_receipt(s.docs / (name + ".receipt.json"))  # rewritten from the chain on re-run
         assert receipt.document.digest == digest
         assert by_tx[receipt.chain.transaction_hash] == receipt.chain.block_number
+    return list(by_tx)
 
 
 def finished(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
@@ -141,14 +168,28 @@ def finished(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
     return summary
 
 
+def exited_unreachable(proc: subprocess.Popen[str]) -> None:
+    _out, err = proc.communicate(timeout=TIMEOUT)
+    assert proc.returncode == 3, err  # chain unreachable: one line, no traceback
+    assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("error: "), err
+
+
+def killed(proc: subprocess.Popen[str]) -> None:
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=TIMEOUT)
+    assert proc.returncode == -signal.SIGKILL
+
+
+@pytest.mark.anvil
 def test_node_killed_mid_run_and_its_last_blocks_lost(setup: Setup) -> None:
-    """SIGKILL the node after ~120 receipts, restart it from a state file ~60 receipts old (anvil
-    dumps once a second, so a crash loses its tail: here deliberately a long one), re-run: the
-    journal re-sends the lost transactions as the same signed bytes, and nothing is doubled."""
+    """SIGKILL the node after four windows' receipts, restart it from a state file taken after about
+    two (anvil dumps once a second, so a crash loses its tail: here deliberately a long one), re-run:
+    the journal re-sends the lost transactions as the same signed bytes, and nothing is doubled."""
     s = setup
+    s.proxy.send_delay = PACE
     proc = s.start()
     try:
-        wait_for_receipts(s, proc, 60)
+        wait_for_receipts(s, proc, 2 * WINDOW)
         snapshot = s.root / "state-snapshot.json"
         while True:  # anvil rewrites the file in place: take a copy that parses
             shutil.copyfile(s.node.state_file, snapshot)
@@ -157,16 +198,14 @@ def test_node_killed_mid_run_and_its_last_blocks_lost(setup: Setup) -> None:
                 break
             except ValueError:
                 time.sleep(0.05)
-        wait_for_receipts(s, proc, 120)
+        wait_for_receipts(s, proc, 4 * WINDOW)
         s.node.kill()
-        _out, err = proc.communicate(timeout=TIMEOUT)
+        exited_unreachable(proc)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 3, err  # chain unreachable: one line, no traceback
-    assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("error: "), err
     first_run = s.receipts()
-    assert 120 <= first_run < N_FILES
+    assert 4 * WINDOW <= first_run < N_FILES
 
     os.replace(snapshot, s.node.state_file)  # the crash lost every block after the snapshot
     s.node.start()
@@ -175,8 +214,9 @@ def test_node_killed_mid_run_and_its_last_blocks_lost(setup: Setup) -> None:
 
     resent = summary["outcomes"].get("resent", 0)
     assert resent >= 1, summary  # the lost transactions were re-sent, not re-signed
-    # the one in flight at the kill (journaled, no receipt yet) is re-sent too, or sent now
-    assert N_FILES - first_run - 1 <= summary["outcomes"].get("sent", 0) <= N_FILES - first_run
+    # up to two windows were journaled without receipts at the kill (one in flight, one being
+    # sent): those are re-sent too, or sent now
+    assert N_FILES - first_run - 2 * WINDOW <= summary["outcomes"].get("sent", 0) <= N_FILES - first_run
     with Journal(s.journal) as journal:
         assert journal.summary() == {"anchored": N_FILES}
         assert len(journal.events("resent")) == resent
@@ -189,18 +229,19 @@ def test_node_killed_mid_run_and_its_last_blocks_lost(setup: Setup) -> None:
     assert_anchored_exactly_once(s)
 
 
+@pytest.mark.anvil
 def test_publisher_killed_mid_run(setup: Setup) -> None:
-    """SIGKILL the publishing process after ~80 receipts, re-run the same command: done, once each."""
+    """SIGKILL the publishing process after two windows' receipts, re-run the same command: done,
+    once each."""
     s = setup
+    s.proxy.send_delay = PACE
     proc = s.start()
     try:
-        wait_for_receipts(s, proc, 80)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.communicate(timeout=TIMEOUT)
+        wait_for_receipts(s, proc, 2 * WINDOW)
+        killed(proc)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == -signal.SIGKILL
     first_run = s.receipts()
     assert first_run < N_FILES
     with Journal(s.journal) as journal:
@@ -214,6 +255,71 @@ def test_publisher_killed_mid_run(setup: Setup) -> None:
     assert outcomes.get("sent", 0) <= N_FILES - first_run
     with Journal(s.journal) as journal:
         assert journal.summary() == {"anchored": N_FILES}
+    assert_anchored_exactly_once(s)
+
+
+@pytest.mark.anvil
+def test_publisher_killed_inside_a_window(setup: Setup) -> None:
+    """SIGKILL the publisher while it sends its second window: the window's intents are committed,
+    40 of its transactions have reached the node, the others never left. The re-run finds the first
+    window and the 40 mined (resumed), re-sends the SAME signed bytes of the others (resent), sends
+    the rest: every document anchored exactly once."""
+    s = setup
+    s.proxy.hold(batch=2, forward=40)
+    proc = s.start()
+    try:
+        wait_until_held(s, proc)
+        journaled = s.journaled()
+        killed(proc)
+    finally:
+        s.proxy.release(forward_rest=False)
+        if proc.poll() is None:
+            proc.kill()
+    # window 1 sent (its outcomes not recorded yet: the run was collecting it after sending window 2);
+    # window 2 signed and committed before any of it left
+    assert {k: len(v) for k, v in journaled.items()} == {"sent": WINDOW, "signed": WINDOW}
+    unsent = [h for h in journaled["signed"] if not s.chain.knows_transaction(h)]
+    assert len(unsent) == WINDOW - 40
+    assert s.receipts() == 0
+
+    summary = finished(s.run())
+    assert summary["outcomes"] == {
+        "resumed": WINDOW + 40,
+        "resent": WINDOW - 40,
+        "sent": N_FILES - 2 * WINDOW,
+    }
+    with Journal(s.journal) as journal:
+        assert journal.summary() == {"anchored": N_FILES}
+        assert len(journal.events("resent")) == WINDOW - 40
+    mined = assert_anchored_exactly_once(s)
+    assert set(unsent) <= set(mined)  # the same signed transactions, not new ones
+
+
+@pytest.mark.anvil
+def test_node_killed_inside_a_window(setup: Setup) -> None:
+    """SIGKILL the node while the publisher sends its second window (40 of its transactions reached
+    it): the run ends with exit 3; the node restarts from its last state dump (losing whatever came
+    after it), the same command finishes the job, every document anchored exactly once."""
+    s = setup
+    s.proxy.hold(batch=2, forward=40)
+    proc = s.start()
+    try:
+        wait_until_held(s, proc)
+        s.node.kill()
+        s.proxy.release(forward_rest=True)  # the rest of the window meets a dead node
+        exited_unreachable(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert s.receipts() == 0
+
+    s.node.start()
+    summary = finished(s.run())
+    assert "already" not in summary["outcomes"]  # everything the chain kept is known as ours
+    assert summary["outcomes"].get("sent", 0) == N_FILES - 2 * WINDOW  # the first two windows were journaled
+    with Journal(s.journal) as journal:
+        assert journal.summary() == {"anchored": N_FILES}
+        assert not journal.events("reverted")
     assert_anchored_exactly_once(s)
 
 

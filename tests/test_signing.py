@@ -114,6 +114,31 @@ def test_relay_by_an_account_without_any_role_anchors_for_the_signer(
         receipt_path(statement).unlink()
 
 
+def test_relay_is_journaled_and_a_lost_block_is_resent_as_the_same_bytes(
+    world: tuple[Consortium, str, Path], tmp_path: Path
+) -> None:
+    """Relaying goes through the anchor path with the journal: the relayer's attestBySig transaction
+    is recorded before it is sent, and when the node loses its block the re-run re-sends the SAME
+    transaction (not a new one: the signer's nonce would be spent by it anyway)."""
+    from attest.app.journal import Journal
+
+    c, uid, statement = world
+    request = signed(c, uid, statement)
+    lost_tail = c.chain.tester.take_snapshot()
+    with Journal(tmp_path / "j.sqlite") as journal:
+        first = relay(c.dep, c.outsider, request, journal=journal)
+        (intent,) = journal.intents()
+        assert intent.status == "anchored" and intent.tx_hash == first.attestation.transaction_hash
+    c.chain.tester.revert_to_snapshot(lost_tail)  # the node comes back without that block
+    with Journal(tmp_path / "j.sqlite") as journal:
+        again = relay(c.dep, c.outsider, request, journal=journal)
+        assert [e for _, e, _ in journal.events()] == ["signed", "sent", "mined", "resent", "mined"]
+    assert again.attestation.transaction_hash == first.attestation.transaction_hash
+    assert again.attestation.attester == c.verifier.address
+    with Journal(tmp_path / "j.sqlite") as journal:  # and once more: nothing sent
+        assert relay(c.dep, c.outsider, request, journal=journal).already_anchored
+
+
 def test_edited_message_no_longer_matches_its_signature(world: tuple[Consortium, str, Path]) -> None:
     c, uid, statement = world
     data = json.loads(signed(c, uid, statement).dump())

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from attest.app.anchor import anchor_one
 from attest.app.publishing import MAX_YEAR, MIN_YEAR, build_receipt
-from attest.chain.deployment import Deployment
+from attest.chain.deployment import AnchorRequest, Deployment
 from attest.core.canonical import file_sha256
 from attest.core.contracts import Kind
 from attest.core.documents import OCTET_STREAM, HashedDocument
@@ -105,11 +106,10 @@ def publish_batch(
     tree = StandardMerkleTree.of([[bytes.fromhex(d)] for d in leaf_index], LEAF_ENCODING)
     root = tree.root_bytes.hex()
 
-    if journal is not None:  # the root's transaction is recorded before it is sent (attest.app.journal)
-        label = f"batch root of {len(paths)} files from {paths[0].parent}"
-        published = journal.attest(deployment, account, root, Kind.BATCH, year, path=label).published
-    else:
-        published = deployment.attest(account, root, Kind.BATCH, year)
+    # with a journal, the root's transaction is recorded before it is sent (attest.app.journal)
+    label = f"batch root of {len(paths)} files from {paths[0].parent}"
+    request = AnchorRequest(root, Kind.BATCH, year, label=label)
+    published = anchor_one(deployment, account, request, journal=journal).unwrap()
     # one receipt for the root's attestation (one block read); each file's differs only in its
     # document and Merkle parts
     template = build_receipt(

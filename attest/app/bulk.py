@@ -17,45 +17,20 @@ attestation's facts once, in the same transaction as its `Attested` event, and o
 from __future__ import annotations
 
 import os
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, field
 
 from attest.app.facts import LiveFacts
 from attest.chain.deployment import Deployment
-from attest.core.contracts import Kind
-from attest.core.errors import ChainError, ChainUnreachable
+from attest.chain.index import RegistryIndex, read_blocks, registry_index
+from attest.core.errors import ChainError
 from attest.core.inputs import walk
 from attest.core.membership_history import MembershipHistory, Position, Standing
-from attest.core.records import OnchainAttestation, Revocation
+from attest.core.records import OnchainAttestation
 from attest.core.sidefiles import CANONICAL_SUFFIX, RECEIPT_SUFFIX, receipt_name
 from attest.core.verification import Report
 
-LOG_CHUNK_BLOCKS = 50_000  # blocks per eth_getLogs call; halved when a node refuses a range
-BLOCKS_PER_BATCH = 500  # block headers per JSON-RPC batch request
-
 Progress = Callable[[int, int], None]
-
-
-@dataclass
-class RegistryIndex:
-    """Every attestation the registry holds, as of `head`, indexed for the questions `verify` asks."""
-
-    head: int
-    by_uid: dict[str, OnchainAttestation] = field(default_factory=dict)
-    by_digest: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    by_org: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
-    covered_by: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-
-    def of_digest(self, digest: str) -> list[OnchainAttestation]:
-        return [self.by_uid[u] for u in self.by_digest.get(digest, [])]
-
-    def of_org(self, org_id: int) -> list[OnchainAttestation]:
-        return [self.by_uid[u] for u in self.by_org.get(org_id, [])]
-
-    def covering(self, figures_uid: str) -> list[OnchainAttestation]:
-        return [self.by_uid[u] for u in self.covered_by.get(figures_uid, []) if u in self.by_uid]
 
 
 def expand_targets(items: Iterable[str]) -> list[str]:
@@ -231,132 +206,3 @@ class IndexedFacts:
         if number not in self.blocks:
             self.blocks.update(read_blocks(self.deployment, [number]))
         return self.blocks.get(number)
-
-
-# ------------------------------------------------------------------------------------------ chain reads
-
-
-def registry_index(deployment: Deployment) -> RegistryIndex:
-    """One scan of the registry's logs, from its deploy block to the head, decoded into an index."""
-    from eth_abi import decode
-    from eth_utils import event_abi_to_log_topic, to_checksum_address
-
-    chain = deployment.chain
-    head = chain.head()
-    topics = {
-        event_abi_to_log_topic(item): item["name"]
-        for item in deployment.registry.abi
-        if item["type"] == "event"
-    }
-    index = RegistryIndex(head=head)
-    revocations: dict[str, Revocation] = {}
-    superseded: dict[str, str] = {}
-    for log in scan_logs(
-        deployment, deployment.registry.address, deployment.manifest.registry.block_number, head
-    ):
-        t = log["topics"]
-        name = topics.get(bytes(t[0]))
-        if name == "Attested":
-            uid = "0x" + bytes(t[1]).hex()
-            attester, kind, year, ref, uri = decode(
-                ["address", "uint8", "uint16", "bytes32", "string"], bytes(log["data"])
-            )
-            a = OnchainAttestation(
-                uid=uid,
-                digest=bytes(t[2]).hex(),
-                org_id=int.from_bytes(bytes(t[3]), "big"),
-                attester=to_checksum_address(attester),
-                kind=Kind(int(kind)),
-                year=int(year),
-                ref="0x" + ref.hex(),
-                uri=uri,
-                block_number=int(log["blockNumber"]),
-                log_index=int(log["logIndex"]),
-                block_hash=log["blockHash"].to_0x_hex(),
-                transaction_hash=log["transactionHash"].to_0x_hex(),
-                revoked=False,
-                revocation=None,
-                superseded_by=None,
-            )
-            index.by_uid[uid] = a
-            index.by_digest[a.digest].append(uid)
-            index.by_org[a.org_id].append(uid)
-        elif name == "Revoked":
-            uid = "0x" + bytes(t[1]).hex()
-            (reason,) = decode(["string"], bytes(log["data"]))
-            revocations.setdefault(
-                uid,
-                Revocation(
-                    int(log["blockNumber"]),
-                    int.from_bytes(bytes(t[2]), "big"),
-                    to_checksum_address(bytes(t[3])[12:]),
-                    reason,
-                ),
-            )
-        elif name == "Superseded":
-            superseded["0x" + bytes(t[1]).hex()] = "0x" + bytes(t[2]).hex()
-        elif name == "Covered":
-            index.covered_by["0x" + bytes(t[1]).hex()].append("0x" + bytes(t[2]).hex())
-    for uid, r in revocations.items():
-        if uid in index.by_uid:
-            index.by_uid[uid] = replace(index.by_uid[uid], revoked=True, revocation=r)
-    for uid, new in superseded.items():
-        if uid in index.by_uid:
-            index.by_uid[uid] = replace(index.by_uid[uid], superseded_by=new)
-    return index
-
-
-def scan_logs(deployment: Deployment, address: str, from_block: int, to_block: int) -> list[Any]:
-    """Every log of `address` in [from_block, to_block], in chunks; a refused range is split in two."""
-    chain = deployment.chain
-    out: list[Any] = []
-    start, size = from_block, LOG_CHUNK_BLOCKS
-    while start <= to_block:
-        end = min(to_block, start + size - 1)
-        try:
-            out.extend(
-                chain.rpc(
-                    lambda s=start, e=end: chain.w3.eth.get_logs(
-                        {"address": address, "fromBlock": s, "toBlock": e}  # type: ignore[typeddict-item]
-                    )
-                )
-            )
-        except ChainUnreachable:
-            raise
-        except ChainError:  # e.g. "query returned more than 10000 results" / "block range too large"
-            if end == start:
-                raise
-            size = max(1, (end - start + 1) // 2)
-            continue
-        start = end + 1
-    return out
-
-
-def read_blocks(deployment: Deployment, numbers: Sequence[int]) -> dict[int, tuple[str, int]]:
-    """(hash, timestamp) of each block, BLOCKS_PER_BATCH to a JSON-RPC batch request.
-
-    The embedded chain's provider has no batch requests (and no round trips): it is read directly.
-    """
-    chain = deployment.chain
-    out: dict[int, tuple[str, int]] = {}
-    if not numbers:
-        return out
-    if chain.tester is not None:
-        for n in numbers:
-            b = chain.block(n)
-            out[n] = (b["hash"].to_0x_hex(), int(b["timestamp"]))
-        return out
-    w3 = chain.w3
-    for i in range(0, len(numbers), BLOCKS_PER_BATCH):
-        chunk = numbers[i : i + BLOCKS_PER_BATCH]
-
-        def fetch(chunk: Sequence[int] = chunk) -> list[Any]:
-            with w3.batch_requests() as batch:
-                for n in chunk:
-                    batch.add(w3.eth.get_block(n))
-                return list(batch.execute())
-
-        for n, b in zip(chunk, chain.rpc(fetch), strict=True):
-            if b is not None:
-                out[n] = (b["hash"].to_0x_hex(), int(b["timestamp"]))
-    return out

@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from attest.chain.deployment import Deployment
+from attest.app.anchor import anchor_one
+from attest.chain.deployment import AnchorRequest, Deployment
 from attest.core.canonical import canonical_bytes
 from attest.core.contracts import Kind
 from attest.core.documents import hash_document, read_json_document
@@ -46,6 +47,7 @@ from attest.core.verification import Check, Report
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
 
+    from attest.app.journal import Journal
     from attest.core.records import OnchainAttestation
 
 LEAF_ENCODING = ("string", "string", "bytes", "bytes32")
@@ -127,8 +129,11 @@ class RootPublished:
     reused_tree: bool
 
 
-def publish_disclosure_root(deployment: Deployment, account: LocalAccount, figures: Path) -> RootPublished:
-    """Write (or reuse) the salted tree of `figures` and anchor its root for the figures' year."""
+def publish_disclosure_root(
+    deployment: Deployment, account: LocalAccount, figures: Path, *, journal: Journal | None = None
+) -> RootPublished:
+    """Write (or reuse) the salted tree of `figures` and anchor its root for the figures' year
+    (through `attest.app.anchor`: with a `journal`, recorded before it is sent)."""
     _raw, digest, org, year = read_figures(figures)
     org_id = deployment.account_org(account.address)
     names = deployment.membership_history().organisation_names()
@@ -165,7 +170,8 @@ def publish_disclosure_root(deployment: Deployment, account: LocalAccount, figur
     data["registry"] = deployment.manifest.registry.address
     _write_private(out, data)  # before anchoring: a crash after it must not lose the salts
     root = str(data["root"])
-    published = deployment.attest(account, root.removeprefix("0x"), Kind.BATCH, year)
+    request = AnchorRequest(root.removeprefix("0x"), Kind.BATCH, year, label=f"disclosure root of {figures}")
+    published = anchor_one(deployment, account, request, journal=journal).unwrap()
     data["attestation_uid"] = published.attestation.uid
     _write_private(out, data)
     return RootPublished(out, root, published, reused)

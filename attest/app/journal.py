@@ -14,6 +14,11 @@ nonce. Then each document is checked against the registry: already anchored by t
 counts as done. The contract itself refuses a second attestation of a digest by one organisation,
 so even a stray copy of an old transaction can never anchor twice. A transaction that reverted is
 recorded and reported; the next attempt starts with a fresh dry run, never by replaying the bytes.
+
+Documents go out in windows (one document is a window of one): the intents of a whole window are
+committed in ONE transaction before any of its bytes leave, then its transactions are sent and
+their outcomes committed together, so a crash anywhere in a window leaves intents the next run
+settles as above. `attest.app.anchor` carries these rules out; this module is the record.
 """
 
 from __future__ import annotations
@@ -21,21 +26,13 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from attest.chain.transport import lost_node_is_unreachable
-from attest.core.errors import ChainError, InputError, TransactionReverted
-from attest.core.records import OnchainAttestation
+from attest.core.errors import InputError
 from attest.core.sidefiles import journal_lock_path, journal_path
-
-if TYPE_CHECKING:
-    from eth_account.signers.local import LocalAccount
-
-    from attest.chain.deployment import Deployment
-    from attest.core.contracts import Kind
-    from attest.core.records import Published
 
 #: Anchored intents mined this close to the head are re-checked on start: a node killed before its
 #: last state dump (anvil) or a short reorganisation can lose them.
@@ -90,12 +87,23 @@ class Intent:
     error: str | None
 
 
-@dataclass(frozen=True)
-class JournaledAttestation:
-    """What happened to one document: `outcome` is sent | already | resumed | resent."""
+_INTENT_COLUMNS = "id, digest, path, nonce, raw_tx, tx_hash, status, block_number, error"
 
-    published: Published
-    outcome: str
+#: (chain id, registry address in lower case, signing account): whose nonces an intent uses.
+Scope = tuple[int, str, str]
+
+
+@dataclass(frozen=True)
+class IntentFacts:
+    """What an intent says about its document, besides its transaction."""
+
+    digest: str
+    path: str
+    kind: str  # Kind.label
+    year: int
+    ref: str | None
+    uri: str
+    org_id: int
 
 
 def _lock_exclusively(journal: Path) -> int:
@@ -159,9 +167,10 @@ class Journal:
                 db.close()
             os.close(self._lock)
             raise InputError(f"cannot open the publishing journal: {exc}", path=self.path) from None
-        self._recovered: set[tuple[int, str, str]] = set()
-        self._orgs: dict[tuple[int, str, str], int] = {}
-        self._resent: set[int] = set()
+        # what this run did (a journal is held by one run at a time): the scopes already recovered,
+        # and the intents whose bytes recovery re-sent (their documents' outcome is `resent`)
+        self.recovered: set[Scope] = set()
+        self.resent: set[int] = set()
 
     def close(self) -> None:
         try:
@@ -178,7 +187,7 @@ class Journal:
     # ---------------------------------------------------------------- reading
 
     def intents(self, status: str | None = None) -> list[Intent]:
-        sql = "SELECT id, digest, path, nonce, raw_tx, tx_hash, status, block_number, error FROM intents"
+        sql = f"SELECT {_INTENT_COLUMNS} FROM intents"
         rows = self._db.execute(
             sql + (" WHERE status = ?" if status else "") + " ORDER BY id", (status,) if status else ()
         ).fetchall()
@@ -192,220 +201,63 @@ class Journal:
             sql, args = sql + " WHERE event = ?", (event,)
         return [(int(a), str(b), c) for a, b, c in self._db.execute(sql + " ORDER BY id", args)]
 
-    # ---------------------------------------------------------------- publishing
+    # ---------------------------------------------------------------- recording (attest.app.anchor)
 
-    def attest(
-        self,
-        deployment: Deployment,
-        account: LocalAccount,
-        digest: str,
-        kind: Kind,
-        year: int,
-        *,
-        ref: str | None = None,
-        uri: str = "",
-        path: str | Path = "",
-    ) -> JournaledAttestation:
-        """`Deployment.attest` with the journal: resume first, then anchor once (see the module doc)."""
-        with lost_node_is_unreachable(deployment.chain.name):
-            return self._attest(deployment, account, digest, kind, year, ref=ref, uri=uri, path=path)
-
-    def _attest(
-        self,
-        deployment: Deployment,
-        account: LocalAccount,
-        digest: str,
-        kind: Kind,
-        year: int,
-        *,
-        ref: str | None,
-        uri: str,
-        path: str | Path,
-    ) -> JournaledAttestation:
-        from attest.core.records import Published
-
-        self.recover(deployment, account)
-        scope = _scope(deployment, account)
-        row = self._row(scope, digest)
-        org_id = self._orgs.get(scope) or deployment.account_org(account.address)
-        if org_id:
-            self._orgs[scope] = org_id  # membership changes are caught by each send's dry run
-            existing = deployment.attestation_of(org_id, digest)
-            if existing is not None:
-                ours = row is not None and (row.tx_hash or "").lower() == existing.transaction_hash.lower()
-                outcome = (
-                    ("resent" if row is not None and row.id in self._resent else "resumed")
-                    if ours
-                    else "already"
-                )
-                intent = self._upsert(scope, digest, path, kind, year, ref, uri, org_id)
-                if row is None or row.status != "anchored" or not ours:
-                    self._update(
-                        intent,
-                        "anchored",
-                        tx_hash=existing.transaction_hash,
-                        block_number=existing.block_number,
-                        event=f"anchored ({outcome})",
-                    )
-                return JournaledAttestation(
-                    Published(existing, gas_used=None, already_anchored=True), outcome
-                )
-
-        unsigned = deployment.attest_transaction(account, digest, kind, year, ref=ref, uri=uri)
-        tx = deployment.chain.build(account, unsigned)  # dry run: a revert is raised, nothing recorded
-        signed = account.sign_transaction(tx)
-        tx_hash = signed.hash.to_0x_hex()
-        intent = self._upsert(scope, digest, path, kind, year, ref, uri, org_id, commit=False)
-        self._update(  # committed (fsynced) before the bytes leave
-            intent,
-            "signed",
-            nonce=int(tx["nonce"]),
-            raw_tx=signed.raw_transaction.hex(),
-            tx_hash=tx_hash,
-            error=None,
-            attempt=True,
-            event="signed",
-            detail=f"nonce {tx['nonce']} tx {tx_hash}",
-        )
-        deployment.chain.send_raw(signed.raw_transaction)
-        self._update(intent, "sent", event="sent", commit=False)  # 'signed' and 'sent' recover alike
-        receipt = self._settle(deployment, intent, tx_hash)
-        from web3.logs import DISCARD
-
-        (event,) = deployment.registry.events.Attested().process_receipt(receipt, errors=DISCARD)
-        found = _just_attested(event)
-        return JournaledAttestation(Published(found, int(receipt["gasUsed"]), already_anchored=False), "sent")
-
-    def recover(self, deployment: Deployment, account: LocalAccount) -> None:
-        """Once per signer and run: settle every intent the chain may not have (see the module doc)."""
-        scope = _scope(deployment, account)
-        if scope in self._recovered:
-            return
-        chain = deployment.chain
-        head = chain.head()
+    def unsettled(self, scope: Scope, recheck_above: int) -> list[Intent]:
+        """The signer's intents recovery must look at, in nonce order: unfinished ones, and anchored
+        ones mined above block `recheck_above` (a crashed node can lose its last blocks)."""
         rows = self._db.execute(
-            "SELECT id, nonce, raw_tx, tx_hash, status FROM intents WHERE chain_id = ? AND registry = ? "
-            "AND signer = ? AND raw_tx IS NOT NULL AND (status IN ('signed', 'sent') OR "
+            f"SELECT {_INTENT_COLUMNS} FROM intents WHERE chain_id = ? AND registry = ? AND signer = ? "
+            "AND raw_tx IS NOT NULL AND (status IN ('signed', 'sent') OR "
             "(status = 'anchored' AND block_number > ?)) ORDER BY nonce",
-            (*scope, head - RECHECK_BLOCKS),
+            (*scope, recheck_above),
         ).fetchall()
-        for intent, nonce, raw_tx, tx_hash, status in rows:
-            receipt = chain.receipt(tx_hash)
-            if receipt is not None:
-                if status != "anchored" or int(receipt["status"]) != 1:
-                    self._outcome(deployment, intent, tx_hash, receipt, found=True)
-                continue
-            latest = chain.nonce(account.address, "latest")
-            pending = chain.nonce(account.address, "pending")
-            if nonce < latest or nonce > pending:
-                # its nonce went to another transaction, or a gap it cannot fill: it can never be
-                # mined as signed; the document is published afresh (the contract refuses doubles)
-                self._update(intent, "dropped", event="dropped", detail=f"nonce {nonce}, account at {latest}")
-                continue
-            try:
-                chain.send_raw(bytes.fromhex(raw_tx.removeprefix("0x")))
-            except TransactionReverted:
-                raise
-            except ChainError:
-                # refused as a duplicate ("already known", anvil's "already imported", …): fine when
-                # the node holds it — waiting in the pool or mined meanwhile; otherwise a real error
-                if not chain.knows_transaction(tx_hash):
-                    raise
-            self._resent.add(intent)
-            self._update(intent, "sent", event="resent", detail=f"same bytes, nonce {nonce}")
-            self._settle(deployment, intent, tx_hash, reraise=False)
-        self._recovered.add(scope)
+        return [Intent(*r) for r in rows]
 
-    def summary(self) -> dict[str, int]:
-        return {
-            s: int(n) for s, n in self._db.execute("SELECT status, COUNT(*) FROM intents GROUP BY status")
-        }
-
-    # ---------------------------------------------------------------- internals
-
-    def _settle(self, deployment: Deployment, intent: int, tx_hash: str, *, reraise: bool = True) -> Any:
-        """Wait for the receipt; record mined or reverted (decoded). A timeout leaves it 'sent'."""
-        chain = deployment.chain
-        try:
-            receipt = chain.rpc(
-                lambda: chain.w3.eth.wait_for_transaction_receipt(
-                    tx_hash,  # type: ignore[arg-type]
-                    timeout=self.timeout,
-                    poll_latency=0.05,
-                )
-            )
-        except ChainError as exc:
-            raise ChainError(
-                f"transaction {tx_hash} not mined ({exc}); run the same command again: the journal "
-                "re-sends the same signed transaction"
-            ) from None
-        self._outcome(deployment, intent, tx_hash, receipt, found=False, reraise=reraise)
-        return receipt
-
-    def _outcome(
-        self,
-        deployment: Deployment,
-        intent: int,
-        tx_hash: str,
-        receipt: Any,
-        *,
-        found: bool,
-        reraise: bool = False,
-    ) -> None:
-        block = int(receipt["blockNumber"])
-        if int(receipt["status"]) == 1:
-            deployment.chain.wait_confirmations(block)
-            self._update(
-                intent,
-                "anchored",
-                block_number=block,
-                error=None,
-                event="found mined" if found else "mined",
-                detail=f"block {block}",
-            )
-            return
-        name, text = _revert_reason(deployment, receipt)
-        self._update(intent, "reverted", block_number=block, error=text, event="reverted", detail=text)
-        path = self._db.execute("SELECT path FROM intents WHERE id = ?", (intent,)).fetchone()[0]
-        if reraise:
-            raise TransactionReverted(f"{path}: transaction {tx_hash} reverted: {text}", error_name=name)
-
-    def _row(self, scope: tuple[int, str, str], digest: str) -> Intent | None:
+    def row(self, scope: Scope, digest: str) -> Intent | None:
         r = self._db.execute(
-            "SELECT id, digest, path, nonce, raw_tx, tx_hash, status, block_number, error FROM intents "
+            f"SELECT {_INTENT_COLUMNS} FROM intents "
             "WHERE chain_id = ? AND registry = ? AND signer = ? AND digest = ?",
             (*scope, digest),
         ).fetchone()
         return Intent(*r) if r else None
 
-    def _upsert(
-        self,
-        scope: tuple[int, str, str],
-        digest: str,
-        path: str | Path,
-        kind: Kind,
-        year: int,
-        ref: str | None,
-        uri: str,
-        org_id: int,
-        *,
-        commit: bool = True,
-    ) -> int:
-        self._db.execute(
-            "INSERT INTO intents (chain_id, registry, signer, digest, path, kind, year, ref, uri, org_id, "
-            "status, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?) "
-            "ON CONFLICT (chain_id, registry, signer, digest) DO UPDATE SET path = excluded.path, "
-            "kind = excluded.kind, year = excluded.year, ref = excluded.ref, uri = excluded.uri, "
-            "org_id = excluded.org_id",
-            (*scope, digest, str(path), kind.label, year, ref, uri, org_id, time.time()),
-        )
-        if commit:
-            self._db.commit()
-        row = self._row(scope, digest)
-        assert row is not None
-        return row.id
+    def signed(self, scope: Scope, entries: Sequence[tuple[IntentFacts, int, str, str]]) -> list[int]:
+        """Record (facts, nonce, raw transaction hex, its hash) for each document, all in ONE committed
+        (fsynced) transaction: the window's bytes may leave once this returns. Their intent ids."""
+        ids = []
+        for facts, nonce, raw_tx, tx_hash in entries:
+            intent = self._upsert(scope, facts)
+            self.update(
+                intent,
+                "signed",
+                nonce=nonce,
+                raw_tx=raw_tx,
+                tx_hash=tx_hash,
+                error=None,
+                attempt=True,
+                event="signed",
+                detail=f"nonce {nonce} tx {tx_hash}",
+                commit=False,
+            )
+            ids.append(intent)
+        self._db.commit()
+        return ids
 
-    def _update(
+    def found(self, scope: Scope, facts: IntentFacts, tx_hash: str, block_number: int, outcome: str) -> int:
+        """Record a document found anchored on-chain (`outcome` already | resumed | resent); uncommitted."""
+        intent = self._upsert(scope, facts)
+        self.update(
+            intent,
+            "anchored",
+            tx_hash=tx_hash,
+            block_number=block_number,
+            event=f"anchored ({outcome})",
+            commit=False,
+        )
+        return intent
+
+    def update(
         self,
         intent: int,
         status: str,
@@ -416,7 +268,7 @@ class Journal:
         commit: bool = True,
         **fields: Any,
     ) -> None:
-        """Change one intent and append its event, in one committed (fsynced) transaction."""
+        """Change one intent and append its event; committed (fsynced) unless `commit` is False."""
         sets = ", ".join(f"{k} = ?" for k in fields)
         self._db.execute(
             f"UPDATE intents SET status = ?, updated = ?{', ' + sets if sets else ''}"
@@ -430,55 +282,29 @@ class Journal:
         if commit:
             self._db.commit()
 
+    def commit(self) -> None:
+        self._db.commit()
+
+    def path_of(self, intent: int) -> str:
+        return str(self._db.execute("SELECT path FROM intents WHERE id = ?", (intent,)).fetchone()[0])
+
+    def summary(self) -> dict[str, int]:
+        return {
+            s: int(n) for s, n in self._db.execute("SELECT status, COUNT(*) FROM intents GROUP BY status")
+        }
+
+    def _upsert(self, scope: Scope, f: IntentFacts) -> int:
+        (intent,) = self._db.execute(
+            "INSERT INTO intents (chain_id, registry, signer, digest, path, kind, year, ref, uri, org_id, "
+            "status, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?) "
+            "ON CONFLICT (chain_id, registry, signer, digest) DO UPDATE SET path = excluded.path, "
+            "kind = excluded.kind, year = excluded.year, ref = excluded.ref, uri = excluded.uri, "
+            "org_id = excluded.org_id RETURNING id",
+            (*scope, f.digest, f.path, f.kind, f.year, f.ref, f.uri, f.org_id, time.time()),
+        ).fetchone()
+        return int(intent)
+
 
 def open_journal(path: str | Path | None, manifest_path: str | Path) -> Journal:
     """The journal a publish command uses: `path` (--journal / ATTEST_JOURNAL), else beside the manifest."""
     return Journal(path or os.environ.get("ATTEST_JOURNAL") or default_journal_path(manifest_path))
-
-
-def _just_attested(event: Any) -> OnchainAttestation:
-    """The record of an attestation from its `Attested` event in the receipt that created it: just
-    mined, it cannot be revoked or superseded yet, so three more reads per document are saved."""
-    from attest.core.contracts import Kind
-
-    args = event["args"]
-    return OnchainAttestation(
-        uid="0x" + args["uid"].hex(),
-        digest=args["digest"].hex(),
-        org_id=int(args["orgId"]),
-        attester=args["attester"],
-        kind=Kind(int(args["kind"])),
-        year=int(args["year"]),
-        ref="0x" + args["ref"].hex(),
-        uri=args["uri"],
-        block_number=int(event["blockNumber"]),
-        log_index=int(event["logIndex"]),
-        block_hash=event["blockHash"].to_0x_hex(),
-        transaction_hash=event["transactionHash"].to_0x_hex(),
-        revoked=False,
-        revocation=None,
-        superseded_by=None,
-    )
-
-
-def _scope(deployment: Deployment, account: LocalAccount) -> tuple[int, str, str]:
-    return (deployment.manifest.chain_id, deployment.manifest.registry.address.lower(), account.address)
-
-
-def _revert_reason(deployment: Deployment, receipt: Any) -> tuple[str | None, str]:
-    """Why a mined transaction reverted: replay it as a call at its block and decode the custom error."""
-    chain = deployment.chain
-    try:
-        tx = chain.w3.eth.get_transaction(receipt["transactionHash"])
-        call = {"from": tx["from"], "to": tx["to"], "data": tx["input"], "gas": tx["gas"]}
-        chain.w3.eth.call(call, block_identifier=int(receipt["blockNumber"]) - 1)  # type: ignore[arg-type]
-    except TransactionReverted as exc:
-        return exc.error_name, exc.detail
-    except Exception as exc:  # noqa: BLE001 - a revert is decoded by the chain's own sorter
-        try:
-            chain.raise_chain_error(exc)
-        except TransactionReverted as decoded:
-            return decoded.error_name, decoded.detail.removeprefix("reverted: ")
-        except ChainError:
-            pass
-    return None, "reverted on-chain (reason not recoverable)"

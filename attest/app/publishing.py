@@ -2,19 +2,23 @@
 
 Order matters for crash safety: the canonical file is written first (it is a pure function of the
 input), then the chain is asked whether this organisation already anchored the digest — if so that
-attestation is reused, never duplicated — and the receipt is written last, atomically.
+attestation is reused, never duplicated — and the receipt is written last, atomically. One document
+or thousands go the same way (`publish_documents`, through `attest.app.anchor`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from attest.chain.deployment import Deployment
+from attest.app.anchor import anchor
+from attest.chain.deployment import AnchorRequest, Deployment
+from attest.chain.index import read_blocks
 from attest.core.contracts import Kind
 from attest.core.documents import HashedDocument, document_type, hash_document
-from attest.core.errors import InputError
+from attest.core.errors import InputError, TransactionReverted
 from attest.core.manifest import write_atomic
 from attest.core.receipt import AttestationPart, ChainPart, DocumentPart, Receipt
 from attest.core.records import OnchainAttestation, Published
@@ -35,7 +39,26 @@ class PublishResult:
     receipt: Receipt
     receipt_path: Path
     canonical_path: Path | None
-    outcome: str | None = None  # with a journal: sent | already | resumed | resent
+    outcome: str | None = None  # sent | already, and with a journal resumed | resent
+
+
+@dataclass(frozen=True)
+class ToPublish:
+    """A prepared document (`prepare`) and what to anchor it as."""
+
+    document: HashedDocument
+    kind: Kind
+    year: int
+    uri: str = ""
+    ref: str | None = None
+
+
+@dataclass(frozen=True)
+class PublishFailure:
+    """A document whose transaction reverted (decoded); nothing was anchored for it."""
+
+    document: HashedDocument
+    error: TransactionReverted
 
 
 def prepare(path: str | Path, *, kind: Kind, year: int | None) -> tuple[HashedDocument, int]:
@@ -81,7 +104,7 @@ def prepare(path: str | Path, *, kind: Kind, year: int | None) -> tuple[HashedDo
 def publish(
     deployment: Deployment,
     account: LocalAccount,
-    path: str | Path,
+    document: HashedDocument | str | Path,
     *,
     kind: Kind,
     year: int | None = None,
@@ -91,31 +114,99 @@ def publish(
 ) -> PublishResult:
     """Anchor one document for the account's organisation and write its receipt (idempotent).
 
-    With a `journal`, the intent and signed transaction are recorded before sending, so a re-run
-    after any crash resumes instead of guessing (attest.app.journal).
+    `document` is what `prepare` returned (then `year` is the year it returned, or None for a
+    structured document, whose own reporting year counts), so the file is read and hashed once per
+    command; a path is prepared here. With a `journal`, the intent and signed transaction are
+    recorded before sending, so a re-run after any crash resumes instead of guessing
+    (attest.app.journal). A revert is raised, decoded.
     """
-    doc, year = prepare(path, kind=kind, year=year)
-    _check_author(deployment, account, doc)
-    canonical_file = None
-    if doc.canonical is not None:
-        canonical_file = canonical_path(doc.path)
-        write_atomic(canonical_file, doc.canonical)
-    outcome = None
-    if journal is not None:
-        journaled = journal.attest(
-            deployment, account, doc.digest, kind, year, ref=ref, uri=uri, path=doc.path
-        )
-        published, outcome = journaled.published, journaled.outcome
+    if isinstance(document, HashedDocument):
+        doc, year = document, _year_of(document, year)
     else:
-        published = deployment.attest(account, doc.digest, kind, year, ref=ref, uri=uri)
-    receipt = build_receipt(deployment, doc, published.attestation)
-    out = receipt_path(doc.path)
-    write_atomic(out, receipt.dump())
-    return PublishResult(doc, published, receipt, out, canonical_file, outcome)
+        doc, year = prepare(document, kind=kind, year=year)
+    item = ToPublish(doc, kind, year, uri, ref)
+    (result,) = publish_documents(deployment, account, [item], journal=journal)
+    if isinstance(result, PublishFailure):
+        raise result.error
+    return result
 
 
-def _check_author(deployment: Deployment, account: LocalAccount, doc: HashedDocument) -> None:
-    """Refuse to anchor a document that names another organisation as its author.
+def publish_documents(
+    deployment: Deployment,
+    account: LocalAccount,
+    items: Sequence[ToPublish],
+    *,
+    journal: Journal | None = None,
+) -> Iterator[PublishResult | PublishFailure]:
+    """Anchor many prepared documents (`attest.app.anchor`: window by window, each window's intents
+    journaled before it is sent) and write each receipt as its window completes; one result per
+    document, in order. A document whose transaction reverts is a `PublishFailure` and the others
+    still go out; a chain error (node gone, transaction refused or not mined) is raised after the
+    receipts of what did get anchored are written.
+    """
+    authors = _Authors(deployment, account)
+    for item in items:  # every check that needs no transaction, before any is sent
+        authors.check(item.document)
+    canonical: dict[int, Path] = {}
+    for n, item in enumerate(items):  # a pure function of the input: written before anchoring
+        if item.document.canonical is not None:
+            canonical[n] = canonical_path(item.document.path)
+            write_atomic(canonical[n], item.document.canonical)
+    requests = [
+        AnchorRequest(i.document.digest, i.kind, i.year, ref=i.ref, uri=i.uri, label=str(i.document.path))
+        for i in items
+    ]
+    n = 0
+    for window in anchor(deployment, account, requests, journal=journal):
+        blocks = read_blocks(
+            deployment, sorted({r.published.attestation.block_number for r in window if r.published})
+        )
+        for result in window:
+            item = items[n]
+            if result.published is None:
+                if isinstance(result.error, TransactionReverted):
+                    yield PublishFailure(item.document, result.error)
+                n += 1
+                continue  # any other error is raised by `anchor` once this window is done
+            a = result.published.attestation
+            receipt = build_receipt(deployment, item.document, a, timestamp=blocks[a.block_number][1])
+            out = receipt_path(item.document.path)
+            write_atomic(out, receipt.dump())
+            yield PublishResult(
+                item.document, result.published, receipt, out, canonical.get(n), result.outcome
+            )
+            n += 1
+
+
+def _year_of(doc: HashedDocument, year: int | None) -> int:
+    """The year a prepared document is anchored for: as given, else its own reporting year."""
+    structured = doc.figures if doc.figures is not None else doc.statement
+    if year is None and structured is not None:
+        year = structured.reporting_year
+    if year is None:
+        raise InputError("a reporting year is required for this file (--year)", path=doc.path)
+    return year
+
+
+class _Authors:
+    """`_check_author` for many documents, reading the signer's organisation once."""
+
+    def __init__(self, deployment: Deployment, account: LocalAccount) -> None:
+        self.deployment = deployment
+        self.account = account
+        self.org: tuple[int, str] | None = None
+
+    def check(self, doc: HashedDocument) -> None:
+        if doc.figures is None and doc.statement is None:
+            return
+        if self.org is None:
+            org_id = self.deployment.account_org(self.account.address)
+            self.org = (org_id, self.deployment.organisation(org_id).info.name if org_id else "")
+        _check_author(doc, *self.org)
+
+
+def _check_author(doc: HashedDocument, org_id: int, actual: str) -> None:
+    """Refuse to anchor a document that names another organisation (not `actual`) as its author.
 
     The registry would accept it (an organisation may anchor any digest for itself), but publishing
     another member's figures under your name is never what a publisher means to do.
@@ -123,10 +214,8 @@ def _check_author(deployment: Deployment, account: LocalAccount, doc: HashedDocu
     claimed = doc.type.organisation(doc)
     if claimed is None:
         return
-    org_id = deployment.account_org(account.address)
     if org_id == 0:
         return  # not a member: the registry refuses with NotMember, decoded for the user
-    actual = deployment.organisation(org_id).info.name
     if claimed != actual:
         raise InputError(
             f"the document names {claimed!r}, but the signing account belongs to {actual!r} (org #{org_id})",
@@ -135,8 +224,12 @@ def _check_author(deployment: Deployment, account: LocalAccount, doc: HashedDocu
         )
 
 
-def build_receipt(deployment: Deployment, doc: HashedDocument, a: OnchainAttestation) -> Receipt:
-    timestamp = int(deployment.chain.block(a.block_number)["timestamp"])
+def build_receipt(
+    deployment: Deployment, doc: HashedDocument, a: OnchainAttestation, *, timestamp: int | None = None
+) -> Receipt:
+    """The receipt of `doc` anchored as `a`; `timestamp` is that block's (read when not given)."""
+    if timestamp is None:
+        timestamp = int(deployment.chain.block(a.block_number)["timestamp"])
     return Receipt(
         document=DocumentPart(
             name=doc.path.name, media_type=doc.media_type, digest=doc.digest, digest_rule=doc.digest_rule

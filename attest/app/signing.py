@@ -29,6 +29,7 @@ from attest.core.strictjson import load_strict
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
 
+    from attest.app.journal import Journal
     from attest.chain.deployment import Deployment
     from attest.core.records import Published
 
@@ -241,34 +242,45 @@ def attest_by_sig_call(deployment: Deployment, request: SignedRequest) -> Any:
 
 
 def relay(
-    deployment: Deployment, relayer: LocalAccount, request: SignedRequest, *, path: str | Path | None = None
+    deployment: Deployment,
+    relayer: LocalAccount,
+    request: SignedRequest,
+    *,
+    path: str | Path | None = None,
+    journal: Journal | None = None,
 ) -> Published:
     """Submit a signed request from any funded account; the registry checks signer, nonce and deadline.
 
-    Idempotent like publishing: when the signer's organisation already anchored the document (the
-    verifier published it directly, or this was relayed before), nothing is sent and that
-    attestation is returned with `already_anchored`.
+    Idempotent like publishing, and through the same anchor path (`attest.app.anchor`; with a
+    `journal`, the relayer's transaction is recorded before it is sent): when the signer's
+    organisation already anchored the document (the verifier published it directly, or this was
+    relayed before), nothing is sent and that attestation is returned with `already_anchored`.
     """
-    from web3.logs import DISCARD
-
-    from attest.chain.deployment import unsigned_call
-    from attest.core.records import Published
+    from attest.app.anchor import anchor_one
+    from attest.chain.deployment import AnchorRequest, unsigned_call
 
     check_domain(request, deployment.manifest, path=path)
-    done = deployment.anchored_by(request.signer, request.document.digest)
-    if done is not None:
-        if done.revoked:  # revocation is final for (organisation, digest): it cannot land again
-            raise InputError(
-                f"the signer's organisation anchored this statement ({done.uid}) and revoked it: "
-                "it cannot be anchored again",
-                path=path,
-            )
-        return Published(done, gas_used=None, already_anchored=True)
-    sent = deployment.chain.send(relayer, unsigned_call(attest_by_sig_call(deployment, request), relayer))
-    (event,) = deployment.registry.events.Attested().process_receipt(sent.receipt, errors=DISCARD)
-    found = deployment.attestation(event["args"]["uid"].hex())
-    assert found is not None  # just mined in a successful transaction
-    return Published(found, gas_used=sent.gas_used, already_anchored=False)
+    m = request.typed_data.message
+    anchored = AnchorRequest(
+        request.document.digest,
+        Kind(m.kind),
+        m.year,
+        ref=None if int(m.ref, 16) == 0 else m.ref.lower(),
+        uri=m.uri,
+        label=str(path or request.document.name),
+        attester=_checksum(request.signer),
+        tx=unsigned_call(attest_by_sig_call(deployment, request), relayer),
+    )
+    result = anchor_one(deployment, relayer, anchored, journal=journal)
+    published = result.unwrap()
+    if published.already_anchored and published.attestation.revoked:
+        # revocation is final for (organisation, digest): it cannot land again
+        raise InputError(
+            f"the signer's organisation anchored this statement ({published.attestation.uid}) and "
+            "revoked it: it cannot be anchored again",
+            path=path,
+        )
+    return published
 
 
 def relayed_document(request: SignedRequest, statement_path: Path) -> HashedDocument:

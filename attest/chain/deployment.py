@@ -6,25 +6,30 @@ addresses in the manifest, so an event of the right shape emitted by another con
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from web3.logs import DISCARD
 
+from attest.chain import events
 from attest.chain.connection import Chain, SentTransaction
+from attest.chain.sender import Call, InFlight, Outcome, Recorder, WindowSender
 from attest.core.contracts import GOVERNANCE, REGISTRY, Action, Kind, load_artifact
-from attest.core.errors import InputError, NoContract
+from attest.core.errors import AttestError, ChainError, InputError, NoContract, TransactionReverted
 from attest.core.manifest import ContractDeployment, Manifest, load_manifest
 from attest.core.membership_history import GovernanceEvent, MembershipHistory
 from attest.core.records import OnchainAttestation as OnchainAttestation
-from attest.core.records import Organisation, OrganisationInfo, Published, Revocation, attestation_uid
+from attest.core.records import Organisation, OrganisationInfo, Published, attestation_uid
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
     from eth_typing import ChecksumAddress
 
 ZERO32 = b"\x00" * 32
+WINDOW = 200  # requests per window: intents committed in one journal transaction, then sent together
 DEFAULT_PROPOSAL_LIFETIME = 7 * 24 * 3600
 
 
@@ -196,7 +201,7 @@ class Deployment:
             )
         return MembershipHistory.from_events(out)
 
-    # ---------------------------------------------------------------- registry
+    # ---------------------------------------------------------------- registry: anchoring
 
     def attest(
         self,
@@ -211,34 +216,148 @@ class Deployment:
         """Anchor `digest` for the account's organisation — unless that organisation already has.
 
         Idempotent: re-running a publish after a crash or error finds the existing attestation and
-        reports it as done instead of failing or anchoring twice.
+        reports it as done instead of failing or anchoring twice. One request through `anchor`
+        (without a journal: for tests, the demo and scripts that need no crash safety).
         """
-        existing = self.anchored_by(account.address, digest)
-        if existing is not None:
-            return Published(existing, gas_used=None, already_anchored=True)
-        sent = self._transact(account, self._attest_call(digest, kind, year, ref, uri))
-        (event,) = self.registry.events.Attested().process_receipt(sent.receipt, errors=DISCARD)
-        found = self.attestation(event["args"]["uid"].hex())
-        assert found is not None  # just mined in a successful transaction
-        return Published(found, gas_used=sent.gas_used, already_anchored=False)
+        request = AnchorRequest(digest, kind, year, ref=ref, uri=uri)
+        ((result,),) = self.anchor(account, [request])
+        return result.unwrap()
 
-    def attest_transaction(
+    def anchor(
         self,
         account: LocalAccount,
-        digest: str,
-        kind: Kind,
-        year: int,
+        requests: Sequence[AnchorRequest],
         *,
-        ref: str | None = None,
-        uri: str = "",
-    ) -> dict[str, Any]:
-        """The unsigned `attest` call (to, data), for senders that sign and record before sending."""
-        return unsigned_call(self._attest_call(digest, kind, year, ref, uri), account)
+        recorder: Recorder | None = None,
+        window: int = WINDOW,
+    ) -> Iterator[list[AnchorResult]]:
+        """Anchor each request once, sent by `account`, window by window; yields each window's results.
 
-    def _attest_call(self, digest: str, kind: Kind, year: int, ref: str | None, uri: str) -> Any:
-        return self.registry.functions.attest(
-            bytes.fromhex(digest), int(kind), year, bytes.fromhex(ref[2:]) if ref else ZERO32, uri
+        The one way anything is anchored. Per window: whose organisation each request is for, and
+        whether it already holds that digest (one batch of storage reads: the registry refuses a
+        second attestation of a digest by one organisation, so an existing one is the result); the
+        rest go through the `WindowSender` (dry run per shape, sign, `recorder`, batch send, batch
+        receipts), pipelined: while the node mines one window the next is checked, signed and
+        recorded; it is sent once the first is mined, and the first settled while the next is sent
+        and mined — unless the next holds a digest of the first or a reference (which may point at
+        it), or the first was refused: then the first is settled before the next is planned. A
+        request that reverts is reported in its result and the others still go out.
+        """
+        with WindowSender(self.chain, account, recorder=recorder) as pipe:
+            yield from self._anchor(pipe, account, requests, window)
+
+    def _anchor(
+        self, pipe: WindowSender, account: LocalAccount, requests: Sequence[AnchorRequest], window: int
+    ) -> Iterator[list[AnchorResult]]:
+        orgs: dict[str, int] = {}
+        flying: _Window | None = None  # sent, its receipts not collected yet
+        for chunk in windows(requests, window, default_attester=account.address):
+            keys = {((r.attester or account.address).lower(), r.digest) for r in chunk}
+            if flying is not None and (
+                pipe.answered(flying.flight).refused is not None
+                or keys & flying.keys
+                or any(r.ref or r.tx is not None for r in chunk)  # may refer to what is in flight
+            ):
+                yield self._landed(pipe, flying)
+                flying = None
+            for address in {r.attester or account.address for r in chunk} - orgs.keys():
+                orgs[address] = self.account_org(address)
+            planned = []
+            for i, r in enumerate(chunk):
+                org_id = orgs[r.attester or account.address]
+                planned.append(Planned(i, r, org_id, self.uid_of(org_id, r.digest) if org_id else None))
+            held = self._held([p.uid for p in planned])
+            results: list[AnchorResult | None] = [None] * len(chunk)
+            calls: list[Call] = []
+            for p, is_held in zip(planned, held, strict=True):
+                if is_held:
+                    existing = self.attestation_of(p.org_id, p.request.digest)
+                    assert existing is not None  # held a moment ago; attestations are never deleted
+                    results[p.index] = AnchorResult(p.request, Published(existing, None, True), "already")
+                else:
+                    calls.append(self._call(p))
+            prepared = pipe.prepare(calls)  # signed and recorded while the node mines the window before
+            if flying is not None:
+                pipe.mined(flying.flight)  # this account's transactions are never sent while it mines
+            pipe.send(prepared)
+            if flying is not None:
+                yield self._landed(pipe, flying)  # settled while the node takes the next window
+            flying = _Window(results, prepared, keys)
+        if flying is not None:
+            yield self._landed(pipe, flying)
+
+    def _landed(self, pipe: WindowSender, w: _Window) -> list[AnchorResult]:
+        for outcome in pipe.outcomes(w.flight):
+            p = outcome.call.key
+            w.results[p.index] = self._result(p, outcome)
+        return [r for r in w.results if r is not None]
+
+    def _call(self, p: Planned) -> Call:
+        r = p.request
+        if r.tx is not None:  # a prepared call (a relayed attestBySig): dry-run on its own
+            return Call(str(r.tx["to"]), _as_bytes(r.tx["data"]), None, p)
+        ref = bytes.fromhex(r.ref.removeprefix("0x")) if r.ref else ZERO32
+        data = _selector(REGISTRY, "attest") + _abi_encode(
+            ["bytes32", "uint8", "uint16", "bytes32", "string"],
+            [bytes.fromhex(r.digest), int(r.kind), r.year, ref, r.uri],
         )
+        # a reference is checked per document (statements, restatements): those are dry-run alone
+        shape = None if r.ref else ("attest", int(r.kind), len(r.uri.encode()))
+        return Call(self.registry.address, data, shape, p)
+
+    def _result(self, p: Planned, outcome: Outcome) -> AnchorResult:
+        r = p.request
+        if outcome.error is not None:
+            error = outcome.error
+            if outcome.receipt is not None and r.label:  # reverted on-chain: name the document
+                assert isinstance(error, TransactionReverted)
+                error = TransactionReverted(f"{r.label}: {error.detail}", error_name=error.error_name)
+            return AnchorResult(r, None, "failed", error)
+        assert outcome.receipt is not None
+        found = [
+            a
+            for a in events.attested_by(outcome.receipt.logs, self.registry.address)
+            if p.uid in (None, a.uid)
+        ]
+        if len(found) != 1:
+            raise ChainError(f"transaction {outcome.receipt.tx_hash} was mined without its Attested event")
+        return AnchorResult(r, Published(found[0], outcome.receipt.gas_used, False), "sent")
+
+    def _held(self, uids: Sequence[str | None]) -> list[bool]:
+        """Whether each attestation uid exists (None: the signer has no organisation, so no)."""
+        asked = [u for u in uids if u is not None]
+        if not asked:
+            return [False] * len(uids)
+        if self.chain.batches:
+            selector = _selector(REGISTRY, "getAttestation")
+            answers = self.chain.batch(
+                [
+                    (
+                        "eth_call",
+                        [
+                            {
+                                "to": self.registry.address,
+                                "data": "0x" + (selector + bytes.fromhex(u[2:])).hex(),
+                            },
+                            "latest",
+                        ],
+                    )
+                    for u in asked
+                ]
+            )
+            exists = iter(int(str(self.chain.result(a, "eth_call"))[2:66] or "0", 16) != 0 for a in answers)
+        else:
+            exists = iter(int(self._record(u)[0], 16) != 0 for u in asked)
+        return [False if u is None else next(exists) for u in uids]
+
+    def _record(self, uid: str) -> Sequence[Any]:
+        """The registry's stored record of `uid`: (attester, orgId, block, year, kind, revoked)."""
+        record: Sequence[Any] = self.chain.rpc(
+            lambda: self.registry.functions.getAttestation(bytes.fromhex(uid.removeprefix("0x"))).call()
+        )
+        return record
+
+    # ---------------------------------------------------------------- registry: reading
 
     def anchored_by(self, address: str, digest: str) -> OnchainAttestation | None:
         """The attestation of `digest` that `address`'s organisation already has (None if it has
@@ -248,7 +367,7 @@ class Deployment:
 
     def account_org(self, address: str) -> int:
         """The organisation an account signs for today (0 if none)."""
-        return int(self.governance.functions.accountStatus(address).call()[0])
+        return int(self.chain.rpc(lambda: self.governance.functions.accountStatus(address).call())[0])
 
     def uid_of(self, org_id: int, digest: str) -> str:
         return attestation_uid(org_id, bytes.fromhex(digest))
@@ -258,44 +377,27 @@ class Deployment:
         return self.attestation(self.uid_of(org_id, digest))
 
     def attestation(self, uid: str) -> OnchainAttestation | None:
-        uid_bytes = bytes.fromhex(uid.removeprefix("0x"))
-        record = self.registry.functions.getAttestation(uid_bytes).call()
+        uid = "0x" + uid.removeprefix("0x").lower()
+        record = self._record(uid)
         if int(record[0], 16) == 0:
             return None
-        (log,) = self.registry.events.Attested().get_logs(
-            from_block=self.manifest.registry.block_number, argument_filters={"uid": uid_bytes}
-        )
-        return self._assemble(log, record)
+        (log,) = self._logs(events.topics().attested, uid)
+        return self._assemble(events.attested(log), bool(record[5]))
 
     def attestations_of_digest(self, digest: str) -> list[OnchainAttestation]:
         """Every organisation's attestation of `digest`, found through the indexed digest topic."""
-        logs = self.registry.events.Attested().get_logs(
-            from_block=self.manifest.registry.block_number,
-            argument_filters={"digest": bytes.fromhex(digest)},
-        )
-        out = []
-        for log in logs:
-            record = self.registry.functions.getAttestation(log["args"]["uid"]).call()
-            out.append(self._assemble(log, record))
-        return out
+        logs = self._logs(events.topics().attested, None, "0x" + digest)
+        return [self._assemble(a, bool(self._record(a.uid)[5])) for a in map(events.attested, logs)]
 
     def attestations_by_org(self, org_id: int) -> list[OnchainAttestation]:
         """Every attestation an organisation made, through the indexed orgId topic."""
-        logs = self.registry.events.Attested().get_logs(
-            from_block=self.manifest.registry.block_number, argument_filters={"orgId": org_id}
-        )
-        return [
-            self._assemble(log, self.registry.functions.getAttestation(log["args"]["uid"]).call())
-            for log in logs
-        ]
+        logs = self._logs(events.topics().attested, None, None, "0x" + org_id.to_bytes(32, "big").hex())
+        return [self._assemble(a, bool(self._record(a.uid)[5])) for a in map(events.attested, logs)]
 
     def covering_statements(self, figures_uid: str) -> list[OnchainAttestation]:
         """Verification statements whose reference is this figures attestation."""
-        logs = self.registry.events.Covered().get_logs(
-            from_block=self.manifest.registry.block_number,
-            argument_filters={"figuresUid": bytes.fromhex(figures_uid.removeprefix("0x"))},
-        )
-        found = [self.attestation("0x" + log["args"]["statementUid"].hex()) for log in logs]
+        logs = self._logs(events.topics().covered, "0x" + figures_uid.removeprefix("0x").lower())
+        found = [self.attestation(events.covered(log).statement_uid) for log in logs]
         return [a for a in found if a is not None]
 
     def block_hash(self, number: int) -> str | None:
@@ -310,38 +412,122 @@ class Deployment:
             account, self.registry.functions.revoke(bytes.fromhex(uid.removeprefix("0x")), reason)
         )
 
-    def _assemble(self, log: Any, record: Sequence[Any]) -> OnchainAttestation:
-        args = log["args"]
-        uid = args["uid"]
-        attester, org_id, _block, year, kind, revoked = record
+    def _logs(self, topic0: bytes, *indexed: str | None, from_block: int | None = None) -> list[Any]:
+        """The registry's logs with event `topic0` and the given indexed topics (None: any)."""
+        query: dict[str, Any] = {
+            "address": self.registry.address,
+            "fromBlock": self.manifest.registry.block_number if from_block is None else from_block,
+            "toBlock": "latest",
+            "topics": ["0x" + topic0.hex(), *indexed],
+        }
+        return list(self.chain.rpc(lambda: self.chain.w3.eth.get_logs(query)))  # type: ignore[arg-type]
+
+    def _assemble(self, a: OnchainAttestation, revoked: bool) -> OnchainAttestation:
+        """An attestation from its `Attested` event, with what changed since: revocation, replacement."""
         revocation = None
         if revoked:
-            (rlog, *_) = self.registry.events.Revoked().get_logs(
-                from_block=int(log["blockNumber"]), argument_filters={"uid": uid}
-            )
-            r = rlog["args"]
-            revocation = Revocation(int(rlog["blockNumber"]), int(r["orgId"]), r["by"], r["reason"])
-        replacement = self.registry.functions.supersededBy(uid).call()
-        return OnchainAttestation(
-            uid="0x" + uid.hex(),
-            digest=args["digest"].hex(),
-            org_id=int(org_id),
-            attester=attester,
-            kind=Kind(int(kind)),
-            year=int(year),
-            ref="0x" + args["ref"].hex(),
-            uri=args["uri"],
-            block_number=int(log["blockNumber"]),
-            log_index=int(log["logIndex"]),
-            block_hash=log["blockHash"].to_0x_hex(),
-            transaction_hash=log["transactionHash"].to_0x_hex(),
-            revoked=bool(revoked),
+            (rlog, *_) = self._logs(events.topics().revoked, a.uid, from_block=a.block_number)
+            _, revocation = events.revoked(rlog)
+        replacement = self.chain.rpc(
+            lambda: self.registry.functions.supersededBy(bytes.fromhex(a.uid[2:])).call()
+        )
+        return replace(
+            a,
+            revoked=revoked,
             revocation=revocation,
             superseded_by=None if replacement == ZERO32 else "0x" + replacement.hex(),
         )
 
     def _transact(self, account: LocalAccount, fn: Any) -> SentTransaction:
         return self.chain.send(account, unsigned_call(fn, account))
+
+
+@dataclass(frozen=True)
+class AnchorRequest:
+    """One digest to anchor: the `attest` arguments, or a prepared call (a relayed `attestBySig`).
+
+    `attester` is the account whose organisation the attestation is for (default: the sender);
+    `label` says what it is (the document's path) for the journal and for error messages.
+    """
+
+    digest: str
+    kind: Kind
+    year: int
+    ref: str | None = None
+    uri: str = ""
+    label: str = ""
+    attester: str | None = None
+    tx: Mapping[str, Any] | None = None
+
+
+@dataclass
+class _Window:
+    results: list[AnchorResult | None]
+    flight: InFlight
+    keys: set[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A request in its window, with the organisation it is for (and so the uid it will have, None
+    when the account belongs to none): what a `Recorder` is handed."""
+
+    index: int
+    request: AnchorRequest
+    org_id: int
+    uid: str | None
+
+
+@dataclass(frozen=True)
+class AnchorResult:
+    """What became of one request: `outcome` is sent | already | failed (then `error` says why)."""
+
+    request: AnchorRequest
+    published: Published | None
+    outcome: str
+    error: AttestError | None = None
+
+    def unwrap(self) -> Published:
+        if self.error is not None:
+            raise self.error
+        assert self.published is not None
+        return self.published
+
+
+def windows(
+    requests: Sequence[AnchorRequest], size: int, *, default_attester: str
+) -> Iterator[list[AnchorRequest]]:
+    """`requests` cut into windows of at most `size`; a digest met again for the same organisation's
+    account starts a new window, so it is checked after its twin is anchored (and found held)."""
+    chunk: list[AnchorRequest] = []
+    seen: set[tuple[str, str]] = set()
+    for r in requests:
+        key = ((r.attester or default_attester).lower(), r.digest)
+        if len(chunk) >= size or key in seen:
+            yield chunk
+            chunk, seen = [], set()
+        chunk.append(r)
+        seen.add(key)
+    if chunk:
+        yield chunk
+
+
+@cache
+def _selector(contract: str, function: str) -> bytes:
+    from eth_utils import function_abi_to_4byte_selector
+
+    (item,) = (i for i in load_artifact(contract).abi if i["type"] == "function" and i["name"] == function)
+    return bytes(function_abi_to_4byte_selector(item))  # type: ignore[arg-type]
+
+
+def _abi_encode(types: list[str], values: list[Any]) -> bytes:
+    from eth_abi import encode
+
+    return encode(types, values)
+
+
+def _as_bytes(data: Any) -> bytes:
+    return bytes.fromhex(data[2:]) if isinstance(data, str) else bytes(data)
 
 
 def unsigned_call(fn: Any, account: LocalAccount) -> dict[str, Any]:

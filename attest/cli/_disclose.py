@@ -46,11 +46,13 @@ def publish_disclosure_root(
     """
     with handle_errors():
         from attest.app.disclosure import publish_disclosure_root, read_figures
+        from attest.app.journal import open_journal
 
         read_figures(Path(figures))  # bad input fails here, before any key or chain
         dep = open_deployment(deployment_path, rpc_url, confirmations)
         signer = load_signer(keystore, password_file)
-        result = publish_disclosure_root(dep, signer, Path(figures))
+        with open_journal(None, deployment_path) as journal:  # $ATTEST_JOURNAL, else beside the manifest
+            result = publish_disclosure_root(dep, signer, Path(figures), journal=journal)
         a = result.published.attestation
         data = {
             "figures": figures,

@@ -90,7 +90,7 @@ def _publish(
         if replaces is not None:
             ref = resolve_supersedes(dep, replaces, signer.address, kind, doc.digest)
         with _journal(deployment_path) as journal:
-            result = do_publish(dep, signer, path, kind=kind, year=year, uri=uri, ref=ref, journal=journal)
+            result = do_publish(dep, signer, doc, kind=kind, year=year, uri=uri, ref=ref, journal=journal)
         a = result.published.attestation
         data = {
             "outcome": result.outcome,

@@ -195,6 +195,7 @@ def relay_command(
     The relaying account pays for gas and needs no role: the registry checks the signer.
     """
     with handle_errors():
+        from attest.app.journal import open_journal
         from attest.app.publishing import build_receipt
         from attest.app.signing import check_domain, load_signed, relay, relayed_document
         from attest.core.manifest import load_manifest, write_atomic
@@ -206,7 +207,8 @@ def relay_command(
         doc = relayed_document(request, statement_path)
         dep = open_deployment(deployment_path, rpc_url, confirmations)
         relayer = load_signer(keystore, password_file)
-        published = relay(dep, relayer, request, path=signed)
+        with open_journal(None, deployment_path) as journal:  # $ATTEST_JOURNAL, else beside the manifest
+            published = relay(dep, relayer, request, path=signed, journal=journal)
         receipt = build_receipt(dep, doc, published.attestation)
         out = Path(receipt_out) if receipt_out else receipt_path(statement_path)
         write_atomic(out, receipt.dump())

@@ -1,0 +1,249 @@
+"""The one anchor path: every publishing command and script anchors its digests through `anchor`.
+
+Single documents (`attest publish …`, `scripts/publish_year.py`), many documents
+(`scripts/publish_many.py`), batch and disclosure roots and relayed statements all come here. With a
+journal (`attest.app.journal`, whose docstring states the rules) a run first settles what an earlier
+run left unfinished (`recover`), then anchors window by window through `Deployment.anchor`: each
+window's intents and signed bytes are committed in one journal transaction before they leave, sent
+in JSON-RPC batch requests, their receipts collected in batch requests and their outcomes recorded.
+A document is a window of one. What the organisation already anchored is reported as `already`, or
+as `resumed` / `resent` when it is this journal's own transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from attest.app.journal import RECHECK_BLOCKS, Intent, IntentFacts, Journal, Scope
+from attest.chain import sender
+from attest.chain.deployment import WINDOW, AnchorRequest, AnchorResult, Deployment, Planned
+from attest.chain.transport import lost_node_is_unreachable
+from attest.core.errors import AttestError, TransactionReverted
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+
+    from attest.chain.connection import Chain
+
+
+def anchor(
+    deployment: Deployment,
+    account: LocalAccount,
+    requests: Sequence[AnchorRequest],
+    *,
+    journal: Journal | None = None,
+    window: int = WINDOW,
+) -> Iterator[list[AnchorResult]]:
+    """Anchor every request once, sent by `account`; yields the results window by window, in order.
+
+    A result's `outcome` is sent | already | resumed | resent, or failed with its `error`: a revert,
+    decoded (the other requests still go out), or a chain error that stops the run — raised once its
+    window has been handed over (so what did get anchored is written down first).
+    """
+    with lost_node_is_unreachable(deployment.chain.name):
+        if journal is None:
+            for results in deployment.anchor(account, requests, window=window):
+                yield results
+                _stop_at(results)
+            return
+        recover(deployment, account, journal)
+        scope = scope_of(deployment, account)
+        recorder = JournalRecorder(journal, scope)
+        for results in deployment.anchor(account, requests, recorder=recorder, window=window):
+            yield _classified(journal, scope, results)
+            _stop_at(results)
+
+
+def anchor_one(
+    deployment: Deployment, account: LocalAccount, request: AnchorRequest, *, journal: Journal | None = None
+) -> AnchorResult:
+    """`anchor` of one request (a window of one); its failure raised."""
+    ((result,),) = anchor(deployment, account, [request], journal=journal)
+    result.unwrap()
+    return result
+
+
+def _stop_at(window: list[AnchorResult]) -> None:
+    """Raise the first error in `window` that is not a revert: the node refused or did not mine."""
+    for result in window:
+        if result.error is not None and not isinstance(result.error, TransactionReverted):
+            raise result.error
+
+
+def scope_of(deployment: Deployment, account: LocalAccount) -> Scope:
+    return (deployment.manifest.chain_id, deployment.manifest.registry.address.lower(), account.address)
+
+
+def facts(request: AnchorRequest, org_id: int) -> IntentFacts:
+    return IntentFacts(
+        request.digest, request.label, request.kind.label, request.year, request.ref, request.uri, org_id
+    )
+
+
+class JournalRecorder:
+    """Writes each step of a window into the journal (`attest.chain.sender.Recorder`)."""
+
+    def __init__(self, journal: Journal, scope: Scope) -> None:
+        self.journal = journal
+        self.scope = scope
+        self.intents: dict[str, int] = {}  # transaction hash -> intent id
+
+    def signed(self, txs: Sequence[sender.Signed]) -> None:
+        entries = []
+        for tx in txs:
+            planned = tx.key
+            assert isinstance(planned, Planned)
+            entries.append((facts(planned.request, planned.org_id), tx.nonce, tx.raw.hex(), tx.tx_hash))
+        ids = self.journal.signed(self.scope, entries)  # committed: the window may leave now
+        self.intents.update((tx.tx_hash, i) for tx, i in zip(txs, ids, strict=True))
+
+    def sent(self, txs: Sequence[sender.Signed]) -> None:
+        for tx in txs:  # left uncommitted: 'signed' and 'sent' recover alike
+            self.journal.update(self.intents[tx.tx_hash], "sent", event="sent", commit=False)
+
+    def settled(
+        self, done: Sequence[tuple[sender.Signed, sender.Receipt, TransactionReverted | None]]
+    ) -> None:
+        for tx, receipt, reverted in done:
+            _record_outcome(self.journal, self.intents[tx.tx_hash], receipt, reverted, found=False)
+        self.journal.commit()
+
+
+def recover(deployment: Deployment, account: LocalAccount, journal: Journal) -> None:
+    """Once per signer and run: settle every intent the chain may not have (the journal's rules)."""
+    scope = scope_of(deployment, account)
+    if scope in journal.recovered:
+        return
+    chain = deployment.chain
+    rows = journal.unsettled(scope, chain.head() - RECHECK_BLOCKS)
+    if rows:
+        _recover(chain, account.address, journal, rows)
+    journal.recovered.add(scope)
+
+
+def _recover(chain: Chain, address: str, journal: Journal, rows: list[Intent]) -> None:
+    hashes = [str(r.tx_hash) for r in rows]
+    found = sender.receipts(chain, hashes)  # looked up by transaction hash first, all at once
+    _settle(
+        chain,
+        journal,
+        [
+            (r.id, found[h])
+            for r, h in zip(rows, hashes, strict=True)
+            if h in found and (r.status != "anchored" or not found[h].ok)
+        ],
+        found=True,
+    )
+    missing = [r for r, h in zip(rows, hashes, strict=True) if h not in found]
+    if not missing:
+        return
+    latest, pending = chain.nonce(address, "latest"), chain.nonce(address, "pending")
+    resend: list[Intent] = []
+    for r in missing:  # in nonce order: each one re-sent makes the next nonce pending
+        nonce = int(r.nonce or 0)
+        if nonce < latest or nonce > pending:
+            # its nonce went to another transaction, or a gap it cannot fill: it can never be mined
+            # as signed; the document is published afresh (the contract refuses doubles)
+            journal.update(
+                r.id, "dropped", event="dropped", detail=f"nonce {nonce}, account at {latest}", commit=False
+            )
+        else:
+            resend.append(r)
+            pending = max(pending, nonce + 1)
+    journal.commit()
+    answers = sender.send_raw(chain, [bytes.fromhex(str(r.raw_tx).removeprefix("0x")) for r in resend])
+    accepted: list[Intent] = []
+    failure: AttestError | None = None
+    for r, answer in zip(resend, answers, strict=True):
+        # refused as a duplicate ("already known", anvil's "already imported", …) is fine when the node
+        # holds it — waiting in the pool or mined meanwhile; otherwise a real error
+        if isinstance(answer, AttestError) and (
+            isinstance(answer, TransactionReverted) or not chain.knows_transaction(str(r.tx_hash))
+        ):
+            failure = answer
+            break
+        journal.resent.add(r.id)
+        journal.update(r.id, "sent", event="resent", detail=f"same bytes, nonce {r.nonce}", commit=False)
+        accepted.append(r)
+    journal.commit()
+    mined = sender.collect(chain, [str(r.tx_hash) for r in accepted], timeout=journal.timeout)
+    _settle(
+        chain, journal, [(r.id, mined[str(r.tx_hash)]) for r in accepted if r.tx_hash in mined], found=False
+    )
+    if failure is not None:
+        raise failure
+    late = [r for r in accepted if r.tx_hash not in mined]
+    if late:
+        raise sender.not_mined(str(late[0].tx_hash), journal.timeout)
+
+
+def _settle(chain: Chain, journal: Journal, pairs: list[tuple[int, sender.Receipt]], *, found: bool) -> None:
+    """Record the outcome of mined transactions (reverts decoded), in one commit."""
+    if not pairs:
+        return
+    ok = [r.block_number for _, r in pairs if r.ok]
+    if ok:
+        chain.wait_confirmations(max(ok))
+    for intent, receipt in pairs:
+        reverted = None if receipt.ok else sender.reverted_on_chain(chain, receipt)
+        _record_outcome(journal, intent, receipt, reverted, found=found)
+    journal.commit()
+
+
+def _record_outcome(
+    journal: Journal,
+    intent: int,
+    receipt: sender.Receipt,
+    reverted: TransactionReverted | None,
+    *,
+    found: bool,
+) -> None:
+    block = receipt.block_number
+    if reverted is None:
+        event = "found mined" if found else "mined"
+        journal.update(
+            intent,
+            "anchored",
+            block_number=block,
+            error=None,
+            event=event,
+            detail=f"block {block}",
+            commit=False,
+        )
+    else:
+        text = reverted.detail
+        journal.update(
+            intent, "reverted", block_number=block, error=text, event="reverted", detail=text, commit=False
+        )
+
+
+def _classified(journal: Journal, scope: Scope, window: list[AnchorResult]) -> list[AnchorResult]:
+    """The window's results with `already` told apart: this journal's own transaction is `resumed`
+    (or `resent`, when recovery re-sent its bytes in this run), anyone else's stays `already`."""
+    out = []
+    recorded = False
+    for result in window:
+        if result.outcome != "already" or result.published is None:
+            out.append(result)
+            continue
+        existing = result.published.attestation
+        row = journal.row(scope, result.request.digest)
+        ours = row is not None and (row.tx_hash or "").lower() == existing.transaction_hash.lower()
+        outcome = "already"
+        if row is not None and ours:
+            outcome = "resent" if row.id in journal.resent else "resumed"
+        if row is None or row.status != "anchored" or not ours:
+            journal.found(
+                scope,
+                facts(result.request, existing.org_id),
+                existing.transaction_hash,
+                existing.block_number,
+                outcome,
+            )
+            recorded = True
+        out.append(replace(result, outcome=outcome))
+    if recorded:
+        journal.commit()
+    return out

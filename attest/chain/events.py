@@ -1,0 +1,163 @@
+"""The registry's events, decoded from raw logs in one place.
+
+A log reaches us in two dresses: formatted by web3 (bytes, ints) from `eth_getLogs` or a receipt, or
+raw from a JSON-RPC batch answer (0x-hex strings). Every reader of the registry — the deployment's
+lookups, the anchor path's receipts, relaying, the bulk index — turns `Attested`, `Revoked`,
+`Superseded` and `Covered` into records here, straight from topics and data: no per-log ABI machinery,
+so decoding a hundred thousand logs costs little. Which contract emitted a log is the caller's filter
+(logs are only ever asked for, or kept from, the manifest's registry address).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from attest.core.contracts import REGISTRY, Kind, load_artifact
+from attest.core.records import OnchainAttestation, Revocation
+
+
+@dataclass(frozen=True)
+class Topics:
+    """topic0 of each registry event (keccak of its signature, from the committed ABI)."""
+
+    attested: bytes
+    revoked: bytes
+    superseded: bytes
+    covered: bytes
+
+
+@cache
+def topics() -> Topics:
+    from eth_utils import event_abi_to_log_topic
+
+    by_name = {
+        item["name"]: bytes(event_abi_to_log_topic(item))  # type: ignore[arg-type]
+        for item in load_artifact(REGISTRY).abi
+        if item["type"] == "event"
+    }
+    return Topics(by_name["Attested"], by_name["Revoked"], by_name["Superseded"], by_name["Covered"])
+
+
+@dataclass(frozen=True)
+class Covered:
+    """A verification statement covers a figures attestation (`Covered`)."""
+
+    figures_uid: str
+    statement_uid: str
+    verifier_org_id: int
+
+
+def as_bytes(value: Any) -> bytes:
+    """A topic, data or hash as bytes, whether web3 formatted it (bytes) or not (0x-hex string)."""
+    if isinstance(value, str):
+        return bytes.fromhex(value.removeprefix("0x"))
+    return bytes(value)
+
+
+def as_int(value: Any) -> int:
+    return int(value, 16) if isinstance(value, str) else int(value)
+
+
+def _hex(value: Any) -> str:
+    return "0x" + as_bytes(value).hex()
+
+
+def topic0(log: Mapping[str, Any]) -> bytes | None:
+    t = log["topics"]
+    return as_bytes(t[0]) if t else None
+
+
+def attested(log: Mapping[str, Any]) -> OnchainAttestation:
+    """The attestation an `Attested` log records, as it stood when emitted (not revoked or superseded)."""
+    t = log["topics"]
+    attester, kind, year, ref, uri = attested_data(as_bytes(log["data"]))
+    return OnchainAttestation(
+        uid=_hex(t[1]),
+        digest=as_bytes(t[2]).hex(),
+        org_id=int.from_bytes(as_bytes(t[3]), "big"),
+        attester=_checksum(attester),
+        kind=Kind(kind),
+        year=year,
+        ref="0x" + ref.hex(),
+        uri=uri,
+        block_number=as_int(log["blockNumber"]),
+        log_index=as_int(log["logIndex"]),
+        block_hash=_hex(log["blockHash"]),
+        transaction_hash=_hex(log["transactionHash"]),
+        revoked=False,
+        revocation=None,
+        superseded_by=None,
+    )
+
+
+def attested_data(data: bytes) -> tuple[bytes, int, int, bytes, str]:
+    """(attester, kind, year, ref, uri) from `Attested`'s ABI-encoded data, checked as strictly as
+    eth_abi checks it (padding, the string's offset and length): every bulk read decodes one per
+    attestation, and eth_abi's general decoder costs more than the rest of the record."""
+    words = len(data) // 32
+    if len(data) % 32 or words < 6:
+        raise ValueError(f"Attested data of {len(data)} bytes")
+
+    def word(i: int) -> bytes:
+        return data[32 * i : 32 * i + 32]
+
+    def uint(i: int, size: int) -> int:
+        w = word(i)
+        if any(w[: 32 - size]):
+            raise ValueError(f"Attested data word {i} is not a uint{8 * size}")
+        return int.from_bytes(w, "big")
+
+    if any(word(0)[:12]):
+        raise ValueError("Attested data word 0 is not an address")
+    kind, year, ref, offset = uint(1, 1), uint(2, 2), word(3), uint(4, 32)
+    if offset % 32 or offset + 32 > len(data):
+        raise ValueError("Attested data: the uri's offset is out of range")
+    length = int.from_bytes(data[offset : offset + 32], "big")
+    end = offset + 32 + length
+    if end > len(data) or any(data[end : offset + 32 + -(-length // 32) * 32]):
+        raise ValueError("Attested data: the uri's length is out of range or its padding not zero")
+    return word(0)[12:], kind, year, ref, data[offset + 32 : end].decode("utf-8")
+
+
+@cache
+def _checksum(address: bytes) -> str:
+    """EIP-55 form of an address (keccak'd once per address: a registry has few attesters)."""
+    from eth_utils import to_checksum_address
+
+    return str(to_checksum_address(address))
+
+
+def revoked(log: Mapping[str, Any]) -> tuple[str, Revocation]:
+    """(uid, revocation) from a `Revoked` log."""
+    from eth_abi import decode
+
+    t = log["topics"]
+    (reason,) = decode(["string"], as_bytes(log["data"]))
+    by = _checksum(as_bytes(t[3])[12:])
+    return _hex(t[1]), Revocation(
+        as_int(log["blockNumber"]), int.from_bytes(as_bytes(t[2]), "big"), by, reason
+    )
+
+
+def superseded(log: Mapping[str, Any]) -> tuple[str, str]:
+    """(uid, replacement uid) from a `Superseded` log."""
+    t = log["topics"]
+    return _hex(t[1]), _hex(t[2])
+
+
+def covered(log: Mapping[str, Any]) -> Covered:
+    t = log["topics"]
+    return Covered(_hex(t[1]), _hex(t[2]), int.from_bytes(as_bytes(t[3]), "big"))
+
+
+def attested_by(logs: Iterable[Mapping[str, Any]], registry: str) -> list[OnchainAttestation]:
+    """The `Attested` events among `logs` (e.g. a transaction receipt's) emitted by `registry` only."""
+    want, address = topics().attested, registry.lower()
+    return [attested(log) for log in logs if topic0(log) == want and _address(log["address"]) == address]
+
+
+def _address(value: Any) -> str:
+    return value.lower() if isinstance(value, str) else "0x" + bytes(value).hex()

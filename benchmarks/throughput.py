@@ -1,0 +1,148 @@
+"""Single attestations per second: `scripts/publish_many.py` as a bank runs it, beside a plain loop.
+
+One run, one local anvil node (started by `attest.devtools.node.AnvilNode` with its default mining,
+as `attest node start` does), one deployed consortium, then:
+1. the baseline: a plain sequential web3.py loop over N fresh digests (sign locally, send raw, wait
+   for the receipt polling every 10 ms; one dry run and one fee read for all) — not crash-safe, no
+   receipts written; run first, on the fresher chain (anvil's blocks cost more as its state grows);
+2. `scripts/publish_many.py DIR` in a subprocess, as users run it: interpreter start-up, a real
+   scrypt keystore, N files hashed, the SQLite journal on disk, a receipt written per file — timed
+   from outside, N / wall time. Targets: ≥ 500 attestations/s, and ≥ 1.5 × the baseline's rate.
+BENCH_SCALE (default 1) multiplies N.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+N_FILES = 2_000
+PASSWORD = "benchmark only"  # an ephemeral key's keystore, made and deleted by the run
+POLL_SECONDS = 0.01
+TARGET_RATE, TARGET_RATIO = 500, 1.5
+
+Row = tuple[str, str, str, str]
+
+
+def scaled(n: int) -> int:
+    return max(10, int(n * float(os.environ.get("BENCH_SCALE", "1"))))
+
+
+def publish_many(root: Path, manifest: Path, keystore: Path, rpc_url: str, n: int) -> tuple[float, dict]:
+    """Run the script on n fresh files; (wall seconds, its --json summary)."""
+    docs = root / "docs"
+    docs.mkdir()
+    for i in range(n):
+        (docs / f"evidence-{i:06}.txt").write_bytes(f"throughput benchmark evidence {i}\n".encode())
+    os.sync()  # the files exist long before a bank publishes them: their write-back is not the script's
+    command = [
+        sys.executable, str(REPO / "scripts" / "publish_many.py"), str(docs), "--year", "2022",
+        "--deployment", str(manifest), "--keystore", str(keystore), "--rpc-url", rpc_url,
+        "--journal", str(root / "bench.journal.sqlite"), "--json",
+    ]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
+    env["ATTEST_PASSWORD"] = PASSWORD
+    started = time.perf_counter()
+    done = subprocess.run(
+        command, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"publish_many.py exited {done.returncode}: {done.stderr.strip()[-2000:]}")
+    summary: dict = json.loads(done.stdout)
+    if summary["outcomes"] != {"sent": n} or len(list(docs.glob("*.receipt.json"))) != n:
+        raise SystemExit(f"publish_many.py did not anchor all {n} files: {summary['outcomes']}")
+    return seconds, summary
+
+
+def plain_loop(consortium: object, n: int) -> float:
+    """Seconds for n attestations the plain way: sign, send raw, wait for each receipt (10 ms polls)."""
+    from attest.core.contracts import Kind
+
+    c = consortium
+    chain, account, registry = c.chain, c.bank, c.dep.registry  # type: ignore[attr-defined]
+    w3 = chain.w3
+    datas = [
+        registry.encode_abi(
+            "attest",
+            args=[hashlib.sha256(f"plain loop {i}".encode()).digest(), int(Kind.FILE), 2022, b"\0" * 32, ""],
+        )
+        for i in range(n)
+    ]
+    template = {"to": registry.address, "chainId": chain.chain_id}
+    template["gas"] = chain.estimate_gas({"from": account.address, "to": registry.address, "data": datas[0]})
+    chain.set_fees(template)
+    nonce = w3.eth.get_transaction_count(account.address, "pending")
+    started = time.perf_counter()
+    for i, data in enumerate(datas):
+        signed = account.sign_transaction({**template, "data": data, "nonce": nonce + i})
+        tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
+        receipt = w3.eth.wait_for_transaction_receipt(tx_hash, poll_latency=POLL_SECONDS)
+        assert receipt["status"] == 1
+    return time.perf_counter() - started
+
+
+def main() -> list[Row]:
+    from conftest import build_consortium
+
+    from attest.chain.connection import Chain
+    from attest.chain.keystore import create_keystore
+    from attest.chain.sender import signing_backend
+    from attest.devtools.node import AnvilNode, dev_private_keys
+
+    n = scaled(N_FILES)
+    with tempfile.TemporaryDirectory(prefix="attest-throughput-") as tmp:
+        root = Path(tmp)
+        node = AnvilNode(root / "node")
+        node.start()
+        try:
+            chain = Chain.connect(node.rpc_url)
+            c = build_consortium(chain, funder_key=dev_private_keys(1)[0])
+            manifest = root / "manifest.json"
+            manifest.write_bytes(c.dep.manifest.model_copy(update={"rpc_url": node.rpc_url}).dump())
+            keystore = root / "bank-keystore.json"
+            create_keystore(keystore, PASSWORD, private_key=c.bank.key.hex())
+            # the baseline first, on the fresher chain (anvil's blocks cost more as its state grows)
+            loop_s = plain_loop(c, n)
+            script_s, _summary = publish_many(root, manifest, keystore, node.rpc_url, n)
+        finally:
+            node.stop()
+    script_rate, loop_rate = n / script_s, n / loop_s
+    ratio = script_rate / loop_rate
+    return [
+        (
+            f"scripts/publish_many.py, {n:,} files (subprocess: start-up, scrypt keystore, hashing, "
+            "journal, receipts)",
+            f"{script_s:.2f} s = {script_rate:,.0f} attestations/s",
+            f"≥ {TARGET_RATE}/s",
+            _ok(script_rate >= TARGET_RATE),
+        ),
+        (
+            f"  plain web3.py loop, {n:,} attestations (sign, send raw, wait receipt, 10 ms polls; "
+            f"{signing_backend()})",
+            f"{loop_s:.2f} s = {loop_rate:,.0f} attestations/s",
+            "baseline",
+            "",
+        ),
+        ("  publish_many.py / plain loop", f"{ratio:.2f}×", f"≥ {TARGET_RATIO}×", _ok(ratio >= TARGET_RATIO)),
+    ]
+
+
+def _ok(good: bool) -> str:
+    return "ok" if good else "MISSED"
+
+
+if __name__ == "__main__":
+    from scale import print_table  # type: ignore[import-not-found]  # benchmarks/ is on the path
+
+    print_table(main())
