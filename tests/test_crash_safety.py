@@ -477,11 +477,13 @@ def test_transaction_stuck_in_the_pool_is_waited_for_never_doubled(
     w3.provider.make_request("evm_setAutomine", [False])
     try:
         for _ in range(2):  # the first run, then a re-run while the pool still holds it
+            started = time.monotonic()
             with (
                 Journal(tmp_path / "j.sqlite", timeout=1.5) as journal,
                 pytest.raises(ChainError, match="not mined"),
             ):
                 publish(c.dep, c.bank, doc, kind=Kind.FILE, year=2022, journal=journal)
+            assert time.monotonic() - started < 20  # the journal's timeout, not the default 120 s
         assert c.chain.nonce(c.bank.address, "pending") == nonce_before + 1  # one transaction, not two
     finally:
         w3.provider.make_request("evm_setAutomine", [True])
