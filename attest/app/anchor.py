@@ -51,7 +51,10 @@ def anchor(
         recover(deployment, account, journal)
         scope = scope_of(deployment, account)
         recorder = JournalRecorder(journal, scope)
-        for results in deployment.anchor(account, requests, recorder=recorder, window=window):
+        anchored = deployment.anchor(
+            account, requests, recorder=recorder, window=window, timeout=journal.timeout
+        )
+        for results in anchored:
             yield _classified(journal, scope, results)
             _stop_at(results)
 

@@ -16,7 +16,7 @@ from web3.logs import DISCARD
 
 from attest.chain import events
 from attest.chain.connection import Chain, SentTransaction
-from attest.chain.sender import Call, InFlight, Outcome, Recorder, WindowSender
+from attest.chain.sender import DEFAULT_TIMEOUT, Call, InFlight, Outcome, Recorder, WindowSender
 from attest.core.contracts import GOVERNANCE, REGISTRY, Action, Kind, load_artifact
 from attest.core.errors import AttestError, ChainError, InputError, NoContract, TransactionReverted
 from attest.core.manifest import ContractDeployment, Manifest, load_manifest
@@ -230,6 +230,7 @@ class Deployment:
         *,
         recorder: Recorder | None = None,
         window: int = WINDOW,
+        timeout: float = DEFAULT_TIMEOUT,
     ) -> Iterator[list[AnchorResult]]:
         """Anchor each request once, sent by `account`, window by window; yields each window's results.
 
@@ -243,7 +244,7 @@ class Deployment:
         it), or the first was refused: then the first is settled before the next is planned. A
         request that reverts is reported in its result and the others still go out.
         """
-        with WindowSender(self.chain, account, recorder=recorder) as pipe:
+        with WindowSender(self.chain, account, recorder=recorder, timeout=timeout) as pipe:
             yield from self._anchor(pipe, account, requests, window)
 
     def _anchor(
