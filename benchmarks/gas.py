@@ -46,7 +46,7 @@ def main() -> None:
         [("Org", "CN", "bank", "", "", "", b"\0" * 32), int(Role.PUBLISHER), []],
     )
     expires = int(dep.chain.block("latest")["timestamp"]) + 3600
-    sent = dep._transact(
+    sent = dep.transact(
         c.committee[0], dep.governance.functions.propose(int(Action.ADMIT_ORGANISATION), data, expires)
     )
     proposal = int(dep.governance.functions.proposalCount().call())
@@ -89,7 +89,7 @@ def governance_rows(c: Any, file_uid: str) -> list[tuple[str, int]]:
     rows: list[tuple[str, int]] = []
     for call in calls:
         expires = int(dep.chain.block("latest")["timestamp"]) + 3600
-        sent = dep._transact(
+        sent = dep.transact(
             c.committee[0], dep.governance.functions.propose(int(call.action), call.data, expires)
         )
         proposal_id = proposals.proposal_id_of(sent.receipt, dep)

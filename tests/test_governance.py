@@ -82,7 +82,7 @@ def data(action: Action, *values: Any) -> bytes:
 
 
 def send(c: Consortium, account: Any, fn: Any) -> SentTransaction:
-    return c.dep._transact(account, fn)
+    return c.dep.transact(account, fn)
 
 
 def view(c: Consortium, fn: Any) -> Any:

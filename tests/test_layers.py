@@ -1,4 +1,5 @@
-"""The architecture stays true: layers import downward only and the core stays pure (ARCHITECTURE.md).
+"""The architecture stays true: layers import downward only, the core stays pure, and no module
+uses another module's private names (ARCHITECTURE.md).
 
 The import contracts live in pyproject.toml ([tool.importlinter]) and are checked by import-linter.
 Each rule is also shown to bite: a copy of the package with one forbidden import must fail it.
@@ -6,6 +7,7 @@ Each rule is also shown to bite: a copy of the package with one forbidden import
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -16,6 +18,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
+CHECKED_TREES = ("attest", "scripts", "benchmarks", "tests")
 
 
 def _lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
@@ -62,3 +65,51 @@ def test_a_forbidden_import_breaks_a_contract(tmp_path: Path, module: str, line:
     assert result.returncode != 0, result.stdout
     broken = [ln for ln in result.stdout.splitlines() if ln.endswith("BROKEN")]
     assert any(ln.startswith(contract) for ln in broken), result.stdout
+
+
+def private_name_uses(source: str, module: str) -> list[str]:
+    """Uses of another module's private names in `source` (the module `module`, dotted):
+    `from x import _y` (unless `_y` is a private submodule of the importer's own package) and
+    `obj._y` for any object but `self` / `cls`. Dunders are public."""
+    found: list[str] = []
+    package = module.rsplit(".", 1)[0]
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("attest"):
+            for alias in node.names:
+                private = alias.name.startswith("_") and not alias.name.startswith("__")
+                own_submodule = node.module == package or module == node.module + ".__init__"
+                if private and not own_submodule:
+                    found.append(f"line {node.lineno}: imports {alias.name} from {node.module}")
+        elif isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
+            if isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
+                continue
+            found.append(f"line {node.lineno}: uses .{node.attr}")
+    return found
+
+
+def test_no_module_uses_another_modules_private_names() -> None:
+    problems = []
+    for tree in CHECKED_TREES:
+        for path in sorted((ROOT / tree).rglob("*.py")):
+            dotted = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+            problems += [f"{path.relative_to(ROOT)} {p}" for p in private_name_uses(path.read_text(), dotted)]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from attest.chain.deployment import _plain",
+        "from attest.app.verify import Target, _DIGEST",
+        "def f(chain):\n    return chain._rpc(1)",
+        "x = Deployment(1, 2)._transact",
+    ],
+)
+def test_the_private_name_check_bites(source: str) -> None:
+    assert private_name_uses(source, "attest.app.bulk")
+
+
+def test_the_private_name_check_allows_what_is_ones_own() -> None:
+    own = "class A:\n    def f(self):\n        return self._x, type(self).__name__\n"
+    assert private_name_uses(own, "attest.app.bulk") == []
+    assert private_name_uses("from attest.cli import _verify", "attest.cli.__init__") == []

@@ -506,10 +506,10 @@ def test_state_file_check_reads_the_tail_only(tmp_path: Path, monkeypatch: pytes
     def no_parsing(path: Path) -> bool:
         raise AssertionError(f"parsed {path}")
 
-    assert node_mod._state_file_ok(complete)
-    assert not node_mod._state_file_ok(cut)  # parsed whole (it ends otherwise) and refused
+    assert node_mod.state_file_ok(complete)
+    assert not node_mod.state_file_ok(cut)  # parsed whole (it ends otherwise) and refused
     monkeypatch.setattr(node_mod, "_json_file_ok", no_parsing)
-    assert node_mod._state_file_ok(complete)
+    assert node_mod.state_file_ok(complete)
 
 
 @pytest.mark.anvil
@@ -517,7 +517,7 @@ def test_cli_node_start_mines_interval_blocks_by_default_and_0_means_automine(tm
     attest = str(Path(sys.executable).with_name("attest"))
     for args, expected in (([], 1.0), (["--block-time", "0"], None)):
         data = tmp_path / f"node{len(args)}"
-        port = str(node_mod._free_port())
+        port = str(node_mod.free_port())
         started = subprocess.run(
             [attest, "node", "start", "--data-dir", str(data), "--port", port, "--json", *args],
             capture_output=True, text=True, check=False,
@@ -539,7 +539,7 @@ def test_cli_node_start_mines_interval_blocks_by_default_and_0_means_automine(tm
 def test_stop_and_start_wait_in_proportion_to_the_state_file(tmp_path: Path) -> None:
     """A SIGKILL during anvil's final dump truncates the state: the wait before it grows with the file."""
     state = tmp_path / "anvil-state.json"
-    assert node_mod._state_io_seconds(state) == 0.0  # no chain yet
+    assert node_mod.state_io_seconds(state) == 0.0  # no chain yet
     with state.open("wb") as f:
         f.truncate(500 * 1024 * 1024)  # what 100,000 attestations take (sparse: no disk used)
-    assert node_mod._state_io_seconds(state) == 500 * 1024 * 1024 / node_mod.STATE_BYTES_PER_S >= 45
+    assert node_mod.state_io_seconds(state) == 500 * 1024 * 1024 / node_mod.STATE_BYTES_PER_S >= 45

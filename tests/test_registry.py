@@ -68,7 +68,7 @@ def reverts(error_name: str) -> Iterator[pytest.ExceptionInfo[TransactionReverte
 
 
 def send(c: Consortium, account: Any, fn: Any) -> SentTransaction:
-    return c.dep._transact(account, fn)
+    return c.dep.transact(account, fn)
 
 
 def attest(

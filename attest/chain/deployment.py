@@ -117,15 +117,15 @@ class Deployment:
     ) -> int:
         """Propose a governance action (the proposer's vote counts); return the proposal id."""
         expires = int(self.chain.block("latest")["timestamp"]) + lifetime
-        sent = self._transact(member, self.governance.functions.propose(int(action), data, expires))
+        sent = self.transact(member, self.governance.functions.propose(int(action), data, expires))
         (event,) = self.governance.events.ProposalCreated().process_receipt(sent.receipt, errors=DISCARD)
         return int(event["args"]["proposalId"])
 
     def vote(self, member: LocalAccount, proposal_id: int) -> SentTransaction:
-        return self._transact(member, self.governance.functions.vote(proposal_id))
+        return self.transact(member, self.governance.functions.vote(proposal_id))
 
     def execute(self, member: LocalAccount, proposal_id: int) -> SentTransaction:
-        return self._transact(member, self.governance.functions.execute(proposal_id))
+        return self.transact(member, self.governance.functions.execute(proposal_id))
 
     def enact(self, members: Sequence[LocalAccount], action: Action, data: bytes) -> SentTransaction:
         """Propose, collect the votes of `members`, execute: for scripts that hold enough committee keys."""
@@ -409,7 +409,7 @@ class Deployment:
         return None if block is None else str(block["hash"].to_0x_hex())
 
     def revoke(self, account: LocalAccount, uid: str, reason: str) -> SentTransaction:
-        return self._transact(
+        return self.transact(
             account, self.registry.functions.revoke(bytes.fromhex(uid.removeprefix("0x")), reason)
         )
 
@@ -439,7 +439,7 @@ class Deployment:
             superseded_by=None if replacement == ZERO32 else "0x" + replacement.hex(),
         )
 
-    def _transact(self, account: LocalAccount, fn: Any) -> SentTransaction:
+    def transact(self, account: LocalAccount, fn: Any) -> SentTransaction:
         return self.chain.send(account, unsigned_call(fn, account))
 
 

@@ -194,7 +194,7 @@ def dev_private_keys(n: int = 10) -> list[str]:
 # --------------------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
+def free_port() -> int:
     """A port that was free on 127.0.0.1 a moment ago (the caller must cope with losing the race)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((LOOPBACK, 0))
@@ -247,7 +247,7 @@ def _json_file_ok(path: Path) -> bool:
 _STATE_FILE_END = b'"historical_states":null}'
 
 
-def _state_file_ok(path: Path) -> bool:
+def state_file_ok(path: Path) -> bool:
     """True when anvil will be able to load ``path``: its tail is checked in O(1) for anvil's layout,
     and only a file that ends otherwise is parsed whole (parsing 0.5 GB in Python takes seconds and
     gigabytes of memory, on every start and stop)."""
@@ -264,7 +264,7 @@ def _state_file_ok(path: Path) -> bool:
     return tail.endswith(_STATE_FILE_END) or _json_file_ok(path)
 
 
-def _state_io_seconds(path: Path) -> float:
+def state_io_seconds(path: Path) -> float:
     """Extra seconds to allow anvil for reading or writing ``path`` (see STATE_BYTES_PER_S)."""
     try:
         return path.stat().st_size / STATE_BYTES_PER_S
@@ -417,7 +417,7 @@ def stop_by_info(data_dir: Path, *, timeout: float = STOP_TIMEOUT_S) -> bool:
         return False
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
-    if not _wait_pid_gone(pid, timeout + _state_io_seconds(state_file)):
+    if not _wait_pid_gone(pid, timeout + state_io_seconds(state_file)):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
         _wait_pid_gone(pid, 5.0)
@@ -428,7 +428,7 @@ def stop_by_info(data_dir: Path, *, timeout: float = STOP_TIMEOUT_S) -> bool:
 
 def _refresh_backup(state_file: Path) -> None:
     """Keep ``anvil-state.json.bak`` = the newest state file known to parse."""
-    if state_file.exists() and _state_file_ok(state_file):
+    if state_file.exists() and state_file_ok(state_file):
         _atomic_copy(state_file, state_file.with_name(STATE_BACKUP_NAME))
 
 
@@ -588,7 +588,7 @@ class AnvilNode:
             elif attempt == 0 and self._port is not None and _port_free(self._port):
                 port = self._port  # restart: keep the URL clients already know, if we can
             else:
-                port = _free_port()
+                port = free_port()
             try:
                 self._launch(anvil, port)
                 return self
@@ -615,7 +615,7 @@ class AnvilNode:
         self._port = port
         url = self.rpc_url
         listening = f"Listening on {LOOPBACK}:{port}"
-        patience = START_TIMEOUT_S + _state_io_seconds(self.state_file)
+        patience = START_TIMEOUT_S + state_io_seconds(self.state_file)
         deadline = time.monotonic() + patience
         first_answer: float | None = None
         while time.monotonic() < deadline:
@@ -681,12 +681,12 @@ class AnvilNode:
         state, backup = self.state_file, self.data_dir / STATE_BACKUP_NAME
         if not state.exists():
             return
-        if _state_file_ok(state):
+        if state_file_ok(state):
             _atomic_copy(state, backup)
             return
         broken = self.data_dir / STATE_BROKEN_NAME
         os.replace(state, broken)
-        if backup.exists() and _state_file_ok(backup):
+        if backup.exists() and state_file_ok(backup):
             _atomic_copy(backup, state)
             with self.log_file.open("a", encoding="utf-8") as log:
                 log.write(
@@ -730,7 +730,7 @@ class AnvilNode:
         """
         if self._proc is None:
             return
-        self._terminate(self._proc, timeout=timeout + _state_io_seconds(self.state_file))
+        self._terminate(self._proc, timeout=timeout + state_io_seconds(self.state_file))
         self._forget(remove_info=True)
         _refresh_backup(self.state_file)
 
