@@ -1,10 +1,12 @@
 """Single attestations per second: `scripts/publish_many.py` as a bank runs it, beside a plain loop.
 
-One run, one local anvil node (started by `attest.devtools.node.AnvilNode` with its default mining,
-as `attest node start` does), one deployed consortium, then:
+One run, two local anvil nodes started alike (`attest.devtools.node.AnvilNode` with its default
+mining) each with the consortium freshly deployed — one per measurement, since anvil's blocks and its
+state dumps cost more as its chain grows, so a second measurement on the same node would pay for the
+first one's attestations:
 1. the baseline: a plain sequential web3.py loop over N fresh digests (sign locally, send raw, wait
    for the receipt polling every 10 ms; one dry run and one fee read for all) — not crash-safe, no
-   receipts written; run first, on the fresher chain (anvil's blocks cost more as its state grows);
+   receipts written;
 2. `scripts/publish_many.py DIR` in a subprocess, as users run it: interpreter start-up, a real
    scrypt keystore, N files hashed, the SQLite journal on disk, a receipt written per file — timed
    from outside, N / wall time. Targets: ≥ 500 attestations/s, and ≥ 1.5 × the baseline's rate.
@@ -20,7 +22,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -92,31 +97,43 @@ def plain_loop(consortium: object, n: int) -> float:
     return time.perf_counter() - started
 
 
-def main() -> list[Row]:
+@contextmanager
+def fresh_consortium(folder: Path) -> Iterator[tuple[Any, Any, Path, Path]]:
+    """A new anvil node (AnvilNode's defaults, as `attest node start` uses the class) with the
+    consortium deployed: (node, consortium, manifest, bank keystore)."""
     from conftest import build_consortium
 
     from attest.chain.connection import Chain
     from attest.chain.keystore import create_keystore
-    from attest.chain.sender import signing_backend
     from attest.devtools.node import AnvilNode, dev_private_keys
+
+    node = AnvilNode(folder / "node")
+    node.start()
+    try:
+        c = build_consortium(Chain.connect(node.rpc_url), funder_key=dev_private_keys(1)[0])
+        manifest = folder / "manifest.json"
+        manifest.write_bytes(c.dep.manifest.model_copy(update={"rpc_url": node.rpc_url}).dump())
+        keystore = folder / "bank-keystore.json"
+        create_keystore(keystore, PASSWORD, private_key=c.bank.key.hex())
+        yield node, c, manifest, keystore
+    finally:
+        node.stop()
+
+
+def main() -> list[Row]:
+    from attest.chain.sender import signing_backend
 
     n = scaled(N_FILES)
     with tempfile.TemporaryDirectory(prefix="attest-throughput-") as tmp:
         root = Path(tmp)
-        node = AnvilNode(root / "node")
-        node.start()
-        try:
-            chain = Chain.connect(node.rpc_url)
-            c = build_consortium(chain, funder_key=dev_private_keys(1)[0])
-            manifest = root / "manifest.json"
-            manifest.write_bytes(c.dep.manifest.model_copy(update={"rpc_url": node.rpc_url}).dump())
-            keystore = root / "bank-keystore.json"
-            create_keystore(keystore, PASSWORD, private_key=c.bank.key.hex())
-            # the baseline first, on the fresher chain (anvil's blocks cost more as its state grows)
+        # each on a node of its own, started and set up alike: anvil's blocks (and its state dumps,
+        # every second) cost more as its chain grows, so the second would pay for the first's
+        (root / "loop").mkdir()
+        with fresh_consortium(root / "loop") as (_node, c, _manifest, _keystore):
             loop_s = plain_loop(c, n)
-            script_s, _summary = publish_many(root, manifest, keystore, node.rpc_url, n)
-        finally:
-            node.stop()
+        (root / "script").mkdir()
+        with fresh_consortium(root / "script") as (node, _c, manifest, keystore):
+            script_s, _summary = publish_many(root / "script", manifest, keystore, node.rpc_url, n)
     script_rate, loop_rate = n / script_s, n / loop_s
     ratio = script_rate / loop_rate
     return [
