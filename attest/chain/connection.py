@@ -158,10 +158,7 @@ class Chain:
         return self.wait(self.send_raw(signed.raw_transaction))
 
     def build(self, account: LocalAccount, tx: dict[str, Any], *, nonce: int | None = None) -> dict[str, Any]:
-        """`tx` filled for signing (sender, chain id, nonce, gas by dry run, fees), not sent.
-
-        For callers that must record a signed transaction before it leaves (attest.app.journal).
-        """
+        """`tx` filled for signing (sender, chain id, nonce, gas by dry run, fees), not sent."""
         tx = dict(tx)
         tx["from"] = account.address
         tx.setdefault("chainId", self.chain_id)
