@@ -156,7 +156,12 @@ def _recover(chain: Chain, address: str, journal: Journal, rows: list[Intent]) -
             resend.append(r)
             pending = max(pending, nonce + 1)
     journal.commit()
-    answers = sender.send_raw(chain, [bytes.fromhex(str(r.raw_tx).removeprefix("0x")) for r in resend])
+    # highest nonce first, as a window is sent: the lower ones wait queued until the lowest arrives,
+    # so anvil never reads the account's nonce while it mines the same account's earlier ones
+    order = sorted(resend, key=lambda r: int(r.nonce or 0), reverse=True)
+    sent = sender.send_raw(chain, [bytes.fromhex(str(r.raw_tx).removeprefix("0x")) for r in order])
+    by_intent = {r.id: answer for r, answer in zip(order, sent, strict=True)}
+    answers = [by_intent[r.id] for r in resend]
     accepted: list[Intent] = []
     failure: AttestError | None = None
     for r, answer in zip(resend, answers, strict=True):
