@@ -105,7 +105,9 @@ class Setup:
 
 @pytest.fixture
 def setup(tmp_path: Path) -> Iterator[Setup]:
-    node = AnvilNode(tmp_path / "node")
+    # interval blocks, as a consortium chain (and `attest node start`) mines: anvil 1.7.1 mining a
+    # block per transaction can leave a re-sent transaction waiting behind one it already mined
+    node = AnvilNode(tmp_path / "node", block_time=0.2)
     node.start()
     proxy = RpcProxy(node.rpc_url)
     try:
