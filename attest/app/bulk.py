@@ -123,9 +123,10 @@ class _MemoHistory(MembershipHistory):
         return self.memo[key]
 
 
-class IndexedFacts:
+class IndexedFacts(LiveFacts):
     """`ChainFacts` answered from one shared read: the registry index, the governance history and
-    the block headers read up front (a block not read up front is read when first asked, and kept)."""
+    the block headers read up front (a block not read up front is read when first asked, and kept).
+    The manifest's facts are `LiveFacts`' own; only the chain's answers come from the index."""
 
     def __init__(
         self,
@@ -134,36 +135,16 @@ class IndexedFacts:
         history: MembershipHistory,
         blocks: dict[int, tuple[str, int]],
     ) -> None:
-        self.deployment = deployment
+        super().__init__(deployment)
         self.index = index
         self.history = history
         self.blocks = blocks
         self.orgs: dict[str, int] = {}
         self.bound: str | None = None
 
-    @property
-    def chain_id(self) -> int:
-        return self.deployment.manifest.chain_id
-
-    @property
-    def registry(self) -> str:
-        return self.deployment.manifest.registry.address
-
-    @property
-    def governance(self) -> str:
-        return self.deployment.manifest.governance.address
-
-    @property
-    def manifest_sha256(self) -> str | None:
-        return self.deployment.manifest.file_sha256
-
-    @property
-    def confirmations_required(self) -> int:
-        return self.deployment.chain.confirmations
-
     def bound_governance(self) -> str:
         if self.bound is None:
-            self.bound = LiveFacts(self.deployment).bound_governance()
+            self.bound = super().bound_governance()  # read once for every target
         return self.bound
 
     def head(self) -> int:
