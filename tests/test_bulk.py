@@ -231,9 +231,11 @@ def test_expand_targets_prefers_receipts_and_skips_canonical_copies(world: World
     (docs / ".DS_Store").write_bytes(b"\0")  # hidden entries were never published: not targets either
     (docs / ".git").mkdir(exist_ok=True)
     (docs / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
-    expanded = expand_targets([str(docs), "0x" + "ab" * 32])
+    targets = expand_targets([str(docs), "0x" + "ab" * 32])
+    expanded = targets.items
     names = [Path(t).name for t in expanded]
     assert "HEAD" not in names and ".DS_Store" not in names
+    assert {Path(p).name for p, _ in targets.skipped} == {".DS_Store", ".git"}  # listed, not dropped
     assert expanded[:-1] == sorted(expanded[:-1], key=lambda t: Path(t).parts)
     assert "figures.receipt.json" in names and "figures.json" not in names
     assert "figures.canonical.json" not in names and "report.pdf" not in names

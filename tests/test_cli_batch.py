@@ -81,9 +81,18 @@ def test_batch_publish_verify_and_revoke(setup: dict[str, Any]) -> None:
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "✓ merkle" in ok.stdout
 
+    (s["docs"] / ".DS_Store").write_bytes(b"\0")  # left out, and said so
     whole = run("verify", str(s["docs"]), *common, cwd=tmp)  # a directory: bulk, through its receipts
     assert whole.returncode == 0, whole.stdout + whole.stderr
     assert whole.stdout.count("\nVERIFIED") == 12 and "NOT VERIFIED" not in whole.stdout
+    assert f"skipped: {s['docs'] / '.DS_Store'}: hidden entry" in whole.stdout
+    orphan = s["docs"] / "bills" / "energy-bill-04.txt"
+    kept = orphan.read_bytes()
+    orphan.unlink()  # its receipt stays behind: in a directory, a receipt without its document fails
+    gone = run("verify", str(s["docs"]), *common, cwd=tmp)
+    assert gone.returncode == 1 and "its document 'energy-bill-04.txt' is not in the directory" in gone.stdout
+    orphan.write_bytes(kept)
+    (s["docs"] / ".DS_Store").unlink()
 
     edited = json.loads(receipt.read_text())
     edited["merkle"]["proof"][0] = "0x" + "00" * 32

@@ -32,7 +32,12 @@ def test_directory_walk_order_and_exclusions(tree: Path) -> None:
     got = collect_files([str(tree)])
     # path order (as sorted(Path.rglob) gave): a/… before a-b.txt; hidden entries and our outputs left out
     assert names(got.files, tree) == ["a/1.txt", "a/2.txt", "a/deep/x.pdf", "a-b.txt", "b.txt", "report.json"]
-    assert got.skipped == []
+    # hidden entries are listed, never dropped silently; a hidden directory is not looked into
+    assert [(p.relative_to(tree).as_posix(), why.split(" (")[0]) for p, why in got.skipped] == [
+        (".git", "hidden directory"),
+        (".hidden.txt", "hidden entry"),
+        (".report.receipt.json.tmp42", "hidden entry"),
+    ]
 
 
 def test_entries_that_are_not_regular_files_are_skipped_with_a_reason(tree: Path, tmp_path: Path) -> None:
@@ -42,7 +47,7 @@ def test_entries_that_are_not_regular_files_are_skipped_with_a_reason(tree: Path
     (tree / "alias.txt").symlink_to(tree / "b.txt")
     got = collect_files([str(tree)])
     assert "alias.txt" in names(got.files, tree)  # a link to a regular file is published, like the file
-    assert {p.name: why for p, why in got.skipped} == {
+    assert {p.name: why for p, why in got.skipped if not p.name.startswith(".")} == {
         "dangling.pdf": "broken symbolic link",
         "elsewhere": "symbolic link to a directory, not followed",
         "stream.fifo": "a FIFO, not a regular file",

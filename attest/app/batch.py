@@ -5,6 +5,8 @@ StandardMerkleTree; the root is anchored once with `Kind.BATCH`, and every file 
 carries the root's attestation plus the file's Merkle proof. Identical files share one leaf (a tree
 needs no duplicate) but each still gets its own receipt. Only digests are held in memory, never
 file contents, and the receipt is the same whether the root was anchored now or by an earlier run.
+A structured document (esg-figures/1, carbon-verification/1) is refused before anything is sent:
+verification judges it by its content, as its own kind, so as a raw-bytes leaf it would never verify.
 """
 
 from __future__ import annotations
@@ -18,13 +20,12 @@ from typing import TYPE_CHECKING
 from attest.app.anchor import anchor_one
 from attest.app.publishing import MAX_YEAR, MIN_YEAR, build_receipt
 from attest.chain.deployment import AnchorRequest, Deployment
-from attest.core.canonical import file_sha256
 from attest.core.contracts import Kind
-from attest.core.documents import OCTET_STREAM, HashedDocument
+from attest.core.documents import OCTET_STREAM, HashedDocument, plain_file_digest
 from attest.core.errors import InputError, UnfinishedOutput
 from attest.core.manifest import write_if_changed
 from attest.core.merkle import StandardMerkleTree, verify_proof
-from attest.core.receipt import DocumentPart, MerklePart, Receipt
+from attest.core.receipt import DocumentPart, MerklePart, Receipt, receipt_owner
 from attest.core.records import Published, attestation_uid
 from attest.core.sidefiles import receipt_name
 
@@ -69,6 +70,13 @@ def _plan_receipts(files: list[Path]) -> list[tuple[Path, str]]:
             raise InputError(f"its receipt would overwrite that of {outputs[out]}", path=p)
         if out in unique:
             raise InputError(f"its receipt would overwrite the input {unique[out]}", path=p)
+        owner = receipt_owner(out)  # `x` and `x.json` share a receipt name: never take the other's
+        if owner is not None and owner != p.name:
+            raise InputError(
+                f"{receipt_name(name)} beside it is the receipt of {owner!r}: publishing would overwrite it; "
+                "rename one of the two documents",
+                path=p,
+            )
         outputs[out] = p
     return [(p, out) for out, p in outputs.items()]
 
@@ -96,7 +104,7 @@ def publish_batch(
     total = 2 * len(plan)
     digests: list[str] = []
     for n, p in enumerate(paths, 1):  # sequential: for small files threads only add GIL traffic
-        digests.append(file_sha256(p))
+        digests.append(plain_file_digest(p, refusal="not as a leaf of a batch"))
         if progress is not None and (n % PROGRESS_EVERY == 0 or n == len(paths)):
             progress(n, total)
 

@@ -27,40 +27,73 @@ from attest.core.errors import ChainError
 from attest.core.inputs import walk
 from attest.core.membership_history import MembershipHistory, Position, Standing
 from attest.core.records import OnchainAttestation
-from attest.core.sidefiles import CANONICAL_SUFFIX, RECEIPT_SUFFIX, receipt_name
+from attest.core.sidefiles import SideFile, receipt_name, side_file
 from attest.core.verification import Report
 
 Progress = Callable[[int, int], None]
 
 
-def expand_targets(items: Iterable[str]) -> list[str]:
-    """Targets from the command line: directories become their files (`attest.core.inputs.walk`: path
-    order, hidden entries and non-regular files left out), receipts preferred.
+@dataclass(frozen=True)
+class Targets:
+    """What the command line's targets stand for, in order, and what a directory walk left out.
 
-    In a directory, a document with a receipt next to it is verified through that receipt (which
-    also checks the document's bytes), and canonical-form copies are skipped, so each published
-    document is checked once. Explicit files and bare digests are kept as given.
+    `beside` maps each receipt found in a directory to the document its name stands for there
+    (None when that document is missing): in a directory a receipt is evidence about the file beside
+    it, so a receipt without its document, or describing another, fails instead of passing alone.
     """
-    out: list[str] = []
+
+    items: list[str]
+    beside: dict[str, str | None] = field(default_factory=dict)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.items)
+
+
+def expand_targets(items: Iterable[str]) -> Targets:
+    """Targets from the command line: directories become their files (`attest.core.inputs.walk`: path
+    order; hidden entries, links to directories, non-regular files and side files that are never a
+    document left out and listed in `skipped`), explicit files and bare digests kept as given.
+
+    In a directory every document is judged: through the receipt beside it when there is one (which
+    hashes the document itself and binds the receipt to it by name and digest), otherwise alone.
+    Canonical-form copies are skipped (their document is checked). Two documents whose names claim
+    the same receipt name (`x` and `x.json` both claim `x.receipt.json`) are each judged alone, and
+    the receipt with them, so neither hides behind the other's receipt.
+    """
+    out = Targets([])
     for item in items:
         if not os.path.isdir(item):
-            out.append(item)
+            out.items.append(item)
             continue
-        files, _ = walk(item)
-        present = set(files)
+        files, left_out = walk(item)
+        out.skipped.extend(left_out)
+        documents = [f for f in files if side_file(f) is None]
+        claims: dict[str, list[str]] = {}  # receipt path -> the documents whose receipt it would be
+        for d in documents:
+            folder, name = os.path.split(d)
+            claims.setdefault(os.path.join(folder, receipt_name(name)), []).append(d)
+        through_receipt: set[str] = set()
         for f in files:
-            if f.endswith(CANONICAL_SUFFIX):
+            if side_file(f) is SideFile.RECEIPT:
+                claimed = claims.get(f, [])
+                out.beside[f] = claimed[0] if len(claimed) == 1 else None
+                if len(claimed) == 1:
+                    through_receipt.add(claimed[0])
+        for f in files:
+            kind = side_file(f)
+            if kind is SideFile.CANONICAL or f in through_receipt:
                 continue
-            folder, name = os.path.split(f)
-            if not name.endswith(RECEIPT_SUFFIX) and os.path.join(folder, receipt_name(name)) in present:
-                continue
-            out.append(f)
+            out.items.append(f)
     return out
 
 
 def iter_verify(
     deployment: Deployment,
-    targets: Sequence[str],
+    targets: Sequence[str] | Targets,
     *,
     org: str | None = None,
     require_coverage: bool = False,
@@ -83,15 +116,17 @@ def iter_verify(
     # digests only ever point at those. A receipt naming any other block is read on its own.
     blocks = read_blocks(deployment, sorted({a.block_number for a in index.by_uid.values()}))
     facts = IndexedFacts(deployment, index, history, blocks)
+    beside = targets.beside if isinstance(targets, Targets) else {}
     for n, target in enumerate(targets, 1):
-        yield finish(facts, gather(facts, read_target(target), target, org, require_coverage, strict))
+        read = read_target(target, in_directory=target in beside, beside=beside.get(target))
+        yield finish(facts, gather(facts, read, target, org, require_coverage, strict))
         if progress is not None:
             progress(n, len(targets))
 
 
 def verify_many(
     deployment: Deployment,
-    targets: Sequence[str],
+    targets: Sequence[str] | Targets,
     *,
     org: str | None = None,
     require_coverage: bool = False,

@@ -8,6 +8,7 @@ or thousands go the same way (`publish_documents`, through `attest.app.anchor`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from attest.core.contracts import Kind
 from attest.core.documents import HashedDocument, document_type, hash_document
 from attest.core.errors import InputError, TransactionReverted
 from attest.core.manifest import write_atomic
-from attest.core.receipt import AttestationPart, ChainPart, DocumentPart, Receipt
+from attest.core.receipt import AttestationPart, ChainPart, DocumentPart, Receipt, receipt_owner
 from attest.core.records import OnchainAttestation, Published
 from attest.core.sidefiles import canonical_path, receipt_path
 
@@ -147,6 +148,7 @@ def publish_documents(
     authors = _Authors(deployment, account)
     for item in items:  # every check that needs no transaction, before any is sent
         authors.check(item.document)
+    check_receipt_slots([item.document.path for item in items])
     canonical: dict[int, Path] = {}
     for n, item in enumerate(items):  # a pure function of the input: written before anchoring
         if item.document.canonical is not None:
@@ -176,6 +178,29 @@ def publish_documents(
                 item.document, result.published, receipt, out, canonical.get(n), result.outcome
             )
             n += 1
+
+
+def check_receipt_slots(documents: Sequence[Path]) -> None:
+    """Refuse, before anything is sent, to write a receipt over another document's receipt.
+
+    `x` and `x.json` share the receipt name `x.receipt.json` (attest.core.sidefiles): two such
+    documents in one run, or a receipt already there that records another document, would leave
+    one of them without its receipt. InputError names both.
+    """
+    claimed: dict[str, Path] = {}
+    for doc in documents:
+        out = receipt_path(doc)
+        key = os.path.abspath(out)
+        first = claimed.setdefault(key, doc)
+        if first.name != doc.name:
+            raise InputError(f"its receipt {out.name} would also be that of {first}: rename one", path=doc)
+        owner = receipt_owner(out)
+        if owner is not None and owner != doc.name:
+            raise InputError(
+                f"{out.name} beside it is the receipt of {owner!r}: publishing would overwrite it; rename "
+                "one of the two documents",
+                path=doc,
+            )
 
 
 def _year_of(doc: HashedDocument, year: int | None) -> int:

@@ -248,8 +248,14 @@ def _document_beside(receipt_file: Path, receipt: Receipt) -> tuple[Path | None,
     return receipt_file.with_name(recorded), problems
 
 
-def read_target(target: str) -> Target:
-    """Digest a target (a document, a receipt with or without its document, or a bare digest)."""
+def read_target(target: str, *, in_directory: bool = False, beside: str | None = None) -> Target:
+    """Digest a target (a document, a receipt with or without its document, or a bare digest).
+
+    `in_directory`: the receipt was found by walking a directory (`attest.app.bulk.expand_targets`),
+    where it is evidence about the document beside it, `beside` (None when there is none): a receipt
+    whose document is missing there, or that describes another file, is then a receipt problem, not
+    a receipt verified alone.
+    """
     match = _DIGEST.match(target)
     path = Path(target)
     if match and not path.exists():
@@ -261,6 +267,8 @@ def read_target(target: str) -> Target:
         if is_receipt(obj):
             receipt = parse_receipt(obj, path=path)
             doc_path, problems = _document_beside(path, receipt)
+            if in_directory:
+                problems.extend(_directory_problems(path, receipt, doc_path, beside))
             if doc_path is None or not doc_path.is_file():
                 detail = "from the receipt; document not at hand"
                 return Target(receipt.document.digest, detail, receipt, receipt_problems=tuple(problems))
@@ -283,3 +291,23 @@ def read_target(target: str) -> Target:
             )
     doc = hash_document(path)
     return Target(doc.digest, doc.rule_text, document=doc)
+
+
+def _directory_problems(
+    receipt_file: Path, receipt: Receipt, doc_path: Path | None, beside: str | None
+) -> list[str]:
+    """What is wrong with a receipt found in a directory, about the document beside it."""
+    problems: list[str] = []
+    if doc_path is None:
+        return problems  # not bound to any file name: already a problem
+    if beside is not None and doc_path.name != Path(beside).name:
+        problems.append(
+            f"beside the receipt {receipt_file.name} is {Path(beside).name!r}, which it does not describe "
+            f"(it describes {receipt.document.name!r}): that file has no receipt of its own here"
+        )
+    elif not doc_path.is_file():
+        problems.append(
+            f"its document {receipt.document.name!r} is not in the directory: a receipt proves nothing "
+            "about a file that is not there"
+        )
+    return problems

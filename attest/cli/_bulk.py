@@ -36,8 +36,9 @@ def verify_many_command(
 ) -> None:
     """Verify many files, directories, receipts or digests in bulk; exit 0 only if all verify.
 
-    A directory stands for its files (recursively); a document with a receipt next to it is checked
-    through the receipt. The chain is read once for all targets, not once per file.
+    A directory stands for its files (recursively; entries left out are listed as skipped); a
+    document with a receipt next to it is checked through the receipt, and a receipt without its
+    document fails. The chain is read once for all targets, not once per file.
     """
     with handle_errors():
         from attest.app.bulk import expand_targets, iter_verify
@@ -56,7 +57,8 @@ def verify_many_command(
                 click.echo(("," if n else "") + json.dumps(r.to_json(), ensure_ascii=False), nl=False)
                 good, bad = good + r.verified, bad + (not r.verified)
             summary = {"verified": good, "not_verified": bad, "total": good + bad}
-            click.echo("], " + json.dumps({"summary": summary})[1:])
+            skipped = [{"path": p, "reason": why} for p, why in items.skipped]
+            click.echo("], " + json.dumps({"summary": summary, "skipped": skipped}, ensure_ascii=False)[1:])
         else:
             from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 
@@ -88,5 +90,7 @@ def verify_many_command(
                     for c in r.checks:
                         if c.status == "fail":
                             say(f"    {c.name:<13} {printable(c.detail)}")
+            for path, why in items.skipped:
+                click.echo(f"skipped: {printable(path)}: {why}")
             click.echo(f"{good} verified, {bad} not verified, of {good + bad}")
         sys.exit(0 if not bad else 1)

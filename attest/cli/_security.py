@@ -196,7 +196,7 @@ def relay_command(
     """
     with handle_errors():
         from attest.app.journal import open_journal
-        from attest.app.publishing import build_receipt
+        from attest.app.publishing import build_receipt, check_receipt_slots
         from attest.app.signing import check_domain, load_signed, relay, relayed_document
         from attest.core.manifest import load_manifest, write_atomic
         from attest.core.sidefiles import receipt_path
@@ -205,6 +205,8 @@ def relay_command(
         check_domain(request, load_manifest(deployment_path), path=signed)
         statement_path = Path(signed).parent / request.document.name
         doc = relayed_document(request, statement_path)
+        if receipt_out is None:
+            check_receipt_slots([statement_path])  # before relaying: never over another's receipt
         dep = open_deployment(deployment_path, rpc_url, confirmations)
         relayer = load_signer(keystore, password_file)
         with open_journal(None, deployment_path) as journal:  # $ATTEST_JOURNAL, else beside the manifest

@@ -17,6 +17,7 @@ from attest.cli._common import (
     open_deployment,
 )
 from attest.core.errors import InputError
+from attest.core.report_text import printable
 
 if TYPE_CHECKING:
     from attest.chain.deployment import Deployment
@@ -75,8 +76,10 @@ def verify(
 ) -> None:
     """Verify files, receipts or bare sha256 digests against the registry; exit 0 only if all verify.
 
-    Several targets, or a directory (its files, receipts preferred), are checked in bulk from one
-    read of the chain; `attest verify-many` does the same for very large sets, printing only failures.
+    Several targets, or a directory (every document, through the receipt beside it when there is
+    one; a receipt without its document fails; entries left out are listed), are checked in bulk
+    from one read of the chain; `attest verify-many` does the same for very large sets, printing
+    only failures.
 
     `attest verify FIGURES --statement STATEMENT` verifies a figures document and the carbon
     verification statement covering it together (files or their receipts).
@@ -87,6 +90,7 @@ def verify(
         if statement is not None and len(targets) != 1:
             raise InputError("--statement takes exactly one FIGURES target", field="--statement")
         dep = open_deployment(deployment_path, rpc_url, confirmations)
+        skipped: list[tuple[str, str]] = []
         if statement is not None:
             reports = list(
                 verify_pair(
@@ -105,6 +109,7 @@ def verify(
             if not items:
                 raise InputError("no files to verify in " + ", ".join(targets))
             reports = list(iter_verify(dep, items, org=org, require_coverage=require_coverage, strict=strict))
+            skipped = items.skipped
         if check_code:
             code = code_check(dep)
             for r in reports:
@@ -119,6 +124,8 @@ def verify(
                 print_report(r)
             if html_note:
                 click.echo(html_note)
+        for path, why in skipped:  # on stderr with --json, whose output stays a list of reports
+            click.echo(f"skipped: {printable(path)}: {why}", err=as_json)
         sys.exit(0 if all(r.verified for r in reports) else 1)
 
 

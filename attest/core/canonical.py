@@ -47,6 +47,12 @@ _SMALL = 1 << 16
 
 def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
     """sha256 of a file's raw bytes, read in chunks so a large PDF never sits in memory whole."""
+    return file_sha256_and_head(path, chunk)[0]
+
+
+def file_sha256_and_head(path: str | Path, chunk: int = 1 << 20) -> tuple[str, bytes]:
+    """`file_sha256` and the file's first bytes (up to 64 KiB), from one read: enough to tell a
+    JSON document from a PDF without opening the file twice."""
     if chunk <= 0:
         raise ValueError("chunk must be positive")
     digest = hashlib.sha256()
@@ -61,4 +67,4 @@ def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
                     digest.update(view[:n])
     except OSError as e:
         raise InputError(f"cannot read file: {e.strerror or e}", path=path) from None
-    return digest.hexdigest()
+    return digest.hexdigest(), head

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from attest.core.canonical import file_sha256, sha256_hex
+from attest.core.canonical import file_sha256, file_sha256_and_head, sha256_hex
 from attest.core.contracts import Kind
 from attest.core.errors import InputError, StrictJSONError
 from attest.core.figures import EsgFigures, figures_canonical, is_figures_document, parse_figures
@@ -162,6 +162,19 @@ def read_json_document(path: Path) -> object:
     return load_strict(data, path=path)
 
 
+def _looks_like_json(head: bytes) -> bool:
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+
+
+def _declared_type(path: Path) -> DocumentType | None:
+    """The structured type a file declares, if it is strict JSON declaring one of our schemas."""
+    try:
+        obj = read_json_document(path)
+    except InputError:
+        return None  # not strict JSON: not a document of ours, hashed as the bytes it is
+    return next((t for t in STRUCTURED_TYPES if t.declares is not None and t.declares(obj)), None)
+
+
 def _may_be_ours(path: Path) -> bool:
     """Whether a file not named `.json` could still be one of our structured documents: small, and
     strict JSON declaring one of our schemas (a PDF or spreadsheet is answered from its first bytes)."""
@@ -172,13 +185,27 @@ def _may_be_ours(path: Path) -> bool:
             head = f.read(64)
     except OSError:
         return False
-    if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
-        return False
-    try:
-        obj = read_json_document(path)
-    except InputError:
-        return False  # not strict JSON: not a document of ours, hashed as the bytes it is
-    return any(t.declares is not None and t.declares(obj) for t in STRUCTURED_TYPES)
+    return _looks_like_json(head) and _declared_type(path) is not None
+
+
+def plain_file_digest(path: Path, *, refusal: str) -> str:
+    """The raw-bytes sha256 of a file that must be a plain file, e.g. a leaf of a batch.
+
+    A structured document is refused (InputError, ending with `refusal`): its digest is that of its
+    canonical form, so its raw bytes would never verify, and it must be anchored as its own kind.
+    Read once: the first bytes hashed also tell a JSON document from a PDF.
+    """
+    digest, head = file_sha256_and_head(path)
+    if _looks_like_json(head):
+        declared = _declared_type(path)
+        if declared is not None:
+            raise InputError(
+                f"is {declared.title}: publish it as {declared.label} (`attest publish {declared.label}`), "
+                f"{refusal}; verification judges a document by its content",
+                path=path,
+                field="schema",
+            )
+    return digest
 
 
 def hash_document(path: str | Path, *, structured: bool | None = None) -> HashedDocument:

@@ -1,16 +1,17 @@
 """Which files a command's arguments stand for: named files, and directories walked once.
 
 A directory contributes its regular files, recursively, in path order (each level sorted by name),
-minus hidden entries (a leading dot: `.git`, editor swap files, our own temporary files) and our own
-side files (attest.core.sidefiles, by name). Receipts and canonical copies are what publishing
-writes beside each document: left out of what is published without a word (a re-run over a
-published folder would otherwise print one line per document), kept by `walk` for `attest verify`,
-which checks a document through its receipt. Disclosure trees (secret salts) and proofs, signed
-requests and journals are never anyone's document: returned as skipped, with the reason. Entries that are not
-regular files — FIFOs, sockets, devices, broken links, links to directories — are never opened (a
-FIFO would block the run forever): skipped too. Files named explicitly are kept as given; the step
-that reads them names any problem. `attest verify` walks directories the same way
-(`attest.app.bulk.expand_targets`), so what a batch published is what a directory check covers.
+minus hidden entries (a leading dot: `.git`, editor swap files, our own temporary files: listed as
+skipped, not descended into) and our own side files (attest.core.sidefiles, by name). Receipts and
+canonical copies are what publishing writes beside each document: left out of what is published
+without a word (a re-run over a published folder would otherwise print one line per document), kept
+by `walk` for `attest verify`, which checks a document through its receipt. Disclosure trees (secret
+salts) and proofs, signed requests and journals are never anyone's document: returned as skipped,
+with the reason. Entries that are not regular files — FIFOs, sockets, devices, broken links, links
+to directories — are never opened (a FIFO would block the run forever): skipped too. Files named
+explicitly are kept as given; the step that reads them names any problem. `attest verify` walks
+directories the same way (`attest.app.bulk.expand_targets`), so what a batch published is what a
+directory check covers.
 
 One `os.scandir` walk: a directory entry's type comes with the listing, so a tree of 100,000 files
 costs no stat call per file (pathlib's rglob plus is_file cost several seconds there).
@@ -53,9 +54,9 @@ def collect_files(paths: list[str] | tuple[str, ...]) -> Collected:
 
 
 def walk(folder: str) -> tuple[list[str], list[tuple[str, str]]]:
-    """The regular files under `folder` (path order; hidden entries left out; receipts and canonical
-    copies included) and the entries left out for a reason: not regular files, or side files that
-    are never a document (disclosure trees and proofs, signed requests, journals), each with why."""
+    """The regular files under `folder` (path order; receipts and canonical copies included) and the
+    entries left out, each with why: hidden entries, entries that are not regular files, and side
+    files that are never a document (disclosure trees and proofs, signed requests, journals)."""
     files: list[str] = []
     skipped: list[tuple[str, str]] = []
     _walk(folder, files, skipped)
@@ -70,6 +71,8 @@ def _walk(folder: str, files: list[str], skipped: list[tuple[str, str]]) -> None
         raise InputError(f"cannot list directory: {exc.strerror or exc}", path=folder) from None
     for entry in entries:
         if entry.name.startswith("."):
+            what = "directory" if entry.is_dir(follow_symlinks=False) else "entry"
+            skipped.append((entry.path, f"hidden {what} (its name starts with a dot), not looked into"))
             continue
         if entry.is_dir(follow_symlinks=False):
             _walk(entry.path, files, skipped)

@@ -8,6 +8,8 @@ written (`receipt_path`) is decided with the other side-file names in attest.cor
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -94,3 +96,22 @@ def load_receipt(path: str | Path) -> Receipt:
     except OSError as exc:
         raise InputError(f"cannot read receipt: {exc.strerror}", path=p) from None
     return parse_receipt(load_strict(data, path=p), path=p)
+
+
+def receipt_owner(path: str | Path) -> str | None:
+    """The document name an existing receipt at `path` records; None when there is no readable
+    receipt there. `x` and `x.json` share the receipt name `x.receipt.json`, so a writer asks this
+    before replacing a receipt: it must never overwrite the receipt of another document."""
+    if not os.path.isfile(path):  # never open a FIFO or device: it could block
+        return None
+    try:
+        with open(path, "rb") as f:
+            data = f.read(1 << 20)
+        obj = json.loads(data)
+    except (OSError, ValueError):
+        return None
+    if not is_receipt(obj):
+        return None
+    document = obj.get("document")
+    name = document.get("name") if isinstance(document, dict) else None
+    return name if isinstance(name, str) else None
