@@ -25,7 +25,7 @@ from attest.core.documents import OCTET_STREAM, HashedDocument, plain_file_diges
 from attest.core.errors import InputError, UnfinishedOutput
 from attest.core.manifest import write_if_changed
 from attest.core.merkle import StandardMerkleTree, verify_proof
-from attest.core.receipt import DocumentPart, MerklePart, Receipt, receipt_owner
+from attest.core.receipt import DocumentPart, MerklePart, Receipt, receipt_of_another
 from attest.core.records import Published, attestation_uid
 from attest.core.sidefiles import receipt_name
 
@@ -70,8 +70,8 @@ def _plan_receipts(files: list[Path]) -> list[tuple[Path, str]]:
             raise InputError(f"its receipt would overwrite that of {outputs[out]}", path=p)
         if out in unique:
             raise InputError(f"its receipt would overwrite the input {unique[out]}", path=p)
-        owner = receipt_owner(out)  # `x` and `x.json` share a receipt name: never take the other's
-        if owner is not None and owner != p.name:
+        owner = receipt_of_another(out, p.name)  # `x` and `x.json` share a receipt name
+        if owner is not None:
             raise InputError(
                 f"{receipt_name(name)} beside it is the receipt of {owner!r}: publishing would overwrite it; "
                 "rename one of the two documents",

@@ -21,7 +21,7 @@ from attest.core.contracts import Kind
 from attest.core.documents import HashedDocument, document_type, hash_document
 from attest.core.errors import InputError, TransactionReverted
 from attest.core.manifest import write_atomic
-from attest.core.receipt import AttestationPart, ChainPart, DocumentPart, Receipt, receipt_owner
+from attest.core.receipt import AttestationPart, ChainPart, DocumentPart, Receipt, receipt_of_another
 from attest.core.records import OnchainAttestation, Published
 from attest.core.sidefiles import canonical_path, receipt_path
 
@@ -194,8 +194,8 @@ def check_receipt_slots(documents: Sequence[Path]) -> None:
         first = claimed.setdefault(key, doc)
         if first.name != doc.name:
             raise InputError(f"its receipt {out.name} would also be that of {first}: rename one", path=doc)
-        owner = receipt_owner(out)
-        if owner is not None and owner != doc.name:
+        owner = receipt_of_another(out, doc.name)
+        if owner is not None:
             raise InputError(
                 f"{out.name} beside it is the receipt of {owner!r}: publishing would overwrite it; rename "
                 "one of the two documents",
