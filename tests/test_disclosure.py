@@ -573,3 +573,76 @@ def test_a_statement_naming_the_root_reports_the_tree_audited(
     assert not bad.verified and "revoked" in detail(bad, "audit")
     with pytest.raises(InputError, match="--statement"):
         verify_disclosure(dep, proof, statement=figures)
+
+
+@pytest.mark.anvil
+def test_cli_one_root_audit_and_audited_statement(
+    anvil_consortium: Consortium, figures: Path, tmp_path: Path
+) -> None:
+    """The real `attest` entry point: the second root refused, the audit's verdict one line per
+    mismatch, verify-disclosure's words on who vouches for the tree."""
+    from attest.chain.keystore import create_keystore
+
+    c = anvil_consortium
+    manifest = write(tmp_path / "manifest.json", json.loads(c.dep.manifest.dump()))
+    keystore = tmp_path / "bank.keystore.json"
+    create_keystore(keystore, "pw-for-test", private_key=c.bank.key.hex())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
+    env.update(ATTEST_PASSWORD="pw-for-test", ATTEST_DEPLOYMENT=str(manifest), ATTEST_RPC_URL=c.chain.name)
+
+    def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(ATTEST), *map(str, args)], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120
+        )
+
+    assert run("publish", "figures", figures, "--keystore", keystore).returncode == 0
+    done = run("publish", "disclosure-root", figures, "--keystore", keystore, "--json")
+    assert done.returncode == 0, done.stderr
+    published = json.loads(done.stdout)
+    root, figures_uid = published["root"], published["figures_uid"]
+    copy = tmp_path / "copy.json"
+    shutil.copy(figures, copy)
+    done = run("publish", "disclosure-root", copy, "--keystore", keystore)
+    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1, done.stderr
+    assert f"already has its disclosure root {root}" in done.stderr and not tree_path(copy).exists()
+
+    done = run("audit-disclosure", figures, tree_path(figures))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"root {root}: the one bound on-chain to figures attestation {figures_uid}" in done.stdout
+    assert done.stdout.splitlines()[-1] == f"AUDITED: a statement may name disclosure_root {root}"
+    lying = hand_tree(figures, tmp_path / "lying.json", with_value("1"))
+    done = run("audit-disclosure", figures, tmp_path / "lying.json")
+    assert done.returncode == 1, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith(f'✗ {METRIC}: value: the tree says "1", the figures "')
+    assert lines[1].startswith("✗ root: ") and root in lines[1]
+    assert lines[2].startswith("NOT AUDITED: 2 mismatch(es)") and len(lines) == 3
+    done = run("audit-disclosure", figures, tmp_path / "missing.json")
+    assert done.returncode == 2 and "missing.json" in done.stderr and len(done.stderr.splitlines()) == 1
+
+    proof = tmp_path / "proof.json"
+    assert run("disclose", figures, "--metric", METRIC, "--out", proof).returncode == 0
+    done = run("verify-disclosure", proof)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (
+        "✓ bound" in done.stdout and "! audit         the value rests on the publisher's tree" in done.stdout
+    )
+    assert done.stdout.splitlines()[-1] == "VERIFIED (the value rests on the publisher's tree)"
+    statement = write(
+        tmp_path / "statement.json", {**json.loads(STATEMENT.read_text()), "disclosure_root": root}
+    )
+    publish(c.dep, c.verifier, statement, kind=Kind.STATEMENT, ref=figures_uid)
+    done = run("verify-disclosure", proof, "--statement", statement)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"✓ audit         tree audited by {VERIFIER_NAME}" in done.stdout
+    assert done.stdout.splitlines()[-1] == f"VERIFIED (tree audited by {VERIFIER_NAME})"
+    done = run("verify-disclosure", proof, "--statement", figures)
+    assert done.returncode == 2 and "--statement" in done.stderr and len(done.stderr.splitlines()) == 1
+
+    c.dep.attest(c.bank, lying.root[2:], Kind.BATCH, 2022)  # the bank's second tree, anchored another way
+    done = run("verify-disclosure", write(tmp_path / "lying-proof.json", proof_from(c, lying, of_metric)))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (
+        f"✗ bound         figures attestation {figures_uid} is bound on-chain to disclosure root {root}"
+        in (done.stdout)
+    )
