@@ -142,8 +142,9 @@ class RootPublished:
 def publish_disclosure_root(
     deployment: Deployment, account: LocalAccount, figures: Path, *, journal: Journal | None = None
 ) -> RootPublished:
-    """Write (or reuse) the salted tree of `figures` and anchor its root for the figures' year
-    (through `attest.app.anchor`: with a `journal`, recorded before it is sent)."""
+    """Write (or reuse) the salted tree of `figures` and anchor its root for the figures' year, bound
+    to their attestation (through `attest.app.anchor`: with a `journal`, recorded before it is sent).
+    Figures that already have a root accept only that root's tree: nothing is written or sent."""
     _raw, digest, org, year = read_figures(figures)
     org_id = deployment.account_org(account.address)
     names = deployment.membership_history().organisation_names()
