@@ -17,14 +17,19 @@ import {Roles} from "./Roles.sol";
 /// neither block it nor pass as its author. Every attestation of a digest is found through the
 /// indexed `digest` topic of `Attested`. The committee revokes through {ICommitteeRevocation}, and only the
 /// `membership` contract given at construction may call it.
+/// A figures attestation carries at most one selective-disclosure root, bound to it here for good
+/// (see {disclosureOf}): every reader of a disclosed figure checks it against the same tree.
 contract AttestationRegistry is EIP712, Nonces, ICommitteeRevocation {
     /// @notice What was anchored. `Statement` needs the VERIFIER role; the others need PUBLISHER.
+    /// `Disclosure` is the salted private-data root over one figures attestation's metrics (appended
+    /// last so that the earlier kinds keep their numbers).
     enum Kind {
         None,
         Figures,
         Statement,
         File,
-        Batch
+        Batch,
+        Disclosure
     }
 
     /// @notice The stored facts of an attestation.
@@ -58,6 +63,9 @@ contract AttestationRegistry is EIP712, Nonces, ICommitteeRevocation {
     mapping(bytes32 uid => Attestation) private _attestations;
     /// @dev The restatement that replaced an attestation, zero while it is current.
     mapping(bytes32 uid => bytes32 replacement) private _supersededBy;
+    /// @dev The one disclosure root bound to a figures attestation, zero while it has none. Never
+    /// cleared: revoking the root does not free the slot (see {_bindDisclosure}).
+    mapping(bytes32 figuresUid => bytes32 disclosureUid) private _disclosureOf;
 
     /// @notice A digest was anchored.
     /// @param uid The new attestation's id, `keccak256(abi.encode(orgId, digest))`.
@@ -67,7 +75,8 @@ contract AttestationRegistry is EIP712, Nonces, ICommitteeRevocation {
     /// @param attester The account that signed it (the caller, or the signer for {attestBySig}).
     /// @param kind What the document is.
     /// @param year The reporting year the document is about.
-    /// @param ref The covered figures (statements), the replaced attestation (restatements), or zero.
+    /// @param ref The covered figures (statements), the disclosed figures (disclosure roots), the replaced
+    /// attestation (restatements), or zero.
     /// @param uri Where the document can be obtained; empty for confidential documents.
     event Attested(
         bytes32 indexed uid,
@@ -98,6 +107,12 @@ contract AttestationRegistry is EIP712, Nonces, ICommitteeRevocation {
     /// @param statementUid The verification statement's attestation.
     /// @param verifierOrgId The verification body's organisation.
     event Covered(bytes32 indexed figuresUid, bytes32 indexed statementUid, uint32 indexed verifierOrgId);
+
+    /// @notice A disclosure root was bound to the figures attestation it discloses, as the only one it
+    /// will ever have.
+    /// @param figuresUid The figures attestation.
+    /// @param disclosureUid The disclosure root's attestation.
+    event DisclosureBound(bytes32 indexed figuresUid, bytes32 indexed disclosureUid);
 
     /// @notice The digest is zero, which no sha256 of a document is.
     error ZeroDigest();
@@ -165,6 +180,15 @@ contract AttestationRegistry is EIP712, Nonces, ICommitteeRevocation {
     /// @notice A revocation needs a reason for the public record.
     error EmptyReason();
 
+    /// @notice A disclosure root must name, in `ref`, the figures attestation it discloses.
+    error DisclosureNeedsFigures();
+
+    /// @notice The figures attestation already has its disclosure root; a second one (other values for
+    /// the same figures) is refused.
+    /// @param figuresUid The figures attestation referenced.
+    /// @param existing The disclosure root's attestation already bound to it.
+    error DisclosureAlreadyBound(bytes32 figuresUid, bytes32 existing);
+
     /// @notice The off-line signature's deadline has passed.
     /// @param deadline The deadline the signature carries (unix time).
     error SignatureExpired(uint256 deadline);
@@ -181,12 +205,13 @@ contract AttestationRegistry is EIP712, Nonces, ICommitteeRevocation {
 
     /// @notice Anchor `digest` for the caller's organisation.
     /// @dev The caller must be an unfrozen account of an active organisation holding PUBLISHER (VERIFIER
-    /// for a statement). Emits {Attested}, and {Covered} or {Superseded} when `ref` is set.
+    /// for a statement). Emits {Attested}, and {Covered}, {Superseded} or {DisclosureBound} when `ref` is set.
     /// @param digest sha256 of the document (canonical form for structured documents).
     /// @param kind What the document is.
     /// @param year Reporting year the document is about.
-    /// @param ref For a statement: the figures attestation it covers. Otherwise: zero, or the
-    /// caller's own attestation of the same kind that this restatement supersedes.
+    /// @param ref For a statement: the figures attestation it covers. For a disclosure root: the
+    /// caller's own current figures attestation it discloses. Otherwise: zero, or the caller's own
+    /// attestation of the same kind that this restatement supersedes.
     /// @param uri Where the document can be obtained (may be empty; documents may be confidential).
     /// @return uid The attestation's id.
     function attest(bytes32 digest, Kind kind, uint16 year, bytes32 ref, string calldata uri)
@@ -285,6 +310,14 @@ contract AttestationRegistry is EIP712, Nonces, ICommitteeRevocation {
         return _supersededBy[uid];
     }
 
+    /// @notice The disclosure root bound to a figures attestation: the only one a verifier accepts.
+    /// @param figuresUid The figures attestation id.
+    /// @return The disclosure root's attestation id, or zero while none is bound (or `figuresUid` is
+    /// unknown). It stays bound when revoked.
+    function disclosureOf(bytes32 figuresUid) external view returns (bytes32) {
+        return _disclosureOf[figuresUid];
+    }
+
     /// @notice The EIP-712 domain separator signatures for {attestBySig} must use.
     /// @return The separator for this contract on this chain.
     function domainSeparator() external view returns (bytes32) {
@@ -313,7 +346,9 @@ contract AttestationRegistry is EIP712, Nonces, ICommitteeRevocation {
 
         uid = uidOf(orgId, digest);
         if (_attestations[uid].attester != address(0)) revert AlreadyAttested(uid);
-        if (ref != bytes32(0)) {
+        if (kind == Kind.Disclosure) {
+            _bindDisclosure(uid, orgId, ref);
+        } else if (ref != bytes32(0)) {
             _link(uid, orgId, kind, ref);
         } else if (kind == Kind.Statement) {
             revert StatementNeedsFigures();
@@ -345,6 +380,31 @@ contract AttestationRegistry is EIP712, Nonces, ICommitteeRevocation {
             emit Superseded(ref, uid);
         }
     }
+
+    // ---- disclosure roots: one per figures attestation ----
+
+    /// @dev Binds the disclosure root `uid` to `figuresUid`, the organisation's own figures, which must
+    /// be live and current (restated figures get a root of their own). At most once per figures: a
+    /// second root would let a publisher show one reader other values than another. A revoked root
+    /// keeps the slot, else revoke-and-rebind would do the same one reader at a time; to disclose
+    /// other values the organisation restates the figures, which is on the record.
+    /// @param uid The new disclosure root's attestation.
+    /// @param orgId Its organisation.
+    /// @param figuresUid The figures attestation it discloses (the `ref` given).
+    function _bindDisclosure(bytes32 uid, uint32 orgId, bytes32 figuresUid) private {
+        if (figuresUid == bytes32(0)) revert DisclosureNeedsFigures();
+        Attestation storage figures = _requireLive(figuresUid);
+        if (figures.kind != Kind.Figures) revert NotFigures(figuresUid);
+        if (figures.orgId != orgId) revert NotYourAttestation(figuresUid, orgId);
+        bytes32 replacement = _supersededBy[figuresUid];
+        if (replacement != bytes32(0)) revert AlreadySuperseded(figuresUid, replacement);
+        bytes32 existing = _disclosureOf[figuresUid];
+        if (existing != bytes32(0)) revert DisclosureAlreadyBound(figuresUid, existing);
+        _disclosureOf[figuresUid] = uid;
+        emit DisclosureBound(figuresUid, uid);
+    }
+
+    // ---- end of disclosure roots ----
 
     /// @dev Marks `a` revoked and logs why; the callers have checked who may revoke it.
     /// @param a The live attestation's storage record.

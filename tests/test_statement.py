@@ -212,6 +212,10 @@ INVALID: list[tuple[str, Edit, str, str]] = [
      "signed_statement_sha256", "omitted rather than null"),
     ("bad pdf digest", _set("signed_statement_sha256", "AB" * 32), "signed_statement_sha256", "64 lowercase"),
     ("illustrative false", _set("illustrative", False), "illustrative", "must be true, or left out"),
+    ("root without 0x", _set("disclosure_root", "ab" * 32), "disclosure_root", "0x and 64 lowercase hex"),
+    ("root in upper case", _set("disclosure_root", "0x" + "AB" * 32), "disclosure_root", "64 lowercase"),
+    ("root too short", _set("disclosure_root", "0x" + "ab" * 31), "disclosure_root", "Merkle root"),
+    ("null disclosure root", _set("disclosure_root", None), "disclosure_root", "omitted rather than null"),
     ("unknown opinion", _set("opinion", "clean"), "opinion", "unmodified"),
     ("unknown assurance", _set("assurance", "high"), "assurance", "reasonable"),
     ("unknown standard", _set("neutrality_claim/standard", "ISO 14064-1"),
@@ -260,6 +264,7 @@ def test_not_a_statement(obj: Any, message: str) -> None:
         _set("neutrality_claim/standard", "PAS 2060"),
         _set("neutrality_claim/credits/0/vintage", 2022),
         _set("signed_statement_sha256", "ab" * 32),
+        _set("disclosure_root", "0x" + "ab" * 32),
         _set("issued", "2022-12-31"),
         _set("assurance", "limited"),
     ],
@@ -272,6 +277,7 @@ def test_not_a_statement(obj: Any, message: str) -> None:
         "PAS 2060",
         "vintage in the year",
         "pdf digest",
+        "audited disclosure root",
         "issued on the last day",
         "limited assurance",
     ],
@@ -280,6 +286,20 @@ def test_valid_variants(edit: Edit) -> None:
     obj = example()
     edit(obj)
     parse_statement(obj)
+
+
+def test_disclosure_root_leaves_statements_without_it_as_they_were() -> None:
+    """The optional field is new: a statement that lacks it digests as before (the example's sha256 is
+    the one it had before the field existed), and one that has it digests differently."""
+    assert statement_digest(load_statement(EXAMPLE)) == (
+        "5856b7f4120e392fde35ef7d5f49c8ac64b707d17b7a194923d0c618f8f23b8d"
+    )
+    obj = example()
+    obj["disclosure_root"] = "0x" + "ab" * 32
+    audited = parse_statement(obj)
+    assert audited.disclosure_root == obj["disclosure_root"]
+    plain = statement_digest(parse_statement(example()))
+    assert statement_digest(audited) == sha256_hex(canonical_bytes(obj)) != plain
 
 
 def test_credits_may_exceed_the_residual() -> None:

@@ -7,9 +7,19 @@ one metric, its salt and its Merkle path.
 
 Choice (documented in README): `attest publish disclosure-root FIGURES` builds the tree, writes it
 with its salts to `<name>.disclosure.json` next to the figures (private: keep it like a key — whoever
-holds it can disclose any figure), and anchors the root as a `Kind.BATCH` attestation with the
-figures' reporting year, by the organisation the figures name. Re-running reuses the same file (same
-salts, same root) and anchors nothing twice.
+holds it can disclose any figure), and anchors the root as a `Kind.DISCLOSURE` attestation with the
+figures' reporting year, by the organisation the figures name, whose `ref` is that organisation's
+figures attestation. Re-running reuses the same file (same salts, same root) and anchors nothing twice.
+
+One root per figures, on-chain: the registry binds the root to the figures attestation and refuses a
+second (`DisclosureAlreadyBound`; a revoked root keeps the slot), so a bank cannot show one reader
+a tree with one value and another reader a tree with another. `verify-disclosure` accepts only the
+root the registry binds to the figures the proof names (read from the chain, never from the proof).
+The tree itself is still the publisher's word: a leaf may carry another value than the figures, or
+the tree hide leaves it does not list. `audit-disclosure FIGURES TREE` recomputes every leaf and the
+root from the figures and the tree's salts; a verifier who did so names the root in its statement
+(`disclosure_root` of carbon-verification/1), and `verify-disclosure --statement` reports the tree
+as audited by it. Without such a statement it says the value rests on the publisher's tree.
 
 Leaves are OpenZeppelin StandardMerkleTree leaves with encoding ["string","string","bytes","bytes32"]
 = (type "metric", name = the metric code, value = RFC 8785 canonical JSON bytes of that metric object,
@@ -36,13 +46,13 @@ from attest.app.anchor import anchor_one
 from attest.chain.deployment import AnchorRequest, Deployment
 from attest.core.canonical import canonical_bytes
 from attest.core.contracts import Kind
-from attest.core.documents import hash_document, read_json_document
+from attest.core.documents import HashedDocument, hash_document, read_json_document
 from attest.core.errors import InputError
 from attest.core.manifest import write_atomic
 from attest.core.merkle import StandardMerkleTree, verify_proof
-from attest.core.records import Published
+from attest.core.records import Published, attestation_uid
 from attest.core.sidefiles import disclosure_tree_path
-from attest.core.verification import Check, Report
+from attest.core.verification import Check, Report, attestation_status
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -132,8 +142,9 @@ class RootPublished:
 def publish_disclosure_root(
     deployment: Deployment, account: LocalAccount, figures: Path, *, journal: Journal | None = None
 ) -> RootPublished:
-    """Write (or reuse) the salted tree of `figures` and anchor its root for the figures' year
-    (through `attest.app.anchor`: with a `journal`, recorded before it is sent)."""
+    """Write (or reuse) the salted tree of `figures` and anchor its root for the figures' year, bound
+    to their attestation (through `attest.app.anchor`: with a `journal`, recorded before it is sent).
+    Figures that already have a root accept only that root's tree: nothing is written or sent."""
     _raw, digest, org, year = read_figures(figures)
     org_id = deployment.account_org(account.address)
     names = deployment.membership_history().organisation_names()
@@ -144,11 +155,13 @@ def publish_disclosure_root(
             path=figures,
             field="organisation.name",
         )
-    if deployment.attestation_of(org_id, digest) is None:
+    figures_attestation = deployment.attestation_of(org_id, digest)
+    if figures_attestation is None:
         raise InputError(
             "publish the figures first (attest publish figures): a disclosure root is checked against them",
             path=figures,
         )
+    figures_uid = figures_attestation.uid
     # refuse now a root that verify-disclosure could never accept; confirmations only need time,
     # so figures published a moment ago may carry their root at once
     _, problems = _figures_standing(deployment, org_id, org, digest, year, waive_confirmations=True)
@@ -164,17 +177,45 @@ def publish_disclosure_root(
                 "move it away to build a new tree",
                 path=figures,
             )
-    else:
+    bound = deployment.disclosure_of(figures_uid)
+    if bound is not None:  # the one root these figures will ever have: only its own tree may go on
+        bound_root = _root_of(deployment, bound)
+        if not reused or data.get("root") != bound_root:
+            this = f", not from {out.name} (root {data.get('root')})" if reused else ""
+            raise InputError(
+                f"figures attestation {figures_uid} already has its disclosure root {bound_root} "
+                f"(attestation {bound}) and the registry refuses a second: disclose from that root's "
+                f"tree{this}, or restate the figures to disclose from a new tree",
+                path=figures,
+            )
+    if not reused:
         data = build_tree(figures)
     data["chain_id"] = deployment.manifest.chain_id
     data["registry"] = deployment.manifest.registry.address
+    data["figures_uid"] = figures_uid
     _write_private(out, data)  # before anchoring: a crash after it must not lose the salts
     root = str(data["root"])
-    request = AnchorRequest(root.removeprefix("0x"), Kind.BATCH, year, label=f"disclosure root of {figures}")
+    request = AnchorRequest(
+        root.removeprefix("0x"), Kind.DISCLOSURE, year, ref=figures_uid, label=f"disclosure root of {figures}"
+    )
     published = anchor_one(deployment, account, request, journal=journal).unwrap()
-    data["attestation_uid"] = published.attestation.uid
+    a = published.attestation
+    if a.kind is not Kind.DISCLOSURE or a.ref.lower() != figures_uid.lower():
+        raise InputError(
+            f"{org} already anchored root {root} as {a.kind.label} (attestation {a.uid}), not as the "
+            f"disclosure root of figures attestation {figures_uid}: move {out.name} away to build a new tree",
+            path=figures,
+        )
+    data["attestation_uid"] = a.uid
     _write_private(out, data)
     return RootPublished(out, root, published, reused)
+
+
+def _root_of(deployment: Deployment, disclosure_uid: str) -> str:
+    """The root (0x-hex) a disclosure attestation anchors."""
+    a = deployment.attestation(disclosure_uid)
+    assert a is not None  # the registry binds only attestations it holds, and never deletes one
+    return "0x" + a.digest
 
 
 def _figures_standing(
@@ -247,6 +288,7 @@ class DisclosureResult:
     metric: dict[str, Any]
     checks: list[Check]
     root_report: Report | None
+    audited_by: str | None = None  # the verification body whose statement names this root
 
     @property
     def verified(self) -> bool:
@@ -258,6 +300,7 @@ class DisclosureResult:
         return {
             "metric": self.metric,
             "verified": self.verified,
+            "audited_by": self.audited_by,
             "checks": [asdict(c) for c in self.checks],
         }
 
@@ -302,9 +345,13 @@ def parse_proof(path: Path) -> dict[str, Any]:
     return obj
 
 
-def verify_disclosure(deployment: Deployment, proof_path: Path) -> DisclosureResult:
+def verify_disclosure(
+    deployment: Deployment, proof_path: Path, *, statement: Path | None = None
+) -> DisclosureResult:
     """Check a disclosure proof: its leaf is the metric, its path leads to the root, and the root is
-    live and anchored by the organisation it names, for its year, in this deployment's registry."""
+    live and anchored by the organisation it names, for its year, in this deployment's registry, as
+    the one root the registry binds to the figures the proof names. `statement`: a verification
+    statement that names this root as audited (else the value rests on the publisher's tree)."""
     from attest.app.verify import verify_target
 
     p = parse_proof(proof_path)
@@ -351,12 +398,11 @@ def verify_disclosure(deployment: Deployment, proof_path: Path) -> DisclosureRes
         checks.append(Check("anchored", "fail", f"{p['organisation']!r} is not an admitted organisation"))
         return DisclosureResult(metric, checks, None)
     org_id = next(i for i, n in names.items() if n == p["organisation"])
-    try:
-        root_hex = p["root"].removeprefix("0x")
-        bytes.fromhex(root_hex)
-    except ValueError:
+    root_hex = p["root"].removeprefix("0x")
+    if not re.fullmatch(r"[0-9a-fA-F]{64}", root_hex):
         checks.append(Check("anchored", "fail", "the root is not a hash"))
         return DisclosureResult(metric, checks, None)
+    root_hex = root_hex.lower()
     report = verify_target(deployment, root_hex, org=str(org_id))
     for c in report.checks:
         if c.name in ("digest", "coverage"):
@@ -364,16 +410,104 @@ def verify_disclosure(deployment: Deployment, proof_path: Path) -> DisclosureRes
         checks.append(Check(c.name, c.status, c.detail))
     a = report.attestation
     if a is not None:
-        fits = a.kind is Kind.BATCH and a.year == p["year"]
+        fits = a.kind is Kind.DISCLOSURE and a.year == p["year"]
         checks.append(
-            Check("year", "pass", f"the root is anchored as a private-data root for {a.year}")
+            Check("year", "pass", f"the root is anchored as a disclosure root for {a.year}")
             if fits
             else Check(
-                "year", "fail", f"the root is anchored as {a.kind.label} for {a.year}, not batch {p['year']}"
+                "year",
+                "fail",
+                f"the root is anchored as {a.kind.label} for {a.year}, "
+                f"not as a disclosure root for {p['year']}",
             )
         )
     checks.append(_figures_check(deployment, p, org_id))
-    return DisclosureResult(metric, checks, report if report.verified else None)
+    figures_uid = attestation_uid(org_id, bytes.fromhex(p["figures"]["digest"]))
+    checks.append(_bound_check(deployment, figures_uid, attestation_uid(org_id, bytes.fromhex(root_hex))))
+    audit, audited_by = _audit_check(deployment, figures_uid, "0x" + root_hex, statement)
+    checks.append(audit)
+    return DisclosureResult(metric, checks, report if report.verified else None, audited_by)
+
+
+def _bound_check(deployment: Deployment, figures_uid: str, root_uid: str) -> Check:
+    """Whether the root is the one the registry binds to the figures: any other tree, however it was
+    anchored, may hold other values than the ones every other reader is shown."""
+    bound = deployment.disclosure_of(figures_uid)
+    if bound is None:
+        return Check(
+            "bound",
+            "fail",
+            f"no disclosure root is bound on-chain to figures attestation {figures_uid}: this root is "
+            "not the one every reader of these figures is shown",
+        )
+    if bound.lower() != root_uid.lower():
+        return Check(
+            "bound",
+            "fail",
+            f"figures attestation {figures_uid} is bound on-chain to disclosure root "
+            f"{_root_of(deployment, bound)} (attestation {bound}), not to this root",
+        )
+    return Check(
+        "bound", "pass", f"the one disclosure root bound on-chain to figures attestation {figures_uid}"
+    )
+
+
+def _audit_check(
+    deployment: Deployment, figures_uid: str, root: str, statement: Path | None
+) -> tuple[Check, str | None]:
+    """Who audited the tree behind the value: a verification statement that verifies, covers these
+    figures and names this root. Without one the reader is told the value rests on the publisher's
+    tree (a warning: the proof still shows what the publisher committed to)."""
+    if statement is None:
+        live = [
+            s for s in deployment.covering_statements(figures_uid) if not s.revoked and not s.superseded_by
+        ]
+        hint = (
+            f"{len(live)} current verification statement(s) cover these figures: pass one with "
+            "--statement to see whether it audited this tree"
+            if live
+            else "no current verification statement covers these figures"
+        )
+        return Check("audit", "warn", f"the value rests on the publisher's tree ({hint})"), None
+    from attest.app.verify import verify_target
+
+    doc = read_statement(statement)
+    assert doc.statement is not None  # read_statement refuses anything else
+    report = verify_target(deployment, str(statement))
+    a, named = report.attestation, doc.statement.disclosure_root
+    problems = []
+    if report.digest != doc.digest:
+        problems.append("it changed while it was read")
+    if not report.verified:
+        failed = "; ".join(f"{c.name}: {c.detail}" for c in report.checks if c.status == "fail")
+        problems.append(f"it does not verify ({failed or 'see attest verify'})")
+    if a is not None and a.ref.lower() != figures_uid.lower():
+        problems.append(f"it covers attestation {a.ref}, not these figures ({figures_uid})")
+    if named is None:
+        problems.append("it names no disclosure_root: its verifier audited no disclosure tree")
+    elif named != root:
+        problems.append(f"it names disclosure root {named}, not {root}")
+    if problems or a is None:
+        detail = f"the value rests on the publisher's tree: statement {statement} does not back it: "
+        return Check("audit", "fail", detail + "; ".join(problems)), None
+    by = doc.statement.verifier.name
+    return (
+        Check(
+            "audit",
+            "pass",
+            f"tree audited by {by} (org #{a.org_id}): statement attestation {a.uid} covers these "
+            f"figures, names root {root} and is {attestation_status(a)}",
+        ),
+        by,
+    )
+
+
+def read_statement(path: Path) -> HashedDocument:
+    """A `carbon-verification/1` statement file, strictly parsed, or InputError naming `--statement`."""
+    doc = hash_document(path, structured=True)
+    if doc.statement is None:
+        raise InputError("not a carbon-verification/1 statement", path=path, field="--statement")
+    return doc
 
 
 def _figures_check(deployment: Deployment, p: dict[str, Any], org_id: int) -> Check:
@@ -402,3 +536,181 @@ def _figures_check(deployment: Deployment, p: dict[str, Any], org_id: int) -> Ch
         f"the root commits to figures sha256 {digest}, anchored as figures for {a.year} by "
         f"{p['organisation']} (org #{org_id}) in block {a.block_number}, current",
     )
+
+
+# ---------------------------------------------------------------- audit-disclosure
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One way a tree departs from the figures (or from the chain): `leaf` is the metric code, or
+    document / tree / root / figures."""
+
+    leaf: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    figures: Path
+    tree_file: Path
+    root: str
+    metrics: int
+    mismatches: list[Mismatch]
+    figures_uid: str | None
+    disclosure_uid: str | None
+
+    @property
+    def audited(self) -> bool:
+        return not self.mismatches
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "figures": str(self.figures),
+            "tree": str(self.tree_file),
+            "audited": self.audited,
+            "root": self.root,
+            "metrics": self.metrics,
+            "figures_uid": self.figures_uid,
+            "disclosure_uid": self.disclosure_uid,
+            "mismatches": [{"leaf": m.leaf, "detail": m.detail} for m in self.mismatches],
+        }
+
+
+def audit_disclosure(deployment: Deployment, figures: Path, tree_file: Path) -> AuditResult:
+    """Recompute every leaf of `tree_file` and its root from `figures` and the tree's salts, and check
+    the root is the one the registry binds to those figures: what a verifier does before it names the
+    root in its statement. Nothing in the tree is believed but its salts."""
+    raw, digest, org, year = read_figures(figures)
+    data, tree = load_tree(tree_file)
+    mismatches, root = compare_tree(raw, digest, data, tree), tree.root
+    names = deployment.membership_history().organisation_names()
+    ids = sorted(i for i, n in names.items() if n == org)
+    figures_uid = disclosure_uid = None
+    if not ids:
+        mismatches.append(Mismatch("figures", f"they name {org!r}, which is not an admitted organisation"))
+    else:
+        figures_uid = attestation_uid(ids[0], bytes.fromhex(digest))
+        _, problems = _figures_standing(deployment, ids[0], org, digest, year, waive_confirmations=True)
+        if problems:
+            mismatches.append(Mismatch("figures", problems))
+        disclosure_uid = deployment.disclosure_of(figures_uid)
+        mismatches.extend(_bound_root(deployment, figures_uid, disclosure_uid, root))
+    return AuditResult(figures, tree_file, root, len(raw["metrics"]), mismatches, figures_uid, disclosure_uid)
+
+
+def _bound_root(
+    deployment: Deployment, figures_uid: str, disclosure_uid: str | None, root: str
+) -> list[Mismatch]:
+    if disclosure_uid is None:
+        return [
+            Mismatch("root", f"no disclosure root is bound on-chain to figures attestation {figures_uid}")
+        ]
+    bound = deployment.attestation(disclosure_uid)
+    assert bound is not None  # the registry binds only attestations it holds
+    if "0x" + bound.digest != root:
+        return [
+            Mismatch(
+                "root",
+                f"figures attestation {figures_uid} is bound on-chain to root 0x{bound.digest} "
+                f"(attestation {disclosure_uid}), not to {root}",
+            )
+        ]
+    if bound.revoked:
+        return [Mismatch("root", f"the bound root was {attestation_status(bound)}: it discloses nothing")]
+    return []
+
+
+def compare_tree(
+    raw: dict[str, Any], digest: str, data: dict[str, Any], tree: StandardMerkleTree
+) -> list[Mismatch]:
+    """The mismatches between a tree and the figures it claims to be over, one per leaf (or per
+    problem of the tree as a whole).
+
+    Pure. The tree must hold exactly one leaf per metric, with the metric's canonical JSON, and one
+    document leaf naming the figures' digest; and its root must be the root of those leaves alone,
+    so that no leaf is hidden (a tree file can list fewer values than its tree has leaves).
+    """
+    metrics = {str(m["code"]): m for m in raw["metrics"]}
+    by_code: dict[str, list[list[Any]]] = {}
+    documents: list[list[Any]] = []
+    out: list[Mismatch] = []
+    for index, value in tree.entries():
+        if value[0] == LEAF_TYPE:
+            by_code.setdefault(str(value[1]), []).append(value)
+        elif value[0] == DOCUMENT_LEAF_TYPE:
+            documents.append(value)
+        else:
+            out.append(Mismatch(f"leaf {index}", f"unknown leaf type {value[0]!r}"))
+    salts: dict[str, bytes] = {}
+    for code, leaves in by_code.items():
+        metric = metrics.get(code)
+        if metric is None:
+            out.append(Mismatch(code, "the tree has a leaf for this metric, the figures have no such metric"))
+        elif len(leaves) > 1:
+            out.append(
+                Mismatch(code, f"{len(leaves)} leaves in the tree: each could be disclosed as this metric")
+            )
+        elif _bytes(leaves[0][2]) != canonical_bytes(metric):
+            out.append(Mismatch(code, _leaf_difference(_bytes(leaves[0][2]), metric)))
+        else:
+            salts[code] = _bytes(leaves[0][3])
+    out.extend(Mismatch(code, "no leaf in the tree") for code in metrics if code not in by_code)
+    document_salt = None
+    if len(documents) != 1:
+        out.append(Mismatch("document", f"{len(documents)} document leaves in the tree, one expected"))
+    elif documents[0][1] != DOCUMENT_DIGEST_RULE or documents[0][2] != "0x" + digest:
+        out.append(
+            Mismatch(
+                "document", f"the tree's document leaf names figures {documents[0][2]}, these are 0x{digest}"
+            )
+        )
+    else:
+        document_salt = _bytes(documents[0][3])
+    if data.get("figures_digest") != digest:
+        out.append(
+            Mismatch(
+                "tree", f"the tree file says it was built for figures sha256 {data.get('figures_digest')}"
+            )
+        )
+    leaves_in_tree, listed = (len(tree.dump()["tree"]) + 1) // 2, len(tree)
+    if leaves_in_tree != listed:
+        out.append(
+            Mismatch(
+                "tree",
+                f"{leaves_in_tree} leaves but {listed} values listed: a hidden leaf can be disclosed too",
+            )
+        )
+    if len(salts) != len(metrics) or document_salt is None:
+        return out  # a leaf is already wrong: the root cannot be rebuilt from the figures
+    values = [metric_leaf(m, salts[code]) for code, m in metrics.items()]
+    values.append(document_leaf(bytes.fromhex(digest), document_salt))
+    root = StandardMerkleTree.of(values, LEAF_ENCODING).root
+    if root != tree.root:
+        out.append(
+            Mismatch(
+                "root", f"the figures and the tree's salts give root {root}, the tree's root is {tree.root}"
+            )
+        )
+    return out
+
+
+def _bytes(value: Any) -> bytes:
+    return bytes.fromhex(str(value).removeprefix("0x"))
+
+
+def _leaf_difference(leaf: bytes, metric: dict[str, Any]) -> str:
+    """What a metric leaf says that the figures do not, field by field, as a reader would check it."""
+    try:
+        said = json.loads(leaf)
+    except ValueError:
+        said = None
+    if not isinstance(said, dict):
+        return "the tree's leaf is not a metric's JSON"
+    fields = [
+        f"{k}: the tree says {json.dumps(said.get(k), ensure_ascii=False)}, the figures "
+        f"{json.dumps(metric.get(k), ensure_ascii=False)}"
+        for k in sorted(set(said) | set(metric))
+        if said.get(k) != metric.get(k)
+    ]
+    return "; ".join(fields) if fields else "the tree's leaf is this metric, but not its RFC 8785 form"

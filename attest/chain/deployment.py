@@ -401,6 +401,13 @@ class Deployment:
         found = [self.attestation(events.covered(log).statement_uid) for log in logs]
         return [a for a in found if a is not None]
 
+    def disclosure_of(self, figures_uid: str) -> str | None:
+        """The uid of the one disclosure root the registry binds to a figures attestation, or None."""
+        bound = self.chain.rpc(
+            lambda: self.registry.functions.disclosureOf(bytes.fromhex(figures_uid.removeprefix("0x"))).call()
+        )
+        return None if bound == ZERO32 else "0x" + bytes(bound).hex()
+
     def block_hash(self, number: int) -> str | None:
         """The hash of block `number` on this chain, or None if it does not exist."""
         if number > self.chain.head():

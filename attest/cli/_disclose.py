@@ -1,4 +1,5 @@
-"""`attest publish disclosure-root`, `attest disclose`, `attest verify-disclosure`: one figure at a time."""
+"""`attest publish disclosure-root`, `attest disclose`, `attest verify-disclosure`, `attest audit-disclosure`:
+one figure at a time, from the one tree the registry binds to the figures."""
 
 from __future__ import annotations
 
@@ -40,9 +41,11 @@ def publish_disclosure_root(
     """Anchor the salted private-data root of FIGURES, so single figures can be disclosed later.
 
     Writes FIGURES' tree with its salts to <name>.disclosure.json (keep it private: it can disclose
-    any figure) and anchors its root as a batch attestation for the figures' year. The figures must be
-    published first: the tree names their digest, and every disclosure is checked against them.
-    Safe to re-run.
+    any figure) and anchors its root as the figures' disclosure root, bound on-chain to their
+    attestation. The figures must be published first: the tree names their digest, and every
+    disclosure is checked against them. The registry binds one root per figures attestation and
+    refuses a second, even after the first is revoked: restate the figures to disclose from a new
+    tree. Safe to re-run.
     """
     with handle_errors():
         from attest.app.disclosure import publish_disclosure_root, read_figures
@@ -59,6 +62,7 @@ def publish_disclosure_root(
             "tree_file": str(result.tree_file),
             "root": result.root,
             "uid": a.uid,
+            "figures_uid": a.ref,
             "transaction_hash": a.transaction_hash,
             "block_number": a.block_number,
             "gas_used": result.published.gas_used,
@@ -69,6 +73,7 @@ def publish_disclosure_root(
             state = "already anchored (nothing sent)" if result.published.already_anchored else "anchored"
             click.echo(f"{state}: private-data root of {figures}")
             click.echo(f"  root     {result.root}")
+            click.echo(f"  bound to figures attestation {a.ref} (the only root they will have)")
             click.echo(f"  tx       {a.transaction_hash} in block {a.block_number}")
             click.echo(f"  tree     {result.tree_file} (private: holds every figure's salt)")
 
@@ -102,19 +107,37 @@ def disclose(figures: str, code: str, out: str | None, as_json: bool) -> None:
 
 @main.command("verify-disclosure")
 @click.argument("proof", type=click.Path(dir_okay=False))
+@click.option(
+    "--statement",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="A carbon-verification/1 statement covering the figures that names this root as audited.",
+)
 @chain_options
 @json_option
 def verify_disclosure(
-    proof: str, deployment_path: str, rpc_url: str | None, confirmations: int | None, as_json: bool
+    proof: str,
+    statement: str | None,
+    deployment_path: str,
+    rpc_url: str | None,
+    confirmations: int | None,
+    as_json: bool,
 ) -> None:
-    """Check a disclosed figure: its proof leads to a root anchored, live, by the organisation named."""
+    """Check a disclosed figure: its proof leads to the one root the registry binds to the figures
+    named, anchored, live, by the organisation named.
+
+    The value is what the publisher's tree says: unless --statement names a verification statement
+    that covers these figures and names this root (its verifier audited the tree), a warning says so.
+    """
     with handle_errors():
-        from attest.app.disclosure import parse_proof
+        from attest.app.disclosure import parse_proof, read_statement
         from attest.app.disclosure import verify_disclosure as check
 
         parse_proof(Path(proof))  # bad input fails before the chain is contacted
+        if statement is not None:
+            read_statement(Path(statement))
         dep = open_deployment(deployment_path, rpc_url, confirmations)
-        result = check(dep, Path(proof))
+        result = check(dep, Path(proof), statement=Path(statement) if statement else None)
 
         def human() -> None:
             m = result.metric
@@ -122,7 +145,60 @@ def verify_disclosure(
             for c in result.checks:
                 click.echo(f"  {SYMBOL[c.status]} {c.name:<13} {printable(c.detail)}")
             failed = [c.name for c in result.checks if c.status == "fail"]
-            click.echo("VERIFIED" if result.verified else f"NOT VERIFIED (failed: {', '.join(failed)})")
+            if not result.verified:
+                click.echo(f"NOT VERIFIED (failed: {', '.join(failed)})")
+            elif result.audited_by is not None:
+                click.echo(f"VERIFIED (tree audited by {printable(result.audited_by)})")
+            else:
+                click.echo("VERIFIED (the value rests on the publisher's tree)")
 
         emit(as_json, result.to_json(), human)
         sys.exit(0 if result.verified else 1)
+
+
+@main.command("audit-disclosure")
+@click.argument("figures", type=click.Path(dir_okay=False))
+@click.argument("tree", type=click.Path(dir_okay=False))
+@chain_options
+@json_option
+def audit_disclosure(
+    figures: str,
+    tree: str,
+    deployment_path: str,
+    rpc_url: str | None,
+    confirmations: int | None,
+    as_json: bool,
+) -> None:
+    """Recompute every leaf of disclosure TREE and its root from FIGURES and the tree's salts.
+
+    For a verifier auditing the publisher's tree (<name>.disclosure.json) before naming its root in a
+    statement (disclosure_root). One line per mismatch and exit 1 if any leaf, the root, or the root
+    the registry binds to the figures disagrees; exit 0 with a summary when all agree.
+    """
+    with handle_errors():
+        from attest.app.disclosure import audit_disclosure as audit
+        from attest.app.disclosure import load_tree, read_figures
+
+        read_figures(Path(figures))  # bad input fails before the chain is contacted
+        load_tree(Path(tree))
+        dep = open_deployment(deployment_path, rpc_url, confirmations)
+        result = audit(dep, Path(figures), Path(tree))
+
+        def human() -> None:
+            for m in result.mismatches:
+                click.echo(f"{SYMBOL['fail']} {printable(m.leaf)}: {printable(m.detail)}")
+            if not result.audited:
+                click.echo(f"NOT AUDITED: {len(result.mismatches)} mismatch(es) between {tree} and {figures}")
+                return
+            click.echo(
+                f"{SYMBOL['pass']} {result.metrics} metric leaves and the document leaf of {tree} "
+                f"recomputed from {figures}: all agree"
+            )
+            click.echo(
+                f"{SYMBOL['pass']} root {result.root}: the one bound on-chain to figures attestation "
+                f"{result.figures_uid} (disclosure attestation {result.disclosure_uid})"
+            )
+            click.echo(f"AUDITED: a statement may name disclosure_root {result.root}")
+
+        emit(as_json, result.to_json(), human)
+        sys.exit(0 if result.audited else 1)

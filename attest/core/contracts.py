@@ -25,6 +25,7 @@ class Kind(IntEnum):
     STATEMENT = 2
     FILE = 3
     BATCH = 4
+    DISCLOSURE = 5  # a figures attestation's salted private-data root, bound to it on-chain
 
     @property
     def label(self) -> str:

@@ -19,6 +19,11 @@ field. Beyond shape, content that cannot be true is rejected:
   between "verified" and "offset"; an organisation that wants to claim less must restate the
   verified figures, not shrink the residual;
 - the credits retired total at least the residual emissions.
+
+`disclosure_root` (optional, `0x` + 64 lowercase hex) says the verifier audited the publisher's
+selective-disclosure tree with that root (`attest audit-disclosure`): every leaf recomputed from the
+figures this statement covers. Left out, it changes nothing, so the digests of statements without it
+are what they were.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ NEUTRALITY_CLAIM_CODE = "E.carbon_neutral_operations"
 _DECIMAL = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?")
 _SERIAL = re.compile(r"[0-9]{1,40}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+_ROOT = re.compile(r"0x[0-9a-f]{64}")
 
 
 def _decimal_string(value: Any) -> Any:
@@ -95,6 +101,12 @@ def _unique(values: list[str]) -> list[str]:
             )
         seen.add(v)
     return values
+
+
+def _root(value: str) -> str:
+    if not _ROOT.fullmatch(value):
+        raise PydanticCustomError("root", "must be a Merkle root: 0x and 64 lowercase hex digits")
+    return value
 
 
 #: Non-negative tonnes of CO2e (or any non-negative quantity) as a decimal string.
@@ -227,6 +239,7 @@ class CarbonVerification(StrictModel):
     opinion: Literal["unmodified", "modified", "adverse", "disclaimer"]
     issued: IsoDate
     signed_statement_sha256: Annotated[str, AfterValidator(_sha256)] | None = None
+    disclosure_root: Annotated[str, AfterValidator(_root)] | None = None
     neutrality_claim: NeutralityClaim | None = None
     illustrative: Literal[True] | None = None
 
