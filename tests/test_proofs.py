@@ -114,8 +114,12 @@ def test_the_registry_account_and_its_records_are_proven(world: World) -> None:
         }
     # web3's formatted answer (ints, HexBytes) is the same answer
     assert get_proof(c.chain, c.dep.registry.address, w.slots, w.header.number) == w.answer
-    # many slots in few calls (one batch request) give the same answer
+    # many slots in few calls (one batch request) give the same answer, and so does the block's hash
     assert get_proof(w.url, w.registry, w.slots, w.header.number, slots_per_call=2) == w.answer
+    block_hash = bytes.fromhex(
+        RawRpc(w.url).call("eth_getBlockByNumber", [hex(w.header.number), False])["hash"][2:]
+    )
+    assert get_proof(w.url, w.registry, w.slots, block_hash) == w.answer  # EIP-1898 {"blockHash": ...}
 
 
 def test_an_absent_account_and_an_eoa_are_proven(world: World) -> None:

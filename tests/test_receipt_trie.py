@@ -146,6 +146,9 @@ def test_a_forged_receipt_does_not_rebuild_the_root(anvil_consortium: Consortium
     n = mixed_anvil_block(c, RawRpc(url))
     header, receipts = trusted(url, n), block_receipts(url, n)
     check_receipts(receipts, header.receipts_root, block=n)
+    _, block_hash = block_header(url, n)
+    assert block_receipts(url, block_hash) == receipts  # asked by the trusted block's hash
+    assert block_receipts(url, block_hash, prefer_block_receipts=False) == receipts
     for lie, forged in forgeries(receipts).items():
         assert forged != receipts, lie
         with pytest.raises(ReceiptsRootMismatch, match=f"block {n}: its {len(forged)} receipts rebuild"):
