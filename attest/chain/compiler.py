@@ -34,6 +34,7 @@ SETTINGS: dict[str, Any] = {
                 "evm.bytecode.object",
                 "evm.deployedBytecode.object",
                 "evm.deployedBytecode.immutableReferences",
+                "storageLayout",
             ]
         }
     },
@@ -103,6 +104,8 @@ def compile_contracts(root: Path = REPO_ROOT, solc: Path | None = None) -> dict[
                 "bytecode": "0x" + compiled["evm"]["bytecode"]["object"],
                 "deployedBytecode": "0x" + compiled["evm"]["deployedBytecode"]["object"],
                 "immutableReferences": compiled["evm"]["deployedBytecode"]["immutableReferences"],
+                # where each state variable lives: storage proofs (attest.core.storage) read slots by it
+                "storageLayout": compiled["storageLayout"],
                 "compiler": {"version": SOLC_VERSION, "settings": _recorded_settings()},
             }
     missing = set(CONTRACTS) - set(artifacts)

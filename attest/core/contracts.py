@@ -86,6 +86,7 @@ class Artifact:
     immutable_references: dict[str, list[dict[str, int]]]
     compiler: dict[str, Any]
     sha256: str
+    storage_layout: dict[str, Any]  # the compiler's `storageLayout`: read by attest.core.storage
 
 
 @cache
@@ -101,6 +102,7 @@ def load_artifact(name: str) -> Artifact:
         immutable_references=raw["immutableReferences"],
         compiler=raw["compiler"],
         sha256=hashlib.sha256(data).hexdigest(),
+        storage_layout=raw["storageLayout"],
     )
 
 
