@@ -502,8 +502,10 @@ def test_verify_json_structure(net: Net) -> None:
             "status",
             "coverage",
             "confirmations",
+            "proofs",
         )
         assert names == [n for n in order if n in names]
+        assert names[-1] == "proofs" and report["checks"][-1]["status"] == "pass"  # anvil serves proofs
         assert {"deployment", "digest", "anchored", "authorised", "status", "confirmations"} <= set(names)
         for check in report["checks"]:
             assert set(check) == {"name", "status", "detail"}

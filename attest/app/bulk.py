@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from attest.app.facts import LiveFacts
+from attest.app.proven import Prover
 from attest.chain.deployment import Deployment
 from attest.chain.index import RegistryIndex, read_blocks, registry_index
 from attest.core.errors import ChainError
@@ -99,6 +100,7 @@ def iter_verify(
     require_coverage: bool = False,
     strict: bool = False,
     progress: Progress | None = None,
+    prover: Prover | None = None,
 ) -> Iterator[Report]:
     """The report `verify_target` would give for each target, from one shared read of the chain.
 
@@ -119,7 +121,7 @@ def iter_verify(
     beside = targets.beside if isinstance(targets, Targets) else {}
     for n, target in enumerate(targets, 1):
         read = read_target(target, in_directory=target in beside, beside=beside.get(target))
-        yield finish(facts, gather(facts, read, target, org, require_coverage, strict))
+        yield finish(facts, gather(facts, read, target, org, require_coverage, strict), prover)
         if progress is not None:
             progress(n, len(targets))
 

@@ -23,6 +23,7 @@ from attest.core.statement import cross_check
 from attest.core.verification import Evidence, Report, decide
 
 if TYPE_CHECKING:
+    from attest.app.proven import Prover
     from attest.chain.deployment import Deployment
 
 _DIGEST = re.compile(r"^(?:sha256:|0x)?([0-9a-fA-F]{64})$")
@@ -69,11 +70,12 @@ def verify_target(
     org: str | None = None,
     require_coverage: bool = False,
     strict: bool = False,
+    prover: Prover | None = None,
 ) -> Report:
     """Verify one file, receipt or digest; `require_coverage` makes figures without a live statement
-    fail, `strict` makes warnings fail."""
+    fail, `strict` makes warnings fail; with a `prover`, the state facts are proven (`proofs` line)."""
     facts = LiveFacts(deployment)
-    return finish(facts, gather(facts, read_target(target), target, org, require_coverage, strict))
+    return finish(facts, gather(facts, read_target(target), target, org, require_coverage, strict), prover)
 
 
 def verify_pair(
@@ -84,6 +86,7 @@ def verify_pair(
     org: str | None = None,
     require_coverage: bool = False,
     strict: bool = False,
+    prover: Prover | None = None,
 ) -> tuple[Report, Report]:
     """Verify figures and a statement together: each on its own, then the statement against the figures.
 
@@ -99,7 +102,9 @@ def verify_pair(
             path=statement_target,
             field="--statement",
         )
-    figures_report = finish(facts, gather(facts, f_target, figures_target, org, require_coverage, strict))
+    figures_report = finish(
+        facts, gather(facts, f_target, figures_target, org, require_coverage, strict), prover
+    )
     s_evidence = gather(facts, s_target, statement_target, None, False, strict)
     checks = None
     if f_target.document is not None and s_target.document is not None:
@@ -109,14 +114,17 @@ def verify_pair(
     s_evidence = replace(
         s_evidence, paired=True, paired_figures=figures_report.attestation, cross_checks=checks
     )
-    return figures_report, finish(facts, s_evidence)
+    return figures_report, finish(facts, s_evidence, prover)
 
 
-def finish(facts: ChainFacts, evidence: Evidence) -> Report:
-    """The report the pure rules (`decide`) give for `evidence`, with the anchoring block's time."""
+def finish(facts: ChainFacts, evidence: Evidence, prover: Prover | None = None) -> Report:
+    """The report the pure rules (`decide`) give for `evidence`, with the anchoring block's time,
+    and the `proofs` line when a `prover` proves its state facts against a trusted block."""
     report = decide(evidence)
     if report.attestation is not None:
         report.anchored_at = facts.block_timestamp(report.attestation.block_number)
+    if prover is not None:
+        report.checks.append(prover.check(report, evidence))
     return report
 
 

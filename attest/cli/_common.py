@@ -57,7 +57,10 @@ def chain_options(f: F) -> F:
     f = click.option(
         "--rpc-url",
         envvar="ATTEST_RPC_URL",
-        help="JSON-RPC endpoint (default: the manifest's). Env ATTEST_RPC_URL.",
+        multiple=True,
+        callback=_remember_urls,
+        help="JSON-RPC endpoint (default: the manifest's). `verify` takes it more than once: every node "
+        "must agree on the block its proofs are checked against. Env ATTEST_RPC_URL (space-separated).",
     )(f)
     f = click.option(
         "--deployment",
@@ -87,6 +90,18 @@ def chain_options(f: F) -> F:
 
 
 _PIN_KEY = "attest.manifest_sha256"
+
+
+def _remember_urls(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> str | None:
+    """Every `--rpc-url` given, kept for `verify`'s quorum; commands get the first as their node."""
+    ctx.meta["rpc_urls"] = tuple(value)
+    return value[0] if value else None
+
+
+def rpc_urls(default: str | None) -> tuple[str, ...]:
+    """The nodes `--rpc-url` named (all of them), else `default` (the manifest's, if any)."""
+    urls: tuple[str, ...] = click.get_current_context().meta.get("rpc_urls", ())
+    return urls or ((default,) if default else ())
 
 
 def _remember_pin(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

@@ -15,6 +15,7 @@ from attest.cli._common import (
     json_option,
     main,
     open_deployment,
+    rpc_urls,
 )
 from attest.core.errors import InputError
 from attest.core.report_text import printable
@@ -59,6 +60,26 @@ if TYPE_CHECKING:
     help="Also check that the code at the manifest's addresses is the committed artifacts' code "
     "(immutables masked); `attest verify-deployment` adds a fresh compile.",
 )
+@click.option(
+    "--quorum",
+    type=click.IntRange(min=1),
+    default=None,
+    help="How many of the --rpc-url nodes must report the same hash for the trusted block "
+    "(default: all of them).",
+)
+@click.option(
+    "--trust-block",
+    "trust_block",
+    default=None,
+    metavar="NUMBER:HASH",
+    help="A block the auditor obtained out of band: its hash is the trusted one, and facts are proven "
+    "against its header.",
+)
+@click.option(
+    "--require-proofs",
+    is_flag=True,
+    help="Fail when a fact cannot be proven against the trusted block (a node that serves no proofs).",
+)
 @chain_options
 @json_option
 def verify(
@@ -69,6 +90,9 @@ def verify(
     strict: bool,
     html_path: str | None,
     check_code: bool,
+    quorum: int | None,
+    trust_block: str | None,
+    require_proofs: bool,
     deployment_path: str,
     rpc_url: str | None,
     confirmations: int | None,
@@ -85,21 +109,35 @@ def verify(
     verification statement covering it together (files or their receipts).
     """
     with handle_errors():
+        from attest.app.proven import ProofPolicy, Prover
         from attest.app.verify import verify_pair, verify_target
+        from attest.core.header import parse_checkpoint
 
         if statement is not None and len(targets) != 1:
             raise InputError("--statement takes exactly one FIGURES target", field="--statement")
+        checkpoint = parse_checkpoint(trust_block) if trust_block is not None else None
         dep = open_deployment(deployment_path, rpc_url, confirmations)
+        # before anything is checked: one block whose hash the nodes agree on (or the checkpoint's)
+        policy = ProofPolicy(rpc_urls(dep.manifest.rpc_url), quorum, checkpoint, require_proofs)
+        prover = Prover(dep, policy)
         skipped: list[tuple[str, str]] = []
         if statement is not None:
             reports = list(
                 verify_pair(
-                    dep, targets[0], statement, org=org, require_coverage=require_coverage, strict=strict
+                    dep,
+                    targets[0],
+                    statement,
+                    org=org,
+                    require_coverage=require_coverage,
+                    strict=strict,
+                    prover=prover,
                 )
             )
         elif len(targets) == 1 and not Path(targets[0]).is_dir():
             reports = [
-                verify_target(dep, targets[0], org=org, require_coverage=require_coverage, strict=strict)
+                verify_target(
+                    dep, targets[0], org=org, require_coverage=require_coverage, strict=strict, prover=prover
+                )
             ]
         else:
             # many targets or a directory: one shared read of the chain (attest.app.bulk), same reports
@@ -108,7 +146,11 @@ def verify(
             items = expand_targets(targets)
             if not items:
                 raise InputError("no files to verify in " + ", ".join(targets))
-            reports = list(iter_verify(dep, items, org=org, require_coverage=require_coverage, strict=strict))
+            reports = list(
+                iter_verify(
+                    dep, items, org=org, require_coverage=require_coverage, strict=strict, prover=prover
+                )
+            )
             skipped = items.skipped
         if check_code:
             code = code_check(dep)

@@ -1,0 +1,201 @@
+"""Prove a verdict's state facts against one trusted block header (the shell of attest.core.proven).
+
+Order, once per command: settle on a block whose hash every node given (or `quorum` of them) agrees
+on, or that a checkpoint names (attest.chain.quorum: the header is accepted only if its fields hash
+to that hash); prove the registry's account at that block (EIP-1186, against the header's
+stateRoot) and check that its code — the bytes whose keccak256 is the proven codeHash — is the
+committed artifact's with the manifest's governance as its immutable `membership`. Then, per
+target, one eth_getProof for every attestation slot the verdict rests on and one for the
+organisations' names in governance storage; attest.core.proven compares them with what the node
+said. A node that cannot serve proofs (eth-tester; FISCO BCOS; a Besu Bonsai node for an old block)
+leaves the verdict on the node's word, said in the report, or failed with `--require-proofs`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from attest.chain.proving import NodeRefused, RawRpc, get_proof
+from attest.chain.quorum import settle_header
+from attest.core.contracts import GOVERNANCE, REGISTRY, load_artifact
+from attest.core.header import Checkpoint, TrustedHeader
+from attest.core.proof_errors import ProofError
+from attest.core.proofs import verify_account_proof
+from attest.core.proven import (
+    ZERO32,
+    ProvenRecord,
+    ProvenState,
+    orgs_to_prove,
+    proof_check,
+    uids_to_prove,
+    unproven_check,
+)
+from attest.core.storage import StorageLayout, word_of_bytes32, word_of_uint
+from attest.core.verification import Check, Evidence, Report
+
+if TYPE_CHECKING:
+    from attest.chain.deployment import Deployment
+
+
+@dataclass(frozen=True)
+class ProofPolicy:
+    """How a verification settles on its trusted block, from the command line."""
+
+    urls: tuple[str, ...]  # every node to ask for the block's hash (the first serves the proofs)
+    quorum: int | None = None  # how many must agree (None: all)
+    checkpoint: Checkpoint | None = None  # `--trust-block NUMBER:HASH`
+    require: bool = False  # `--require-proofs`: an unproven verdict fails
+
+
+class Prover:
+    """Proofs for every report of one command, against one trusted header settled at the start."""
+
+    def __init__(self, deployment: Deployment, policy: ProofPolicy) -> None:
+        self.deployment = deployment
+        self.policy = policy
+        self.header: TrustedHeader | None = None
+        self.unproven: str | None = None
+        self.code = ""
+        self.code_problem: str | None = None
+        self.registry = StorageLayout(load_artifact(REGISTRY).storage_layout)
+        self.governance = StorageLayout(load_artifact(GOVERNANCE).storage_layout)
+        self._settle()
+
+    @property
+    def node(self) -> str:
+        assert self.header is not None
+        return self.header.agreed[0]
+
+    def _settle(self) -> None:
+        if not self.policy.urls:
+            self.unproven = "the chain is reached without a JSON-RPC URL, so no node can be asked for proofs"
+            return
+        # QuorumError (exit 3) when the nodes disagree or the header does not hash to the agreed hash
+        self.header = settle_header(
+            self.policy.urls,
+            quorum=self.policy.quorum,
+            confirmations=max(1, self.deployment.chain.confirmations),
+            checkpoint=self.policy.checkpoint,
+        )
+        try:
+            self._prove_code()
+        except NodeRefused as exc:
+            self.unproven = f"{self.node} serves no state proof for block {self.header.number} ({exc})"
+
+    def _prove_code(self) -> None:
+        """The registry's code at the trusted block is the artifact's, bound to the manifest's governance."""
+        from eth_utils import keccak, to_checksum_address
+
+        from attest.app.deployment_check import check_immutables, expected_immutables, mask
+
+        assert self.header is not None
+        manifest = self.deployment.manifest
+        address = manifest.registry.address
+        proof = get_proof(self.node, address, [], self.header.number)
+        account = verify_account_proof(
+            self.header.state_root, proof, address=bytes.fromhex(address.removeprefix("0x"))
+        ).account
+        rpc = RawRpc(self.node)
+        try:
+            code = bytes.fromhex(str(rpc.call("eth_getCode", [address, hex(self.header.number)]))[2:])
+        finally:
+            rpc.close()
+        if bytes(keccak(code)) != account.code_hash:
+            raise ProofError(
+                f"{self.node}: the registry's code it serves does not hash to the proven codeHash "
+                f"0x{account.code_hash.hex()}"
+            )
+        artifact = load_artifact(REGISTRY)
+        reference = bytes.fromhex(artifact.deployed_bytecode.removeprefix("0x"))
+        refs = artifact.immutable_references
+        expected = expected_immutables(
+            manifest.chain_id, to_checksum_address(address), to_checksum_address(manifest.governance.address)
+        )
+        immutables = check_immutables(code, refs, expected)
+        if len(code) != len(reference) or mask(code, refs) != mask(reference, refs):
+            self.code_problem = "the registry's proven code is not the committed artifact's"
+        elif immutables.status != "pass":
+            self.code_problem = f"the registry's proven code: {immutables.detail}"
+        else:
+            self.code = (
+                f"registry code (codeHash 0x{account.code_hash.hex()[:12]}…) is the artifact's, "
+                f"membership = governance {manifest.governance.address}"
+            )
+
+    def check(self, report: Report, ev: Evidence) -> Check:
+        """The `proofs` line of one report."""
+        if self.header is None or self.unproven is not None:
+            return unproven_check(self.unproven or "no trusted block", required=self.policy.require)
+        state = ProvenState(
+            block=self.header.number,
+            block_hash="0x" + self.header.hash.hex(),
+            vouched=self._vouched(),
+            node=self.node,
+            records=self._records(uids_to_prove(ev)),
+            org_names=self._names(orgs_to_prove(ev)),
+            code=self.code,
+            code_problem=self.code_problem,
+        )
+        return proof_check(report, ev, state)
+
+    def _vouched(self) -> str:
+        assert self.header is not None
+        if self.header.checkpoint is not None:
+            return f"checkpoint {self.header.checkpoint}"
+        asked = len(self.header.agreed) + len(self.header.dissent)
+        return f"hash agreed by {len(self.header.agreed)} of {asked} node(s): {', '.join(self.header.agreed)}"
+
+    def _records(self, uids: list[str]) -> dict[str, ProvenRecord]:
+        reg = self.registry
+        slots: dict[str, tuple[int, int]] = {}
+        for uid in uids:
+            key = word_of_bytes32(uid)
+            record = reg.entry(reg.variable("_attestations"), key).slot
+            replaced = reg.entry(reg.variable("_supersededBy"), key).slot
+            slots[uid] = (record, replaced)
+        words = self._prove(self.deployment.manifest.registry.address, [s for p in slots.values() for s in p])
+        out: dict[str, ProvenRecord] = {}
+        for uid, (record_slot, replaced_slot) in slots.items():
+            at = reg.entry(reg.variable("_attestations"), word_of_bytes32(uid))
+            w = words[record_slot]
+            attester = reg.read(reg.member(at, "attester"), w)
+            replacement = "0x" + words[replaced_slot].to_bytes(32, "big").hex()
+            out[uid] = ProvenRecord(
+                uid=uid,
+                exists=attester != 0,
+                attester="0x" + attester.to_bytes(20, "big").hex(),
+                org_id=reg.read(reg.member(at, "orgId"), w),
+                block_number=reg.read(reg.member(at, "blockNumber"), w),
+                year=reg.read(reg.member(at, "year"), w),
+                kind=reg.read(reg.member(at, "kind"), w),
+                revoked=bool(reg.read(reg.member(at, "revoked"), w)),
+                superseded_by=None if replacement == ZERO32 else replacement,
+            )
+        return out
+
+    def _names(self, org_ids: list[int]) -> dict[int, str]:
+        gov = self.governance
+        address = self.deployment.manifest.governance.address
+        table = gov.variable("_organisations")
+        info = {i: gov.member(gov.entry(table, word_of_uint(i)), "info") for i in org_ids}
+        name_at = {i: gov.member(at, "name") for i, at in info.items()}
+        words = self._prove(address, [at.slot for at in name_at.values()])
+        more = [s for at in name_at.values() for s in gov.string_slots(at, words[at.slot])]
+        if more:  # names of 32 bytes or more continue at keccak256(slot): a second, proven, read
+            words.update(self._prove(address, more))
+        return {i: gov.read_string(at, words.__getitem__) for i, at in name_at.items()}
+
+    def _prove(self, address: str, slots: list[int]) -> dict[int, int]:
+        """The proven words at `slots` of `address`'s storage at the trusted block."""
+        assert self.header is not None
+        if not slots:
+            return {}
+        answer = get_proof(self.node, address, slots, self.header.number)
+        try:
+            proven = verify_account_proof(
+                self.header.state_root, answer, address=bytes.fromhex(address.removeprefix("0x")), slots=slots
+            )
+        except ProofError as exc:
+            raise type(exc)(f"{self.node}: {exc}") from None
+        return dict(proven.storage)

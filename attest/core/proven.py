@@ -1,0 +1,205 @@
+"""What the node said, judged against what storage proofs show at a trusted block.
+
+The shell (attest.app.proven) settles on a block whose hash independent nodes agree on (or a
+checkpoint names), asks a node for EIP-1186 proofs of the registry's and governance's storage at
+that block, and checks every proof against the header's stateRoot (attest.core.proofs). What the
+proofs hold is a `ProvenState`; this module compares it with the evidence the verdict was decided
+from (the node's answers) and says, as one `proofs` check, which facts are proven and which still
+rest on the node's word.
+
+A proven fact that contradicts the node is a lie by the node: the check fails and names the node.
+Only facts that cannot change back are compared strictly: a record written at or before the
+trusted block (attester, organisation, block, year, kind) never changes, a revocation is never
+undone, an organisation's name never changes. Facts that may legitimately differ between the
+trusted block and the node's head (a revocation or restatement after it, a key frozen since)
+are shown as proven at that block.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from attest.core.records import OnchainAttestation, attestation_uid
+from attest.core.verification import Check, Evidence, Report
+
+ZERO32 = "0x" + "00" * 32
+
+
+@dataclass(frozen=True)
+class ProvenRecord:
+    """An attestation slot as its storage proof shows it (`exists` False: the slot is empty)."""
+
+    uid: str
+    exists: bool
+    attester: str = ""
+    org_id: int = 0
+    block_number: int = 0
+    year: int = 0
+    kind: int = 0
+    revoked: bool = False
+    superseded_by: str | None = None
+
+
+@dataclass(frozen=True)
+class ProvenState:
+    """What the proofs showed at one trusted block, and who vouched for that block."""
+
+    block: int
+    block_hash: str
+    vouched: str  # "agreed by 2 of 2 nodes: …" or "checkpoint N:0x…"
+    node: str  # the node that served the proofs
+    records: dict[str, ProvenRecord] = field(default_factory=dict)
+    org_names: dict[int, str] = field(default_factory=dict)
+    code: str = ""  # how the registry's code was proven ("" when it was not)
+    code_problem: str | None = None
+
+
+def _reported(ev: Evidence) -> list[OnchainAttestation]:
+    """Every attestation record the node reported that the verdict rests on."""
+    found = [*ev.attestations, *ev.covering_statements]
+    return found + ([ev.referenced] if ev.referenced is not None else [])
+
+
+def _own_uid(ev: Evidence) -> str | None:
+    """The expected organisation's attestation id for the digest, computed here."""
+    if ev.expected_org is None:
+        return None
+    return attestation_uid(ev.expected_org, bytes.fromhex(_lookup_digest(ev))).lower()
+
+
+def uids_to_prove(ev: Evidence) -> list[str]:
+    """Every attestation slot the verdict rests on: each record the node reported, and the
+    expected organisation's slot for the digest (so a record the node left out is found too).
+    Ids are computed here from (organisation, digest), never taken from the node."""
+    uids = [
+        attestation_uid(a.org_id, bytes.fromhex(a.digest.removeprefix("0x"))).lower() for a in _reported(ev)
+    ]
+    own = _own_uid(ev)
+    return list(dict.fromkeys([*uids, *([own] if own else [])]))
+
+
+def orgs_to_prove(ev: Evidence) -> list[int]:
+    """The organisations whose names the report prints for the records it rests on."""
+    ids = {a.org_id for a in ev.attestations}
+    if ev.expected_org is not None:
+        ids.add(ev.expected_org)
+    return sorted(ids)
+
+
+def _lookup_digest(ev: Evidence) -> str:
+    """The digest the registry was asked about: a batch receipt's root, else the document's."""
+    if ev.receipt is not None and ev.receipt.merkle is not None:
+        return ev.receipt.merkle.root.removeprefix("0x").lower()
+    return ev.digest.lower()
+
+
+def contradictions(ev: Evidence, proven: ProvenState) -> list[str]:
+    """Every way the node's answers contradict the proofs (empty: none)."""
+    lies: list[str] = []
+    lookup = _lookup_digest(ev)
+    by_uid: dict[str, OnchainAttestation] = {}
+    for a in _reported(ev):
+        digest = a.digest.removeprefix("0x").lower()
+        uid = attestation_uid(a.org_id, bytes.fromhex(digest)).lower()
+        if a.uid.lower() != uid:
+            lies.append(
+                f"the node reports attestation {a.uid} of digest 0x{digest}, but the registry's id of "
+                f"(org #{a.org_id}, that digest) is {uid}: another document's record"
+            )
+        by_uid[uid] = a
+    for a in ev.attestations:
+        if a.digest.removeprefix("0x").lower() != lookup:
+            lies.append(
+                f"the node answers the question about digest 0x{lookup} with attestation {a.uid} "
+                f"of digest {a.digest}"
+            )
+    own = _own_uid(ev)
+    for uid, record in proven.records.items():
+        said = by_uid.get(uid)
+        if said is None:
+            if uid == own and record.exists and record.block_number <= proven.block:
+                lies.append(
+                    f"attestation {uid} exists at block {proven.block} (proven), but the node's logs "
+                    "left it out"
+                )
+            continue
+        lies.extend(_record_lies(said, record, proven.block))
+    for org_id, name in proven.org_names.items():
+        if org_id in ev.org_names and ev.org_names[org_id] != name:
+            lies.append(
+                f"organisation #{org_id} is named {name!r} in governance storage (proven), the node "
+                f"said {ev.org_names[org_id]!r}"
+            )
+    return lies
+
+
+def _record_lies(said: OnchainAttestation, record: ProvenRecord, block: int) -> list[str]:
+    if said.block_number > block:
+        return []  # written after the trusted block: not provable there yet (confirmations)
+    if not record.exists:
+        return [
+            f"the node reports attestation {said.uid} at block {said.block_number}, but its slot is "
+            f"empty at block {block} (proven): no such attestation"
+        ]
+    facts = {
+        "attester": (said.attester.lower(), record.attester.lower()),
+        "organisation": (said.org_id, record.org_id),
+        "block": (said.block_number, record.block_number),
+        "year": (said.year, record.year),
+        "kind": (int(said.kind), record.kind),
+    }
+    lies = [
+        f"attestation {said.uid}: the node says {name} {node!r}, storage holds {stored!r} (proven)"
+        for name, (node, stored) in facts.items()
+        if node != stored
+    ]
+    if record.revoked and not said.revoked:
+        lies.append(f"attestation {said.uid} was revoked by block {block} (proven), the node says it is live")
+    return lies
+
+
+def proof_check(report: Report, ev: Evidence, proven: ProvenState) -> Check:
+    """The `proofs` line: what is proven against which block, or the node's lies."""
+    lies = contradictions(ev, proven)
+    if proven.code_problem is not None:
+        lies.append(proven.code_problem)
+    if lies:
+        return Check(
+            "proofs",
+            "fail",
+            f"node {proven.node} contradicts proofs at block {proven.block}: " + "; ".join(lies),
+        )
+    what = []
+    chosen = report.attestation
+    if chosen is not None:
+        rec = proven.records.get(chosen.uid.lower())
+        if rec is not None and rec.exists:
+            state = (
+                "revoked"
+                if rec.revoked
+                else (f"superseded by {rec.superseded_by}" if rec.superseded_by else "live, not superseded")
+            )
+            what.append(f"record {chosen.uid} ({state} at that block)")
+        elif chosen.block_number > proven.block:
+            what.append(f"record {chosen.uid}: newer than block {proven.block}, not proven yet")
+    elif ev.expected_org is not None:
+        what.append(f"no attestation by org #{ev.expected_org} of this digest at that block")
+    if proven.org_names:
+        names = ", ".join(f"#{i} {n!r}" for i, n in sorted(proven.org_names.items()))
+        what.append(f"organisation name(s) {names}")
+    if proven.code:
+        what.append(proven.code)
+    return Check(
+        "proofs",
+        "pass",
+        f"proven against block {proven.block} {proven.block_hash} ({proven.vouched}): "
+        + "; ".join(what)
+        + "; transactions, references, URIs, coverage and history rest on the node's logs",
+    )
+
+
+def unproven_check(why: str, *, required: bool) -> Check:
+    """The `proofs` line when nothing could be proven: the verdict rests on the node's word."""
+    if required:
+        return Check("proofs", "fail", f"unproven: {why} (--require-proofs)")
+    return Check("proofs", "info", f"unproven: node's word ({why})")

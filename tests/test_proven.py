@@ -1,0 +1,183 @@
+"""`attest verify` proves its state facts against a block header independent nodes agree on.
+
+The audited bank runs (or fronts) the node. Each test puts a lying JSON-RPC proxy (tests/lying_proxy.py)
+between the real CLI and a real anvil node; every lie must end as exit 3 (nodes disagree, proof
+invalid — naming the node) or exit 1 (a proof contradicts the node), never as VERIFIED. The same
+commands through an honest proxy verify, with a `✓ proofs` line saying what is proven.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import EXAMPLES, Consortium, build_consortium
+from lying_proxy import LyingProxy, another_hash, forged_state_root
+
+from attest.app.publishing import publish
+from attest.chain.connection import Chain
+from attest.core.contracts import Kind
+from attest.core.documents import hash_document
+from attest.core.manifest import write_atomic
+
+ATTEST = Path(sys.executable).parent / "attest"
+FIGURES = EXAMPLES / "webank-2022-figures.json"
+
+
+@dataclass
+class World:
+    c: Consortium
+    node: Any
+    manifest: Path
+    figures: Path
+    edited: Path
+    genuine_digest: str
+    edited_digest: str
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    from attest.devtools.node import AnvilNode, dev_private_keys
+
+    root = tmp_path_factory.mktemp("proven")
+    node = AnvilNode(root / "node")
+    node.start()
+    try:
+        c = build_consortium(Chain.connect(node.rpc_url), funder_key=dev_private_keys(1)[0])
+        figures = root / FIGURES.name
+        figures.write_bytes(FIGURES.read_bytes())
+        publish(c.dep, c.bank, figures, kind=Kind.FIGURES)
+        doc = json.loads(FIGURES.read_text(encoding="utf-8"))
+        doc["metrics"][0]["value"] = str(int(doc["metrics"][0]["value"]) + 1)
+        edited = root / "edited" / FIGURES.name
+        edited.parent.mkdir()
+        edited.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        manifest = root / "deployment.json"
+        write_atomic(manifest, c.dep.manifest.dump())
+        for _ in range(3):  # a few blocks above the attestation, so the trusted block holds it
+            c.chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        yield World(
+            c, node, manifest, figures, edited, hash_document(figures).digest, hash_document(edited).digest
+        )
+    finally:
+        node.stop()
+
+
+def verify(
+    w: World, target: Path | str, *urls: str, extra: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
+    args = [str(ATTEST), "verify", str(target), "-d", str(w.manifest)]
+    for url in urls:
+        args += ["--rpc-url", url]
+    return subprocess.run([*args, *extra], capture_output=True, text=True, env=env, timeout=120)
+
+
+class DigestSwap(LyingProxy):
+    """The attack of the issue: the node is asked about the edited figures' digest, forwards the
+    question about the genuine one, and answers as if the edited digest had been anchored."""
+
+    def __init__(self, upstream: str, edited: str, genuine: str) -> None:
+        super().__init__(upstream)
+        self.edited, self.genuine = edited, genuine
+
+    def handle(self, body: bytes) -> bytes:
+        asked = body.replace(self.edited.encode(), self.genuine.encode())
+        return super().handle(asked).replace(self.genuine.encode(), self.edited.encode())
+
+
+@pytest.fixture
+def proxy(world: World) -> Iterator[LyingProxy]:
+    p = LyingProxy(world.node.rpc_url)
+    try:
+        yield p
+    finally:
+        p.close()
+
+
+def test_through_an_honest_proxy_the_genuine_figures_verify_with_proofs(
+    world: World, proxy: LyingProxy
+) -> None:
+    done = verify(world, world.figures, proxy.url, world.node.rpc_url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    line = next(x for x in done.stdout.splitlines() if "proofs" in x)
+    assert line.lstrip().startswith("✓ proofs")
+    assert "hash agreed by 2 of 2 node(s)" in line and "membership = governance" in line
+    assert "organisation name(s) #1 'WeBank'" in line and "live, not superseded" in line
+    edited = verify(world, world.edited, proxy.url)
+    assert edited.returncode == 1 and "NOT VERIFIED" in edited.stdout
+
+
+def test_a_node_that_swaps_digests_cannot_verify_the_edited_figures(world: World) -> None:
+    """Without proofs this printed VERIFIED, exit 0: every answer came from the lying node."""
+    liar = DigestSwap(world.node.rpc_url, world.edited_digest, world.genuine_digest)
+    try:
+        done = verify(world, world.edited, liar.url)
+    finally:
+        liar.close()
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "NOT VERIFIED" in done.stdout
+    line = next(x for x in done.stdout.splitlines() if "proofs" in x)
+    assert line.lstrip().startswith("✗ proofs") and "its slot is empty" in line, line
+
+
+@pytest.mark.parametrize("lie", [another_hash, forged_state_root], ids=["another-hash", "forged-header"])
+def test_a_node_lying_about_the_block_is_outvoted_or_refused(world: World, lie: Any) -> None:
+    liar = LyingProxy(world.node.rpc_url, lie)
+    try:
+        done = verify(world, world.figures, liar.url, world.node.rpc_url)
+    finally:
+        liar.close()
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert liar.url in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_a_checkpoint_is_the_trusted_hash(world: World) -> None:
+    head = world.c.chain.w3.eth.get_block("latest")
+    good = f"{head['number']}:{head['hash'].to_0x_hex()}"
+    done = verify(world, world.figures, world.node.rpc_url, extra=("--trust-block", good))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"checkpoint {good}" in done.stdout
+    wrong = f"{head['number']}:0x" + "42" * 32
+    done = verify(world, world.figures, world.node.rpc_url, extra=("--trust-block", wrong))
+    assert done.returncode == 3 and "checkpoint" in done.stderr, done.stdout + done.stderr
+
+
+def test_a_node_without_proofs_is_the_nodes_word_and_require_proofs_fails_it(world: World) -> None:
+    def no_proofs(method: str, result: Any) -> Any:
+        return result
+
+    class NoGetProof(LyingProxy):
+        def handle(self, body: bytes) -> bytes:
+            calls = json.loads(body)
+            batch = calls if isinstance(calls, list) else [calls]
+            if any(c.get("method") == "eth_getProof" for c in batch):
+                answers = [
+                    {
+                        "jsonrpc": "2.0",
+                        "id": c.get("id"),
+                        "error": {"code": -32601, "message": "Method not found"},
+                    }
+                    for c in batch
+                ]
+                return json.dumps(answers if isinstance(calls, list) else answers[0]).encode()
+            return super().handle(body)
+
+    p = NoGetProof(world.node.rpc_url, no_proofs)
+    try:
+        done = verify(world, world.figures, p.url)
+        required = verify(world, world.figures, p.url, extra=("--require-proofs",))
+    finally:
+        p.close()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "· proofs" in done.stdout and "unproven: node's word" in done.stdout
+    assert (
+        required.returncode == 1 and "✗ proofs" in required.stdout and "--require-proofs" in required.stdout
+    )
