@@ -106,8 +106,11 @@ contract ConsortiumGovernance is IMembership {
     }
 
     /// @notice The longest a proposal may stay open: {propose} refuses an expiry later than the
-    /// proposing block's time plus this (30 days).
-    uint64 public constant MAX_PROPOSAL_LIFETIME = 30 days;
+    /// proposing block's time plus this (30 days), naming that latest expiry in {ExpiryTooFar}.
+    /// @dev Not public, nor is the committee epoch (each proposal's is in {proposal}; {state} says
+    /// `Void`): an 18th external function would make the function dispatch, and so every
+    /// registry `accountStatus` call of an attestation, cost 88 gas more.
+    uint64 internal constant MAX_PROPOSAL_LIFETIME = 30 days;
 
     /// @dev The committee members, in insertion order (removal swaps the last member in).
     EnumerableSet.AddressSet private _committee;
@@ -430,12 +433,6 @@ contract ConsortiumGovernance is IMembership {
     /// @return The threshold.
     function threshold() external view returns (uint32) {
         return _threshold;
-    }
-
-    /// @notice The committee epoch: bumped by every change of the committee's members or threshold.
-    /// @return The current epoch; proposals made in an earlier one are void.
-    function committeeEpoch() external view returns (uint32) {
-        return _epoch;
     }
 
     /// @notice The organisation holding a normalised name key, active or removed.

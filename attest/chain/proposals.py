@@ -18,7 +18,7 @@ class ProposalView:
     """A stored proposal, decoded, with its votes and whether it can still run.
 
     `epoch` is the committee epoch it was made in; once the committee's members or threshold change
-    (`committee_epoch` moves on) it is void, whatever its votes.
+    (the epoch moves on) its status is "void", whatever its votes.
     """
 
     proposal_id: int
@@ -32,7 +32,6 @@ class ProposalView:
     expires_at: int
     status: Status
     epoch: int
-    committee_epoch: int
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -47,7 +46,6 @@ class ProposalView:
             "expires_at": self.expires_at,
             "status": self.status,
             "epoch": self.epoch,
-            "committee_epoch": self.committee_epoch,
         }
 
 
@@ -81,7 +79,6 @@ def proposal(
         expires_at=int(expires_at),
         status=status,
         epoch=int(epoch),
-        committee_epoch=int(gov.committeeEpoch().call(block_identifier=at)),
     )
 
 
