@@ -7,14 +7,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from eth_abi import encode
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from conftest import build_consortium
 
 from attest.chain.connection import Chain
+from attest.core import governance
 from attest.core.contracts import Action, Kind, Role
-from attest.core.governance import ORG_INFO_TYPE
+from attest.core.records import OrganisationInfo
 
 
 def digest(i: int) -> str:
@@ -41,10 +40,7 @@ def main() -> None:
     restated = dep.attest(c.bank, digest(6), Kind.FIGURES, 2022, ref=figures.attestation.uid)
     rows.append(("restate figures (supersede)", restated.gas_used or 0))
     rows.append(("revoke", dep.revoke(c.bank, restated.attestation.uid, "typo in S.customers").gas_used))
-    data = encode(
-        [ORG_INFO_TYPE, "uint8", "address[]"],
-        [("Org", "CN", "bank", "", "", "", b"\0" * 32), int(Role.PUBLISHER), []],
-    )
+    data = governance.admit_organisation(OrganisationInfo("Org", "CN", "bank"), int(Role.PUBLISHER), []).data
     expires = int(dep.chain.block("latest")["timestamp"]) + 3600
     sent = dep.transact(
         c.committee[0], dep.governance.functions.propose(int(Action.ADMIT_ORGANISATION), data, expires)
@@ -66,9 +62,7 @@ def governance_rows(c: Any, file_uid: str) -> list[tuple[str, int]]:
     from eth_account import Account
 
     from attest.chain import proposals
-    from attest.core import governance
     from attest.core.governance import ACTION_NAMES
-    from attest.core.records import OrganisationInfo
 
     dep = c.dep
     outsider, new_key = Account.create().address, Account.create().address
@@ -97,6 +91,9 @@ def governance_rows(c: Any, file_uid: str) -> list[tuple[str, int]]:
         name = ACTION_NAMES[call.action]
         rows.append((f"governance {name}: propose", sent.gas_used))
         rows.append((f"governance {name}: execute", dep.execute(c.committee[2], proposal_id).gas_used))
+    withdrawn = governance.change_threshold(2)
+    proposal_id = dep.propose(c.committee[0], withdrawn.action, withdrawn.data)
+    rows.append(("governance cancel by its proposer", dep.cancel(c.committee[0], proposal_id).gas_used))
     return rows
 
 

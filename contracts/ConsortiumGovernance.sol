@@ -13,6 +13,23 @@ import {Roles} from "./Roles.sol";
 /// @dev Modelled on FISCO BCOS committee governance: nothing changes without a proposal that reaches
 /// the threshold of distinct committee votes before its expiry. A proposal stores an {Action} number
 /// and the action's ABI-encoded arguments; {execute} decodes and applies them.
+///
+/// Votes are counted against the committee that saw the proposal made, never a later one. The
+/// committee has an epoch, bumped by every change of its members or threshold; a proposal records
+/// the epoch it was made in and is {ProposalState-Void} from the moment the epoch moves on. So a
+/// proposal that one member made while three votes were needed cannot become executable because the
+/// threshold later fell to one, and a vote cast by a member who was removed (say for a stolen key)
+/// does not count again if that member is re-added: its proposal died with the removal. The price
+/// is that every committee change withdraws all open proposals, which must be made again.
+/// A proposal lives at most {MAX_PROPOSAL_LIFETIME}; its proposer may {cancel} it, and the
+/// committee may cancel any open proposal by voting a {Action-CancelProposal}.
+///
+/// Organisation names are unique by a normalised form that the client computes (Unicode NFKC,
+/// case folding, whitespace collapsed: `attest.core.names`) and passes as `nameKey`, the keccak256
+/// of the normalised name's UTF-8 bytes. The contract cannot check that normalisation: it only
+/// refuses a key it has seen ({DuplicateName}). Clients must not trust stored keys, and compare
+/// the display names (`OrganisationInfo.name`) normalised themselves. A removed organisation keeps
+/// its name reserved, so that documents naming it cannot later be claimed by a newcomer.
 contract ConsortiumGovernance is IMembership {
     using EnumerableSet for EnumerableSet.AddressSet;
 
@@ -22,7 +39,7 @@ contract ConsortiumGovernance is IMembership {
         AddCommitteeMember, //     (address member)
         RemoveCommitteeMember, //  (address member)
         ChangeThreshold, //        (uint32 threshold)
-        AdmitOrganisation, //      (OrganisationInfo info, uint8 roles, address[] accounts)
+        AdmitOrganisation, //      (OrganisationInfo info, uint8 roles, address[] accounts, bytes32 nameKey)
         RemoveOrganisation, //     (uint32 orgId)
         GrantRoles, //             (uint32 orgId, uint8 roles)
         RevokeRoles, //            (uint32 orgId, uint8 roles)
@@ -30,19 +47,22 @@ contract ConsortiumGovernance is IMembership {
         RemoveAccount, //          (address account)
         FreezeAccount, //          (address account)
         UnfreezeAccount, //        (address account)
-        RevokeAttestation //       (address registry, bytes32 uid, string reason)
+        RevokeAttestation, //      (address registry, bytes32 uid, string reason)
+        CancelProposal //          (uint256 proposalId)
     }
 
     /// @notice Where a proposal stands, as {state} reports it at the block it is evaluated in.
     /// @dev `Open` and `Ready` both accept votes; they differ only in whether {execute}'s vote check
-    /// passes now. `Ready` is not final: removing a voter from the committee or raising the threshold
-    /// turns it back to `Open`, and the action itself may still revert when executed. `Expired` and
-    /// `Executed` are final.
+    /// passes now, and the action itself may still revert when executed. Every other state is final:
+    /// a committee change makes an open or ready proposal `Void` (see the contract's notes), never
+    /// `Open` again. Appended states keep the numbers of the older ones.
     enum ProposalState {
-        Open, //     not executed, not expired, fewer than `threshold` votes of current committee members
-        Ready, //    not executed, not expired, at least `threshold` votes of current committee members
-        Expired, //  not executed, and `expiresAt <= block.timestamp`
-        Executed //  executed (whatever its expiry)
+        Open, //      live (below), fewer than `threshold` votes
+        Ready, //     live: not executed, not cancelled, made in the current epoch, not expired; ≥ `threshold` votes
+        Expired, //   not executed, not cancelled, current epoch, and `expiresAt <= block.timestamp`
+        Executed, //  executed (whatever its expiry or the epoch since)
+        Cancelled, // withdrawn by its proposer or by the committee, before it was executed
+        Void //       not executed, not cancelled, and the committee or threshold changed since it was made
     }
 
     /// @notice Descriptive facts about an organisation, fixed at admission.
@@ -72,30 +92,48 @@ contract ConsortiumGovernance is IMembership {
     }
 
     /// @notice A proposal as stored.
-    /// @dev `action`, `executed`, `expiresAt` and `proposer` share one slot.
+    /// @dev `action` through `proposer` share one slot (1 + 1 + 1 + 5 + 4 + 20 bytes). `expiresAt`
+    /// fits 40 bits because {propose} bounds it by the block time plus {MAX_PROPOSAL_LIFETIME}.
+    /// `epoch` is the committee epoch the proposal was made in: it is void once the epoch moved on.
     struct Proposal {
         Action action;
         bool executed;
-        uint64 expiresAt;
+        bool cancelled;
+        uint40 expiresAt;
+        uint32 epoch;
         address proposer;
         bytes data;
     }
+
+    /// @notice The longest a proposal may stay open: {propose} refuses an expiry later than the
+    /// proposing block's time plus this (30 days), naming that latest expiry in {ExpiryTooFar}.
+    /// @dev Not public, nor is the committee epoch (each proposal's is in {proposal}; {state} says
+    /// `Void`): an 18th external function would make the function dispatch, and so every
+    /// registry `accountStatus` call of an attestation, cost 88 gas more.
+    uint64 internal constant MAX_PROPOSAL_LIFETIME = 30 days;
 
     /// @dev The committee members, in insertion order (removal swaps the last member in).
     EnumerableSet.AddressSet private _committee;
     /// @dev Votes of current committee members needed to execute; 1 ≤ threshold ≤ committee size.
     uint32 private _threshold;
+    /// @dev Bumped by every change of the committee's members or threshold; proposals of an older
+    /// epoch are void. 32 bits: four billion committee changes.
+    uint32 private _epoch;
 
     /// @dev Organisations ever admitted; ids run from 1 to this number and are never reused.
     uint32 private _organisationCount;
     mapping(uint32 orgId => Organisation) private _organisations;
     mapping(uint32 orgId => EnumerableSet.AddressSet) private _organisationAccounts;
     mapping(address account => Account) private _accounts;
+    /// @dev The organisation holding each normalised name key (see the contract's notes); never
+    /// cleared, so a removed organisation keeps its name.
+    mapping(bytes32 nameKey => uint32 orgId) private _organisationByNameKey;
 
     /// @dev Proposals ever made; ids run from 1 to this number.
     uint256 private _proposalCount;
     mapping(uint256 proposalId => Proposal) private _proposals;
-    /// @dev Who voted for what; a vote stays recorded when its member leaves, but no longer counts.
+    /// @dev Who voted for what; a vote stays recorded when its member leaves, but its proposal is
+    /// then void (the removal moved the epoch on), so the vote never counts again.
     mapping(uint256 proposalId => mapping(address member => bool)) private _voted;
 
     /// @notice A committee member proposed an action.
@@ -107,6 +145,12 @@ contract ConsortiumGovernance is IMembership {
     event ProposalCreated(
         uint256 indexed proposalId, address indexed proposer, Action action, uint64 expiresAt, bytes data
     );
+
+    /// @notice A proposal was withdrawn before it was executed: it can be neither voted nor executed.
+    /// @param proposalId The proposal.
+    /// @param by Its proposer (by {cancel}), or this contract when the committee voted a
+    /// {Action-CancelProposal}.
+    event ProposalCancelled(uint256 indexed proposalId, address indexed by);
 
     /// @notice A committee member voted for a proposal.
     /// @param proposalId The proposal.
@@ -123,11 +167,12 @@ contract ConsortiumGovernance is IMembership {
     /// @param member The new member.
     event CommitteeMemberAdded(address indexed member);
 
-    /// @notice An account left the committee; its votes on pending proposals stop counting.
+    /// @notice An account left the committee; every open proposal is void (a new committee epoch).
     /// @param member The removed member.
     event CommitteeMemberRemoved(address indexed member);
 
-    /// @notice The number of votes needed to execute a proposal changed.
+    /// @notice The number of votes needed to execute a proposal was set (to a new or the same value);
+    /// every open proposal is void (a new committee epoch).
     /// @param previousThreshold The old threshold (0 at construction).
     /// @param newThreshold The new threshold.
     event ThresholdChanged(uint32 previousThreshold, uint32 newThreshold);
@@ -198,6 +243,23 @@ contract ConsortiumGovernance is IMembership {
     /// @param proposalId The proposal.
     error ProposalAlreadyExecuted(uint256 proposalId);
 
+    /// @notice The proposal was cancelled, so it can be neither voted, executed nor cancelled again.
+    /// @param proposalId The proposal.
+    error ProposalAlreadyCancelled(uint256 proposalId);
+
+    /// @notice The committee's members or threshold changed since the proposal was made, so its votes
+    /// no longer speak for the committee: it can be neither voted nor executed (propose it again).
+    /// @param proposalId The proposal.
+    /// @param epoch The committee epoch it was made in.
+    /// @param currentEpoch The committee epoch now.
+    error ProposalVoid(uint256 proposalId, uint32 epoch, uint32 currentEpoch);
+
+    /// @notice Only a proposal's proposer may cancel it alone; others need a committee vote
+    /// ({Action-CancelProposal}).
+    /// @param proposalId The proposal.
+    /// @param proposer Its proposer.
+    error NotProposer(uint256 proposalId, address proposer);
+
     /// @notice The member already voted for this proposal.
     /// @param proposalId The proposal.
     /// @param member The member.
@@ -213,6 +275,12 @@ contract ConsortiumGovernance is IMembership {
     /// @param expiresAt The expiry given.
     error ExpiryNotInFuture(uint64 expiresAt);
 
+    /// @notice A proposal's expiry may lie at most {MAX_PROPOSAL_LIFETIME} (30 days) after the block
+    /// it is proposed in.
+    /// @param expiresAt The expiry given.
+    /// @param latestExpiry The latest expiry accepted in this block: its time plus 30 days.
+    error ExpiryTooFar(uint64 expiresAt, uint64 latestExpiry);
+
     /// @notice The action number is not one of {Action}.
     /// @dev {propose} refuses such a number, so no stored proposal holds one; {execute}'s dispatch
     /// reverts with it too rather than treat an unknown number as some action.
@@ -224,6 +292,15 @@ contract ConsortiumGovernance is IMembership {
 
     /// @notice An organisation needs a name.
     error EmptyName();
+
+    /// @notice An admission needs the normalised name key (keccak256 of the normalised name); zero
+    /// is what an encoder that forgot it would send.
+    error MissingNameKey();
+
+    /// @notice An organisation (active or removed) already holds this normalised name.
+    /// @param nameKey The normalised name key.
+    /// @param orgId The organisation holding it.
+    error DuplicateName(bytes32 nameKey, uint32 orgId);
 
     /// @notice A role bitmask must be non-zero and hold only bits of {Roles-ALL}.
     /// @param roles The bitmask given.
@@ -268,13 +345,15 @@ contract ConsortiumGovernance is IMembership {
 
     // ------------------------------------------------------------------ proposals
 
-    /// @notice Propose an action; the proposer's vote is counted at once.
+    /// @notice Propose an action; the proposer's vote is counted at once. The proposal belongs to
+    /// the current committee epoch and is void once the committee or threshold changes.
     /// @dev `action` is taken as a number so that an unknown one is refused with {UnknownAction}
     /// (an enum parameter would be refused by the ABI decoder without a reason). Nothing is stored
     /// for a refused proposal. `data` is not decoded until {execute}.
     /// @param action What to do: an {Action} number.
     /// @param data The ABI-encoded arguments of the action (see {Action}).
-    /// @param expiresAt Unix time from which the proposal can no longer be voted or executed.
+    /// @param expiresAt Unix time from which the proposal can no longer be voted or executed: after
+    /// this block's time, and at most {MAX_PROPOSAL_LIFETIME} after it.
     /// @return proposalId The new proposal's id (counting from 1).
     function propose(uint8 action, bytes calldata data, uint64 expiresAt)
         external
@@ -283,13 +362,17 @@ contract ConsortiumGovernance is IMembership {
     {
         if (action > uint8(type(Action).max)) revert UnknownAction(action);
         if (expiresAt <= block.timestamp) revert ExpiryNotInFuture(expiresAt);
+        uint256 latest = block.timestamp + MAX_PROPOSAL_LIFETIME;
+        if (latest > type(uint40).max) latest = type(uint40).max; // the year 36812: keeps the cast exact
+        if (expiresAt > latest) revert ExpiryTooFar(expiresAt, uint64(latest));
         proposalId = ++_proposalCount;
-        _proposals[proposalId] = Proposal(Action(action), false, expiresAt, msg.sender, data);
+        _proposals[proposalId] =
+            Proposal(Action(action), false, false, uint40(expiresAt), _epoch, msg.sender, data);
         emit ProposalCreated(proposalId, msg.sender, Action(action), expiresAt, data);
         _vote(proposalId);
     }
 
-    /// @notice Vote for a proposal that is still open ({ProposalState-Open} or {ProposalState-Ready}).
+    /// @notice Vote for a proposal that is still live ({ProposalState-Open} or {ProposalState-Ready}).
     /// One vote per committee member.
     /// @param proposalId The proposal to support.
     function vote(uint256 proposalId) external onlyCommittee {
@@ -309,6 +392,18 @@ contract ConsortiumGovernance is IMembership {
         p.executed = true;
         emit ProposalExecuted(proposalId, msg.sender, p.action);
         _apply(p.action, p.data);
+    }
+
+    /// @notice Withdraw a live proposal you made ({ProposalState-Open} or {ProposalState-Ready}): it
+    /// becomes {ProposalState-Cancelled} and can no longer be voted or executed.
+    /// @dev Only the proposer alone: letting any one member cancel any proposal would let a single
+    /// (perhaps stolen) committee key veto everything, its own removal included. The committee
+    /// cancels another member's proposal by voting a {Action-CancelProposal}.
+    /// @param proposalId The proposal to withdraw.
+    function cancel(uint256 proposalId) external onlyCommittee {
+        Proposal storage p = _requireOpen(proposalId);
+        if (p.proposer != msg.sender) revert NotProposer(proposalId, p.proposer);
+        _cancel(proposalId, p, msg.sender);
     }
 
     // ------------------------------------------------------------------ views
@@ -338,6 +433,14 @@ contract ConsortiumGovernance is IMembership {
     /// @return The threshold.
     function threshold() external view returns (uint32) {
         return _threshold;
+    }
+
+    /// @notice The organisation holding a normalised name key, active or removed.
+    /// @dev Only as good as the keys admissions were given: the contract cannot check normalisation.
+    /// @param nameKey keccak256 of the UTF-8 bytes of the normalised name.
+    /// @return The organisation id, or 0 if no organisation holds the key.
+    function organisationByNameKey(bytes32 nameKey) external view returns (uint32) {
+        return _organisationByNameKey[nameKey];
     }
 
     /// @notice Number of organisations ever admitted; ids run from 1 to this number.
@@ -375,14 +478,16 @@ contract ConsortiumGovernance is IMembership {
     }
 
     /// @notice Where a proposal stands at the block this is evaluated in (see {ProposalState}).
-    /// @dev Checked in the same order as {execute}: executed first, then expiry, then votes of current
-    /// committee members against the current threshold, so `Ready` means {execute} would pass its own
-    /// checks in this block (the action it runs may still revert).
+    /// @dev Checked in the same order as {execute}: executed, cancelled, void (epoch), expired, then
+    /// votes against the threshold, so `Ready` means {execute} would pass its own checks in this
+    /// block (the action it runs may still revert), and each other state names the error it meets.
     /// @param proposalId The proposal (reverts with {UnknownProposal} if none has this id).
     /// @return The proposal's state.
     function state(uint256 proposalId) external view returns (ProposalState) {
         Proposal storage p = _proposal(proposalId);
         if (p.executed) return ProposalState.Executed;
+        if (p.cancelled) return ProposalState.Cancelled;
+        if (p.epoch != _epoch) return ProposalState.Void;
         if (_isExpired(p)) return ProposalState.Expired;
         return voteCount(proposalId) < _threshold ? ProposalState.Open : ProposalState.Ready;
     }
@@ -396,7 +501,9 @@ contract ConsortiumGovernance is IMembership {
     }
 
     /// @notice Votes for a proposal cast by members who are still on the committee.
-    /// @dev Counted at execution, so a removed member's vote no longer counts.
+    /// @dev Counted at execution. While a proposal is live (its epoch is the current one) every voter
+    /// is still on the committee, so this is the number of its votes; for a void proposal it is only
+    /// informative.
     /// @param proposalId The proposal.
     /// @return votes The number of current committee members who voted for it.
     function voteCount(uint256 proposalId) public view returns (uint256 votes) {
@@ -423,13 +530,31 @@ contract ConsortiumGovernance is IMembership {
         return p.expiresAt <= block.timestamp;
     }
 
-    /// @dev The stored proposal, if it can still be voted or executed (not executed, not expired).
+    /// @dev The stored proposal, if it is live: not executed, not cancelled, of the current epoch,
+    /// not expired (the order of {state}).
     /// @param proposalId The proposal id.
     /// @return p Its storage record.
     function _requireOpen(uint256 proposalId) private view returns (Proposal storage p) {
         p = _proposal(proposalId);
         if (p.executed) revert ProposalAlreadyExecuted(proposalId);
+        if (p.cancelled) revert ProposalAlreadyCancelled(proposalId);
+        if (p.epoch != _epoch) revert ProposalVoid(proposalId, p.epoch, _epoch);
         if (_isExpired(p)) revert ProposalExpired(proposalId, p.expiresAt);
+    }
+
+    /// @dev Marks a live proposal cancelled.
+    /// @param proposalId The proposal id.
+    /// @param p Its storage record (checked live by the caller).
+    /// @param by Who cancels: its proposer, or this contract for a committee vote.
+    function _cancel(uint256 proposalId, Proposal storage p, address by) private {
+        p.cancelled = true;
+        emit ProposalCancelled(proposalId, by);
+    }
+
+    /// @dev Starts a new committee epoch: every proposal made before is void from here on. Called by
+    /// each executed committee or threshold change (the constructor's committee is epoch 0).
+    function _newEpoch() private {
+        ++_epoch;
     }
 
     /// @dev Records the caller's vote; reverts with {AlreadyVoted} on a second one.
@@ -447,17 +572,20 @@ contract ConsortiumGovernance is IMembership {
     function _apply(Action action, bytes memory data) private {
         if (action == Action.AddCommitteeMember) {
             _addCommitteeMember(abi.decode(data, (address)));
+            _newEpoch();
         } else if (action == Action.RemoveCommitteeMember) {
             address member = abi.decode(data, (address));
             if (!_committee.remove(member)) revert NotCommitteeMember(member);
             if (_committee.length() < _threshold) revert ThresholdOutOfRange(_threshold, _committee.length());
+            _newEpoch();
             emit CommitteeMemberRemoved(member);
         } else if (action == Action.ChangeThreshold) {
             _setThreshold(abi.decode(data, (uint32)));
+            _newEpoch();
         } else if (action == Action.AdmitOrganisation) {
-            (OrganisationInfo memory info, uint8 roles, address[] memory accounts) =
-                abi.decode(data, (OrganisationInfo, uint8, address[]));
-            _admit(info, roles, accounts);
+            (OrganisationInfo memory info, uint8 roles, address[] memory accounts, bytes32 nameKey) =
+                abi.decode(data, (OrganisationInfo, uint8, address[], bytes32));
+            _admit(info, roles, accounts, nameKey);
         } else if (action == Action.RemoveOrganisation) {
             uint32 orgId = abi.decode(data, (uint32));
             _requireActive(orgId).active = false;
@@ -499,6 +627,9 @@ contract ConsortiumGovernance is IMembership {
         } else if (action == Action.RevokeAttestation) {
             (address registry, bytes32 uid, string memory reason) = abi.decode(data, (address, bytes32, string));
             ICommitteeRevocation(registry).revokeByCommittee(uid, reason);
+        } else if (action == Action.CancelProposal) {
+            uint256 target = abi.decode(data, (uint256));
+            _cancel(target, _requireOpen(target), address(this));
         } else {
             revert UnknownAction(uint8(action));
         }
@@ -522,14 +653,21 @@ contract ConsortiumGovernance is IMembership {
         _threshold = newThreshold;
     }
 
-    /// @dev Admits an organisation under the next id, with its accounts.
+    /// @dev Admits an organisation under the next id, with its accounts, and reserves its name key.
     /// @param info Its descriptive facts (a name is required).
     /// @param roles Its role bitmask.
     /// @param accounts Its signing accounts (each must sign for no organisation yet).
-    function _admit(OrganisationInfo memory info, uint8 roles, address[] memory accounts) private {
+    /// @param nameKey keccak256 of its normalised name, held by no organisation yet.
+    function _admit(OrganisationInfo memory info, uint8 roles, address[] memory accounts, bytes32 nameKey)
+        private
+    {
         if (bytes(info.name).length == 0) revert EmptyName();
+        if (nameKey == bytes32(0)) revert MissingNameKey();
+        uint32 holder = _organisationByNameKey[nameKey];
+        if (holder != 0) revert DuplicateName(nameKey, holder);
         _requireRoles(roles);
         uint32 orgId = ++_organisationCount;
+        _organisationByNameKey[nameKey] = orgId;
         Organisation storage o = _organisations[orgId];
         o.roles = roles;
         o.active = true;

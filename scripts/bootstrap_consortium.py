@@ -56,6 +56,7 @@ from attest.cli.exits import one_line_errors
 from attest.core import governance
 from attest.core.errors import InputError
 from attest.core.manifest import write_atomic
+from attest.core.names import normalise_name
 from attest.core.records import OrganisationInfo
 from attest.core.strictjson import load_strict_file
 
@@ -175,9 +176,9 @@ def load_config(path: Path) -> Config:
             .removeprefix("0x")
             .lower(),
         )
-        if info.name in names:
+        if normalise_name(info.name) in names:  # names are unique once normalised, as on-chain
             raise fail(f"{info.name!r} is listed twice", f"{where}.name")
-        names.add(info.name)
+        names.add(normalise_name(info.name))
         roles = strings(o.get("roles"), f"{where}.roles")
         accounts = strings(o.get("accounts", []), f"{where}.accounts")
         try:
@@ -234,19 +235,25 @@ def bootstrap(config: Config, password: str) -> dict[str, Any]:
     gov = dep.governance.functions
     voters = [k for k in committee_keys if gov.isCommittee(k.address).call()]
     threshold = int(gov.threshold().call())
-    existing = {o.info.name: o.org_id for o in dep.organisations() if o.active}
+    existing = {normalise_name(o.info.name): o for o in dep.organisations()}
     for member in config.organisations:
         name = member.info.name
-        if name in existing:
-            report["skipped"].append({"name": name, "org_id": existing[name]})
+        held = existing.get(normalise_name(name))
+        if held is not None and held.active:
+            report["skipped"].append({"name": name, "org_id": held.org_id})
             continue
+        if held is not None:  # the contract would refuse it (DuplicateName) after the votes
+            raise InputError(
+                f"{name!r} is the name of removed organisation #{held.org_id}, which keeps it",
+                field="organisations.name",
+            )
         if len(voters) < threshold:
             raise InputError(
                 f"the threshold is {threshold} but only {len(voters)} of these keys are on the committee",
                 field="committee.keystores",
             )
         org_id = dep.admit(voters[:threshold], member.info, member.roles, member.accounts)
-        existing[name] = org_id
+        existing[normalise_name(name)] = dep.organisation(org_id)
         report["admitted"].append({"name": name, "org_id": org_id})
     return report
 

@@ -140,6 +140,10 @@ def test_bootstrap_deploys_admits_and_is_idempotent(anvil: Any, tmp_path: Path) 
         (lambda c: c["organisations"][0].update(roles=["auditor"]), "organisations[0].roles"),
         (lambda c: c["organisations"][0].update(accounts=["0x12"]), "organisations[0].accounts"),
         (lambda c: c["organisations"].append(dict(c["organisations"][0])), "organisations[1].name"),
+        (  # the same name once normalised (case, fullwidth, spaces): the contract would refuse it
+            lambda c: c["organisations"].append({"name": " \uff41 ", "roles": ["publisher"]}),
+            "organisations[1].name",
+        ),
         (lambda c: c["organisations"][0].update(documents_sha256="xyz"), "organisations[0].documents_sha256"),
         (lambda c: c.pop("rpc_url"), "rpc_url"),
     ],

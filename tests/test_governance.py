@@ -20,8 +20,9 @@ from web3.logs import DISCARD
 
 from attest.chain.connection import Chain, SentTransaction
 from attest.core.contracts import GOVERNANCE, Action, Kind, ProposalState, Role, load_artifact
-from attest.core.errors import TransactionReverted
-from attest.core.governance import ORG_INFO_TYPE
+from attest.core.errors import InputError, TransactionReverted
+from attest.core.governance import MAX_PROPOSAL_LIFETIME, ORG_INFO_TYPE
+from attest.core.names import name_key
 from attest.core.records import OrganisationInfo
 
 ZERO_ADDRESS = "0x" + "00" * 20
@@ -30,7 +31,7 @@ DATA_TYPES: dict[Action, list[str]] = {
     Action.ADD_COMMITTEE_MEMBER: ["address"],
     Action.REMOVE_COMMITTEE_MEMBER: ["address"],
     Action.CHANGE_THRESHOLD: ["uint32"],
-    Action.ADMIT_ORGANISATION: [ORG_INFO_TYPE, "uint8", "address[]"],
+    Action.ADMIT_ORGANISATION: [ORG_INFO_TYPE, "uint8", "address[]", "bytes32"],
     Action.REMOVE_ORGANISATION: ["uint32"],
     Action.GRANT_ROLES: ["uint32", "uint8"],
     Action.REVOKE_ROLES: ["uint32", "uint8"],
@@ -39,6 +40,7 @@ DATA_TYPES: dict[Action, list[str]] = {
     Action.FREEZE_ACCOUNT: ["address"],
     Action.UNFREEZE_ACCOUNT: ["address"],
     Action.REVOKE_ATTESTATION: ["address", "bytes32", "string"],
+    Action.CANCEL_PROPOSAL: ["uint256"],
 }
 FULL_INFO = OrganisationInfo(
     "Green Assurance Ltd",
@@ -114,6 +116,21 @@ def state(c: Consortium, pid: int, block: int | str = "latest") -> ProposalState
     return ProposalState(c.chain.rpc(lambda: gov(c).state(pid).call(block_identifier=block)))
 
 
+def expires_at(c: Consortium, pid: int) -> int:
+    return int(gov(c).proposal(pid).call()[3])
+
+
+def epoch_of(c: Consortium, pid: int) -> int:
+    """The committee epoch proposal `pid` was made in."""
+    return int(gov(c).proposal(pid).call()[4])
+
+
+def proposal_of(c: Consortium, sent: SentTransaction) -> int:
+    """The proposal an `execute` transaction executed."""
+    (executed,) = events(c, "ProposalExecuted", sent)
+    return int(executed["proposalId"])
+
+
 def latest_timestamp(c: Consortium) -> int:
     return int(c.chain.block("latest")["timestamp"])
 
@@ -124,8 +141,11 @@ def new_account(c: Consortium) -> Any:
     return account
 
 
-def admit_data(info: OrganisationInfo, roles: int, accounts: list[str]) -> tuple[Any, ...]:
-    return (info.as_tuple(), roles, accounts)
+def admit_data(
+    info: OrganisationInfo, roles: int, accounts: list[str], key: bytes | None = None
+) -> tuple[Any, ...]:
+    """AdmitOrganisation's arguments; the name key is the client's (`name_key`) unless given."""
+    return (info.as_tuple(), roles, accounts, name_key(info.name) if key is None else key)
 
 
 def deploy_governance(c: Consortium, committee: list[str], threshold: int) -> SentTransaction:
@@ -229,8 +249,10 @@ def test_propose_stores_proposal_and_counts_the_proposers_vote(consortium: Conso
     assert len(logs) == 2  # ProposalCreated, then VoteCast
     assert tuple(gov(c).proposal(4).call()) == (
         int(Action.ADD_COMMITTEE_MEMBER),
-        False,
+        False,  # executed
+        False,  # cancelled
         expires,
+        0,  # epoch: the constructor's committee; admissions do not change it
         proposer.address,
         payload,
     )
@@ -289,7 +311,7 @@ def test_the_python_action_enum_ends_where_the_contracts_does(consortium: Consor
     """Its last member is accepted; the next number (len(Action)) is the unknown one refused above."""
     c = consortium
     last = max(Action)
-    pid = c.dep.propose(c.committee[0], last, data(last, c.dep.registry.address, ZERO32, "why"))
+    pid = c.dep.propose(c.committee[0], last, data(last, 1))
     assert gov(c).proposal(pid).call()[0] == int(last) == len(Action) - 1
 
 
@@ -345,7 +367,7 @@ def test_expired_proposal_can_be_neither_voted_nor_executed(consortium: Consorti
         c.committee[0], Action.CHANGE_THRESHOLD, data(Action.CHANGE_THRESHOLD, 1), lifetime=600
     )
     c.dep.vote(c.committee[1], pid)  # enough votes, but too late:
-    expires = gov(c).proposal(pid).call()[2]
+    expires = expires_at(c, pid)
     c.chain.tester.time_travel(expires)  # expired at exactly expiresAt
     with reverts("ProposalExpired") as exc:
         c.dep.vote(c.committee[2], pid)
@@ -360,7 +382,7 @@ def test_proposal_is_open_until_just_before_expiry(consortium: Consortium) -> No
     pid = c.dep.propose(
         c.committee[0], Action.CHANGE_THRESHOLD, data(Action.CHANGE_THRESHOLD, 1), lifetime=600
     )
-    c.chain.tester.time_travel(gov(c).proposal(pid).call()[2] - 5)
+    c.chain.tester.time_travel(expires_at(c, pid) - 5)
     c.dep.vote(c.committee[1], pid)
     c.dep.execute(c.committee[1], pid)
     assert gov(c).threshold().call() == 1
@@ -400,23 +422,23 @@ def test_execute_by_any_member_once(consortium: Consortium) -> None:
     assert gov(c).threshold().call() == 3
 
 
-def test_votes_of_a_removed_member_no_longer_count(consortium: Consortium) -> None:
+def test_removing_a_voter_voids_the_proposal_and_its_vote_stays_recorded(consortium: Consortium) -> None:
     c = consortium
     m0, m1, m2 = c.committee
     pid = c.dep.propose(m0, Action.CHANGE_THRESHOLD, data(Action.CHANGE_THRESHOLD, 1))
     c.dep.vote(m1, pid)
     assert gov(c).voteCount(pid).call() == 2
     enact(c, Action.REMOVE_COMMITTEE_MEMBER, m1.address, members=[m0, m2])
-    assert gov(c).voteCount(pid).call() == 1
-    assert gov(c).hasVoted(pid, m1.address).call()  # the vote is remembered, but not counted
-    with reverts("NotEnoughVotes"):
-        c.dep.execute(m0, pid)
-    c.dep.vote(m2, pid)
-    c.dep.execute(m0, pid)
-    assert gov(c).threshold().call() == 1
+    assert gov(c).voteCount(pid).call() == 1  # informative only: the proposal is void
+    assert gov(c).hasVoted(pid, m1.address).call()  # the vote is remembered, but never counts again
+    assert state(c, pid) is ProposalState.VOID
+    for step in ("vote", "execute"):
+        with reverts("ProposalVoid"):
+            getattr(c.dep, step)(m2 if step == "vote" else m0, pid)
+    assert gov(c).threshold().call() == 2
 
 
-def test_failed_execution_leaves_the_proposal_open(consortium: Consortium) -> None:
+def test_failed_execution_leaves_the_proposal_ready(consortium: Consortium) -> None:
     c = consortium
     pid = c.dep.propose(c.committee[0], Action.CHANGE_THRESHOLD, data(Action.CHANGE_THRESHOLD, 4))
     c.dep.vote(c.committee[1], pid)
@@ -425,8 +447,10 @@ def test_failed_execution_leaves_the_proposal_open(consortium: Consortium) -> No
     assert gov(c).proposal(pid).call()[1] is False
     assert state(c, pid) is ProposalState.READY  # ready means the votes suffice, not that the action succeeds
     enact(c, Action.ADD_COMMITTEE_MEMBER, Account.create().address)
-    c.dep.execute(c.committee[0], pid)  # now four members: the old proposal goes through
-    assert gov(c).threshold().call() == 4
+    assert state(c, pid) is ProposalState.VOID  # four members now, but it was voted by the committee of three
+    with reverts("ProposalVoid"):
+        c.dep.execute(c.committee[0], pid)
+    assert gov(c).threshold().call() == 2
 
 
 @pytest.mark.anvil
@@ -440,8 +464,9 @@ def test_a_stored_out_of_range_action_executes_nothing(anvil_consortium: Consort
     w3, address = c.chain.w3, c.dep.governance.address
     pid = c.dep.propose(c.committee[0], Action.CHANGE_THRESHOLD, data(Action.CHANGE_THRESHOLD, 1))
     c.dep.vote(c.committee[1], pid)
-    _, _, expires, proposer, _ = gov(c).proposal(pid).call()
-    packed = int(proposer, 16) << 80 | expires << 16 | int(Action.CHANGE_THRESHOLD)  # one slot, see Proposal
+    _, _, _, expires, epoch, proposer, _ = gov(c).proposal(pid).call()
+    # one slot, see Proposal: action (8 bits), executed, cancelled, expiresAt (40), epoch (32), proposer
+    packed = int(proposer, 16) << 96 | epoch << 64 | expires << 24 | int(Action.CHANGE_THRESHOLD)
     slots = [int.from_bytes(keccak(encode(["uint256", "uint256"], [pid, i])), "big") for i in range(16)]
     (slot,) = [s for s in slots if int.from_bytes(w3.eth.get_storage_at(address, s), "big") == packed]
     corrupt = (packed & ~0xFF | len(Action)).to_bytes(32, "big")
@@ -483,7 +508,7 @@ def test_state_is_expired_from_expires_at_exactly_as_execute_sees_it(consortium:
         c.committee[0], Action.CHANGE_THRESHOLD, data(Action.CHANGE_THRESHOLD, 1), lifetime=600
     )
     c.dep.vote(c.committee[1], pid)
-    expires = gov(c).proposal(pid).call()[2]
+    expires = expires_at(c, pid)
     c.chain.tester.time_travel(expires - 1)  # the next block's timestamp
     assert state(c, pid, "pending") is ProposalState.READY
     c.chain.tester.time_travel(expires)
@@ -498,7 +523,7 @@ def test_state_of_an_unexecuted_open_proposal_expires_too(consortium: Consortium
     pid = c.dep.propose(
         c.committee[0], Action.CHANGE_THRESHOLD, data(Action.CHANGE_THRESHOLD, 1), lifetime=600
     )
-    c.chain.tester.time_travel(gov(c).proposal(pid).call()[2] + 1)
+    c.chain.tester.time_travel(expires_at(c, pid) + 1)
     assert state(c, pid) is ProposalState.EXPIRED
 
 
@@ -509,25 +534,302 @@ def test_executed_stays_executed_after_the_expiry(consortium: Consortium) -> Non
     )
     c.dep.vote(c.committee[1], pid)
     c.dep.execute(c.committee[1], pid)
-    c.chain.tester.time_travel(gov(c).proposal(pid).call()[2] + 10)
+    c.chain.tester.time_travel(expires_at(c, pid) + 10)
     assert state(c, pid) is ProposalState.EXECUTED
 
 
-def test_ready_turns_open_when_a_voter_leaves_or_the_threshold_rises(consortium: Consortium) -> None:
+@pytest.mark.parametrize(
+    "change", ["remove a voter", "add a member", "raise the threshold", "same threshold"]
+)
+def test_ready_turns_void_when_the_committee_or_threshold_changes(
+    consortium: Consortium, change: str
+) -> None:
+    """Never back to Open: every change of the committee's members or threshold starts a new epoch."""
     c = consortium
     m0, m1, m2 = c.committee
-    removal = c.dep.propose(m0, Action.CHANGE_THRESHOLD, data(Action.CHANGE_THRESHOLD, 1))
-    c.dep.vote(m1, removal)
-    assert state(c, removal) is ProposalState.READY
-    enact(c, Action.REMOVE_COMMITTEE_MEMBER, m1.address, members=[m0, m2])
-    assert state(c, removal) is ProposalState.OPEN  # m1's vote no longer counts
-    c.dep.vote(m2, removal)
-    assert state(c, removal) is ProposalState.READY
+    pid = c.dep.propose(m0, Action.FREEZE_ACCOUNT, data(Action.FREEZE_ACCOUNT, c.bank.address))
+    c.dep.vote(m1, pid)
+    assert state(c, pid) is ProposalState.READY
+    epoch = epoch_of(c, pid)
+    action, value = {
+        "remove a voter": (Action.REMOVE_COMMITTEE_MEMBER, m1.address),
+        "add a member": (Action.ADD_COMMITTEE_MEMBER, Account.create().address),
+        "raise the threshold": (Action.CHANGE_THRESHOLD, 3),
+        "same threshold": (Action.CHANGE_THRESHOLD, 2),  # the committee's way to void all open proposals
+    }[change]
+    sent = enact(c, action, value, members=[m0, m2])
+    assert epoch_of(c, proposal_of(c, sent)) == epoch  # the change itself was voted in the old epoch
+    assert state(c, pid) is ProposalState.VOID
+    with reverts("ProposalVoid") as exc:
+        c.dep.execute(m0, pid)
+    assert f"proposalId={pid}, epoch={epoch}, currentEpoch={epoch + 1}" in str(exc.value)
+    assert status(c, c.bank.address)[2] is False
+    later = c.dep.propose(m0, Action.FREEZE_ACCOUNT, data(Action.FREEZE_ACCOUNT, c.bank.address))
+    assert epoch_of(c, later) == epoch + 1
 
-    enact(c, Action.ADD_COMMITTEE_MEMBER, Account.create().address, members=[m0, m2])
-    enact(c, Action.CHANGE_THRESHOLD, 3, members=[m0, m2])
-    assert gov(c).voteCount(removal).call() == 2
-    assert state(c, removal) is ProposalState.OPEN  # 2 votes, 3 now needed
+
+def test_other_actions_leave_the_epoch_alone(consortium: Consortium) -> None:
+    c = consortium
+    pid = c.dep.propose(c.committee[0], Action.CHANGE_THRESHOLD, data(Action.CHANGE_THRESHOLD, 3))
+    enact(c, Action.FREEZE_ACCOUNT, c.bank.address)
+    enact(c, Action.ADMIT_ORGANISATION, *admit_data(FULL_INFO, Role.VERIFIER, []))
+    enact(c, Action.REMOVE_ORGANISATION, c.rival_id)
+    later = c.dep.propose(c.committee[0], Action.CHANGE_THRESHOLD, data(Action.CHANGE_THRESHOLD, 3))
+    assert epoch_of(c, later) == epoch_of(c, pid) == 0
+    assert state(c, pid) is ProposalState.OPEN
+
+
+# -- stale proposals: votes speak only for the committee that saw the proposal made
+
+
+def test_a_later_threshold_change_does_not_make_a_one_vote_unfreeze_executable(
+    consortium: Consortium,
+) -> None:
+    """ATTACK: a key was frozen as stolen; one member (maybe the thief's accomplice) proposes to unfreeze
+    it and waits. Months later the committee lowers its threshold to 1: on the old contract the stale
+    one-vote proposal became Ready and its proposer executed it alone."""
+    c = consortium
+    m0, m1, m2 = c.committee
+    enact(c, Action.FREEZE_ACCOUNT, c.bank.address)
+    pid = c.dep.propose(m0, Action.UNFREEZE_ACCOUNT, data(Action.UNFREEZE_ACCOUNT, c.bank.address))
+    enact(c, Action.CHANGE_THRESHOLD, 1, members=[m1, m2])
+    with reverts("ProposalVoid"):
+        c.dep.execute(m0, pid)
+    assert status(c, c.bank.address)[2] is True  # still frozen
+    assert state(c, pid) is ProposalState.VOID
+
+
+def test_a_removed_voters_vote_does_not_revive_when_re_added(consortium: Consortium) -> None:
+    """ATTACK: m1's key was stolen and voted to unfreeze the thief's key; the committee removed m1, and
+    later re-added m1 with a fresh start. On the old contract the stolen vote counted again at once."""
+    c = consortium
+    m0, m1, m2 = c.committee
+    enact(c, Action.FREEZE_ACCOUNT, c.bank.address)
+    pid = c.dep.propose(m0, Action.UNFREEZE_ACCOUNT, data(Action.UNFREEZE_ACCOUNT, c.bank.address))
+    c.dep.vote(m1, pid)
+    enact(c, Action.REMOVE_COMMITTEE_MEMBER, m1.address, members=[m0, m2])
+    enact(c, Action.ADD_COMMITTEE_MEMBER, m1.address, members=[m0, m2])
+    with reverts("ProposalVoid"):
+        c.dep.execute(m0, pid)
+    assert status(c, c.bank.address)[2] is True
+    assert state(c, pid) is ProposalState.VOID
+    with reverts("ProposalVoid"):
+        c.dep.vote(m2, pid)  # and it cannot be topped up: propose it again
+
+
+def test_a_proposal_made_after_the_change_counts_normally(consortium: Consortium) -> None:
+    c = consortium
+    m0, m1, m2 = c.committee
+    enact(c, Action.CHANGE_THRESHOLD, 1, members=[m1, m2])
+    pid = c.dep.propose(m0, Action.FREEZE_ACCOUNT, data(Action.FREEZE_ACCOUNT, c.bank.address))
+    assert state(c, pid) is ProposalState.READY
+    c.dep.execute(m0, pid)
+    assert status(c, c.bank.address)[2] is True
+
+
+def test_propose_refuses_an_expiry_beyond_30_days(consortium: Consortium) -> None:
+    """ATTACK: a proposal that never expires waits for a later committee (the old contract took any
+    uint64, up to 2^64 - 1). Now the latest expiry is the proposing block's time plus 30 days."""
+    c = consortium
+    payload = data(Action.CHANGE_THRESHOLD, 1)
+    with reverts("ExpiryTooFar") as exc:
+        send(c, c.committee[0], gov(c).propose(int(Action.CHANGE_THRESHOLD), payload, 2**64 - 1))
+    assert f"expiresAt={2**64 - 1}" in str(exc.value)
+    assert MAX_PROPOSAL_LIFETIME == 30 * 24 * 3600  # the contract's, shown by the bound below
+    start = latest_timestamp(c) + 100
+    c.chain.tester.time_travel(start)  # the next block's timestamp is `start`
+    latest = start + MAX_PROPOSAL_LIFETIME
+    with reverts("ExpiryTooFar") as exc:
+        send(c, c.committee[0], gov(c).propose(int(Action.CHANGE_THRESHOLD), payload, latest + 1))
+    assert f"ExpiryTooFar(expiresAt={latest + 1}, latestExpiry={latest})" in str(exc.value)
+    assert gov(c).proposalCount().call() == 3  # nothing stored
+    sent = send(c, c.committee[0], gov(c).propose(int(Action.CHANGE_THRESHOLD), payload, latest))
+    assert c.chain.block(sent.block_number)["timestamp"] == start
+    assert expires_at(c, 4) == latest  # exactly 30 days is accepted
+
+
+@pytest.mark.parametrize("lifetime", [0, MAX_PROPOSAL_LIFETIME + 1, 2**64])
+def test_the_client_refuses_a_lifetime_the_contract_would(consortium: Consortium, lifetime: int) -> None:
+    c = consortium
+    head = c.chain.head()
+    with pytest.raises(InputError, match="30 days"):
+        c.dep.propose(
+            c.committee[0], Action.CHANGE_THRESHOLD, data(Action.CHANGE_THRESHOLD, 1), lifetime=lifetime
+        )
+    assert c.chain.head() == head  # nothing sent
+
+
+def test_proposer_cancels_an_open_proposal(consortium: Consortium) -> None:
+    c = consortium
+    m0, m1, m2 = c.committee
+    enact(c, Action.FREEZE_ACCOUNT, c.bank.address)
+    pid = c.dep.propose(m0, Action.UNFREEZE_ACCOUNT, data(Action.UNFREEZE_ACCOUNT, c.bank.address))
+    c.dep.vote(m1, pid)
+    assert state(c, pid) is ProposalState.READY
+    sent = c.dep.cancel(m0, pid)
+    assert events(c, "ProposalCancelled", sent) == [{"proposalId": pid, "by": m0.address}]
+    assert tuple(gov(c).proposal(pid).call()[1:3]) == (False, True)  # not executed, cancelled
+    assert state(c, pid) is ProposalState.CANCELLED
+    for step, who in (("vote", m2), ("execute", m1), ("cancel", m0)):
+        with reverts("ProposalAlreadyCancelled") as exc:
+            getattr(c.dep, step)(who, pid)
+        assert f"proposalId={pid}" in str(exc.value)
+    assert status(c, c.bank.address)[2] is True
+
+
+@pytest.mark.parametrize(("who", "error"), [(1, "NotProposer"), ("bank", "NotCommitteeMember")])
+def test_only_the_proposer_cancels_alone(consortium: Consortium, who: Any, error: str) -> None:
+    """One committee key must not veto others' proposals, its own removal included."""
+    c = consortium
+    pid = c.dep.propose(
+        c.committee[0],
+        Action.REMOVE_COMMITTEE_MEMBER,
+        data(Action.REMOVE_COMMITTEE_MEMBER, c.committee[1].address),
+    )
+    account = c.bank if who == "bank" else c.committee[who]
+    with reverts(error) as exc:
+        c.dep.cancel(account, pid)
+    if error == "NotProposer":
+        assert f"proposalId={pid}, proposer={c.committee[0].address}" in str(exc.value)
+    assert state(c, pid) is ProposalState.OPEN
+
+
+@pytest.mark.parametrize(
+    ("setup", "error"),
+    [("executed", "ProposalAlreadyExecuted"), ("void", "ProposalVoid"), ("expired", "ProposalExpired"),
+     ("unknown", "UnknownProposal")],
+)  # fmt: skip
+def test_cancel_needs_a_live_proposal(consortium: Consortium, setup: str, error: str) -> None:
+    c = consortium
+    m0, m1, m2 = c.committee
+    pid = c.dep.propose(m0, Action.FREEZE_ACCOUNT, data(Action.FREEZE_ACCOUNT, c.bank.address), lifetime=600)
+    if setup == "executed":
+        c.dep.vote(m1, pid)
+        c.dep.execute(m1, pid)
+    elif setup == "void":
+        enact(c, Action.CHANGE_THRESHOLD, 2, members=[m1, m2])
+    elif setup == "expired":
+        c.chain.tester.time_travel(expires_at(c, pid))
+    with reverts(error):
+        c.dep.cancel(m0, pid + 10 if setup == "unknown" else pid)
+
+
+def test_the_committee_cancels_by_vote(consortium: Consortium) -> None:
+    c = consortium
+    m0, m1, m2 = c.committee
+    pid = c.dep.propose(m0, Action.UNFREEZE_ACCOUNT, data(Action.UNFREEZE_ACCOUNT, c.bank.address))
+    other = c.dep.propose(m0, Action.GRANT_ROLES, data(Action.GRANT_ROLES, c.bank_id, 2))
+    sent = enact(c, Action.CANCEL_PROPOSAL, pid, members=[m1, m2])
+    assert events(c, "ProposalCancelled", sent) == [{"proposalId": pid, "by": c.dep.governance.address}]
+    assert state(c, pid) is ProposalState.CANCELLED
+    assert state(c, other) is ProposalState.OPEN  # other open proposals stay live
+    with reverts("ProposalAlreadyCancelled"):
+        enact(c, Action.CANCEL_PROPOSAL, pid, members=[m1, m2])
+    with reverts("UnknownProposal"):
+        enact(c, Action.CANCEL_PROPOSAL, 999)
+
+
+def test_a_cancel_proposal_cannot_cancel_itself(consortium: Consortium) -> None:
+    c = consortium
+    pid = c.dep.propose(c.committee[0], Action.CANCEL_PROPOSAL, data(Action.CANCEL_PROPOSAL, 4))
+    assert pid == 4
+    c.dep.vote(c.committee[1], pid)
+    with reverts("ProposalAlreadyExecuted"):
+        c.dep.execute(c.committee[0], pid)
+    assert state(c, pid) is ProposalState.READY  # the execution reverted whole
+
+
+def test_state_order_matches_the_errors(consortium: Consortium) -> None:
+    """Executed beats a later epoch and expiry; cancelled beats a later epoch; void beats expiry."""
+    c = consortium
+    m0, m1, m2 = c.committee
+    executed = c.dep.propose(
+        m0, Action.FREEZE_ACCOUNT, data(Action.FREEZE_ACCOUNT, c.bank.address), lifetime=600
+    )
+    c.dep.vote(m1, executed)
+    c.dep.execute(m1, executed)
+    cancelled = c.dep.propose(m0, Action.GRANT_ROLES, data(Action.GRANT_ROLES, c.bank_id, 2), lifetime=600)
+    c.dep.cancel(m0, cancelled)
+    void = c.dep.propose(m0, Action.GRANT_ROLES, data(Action.GRANT_ROLES, c.bank_id, 2), lifetime=600)
+    enact(c, Action.CHANGE_THRESHOLD, 2, members=[m1, m2])
+    c.chain.tester.time_travel(expires_at(c, void) + 1)
+    expired = c.dep.propose(m0, Action.GRANT_ROLES, data(Action.GRANT_ROLES, c.bank_id, 2), lifetime=600)
+    c.chain.tester.time_travel(expires_at(c, expired) + 1)
+    assert [state(c, p, "pending") for p in (executed, cancelled, void, expired)] == [
+        ProposalState.EXECUTED,
+        ProposalState.CANCELLED,
+        ProposalState.VOID,
+        ProposalState.EXPIRED,
+    ]
+
+
+# -- organisation names: unique once normalised
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["WeBank", "WeBank ", "  WeBank", "ＷｅＢａｎｋ", "\uff37eBank", "WEBANK", "webank", "We\u200bBank"],
+)
+def test_a_second_webank_is_refused(consortium: Consortium, name: str) -> None:
+    """ATTACK: a second member named like the first ("WeBank " or fullwidth "ＷeBank") could publish
+    figures naming "WeBank"; on the old contract it was admitted as another organisation."""
+    c = consortium
+    key = name_key(name)
+    assert key == name_key("WeBank")
+    with reverts("DuplicateName") as exc:
+        c.dep.admit(
+            c.committee[:2], OrganisationInfo(name, "CN", "bank"), Role.PUBLISHER, [new_account(c).address]
+        )
+    assert f"DuplicateName(nameKey=0x{key.hex()}, orgId={c.bank_id})" in str(exc.value)
+    assert gov(c).organisationCount().call() == 3
+
+
+def test_admission_reserves_the_name_key(consortium: Consortium) -> None:
+    c = consortium
+    assert gov(c).organisationByNameKey(name_key("WeBank")).call() == c.bank_id
+    assert gov(c).organisationByNameKey(name_key("Rival Bank")).call() == c.rival_id
+    assert gov(c).organisationByNameKey(name_key("Nobody")).call() == 0
+    enact(c, Action.ADMIT_ORGANISATION, *admit_data(FULL_INFO, Role.VERIFIER, []))
+    assert gov(c).organisationByNameKey(name_key(FULL_INFO.name)).call() == 4
+
+
+def test_a_removed_organisation_keeps_its_name(consortium: Consortium) -> None:
+    """A newcomer must not inherit the name under which the removed member's attestations stand."""
+    c = consortium
+    enact(c, Action.REMOVE_ORGANISATION, c.rival_id)
+    with reverts("DuplicateName") as exc:
+        c.dep.admit(c.committee[:2], OrganisationInfo("rival bank"), Role.PUBLISHER, [])
+    assert f"orgId={c.rival_id}" in str(exc.value)
+
+
+def test_the_contract_enforces_only_the_key_it_is_given(consortium: Consortium) -> None:
+    """The limit of the guard: the contract cannot normalise, so a proposal with a made-up key admits
+    a second "WeBank". Clients do not trust the key: the proposal's description says it is wrong,
+    and lookup by name, which normalises display names itself, refuses the ambiguous name."""
+    from attest.core.governance import describe
+
+    c = consortium
+    forged = data(
+        Action.ADMIT_ORGANISATION, *admit_data(OrganisationInfo("WeBank"), Role.PUBLISHER, [], b"\x07" * 32)
+    )
+    assert "WARNING: its name key 0x0707" in describe(Action.ADMIT_ORGANISATION, forged)
+    c.dep.enact(c.committee[:2], Action.ADMIT_ORGANISATION, forged)
+    with pytest.raises(InputError, match=r"several admitted organisations are named 'webank' \(#1, #4\)"):
+        c.dep.find_organisation("webank")
+    with reverts("MissingNameKey"):
+        enact(
+            c,
+            Action.ADMIT_ORGANISATION,
+            *admit_data(OrganisationInfo("Keyless Key"), Role.PUBLISHER, [], ZERO32),
+        )
+
+
+def test_find_organisation_normalises_the_query(consortium: Consortium) -> None:
+    c = consortium
+    for query in ("WeBank", "webank", " ＷeBank ", "WE\u200bBANK"):
+        assert c.dep.find_organisation(query) == c.bank_id, query
+    with pytest.raises(InputError, match="no admitted organisation is named 'We Bank'"):
+        c.dep.find_organisation("We Bank")
 
 
 # -- committee actions
@@ -891,8 +1193,10 @@ def test_membership_history_agrees_with_account_status(consortium: Consortium) -
 
 def test_gas_of_admitting_an_organisation(consortium: Consortium) -> None:
     # Measured with solc 0.8.28, optimizer 200 runs, paris, for FULL_INFO and one account:
-    # propose 668,642 · vote 52,342 · execute 440,517 (the proposal stores its data; execution copies the
-    # info strings into storage). Bounds leave ~5% headroom.
+    # propose 694,047 · vote 54,794 · execute 465,632 (the proposal stores its data; execution copies the
+    # info strings into storage and reserves the name key). Before proposals had committee epochs and
+    # name keys: 668,756 · 52,394 · 440,610 (the key is 32 more bytes of data to store and one slot
+    # written at execution; vote and execute read the epoch). Bounds leave ~5% headroom.
     c = consortium
     account = Account.from_key(b"\x01" * 32).address  # fixed: calldata gas depends on the bytes
     payload = data(Action.ADMIT_ORGANISATION, *admit_data(FULL_INFO, Role.VERIFIER, [account]))
@@ -900,6 +1204,6 @@ def test_gas_of_admitting_an_organisation(consortium: Consortium) -> None:
     proposed = send(c, c.committee[0], gov(c).propose(int(Action.ADMIT_ORGANISATION), payload, expires))
     voted = c.dep.vote(c.committee[1], 4)
     executed = c.dep.execute(c.committee[2], 4)
-    assert proposed.gas_used <= 700_000
-    assert voted.gas_used <= 55_000
-    assert executed.gas_used <= 465_000
+    assert proposed.gas_used <= 730_000
+    assert voted.gas_used <= 57_500
+    assert executed.gas_used <= 490_000

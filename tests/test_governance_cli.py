@@ -145,7 +145,7 @@ def test_enough_votes_not_yet_executed_is_ready_and_still_open(gov: Gov) -> None
     assert set(ready.values()) == {"ready"} and set(still_open.values()) <= {"open", "ready"}
     human = gov.attest("member", "proposals", "--status", "ready")
     assert human.returncode == 0, human.stderr
-    assert f"#{pid}  ready     2/2 votes  expires " in human.stdout
+    assert f"#{pid}  ready      2/2 votes  expires " in human.stdout
 
     ok_json(gov.as_("c3", "member", "execute", str(pid)))
     assert ids()[pid] == "executed"
@@ -185,8 +185,89 @@ def test_expired_proposal_cannot_be_voted_or_executed(gov: Gov) -> None:
     assert expired[0]["description"] == "change the committee threshold to 1"
     human = gov.attest("member", "proposals", "--status", "expired")
     assert human.returncode == 0, human.stderr
-    assert f"#{pid}  expired   1/2 votes  expires " in human.stdout
+    assert f"#{pid}  expired    1/2 votes  expires " in human.stdout
     assert human.stdout.rstrip().endswith("change the committee threshold to 1")
+
+
+def test_a_lifetime_beyond_30_days_is_exit_2_and_nothing_is_proposed(gov: Gov) -> None:
+    before = gov.proposal_count()
+    result = gov.as_("c1", "member", "propose", "change-threshold", "1", "--expires-in", "2592001")
+    assert_one_line_error(result, 2, "--expires-in", "2592001", "30 days")
+    assert gov.proposal_count() == before
+    at_most = ok_json(gov.as_("c1", "member", "propose", "change-threshold", "2", "--expires-in", "2592000"))
+    ok_json(gov.as_("c1", "member", "cancel", str(at_most["proposal"])))
+
+
+def test_a_stale_proposal_is_void_after_the_threshold_changes(gov: Gov) -> None:
+    """Case 5 of "Nothing on faith": one member's unfreeze proposal waits for a lower threshold. Any
+    committee or threshold change voids it; `member proposals` says so and execution is refused."""
+    gov.new_keystore("stolen")
+    gov.enact("admit", "--name", "Stolen Key Bank", "--role", "publisher", "--account", gov.addr["stolen"])
+    gov.enact("freeze", gov.addr["stolen"])
+    stale = ok_json(gov.as_("c1", "member", "propose", "unfreeze", gov.addr["stolen"]))["proposal"]
+    gov.enact("change-threshold", "2")  # even setting the same threshold starts a new committee epoch
+    listed = {p["id"]: p for p in ok_json(gov.attest("member", "proposals", "--json"))}
+    assert listed[stale]["status"] == "void"
+    newer = ok_json(gov.as_("c1", "member", "propose", "change-threshold", "2"))["proposal"]
+    assert (
+        listed[stale]["epoch"] + 1 == ok_json(gov.attest("member", "proposals", "--json"))[newer - 1]["epoch"]
+    )
+    ok_json(gov.as_("c1", "member", "cancel", str(newer)))
+    human = gov.attest("member", "proposals", "--status", "void")
+    assert f"#{stale}  void       1/2 votes  expires " in human.stdout
+    assert_one_line_error(
+        gov.as_("c2", "member", "vote", str(stale)), 3, "ProposalVoid", f"proposalId={stale}"
+    )
+    assert_one_line_error(gov.as_("c1", "member", "execute", str(stale)), 3, "ProposalVoid")
+    shown = ok_json(gov.attest("member", "show", "Stolen Key Bank", "--json"))
+    assert shown["accounts"] == [{"address": gov.addr["stolen"], "frozen": True}]
+
+
+def test_the_proposer_cancels_and_others_cannot(gov: Gov) -> None:
+    proposed = ok_json(gov.as_("c1", "member", "propose", "change-threshold", "3"))
+    pid = str(proposed["proposal"])
+    assert_one_line_error(gov.as_("c2", "member", "cancel", pid), 3, "NotProposer", gov.addr["c1"])
+    assert_one_line_error(gov.as_("bank", "member", "cancel", pid), 3, "NotCommitteeMember")
+    cancelled = ok_json(gov.as_("c1", "member", "cancel", pid))
+    assert cancelled["status"] == "cancelled" and cancelled["cancelled_by"] == gov.addr["c1"]
+    human = gov.attest("member", "cancel", pid, "--keystore", gov.keys["c1"])
+    assert_one_line_error(human, 3, "ProposalAlreadyCancelled")
+    assert_one_line_error(gov.as_("c2", "member", "vote", pid), 3, "ProposalAlreadyCancelled")
+    listed = ok_json(gov.attest("member", "proposals", "--status", "cancelled", "--json"))
+    assert int(pid) in [p["id"] for p in listed] and {p["status"] for p in listed} == {"cancelled"}
+    assert int(pid) not in [
+        p["id"] for p in ok_json(gov.attest("member", "proposals", "--status", "open", "--json"))
+    ]
+
+
+def test_the_committee_cancels_by_vote(gov: Gov) -> None:
+    target = ok_json(gov.as_("c1", "member", "propose", "change-threshold", "3"))["proposal"]
+    done = gov.enact("cancel", str(target))  # proposed by c1, voted and executed by c2
+    assert done["description"] == f"cancel proposal #{target}"
+    listed = {p["id"]: p["status"] for p in ok_json(gov.attest("member", "proposals", "--json"))}
+    assert listed[target] == "cancelled"
+
+
+def test_a_taken_name_is_exit_2_and_nothing_is_proposed(gov: Gov) -> None:
+    """Case 6 of "Nothing on faith": "WeBank " or "ＷeBank" would be a second WeBank."""
+    before = gov.proposal_count()
+    for name in ("WeBank", "WeBank ", "\uff37eBank", "WEBANK"):
+        result = gov.as_("c1", "member", "propose", "admit", "--name", name, "--role", "publisher")
+        assert_one_line_error(result, 2, "--name", "organisation #1 'WeBank'", "'webank'")
+    assert gov.proposal_count() == before
+
+
+def test_a_lookalike_name_is_proposed_with_a_warning(gov: Gov) -> None:
+    fake = "WeB\u0430nk"  # Cyrillic а
+    result = gov.as_("c1", "member", "propose", "admit", "--name", fake, "--role", "publisher")
+    proposed = ok_json(result)  # stdout is still the JSON alone
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("warning: 'WeBаnk' looks like organisation #1 'WeBank'"), line
+    assert proposed["votes"] == 1 and proposed["executed"] is False
+    ok_json(gov.as_("c1", "member", "cancel", str(proposed["proposal"])))
+    plain = gov.as_("c1", "member", "propose", "admit", "--name", "Plain New Bank", "--role", "publisher")
+    assert ok_json(plain) and plain.stderr == ""
+    ok_json(gov.as_("c1", "member", "cancel", str(ok_json(plain)["proposal"])))
 
 
 def test_frozen_account_cannot_publish_until_unfrozen(gov: Gov) -> None:

@@ -3,8 +3,13 @@
 A Python model of the contracts' rules predicts, for every step, either the new state or the exact
 custom error the chain must revert with. After every step the invariants are checked against the real
 contracts on the embedded chain:
-- the committee and threshold match the model, and committee size ≥ threshold ≥ 1;
-- every proposal's on-chain `state` (open / ready / expired / executed) is the model's;
+- the committee and threshold match the model, and committee size ≥ threshold ≥ 1; every proposal
+  records the committee epoch the model is in when it is made;
+- every proposal's on-chain `state` (open / ready / expired / executed / cancelled / void) is the
+  model's: a proposal is void once a committee or threshold change moved the epoch past the one it
+  was made in, so votes never outlive the committee that cast them;
+- organisation names are unique by their normalised form (admitting "ORG 7" after "Org 7" reverts
+  DuplicateName, whether the first was removed or not);
 - every account's standing replayed from the event log (`MembershipHistory.standing` at the latest
   position) and its on-chain `accountStatus` match the model;
 - every attestation that ever landed was made by an account the event log says was authorised for its
@@ -31,6 +36,7 @@ from attest.core import governance
 from attest.core.contracts import Action, Kind, ProposalState, Role
 from attest.core.errors import TransactionReverted
 from attest.core.governance import Call
+from attest.core.names import normalise_name
 from attest.core.records import OrganisationInfo
 
 N_CANDIDATES = 5  # committee candidates; the first 3 form the initial committee
@@ -70,9 +76,12 @@ def world() -> World:
 @dataclass
 class Proposal:
     call: Call
+    proposer: str
     votes: set[str]
     expires_at: int
+    epoch: int
     executed: bool = False
+    cancelled: bool = False
 
 
 @dataclass
@@ -81,9 +90,39 @@ class Model:
     threshold: int
     orgs: dict[int, list[Any]]  # org id -> [roles, active]
     accounts: dict[str, list[Any]]  # address -> [org id, frozen]
-    proposals: dict[int, Proposal] = field(default_factory=dict)
+    epoch: int
+    names: set[str]  # normalised names of every organisation ever admitted
+    base: int  # proposals made before the example; the example's are base + 1, base + 2, …
+    proposals: dict[int, Proposal] = field(default_factory=dict)  # by index: id - base
 
-    def apply(self, call: Call) -> str | None:
+    def copy(self) -> Model:
+        return Model(
+            set(self.committee),
+            self.threshold,
+            {k: list(v) for k, v in self.orgs.items()},
+            {k: list(v) for k, v in self.accounts.items()},
+            self.epoch,
+            set(self.names),
+            self.base,
+            self.proposals,
+        )
+
+    def open_error(self, pid: int, now: int, executing: int | None = None) -> str | None:
+        """Why proposal `pid` cannot be voted, executed or cancelled now (`_requireOpen`'s order)."""
+        p = self.proposals.get(pid - self.base)
+        if p is None:
+            return "ProposalAlreadyExecuted" if 1 <= pid <= self.base else "UnknownProposal"
+        if p.executed or pid == executing:  # `execute` marks its proposal executed before the action
+            return "ProposalAlreadyExecuted"
+        if p.cancelled:
+            return "ProposalAlreadyCancelled"
+        if p.epoch != self.epoch:
+            return "ProposalVoid"
+        if p.expires_at <= now:
+            return "ProposalExpired"
+        return None
+
+    def apply(self, call: Call, now: int, executing: int) -> str | None:
         """Apply an executed action; return the error the contract reverts with instead, if any."""
         a = call.args
         act = call.action
@@ -91,21 +130,34 @@ class Model:
             if a["member"] in self.committee:
                 return "AlreadyCommitteeMember"
             self.committee.add(a["member"])
+            self.epoch += 1
         elif act is Action.REMOVE_COMMITTEE_MEMBER:
             if a["member"] not in self.committee:
                 return "NotCommitteeMember"
             if len(self.committee) - 1 < self.threshold:
                 return "ThresholdOutOfRange"
             self.committee.remove(a["member"])
+            self.epoch += 1
         elif act is Action.CHANGE_THRESHOLD:
             if not 1 <= a["threshold"] <= len(self.committee):
                 return "ThresholdOutOfRange"
             self.threshold = a["threshold"]
+            self.epoch += 1
+        elif act is Action.CANCEL_PROPOSAL:
+            error = self.open_error(a["proposal_id"], now, executing)
+            if error is not None:
+                return error
+            # `proposals` is shared with the model this trial copies: safe, as nothing fails after this
+            self.proposals[a["proposal_id"] - self.base].cancelled = True
         elif act is Action.ADMIT_ORGANISATION:
+            name = normalise_name(a["info"]["name"])
+            if name in self.names:
+                return "DuplicateName"
             if any(acct in self.accounts for acct in a["accounts"]):
                 return "AccountAlreadyAssigned"
             org_id = len(self.orgs) + 1
             self.orgs[org_id] = [governance.role_mask(a["roles"]), True]
+            self.names.add(name)
             for acct in a["accounts"]:
                 self.accounts[acct] = [org_id, False]
         elif act in (Action.REMOVE_ORGANISATION, Action.GRANT_ROLES, Action.REVOKE_ROLES, Action.ADD_ACCOUNT):
@@ -156,13 +208,16 @@ def calls(w: World) -> st.SearchStrategy[Call]:
     cands = st.sampled_from([a.address for a in w.candidates])
     signer = st.sampled_from([a.address for a in w.signers])
     signers = st.lists(signer, max_size=2, unique=True)
+    names = st.builds(
+        lambda n, form: form.format(n), st.integers(0, 4), st.sampled_from(["Org {}", "ORG {}", " org  {} "])
+    )
     return st.one_of(
         cands.map(governance.add_committee_member),
         cands.map(governance.remove_committee_member),
         st.integers(min_value=1, max_value=N_CANDIDATES).map(governance.change_threshold),
         st.builds(
-            lambda n, roles, accts: governance.admit_organisation(OrganisationInfo(f"Org {n}"), roles, accts),
-            st.integers(0, 99),
+            lambda name, roles, accts: governance.admit_organisation(OrganisationInfo(name), roles, accts),
+            names,
             ROLES,
             signers,
         ),
@@ -173,6 +228,8 @@ def calls(w: World) -> st.SearchStrategy[Call]:
         signer.map(governance.remove_account),
         signer.map(governance.freeze_account),
         signer.map(governance.unfreeze_account),
+        # ids of proposals an example makes (the world made 3); some unknown, some itself
+        st.integers(min_value=1, max_value=30).map(governance.cancel_proposal),
     )
 
 
@@ -193,13 +250,16 @@ class GovernanceMachine(RuleBasedStateMachine):
         pending = int(W.chain.w3.eth.get_block("pending")["timestamp"])
         self.tester.time_travel(pending + 30 * 24 * 3600)
         c, s = W.candidates, W.signers
+        self.base_proposals = int(W.dep.governance.functions.proposalCount().call())
         self.model = Model(
             committee={a.address for a in c[:3]},
             threshold=2,
             orgs={1: [int(Role.PUBLISHER), True], 2: [int(Role.VERIFIER), True]},
             accounts={s[0].address: [1, False], s[1].address: [2, False], s[2].address: [1, True]},
+            epoch=0,  # the deployment's committee: the world changed members and threshold by no vote
+            names={"bank", "verifier"},
+            base=self.base_proposals,
         )
-        self.base_proposals = int(W.dep.governance.functions.proposalCount().call())
         self.digests = 0
         self.landed = 0
 
@@ -223,14 +283,7 @@ class GovernanceMachine(RuleBasedStateMachine):
         raise AssertionError(f"expected a revert with {error}, but the transaction succeeded")
 
     def open_error(self, pid: int) -> str | None:
-        p = self.model.proposals.get(pid - self.base_proposals)
-        if p is None:
-            return "UnknownProposal"
-        if p.executed:
-            return "ProposalAlreadyExecuted"
-        if p.expires_at <= self.now():
-            return "ProposalExpired"
-        return None
+        return self.model.open_error(pid, self.now())
 
     def pid(self, index: int) -> int:
         """A proposal id near the ones this example made (sometimes an unknown one)."""
@@ -245,9 +298,13 @@ class GovernanceMachine(RuleBasedStateMachine):
             error, lambda: self.w.dep.propose(proposer, call.action, call.data, lifetime=lifetime), "propose"
         )
         if pid is not None:
-            expires = int(self.w.dep.governance.functions.proposal(pid).call()[2])
+            stored = self.w.dep.governance.functions.proposal(pid).call()
+            expires = int(stored[3])
+            assert int(stored[4]) == self.model.epoch  # the committee epoch it was made in
             assert pid == self.base_proposals + len(self.model.proposals) + 1
-            self.model.proposals[pid - self.base_proposals] = Proposal(call, {proposer.address}, expires)
+            self.model.proposals[pid - self.base_proposals] = Proposal(
+                call, proposer.address, {proposer.address}, expires, self.model.epoch
+            )
 
     @rule(voter=CANDIDATE, index=st.integers(0, 20))
     def vote(self, voter: Any, index: int) -> None:
@@ -271,14 +328,8 @@ class GovernanceMachine(RuleBasedStateMachine):
             if len(p.votes & self.model.committee) < self.model.threshold:
                 error = "NotEnoughVotes"
             else:
-                trial = Model(
-                    set(self.model.committee),
-                    self.model.threshold,
-                    {k: list(v) for k, v in self.model.orgs.items()},
-                    {k: list(v) for k, v in self.model.accounts.items()},
-                    self.model.proposals,
-                )
-                error = trial.apply(p.call)
+                trial = self.model.copy()
+                error = trial.apply(p.call, self.now(), executing=pid)
         if self.expect(error, lambda: self.w.dep.execute(executor, pid), "execute") is not None:
             assert p is not None and trial is not None
             p.executed = True
@@ -290,12 +341,27 @@ class GovernanceMachine(RuleBasedStateMachine):
         members = sorted(self.model.committee)
         w = {a.address: a for a in self.w.candidates}
         pid = self.w.dep.propose(w[members[0]], call.action, call.data)
-        proposal = Proposal(call, {members[0]}, int(self.w.dep.governance.functions.proposal(pid).call()[2]))
+        expires = int(self.w.dep.governance.functions.proposal(pid).call()[3])
+        proposal = Proposal(call, members[0], {members[0]}, expires, self.model.epoch)
         self.model.proposals[pid - self.base_proposals] = proposal
         for m in members[1 : self.model.threshold]:
             self.w.dep.vote(w[m], pid)
             proposal.votes.add(m)
         self.execute(w[members[0]], pid - self.base_proposals - 1)
+
+    @rule(canceller=CANDIDATE, index=st.integers(0, 20))
+    def cancel(self, canceller: Any, index: int) -> None:
+        """Only the proposer, still on the committee, of a live proposal."""
+        pid = self.pid(index)
+        error = (
+            "NotCommitteeMember" if canceller.address not in self.model.committee else self.open_error(pid)
+        )
+        p = self.model.proposals.get(pid - self.base_proposals)
+        if error is None and p is not None and p.proposer != canceller.address:
+            error = "NotProposer"
+        if self.expect(error, lambda: self.w.dep.cancel(canceller, pid), "cancel") is not None:
+            assert p is not None
+            p.cancelled = True
 
     @rule(seconds=st.sampled_from([600, 5000]))
     def advance_time(self, seconds: int) -> None:
@@ -324,12 +390,16 @@ class GovernanceMachine(RuleBasedStateMachine):
 
     @invariant()
     def proposal_states_agree_with_model(self) -> None:
-        """`state(id)` is what the model says `execute` would meet: executed, expired, ready or open."""
+        """`state(id)` is what the model says `execute` would meet, in `_requireOpen`'s order."""
         gov = self.w.dep.governance.functions
         latest = self.w.chain.block("latest")
         for index, p in self.model.proposals.items():
             if p.executed:
                 expected = ProposalState.EXECUTED
+            elif p.cancelled:
+                expected = ProposalState.CANCELLED
+            elif p.epoch != self.model.epoch:
+                expected = ProposalState.VOID
             elif p.expires_at <= int(latest["timestamp"]):
                 expected = ProposalState.EXPIRED
             elif len(p.votes & self.model.committee) >= self.model.threshold:

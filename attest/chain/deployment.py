@@ -115,8 +115,14 @@ class Deployment:
     def propose(
         self, member: LocalAccount, action: Action, data: bytes, *, lifetime: int = DEFAULT_PROPOSAL_LIFETIME
     ) -> int:
-        """Propose a governance action (the proposer's vote counts); return the proposal id."""
-        expires = int(self.chain.block("latest")["timestamp"]) + lifetime
+        """Propose a governance action (the proposer's vote counts); return the proposal id.
+
+        `lifetime` (seconds from the latest block) is checked first: at most 30 days, as the contract
+        demands; the transaction lands in a later block, so the contract's own bound is met too.
+        """
+        from attest.core.governance import check_lifetime
+
+        expires = int(self.chain.block("latest")["timestamp"]) + check_lifetime(lifetime)
         sent = self.transact(member, self.governance.functions.propose(int(action), data, expires))
         (event,) = self.governance.events.ProposalCreated().process_receipt(sent.receipt, errors=DISCARD)
         return int(event["args"]["proposalId"])
@@ -126,6 +132,10 @@ class Deployment:
 
     def execute(self, member: LocalAccount, proposal_id: int) -> SentTransaction:
         return self.transact(member, self.governance.functions.execute(proposal_id))
+
+    def cancel(self, member: LocalAccount, proposal_id: int) -> SentTransaction:
+        """Withdraw a live proposal `member` made (others need a committee vote: CANCEL_PROPOSAL)."""
+        return self.transact(member, self.governance.functions.cancel(proposal_id))
 
     def enact(self, members: Sequence[LocalAccount], action: Action, data: bytes) -> SentTransaction:
         """Propose, collect the votes of `members`, execute: for scripts that hold enough committee keys."""
@@ -169,12 +179,25 @@ class Deployment:
         return [self.organisation(i) for i in range(1, count + 1)]
 
     def find_organisation(self, name_or_id: str) -> int:
-        """An organisation id from `--org`: a number, or an admitted organisation's exact name."""
+        """An organisation id from `--org`: a number, or an admitted organisation's name.
+
+        Names compare by their normalised form (`attest.core.names`), computed here from the display
+        names read back, never from the keys admissions stored: the contract cannot check those. Two
+        organisations with the same normalised name (admitted by a client that skipped the key, or
+        before names were unique) make the name ambiguous: refused, naming both ids.
+        """
+        from attest.core.names import holders
+
         if name_or_id.isdigit():
             return int(name_or_id)
-        matches = [o.org_id for o in self.organisations() if o.info.name == name_or_id]
-        if len(matches) != 1:
-            raise InputError(f"no single admitted organisation is named {name_or_id!r}", field="--org")
+        matches = holders(name_or_id, {o.org_id: o.info.name for o in self.organisations()})
+        if not matches:
+            raise InputError(f"no admitted organisation is named {name_or_id!r}", field="--org")
+        if len(matches) > 1:
+            ids = ", ".join(f"#{i}" for i in matches)
+            raise InputError(
+                f"several admitted organisations are named {name_or_id!r} ({ids}): give the id", field="--org"
+            )
         return matches[0]
 
     def membership_history(self) -> MembershipHistory:

@@ -15,7 +15,11 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ProposalView:
-    """A stored proposal, decoded, with its votes and whether it can still run."""
+    """A stored proposal, decoded, with its votes and whether it can still run.
+
+    `epoch` is the committee epoch it was made in; once the committee's members or threshold change
+    (the epoch moves on) its status is "void", whatever its votes.
+    """
 
     proposal_id: int
     action: Action
@@ -27,6 +31,7 @@ class ProposalView:
     threshold: int
     expires_at: int
     status: Status
+    epoch: int
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -40,6 +45,7 @@ class ProposalView:
             "threshold": self.threshold,
             "expires_at": self.expires_at,
             "status": self.status,
+            "epoch": self.epoch,
         }
 
 
@@ -56,7 +62,7 @@ def proposal(
     raw = dep.chain.rpc(lambda: gov.proposal(proposal_id).call(block_identifier=at))
     if org_names is None:
         org_names = dep.membership_history().organisation_names()
-    action, _executed, expires_at, proposer, data = raw
+    action, _executed, _cancelled, expires_at, epoch, proposer, data = raw
     committee = gov.committeeMembers().call(block_identifier=at)
     voters = tuple(m for m in committee if gov.hasVoted(proposal_id, m).call(block_identifier=at))
     status = STATUS_NAMES[ProposalState(int(gov.state(proposal_id).call(block_identifier=at)))]
@@ -72,6 +78,7 @@ def proposal(
         threshold=int(gov.threshold().call(block_identifier=at)),
         expires_at=int(expires_at),
         status=status,
+        epoch=int(epoch),
     )
 
 

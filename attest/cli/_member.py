@@ -3,7 +3,9 @@
 A committee member proposes (`member propose ACTION …`), others vote (`member vote ID`), anyone on the
 committee executes once the threshold is reached (`member execute ID`). Proposals are stored as bytes
 on-chain, so `member proposals` decodes them back into sentences: members read what they vote for.
-Reverts come back as the contract's named error on one line (exit 3), e.g. AlreadyVoted.
+A proposal lives at most 30 days, its proposer may withdraw it (`member cancel ID`), and any change of
+the committee or its threshold makes every open proposal void. Reverts come back as the contract's
+named error on one line (exit 3), e.g. AlreadyVoted.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ def proposal_options(f: F) -> F:
         default=DEFAULT_EXPIRES_IN,
         show_default=True,
         metavar="SECONDS",
-        help="The proposal can be voted and executed for this long.",
+        help="The proposal can be voted and executed for this long (at most 2592000: 30 days).",
     )(f)
     return chain_options(signer_options(f))
 
@@ -85,7 +87,9 @@ def _propose(common: dict[str, Any], build: Callable[[Deployment], Call] | Call)
     """
     with handle_errors():
         from attest.chain import proposals
+        from attest.core.governance import check_lifetime
 
+        check_lifetime(common["expires_in"], "--expires-in")  # exit 2 before the chain is contacted
         dep = open_deployment(common["deployment_path"], common["rpc_url"], common["confirmations"])
         call = build if not callable(build) else build(dep)
         signer = load_signer(common["keystore"], common["password_file"])
@@ -238,7 +242,16 @@ def _propose_admit(kwargs: dict[str, Any]) -> None:
     admit = {k: kwargs.pop(k) for k in _ADMIT_KEYS}
     with handle_errors():
         call = _admit_call(admit)  # bad input: exit 2 before the chain is contacted
-    _propose(kwargs, call)
+
+    def checked(dep: Deployment) -> Call:
+        """A taken name is exit 2 before any key is decrypted; a look-alike is a warning on stderr."""
+        from attest.app.admission import check_name
+
+        for warning in check_name(dep, admit["name"]):
+            click.echo(printable(f"warning: {warning}"), err=True)
+        return call
+
+    _propose(kwargs, checked)
 
 
 @propose.command("admit")
@@ -351,6 +364,18 @@ def propose_revoke_attestation(uid: str, reason: str, **common: Any) -> None:
     _propose(common, lambda dep: governance.revoke_attestation(dep.manifest.registry.address, uid, reason))
 
 
+@propose.command("cancel")
+@click.argument("proposal_id", metavar="ID", type=click.IntRange(min=1))
+@proposal_options
+def propose_cancel(proposal_id: int, **common: Any) -> None:
+    """Withdraw proposal ID by committee vote (its proposer can `member cancel` it alone)."""
+    from attest.core import governance
+
+    with handle_errors():
+        call = governance.cancel_proposal(proposal_id)
+    _propose(common, call)
+
+
 # ------------------------------------------------------------------------------------------ vote, execute
 
 
@@ -419,6 +444,48 @@ def member_execute(
         emit(as_json, result, lambda: click.echo(printable(_outcome_line(result))))
 
 
+@member.command("cancel")
+@click.argument("proposal_id", metavar="ID", type=click.IntRange(min=1))
+@chain_options
+@signer_options
+@json_option
+def member_cancel(
+    proposal_id: int,
+    deployment_path: str,
+    rpc_url: str | None,
+    confirmations: int | None,
+    keystore: str,
+    password_file: str | None,
+    as_json: bool,
+) -> None:
+    """Withdraw proposal ID, which you proposed and which is still open (others: `propose cancel`)."""
+    with handle_errors():
+        from attest.chain import proposals
+
+        dep = open_deployment(deployment_path, rpc_url, confirmations)
+        signer = load_signer(keystore, password_file)
+        sent = dep.cancel(signer, proposal_id)
+        view = proposals.proposal(dep, proposal_id)
+        result = {
+            "proposal": proposal_id,
+            **_short(view),
+            "status": view.status,
+            "cancelled_by": signer.address,
+            "transaction": sent.tx_hash,
+            "block": sent.block_number,
+            "gas_used": sent.gas_used,
+        }
+        emit(
+            as_json,
+            result,
+            lambda: click.echo(
+                printable(
+                    f"proposal #{proposal_id}: {view.description}\ncancelled in block {sent.block_number}"
+                )
+            ),
+        )
+
+
 # ------------------------------------------------------------------------------------------ read-only
 
 
@@ -426,7 +493,7 @@ def member_execute(
 @click.option(
     "--status",
     "only",
-    type=click.Choice(["open", "ready", "executed", "expired"]),
+    type=click.Choice(["open", "ready", "executed", "expired", "cancelled", "void"]),
     default=None,
     help="Only these; 'open' includes 'ready' (enough votes to execute).",
 )
@@ -435,7 +502,8 @@ def member_execute(
 def member_proposals(
     only: Status | None, deployment_path: str, rpc_url: str | None, confirmations: int | None, as_json: bool
 ) -> None:
-    """List proposals: action in words, votes/threshold, expiry, open/ready/executed/expired."""
+    """List proposals: action in words, votes/threshold, expiry, and status: open, ready (enough
+    votes), executed, expired, cancelled, or void (the committee or threshold changed since)."""
     with handle_errors():
         from attest.chain import proposals
         from attest.core.governance import status_matches
@@ -449,7 +517,7 @@ def member_proposals(
             for v in views:
                 click.echo(
                     printable(
-                        f"#{v.proposal_id}  {v.status:<8}  {v.votes}/{v.threshold} votes  "
+                        f"#{v.proposal_id}  {v.status:<9}  {v.votes}/{v.threshold} votes  "
                         f"expires {_when(v.expires_at)}  {v.description}"
                     )
                 )

@@ -54,6 +54,7 @@ class Action(IntEnum):
     FREEZE_ACCOUNT = 9
     UNFREEZE_ACCOUNT = 10
     REVOKE_ATTESTATION = 11
+    CANCEL_PROPOSAL = 12
 
 
 class ProposalState(IntEnum):
@@ -63,6 +64,8 @@ class ProposalState(IntEnum):
     READY = 1
     EXPIRED = 2
     EXECUTED = 3
+    CANCELLED = 4
+    VOID = 5  # the committee or threshold changed since it was made
 
 
 # solc's Panic(uint256) codes that our contracts can raise (checked arithmetic, enums, memory).

@@ -4,7 +4,8 @@ A proposal stores only an action number and ABI-encoded bytes. A committee membe
 proposal #7 must be able to read what #7 does before signing, so every encoder here has a decoder
 that turns the stored bytes back into named arguments and one readable sentence. The command line,
 the bootstrap script and the tests all build proposals through these functions, so the encoding of
-each action lives in exactly one place (the layout documented in ConsortiumGovernance.Action).
+each action lives in exactly one place (the layout documented in ConsortiumGovernance.Action). An
+admission carries its name's normalised key (`attest.core.names.name_key`), computed only here.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from attest.core.contracts import Action, ProposalState, Role
 from attest.core.errors import InputError
+from attest.core.names import name_key, normalise_name
 
 if TYPE_CHECKING:
     from attest.core.membership_history import MembershipHistory
@@ -36,7 +38,12 @@ LAYOUT: dict[Action, tuple[tuple[str, str], ...]] = {
     Action.ADD_COMMITTEE_MEMBER: (("member", "address"),),
     Action.REMOVE_COMMITTEE_MEMBER: (("member", "address"),),
     Action.CHANGE_THRESHOLD: (("threshold", "uint32"),),
-    Action.ADMIT_ORGANISATION: (("info", ORG_INFO_TYPE), ("roles", "uint8"), ("accounts", "address[]")),
+    Action.ADMIT_ORGANISATION: (
+        ("info", ORG_INFO_TYPE),
+        ("roles", "uint8"),
+        ("accounts", "address[]"),
+        ("name_key", "bytes32"),
+    ),
     Action.REMOVE_ORGANISATION: (("org_id", "uint32"),),
     Action.GRANT_ROLES: (("org_id", "uint32"), ("roles", "uint8")),
     Action.REVOKE_ROLES: (("org_id", "uint32"), ("roles", "uint8")),
@@ -45,6 +52,7 @@ LAYOUT: dict[Action, tuple[tuple[str, str], ...]] = {
     Action.FREEZE_ACCOUNT: (("account", "address"),),
     Action.UNFREEZE_ACCOUNT: (("account", "address"),),
     Action.REVOKE_ATTESTATION: (("registry", "address"), ("uid", "bytes32"), ("reason", "string")),
+    Action.CANCEL_PROPOSAL: (("proposal_id", "uint256"),),
 }
 
 # Command-line names of the actions (kebab case, short where the contract name is long).
@@ -61,16 +69,23 @@ ACTION_NAMES: dict[Action, str] = {
     Action.FREEZE_ACCOUNT: "freeze",
     Action.UNFREEZE_ACCOUNT: "unfreeze",
     Action.REVOKE_ATTESTATION: "revoke-attestation",
+    Action.CANCEL_PROPOSAL: "cancel",
 }
 
+# ConsortiumGovernance.MAX_PROPOSAL_LIFETIME: the contract refuses a later expiry (ExpiryTooFar).
+MAX_PROPOSAL_LIFETIME = 30 * 24 * 3600
+
 # A proposal's status as the CLI shows it: the contract's ProposalState in lower case. "ready" is an open
-# proposal that holds enough votes to execute, so it still counts as open (see `status_matches`).
-Status = Literal["open", "ready", "expired", "executed"]
+# proposal that holds enough votes to execute, so it still counts as open (see `status_matches`); "void"
+# is one made before the committee or its threshold last changed, whose votes no longer count.
+Status = Literal["open", "ready", "expired", "executed", "cancelled", "void"]
 STATUS_NAMES: dict[ProposalState, Status] = {
     ProposalState.OPEN: "open",
     ProposalState.READY: "ready",
     ProposalState.EXPIRED: "expired",
     ProposalState.EXECUTED: "executed",
+    ProposalState.CANCELLED: "cancelled",
+    ProposalState.VOID: "void",
 }
 
 
@@ -117,6 +132,16 @@ def _uint32(value: int, what: str, *, minimum: int = 0) -> int:
     return value
 
 
+def check_lifetime(seconds: int, what: str = "lifetime") -> int:
+    """A proposal lifetime the contract accepts: 1 second to 30 days (MAX_PROPOSAL_LIFETIME)."""
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or not 1 <= seconds <= MAX_PROPOSAL_LIFETIME:
+        raise InputError(
+            f"{seconds!r} s is not a proposal lifetime: between 1 and {MAX_PROPOSAL_LIFETIME} s (30 days)",
+            field=what,
+        )
+    return seconds
+
+
 def role_mask(roles: Sequence[str] | int) -> int:
     """A role bit mask from role names ("publisher", "verifier") or a mask; never 0 or unknown bits."""
     if isinstance(roles, int):
@@ -151,15 +176,18 @@ def change_threshold(threshold: int) -> Call:
 
 
 def admit_organisation(info: OrganisationInfo, roles: Sequence[str] | int, accounts: Sequence[str]) -> Call:
-    if not info.name:
-        raise InputError("an organisation needs a name", field="name")
+    """The admission, with the name key the contract keeps unique (the one place it is computed)."""
+    if not normalise_name(info.name):
+        raise InputError(
+            "an organisation needs a name (not only spaces or invisible characters)", field="name"
+        )
     digest = info.documents_digest.removeprefix("0x")
     if len(digest) != 64 or any(c not in "0123456789abcdefABCDEF" for c in digest):
         raise InputError("not a sha256 (64 hex digits)", field="documents_digest")
     checked = [_address(a, "accounts") for a in accounts]
     if len({a.lower() for a in checked}) != len(checked):
         raise InputError("an account is listed twice", field="accounts")
-    return _encode(Action.ADMIT_ORGANISATION, info.as_tuple(), role_mask(roles), checked)
+    return _encode(Action.ADMIT_ORGANISATION, info.as_tuple(), role_mask(roles), checked, name_key(info.name))
 
 
 def remove_organisation(org_id: int) -> Call:
@@ -188,6 +216,13 @@ def freeze_account(account: str) -> Call:
 
 def unfreeze_account(account: str) -> Call:
     return _encode(Action.UNFREEZE_ACCOUNT, _address(account, "account"))
+
+
+def cancel_proposal(proposal_id: int) -> Call:
+    """A committee vote to withdraw another proposal (its proposer can `cancel` it alone)."""
+    if isinstance(proposal_id, bool) or not isinstance(proposal_id, int) or not 1 <= proposal_id < 2**256:
+        raise InputError(f"{proposal_id!r} is not a proposal id (1 or more)", field="proposal_id")
+    return _encode(Action.CANCEL_PROPOSAL, proposal_id)
 
 
 def revoke_attestation(registry: str, uid: str, reason: str) -> Call:
@@ -259,7 +294,10 @@ def describe(action: Action, data: bytes, org_names: Mapping[int, str] | None = 
             if info[k]
         )
         accounts = ", ".join(args["accounts"]) or "no account"
-        return f"admit {info['name']!r}{f' ({extra})' if extra else ''} as {roles()} with {accounts}"
+        sentence = f"admit {info['name']!r}{f' ({extra})' if extra else ''} as {roles()} with {accounts}"
+        if args["name_key"] != "0x" + name_key(info["name"]).hex():  # the contract cannot check it
+            sentence += f"; WARNING: its name key {args['name_key']} is not that of the name {info['name']!r}"
+        return sentence
     if a is Action.REMOVE_ORGANISATION:
         return f"remove {org(args['org_id'])}"
     if a is Action.GRANT_ROLES:
@@ -274,6 +312,8 @@ def describe(action: Action, data: bytes, org_names: Mapping[int, str] | None = 
         return f"freeze account {args['account']}"
     if a is Action.UNFREEZE_ACCOUNT:
         return f"unfreeze account {args['account']}"
+    if a is Action.CANCEL_PROPOSAL:
+        return f"cancel proposal #{args['proposal_id']}"
     return f"revoke attestation {args['uid']} in registry {args['registry']}: {args['reason']!r}"
 
 
