@@ -1,8 +1,9 @@
 """Bulk verification agrees with the one-at-a-time path, with a bounded number of RPC requests.
 
 One real anvil node (module scope) holds a mix: published figures and files with receipts, a
-tampered copy, an unknown file, a revoked file, a superseded restatement, figures covered by a
-(revoked) statement, a digest attested by two organisations, and a Merkle batch with receipts.
+tampered copy, an unknown file, a revoked file, a superseded restatement, a restatement revoked (its
+original current again, though its `Superseded` event stays), figures covered by a (revoked)
+statement, a digest attested by two organisations, and a Merkle batch with receipts.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class World:
     root: Path
     targets: list[str]
     batch_receipts: list[str]
+    withdrawn: tuple[str, str]  # digests: an original, and its restatement that was revoked
 
 
 def sha(data: bytes) -> str:
@@ -81,6 +83,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         shared = sha(b"shared")
         c.dep.attest(c.bank, shared, Kind.FILE, 2022)
         c.dep.attest(c.rival, shared, Kind.FILE, 2022)
+        kept, withdrawn = b"meter reading v1", b"meter reading v2 (wrong)"
+        original = c.dep.attest(c.bank, sha(kept), Kind.FILE, 2022).attestation
+        wrong = c.dep.attest(c.bank, sha(withdrawn), Kind.FILE, 2022, ref=original.uid).attestation
+        c.dep.revoke(c.bank, wrong.uid, "restated the wrong meter")
 
         batch_dir = root / "batch"
         batch_dir.mkdir()
@@ -117,8 +123,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             str(batch_dir / "bill-007.txt.receipt.json"),
             str(batch_dir / "bill-008.txt.receipt.json"),
             str(batch_dir / "bill-009.txt"),  # a batch member without its receipt: its leaf is not anchored
+            sha(kept),
+            sha(withdrawn),
         ]
-        yield World(c, root, targets, batch_receipts)
+        yield World(c, root, targets, batch_receipts, (sha(kept), sha(withdrawn)))
     finally:
         node.stop()
 
@@ -145,6 +153,29 @@ def test_agrees_with_verify_target_on_the_mix(world: World) -> None:
     covered = next(r for r in bulk if r.subject == world.targets[10])
     coverage = next(c for c in covered.checks if c.name == "coverage")
     assert "revoked" in coverage.detail and coverage.detail.count("Example Carbon Verification Body") == 2
+
+
+def test_revocation_and_supersession_come_from_storage_on_both_paths(world: World) -> None:
+    """Case 13: `verify` read them from the registry's storage, `verify-many` from its events. They
+    differ once a restatement is revoked: storage frees the original, while the `Superseded` event
+    stays in the logs — an events-based reader calls the original superseded. Both read storage."""
+    from attest.chain.index import registry_index
+
+    dep = world.c.dep
+    kept, withdrawn = world.withdrawn
+    original = dep.attestation_of(world.c.bank_id, kept)
+    restatement = dep.attestation_of(world.c.bank_id, withdrawn)
+    assert original is not None and restatement is not None
+    assert registry_index(dep).replacements[original.uid] == [restatement.uid]  # the event outlives it
+    assert dep.registry.functions.supersededBy(bytes.fromhex(original.uid[2:])).call() == b"\0" * 32
+
+    one = [verify_target(dep, t) for t in world.withdrawn]
+    bulk = verify_many(dep, list(world.withdrawn))
+    assert as_json(bulk) == as_json(one)
+    status = {r.digest: next(c for c in r.checks if c.name == "status") for r in bulk}
+    assert bulk[0].verified and status[kept].status == "warn"
+    assert status[kept].detail.startswith(f"current again: restatement {restatement.uid} replaced it until")
+    assert not bulk[1].verified and status[withdrawn].detail.startswith("revoked by its organisation")
 
 
 def test_agrees_with_org_option(world: World) -> None:
