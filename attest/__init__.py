@@ -37,6 +37,9 @@ _EXPORTS = {
     "SchemaError": "attest.core.errors",
     "ChainError": "attest.core.errors",
     "TransactionReverted": "attest.core.errors",
+    "NotAnchoredAsAsked": "attest.core.errors",
+    "AttestationRevoked": "attest.core.errors",
+    "AnchoredDifferently": "attest.core.errors",
     # shell
     "Chain": "attest.chain.connection",
     "Deployment": "attest.chain.deployment",

@@ -66,6 +66,9 @@ contract AttestationRegistry is EIP712, Nonces, ICommitteeRevocation {
     /// @dev The one disclosure root bound to a figures attestation, zero while it has none. Never
     /// cleared: revoking the root does not free the slot (see {_bindDisclosure}).
     mapping(bytes32 figuresUid => bytes32 disclosureUid) private _disclosureOf;
+    /// @dev The attestation a restatement replaces (the reverse of `_supersededBy`), so that revoking
+    /// the restatement can make the attestation it replaced current again.
+    mapping(bytes32 replacement => bytes32 uid) private _replaces;
 
     /// @notice A digest was anchored.
     /// @param uid The new attestation's id, `keccak256(abi.encode(orgId, digest))`.
@@ -97,7 +100,8 @@ contract AttestationRegistry is EIP712, Nonces, ICommitteeRevocation {
     /// @param reason Why, as given by the revoker.
     event Revoked(bytes32 indexed uid, uint32 indexed orgId, address indexed by, string reason);
 
-    /// @notice A restatement replaced an attestation.
+    /// @notice A restatement replaced an attestation: when it was anchored, or when the restatement in
+    /// between was revoked after being restated itself. A revoked restatement's original is current again.
     /// @param uid The replaced attestation.
     /// @param replacement The restatement that replaces it.
     event Superseded(bytes32 indexed uid, bytes32 indexed replacement);
@@ -256,12 +260,14 @@ contract AttestationRegistry is EIP712, Nonces, ICommitteeRevocation {
     }
 
     /// @notice Revoke one of the caller's organisation's attestations.
-    /// @dev Any unfrozen account of the organisation may revoke while the organisation is active and holds
-    /// a role, whichever role made the attestation; the record stays, marked revoked. Emits {Revoked} with the caller's `orgId`.
+    /// @dev Any unfrozen account that still signs for the organisation may revoke, whichever role made the
+    /// attestation, even once the organisation holds no role or was removed: withdrawing a claim only
+    /// takes trust away, and the committee stops an account by freezing or removing it. The record stays,
+    /// marked revoked. Emits {Revoked} with the caller's `orgId`.
     /// @param uid The attestation to revoke.
     /// @param reason Why, for the public record (required).
     function revoke(bytes32 uid, string calldata reason) external {
-        (uint32 orgId,) = _requireActiveAccount(msg.sender);
+        (uint32 orgId,) = _requireAccount(msg.sender);
         Attestation storage a = _requireLive(uid);
         if (a.orgId != orgId) revert NotYourAttestation(uid, orgId);
         _revoke(a, uid, orgId, reason);
@@ -377,6 +383,7 @@ contract AttestationRegistry is EIP712, Nonces, ICommitteeRevocation {
             bytes32 replacement = _supersededBy[ref];
             if (replacement != bytes32(0)) revert AlreadySuperseded(ref, replacement);
             _supersededBy[ref] = uid;
+            _replaces[uid] = ref;
             emit Superseded(ref, uid);
         }
     }
@@ -406,7 +413,10 @@ contract AttestationRegistry is EIP712, Nonces, ICommitteeRevocation {
 
     // ---- end of disclosure roots ----
 
-    /// @dev Marks `a` revoked and logs why; the callers have checked who may revoke it.
+    /// @dev Marks `a` revoked and logs why; the callers have checked who may revoke it. A revoked
+    /// restatement replaces nothing: the attestation it replaced is current again (and may be restated
+    /// again), or, when the restatement was itself restated, is superseded by that newer restatement,
+    /// so every superseded attestation points at a live one.
     /// @param a The live attestation's storage record.
     /// @param uid Its id.
     /// @param orgId The revoking organisation, 0 for the committee.
@@ -415,6 +425,16 @@ contract AttestationRegistry is EIP712, Nonces, ICommitteeRevocation {
         if (bytes(reason).length == 0) revert EmptyReason();
         a.revoked = true;
         emit Revoked(uid, orgId, msg.sender, reason);
+        // While a restatement is live, the attestation it replaces is superseded by it (and by nothing else).
+        bytes32 original = _replaces[uid];
+        if (original != bytes32(0)) {
+            bytes32 next = _supersededBy[uid];
+            _supersededBy[original] = next;
+            if (next != bytes32(0)) {
+                _replaces[next] = original;
+                emit Superseded(original, next);
+            }
+        }
     }
 
     /// @dev Reverts unless `uid` exists and is not revoked (superseded attestations are still live).
@@ -434,6 +454,19 @@ contract AttestationRegistry is EIP712, Nonces, ICommitteeRevocation {
         bool frozen;
         (orgId, roles, frozen) = membership.accountStatus(account);
         if (orgId == 0 || roles == 0) revert NotMember(account);
+        if (frozen) revert AccountIsFrozen(account);
+    }
+
+    /// @dev Reverts unless `account` is an unfrozen account that signs for an organisation, whatever the
+    /// organisation's roles or standing: what revoking its attestations needs. Kept apart from
+    /// {_requireActiveAccount} so that anchoring, the hot path, pays for no extra call.
+    /// @param account The account to check.
+    /// @return orgId Its organisation.
+    /// @return roles The organisation's role bitmask (0 once all were revoked or it was removed).
+    function _requireAccount(address account) private view returns (uint32 orgId, uint8 roles) {
+        bool frozen;
+        (orgId, roles, frozen) = membership.accountStatus(account);
+        if (orgId == 0) revert NotMember(account);
         if (frozen) revert AccountIsFrozen(account);
     }
 }

@@ -16,8 +16,11 @@ script, of the node, or a dropped transaction, running the SAME command again fi
 nothing is lost, nothing is anchored twice, and what this organisation already anchored counts as done.
 
 One line per file on stdout as it is anchored (``sent``, ``already``, ``resumed``, ``resent``), then a
-summary (``--json`` for machines). Exit codes are attest's: 0 done, 2 bad input, 3 chain or keystore
-error or a reverted transaction (reported, not retried blindly), 4 internal error.
+summary (``--json`` for machines); a file this organisation anchored before whose attestation was
+revoked (``revoked``) or records another year (``differs``) is listed too, and not counted as done.
+Exit codes are attest's: 0 done, 2 bad input, 3 chain or keystore error or a reverted transaction
+(reported, not retried blindly), else 5 if a file's attestation was revoked, 6 if one differs,
+4 internal error.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from attest.chain.deployment import Deployment
 from attest.chain.keystore import load_keystore, read_password
 from attest.cli.exits import one_line_errors
 from attest.core.contracts import Kind
-from attest.core.errors import InputError
+from attest.core.errors import AttestationRevoked, InputError, TransactionReverted
 from attest.core.inputs import collect_files
 from attest.core.receipt import receipt_path
 
@@ -80,13 +83,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     stream = sys.stderr if args.as_json else sys.stdout  # --json keeps stdout for the summary alone
     outcomes: Counter[str] = Counter()
     reverted: list[dict[str, str | None]] = []
+    not_anchored: list[dict[str, Any]] = []
     with open_journal(args.journal, args.deployment) as journal:
         for result in publish_documents(deployment, account, items, journal=journal):
             f = result.document.path
             if isinstance(result, PublishFailure):  # reported at the end; the other files still go out
                 exc = result.error
-                reverted.append({"file": str(f), "error": exc.error_name, "message": str(exc)})
-                print(f"reverted {f}: {exc}", file=stream, flush=True)
+                if isinstance(exc, TransactionReverted):
+                    reverted.append({"file": str(f), "error": exc.error_name, "message": str(exc)})
+                    print(f"reverted {f}: {exc}", file=stream, flush=True)
+                else:
+                    word = "revoked" if isinstance(exc, AttestationRevoked) else "differs"
+                    not_anchored.append(
+                        {"file": str(f), "outcome": word, "exit_code": exc.exit_code, "message": str(exc)}
+                    )
+                    print(f"{word:<8} {f}", file=stream, flush=True)
                 continue
             outcome = result.outcome or "sent"
             outcomes[outcome] += 1
@@ -98,6 +109,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "anchored": sum(outcomes.values()),
         "outcomes": dict(outcomes),
         "reverted": reverted,
+        "not_anchored": not_anchored,
         "skipped": skipped,
         "journal": journal_state,
         "account": account.address,
@@ -111,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         summary = run(args)
     for s in summary["skipped"]:
         print(f"skipped: {s['path']}: {s['reason']}", file=sys.stderr)
-    for r in summary["reverted"]:
+    for r in [*summary["reverted"], *summary["not_anchored"]]:
         print(f"error: {r['message']}", file=sys.stderr)
     if args.as_json:
         print(json.dumps(summary, indent=2))
@@ -122,7 +134,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{o.get('resent', 0)} re-sent, {o.get('resumed', 0)} resumed, "
             f"{o.get('already', 0)} already anchored"
         )
-    return 3 if summary["reverted"] else 0
+    if summary["reverted"]:
+        return 3
+    return min((r["exit_code"] for r in summary["not_anchored"]), default=0)
 
 
 if __name__ == "__main__":

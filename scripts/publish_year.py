@@ -31,13 +31,16 @@ own keystore, naming the figures it covers (their receipt, attestation uid or sh
 ``--covers`` and ``--supersedes`` are read and checked against the chain by attest.app.references,
 exactly as ``attest publish statement --covers`` and ``attest publish figures --supersedes`` do.
 
-Re-running is safe: a document this organisation already anchored is reported as done and nothing
-is sent, so after a crash or a failed second step simply run the same command again.
+Re-running is safe: a document this organisation already anchored, live and as asked, is reported
+as done and nothing is sent, so after a crash or a failed second step simply run the same command
+again. One whose attestation was revoked (exit 5), or that was anchored with another year or
+reference — e.g. a restatement re-run with another ``--supersedes`` (exit 6) — is an error: it is not
+anchored as asked, and the registry keeps one attestation of a document per organisation.
 
 The password comes from ``--password-file``, else ``$ATTEST_PASSWORD``, else a prompt when run from a
 terminal. Exit codes are attest's: 0 done, 2 bad input or usage, 3 chain unreachable or
 misconfigured or a transaction failed (e.g. the account is not an admitted publisher), 4 internal
-error. Errors are one line on stderr.
+error, 5 and 6 as above. Errors are one line on stderr.
 """
 
 from __future__ import annotations

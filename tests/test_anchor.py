@@ -31,7 +31,7 @@ from attest.app.publishing import (
 from attest.chain.connection import Chain
 from attest.chain.deployment import AnchorRequest, Deployment
 from attest.core.contracts import Kind
-from attest.core.errors import ChainError
+from attest.core.errors import AnchoredDifferently, AttestationRevoked, ChainError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -104,6 +104,66 @@ def test_a_reference_refused_by_its_dry_run_is_reported_and_the_rest_go_out(
         assert journal.summary() == {"anchored": 2}  # nothing recorded for the refused one
     assert isinstance(results[1], PublishFailure) and results[1].error.error_name == "UnknownAttestation"
     assert [r.outcome for r in results if isinstance(r, PublishResult)] == ["sent", "sent"]
+
+
+def test_a_rerun_finding_the_same_live_attestation_is_done_but_a_revoked_one_is_not(
+    consortium: Consortium, tmp_path: Path
+) -> None:
+    """Case 11: re-publishing a document whose attestation was revoked said "already anchored"
+    (exit 0) and wrote its receipt again: the publisher was told it stood, when it did not."""
+    c = consortium
+    (item,) = files(tmp_path / "docs", "annex withdrawn later")
+    first = publish(c.dep, c.bank, item.document, kind=Kind.FILE, year=2022)
+    assert publish(c.dep, c.bank, item.document, kind=Kind.FILE, year=2022).outcome == "already"
+    sent = c.dep.revoke(c.bank, first.published.attestation.uid, "wrong boundary")
+    first.receipt_path.unlink()
+    head = c.chain.head()
+    with pytest.raises(AttestationRevoked) as exc:
+        publish(c.dep, c.bank, item.document, kind=Kind.FILE, year=2022)
+    assert exc.value.exit_code == 5
+    assert str(exc.value) == (
+        f"{item.document.path}: this organisation's attestation of it, {first.published.attestation.uid}, "
+        f"was revoked by its organisation at block {sent.block_number}: wrong boundary: it is NOT anchored, "
+        "and the registry will not anchor the same document for this organisation again"
+    )
+    assert not first.receipt_path.exists() and c.chain.head() == head  # no receipt, nothing sent
+
+
+def test_a_rerun_asking_for_another_year_or_reference_is_refused_not_done(
+    consortium: Consortium, tmp_path: Path
+) -> None:
+    """Case 11: an existing attestation of the document with other facts than asked — a file of
+    another year, a restatement of another attestation, a statement covering other figures — was
+    reported as done. Each is now a per-document failure (exit 6), and the other documents go out."""
+    c = consortium
+    report, other = files(tmp_path / "docs", "report 2022", "another document")
+    publish(c.dep, c.bank, report.document, kind=Kind.FILE, year=2022)
+    results = list(publish_documents(c.dep, c.bank, [ToPublish(report.document, Kind.FILE, 2023), other]))
+    failure, done = results
+    assert isinstance(failure, PublishFailure) and isinstance(failure.error, AnchoredDifferently)
+    assert failure.error.exit_code == 6 and "for 2022, not 2023" in str(failure.error)
+    assert isinstance(done, PublishResult) and done.outcome == "sent"
+
+    v1 = c.dep.attest(c.bank, sha("v1"), Kind.FILE, 2022).attestation
+    v2 = c.dep.attest(c.bank, sha("v2"), Kind.FILE, 2022).attestation
+    (v3,) = files(tmp_path / "v3", "v3")
+    restated = publish(c.dep, c.bank, v3.document, kind=Kind.FILE, year=2022, ref=v1.uid)
+    with pytest.raises(AnchoredDifferently, match=f"restating {v1.uid}, not restating {v2.uid}"):
+        publish(c.dep, c.bank, v3.document, kind=Kind.FILE, year=2022, ref=v2.uid)
+    assert publish(c.dep, c.bank, v3.document, kind=Kind.FILE, year=2022, ref=v1.uid).outcome == "already"
+    with pytest.raises(AnchoredDifferently, match=f"restating {v1.uid}, not restating nothing"):
+        publish(c.dep, c.bank, v3.document, kind=Kind.FILE, year=2022)
+    assert restated.published.attestation.ref == v1.uid
+
+    statement = tmp_path / "statement.json"
+    shutil.copyfile(REPO_ROOT / "examples" / "illustrative-carbon-verification-2022.json", statement)
+    f1 = c.dep.attest(c.bank, sha("figures one"), Kind.FIGURES, 2022).attestation
+    f2 = c.dep.attest(c.bank, sha("figures two"), Kind.FIGURES, 2022).attestation
+    publish(c.dep, c.verifier, statement, kind=Kind.STATEMENT, ref=f1.uid)
+    with pytest.raises(
+        AnchoredDifferently, match=f"covering figures {f1.uid}, not covering figures {f2.uid}"
+    ):
+        publish(c.dep, c.verifier, statement, kind=Kind.STATEMENT, ref=f2.uid)
 
 
 def test_publish_takes_the_prepared_document_and_never_reads_the_file_again(

@@ -1,8 +1,9 @@
 """Bulk verification agrees with the one-at-a-time path, with a bounded number of RPC requests.
 
 One real anvil node (module scope) holds a mix: published figures and files with receipts, a
-tampered copy, an unknown file, a revoked file, a superseded restatement, figures covered by a
-(revoked) statement, a digest attested by two organisations, and a Merkle batch with receipts.
+tampered copy, an unknown file, a revoked file, a superseded restatement, a restatement revoked (its
+original current again, though its `Superseded` event stays), figures covered by a (revoked)
+statement, a digest attested by two organisations, and a Merkle batch with receipts.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import pytest
 from conftest import EXAMPLES, REPO_ROOT, Consortium, build_consortium
 
 from attest.app.batch import publish_batch
-from attest.app.bulk import expand_targets, verify_many
+from attest.app.bulk import expand_targets, iter_verify, verify_many
 from attest.app.publishing import publish
 from attest.app.verify import verify_target
 from attest.chain.connection import Chain
@@ -37,6 +38,7 @@ class World:
     root: Path
     targets: list[str]
     batch_receipts: list[str]
+    withdrawn: tuple[str, str]  # digests: an original, and its restatement that was revoked
 
 
 def sha(data: bytes) -> str:
@@ -81,6 +83,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         shared = sha(b"shared")
         c.dep.attest(c.bank, shared, Kind.FILE, 2022)
         c.dep.attest(c.rival, shared, Kind.FILE, 2022)
+        kept, withdrawn = b"meter reading v1", b"meter reading v2 (wrong)"
+        original = c.dep.attest(c.bank, sha(kept), Kind.FILE, 2022).attestation
+        wrong = c.dep.attest(c.bank, sha(withdrawn), Kind.FILE, 2022, ref=original.uid).attestation
+        c.dep.revoke(c.bank, wrong.uid, "restated the wrong meter")
 
         batch_dir = root / "batch"
         batch_dir.mkdir()
@@ -117,8 +123,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             str(batch_dir / "bill-007.txt.receipt.json"),
             str(batch_dir / "bill-008.txt.receipt.json"),
             str(batch_dir / "bill-009.txt"),  # a batch member without its receipt: its leaf is not anchored
+            sha(kept),
+            sha(withdrawn),
         ]
-        yield World(c, root, targets, batch_receipts)
+        yield World(c, root, targets, batch_receipts, (sha(kept), sha(withdrawn)))
     finally:
         node.stop()
 
@@ -147,6 +155,29 @@ def test_agrees_with_verify_target_on_the_mix(world: World) -> None:
     assert "revoked" in coverage.detail and coverage.detail.count("Example Carbon Verification Body") == 2
 
 
+def test_revocation_and_supersession_come_from_storage_on_both_paths(world: World) -> None:
+    """Case 13: `verify` read them from the registry's storage, `verify-many` from its events. They
+    differ once a restatement is revoked: storage frees the original, while the `Superseded` event
+    stays in the logs — an events-based reader calls the original superseded. Both read storage."""
+    from attest.chain.index import registry_index
+
+    dep = world.c.dep
+    kept, withdrawn = world.withdrawn
+    original = dep.attestation_of(world.c.bank_id, kept)
+    restatement = dep.attestation_of(world.c.bank_id, withdrawn)
+    assert original is not None and restatement is not None
+    assert registry_index(dep).replacements[original.uid] == [restatement.uid]  # the event outlives it
+    assert dep.registry.functions.supersededBy(bytes.fromhex(original.uid[2:])).call() == b"\0" * 32
+
+    one = [verify_target(dep, t) for t in world.withdrawn]
+    bulk = verify_many(dep, list(world.withdrawn))
+    assert as_json(bulk) == as_json(one)
+    status = {r.digest: next(c for c in r.checks if c.name == "status") for r in bulk}
+    assert bulk[0].verified and status[kept].status == "warn"
+    assert status[kept].detail.startswith(f"current again: restatement {restatement.uid} replaced it until")
+    assert not bulk[1].verified and status[withdrawn].detail.startswith("revoked by its organisation")
+
+
 def test_agrees_with_org_option(world: World) -> None:
     dep = world.c.dep
     for org in ("WeBank", "Rival Bank"):
@@ -157,7 +188,8 @@ def test_agrees_with_org_option(world: World) -> None:
 
 
 class _Counter:
-    """Counts HTTP requests through a web3 middleware: a JSON-RPC batch is one request."""
+    """Counts HTTP requests: single calls through a web3 middleware, JSON-RPC batches (one request
+    each) at the provider, where web3's batches and `Chain.batch`'s raw ones both arrive."""
 
     def __init__(self) -> None:
         self.requests: list[str] = []
@@ -175,24 +207,27 @@ class _Counter:
 
                 return counted
 
-            def wrap_make_batch_request(self, make_batch_request: Callable[..., Any]) -> Callable[..., Any]:
-                def counted(requests_info: Any) -> Any:
-                    seen.append("batch")
-                    return make_batch_request(requests_info)
-
-                return counted
-
         return Counting
 
 
 def count_requests(world: World, run: Callable[[], object]) -> list[str]:
+    """Every HTTP request `run` makes (see `_Counter`)."""
     counter = _Counter()
     w3 = world.c.dep.chain.w3
+    provider: Any = w3.provider
+    direct = provider.make_batch_request
+
+    def counted(calls: Any) -> Any:
+        counter.requests.append("batch")
+        return direct(calls)
+
     w3.middleware_onion.add(counter.middleware(), name="count")
+    provider.make_batch_request = counted
     try:
         run()
     finally:
         w3.middleware_onion.remove("count")
+        del provider.make_batch_request
     return counter.requests
 
 
@@ -201,20 +236,25 @@ def test_request_count_is_bounded_and_independent_of_the_number_of_files(world: 
     few = count_requests(world, lambda: verify_many(dep, world.batch_receipts[:2]))
     many = count_requests(world, lambda: verify_many(dep, world.batch_receipts))
     mixed = count_requests(world, lambda: verify_many(dep, world.targets))
-    assert len(few) == len(many) <= 7, many
+    assert len(few) == len(many) <= 8, many
     assert many.count("eth_getLogs") == 2  # one registry scan, one governance replay
     assert many.count("eth_call") <= 1  # the registry's governance binding, read once for all
-    assert len(mixed) <= 7 and "batch" in mixed, mixed
+    assert many.count("batch") == 2  # block headers; the storage of the attestations concerned
+    assert len(mixed) <= 8 and "batch" in mixed, mixed
     baseline = count_requests(world, lambda: [verify_target(dep, t) for t in world.batch_receipts])
     assert len(baseline) >= 5 * len(world.batch_receipts)  # the per-file path: several round trips each
 
 
 def test_log_scan_in_chunks_gives_the_same_answer(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    import attest.app.bulk
+    import attest.chain.deployment
     import attest.chain.index
 
     whole = as_json(verify_many(world.c.dep, world.targets))
     monkeypatch.setattr(attest.chain.index, "LOG_CHUNK_BLOCKS", 3)
     monkeypatch.setattr(attest.chain.index, "BLOCKS_PER_BATCH", 2)
+    monkeypatch.setattr(attest.app.bulk, "PREFETCH", 3)  # storage read ahead 3 targets at a time…
+    monkeypatch.setattr(attest.chain.deployment, "STATES_PER_BATCH", 2)  # …2 attestations a batch
     calls = count_requests(world, lambda: verify_many(world.c.dep, world.targets))
     assert calls.count("eth_getLogs") > 5
     assert as_json(verify_many(world.c.dep, world.targets)) == whole
@@ -224,6 +264,10 @@ def test_bad_input_names_the_file(world: World) -> None:
     missing = str(world.root / "nope.pdf")
     with pytest.raises(InputError, match=r"nope\.pdf"):
         verify_many(world.c.dep, [world.targets[0], missing])
+    reports = iter_verify(world.c.dep, [world.targets[0], missing, world.targets[1]])
+    assert next(reports).subject == world.targets[0]  # read ahead, but reported in its turn
+    with pytest.raises(InputError, match=r"nope\.pdf"):
+        next(reports)
 
 
 def test_expand_targets_prefers_receipts_and_skips_canonical_copies(world: World) -> None:

@@ -843,6 +843,61 @@ def test_revoke_by_the_documents_receipt(net: Net) -> None:
 
 
 @anvil
+def test_a_revoked_restatement_frees_its_original_and_cannot_be_republished(net: Net) -> None:
+    """Cases 8 and 11 of "Nothing on faith", through the real commands: WeBank restates figures A
+    with B, then revokes B. A is current again (a warning names B), B is revoked, `verify` and
+    `verify-many` agree; re-publishing B exits 5 (it is NOT anchored); A can be restated again, and
+    re-publishing that restatement with another --supersedes exits 6 instead of "already anchored"."""
+    work = net.workdir("restated-then-revoked")
+    bank = str(net.keystores["bank"])
+    docs = {}
+    for name, delta in (("a", 201), ("b", 202), ("c", 203), ("d", 204)):
+        (work / name).mkdir()
+        docs[name] = edited_copy(net.figures, work / name / "webank-2022-figures.json", delta=delta)
+    receipt = {name: doc.with_name("webank-2022-figures.receipt.json") for name, doc in docs.items()}
+    a = ok_json(net.attest("publish", "figures", docs["a"], "--keystore", bank, "--json"))
+    b = ok_json(
+        net.attest(
+            "publish", "figures", docs["b"], "--supersedes", receipt["a"], "--keystore", bank, "--json"
+        )
+    )
+    reason = "restated the wrong metric"
+    revoked = ok_json(net.attest("revoke", receipt["b"], "--reason", reason, "--keystore", bank, "--json"))
+    block = revoked["block_number"]
+
+    original = net.attest("verify", docs["a"], password=None)
+    assert original.returncode == 0, original.stdout + original.stderr
+    assert (
+        f"  ! status        current again: restatement {b['uid']} replaced it until it was revoked by "
+        f"its organisation at block {block}: {reason}\n"
+    ) in original.stdout
+    replacement = net.attest("verify", docs["b"], password=None)
+    assert replacement.returncode == 1
+    assert f"  ✗ status        revoked by its organisation at block {block}: {reason}\n" in replacement.stdout
+    many = net.attest("verify-many", "--json", docs["a"], docs["b"], password=None)
+    assert [r["verified"] for r in json.loads(many.stdout)["reports"]] == [True, False]
+
+    head = net.head()
+    again = net.attest("publish", "figures", docs["b"], "--supersedes", receipt["a"], "--keystore", bank)
+    line = assert_one_line_error(again, 5, f"was revoked by its organisation at block {block}: {reason}")
+    assert "it is NOT anchored" in line and "already anchored" not in again.stdout
+    assert net.head() == head
+
+    c = ok_json(
+        net.attest("publish", "figures", docs["c"], "--supersedes", a["uid"], "--keystore", bank, "--json")
+    )
+    d = ok_json(net.attest("publish", "figures", docs["d"], "--keystore", bank, "--json"))
+    head = net.head()
+    other = net.attest("publish", "figures", docs["c"], "--supersedes", d["uid"], "--keystore", bank)
+    assert_one_line_error(other, 6, f"({c['uid']}) restating {a['uid']}, not restating {d['uid']}")
+    assert net.head() == head
+    rerun = net.attest(
+        "publish", "figures", docs["c"], "--supersedes", a["uid"], "--keystore", bank, "--json"
+    )
+    assert ok_json(rerun)["already_anchored"] is True
+
+
+@anvil
 def test_verify_with_a_pinned_manifest_sha256(net: Net) -> None:
     """An auditor pins the manifest the consortium published: the same file verifies; any other
     manifest (here: one byte of whitespace added) is refused before anything is judged."""

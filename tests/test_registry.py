@@ -499,6 +499,99 @@ def test_revoked_digest_cannot_be_anchored_again_by_the_same_organisation(consor
         attest(c, c.bank, digest("final"), Kind.FIGURES)
 
 
+def test_organisation_whose_roles_were_all_revoked_may_still_revoke_its_attestations(
+    consortium: Consortium,
+) -> None:
+    # Withdrawing a claim only takes trust away: losing every role must not lock an organisation's
+    # mistakes on the record. Anchoring stays refused.
+    c = consortium
+    uid = figures(c)
+    enact(c, Action.REVOKE_ROLES, ["uint32", "uint8"], [c.bank_id, Role.PUBLISHER])
+    (event,) = events(c.dep.registry, "Revoked", c.dep.revoke(c.bank, uid.hex(), "withdrawn after audit"))
+    assert (event["orgId"], event["by"]) == (c.bank_id, c.bank.address)
+    assert record(c, uid)[5] is True
+    with reverts("NotMember"):
+        attest(c, c.bank, digest("new"), Kind.FIGURES)
+
+
+def test_removed_organisation_may_still_revoke_its_attestations(consortium: Consortium) -> None:
+    c = consortium
+    uid = figures(c)
+    enact(c, Action.REMOVE_ORGANISATION, ["uint32"], [c.bank_id])
+    c.dep.revoke(c.bank, uid.hex(), "withdrawn on leaving the consortium")
+    assert record(c, uid)[5] is True
+    with reverts("NotYourAttestation"):  # still only its own
+        c.dep.revoke(c.bank, figures(c, "theirs", c.rival).hex(), "x")
+
+
+def test_frozen_or_removed_account_of_an_organisation_without_roles_cannot_revoke(
+    consortium: Consortium,
+) -> None:
+    c = consortium
+    uid = figures(c)
+    enact(c, Action.REVOKE_ROLES, ["uint32", "uint8"], [c.bank_id, Role.PUBLISHER])
+    freeze(c, c.bank.address)
+    with reverts("AccountIsFrozen"):
+        c.dep.revoke(c.bank, uid.hex(), "x")
+    enact(c, Action.REMOVE_ACCOUNT, ["address"], [c.bank.address])
+    with reverts("NotMember"):
+        c.dep.revoke(c.bank, uid.hex(), "x")
+    assert record(c, uid)[5] is False
+
+
+def supersededby(c: Consortium, uid: bytes) -> bytes:
+    return bytes(c.dep.registry.functions.supersededBy(uid).call())
+
+
+def test_revoked_restatement_makes_the_original_current_and_restatable_again(consortium: Consortium) -> None:
+    c = consortium
+    old = figures(c, "v1")
+    bad = uid_from(c, attest(c, c.bank, digest("v2 wrong"), Kind.FIGURES, ref=old))
+    assert supersededby(c, old) == bad
+    sent = c.dep.revoke(c.bank, bad.hex(), "the restatement was wrong")
+    assert events(c.dep.registry, "Superseded", sent) == []  # the old Superseded event stays the history
+    assert supersededby(c, old) == ZERO32 and record(c, old)[5] is False
+    good = uid_from(c, attest(c, c.bank, digest("v2 right"), Kind.FIGURES, ref=old))
+    assert supersededby(c, old) == good
+
+
+def test_committee_revoking_a_restatement_makes_the_original_current(consortium: Consortium) -> None:
+    c = consortium
+    old = figures(c, "v1")
+    new = uid_from(c, attest(c, c.bank, digest("v2"), Kind.FIGURES, ref=old))
+    enact(
+        c, Action.REVOKE_ATTESTATION, ["address", "bytes32", "string"], [c.dep.registry.address, new, "fraud"]
+    )
+    assert supersededby(c, old) == ZERO32
+
+
+def test_revoking_a_restated_restatement_keeps_the_chain_on_the_live_one(consortium: Consortium) -> None:
+    # v1 <- v2 <- v3: revoking v2 must not make v1 current while v3 restates it; v1 now points at v3.
+    c = consortium
+    v1 = figures(c, "v1")
+    v2 = uid_from(c, attest(c, c.bank, digest("v2"), Kind.FIGURES, ref=v1))
+    v3 = uid_from(c, attest(c, c.bank, digest("v3"), Kind.FIGURES, ref=v2))
+    sent = c.dep.revoke(c.bank, v2.hex(), "v2 was wrong")
+    (event,) = events(c.dep.registry, "Superseded", sent)
+    assert dict(event) == {"uid": v1, "replacement": v3}
+    assert supersededby(c, v1) == v3
+    with reverts("AlreadySuperseded"):
+        attest(c, c.bank, digest("v4"), Kind.FIGURES, ref=v1)
+    c.dep.revoke(c.bank, v3.hex(), "v3 was wrong too")  # nothing live restates v1 any more
+    assert supersededby(c, v1) == ZERO32
+    attest(c, c.bank, digest("v4"), Kind.FIGURES, ref=v1)
+
+
+def test_revoking_the_original_leaves_its_restatement_alone(consortium: Consortium) -> None:
+    c = consortium
+    old = figures(c, "v1")
+    new = uid_from(c, attest(c, c.bank, digest("v2"), Kind.FIGURES, ref=old))
+    c.dep.revoke(c.bank, old.hex(), "v1 was fraudulent")
+    assert supersededby(c, old) == new and record(c, new)[5] is False
+    c.dep.revoke(c.bank, new.hex(), "v2 too")
+    assert supersededby(c, old) == ZERO32 and record(c, old)[5] is True
+
+
 # -- revokeByCommittee
 
 
@@ -817,3 +910,16 @@ def test_gas_of_anchoring_figures_with_empty_uri(consortium: Consortium) -> None
     c = consortium
     sent = attest(c, c.bank, digest("esg-figures 2022"), Kind.FIGURES, 2022)
     assert sent.gas_used <= 60_000
+
+
+def test_gas_of_restating_and_revoking(consortium: Consortium) -> None:
+    # Measured (solc 0.8.28, 200 runs, paris). The reverse link `_replaces` that lets a revoked
+    # restatement free its original costs a restatement one new slot (86,267 -> 108,448) and every
+    # revocation one cold read (39,533 -> 41,693); revoking a restatement also clears the original's
+    # supersession (39,629 -> 44,243). Anchoring without a reference is unchanged.
+    c = consortium
+    old = figures(c, "esg-figures 2022")
+    restated = attest(c, c.bank, digest("esg-figures 2022 restated"), Kind.FIGURES, ref=old)
+    assert restated.gas_used <= 108_500
+    assert c.dep.revoke(c.bank, figures(c, "plain").hex(), "withdrawn").gas_used <= 41_700
+    assert c.dep.revoke(c.bank, uid_from(c, restated).hex(), "wrong restatement").gas_used <= 44_300

@@ -138,6 +138,45 @@ def test_a_key_frozen_after_it_signed_is_a_warning_and_strict_fails_it(c: Consor
     assert [ch.status for ch in strict.checks if ch.name == "key"] == ["fail"]
 
 
+def test_a_revoked_restatement_leaves_its_original_current_not_stuck_superseded(
+    c: Consortium, tmp_path: Path
+) -> None:
+    """Case 8: the bank restates its figures, then revokes the restatement (it was the wrong one).
+    The registry kept the original "superseded" by a revoked attestation for ever, so the figures
+    the bank stands by again could neither verify nor be restated properly."""
+    original = tmp_path / "original" / FIGURES.name
+    original.parent.mkdir()
+    original.write_bytes(FIGURES.read_bytes())
+    first = publish(c.dep, c.bank, original, kind=Kind.FIGURES).published.attestation
+    (tmp_path / "wrong").mkdir()
+    wrong = publish(c.dep, c.bank, edited_figures(tmp_path / "wrong"), kind=Kind.FIGURES, ref=first.uid)
+    restated = wrong.published.attestation
+    sent = c.dep.revoke(c.bank, restated.uid, "restated the wrong year's figures")
+
+    report = verify_target(c.dep, str(original))
+    status = check(report, "status")
+    assert report.verified, "\n".join(report_lines(report))
+    assert status.status == "warn"
+    assert status.detail == (
+        f"current again: restatement {restated.uid} replaced it until it was revoked by its "
+        f"organisation at block {sent.block_number}: restated the wrong year's figures"
+    )
+    assert not verify_target(c.dep, str(original), strict=True).verified
+    replacement = verify_target(c.dep, str(wrong.receipt_path))
+    assert not replacement.verified
+    revoked = f"revoked by its organisation at block {sent.block_number}: restated the wrong year's figures"
+    assert check(replacement, "status").detail == revoked
+
+    # and the original can be restated again, properly this time
+    right = tmp_path / "right.json"
+    doc = json.loads(FIGURES.read_text(encoding="utf-8"))
+    doc["metrics"][0]["value"] = str(int(doc["metrics"][0]["value"]) + 2)
+    right.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    again = publish(c.dep, c.bank, right, kind=Kind.FIGURES, ref=first.uid).published.attestation
+    now = verify_target(c.dep, str(original))
+    assert check(now, "status").detail == f"superseded by restatement {again.uid}"
+
+
 def test_chain_text_cannot_drive_the_readers_terminal(c: Consortium, tmp_path: Path) -> None:
     """Case 9: an organisation's name is whatever its admission proposal said; escape sequences
     (clear screen, a fake "VERIFIED" line) and bidi overrides are shown, not obeyed."""

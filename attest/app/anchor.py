@@ -7,7 +7,9 @@ run left unfinished (`recover`), then anchors window by window through `Deployme
 window's intents and signed bytes are committed in one journal transaction before they leave, sent
 in JSON-RPC batch requests, their receipts collected in batch requests and their outcomes recorded.
 A document is a window of one. What the organisation already anchored is reported as `already`, or
-as `resumed` / `resent` when it is this journal's own transaction.
+as `resumed` / `resent` when it is this journal's own transaction — if it is what was asked for
+(`as_asked`): one that was revoked, or records another kind, year or reference, fails with
+`AttestationRevoked` / `AnchoredDifferently` instead, since no re-run can anchor it as asked.
 """
 
 from __future__ import annotations
@@ -18,14 +20,25 @@ from typing import TYPE_CHECKING
 
 from attest.app.journal import RECHECK_BLOCKS, Intent, IntentFacts, Journal, Scope
 from attest.chain import sender
-from attest.chain.deployment import WINDOW, AnchorRequest, AnchorResult, Deployment, Planned
+from attest.chain.deployment import WINDOW, ZERO32, AnchorRequest, AnchorResult, Deployment, Planned
 from attest.chain.transport import lost_node_is_unreachable
-from attest.core.errors import AttestError, TransactionReverted
+from attest.core.contracts import Kind
+from attest.core.errors import (
+    AnchoredDifferently,
+    AttestationRevoked,
+    AttestError,
+    NotAnchoredAsAsked,
+    TransactionReverted,
+)
+from attest.core.records import OnchainAttestation
+from attest.core.verification import attestation_status
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
 
     from attest.chain.connection import Chain
+
+ZERO_REF = "0x" + ZERO32.hex()
 
 
 def anchor(
@@ -39,12 +52,14 @@ def anchor(
     """Anchor every request once, sent by `account`; yields the results window by window, in order.
 
     A result's `outcome` is sent | already | resumed | resent, or failed with its `error`: a revert,
-    decoded (the other requests still go out), or a chain error that stops the run — raised once its
-    window has been handed over (so what did get anchored is written down first).
+    decoded, or an existing attestation other than the one asked for (`as_asked`) — the other
+    requests still go out — or a chain error that stops the run, raised once its window has been
+    handed over (so what did get anchored is written down first).
     """
     with lost_node_is_unreachable(deployment.chain.name):
         if journal is None:
             for results in deployment.anchor(account, requests, window=window):
+                results = as_asked(results)
                 yield results
                 _stop_at(results)
             return
@@ -55,6 +70,7 @@ def anchor(
             account, requests, recorder=recorder, window=window, timeout=journal.timeout
         )
         for results in anchored:
+            results = as_asked(results)
             yield _classified(journal, scope, results)
             _stop_at(results)
 
@@ -69,10 +85,64 @@ def anchor_one(
 
 
 def _stop_at(window: list[AnchorResult]) -> None:
-    """Raise the first error in `window` that is not a revert: the node refused or did not mine."""
+    """Raise the first error in `window` that is about no one document: the node refused or did
+    not mine (a revert or an existing attestation other than asked is that document's result)."""
     for result in window:
-        if result.error is not None and not isinstance(result.error, TransactionReverted):
+        if result.error is not None and not isinstance(
+            result.error, TransactionReverted | NotAnchoredAsAsked
+        ):
             raise result.error
+
+
+def as_asked(window: list[AnchorResult]) -> list[AnchorResult]:
+    """`window` with each attestation found (not sent) checked against its request: a re-run finding
+    the same live attestation is done, but one that was revoked (the document is NOT anchored now)
+    or that records another kind, year or reference must not be reported as done."""
+    out = []
+    for result in window:
+        problem = None
+        if result.published is not None and result.published.already_anchored:
+            problem = not_as_asked(result.request, result.published.attestation)
+        out.append(
+            result if problem is None else replace(result, published=None, outcome="failed", error=problem)
+        )
+    return out
+
+
+def not_as_asked(request: AnchorRequest, existing: OnchainAttestation) -> NotAnchoredAsAsked | None:
+    """Why the organisation's existing attestation of `request.digest` is not what `request` asks
+    for, or None when it is (and is not revoked)."""
+    where = {"path": request.label} if request.label else {}
+    if existing.revoked:
+        return AttestationRevoked(
+            f"this organisation's attestation of it, {existing.uid}, was {attestation_status(existing)}: "
+            "it is NOT anchored, and the registry will not anchor the same document for this "
+            "organisation again",
+            **where,
+        )
+    asked_ref = (request.ref or ZERO_REF).lower()
+    differences = []
+    if existing.kind is not request.kind:
+        differences.append(f"as {existing.kind.label}, not {request.kind.label}")
+    if existing.year != request.year:
+        differences.append(f"for {existing.year}, not {request.year}")
+    if existing.ref.lower() != asked_ref:
+        differences.append(
+            f"{_reference(existing.kind, existing.ref)}, not {_reference(request.kind, asked_ref)}"
+        )
+    if not differences:
+        return None
+    return AnchoredDifferently(
+        f"already anchored by this organisation ({existing.uid}) {'; '.join(differences)}: the registry "
+        "keeps one attestation of a document per organisation, so it cannot be anchored as asked",
+        **where,
+    )
+
+
+def _reference(kind: Kind, ref: str) -> str:
+    if kind is Kind.STATEMENT:
+        return f"covering figures {ref}" if ref != ZERO_REF else "covering no figures"
+    return f"restating {ref}" if ref != ZERO_REF else "restating nothing"
 
 
 def scope_of(deployment: Deployment, account: LocalAccount) -> Scope:

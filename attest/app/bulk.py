@@ -4,14 +4,18 @@
 each). An auditor checking a year's evidence must not pay that per file, so here the chain is read
 once for everyone: ONE scan of the registry's logs (Attested, Revoked, Superseded, Covered — from the
 manifest's registry address only, from its deploy block, in block-range chunks), ONE replay of the
-governance history, the head, and the few block headers the reports name (JSON-RPC batch requests).
-Each target's evidence is then gathered by `attest.app.verify`'s own code from that index
-(`IndexedFacts`, the bulk implementation of `attest.app.facts.ChainFacts`), and the same pure
+governance history, the head, the few block headers the reports name, and the registry's storage
+for the attestations the targets concern, read ahead PREFETCH targets at a time (JSON-RPC batch
+requests). Each target's evidence is then gathered by `attest.app.verify`'s own code from those
+reads (`IndexedFacts`, the bulk implementation of `attest.app.facts.ChainFacts`), and the same pure
 `decide` turns it into the same report: the rules live in one place, only the facts' source differs.
 
-The index trusts the registry's events as `verify_target` trusts its storage: the registry writes an
-attestation's facts once, in the same transaction as its `Attested` event, and only `Revoked` and
-`Superseded` change them afterwards, each with its own event.
+Revocation and supersession come from the same source on both paths: the registry's storage
+(`Deployment.stored_states`, at the scanned head), never from events, which can outlive what they
+announced (a `Superseded` event stays when the restatement is revoked and the original is current
+again). The events give what storage does not keep: the attestations themselves (their `Attested`
+facts are written once, in the same transaction), who revoked and why, and the restatements since
+revoked — combined with storage by `attest.core.records.settled`, as `verify_target` does.
 """
 
 from __future__ import annotations
@@ -19,19 +23,24 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from attest.app.facts import LiveFacts
 from attest.app.proven import Prover
 from attest.chain.deployment import Deployment
 from attest.chain.index import RegistryIndex, read_blocks, registry_index
-from attest.core.errors import ChainError
+from attest.core.errors import AttestError, ChainError
 from attest.core.inputs import walk
 from attest.core.membership_history import MembershipHistory, Position, Standing
-from attest.core.records import OnchainAttestation
+from attest.core.records import OnchainAttestation, StoredState, settled
 from attest.core.sidefiles import SideFile, receipt_name, side_file
 from attest.core.verification import Report
 
+if TYPE_CHECKING:
+    from attest.app.verify import Target
+
 Progress = Callable[[int, int], None]
+PREFETCH = 500  # targets read ahead, whose attestations' storage is read together
 
 
 @dataclass(frozen=True)
@@ -110,7 +119,7 @@ def iter_verify(
     files. `progress(done, total)` is called after each target. Bad input (a missing file, a malformed
     document) raises `InputError` naming it, as `verify_target` does.
     """
-    from attest.app.verify import finish, gather, read_target
+    from attest.app.verify import finish, gather
 
     history = _MemoHistory.of(deployment.membership_history())
     index = registry_index(deployment)
@@ -119,11 +128,33 @@ def iter_verify(
     blocks = read_blocks(deployment, sorted({a.block_number for a in index.by_uid.values()}))
     facts = IndexedFacts(deployment, index, history, blocks)
     beside = targets.beside if isinstance(targets, Targets) else {}
-    for n, target in enumerate(targets, 1):
-        read = read_target(target, in_directory=target in beside, beside=beside.get(target))
-        yield finish(facts, gather(facts, read, target, org, require_coverage, strict), prover)
-        if progress is not None:
-            progress(n, len(targets))
+    items = list(targets)
+    n = 0
+    for start in range(0, len(items), PREFETCH):
+        chunk = items[start : start + PREFETCH]
+        read = _read_ahead(chunk, beside)
+        facts.prefetch(read)
+        for target, t in zip(chunk, read, strict=False):
+            if isinstance(t, AttestError):
+                raise t  # in its turn: the reports before it were yielded
+            yield finish(facts, gather(facts, t, target, org, require_coverage, strict), prover)
+            n += 1
+            if progress is not None:
+                progress(n, len(items))
+
+
+def _read_ahead(chunk: Sequence[str], beside: dict[str, str | None]) -> list[Target | AttestError]:
+    """The targets read (digested), up to the first that cannot be, whose error takes its place."""
+    from attest.app.verify import read_target
+
+    out: list[Target | AttestError] = []
+    for target in chunk:
+        try:
+            out.append(read_target(target, in_directory=target in beside, beside=beside.get(target)))
+        except AttestError as exc:
+            out.append(exc)
+            break
+    return out
 
 
 def verify_many(
@@ -162,8 +193,10 @@ class _MemoHistory(MembershipHistory):
 
 class IndexedFacts(LiveFacts):
     """`ChainFacts` answered from one shared read: the registry index, the governance history and
-    the block headers read up front (a block not read up front is read when first asked, and kept).
-    The manifest's facts are `LiveFacts`' own; only the chain's answers come from the index."""
+    the block headers read up front (a block not read up front is read when first asked, and kept),
+    and the registry's storage of the attestations asked about (read ahead by `prefetch`, else when
+    first asked, and kept). The manifest's facts are `LiveFacts`' own; only the chain's answers
+    come from these reads."""
 
     def __init__(
         self,
@@ -178,6 +211,39 @@ class IndexedFacts(LiveFacts):
         self.blocks = blocks
         self.orgs: dict[str, int] = {}
         self.bound: str | None = None
+        self.states: dict[str, StoredState] = {}
+
+    def prefetch(self, targets: Iterable[Target | AttestError]) -> None:
+        """Read, in one go, the storage of every attestation these targets may ask about: those of
+        their digest (or batch root), the statements covering them and what they reference."""
+        uids: list[str] = []
+        for t in targets:
+            if isinstance(t, AttestError):
+                continue
+            digests = [t.digest]
+            if t.receipt is not None and t.receipt.merkle is not None:
+                digests.append(t.receipt.merkle.root.removeprefix("0x").lower())
+            for d in digests:
+                for uid in self.index.by_digest.get(d, []):
+                    uids.append(uid)
+                    uids.extend(self.index.covered_by.get(uid, []))
+                    uids.append(self.index.by_uid[uid].ref)
+        self._read_states(u for u in uids if u in self.index.by_uid)
+
+    def _read_states(self, uids: Iterable[str]) -> None:
+        missing = [u for u in dict.fromkeys(uids) if u not in self.states]
+        if missing:
+            self.states.update(self.deployment.stored_states(missing, block=self.index.head))
+
+    def _settled(self, records: list[OnchainAttestation]) -> list[OnchainAttestation]:
+        """`records` (from the index) as storage says they stand, with the index's history."""
+        self._read_states(a.uid for a in records)
+        index = self.index
+        return [
+            settled(a, self.states[a.uid], index.replacements.get(a.uid, ()), index.revocations)
+            for a in records
+            if self.states[a.uid].exists
+        ]
 
     def bound_governance(self) -> str:
         if self.bound is None:
@@ -196,16 +262,18 @@ class IndexedFacts(LiveFacts):
         return self.history
 
     def attestations_of_digest(self, digest: str) -> list[OnchainAttestation]:
-        return self.index.of_digest(digest.lower())
+        return self._settled(self.index.of_digest(digest.lower()))
 
     def attestations_by_org(self, org_id: int) -> list[OnchainAttestation]:
-        return self.index.of_org(org_id)
+        return self._settled(self.index.of_org(org_id))
 
     def covering_statements(self, figures_uid: str) -> list[OnchainAttestation]:
-        return self.index.covering(figures_uid.lower())
+        return self._settled(self.index.covering(figures_uid.lower()))
 
     def attestation(self, uid: str) -> OnchainAttestation | None:
-        return self.index.by_uid.get(uid.lower())
+        found = self.index.by_uid.get(uid.lower())
+        settled_ = self._settled([found]) if found is not None else []
+        return settled_[0] if settled_ else None
 
     def block_hash(self, number: int) -> str | None:
         found = self._lookup(number)

@@ -3,7 +3,8 @@
 `attest.app.verify` gathers a target's evidence by asking a `ChainFacts` the same few questions; it
 does not care where the answers come from. `LiveFacts` asks the node for each target (a handful of
 reads each); `attest.app.bulk.IndexedFacts` answers thousands of targets from one shared scan of the
-registry's logs. Both give the same answers, so a verdict cannot depend on which one was used.
+registry's logs and batched reads of its storage. Both take revocation and supersession from the
+registry's storage and the history from its events, so a verdict cannot depend on which one was used.
 """
 
 from __future__ import annotations

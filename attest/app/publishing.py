@@ -2,7 +2,8 @@
 
 Order matters for crash safety: the canonical file is written first (it is a pure function of the
 input), then the chain is asked whether this organisation already anchored the digest — if so that
-attestation is reused, never duplicated — and the receipt is written last, atomically. One document
+attestation is reused, never duplicated, provided it is live and the one asked for (else an error
+says what it is) — and the receipt is written last, atomically. One document
 or thousands go the same way (`publish_documents`, through `attest.app.anchor`).
 """
 
@@ -19,7 +20,7 @@ from attest.chain.deployment import AnchorRequest, Deployment
 from attest.chain.index import read_blocks
 from attest.core.contracts import Kind
 from attest.core.documents import HashedDocument, document_type, hash_document
-from attest.core.errors import InputError, TransactionReverted
+from attest.core.errors import InputError, NotAnchoredAsAsked, TransactionReverted
 from attest.core.manifest import write_atomic
 from attest.core.receipt import AttestationPart, ChainPart, DocumentPart, Receipt, receipt_of_another
 from attest.core.records import OnchainAttestation, Published
@@ -56,10 +57,12 @@ class ToPublish:
 
 @dataclass(frozen=True)
 class PublishFailure:
-    """A document whose transaction reverted (decoded); nothing was anchored for it."""
+    """A document whose transaction reverted (decoded), or whose existing attestation by this
+    organisation is not the one asked for (revoked, or another kind, year or reference): nothing was
+    anchored for it, and no receipt written."""
 
     document: HashedDocument
-    error: TransactionReverted
+    error: TransactionReverted | NotAnchoredAsAsked
 
 
 def prepare(path: str | Path, *, kind: Kind, year: int | None) -> tuple[HashedDocument, int]:
@@ -119,7 +122,9 @@ def publish(
     structured document, whose own reporting year counts), so the file is read and hashed once per
     command; a path is prepared here. With a `journal`, the intent and signed transaction are
     recorded before sending, so a re-run after any crash resumes instead of guessing
-    (attest.app.journal). A revert is raised, decoded.
+    (attest.app.journal). A revert is raised, decoded; so is an existing attestation of the document
+    by this organisation that was revoked (`AttestationRevoked`) or records another kind, year or
+    reference (`AnchoredDifferently`) — a re-run finds only the same live one done.
     """
     if isinstance(document, HashedDocument):
         doc, year = document, _year_of(document, year)
@@ -166,7 +171,7 @@ def publish_documents(
         for result in window:
             item = items[n]
             if result.published is None:
-                if isinstance(result.error, TransactionReverted):
+                if isinstance(result.error, TransactionReverted | NotAnchoredAsAsked):
                     yield PublishFailure(item.document, result.error)
                 n += 1
                 continue  # any other error is raised by `anchor` once this window is done

@@ -7,7 +7,7 @@ addresses in the manifest, so an event of the right shape emitted by another con
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +22,15 @@ from attest.core.errors import AttestError, ChainError, InputError, NoContract, 
 from attest.core.manifest import ContractDeployment, Manifest, load_manifest
 from attest.core.membership_history import GovernanceEvent, MembershipHistory
 from attest.core.records import OnchainAttestation as OnchainAttestation
-from attest.core.records import Organisation, OrganisationInfo, Published, attestation_uid
+from attest.core.records import (
+    Organisation,
+    OrganisationInfo,
+    Published,
+    Revocation,
+    StoredState,
+    attestation_uid,
+    settled,
+)
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -30,6 +38,8 @@ if TYPE_CHECKING:
 
 ZERO32 = b"\x00" * 32
 WINDOW = 200  # requests per window: intents committed in one journal transaction, then sent together
+STATES_PER_BATCH = 250  # attestations whose storage one JSON-RPC batch reads (two eth_calls each)
+OR_TOPICS = 100  # uids one log query names; for more, the event's logs are read whole and filtered
 DEFAULT_PROPOSAL_LIFETIME = 7 * 24 * 3600
 
 
@@ -401,28 +411,84 @@ class Deployment:
         return self.attestation(self.uid_of(org_id, digest))
 
     def attestation(self, uid: str) -> OnchainAttestation | None:
-        uid = "0x" + uid.removeprefix("0x").lower()
-        record = self._record(uid)
-        if int(record[0], 16) == 0:
-            return None
-        (log,) = self._logs(events.topics().attested, uid)
-        return self._assemble(events.attested(log), bool(record[5]))
+        found = self.attestations(["0x" + uid.removeprefix("0x").lower()])
+        return found[0] if found else None
+
+    def attestations(self, uids: Sequence[str]) -> list[OnchainAttestation]:
+        """The attestations with these uids (0x-hex, lower case) that exist, in the order given."""
+        logs = self._logs_of(events.topics().attested, uids)
+        by_uid = {a.uid: a for a in map(events.attested, logs)}
+        return self.settle([by_uid[u] for u in dict.fromkeys(uids) if u in by_uid])
 
     def attestations_of_digest(self, digest: str) -> list[OnchainAttestation]:
         """Every organisation's attestation of `digest`, found through the indexed digest topic."""
         logs = self._logs(events.topics().attested, None, "0x" + digest)
-        return [self._assemble(a, bool(self._record(a.uid)[5])) for a in map(events.attested, logs)]
+        return self.settle([events.attested(log) for log in logs])
 
     def attestations_by_org(self, org_id: int) -> list[OnchainAttestation]:
         """Every attestation an organisation made, through the indexed orgId topic."""
         logs = self._logs(events.topics().attested, None, None, "0x" + org_id.to_bytes(32, "big").hex())
-        return [self._assemble(a, bool(self._record(a.uid)[5])) for a in map(events.attested, logs)]
+        return self.settle([events.attested(log) for log in logs])
 
     def covering_statements(self, figures_uid: str) -> list[OnchainAttestation]:
         """Verification statements whose reference is this figures attestation."""
         logs = self._logs(events.topics().covered, "0x" + figures_uid.removeprefix("0x").lower())
-        found = [self.attestation(events.covered(log).statement_uid) for log in logs]
-        return [a for a in found if a is not None]
+        return self.attestations([events.covered(log).statement_uid for log in logs])
+
+    def settle(self, records: Sequence[OnchainAttestation]) -> list[OnchainAttestation]:
+        """Attestations read from their `Attested` events, as they stand: revoked and superseded as the
+        registry's storage says now (`stored_states`), with the history the events tell (who revoked
+        and why, restatements since revoked). Those storage does not hold are left out."""
+        states = self.stored_states([a.uid for a in records])
+        present = [a for a in records if states[a.uid].exists]
+        replacements: dict[str, list[str]] = {}
+        for log in self._logs_of(events.topics().superseded, [a.uid for a in present]):
+            uid, replacement = events.superseded(log)
+            replacements.setdefault(uid, []).append(replacement)
+        wanted = {a.uid for a in present if states[a.uid].revoked}
+        for a in present:
+            wanted.update(r for r in replacements.get(a.uid, ()) if r != states[a.uid].superseded_by)
+        revocations: dict[str, Revocation] = {}
+        for log in self._logs_of(events.topics().revoked, sorted(wanted)):
+            uid, revocation = events.revoked(log)
+            revocations.setdefault(uid, revocation)
+        return [settled(a, states[a.uid], replacements.get(a.uid, ()), revocations) for a in present]
+
+    def stored_states(self, uids: Sequence[str], *, block: int | None = None) -> dict[str, StoredState]:
+        """What the registry's storage holds for each uid at `block` (default: the latest): whether
+        it exists, its revoked flag (`getAttestation`) and its replacement (`supersededBy`).
+
+        Both verify paths take revocation and supersession from here, never from events, which only
+        tell the history. In JSON-RPC batch requests (STATES_PER_BATCH uids, two calls each); the
+        embedded chain, which has no batches, is asked one call at a time."""
+        wanted = list(dict.fromkeys(uids))
+        out: dict[str, StoredState] = {}
+        if not self.chain.batches:
+            at: Any = "latest" if block is None else block
+            fns = self.registry.functions
+            for u in wanted:
+                raw = bytes.fromhex(u.removeprefix("0x"))
+                record = self.chain.rpc(lambda r=raw: fns.getAttestation(r).call(block_identifier=at))
+                replacement = self.chain.rpc(lambda r=raw: fns.supersededBy(r).call(block_identifier=at))
+                out[u] = _stored(int(record[0], 16) != 0, bool(record[5]), bytes(replacement))
+            return out
+        tag = "latest" if block is None else hex(block)
+        get, sup = _selector(REGISTRY, "getAttestation"), _selector(REGISTRY, "supersededBy")
+        for i in range(0, len(wanted), STATES_PER_BATCH):
+            chunk = wanted[i : i + STATES_PER_BATCH]
+            calls = [
+                ("eth_call", [{"to": self.registry.address, "data": "0x" + (selector + arg).hex()}, tag])
+                for arg in (bytes.fromhex(u.removeprefix("0x")) for u in chunk)
+                for selector in (get, sup)
+            ]
+            answers = iter(self.chain.batch(calls))
+            for u in chunk:
+                record = _as_bytes(self.chain.result(next(answers), "eth_call"))
+                replacement = _as_bytes(self.chain.result(next(answers), "eth_call"))
+                if len(record) != 6 * 32 or len(replacement) != 32:
+                    raise ChainError(f"the registry answered getAttestation/supersededBy({u}) malformed")
+                out[u] = _stored(any(record[:32]), any(record[5 * 32 :]), replacement)
+        return out
 
     def disclosure_of(self, figures_uid: str) -> str | None:
         """The uid of the one disclosure root the registry binds to a figures attestation, or None."""
@@ -443,8 +509,21 @@ class Deployment:
             account, self.registry.functions.revoke(bytes.fromhex(uid.removeprefix("0x")), reason)
         )
 
-    def _logs(self, topic0: bytes, *indexed: str | None, from_block: int | None = None) -> list[Any]:
-        """The registry's logs with event `topic0` and the given indexed topics (None: any)."""
+    def _logs_of(self, topic0: bytes, uids: Sequence[str]) -> list[Any]:
+        """The registry's logs with event `topic0` whose first indexed topic is one of `uids`, in
+        order: one query naming them all, or, for more than OR_TOPICS, every such log, filtered here."""
+        if not uids:
+            return []
+        if len(uids) <= OR_TOPICS:
+            return self._logs(topic0, list(uids))
+        wanted = {u.lower() for u in uids}
+        return [log for log in self._logs(topic0) if "0x" + events.as_bytes(log["topics"][1]).hex() in wanted]
+
+    def _logs(
+        self, topic0: bytes, *indexed: str | list[str] | None, from_block: int | None = None
+    ) -> list[Any]:
+        """The registry's logs with event `topic0` and the given indexed topics (None: any; a list: any
+        of them)."""
         query: dict[str, Any] = {
             "address": self.registry.address,
             "fromBlock": self.manifest.registry.block_number if from_block is None else from_block,
@@ -452,22 +531,6 @@ class Deployment:
             "topics": ["0x" + topic0.hex(), *indexed],
         }
         return list(self.chain.rpc(lambda: self.chain.w3.eth.get_logs(query)))  # type: ignore[arg-type]
-
-    def _assemble(self, a: OnchainAttestation, revoked: bool) -> OnchainAttestation:
-        """An attestation from its `Attested` event, with what changed since: revocation, replacement."""
-        revocation = None
-        if revoked:
-            (rlog, *_) = self._logs(events.topics().revoked, a.uid, from_block=a.block_number)
-            _, revocation = events.revoked(rlog)
-        replacement = self.chain.rpc(
-            lambda: self.registry.functions.supersededBy(bytes.fromhex(a.uid[2:])).call()
-        )
-        return replace(
-            a,
-            revoked=revoked,
-            revocation=revocation,
-            superseded_by=None if replacement == ZERO32 else "0x" + replacement.hex(),
-        )
 
     def transact(self, account: LocalAccount, fn: Any) -> SentTransaction:
         return self.chain.send(account, unsigned_call(fn, account))
@@ -555,6 +618,10 @@ def _abi_encode(types: list[str], values: list[Any]) -> bytes:
     from eth_abi import encode
 
     return encode(types, values)
+
+
+def _stored(exists: bool, revoked: bool, replacement: bytes) -> StoredState:
+    return StoredState(exists, revoked, "0x" + replacement.hex() if any(replacement) else None)
 
 
 def _as_bytes(data: Any) -> bytes:

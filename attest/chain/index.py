@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from attest.chain import events
@@ -23,13 +23,20 @@ BLOCKS_PER_BATCH = 500  # block headers per JSON-RPC batch request
 
 @dataclass
 class RegistryIndex:
-    """Every attestation the registry holds, as of `head`, indexed for the questions `verify` asks."""
+    """Every attestation the registry's events announce, as of `head`, indexed for the questions
+    `verify` asks; with the events' history: each attestation's first `Revoked` event and the
+    restatements that replaced it (`Superseded`, in order).
+
+    The records are as `Attested` announced them: whether one is revoked or superseded NOW is the
+    registry's storage (`Deployment.stored_states`), which `attest.app.bulk.IndexedFacts` reads."""
 
     head: int
     by_uid: dict[str, OnchainAttestation] = field(default_factory=dict)
     by_digest: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     by_org: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
     covered_by: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    revocations: dict[str, Revocation] = field(default_factory=dict)
+    replacements: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
     def of_digest(self, digest: str) -> list[OnchainAttestation]:
         return [self.by_uid[u] for u in self.by_digest.get(digest, [])]
@@ -46,8 +53,6 @@ def registry_index(deployment: Deployment) -> RegistryIndex:
     head = deployment.chain.head()
     t = events.topics()
     index = RegistryIndex(head=head)
-    revocations: dict[str, Revocation] = {}
-    superseded: dict[str, str] = {}
     logs = scan_logs(deployment, deployment.registry.address, deployment.manifest.registry.block_number, head)
     for log in logs:
         name = events.topic0(log)
@@ -58,19 +63,13 @@ def registry_index(deployment: Deployment) -> RegistryIndex:
             index.by_org[a.org_id].append(a.uid)
         elif name == t.revoked:
             uid, revocation = events.revoked(log)
-            revocations.setdefault(uid, revocation)
+            index.revocations.setdefault(uid, revocation)
         elif name == t.superseded:
             uid, replacement = events.superseded(log)
-            superseded[uid] = replacement
+            index.replacements[uid].append(replacement)
         elif name == t.covered:
             c = events.covered(log)
             index.covered_by[c.figures_uid].append(c.statement_uid)
-    for uid, r in revocations.items():
-        if uid in index.by_uid:
-            index.by_uid[uid] = replace(index.by_uid[uid], revoked=True, revocation=r)
-    for uid, new in superseded.items():
-        if uid in index.by_uid:
-            index.by_uid[uid] = replace(index.by_uid[uid], superseded_by=new)
     return index
 
 

@@ -1,7 +1,8 @@
 """The project's exception hierarchy.
 
 Every error a user can cause maps to one exit code of the command line (the README's exit-code table):
-1 not verified, 2 bad input or usage, 3 chain unreachable or misconfigured. Messages are one line
+1 not verified, 2 bad input or usage, 3 chain unreachable or misconfigured, 5 and 6 a document already
+anchored otherwise than asked (revoked; another kind, year or reference). Messages are one line
 and name the file and field when there is one; they never contain secrets.
 """
 
@@ -65,6 +66,26 @@ class TransactionReverted(ChainError):
 
 class KeystoreError(ChainError):
     """A keystore file cannot be read or decrypted (wrong password, bad file)."""
+
+
+class NotAnchoredAsAsked(AttestError):
+    """The organisation already holds an attestation of this digest, and it is not the one asked
+    for: the registry refuses a second attestation of one digest by one organisation, so a re-run
+    cannot fix it, and reporting it as done would tell the publisher a falsehood."""
+
+
+class AttestationRevoked(NotAnchoredAsAsked):
+    """The organisation's attestation of the document was revoked (exit 5): the document is NOT
+    anchored now, and it cannot be anchored again by this organisation."""
+
+    exit_code = 5
+
+
+class AnchoredDifferently(NotAnchoredAsAsked):
+    """The organisation anchored the document with another kind, year or reference than this run
+    asks for (exit 6): e.g. a statement covering other figures, a restatement of another attestation."""
+
+    exit_code = 6
 
 
 class UnfinishedOutput(AttestError):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from attest.core.contracts import Kind
 
@@ -16,8 +17,30 @@ class Revocation:
 
 
 @dataclass(frozen=True)
+class WithdrawnRestatement:
+    """A restatement that replaced an attestation and was then revoked, so it replaces nothing now
+    (history, from the `Superseded` and `Revoked` events)."""
+
+    uid: str
+    revocation: Revocation | None
+
+
+@dataclass(frozen=True)
+class StoredState:
+    """What the registry's storage says of an attestation now: the source of truth for the verdict,
+    whichever way the rest of the record was read."""
+
+    exists: bool
+    revoked: bool
+    superseded_by: str | None
+
+
+@dataclass(frozen=True)
 class OnchainAttestation:
-    """One attestation as the registry records it, with the coordinates of its `Attested` event."""
+    """One attestation as the registry records it, with the coordinates of its `Attested` event.
+
+    `revoked` and `superseded_by` are the registry's storage; `revocation` (who, when, why) and
+    `withdrawn_restatements` are the events' history of it."""
 
     uid: str
     digest: str
@@ -34,6 +57,33 @@ class OnchainAttestation:
     revoked: bool
     revocation: Revocation | None
     superseded_by: str | None
+    withdrawn_restatements: tuple[WithdrawnRestatement, ...] = ()
+
+
+def settled(
+    a: OnchainAttestation,
+    state: StoredState,
+    replacements: Sequence[str],
+    revocations: Mapping[str, Revocation],
+) -> OnchainAttestation:
+    """`a` (from its `Attested` event) as it stands: revoked and superseded as storage says, with the
+    history the events tell — why it was revoked, and every restatement of it (`replacements`, the
+    `Superseded` events in order) that is no longer its replacement because it was revoked.
+
+    One function for both readers (one attestation at a time, and the bulk index), so the two
+    cannot disagree on what the same storage and events mean."""
+    withdrawn = tuple(
+        WithdrawnRestatement(r, revocations[r])
+        for r in dict.fromkeys(replacements)
+        if r != state.superseded_by and r in revocations
+    )
+    return replace(
+        a,
+        revoked=state.revoked,
+        revocation=revocations.get(a.uid) if state.revoked else None,
+        superseded_by=state.superseded_by,
+        withdrawn_restatements=withdrawn,
+    )
 
 
 def attestation_uid(org_id: int, digest: bytes) -> str:

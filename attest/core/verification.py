@@ -14,7 +14,7 @@ from typing import Any, Literal
 from attest.core.contracts import Kind, Role
 from attest.core.membership_history import Standing
 from attest.core.receipt import Receipt
-from attest.core.records import OnchainAttestation
+from attest.core.records import OnchainAttestation, Revocation
 
 Status = Literal["pass", "fail", "warn", "info"]
 CHECK_ORDER = (
@@ -159,7 +159,7 @@ def decide(ev: Evidence) -> Report:
     key = _key_since(ev, chosen)
     if key is not None:
         checks.append(key)
-    checks.append(_status(chosen))
+    checks.append(_status(chosen, ev.strict))
     if chosen.kind is Kind.STATEMENT or ev.document_kind is Kind.STATEMENT:
         checks.append(_reference(ev, chosen))
     if ev.paired:
@@ -282,16 +282,30 @@ def _key_since(ev: Evidence, a: OnchainAttestation) -> Check | None:
     return Check("key", "warn", detail)
 
 
-def _status(a: OnchainAttestation) -> Check:
+def _status(a: OnchainAttestation, strict: bool = False) -> Check:
     if a.revocation is not None or a.revoked:
         return Check("status", "fail", _revoked_text(a))
     if a.superseded_by:
         return Check("status", "fail", f"superseded by restatement {a.superseded_by}")
+    if a.withdrawn_restatements:
+        # Current again, but its own organisation once said it was wrong: the reader is told, and
+        # `--strict` fails it, as for any warning.
+        withdrawn = "; ".join(
+            f"restatement {w.uid} replaced it until it was {_revoked_text_of(w.revocation)}"
+            for w in a.withdrawn_restatements
+        )
+        detail = f"current again: {withdrawn}"
+        if strict:
+            return Check("status", "fail", detail + " — a warning, failed by --strict")
+        return Check("status", "warn", detail)
     return Check("status", "pass", "current: not revoked, not superseded")
 
 
 def _revoked_text(a: OnchainAttestation) -> str:
-    r = a.revocation
+    return _revoked_text_of(a.revocation)
+
+
+def _revoked_text_of(r: Revocation | None) -> str:
     if r is None:
         return "revoked"
     by = "the committee" if r.org_id == 0 else "its organisation"
