@@ -254,5 +254,9 @@ def test_cli_verify_check_code_folds_the_code_check_into_the_report(
     code = bytearray(c.chain.code(c.dep.registry.address))
     code[-60] ^= 0xFF
     tamper(bytes(code))
+    # anvil_setCode changes the state without a block: the proofs of the latest header would not
+    # match it (exit 3, proof invalid); a block makes the node consistent, running the forged code
+    c.chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
     bad = run("verify", digest, "--org", "WeBank", "--check-code", "-d", manifest)
     assert bad.returncode == 1 and "✗ code" in bad.stdout, bad.stdout + bad.stderr
+    assert "✗ proofs" in bad.stdout and "not the committed artifact's" in bad.stdout

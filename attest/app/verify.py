@@ -16,6 +16,7 @@ from attest.app.facts import ChainFacts, LiveFacts
 from attest.core.contracts import Kind
 from attest.core.documents import HashedDocument, hash_document, read_json_document
 from attest.core.errors import InputError
+from attest.core.names import holders
 from attest.core.receipt import Receipt, is_receipt, parse_receipt
 from attest.core.records import OnchainAttestation
 from attest.core.sidefiles import RECEIPT_SUFFIX, receipt_name
@@ -214,7 +215,7 @@ def _whose_attestation_counts(
         if t.receipt is not None:
             return t.receipt.attestation.org_id, "receipt", []
         return None, None, []
-    ids = sorted(i for i, n in names.items() if n == named)
+    ids = holders(named, names)  # names are unique once normalised (attest.core.names), never exact only
     if not ids:
         raise InputError(f"the document names organisation {named!r}, which is not an admitted member")
     expected, conflicts = ids[0], []

@@ -167,8 +167,9 @@ def decode_account(value: bytes, what: str = "account") -> Account:
 
 
 def decode_word(value: bytes, what: str = "storage slot") -> int:
-    """The storage word a storage-trie leaf holds: rlp(the word without leading zeros), never 0
-    (a slot set to 0 is deleted from the trie)."""
+    """The storage word a storage-trie leaf holds: rlp(the word without leading zeros). Ethereum
+    deletes a slot set to 0 from the trie, but anvil keeps such a leaf (holding rlp(0)) in the trie
+    its own state root commits to: the leaf still proves the value, so 0 is read as 0."""
     import rlp
 
     try:
@@ -176,7 +177,7 @@ def decode_word(value: bytes, what: str = "storage slot") -> int:
     except rlp.DecodingError:
         raise MalformedProof(f"{what}: the leaf is not RLP") from None
     word = _uint(raw, what)
-    if word == 0 or word >= 2**256:
+    if word >= 2**256:
         raise MalformedProof(f"{what}: the leaf holds no 32-byte word")
     return word
 
