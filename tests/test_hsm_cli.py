@@ -310,6 +310,28 @@ def test_publish_many_killed_then_resumed_from_its_journal(net: Net) -> None:
     assert all(per_digest[digest] == 1 for digest in digests.values())
 
 
+def test_bootstrap_with_committee_keys_in_the_token(net: Net) -> None:
+    """scripts/bootstrap_consortium.py with `pkcs11:` URIs for the committee: a second consortium
+    deployed and an organisation admitted by the token's two committee keys (one PIN for both)."""
+    d = net.workdir("bootstrap")
+    config = {
+        "rpc_url": net.node.rpc_url,
+        "network": "hsm-bootstrap",
+        "manifest": "deployments/bootstrap.json",
+        "committee": {"keystores": [uri(TOKEN, "committee-2"), uri(TOKEN, "committee-1")], "threshold": 2},
+        "organisations": [{"name": "WeBank", "roles": ["publisher"], "accounts": [net.address["bank"]]}],
+    }
+    (d / "consortium.json").write_text(json.dumps(config))
+    done = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "scripts" / "bootstrap_consortium.py"), str(d / "consortium.json"),
+         "--json"], env=net.env(), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=TIMEOUT,
+    )  # fmt: skip
+    report = ok(done)
+    assert report["deployed"] and [a["name"] for a in report["admitted"]] == ["WeBank"]
+    m = load_manifest(d / "deployments" / "bootstrap.json")
+    assert net.sender(m.governance.transaction_hash) == net.address["committee-2"]  # the first key deploys
+
+
 # ------------------------------------------------------------------------------------------ refusals
 
 

@@ -179,13 +179,15 @@ def test_signatures_are_low_s_and_recover_to_the_account(hsm: SoftHsm) -> None:
 
     signer = new_key(hsm)
     raw_high = 0
-    for i in range(64):
-        digest = keccak(i.to_bytes(4, "big"))
-        raw = signer._key.sign(digest, mechanism=pkcs11.Mechanism.ECDSA)
-        raw_high += int.from_bytes(raw[32:], "big") > SECP256K1_N // 2
-        r, s, y = signer.sign_digest(digest)
-        assert s <= SECP256K1_N // 2 and y in (0, 1)
-        assert recovered(digest, r, s, y) == signer.address
+    with session(hsm) as s:
+        (key,) = s.get_objects({pkcs11.Attribute.CLASS: pkcs11.ObjectClass.PRIVATE_KEY})
+        for i in range(64):
+            digest = keccak(i.to_bytes(4, "big"))
+            raw = key.sign(digest, mechanism=pkcs11.Mechanism.ECDSA)  # the token's own answer
+            raw_high += int.from_bytes(raw[32:], "big") > SECP256K1_N // 2
+            r, s_, y = signer.sign_digest(digest)
+            assert s_ <= SECP256K1_N // 2 and y in (0, 1)
+            assert recovered(digest, r, s_, y) == signer.address
     assert raw_high > 0  # the token's own output needs the normalisation
 
 
