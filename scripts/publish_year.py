@@ -132,8 +132,8 @@ def check_usage(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Validate the inputs, then anchor them; return the summary."""
+    key = signer_choice(args)  # no key (or two) is the first usage error, as a missing --keystore was
     check_usage(args)
-    key = signer_choice(args)
     if args.statement is not None:
         return run_statement(args, key)
     # 1. Nothing touches a key or the chain until both documents (and --supersedes) are known to be good.
