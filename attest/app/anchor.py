@@ -23,14 +23,13 @@ from attest.chain.transport import lost_node_is_unreachable
 from attest.core.errors import AttestError, TransactionReverted
 
 if TYPE_CHECKING:
-    from eth_account.signers.local import LocalAccount
-
     from attest.chain.connection import Chain
+    from attest.chain.signer import Signer
 
 
 def anchor(
     deployment: Deployment,
-    account: LocalAccount,
+    account: Signer,
     requests: Sequence[AnchorRequest],
     *,
     journal: Journal | None = None,
@@ -60,7 +59,7 @@ def anchor(
 
 
 def anchor_one(
-    deployment: Deployment, account: LocalAccount, request: AnchorRequest, *, journal: Journal | None = None
+    deployment: Deployment, account: Signer, request: AnchorRequest, *, journal: Journal | None = None
 ) -> AnchorResult:
     """`anchor` of one request (a window of one); its failure raised."""
     ((result,),) = anchor(deployment, account, [request], journal=journal)
@@ -75,7 +74,7 @@ def _stop_at(window: list[AnchorResult]) -> None:
             raise result.error
 
 
-def scope_of(deployment: Deployment, account: LocalAccount) -> Scope:
+def scope_of(deployment: Deployment, account: Signer) -> Scope:
     return (deployment.manifest.chain_id, deployment.manifest.registry.address.lower(), account.address)
 
 
@@ -114,7 +113,7 @@ class JournalRecorder:
         self.journal.commit()
 
 
-def recover(deployment: Deployment, account: LocalAccount, journal: Journal) -> None:
+def recover(deployment: Deployment, account: Signer, journal: Journal) -> None:
     """Once per signer and run: settle every intent the chain may not have (the journal's rules)."""
     scope = scope_of(deployment, account)
     if scope in journal.recovered:
