@@ -113,6 +113,7 @@ def one_line(result: subprocess.CompletedProcess[str], code: int, *needles: str)
     assert "Traceback" not in result.stderr + result.stdout
     for needle in needles:
         assert needle in lines[0], f"{needle!r} not in {lines[0]!r}"
+    print(f"exit {result.returncode}: {lines[0]}")  # shown with -s: what the user reads
     return lines[0]
 
 
