@@ -326,3 +326,27 @@ def test_two_keys_under_one_label_need_an_id(hsm: SoftHsm) -> None:
     with pytest.raises(KeystoreError, match=r"2 private keys labelled 'dup' in .*: add id="):
         open_signer(uri(TOKEN, "dup"), module=hsm.module, pin=pin)
     assert open_signer(f"{uri(TOKEN, 'dup')};id=%02", module=hsm.module, pin=pin).address == second.address
+
+
+def test_address_without_a_pin_or_by_unlocking(hsm: SoftHsm, tmp_path: Path) -> None:
+    """`account show` and `sign-statement`'s nonce read the address from the public key object;
+    a token that shows no public key before login is unlocked instead (once)."""
+    import pkcs11
+    from pkcs11 import Attribute
+
+    shown = new_key(hsm, "public")
+    choice = SignerChoice(pkcs11=uri(TOKEN, "public"), pkcs11_module=hsm.module, pin_file="/nonexistent")
+    assert choice.address(prompt=False) == shown.address and choice.loaded is None  # no PIN read
+    with session(hsm, rw=True) as s:
+        ec = {Attribute.EC_PARAMS: bytes.fromhex("06052b8104000a")}
+        s.create_domain_parameters(pkcs11.KeyType.EC, ec, local=True).generate_keypair(
+            store=True, label="hidden", public_template={Attribute.PRIVATE: True}
+        )
+    shown.close()  # logged out again: a session of this process now sees public objects only
+    (tmp_path / "pin").write_text(USER_PIN)
+    hidden = SignerChoice(
+        pkcs11=uri(TOKEN, "hidden"), pkcs11_module=hsm.module, pin_file=str(tmp_path / "pin")
+    )
+    address = hidden.address(prompt=False)
+    assert hidden.loaded is not None and hidden.loaded.address == address
+    assert hidden.load() is hidden.loaded

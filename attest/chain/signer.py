@@ -140,6 +140,11 @@ class SignerChoice:
             parse_uri(self.pkcs11)  # a malformed URI is a usage error now, not after the work
         return self
 
+    @property
+    def loaded(self) -> Signer | None:
+        """The signer once `load` (or an `address` that needed it) unlocked it."""
+        return self._loaded
+
     def address(self, *, prompt: bool = True) -> str:
         """The account's address, without unlocking a keystore (a token's public key needs no PIN
         when it is a public object; otherwise the key is loaded)."""

@@ -222,7 +222,11 @@ def signer_address(keystore: str | None) -> str:
     context = click.get_current_context(silent=True)
     if context is not None and _SIGNER_LOADED in context.meta:
         return str(context.meta[_SIGNER_LOADED].address)
-    return signer_choice(keystore, None).address()
+    choice = signer_choice(keystore, None)
+    address = choice.address()
+    if context is not None and choice.loaded is not None:  # the token showed no public key: unlocked
+        context.meta[_SIGNER_LOADED] = choice.loaded  # once, not twice
+    return address
 
 
 _SIGNER_LOADED = "attest.signer_loaded"
