@@ -1,11 +1,12 @@
 # One place for the two commands a new user needs: `make demo` and `make test`.
-# Both install what they need first (Python venv + Node tools), so they work on a fresh clone.
+# Both install what they need first (Python venv + Node tools; for `make test` also SoftHSM2, the
+# HSM tests' token), so they work on a fresh clone.
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup demo test bench compile clean
+.PHONY: setup softhsm demo test bench compile clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -22,8 +23,24 @@ node_modules/.installed: package.json package-lock.json
 demo: setup
 	$(BIN)/attest demo
 
-test: setup
+test: setup softhsm
 	$(BIN)/pytest -n 2
+
+# The HSM tests' token: SoftHSM2 (its PKCS#11 module and softhsm2-util). Installed on Debian/Ubuntu
+# when run as root; otherwise one line says what to install (the tests fail, not skip, without it).
+SOFTHSM_MODULES := /usr/lib/softhsm/libsofthsm2.so /usr/lib/*/softhsm/libsofthsm2.so \
+	/usr/local/lib/softhsm/libsofthsm2.so /opt/homebrew/lib/softhsm/libsofthsm2.so
+softhsm:
+	@found=; for m in $(SOFTHSM_MODULES); do [ -f "$$m" ] && found=$$m; done; \
+	if [ -n "$$found" ] && command -v softhsm2-util >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -qq softhsm2 >/dev/null 2>&1 || \
+		{ apt-get update -qq && apt-get install -y -qq softhsm2 >/dev/null; }; \
+	else \
+		echo "make test needs SoftHSM2 for the HSM tests: install it (apt-get install softhsm2, brew install softhsm)"; \
+		exit 1; \
+	fi
 
 bench: setup
 	$(BIN)/python benchmarks/run.py

@@ -12,7 +12,8 @@ The config file (strict JSON; paths are relative to the config file)::
       "manifest": "deployments/consortium.json",      // written if absent, reused if present (required)
       "confirmations": 1,                             // optional, default 1
       "committee": {
-        "keystores": ["keys/c1.json", "keys/c2.json"],// committee members whose keys are at hand
+        "keystores": ["keys/c1.json", "keys/c2.json"],// committee members whose keys are at hand: keystore
+                                                      // files, or keys in an HSM ("pkcs11:token=…;object=…")
         "members": ["0x…"],                           // optional: further members (keys held elsewhere)
         "threshold": 2,                               // votes needed; ≤ the number of keystores given
         "deployer": "keys/c1.json"                    // optional, default the first keystore
@@ -37,7 +38,9 @@ What it does:
 
 Re-running is safe: organisations already admitted (by exact name) are reported as skipped and nothing
 is sent for them, so after a crash simply run it again. All keystores share one password, from
-``--password-file``, else ``$ATTEST_PASSWORD``, else a prompt. Exit codes are attest's: 0 done,
+``--password-file``, else ``$ATTEST_PASSWORD``, else a prompt; keys in an HSM are found through
+``--pkcs11-module`` (else ``$ATTEST_PKCS11_MODULE``) and share one PIN per token, from ``--pin-file``,
+else ``$ATTEST_PKCS11_PIN``, else a prompt. Exit codes are attest's: 0 done,
 2 bad input, 3 chain or keystore error (reverts named, e.g. NotCommitteeMember), 4 internal error.
 """
 
@@ -52,6 +55,8 @@ from typing import Any
 
 from attest.chain.deployment import Deployment
 from attest.chain.keystore import keystore_address, load_keystore, read_password
+from attest.chain.pkcs11 import open_signer, parse_uri, read_pin
+from attest.chain.signer import Signer
 from attest.cli.exits import one_line_errors
 from attest.core import governance
 from attest.core.errors import InputError
@@ -84,16 +89,19 @@ class Member:
     accounts: list[str]
 
 
+Key = Path | str  # a keystore file, or a PKCS#11 URI ("pkcs11:…") naming a key in an HSM
+
+
 @dataclass(frozen=True)
 class Config:
     rpc_url: str
     network: str
     manifest: Path
     confirmations: int
-    keystores: list[Path]
+    keystores: list[Key]
     extra_members: list[str]
     threshold: int
-    deployer: Path
+    deployer: Key
     organisations: list[Member]
 
 
@@ -130,7 +138,20 @@ def load_config(path: Path) -> Config:
         if required not in top:
             raise fail("is required", required)
     committee = obj(top["committee"], "committee", COMMITTEE_FIELDS)
-    keystores = [base / k for k in strings(committee.get("keystores"), "committee.keystores")]
+
+    def key(entry: str, where: str) -> Key:
+        if not entry.lower().startswith("pkcs11:"):
+            return base / entry
+        try:
+            parse_uri(entry)
+        except InputError as exc:
+            raise fail(exc.detail, where) from None
+        return entry
+
+    keystores = [
+        key(k, f"committee.keystores[{i}]")
+        for i, k in enumerate(strings(committee.get("keystores"), "committee.keystores"))
+    ]
     if not keystores:
         raise fail("needs at least one committee keystore", "committee.keystores")
     extra = strings(committee.get("members", []), "committee.members")
@@ -149,7 +170,7 @@ def load_config(path: Path) -> Config:
     if isinstance(confirmations, bool) or not isinstance(confirmations, int) or confirmations < 1:
         raise fail("must be an integer ≥ 1", "confirmations")
     deployer_name = text(committee.get("deployer"), "committee.deployer", required=False)
-    deployer = base / deployer_name if deployer_name else keystores[0]
+    deployer = key(deployer_name, "committee.deployer") if deployer_name else keystores[0]
 
     members: list[Member] = []
     orgs = top.get("organisations", [])
@@ -184,8 +205,8 @@ def load_config(path: Path) -> Config:
         try:
             args = governance.admit_organisation(info, roles, accounts).args  # the CLI's own checks
         except InputError as exc:
-            key = {"documents_digest": "documents_sha256", None: "roles"}.get(exc.field, exc.field)
-            raise fail(exc.detail, f"{where}.{key}") from None
+            field = {"documents_digest": "documents_sha256", None: "roles"}.get(exc.field, exc.field)
+            raise fail(exc.detail, f"{where}.{field}") from None
         members.append(Member(info, governance.role_mask(args["roles"]), list(args["accounts"])))
     return Config(
         rpc_url=text(top["rpc_url"], "rpc_url"),
@@ -200,11 +221,32 @@ def load_config(path: Path) -> Config:
     )
 
 
-def bootstrap(config: Config, password: str) -> dict[str, Any]:
+class Keys:
+    """Opens the committee's keys: keystores with the one password, HSM keys with one PIN per token."""
+
+    def __init__(self, password: str | None, *, pkcs11_module: str | None, pin_file: str | None) -> None:
+        self.password = password
+        self.module = pkcs11_module
+        self.pin_file = pin_file
+        self.pins: dict[str, str] = {}
+
+    def open(self, key: Key) -> Signer:
+        if isinstance(key, Path):
+            assert self.password is not None
+            return load_keystore(key, self.password)
+        return open_signer(key, module=self.module, pin=self.pin)
+
+    def pin(self, token: str) -> str:
+        if token not in self.pins:
+            self.pins[token] = read_pin(token, pin_file=self.pin_file, prompt=sys.stdin.isatty())
+        return self.pins[token]
+
+
+def bootstrap(config: Config, keys: Keys) -> dict[str, Any]:
     """Deploy or open, then admit what is missing; return what was done (for --json and tests)."""
     from attest.chain.connection import Chain
 
-    committee_keys = [load_keystore(k, password) for k in config.keystores]  # wrong password: fail early
+    committee_keys = [keys.open(k) for k in config.keystores]  # wrong password or PIN: fail early
     report: dict[str, Any] = {
         "manifest": str(config.manifest),
         "deployed": False,
@@ -214,7 +256,7 @@ def bootstrap(config: Config, password: str) -> dict[str, Any]:
     if config.manifest.exists():
         dep = Deployment.open(config.manifest, rpc_url=config.rpc_url, confirmations=config.confirmations)
     else:
-        deployer = load_keystore(config.deployer, password)
+        deployer = keys.open(config.deployer)
         chain = Chain.connect(config.rpc_url, confirmations=config.confirmations)
         committee = [k.address for k in committee_keys] + [
             m for m in config.extra_members if m.lower() not in {k.address.lower() for k in committee_keys}
@@ -268,14 +310,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--password-file", default=None, help="Keystore password file (else $ATTEST_PASSWORD)."
     )
+    parser.add_argument(
+        "--pkcs11-module", default=None, help="The HSM's PKCS#11 library (else $ATTEST_PKCS11_MODULE)."
+    )
+    parser.add_argument(
+        "--pin-file", default=None, help="The tokens' user PIN file (else $ATTEST_PKCS11_PIN)."
+    )
     parser.add_argument("--json", action="store_true", help="Print what was done as JSON.")
     args = parser.parse_args(argv)
     with one_line_errors():
         config = load_config(Path(args.config))
-        for k in [*config.keystores, config.deployer]:
+        files = [k for k in [*config.keystores, config.deployer] if isinstance(k, Path)]
+        for k in files:
             keystore_address(k)  # unreadable keystore: fail before asking for a password
-        password = read_password(password_file=args.password_file, prompt=sys.stdin.isatty())
-        report = bootstrap(config, password)
+        password = (
+            read_password(password_file=args.password_file, prompt=sys.stdin.isatty()) if files else None
+        )
+        keys = Keys(password, pkcs11_module=args.pkcs11_module, pin_file=args.pin_file)
+        report = bootstrap(config, keys)
     if args.json:
         print(json.dumps(report, indent=2))
     else:

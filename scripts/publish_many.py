@@ -6,6 +6,8 @@ than under one Merkle root (`attest publish batch`)::
     python scripts/publish_many.py --deployment deployments/local.json --keystore bank.json \\
         --year 2022 reports/2022/
 
+(or, with the key in an HSM, ``--signer 'pkcs11:token=…;object=…' --pkcs11-module LIB``).
+
 Every input is validated and hashed first: one bad input exits 2 before a key is decrypted or
 anything is sent. Entries under a directory that are not regular files (FIFOs, sockets, broken
 links) are skipped and listed at the end. Each file is then anchored as raw bytes (kind FILE)
@@ -35,8 +37,8 @@ from typing import Any
 from attest.app.journal import open_journal
 from attest.app.publishing import PublishFailure, ToPublish, prepare, publish_documents
 from attest.chain.deployment import Deployment
-from attest.chain.keystore import load_keystore, read_password
 from attest.cli.exits import one_line_errors
+from attest.cli.script_signer import add_signer_arguments, signer_choice
 from attest.core.contracts import Kind
 from attest.core.errors import AttestationRevoked, InputError, TransactionReverted
 from attest.core.inputs import collect_files
@@ -52,10 +54,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("paths", nargs="+", help="Files, or directories (searched recursively).")
     parser.add_argument("--year", type=int, required=True, help="Reporting year of the files.")
     parser.add_argument("--deployment", required=True, help="Deployment manifest (JSON).")
-    parser.add_argument("--keystore", required=True, help="Encrypted V3 keystore of the publishing account.")
-    parser.add_argument(
-        "--password-file", default=None, help="File holding the keystore password (else $ATTEST_PASSWORD)."
-    )
+    add_signer_arguments(parser)
     parser.add_argument("--rpc-url", default=None, help="JSON-RPC endpoint (default: the manifest's).")
     parser.add_argument(
         "--journal", default=None, help="Publishing journal (else $ATTEST_JOURNAL, else beside the manifest)."
@@ -65,6 +64,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    key = signer_choice(args)
     collected = collect_files(args.paths)
     files = collected.files
     skipped = [{"path": str(p), "reason": why} for p, why in collected.skipped]
@@ -78,8 +78,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         seen[out] = f
         items.append(ToPublish(doc, Kind.FILE, year))
     deployment = Deployment.open(args.deployment, rpc_url=args.rpc_url)
-    password = read_password(password_file=args.password_file, prompt=sys.stdin.isatty())
-    account = load_keystore(args.keystore, password)
+    account = key.load(prompt=sys.stdin.isatty())
     stream = sys.stderr if args.as_json else sys.stdout  # --json keeps stdout for the summary alone
     outcomes: Counter[str] = Counter()
     reverted: list[dict[str, str | None]] = []

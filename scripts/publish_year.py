@@ -38,7 +38,9 @@ reference — e.g. a restatement re-run with another ``--supersedes`` (exit 6) �
 anchored as asked, and the registry keeps one attestation of a document per organisation.
 
 The password comes from ``--password-file``, else ``$ATTEST_PASSWORD``, else a prompt when run from a
-terminal. Exit codes are attest's: 0 done, 2 bad input or usage, 3 chain unreachable or
+terminal. With the key in an HSM, ``--signer 'pkcs11:token=…;object=…'`` replaces ``--keystore``
+(module: ``--pkcs11-module`` or ``$ATTEST_PKCS11_MODULE``; PIN: ``--pin-file``, ``$ATTEST_PKCS11_PIN``
+or the prompt). Exit codes are attest's: 0 done, 2 bad input or usage, 3 chain unreachable or
 misconfigured or a transaction failed (e.g. the account is not an admitted publisher), 4 internal
 error, 5 and 6 as above. Errors are one line on stderr.
 """
@@ -54,8 +56,9 @@ from attest.app.journal import open_journal
 from attest.app.publishing import PublishResult, prepare, publish
 from attest.app.references import parse_covers, parse_supersedes, resolve_covers, resolve_supersedes
 from attest.chain.deployment import Deployment
-from attest.chain.keystore import keystore_address, load_keystore, read_password
+from attest.chain.signer import SignerChoice
 from attest.cli.exits import one_line_errors
+from attest.cli.script_signer import add_signer_arguments, signer_choice
 from attest.core.contracts import Kind
 from attest.core.errors import InputError
 
@@ -68,10 +71,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         epilog="Exit codes: 0 done, 2 bad input or usage, 3 chain or keystore error, 4 internal error.",
     )
     parser.add_argument("--deployment", required=True, help="Deployment manifest (JSON).")
-    parser.add_argument("--keystore", required=True, help="Encrypted V3 keystore of the publishing account.")
-    parser.add_argument(
-        "--password-file", default=None, help="File holding the keystore password (else $ATTEST_PASSWORD)."
-    )
+    add_signer_arguments(parser)
     parser.add_argument("--rpc-url", default=None, help="JSON-RPC endpoint (default: the manifest's).")
     parser.add_argument("--figures", default=None, help="The year's esg-figures/1 JSON document.")
     parser.add_argument("--report", default=None, help="The year's report (the PDF), anchored as raw bytes.")
@@ -135,9 +135,10 @@ def check_usage(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Validate the inputs, then anchor them; return the summary."""
+    key = signer_choice(args)  # no key (or two) is the first usage error, as a missing --keystore was
     check_usage(args)
     if args.statement is not None:
-        return run_statement(args)
+        return run_statement(args, key)
     # 1. Nothing touches a key or the chain until both documents (and --supersedes) are known to be good.
     figures_doc, year = prepare(args.figures, kind=Kind.FIGURES, year=None)
     report_doc, _ = prepare(args.report, kind=Kind.FILE, year=year)
@@ -149,10 +150,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     deployment = Deployment.open(args.deployment, rpc_url=args.rpc_url)
     ref = None
     if replaces is not None:
-        signer = keystore_address(args.keystore)
+        signer = key.address(prompt=sys.stdin.isatty())
         ref = resolve_supersedes(deployment, replaces, signer, Kind.FIGURES, figures_doc.digest)
-    password = read_password(password_file=args.password_file, prompt=sys.stdin.isatty())
-    account = load_keystore(args.keystore, password)
+    account = key.load(prompt=sys.stdin.isatty())
 
     # 3. Anchor (idempotent: an existing attestation by this organisation is reused; the journal
     #    records each signed transaction before it is sent, so a crash mid-send resumes cleanly).
@@ -174,15 +174,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def run_statement(args: argparse.Namespace) -> dict[str, Any]:
+def run_statement(args: argparse.Namespace, key: SignerChoice) -> dict[str, Any]:
     """A verification body's statement covering published figures: validated, resolved, then anchored."""
     statement_doc, year = prepare(args.statement, kind=Kind.STATEMENT, year=None)
     assert statement_doc.statement is not None  # prepare(kind=STATEMENT) only returns parsed statements
     covers = parse_covers(args.covers)
     deployment = Deployment.open(args.deployment, rpc_url=args.rpc_url)
     ref = resolve_covers(deployment, covers, statement_doc.statement)
-    password = read_password(password_file=args.password_file, prompt=sys.stdin.isatty())
-    account = load_keystore(args.keystore, password)
+    account = key.load(prompt=sys.stdin.isatty())
     with open_journal(args.journal, args.deployment) as journal:
         statement = publish(
             deployment,

@@ -12,7 +12,15 @@ from conftest import Consortium, build_consortium
 from eth_account import Account
 
 from attest.chain.connection import Chain
-from attest.chain.sender import Call, Receipt, Signed, Signer, WindowSender, send_window, signing_backend
+from attest.chain.sender import (
+    Call,
+    Receipt,
+    Signed,
+    WindowSender,
+    WindowSigner,
+    send_window,
+    signing_backend,
+)
 from attest.core.contracts import Kind
 from attest.core.errors import ChainError, TransactionReverted
 
@@ -69,7 +77,7 @@ def test_signer_makes_the_bytes_eth_account_makes(fees: dict[str, int]) -> None:
         (2**31 - 1, 2**40, b"\x00" * 68),
     ):
         call = Call("0x5FbDB2315678afecb367f032d93F642f64180aa3", data)
-        mine = Signer(account, {"chainId": chain_id, **fees}).sign(call, nonce, 123_456)
+        mine = WindowSigner(account, {"chainId": chain_id, **fees}).sign(call, nonce, 123_456)
         theirs = account.sign_transaction(
             {
                 "chainId": chain_id,

@@ -34,16 +34,15 @@ from attest.core.records import OnchainAttestation
 from attest.core.verification import attestation_status
 
 if TYPE_CHECKING:
-    from eth_account.signers.local import LocalAccount
-
     from attest.chain.connection import Chain
+    from attest.chain.signer import Signer
 
 ZERO_REF = "0x" + ZERO32.hex()
 
 
 def anchor(
     deployment: Deployment,
-    account: LocalAccount,
+    account: Signer,
     requests: Sequence[AnchorRequest],
     *,
     journal: Journal | None = None,
@@ -76,7 +75,7 @@ def anchor(
 
 
 def anchor_one(
-    deployment: Deployment, account: LocalAccount, request: AnchorRequest, *, journal: Journal | None = None
+    deployment: Deployment, account: Signer, request: AnchorRequest, *, journal: Journal | None = None
 ) -> AnchorResult:
     """`anchor` of one request (a window of one); its failure raised."""
     ((result,),) = anchor(deployment, account, [request], journal=journal)
@@ -145,7 +144,7 @@ def _reference(kind: Kind, ref: str) -> str:
     return f"restating {ref}" if ref != ZERO_REF else "restating nothing"
 
 
-def scope_of(deployment: Deployment, account: LocalAccount) -> Scope:
+def scope_of(deployment: Deployment, account: Signer) -> Scope:
     return (deployment.manifest.chain_id, deployment.manifest.registry.address.lower(), account.address)
 
 
@@ -184,7 +183,7 @@ class JournalRecorder:
         self.journal.commit()
 
 
-def recover(deployment: Deployment, account: LocalAccount, journal: Journal) -> None:
+def recover(deployment: Deployment, account: Signer, journal: Journal) -> None:
     """Once per signer and run: settle every intent the chain may not have (the journal's rules)."""
     scope = scope_of(deployment, account)
     if scope in journal.recovered:

@@ -30,9 +30,8 @@ from attest.core.records import Published, attestation_uid
 from attest.core.sidefiles import receipt_name
 
 if TYPE_CHECKING:
-    from eth_account.signers.local import LocalAccount
-
     from attest.app.journal import Journal
+    from attest.chain.signer import Signer
 
 LEAF_ENCODING = ("bytes32",)
 PROGRESS_EVERY = 256  # files between progress calls: a redraw per file would cost more than the file
@@ -83,7 +82,7 @@ def _plan_receipts(files: list[Path]) -> list[tuple[Path, str]]:
 
 def publish_batch(
     deployment: Deployment,
-    account: LocalAccount,
+    account: Signer,
     files: list[Path],
     *,
     year: int,

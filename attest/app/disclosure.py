@@ -55,9 +55,8 @@ from attest.core.sidefiles import disclosure_tree_path
 from attest.core.verification import Check, Report, attestation_status
 
 if TYPE_CHECKING:
-    from eth_account.signers.local import LocalAccount
-
     from attest.app.journal import Journal
+    from attest.chain.signer import Signer
     from attest.core.records import OnchainAttestation
 
 LEAF_ENCODING = ("string", "string", "bytes", "bytes32")
@@ -140,7 +139,7 @@ class RootPublished:
 
 
 def publish_disclosure_root(
-    deployment: Deployment, account: LocalAccount, figures: Path, *, journal: Journal | None = None
+    deployment: Deployment, account: Signer, figures: Path, *, journal: Journal | None = None
 ) -> RootPublished:
     """Write (or reuse) the salted tree of `figures` and anchor its root for the figures' year, bound
     to their attestation (through `attest.app.anchor`: with a `journal`, recorded before it is sent).

@@ -27,9 +27,8 @@ from attest.core.records import OnchainAttestation, Published
 from attest.core.sidefiles import canonical_path, receipt_path
 
 if TYPE_CHECKING:
-    from eth_account.signers.local import LocalAccount
-
     from attest.app.journal import Journal
+    from attest.chain.signer import Signer
 
 MIN_YEAR, MAX_YEAR = 1990, 2100
 
@@ -107,7 +106,7 @@ def prepare(path: str | Path, *, kind: Kind, year: int | None) -> tuple[HashedDo
 
 def publish(
     deployment: Deployment,
-    account: LocalAccount,
+    account: Signer,
     document: HashedDocument | str | Path,
     *,
     kind: Kind,
@@ -139,7 +138,7 @@ def publish(
 
 def publish_documents(
     deployment: Deployment,
-    account: LocalAccount,
+    account: Signer,
     items: Sequence[ToPublish],
     *,
     journal: Journal | None = None,
@@ -221,7 +220,7 @@ def _year_of(doc: HashedDocument, year: int | None) -> int:
 class _Authors:
     """`_check_author` for many documents, reading the signer's organisation once."""
 
-    def __init__(self, deployment: Deployment, account: LocalAccount) -> None:
+    def __init__(self, deployment: Deployment, account: Signer) -> None:
         self.deployment = deployment
         self.account = account
         self.org: tuple[int, str] | None = None

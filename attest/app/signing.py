@@ -27,10 +27,9 @@ from attest.core.receipt import DocumentPart
 from attest.core.strictjson import load_strict
 
 if TYPE_CHECKING:
-    from eth_account.signers.local import LocalAccount
-
     from attest.app.journal import Journal
     from attest.chain.deployment import Deployment
+    from attest.chain.signer import Signer
     from attest.core.records import Published
 
 SIGNED_SCHEMA = "esg-attest/signed-attestation/1"
@@ -119,7 +118,7 @@ def signable(data: TypedData) -> Any:
 
 
 def sign_statement(
-    account: LocalAccount,
+    account: Signer,
     doc: HashedDocument,
     *,
     year: int,
@@ -243,7 +242,7 @@ def attest_by_sig_call(deployment: Deployment, request: SignedRequest) -> Any:
 
 def relay(
     deployment: Deployment,
-    relayer: LocalAccount,
+    relayer: Signer,
     request: SignedRequest,
     *,
     path: str | Path | None = None,

@@ -1,9 +1,10 @@
 """Chain I/O: one connection, local signing, raw sends, decoded reverts, confirmations.
 
-Every transaction is signed here with a local key and sent raw: no node ever holds a key. Fees follow
-the chain: EIP-1559 where the chain has a base fee, legacy transactions with gasPrice 0 on free-gas
-consortium chains (Besu QBFT with zeroBaseFee, FISCO BCOS). Two backends share this code: the embedded
-eth-tester chain (in-process) and any JSON-RPC endpoint (anvil, Besu, FISCO BCOS web3_rpc).
+Every transaction is signed here, by a keystore's key or a key in an HSM (`attest.chain.signer`), and
+sent raw: no node ever holds a key. Fees follow the chain: EIP-1559 where the chain has a base fee,
+legacy transactions with gasPrice 0 on free-gas consortium chains (Besu QBFT with zeroBaseFee, FISCO
+BCOS). Two backends share this code: the embedded eth-tester chain (in-process) and any JSON-RPC
+endpoint (anvil, Besu, FISCO BCOS web3_rpc).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from attest.chain.transport import chain_error, node_errors
 from attest.core.errors import AttestError, ChainError, TransactionReverted, WrongChain
 
 if TYPE_CHECKING:
-    from eth_account.signers.local import LocalAccount
     from web3 import Web3
     from web3.types import TxReceipt
+
+    from attest.chain.signer import Signer
 
 EMBEDDED_FUNDING_WEI = 10**21
 
@@ -152,12 +154,12 @@ class Chain:
 
     # ---------------------------------------------------------------- transactions
 
-    def send(self, account: LocalAccount, tx: dict[str, Any]) -> SentTransaction:
+    def send(self, account: Signer, tx: dict[str, Any]) -> SentTransaction:
         """Dry-run, sign locally, send raw, wait for the receipt; raise with the decoded error on revert."""
         signed = account.sign_transaction(self.build(account, tx, nonce=tx.get("nonce")))
         return self.wait(self.send_raw(signed.raw_transaction))
 
-    def build(self, account: LocalAccount, tx: dict[str, Any], *, nonce: int | None = None) -> dict[str, Any]:
+    def build(self, account: Signer, tx: dict[str, Any], *, nonce: int | None = None) -> dict[str, Any]:
         """`tx` filled for signing (sender, chain id, nonce, gas by dry run, fees), not sent."""
         tx = dict(tx)
         tx["from"] = account.address

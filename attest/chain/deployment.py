@@ -33,8 +33,9 @@ from attest.core.records import (
 )
 
 if TYPE_CHECKING:
-    from eth_account.signers.local import LocalAccount
     from eth_typing import ChecksumAddress
+
+    from attest.chain.signer import Signer
 
 ZERO32 = b"\x00" * 32
 WINDOW = 200  # requests per window: intents committed in one journal transaction, then sent together
@@ -63,7 +64,7 @@ class Deployment:
     def deploy(
         cls,
         chain: Chain,
-        deployer: LocalAccount,
+        deployer: Signer,
         *,
         committee: Sequence[str],
         threshold: int,
@@ -123,7 +124,7 @@ class Deployment:
     # ---------------------------------------------------------------- governance
 
     def propose(
-        self, member: LocalAccount, action: Action, data: bytes, *, lifetime: int = DEFAULT_PROPOSAL_LIFETIME
+        self, member: Signer, action: Action, data: bytes, *, lifetime: int = DEFAULT_PROPOSAL_LIFETIME
     ) -> int:
         """Propose a governance action (the proposer's vote counts); return the proposal id.
 
@@ -137,17 +138,17 @@ class Deployment:
         (event,) = self.governance.events.ProposalCreated().process_receipt(sent.receipt, errors=DISCARD)
         return int(event["args"]["proposalId"])
 
-    def vote(self, member: LocalAccount, proposal_id: int) -> SentTransaction:
+    def vote(self, member: Signer, proposal_id: int) -> SentTransaction:
         return self.transact(member, self.governance.functions.vote(proposal_id))
 
-    def execute(self, member: LocalAccount, proposal_id: int) -> SentTransaction:
+    def execute(self, member: Signer, proposal_id: int) -> SentTransaction:
         return self.transact(member, self.governance.functions.execute(proposal_id))
 
-    def cancel(self, member: LocalAccount, proposal_id: int) -> SentTransaction:
+    def cancel(self, member: Signer, proposal_id: int) -> SentTransaction:
         """Withdraw a live proposal `member` made (others need a committee vote: CANCEL_PROPOSAL)."""
         return self.transact(member, self.governance.functions.cancel(proposal_id))
 
-    def enact(self, members: Sequence[LocalAccount], action: Action, data: bytes) -> SentTransaction:
+    def enact(self, members: Sequence[Signer], action: Action, data: bytes) -> SentTransaction:
         """Propose, collect the votes of `members`, execute: for scripts that hold enough committee keys."""
         proposal_id = self.propose(members[0], action, data)
         for member in members[1:]:
@@ -155,7 +156,7 @@ class Deployment:
         return self.execute(members[0], proposal_id)
 
     def admit(
-        self, members: Sequence[LocalAccount], info: OrganisationInfo, roles: int, accounts: Sequence[str]
+        self, members: Sequence[Signer], info: OrganisationInfo, roles: int, accounts: Sequence[str]
     ) -> int:
         """Admit an organisation by committee vote; return its id."""
         from attest.core.governance import admit_organisation
@@ -238,7 +239,7 @@ class Deployment:
 
     def attest(
         self,
-        account: LocalAccount,
+        account: Signer,
         digest: str,
         kind: Kind,
         year: int,
@@ -258,7 +259,7 @@ class Deployment:
 
     def anchor(
         self,
-        account: LocalAccount,
+        account: Signer,
         requests: Sequence[AnchorRequest],
         *,
         recorder: Recorder | None = None,
@@ -281,7 +282,7 @@ class Deployment:
             yield from self._anchor(pipe, account, requests, window)
 
     def _anchor(
-        self, pipe: WindowSender, account: LocalAccount, requests: Sequence[AnchorRequest], window: int
+        self, pipe: WindowSender, account: Signer, requests: Sequence[AnchorRequest], window: int
     ) -> Iterator[list[AnchorResult]]:
         orgs: dict[str, int] = {}
         flying: _Window | None = None  # sent, its receipts not collected yet
@@ -504,7 +505,7 @@ class Deployment:
         block = self.chain.block(number)
         return None if block is None else str(block["hash"].to_0x_hex())
 
-    def revoke(self, account: LocalAccount, uid: str, reason: str) -> SentTransaction:
+    def revoke(self, account: Signer, uid: str, reason: str) -> SentTransaction:
         return self.transact(
             account, self.registry.functions.revoke(bytes.fromhex(uid.removeprefix("0x")), reason)
         )
@@ -532,7 +533,7 @@ class Deployment:
         }
         return list(self.chain.rpc(lambda: self.chain.w3.eth.get_logs(query)))  # type: ignore[arg-type]
 
-    def transact(self, account: LocalAccount, fn: Any) -> SentTransaction:
+    def transact(self, account: Signer, fn: Any) -> SentTransaction:
         return self.chain.send(account, unsigned_call(fn, account))
 
 
@@ -628,7 +629,7 @@ def _as_bytes(data: Any) -> bytes:
     return bytes.fromhex(data[2:]) if isinstance(data, str) else bytes(data)
 
 
-def unsigned_call(fn: Any, account: LocalAccount) -> dict[str, Any]:
+def unsigned_call(fn: Any, account: Signer) -> dict[str, Any]:
     """Just `to` and `data` of a contract call: `Chain.send` fills gas (by a dry run), fees and nonce."""
     tx = fn.build_transaction({"from": account.address, "gas": 1, "gasPrice": 0, "nonce": 0, "chainId": 1})
     return {k: v for k, v in tx.items() if k in ("to", "data", "value")}

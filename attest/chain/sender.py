@@ -5,7 +5,8 @@ several round trips each, so a few hundred per second at best. A window of trans
 - is dry-run once per *shape* (calls of one shape — e.g. `attest` of a FILE with the same URI length —
   get the gas limit of the first, plus `Chain`'s margin; a call without a shape is dry-run alone), all
   in one JSON-RPC batch with the pending nonce: a revert there refuses the calls, nothing is signed;
-- is numbered from that nonce locally, priced once, signed locally (`Signer`: libsecp256k1);
+- is numbered from that nonce locally, priced once, signed locally (`WindowSigner`: libsecp256k1
+  for a keystore's key, the token for an HSM's);
 - is handed to a `Recorder` (the publishing journal) BEFORE anything leaves, then sent in ONE
   JSON-RPC batch request (highest nonce first: `send_raw`), then its receipts are collected in batch
   requests until every one is mined, and each outcome (mined, or reverted with the decoded error) is
@@ -30,7 +31,7 @@ from attest.chain.connection import Chain, gas_with_margin
 from attest.core.errors import AttestError, ChainError, TransactionReverted
 
 if TYPE_CHECKING:
-    from eth_account.signers.local import LocalAccount
+    from attest.chain.signer import Signer
 
 RECEIPT_BATCH = 200  # receipt queries per JSON-RPC batch request
 POLL_SECONDS = 0.005  # between receipt polls: a local node mines within milliseconds
@@ -99,7 +100,7 @@ def signing_backend() -> str:
 
 def send_window(
     chain: Chain,
-    account: LocalAccount,
+    account: Signer,
     calls: Sequence[Call],
     *,
     recorder: Recorder | None = None,
@@ -141,7 +142,7 @@ class WindowSender:
     def __init__(
         self,
         chain: Chain,
-        account: LocalAccount,
+        account: Signer,
         *,
         recorder: Recorder | None = None,
         timeout: float = DEFAULT_TIMEOUT,
@@ -174,7 +175,7 @@ class WindowSender:
         nonce = max(pending, self.next_nonce)  # the window before may not be in the node's count yet
         template: dict[str, Any] = {"chainId": chain.chain_id}
         chain.set_fees(template)
-        signer = Signer(self.account, template)
+        signer = WindowSigner(self.account, template)
         signed: list[tuple[int, Signed]] = []
         for i, call in enumerate(calls):
             limit = gas[i]
@@ -263,20 +264,20 @@ class WindowSender:
         return [outcomes[i] for i in range(len(flight.calls))]
 
 
-class Signer:
+class WindowSigner:
     """Signs transactions of one window: `template`'s chain id and fees, then each call's fields.
 
     eth_account's `sign_transaction` re-validates and re-parses the dictionary of every transaction
     (about 0.4 ms each, as long as everything else a document costs together); the RLP encoding of a
     legacy (EIP-155) or EIP-1559 transaction is fixed by the standards, so it is built here directly
-    and signed with the account's key by libsecp256k1 (coincurve, eth_keys' own backend): the same
-    bytes (tests/test_sender.py), several times faster.
+    and only its digest is signed (`attest.chain.signer.digest_signer`: libsecp256k1 for a keystore's
+    key, CKM_ECDSA for a key in a token): the same bytes (tests/test_sender.py), several times faster.
     """
 
-    def __init__(self, account: LocalAccount, template: Mapping[str, Any]) -> None:
-        import coincurve
+    def __init__(self, account: Signer, template: Mapping[str, Any]) -> None:
+        from attest.chain.signer import digest_signer
 
-        self.key = coincurve.PrivateKey(bytes(account.key))
+        self._sign = digest_signer(account)
         self.chain_id = int(template["chainId"])
         self.legacy = "gasPrice" in template
         if self.legacy:
@@ -297,11 +298,6 @@ class Signer:
             r, s, y = self._sign(keccak(b"\x02" + rlp(body)))
             raw = b"\x02" + rlp([*body, y, r, s])
         return Signed(call.key, nonce, raw, "0x" + keccak(raw).hex())
-
-    def _sign(self, digest: bytes) -> tuple[int, int, int]:
-        """(r, s, y parity) of a low-s secp256k1 signature of `digest` (libsecp256k1, as eth_keys)."""
-        sig = self.key.sign_recoverable(digest, hasher=None)
-        return int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:64], "big"), sig[64]
 
 
 RlpItem = int | bytes | list["RlpItem"]

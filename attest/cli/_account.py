@@ -1,50 +1,111 @@
-"""`attest account`: signing keys in encrypted keystore files."""
+"""`attest account`: signing keys in encrypted keystore files, or in an HSM (PKCS#11)."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import click
 
 from attest.cli._common import (
+    F,
     emit,
     handle_errors,
     json_option,
     main,
 )
-
-if TYPE_CHECKING:
-    pass
+from attest.core.errors import InputError
 
 
 @main.group()
 def account() -> None:
-    """Signing accounts in encrypted keystore files (password: env ATTEST_PASSWORD, a file or a prompt)."""
+    """Signing accounts: encrypted keystore files (password: env ATTEST_PASSWORD, a file or a prompt),
+    or secp256k1 keys in an HSM (--signer pkcs11:…; PIN: env ATTEST_PKCS11_PIN, a file or a prompt)."""
+
+
+def token_options(f: F) -> F:
+    """A key in a PKCS#11 token instead of a keystore file (`attest account new/show --signer`)."""
+    f = click.option(
+        "--signer",
+        envvar="ATTEST_SIGNER",
+        default=None,
+        help="A key in an HSM: an RFC 7512 PKCS#11 URI, 'pkcs11:token=LABEL;object=KEY'. Env ATTEST_SIGNER.",
+    )(f)
+    f = click.option(
+        "--pkcs11-module",
+        envvar="ATTEST_PKCS11_MODULE",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="With --signer: the HSM vendor's PKCS#11 library. Env ATTEST_PKCS11_MODULE.",
+    )(f)
+    f = click.option(
+        "--pin-file",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="With --signer: file holding the token's user PIN (else env ATTEST_PKCS11_PIN, else a prompt).",
+    )(f)
+    return f
+
+
+def one_key(keystore: str | None, signer: str | None) -> None:
+    if keystore and signer:
+        raise InputError("give a KEYSTORE file or --signer, not both", field="--signer")
+    if not keystore and not signer:
+        raise InputError("give a KEYSTORE file, or --signer pkcs11:… for a key in an HSM", field="KEYSTORE")
 
 
 @account.command("new")
-@click.argument("keystore", type=click.Path(dir_okay=False))
+@click.argument("keystore", type=click.Path(dir_okay=False), required=False)
 @click.option("--password-file", type=click.Path(dir_okay=False), default=None)
+@token_options
 @json_option
-def account_new(keystore: str, password_file: str | None, as_json: bool) -> None:
-    """Create a new key in KEYSTORE (scrypt V3, mode 0600) and print its address."""
+def account_new(
+    keystore: str | None,
+    password_file: str | None,
+    signer: str | None,
+    pkcs11_module: str | None,
+    pin_file: str | None,
+    as_json: bool,
+) -> None:
+    """Create a new key and print its address: in KEYSTORE (scrypt V3, mode 0600), or with
+    --signer inside the token (secp256k1, generated there, never extractable)."""
     with handle_errors():
-        from attest.chain.keystore import create_keystore, read_password
+        one_key(keystore, signer)
+        if signer:
+            from attest.chain.pkcs11 import generate_key, read_pin
 
-        address = create_keystore(keystore, read_password(password_file=password_file, confirm=True))
+            address = str(
+                generate_key(
+                    signer, module=pkcs11_module, pin=lambda token: read_pin(token, pin_file=pin_file)
+                ).address
+            )
+            where = {"signer": signer}
+        else:
+            from attest.chain.keystore import create_keystore, read_password
+
+            assert keystore is not None
+            address = create_keystore(keystore, read_password(password_file=password_file, confirm=True))
+            where = {"keystore": keystore}
         emit(
-            as_json, {"keystore": keystore, "address": address}, lambda: click.echo(f"{address}  {keystore}")
+            as_json,
+            {**where, "address": address},
+            lambda: click.echo(f"{address}  {keystore or signer}"),
         )
 
 
 @account.command("show")
-@click.argument("keystore", type=click.Path(dir_okay=False))
-def account_show(keystore: str) -> None:
-    """Print the address a keystore holds (no password needed)."""
+@click.argument("keystore", type=click.Path(dir_okay=False), required=False)
+@token_options
+def account_show(
+    keystore: str | None, signer: str | None, pkcs11_module: str | None, pin_file: str | None
+) -> None:
+    """Print the address a keystore holds (no password needed), or a token's key (no PIN needed
+    when its public key is a public object, as `account new` makes it)."""
     with handle_errors():
-        from attest.chain.keystore import keystore_address
+        one_key(keystore, signer)
+        from attest.chain.signer import SignerChoice
 
-        click.echo(keystore_address(keystore))
+        choice = SignerChoice(
+            keystore=keystore, pkcs11=signer, pkcs11_module=pkcs11_module, pin_file=pin_file
+        )
+        click.echo(choice.address())
 
 
 @account.command("list")
@@ -73,8 +134,6 @@ def keystores_in(directory: str) -> list[dict[str, str]]:
     from pathlib import Path
 
     from eth_utils import is_address, to_checksum_address
-
-    from attest.core.errors import InputError
 
     folder = Path(directory)
     if not folder.is_dir():

@@ -7,10 +7,11 @@ imported inside commands so `attest --help` and `attest hash` start fast.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
@@ -18,10 +19,10 @@ from attest.cli.exits import one_line_errors
 from attest.core.report_text import SYMBOL as SYMBOL
 
 if TYPE_CHECKING:
-    from eth_account.signers.local import LocalAccount
     from rich.progress import Progress
 
     from attest.chain.deployment import Deployment
+    from attest.chain.signer import Signer, SignerChoice
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -110,12 +111,32 @@ def _remember_pin(ctx: click.Context, param: click.Parameter, value: str | None)
 
 
 def signer_options(f: F) -> F:
+    """The signing key: `--keystore` (+ `--password-file`), or `--signer pkcs11:…` (+ `--pkcs11-module`,
+    `--pin-file`) for a key in an HSM. Exactly one is checked before the command runs (exit 2); the
+    command body sees `keystore` and `password_file` and calls `load_signer`, which honours both.
+    (Declared last first: click lists options in reverse order of decoration.)"""
     f = click.option(
-        "--keystore",
-        envvar="ATTEST_KEYSTORE",
+        "--pin-file",
         type=click.Path(dir_okay=False),
-        required=True,
-        help="Encrypted V3 keystore of the signing account. Env ATTEST_KEYSTORE.",
+        expose_value=False,
+        callback=_remember(_SIGNER_PIN_FILE),
+        help="With --signer: file holding the token's user PIN (else env ATTEST_PKCS11_PIN, else a prompt).",
+    )(f)
+    f = click.option(
+        "--pkcs11-module",
+        envvar="ATTEST_PKCS11_MODULE",
+        type=click.Path(dir_okay=False),
+        expose_value=False,
+        callback=_remember(_SIGNER_MODULE),
+        help="With --signer: the HSM vendor's PKCS#11 library. Env ATTEST_PKCS11_MODULE.",
+    )(f)
+    f = click.option(
+        "--signer",
+        envvar="ATTEST_SIGNER",
+        expose_value=False,
+        callback=_remember(_SIGNER_URI),
+        help="A key in an HSM instead of --keystore: an RFC 7512 PKCS#11 URI, "
+        "'pkcs11:token=LABEL;object=KEY'. Env ATTEST_SIGNER.",
     )(f)
     f = click.option(
         "--password-file",
@@ -123,7 +144,53 @@ def signer_options(f: F) -> F:
         default=None,
         help="File holding the keystore password (else env ATTEST_PASSWORD, else a prompt).",
     )(f)
-    return f
+    f = click.option(
+        "--keystore",
+        envvar="ATTEST_KEYSTORE",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Encrypted V3 keystore of the signing account (or --signer). Env ATTEST_KEYSTORE.",
+    )(f)
+    return _checks_signer(f)
+
+
+_SIGNER_URI, _SIGNER_MODULE, _SIGNER_PIN_FILE = "attest.signer", "attest.pkcs11_module", "attest.pin_file"
+
+
+def _remember(key: str) -> Callable[[click.Context, click.Parameter, str | None], str | None]:
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        ctx.meta[key] = value
+        return value
+
+    return callback
+
+
+def _checks_signer(f: F) -> F:
+    """Refuse both keys or none (one line, exit 2) before the command body runs."""
+
+    @functools.wraps(f)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        with handle_errors():
+            signer_choice(kwargs.get("keystore"), kwargs.get("password_file")).check()
+        return f(*args, **kwargs)
+
+    return cast(F, command)
+
+
+def signer_choice(keystore: str | None, password_file: str | None) -> SignerChoice:
+    """What this command was told to sign with: the keystore options it was handed, and the
+    PKCS#11 ones `signer_options` kept in the context."""
+    from attest.chain.signer import SignerChoice
+
+    context = click.get_current_context(silent=True)
+    meta = context.meta if context is not None else {}
+    return SignerChoice(
+        keystore=keystore,
+        password_file=password_file,
+        pkcs11=meta.get(_SIGNER_URI),
+        pkcs11_module=meta.get(_SIGNER_MODULE),
+        pin_file=meta.get(_SIGNER_PIN_FILE),
+    )
 
 
 def parse_addresses(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
@@ -152,10 +219,32 @@ def pinned_manifest() -> str | None:
     return context.meta.get(_PIN_KEY) if context is not None else None
 
 
-def load_signer(keystore: str, password_file: str | None) -> LocalAccount:
-    from attest.chain.keystore import load_keystore, read_password
+def load_signer(keystore: str | None, password_file: str | None) -> Signer:
+    """The unlocked signing key: the keystore (its password asked now), or the token's key (its
+    PIN asked now). Loaded once per command: a second call returns the same signer."""
+    context = click.get_current_context(silent=True)
+    if context is not None and _SIGNER_LOADED in context.meta:
+        return cast("Signer", context.meta[_SIGNER_LOADED])
+    signer = signer_choice(keystore, password_file).load()
+    if context is not None:
+        context.meta[_SIGNER_LOADED] = signer
+    return signer
 
-    return load_keystore(keystore, read_password(password_file=password_file))
+
+def signer_address(keystore: str | None) -> str:
+    """The signing account's address, without unlocking a keystore (nor, when its public key is a
+    public object, the token)."""
+    context = click.get_current_context(silent=True)
+    if context is not None and _SIGNER_LOADED in context.meta:
+        return str(context.meta[_SIGNER_LOADED].address)
+    choice = signer_choice(keystore, None)
+    address = choice.address()
+    if context is not None and choice.loaded is not None:  # the token showed no public key: unlocked
+        context.meta[_SIGNER_LOADED] = choice.loaded  # once, not twice
+    return address
+
+
+_SIGNER_LOADED = "attest.signer_loaded"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

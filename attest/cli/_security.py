@@ -18,6 +18,7 @@ from attest.cli._common import (
     main,
     open_deployment,
     pinned_manifest,
+    signer_address,
     signer_options,
 )
 from attest.core.errors import InputError
@@ -120,7 +121,6 @@ def sign_statement(
         from attest.app.publishing import prepare
         from attest.app.references import covers_uid
         from attest.app.signing import deadline_in, sign_statement
-        from attest.chain.keystore import keystore_address
         from attest.core.contracts import Kind
         from attest.core.manifest import load_manifest
         from attest.core.sidefiles import signed_request_path
@@ -133,7 +133,7 @@ def sign_statement(
             if not (rpc_url or manifest.rpc_url):
                 raise InputError("no node to read the nonce from: pass --nonce N", field="--nonce")
             dep = open_deployment(deployment_path, rpc_url, confirmations)
-            nonce = int(dep.registry.functions.nonces(keystore_address(keystore)).call())
+            nonce = int(dep.registry.functions.nonces(signer_address(keystore)).call())
         signer = load_signer(keystore, password_file)
         request = sign_statement(
             signer,
