@@ -86,3 +86,17 @@ def test_a_wrong_question_is_refused() -> None:
         reg.read(record, 0)
     with pytest.raises(LayoutError, match="not a string"):
         reg.read_string(Location(0, 0, "t_bool"), lambda s: 0)
+
+
+def test_the_registrys_code_is_known_from_the_artifact_and_the_manifest(c: Consortium) -> None:
+    """What a proof of the registry's account must show as its codeHash, computed without the node:
+    the artifact's code with each immutable (named by the compiler) filled in for this deployment."""
+    from eth_utils import to_checksum_address
+
+    from attest.app.deployment_check import expected_registry_code
+
+    m = c.dep.manifest
+    registry, governance = to_checksum_address(m.registry.address), to_checksum_address(m.governance.address)
+    assert expected_registry_code(m.chain_id, registry, governance) == c.chain.code(registry)
+    other = to_checksum_address("0x" + "11" * 20)
+    assert expected_registry_code(m.chain_id, registry, other) != c.chain.code(registry)

@@ -259,4 +259,4 @@ def test_cli_verify_check_code_folds_the_code_check_into_the_report(
     c.chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
     bad = run("verify", digest, "--org", "WeBank", "--check-code", "-d", manifest)
     assert bad.returncode == 1 and "✗ code" in bad.stdout, bad.stdout + bad.stderr
-    assert "✗ proofs" in bad.stdout and "not the committed artifact's" in bad.stdout
+    assert "✗ proofs" in bad.stdout and "is not that of the committed artifact" in bad.stdout

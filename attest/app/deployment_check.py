@@ -79,6 +79,34 @@ def expected_immutables(chain_id: int, registry: str, governance: str) -> dict[s
     }
 
 
+#: what each of the registry's immutables holds, by the name the compiler gives it
+_IMMUTABLE_MEANINGS = {
+    "AttestationRegistry.membership": "membership (the manifest's governance)",
+    "EIP712._cachedChainId": "EIP-712 cached chain id",
+    "EIP712._cachedThis": "EIP-712 cached contract address",
+    "EIP712._cachedDomainSeparator": "EIP-712 cached domain separator",
+    "EIP712._hashedName": "EIP-712 hashed name",
+    "EIP712._hashedVersion": "EIP-712 hashed version",
+    "EIP712._name": "EIP-712 name",
+    "EIP712._version": "EIP-712 version",
+}
+
+
+def expected_registry_code(chain_id: int, registry: str, governance: str) -> bytes:
+    """The runtime code the registry of this deployment must have: the committed artifact's, with
+    each immutable filled in with the value it must hold here (its governance as `membership`).
+    Its keccak256 is the codeHash a storage proof of the registry's account must show, so proving
+    that account proves the code and the governance it obeys, with no further trust."""
+    artifact = load_artifact(REGISTRY)
+    values = expected_immutables(chain_id, registry, governance)
+    code = bytearray(bytes.fromhex(artifact.deployed_bytecode.removeprefix("0x")))
+    for ast_id, refs in artifact.immutable_references.items():
+        value = values[_IMMUTABLE_MEANINGS[artifact.immutable_names[ast_id]]]
+        for ref in refs:
+            code[ref["start"] : ref["start"] + ref["length"]] = value[-ref["length"] :]
+    return bytes(code)
+
+
 def check_immutables(
     code: bytes, references: dict[str, list[dict[str, int]]], expected: dict[str, bytes]
 ) -> Check:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from attest.chain.proving import NodeRefused, RawRpc, get_proof
+from attest.chain.proving import NodeRefused, get_proof
 from attest.chain.quorum import settle_header
 from attest.core.contracts import GOVERNANCE, REGISTRY, load_artifact
 from attest.core.header import Checkpoint, TrustedHeader
@@ -84,10 +84,11 @@ class Prover:
             self.unproven = f"{self.node} serves no state proof for block {self.header.number} ({exc})"
 
     def _prove_code(self) -> None:
-        """The registry's code at the trusted block is the artifact's, bound to the manifest's governance."""
+        """The registry's code at the trusted block is the artifact's, bound to the manifest's
+        governance: its proven codeHash is keccak256 of the code `expected_registry_code` builds."""
         from eth_utils import keccak, to_checksum_address
 
-        from attest.app.deployment_check import check_immutables, expected_immutables, mask
+        from attest.app.deployment_check import expected_registry_code
 
         assert self.header is not None
         manifest = self.deployment.manifest
@@ -96,31 +97,19 @@ class Prover:
         account = verify_account_proof(
             self.header.state_root, proof, address=bytes.fromhex(address.removeprefix("0x"))
         ).account
-        rpc = RawRpc(self.node)
-        try:
-            code = bytes.fromhex(str(rpc.call("eth_getCode", [address, hex(self.header.number)]))[2:])
-        finally:
-            rpc.close()
-        if bytes(keccak(code)) != account.code_hash:
-            raise ProofError(
-                f"{self.node}: the registry's code it serves does not hash to the proven codeHash "
-                f"0x{account.code_hash.hex()}"
-            )
-        artifact = load_artifact(REGISTRY)
-        reference = bytes.fromhex(artifact.deployed_bytecode.removeprefix("0x"))
-        refs = artifact.immutable_references
-        expected = expected_immutables(
-            manifest.chain_id, to_checksum_address(address), to_checksum_address(manifest.governance.address)
+        governance = to_checksum_address(manifest.governance.address)
+        expected = bytes(
+            keccak(expected_registry_code(manifest.chain_id, to_checksum_address(address), governance))
         )
-        immutables = check_immutables(code, refs, expected)
-        if len(code) != len(reference) or mask(code, refs) != mask(reference, refs):
-            self.code_problem = "the registry's proven code is not the committed artifact's"
-        elif immutables.status != "pass":
-            self.code_problem = f"the registry's proven code: {immutables.detail}"
+        if account.code_hash != expected:
+            self.code_problem = (
+                f"the registry's proven codeHash 0x{account.code_hash.hex()} is not that of the committed "
+                f"artifact with membership = governance {governance} (0x{expected.hex()})"
+            )
         else:
             self.code = (
-                f"registry code (codeHash 0x{account.code_hash.hex()[:12]}…) is the artifact's, "
-                f"membership = governance {manifest.governance.address}"
+                f"registry codeHash 0x{account.code_hash.hex()[:12]}… is the artifact's with "
+                f"membership = governance {governance}"
             )
 
     def check(self, report: Report, ev: Evidence) -> Check:

@@ -29,13 +29,14 @@ SETTINGS: dict[str, Any] = {
     "remappings": ["@openzeppelin/contracts/=node_modules/@openzeppelin/contracts/"],
     "outputSelection": {
         "*": {
+            "": ["ast"],  # only to name the immutables (`immutableNames`); not kept in the artifact
             "*": [
                 "abi",
                 "evm.bytecode.object",
                 "evm.deployedBytecode.object",
                 "evm.deployedBytecode.immutableReferences",
                 "storageLayout",
-            ]
+            ],
         }
     },
 }
@@ -93,6 +94,7 @@ def compile_contracts(root: Path = REPO_ROOT, solc: Path | None = None) -> dict[
         raise InputError(f"compiler {solc} is {version}, the build is pinned to {SOLC_VERSION}")
     output = solcx.compile_standard(standard_input(root), solc_binary=solc, base_path=root, allow_paths=root)
     artifacts: dict[str, dict[str, Any]] = {}
+    immutables = _immutable_names(output)
     for source_name, contracts in output["contracts"].items():
         for name, compiled in contracts.items():
             if name not in CONTRACTS:
@@ -104,6 +106,11 @@ def compile_contracts(root: Path = REPO_ROOT, solc: Path | None = None) -> dict[
                 "bytecode": "0x" + compiled["evm"]["bytecode"]["object"],
                 "deployedBytecode": "0x" + compiled["evm"]["deployedBytecode"]["object"],
                 "immutableReferences": compiled["evm"]["deployedBytecode"]["immutableReferences"],
+                # which immutable each reference is, so its value can be filled in by meaning
+                "immutableNames": {
+                    ast_id: immutables[int(ast_id)]
+                    for ast_id in compiled["evm"]["deployedBytecode"]["immutableReferences"]
+                },
                 # where each state variable lives: storage proofs (attest.core.storage) read slots by it
                 "storageLayout": compiled["storageLayout"],
                 "compiler": {"version": SOLC_VERSION, "settings": _recorded_settings()},
@@ -112,6 +119,27 @@ def compile_contracts(root: Path = REPO_ROOT, solc: Path | None = None) -> dict[
     if missing:
         raise InputError(f"compilation produced no artifact for {sorted(missing)}")
     return artifacts
+
+
+def _immutable_names(output: dict[str, Any]) -> dict[int, str]:
+    """`Contract.variable` of every immutable state variable, by its AST id."""
+    names: dict[int, str] = {}
+
+    def walk(node: Any, contract: str) -> None:
+        if isinstance(node, dict):
+            if node.get("nodeType") == "ContractDefinition":
+                contract = node["name"]
+            if node.get("nodeType") == "VariableDeclaration" and node.get("mutability") == "immutable":
+                names[int(node["id"])] = f"{contract}.{node['name']}"
+            for value in node.values():
+                walk(value, contract)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value, contract)
+
+    for source in output["sources"].values():
+        walk(source["ast"], "")
+    return names
 
 
 def _recorded_settings() -> dict[str, Any]:

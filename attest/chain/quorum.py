@@ -108,6 +108,10 @@ def _trusted_hash(
     return ranked[0][0]
 
 
+#: how far apart the nodes' heads may be (blocks) before one counts as stale
+MAX_HEAD_SPREAD = 16
+
+
 def _confirmed_number(
     rpcs: dict[str, RawRpc], confirmations: int, needed: int, silent: dict[str, NodeAnswer]
 ) -> int:
@@ -123,7 +127,15 @@ def _confirmed_number(
         raise QuorumError(
             f"{_count(len(heads), len(rpcs), needed)} answer eth_blockNumber: {_said(list(silent.values()))}"
         )
-    lowest = min(heads.values())
+    lowest, highest = min(heads.values()), max(heads.values())
+    if highest - lowest > MAX_HEAD_SPREAD:
+        # the trusted block follows the lowest head: a node that reports an old head (stale, or
+        # hiding a recent revocation) would pull it back before what the others have seen
+        listed = "; ".join(f"{url}: head {head}" for url, head in heads.items())
+        raise QuorumError(
+            f"the nodes' heads are {highest - lowest} blocks apart ({listed}), more than "
+            f"{MAX_HEAD_SPREAD}: a node is stale or hides recent blocks"
+        )
     target = lowest - confirmations + 1
     if target < 0:
         raise QuorumError(f"no block has {confirmations} confirmations yet: the lowest head is {lowest}")

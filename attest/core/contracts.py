@@ -90,6 +90,7 @@ class Artifact:
     compiler: dict[str, Any]
     sha256: str
     storage_layout: dict[str, Any]  # the compiler's `storageLayout`: read by attest.core.storage
+    immutable_names: dict[str, str]  # AST id of each immutable reference -> `Contract.variable`
 
 
 @cache
@@ -106,6 +107,7 @@ def load_artifact(name: str) -> Artifact:
         compiler=raw["compiler"],
         sha256=hashlib.sha256(data).hexdigest(),
         storage_layout=raw["storageLayout"],
+        immutable_names=raw["immutableNames"],
     )
 
 

@@ -1,0 +1,177 @@
+"""Every way a node can lie, each caught: a lying JSON-RPC proxy (tests/lying_proxy.py) on 127.0.0.1
+between the real `attest verify` and a real anvil node. Each lie must end as exit 3 (nodes disagree,
+proof invalid — naming the node) or exit 1 (a proof contradicts the node) — never exit 0. The
+same commands through an honest proxy verify (tests/test_proven.py)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import EXAMPLES, Consortium, build_consortium
+from lying_proxy import Lie, LyingProxy, low_head
+
+from attest.app.publishing import publish
+from attest.chain.connection import Chain
+from attest.core.contracts import Kind
+from attest.core.manifest import write_atomic
+
+ATTEST = Path(sys.executable).parent / "attest"
+FIGURES = EXAMPLES / "webank-2022-figures.json"
+
+
+@dataclass
+class World:
+    c: Consortium
+    node: Any
+    manifest: Path
+    live: Path  # figures anchored and live
+    revoked: Path  # a file anchored, then revoked
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    from attest.devtools.node import AnvilNode, dev_private_keys
+
+    root = tmp_path_factory.mktemp("lies")
+    node = AnvilNode(root / "node")
+    node.start()
+    try:
+        c = build_consortium(Chain.connect(node.rpc_url), funder_key=dev_private_keys(1)[0])
+        live = root / FIGURES.name
+        live.write_bytes(FIGURES.read_bytes())
+        publish(c.dep, c.bank, live, kind=Kind.FIGURES)
+        revoked = root / "withdrawn.pdf"
+        revoked.write_bytes(b"%PDF-1.4 a report withdrawn\n")
+        published = publish(c.dep, c.bank, revoked, kind=Kind.FILE, year=2022)
+        c.dep.revoke(c.bank, published.published.attestation.uid, "wrong file")
+        for _ in range(3):
+            c.chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        manifest = root / "deployment.json"
+        write_atomic(manifest, c.dep.manifest.dump())
+        yield World(c, node, manifest, live, revoked)
+    finally:
+        node.stop()
+
+
+def verify(w: World, target: Path, *urls: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
+    args = [str(ATTEST), "verify", str(target), "-d", str(w.manifest)]
+    for url in urls:
+        args += ["--rpc-url", url]
+    return subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+
+
+def through(w: World, lie: Lie, target: Path, *also: str) -> subprocess.CompletedProcess[str]:
+    proxy = LyingProxy(w.node.rpc_url, lie)
+    try:
+        return verify(w, target, proxy.url, *also)
+    finally:
+        proxy.close()
+
+
+def caught(done: subprocess.CompletedProcess[str], *needles: str) -> None:
+    out = done.stdout + done.stderr
+    assert done.returncode in (1, 3), out
+    for needle in needles:
+        assert needle in out, out
+
+
+# -- the lies
+
+
+def revoked_flag_cleared(method: str, result: Any) -> Any:
+    """eth_call answers of getAttestation (six words, the last the revoked flag) say "not revoked"."""
+    six_words = isinstance(result, str) and len(result) == 2 + 6 * 64
+    if method == "eth_call" and six_words and result.endswith("1"):
+        return result[:-1] + "0"
+    return result
+
+
+def attested_logs_dropped(method: str, result: Any) -> Any:
+    """eth_getLogs leaves out the registry's logs (governance's stay: the organisations are known)."""
+    if method == "eth_getLogs" and isinstance(result, list):
+        return [log for log in result if len(log.get("topics", [])) != 4]  # Attested has 3 indexed
+    return result
+
+
+def attester_forged_in_logs(method: str, result: Any) -> Any:
+    """Attested logs name another attester (the first data word)."""
+    if method == "eth_getLogs" and isinstance(result, list):
+        forged = []
+        for log in result:
+            data = log.get("data", "0x")
+            if len(log.get("topics", [])) == 4 and len(data) >= 2 + 64:
+                data = "0x" + "00" * 12 + "ee" * 20 + data[2 + 64 :]
+            forged.append({**log, "data": data})
+        return forged
+    return result
+
+
+def storage_value_forged(method: str, result: Any) -> Any:
+    """eth_getProof answers claim another value for every storage slot (the proof unchanged)."""
+    if method == "eth_getProof" and isinstance(result, dict):
+        return {**result, "storageProof": [{**s, "value": "0x5"} for s in result.get("storageProof", [])]}
+    return result
+
+
+def proof_for_another_key(method: str, result: Any) -> Any:
+    """eth_getProof answers carry the proofs of other slots than those asked (keys shifted by one)."""
+    if method == "eth_getProof" and isinstance(result, dict):
+        proofs = result.get("storageProof", [])
+        if len(proofs) > 1:
+            rotated = [{**s, "proof": proofs[(i + 1) % len(proofs)]["proof"]} for i, s in enumerate(proofs)]
+            return {**result, "storageProof": rotated}
+    return result
+
+
+def account_proof_truncated(method: str, result: Any) -> Any:
+    if method == "eth_getProof" and isinstance(result, dict):
+        return {**result, "accountProof": result.get("accountProof", [])[:1]}
+    return result
+
+
+def test_a_forged_eth_call_cannot_unrevoke(world: World) -> None:
+    caught(through(world, revoked_flag_cleared, world.revoked), "was revoked by block", "✗ proofs")
+
+
+def test_omitted_logs_are_found_by_the_slot(world: World) -> None:
+    caught(through(world, attested_logs_dropped, world.live), "left it out")
+
+
+def test_forged_logs_contradict_the_proven_record(world: World) -> None:
+    caught(through(world, attester_forged_in_logs, world.live), "storage holds", "✗ proofs")
+
+
+def test_a_forged_storage_value_is_refused_by_its_proof(world: World) -> None:
+    done = through(world, storage_value_forged, world.live)
+    caught(done, "the node claims 0x5")
+    assert done.returncode == 3 and "127.0.0.1" in done.stderr
+
+
+def test_a_proof_for_another_key_is_refused(world: World) -> None:
+    done = through(world, proof_for_another_key, world.live)
+    assert done.returncode == 3, done.stdout + done.stderr
+
+
+def test_a_truncated_account_proof_is_refused(world: World) -> None:
+    done = through(world, account_proof_truncated, world.live)
+    assert done.returncode == 3 and "proof" in done.stderr, done.stdout + done.stderr
+
+
+def test_a_stale_head_is_named(world: World) -> None:
+    """A node reporting an old head would pull the trusted block back before what others have seen."""
+    done = through(world, low_head(40), world.live, world.node.rpc_url)
+    caught(done, "a node is stale or hides recent blocks")
+    assert done.returncode == 3
+
+
+def test_the_revoked_file_fails_honestly_too(world: World) -> None:
+    done = verify(world, world.revoked, world.node.rpc_url)
+    assert done.returncode == 1 and "✗ status" in done.stdout, done.stdout + done.stderr
