@@ -13,12 +13,14 @@ leaves the verdict on the node's word, said in the report, or failed with `--req
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from attest.chain.proving import NodeRefused, get_proof
 from attest.chain.quorum import settle_header
 from attest.core.contracts import GOVERNANCE, REGISTRY, load_artifact
+from attest.core.errors import ChainError
 from attest.core.header import Checkpoint, TrustedHeader
 from attest.core.proof_errors import ProofError
 from attest.core.proofs import verify_account_proof
@@ -31,6 +33,8 @@ from attest.core.proven import (
     uids_to_prove,
     unproven_check,
 )
+from attest.core.receipt import ProofPart
+from attest.core.records import OnchainAttestation
 from attest.core.storage import StorageLayout, word_of_bytes32, word_of_uint
 from attest.core.verification import Check, Evidence, Report
 
@@ -188,3 +192,88 @@ class Prover:
         except ProofError as exc:
             raise type(exc)(f"{self.node}: {exc}") from None
         return dict(proven.storage)
+
+
+#: name slots proven into a receipt beyond the name's own: long names continue at keccak256(slot)
+NAME_CONTINUATION_SLOTS = 4
+
+
+def record_slot(uid: str) -> int:
+    """The registry's storage slot of attestation `uid`'s record (`_attestations[uid]`)."""
+    reg = StorageLayout(load_artifact(REGISTRY).storage_layout)
+    return reg.entry(reg.variable("_attestations"), word_of_bytes32(uid)).slot
+
+
+def name_slots(org_id: int) -> list[int]:
+    """The governance slots that hold organisation `org_id`'s name, for names up to 128 bytes."""
+    from eth_utils import keccak
+
+    gov = StorageLayout(load_artifact(GOVERNANCE).storage_layout)
+    info = gov.member(gov.entry(gov.variable("_organisations"), word_of_uint(org_id)), "info")
+    at = gov.member(info, "name").slot
+    start = int.from_bytes(keccak(at.to_bytes(32, "big")), "big")
+    return [at, *(start + i for i in range(NAME_CONTINUATION_SLOTS))]
+
+
+def receipt_proofs(
+    deployment: Deployment, attestations: Sequence[OnchainAttestation]
+) -> dict[str, ProofPart]:
+    """For each attestation, what its receipt needs to verify offline (receipt/2): its block's header
+    and the proofs, at that block, of its record and its organisation's name. One JSON-RPC batch for
+    all; each proof is checked here before it is written. Empty when the node serves no proofs (the
+    embedded chain, a node without eth_getProof, a block whose state the node no longer keeps): the
+    receipt then stays receipt/1, verified online."""
+    from attest.chain.proving import account_proof_from_rpc, header_from_block
+    from attest.core.header import accept_header, encode_header
+
+    chain = deployment.chain
+    if not attestations or not chain.batches:
+        return {}
+    registry, governance = deployment.manifest.registry.address, deployment.manifest.governance.address
+    numbers = sorted({a.block_number for a in attestations})
+    calls: list[tuple[str, list[Any]]] = [("eth_getBlockByNumber", [hex(n), False]) for n in numbers]
+    for a in attestations:
+        calls.append(("eth_getProof", [registry, [_key(record_slot(a.uid))], hex(a.block_number)]))
+        calls.append(
+            ("eth_getProof", [governance, [_key(s) for s in name_slots(a.org_id)], hex(a.block_number)])
+        )
+    try:
+        raw = chain.batch(calls)
+    except ChainError:
+        return {}  # no batch, no proofs: online verification only
+    # an error answer (no eth_getProof; a block whose state is gone) leaves that receipt receipt/1
+    answers: list[Any] = [a.get("result") if "error" not in a else None for a in raw]
+    headers = dict(zip(numbers, answers[: len(numbers)], strict=True))
+    out: dict[str, ProofPart] = {}
+    for i, a in enumerate(attestations):
+        reg_answer, gov_answer = answers[len(numbers) + 2 * i], answers[len(numbers) + 2 * i + 1]
+        try:
+            header = accept_header(
+                header_from_block(headers[a.block_number]), bytes.fromhex(a.block_hash[2:])
+            )
+            verify_account_proof(
+                header.state_root,
+                account_proof_from_rpc(reg_answer),
+                address=_address(registry),
+                slots=[record_slot(a.uid)],
+            )
+            verify_account_proof(
+                header.state_root,
+                account_proof_from_rpc(gov_answer),
+                address=_address(governance),
+                slots=name_slots(a.org_id),
+            )
+        except (ProofError, ChainError, AttributeError, TypeError, ValueError):
+            continue  # the node's proof does not hold: write no proof rather than a wrong one
+        out[a.uid] = ProofPart(
+            header="0x" + encode_header(header).hex(), registry=reg_answer, governance=gov_answer
+        )
+    return out
+
+
+def _key(slot: int) -> str:
+    return "0x" + slot.to_bytes(32, "big").hex()
+
+
+def _address(address: str) -> bytes:
+    return bytes.fromhex(address.removeprefix("0x"))

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from attest.app.anchor import anchor
+from attest.app.proven import receipt_proofs
 from attest.chain.deployment import AnchorRequest, Deployment
 from attest.chain.index import read_blocks
 from attest.core.contracts import Kind
@@ -167,6 +168,8 @@ def publish_documents(
         blocks = read_blocks(
             deployment, sorted({r.published.attestation.block_number for r in window if r.published})
         )
+        # receipt/2: the header and proofs of each attestation at its block, to verify offline
+        proofs = receipt_proofs(deployment, [r.published.attestation for r in window if r.published])
         for result in window:
             item = items[n]
             if result.published is None:
@@ -176,6 +179,8 @@ def publish_documents(
                 continue  # any other error is raised by `anchor` once this window is done
             a = result.published.attestation
             receipt = build_receipt(deployment, item.document, a, timestamp=blocks[a.block_number][1])
+            if a.uid in proofs:
+                receipt = receipt.with_proof(proofs[a.uid])
             out = receipt_path(item.document.path)
             write_atomic(out, receipt.dump())
             yield PublishResult(

@@ -15,6 +15,7 @@ from attest.cli._common import (
     json_option,
     main,
     open_deployment,
+    pinned_manifest,
     rpc_urls,
 )
 from attest.core.errors import InputError
@@ -22,6 +23,7 @@ from attest.core.report_text import printable
 
 if TYPE_CHECKING:
     from attest.chain.deployment import Deployment
+    from attest.core.header import Checkpoint
     from attest.core.verification import Check, Report
 
 
@@ -76,6 +78,12 @@ if TYPE_CHECKING:
     "against its header.",
 )
 @click.option(
+    "--offline",
+    is_flag=True,
+    help="Verify one receipt (esg-attest/receipt/2) with no network: its header and proofs against "
+    "--trust-block, the hash of its block obtained out of band.",
+)
+@click.option(
     "--require-proofs",
     is_flag=True,
     help="Fail when a fact cannot be proven against the trusted block (a node that serves no proofs).",
@@ -92,6 +100,7 @@ def verify(
     check_code: bool,
     quorum: int | None,
     trust_block: str | None,
+    offline: bool,
     require_proofs: bool,
     deployment_path: str,
     rpc_url: str | None,
@@ -116,6 +125,8 @@ def verify(
         if statement is not None and len(targets) != 1:
             raise InputError("--statement takes exactly one FIGURES target", field="--statement")
         checkpoint = parse_checkpoint(trust_block) if trust_block is not None else None
+        if offline:
+            verify_offline_command(deployment_path, targets, checkpoint, statement, html_path, as_json)
         dep = open_deployment(deployment_path, rpc_url, confirmations)
         # before anything is checked: one block whose hash the nodes agree on (or the checkpoint's)
         policy = ProofPolicy(rpc_urls(dep.manifest.rpc_url), quorum, checkpoint, require_proofs)
@@ -169,6 +180,39 @@ def verify(
         for path, why in skipped:  # on stderr with --json, whose output stays a list of reports
             click.echo(f"skipped: {printable(path)}: {why}", err=as_json)
         sys.exit(0 if all(r.verified for r in reports) else 1)
+
+
+def verify_offline_command(
+    deployment_path: str,
+    targets: tuple[str, ...],
+    checkpoint: Checkpoint | None,
+    statement: str | None,
+    html_path: str | None,
+    as_json: bool,
+) -> None:
+    """`verify --offline`: files only, no node is asked anything; exits."""
+    import hashlib
+
+    from attest.app.offline import verify_offline
+    from attest.core.manifest import check_pinned, load_manifest
+
+    if checkpoint is None:
+        raise InputError(
+            "--offline needs --trust-block NUMBER:HASH, the receipt's block", field="--trust-block"
+        )
+    if len(targets) != 1 or statement is not None or html_path is not None:
+        raise InputError(
+            "--offline verifies exactly one receipt (no --statement, no --html)", field="--offline"
+        )
+    manifest = load_manifest(deployment_path)
+    check_pinned(manifest, pinned_manifest(), path=deployment_path)
+    digest = hashlib.sha256(Path(deployment_path).read_bytes()).hexdigest()
+    report = verify_offline(manifest, digest, targets[0], checkpoint)
+    if as_json:
+        click.echo(json.dumps([report.to_json()], indent=2, ensure_ascii=False))
+    else:
+        print_report(report)
+    sys.exit(0 if report.verified else 1)
 
 
 def code_check(dep: Deployment) -> Check:

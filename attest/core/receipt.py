@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -20,6 +20,9 @@ from attest.core.sidefiles import receipt_path as receipt_path  # where a receip
 from attest.core.strictjson import load_strict
 
 RECEIPT_SCHEMA = "esg-attest/receipt/1"
+#: a receipt that also carries its block's header and the storage proofs of its attestation
+PROVEN_RECEIPT_SCHEMA = "esg-attest/receipt/2"
+RECEIPT_SCHEMAS = (RECEIPT_SCHEMA, PROVEN_RECEIPT_SCHEMA)
 
 
 Hex32 = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{64}$")]
@@ -64,12 +67,31 @@ class MerklePart(_Model):
     proof: list[Hex32]
 
 
+class ProofPart(_Model):
+    """What lets a receipt verify offline against a checkpoint of its block: the block's header (RLP)
+    and the node's eth_getProof answers at that block — the registry's account with the
+    attestation's record slot, the governance's account with the organisation's name slots. All of
+    it is checked on reading (attest.app.offline); none of it is believed because it is here."""
+
+    format: Literal["eip-1186/1"] = "eip-1186/1"
+    header: str = Field(pattern=r"^0x[0-9a-f]+$")
+    registry: dict[str, Any]
+    governance: dict[str, Any]
+
+
 class Receipt(_Model):
-    schema_: Literal["esg-attest/receipt/1"] = Field(default="esg-attest/receipt/1", alias="schema")
+    schema_: Literal["esg-attest/receipt/1", "esg-attest/receipt/2"] = Field(
+        default="esg-attest/receipt/1", alias="schema"
+    )
     document: DocumentPart
     attestation: AttestationPart
     chain: ChainPart
     merkle: MerklePart | None = None
+    proof: ProofPart | None = None  # receipt/2
+
+    def with_proof(self, proof: ProofPart) -> Receipt:
+        """This receipt as receipt/2, carrying `proof`."""
+        return self.model_copy(update={"schema_": PROVEN_RECEIPT_SCHEMA, "proof": proof})
 
     def dump(self) -> bytes:
         # pydantic-core's serialiser: fast enough to write 100,000 batch receipts in a few seconds.
@@ -77,7 +99,7 @@ class Receipt(_Model):
 
 
 def is_receipt(obj: object) -> bool:
-    return isinstance(obj, dict) and obj.get("schema") == RECEIPT_SCHEMA
+    return isinstance(obj, dict) and obj.get("schema") in RECEIPT_SCHEMAS
 
 
 def parse_receipt(obj: object, *, path: str | Path | None = None) -> Receipt:

@@ -1,0 +1,110 @@
+"""A published receipt verifies with the network unplugged (every URL a closed port), against a
+checkpoint of its block; a wrong checkpoint, an edited document or a forged proof fails."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLES, build_consortium
+
+from attest.app.publishing import publish
+from attest.chain.connection import Chain
+from attest.core.contracts import Kind
+from attest.core.manifest import write_atomic
+
+ATTEST = Path(sys.executable).parent / "attest"
+FIGURES = EXAMPLES / "webank-2022-figures.json"
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Published:
+    root: Path
+    manifest: Path
+    figures: Path
+    receipt: Path
+    checkpoint: str
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
+    from attest.devtools.node import AnvilNode, dev_private_keys
+
+    root = tmp_path_factory.mktemp("offline")
+    node = AnvilNode(root / "node")
+    node.start()
+    try:
+        c = build_consortium(Chain.connect(node.rpc_url), funder_key=dev_private_keys(1)[0])
+        figures = root / FIGURES.name
+        figures.write_bytes(FIGURES.read_bytes())
+        result = publish(c.dep, c.bank, figures, kind=Kind.FIGURES)
+        a = result.published.attestation
+        unplugged = c.dep.manifest.model_copy(update={"rpc_url": f"http://127.0.0.1:{closed_port()}"})
+        manifest = root / "deployment.json"
+        write_atomic(manifest, unplugged.dump())
+        yield Published(root, manifest, figures, result.receipt_path, f"{a.block_number}:{a.block_hash}")
+    finally:
+        node.stop()  # nothing below talks to a node: it is gone
+
+
+def offline(p: Published, receipt: Path, checkpoint: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
+    env["ATTEST_RPC_URL"] = f"http://127.0.0.1:{closed_port()}"
+    args = [str(ATTEST), "verify", str(receipt), "--offline", "--trust-block", checkpoint]
+    args += ["-d", str(p.manifest)]
+    return subprocess.run(args, capture_output=True, text=True, env=env, timeout=60)
+
+
+def test_publishing_writes_a_receipt_with_its_proofs(published: Published) -> None:
+    receipt = json.loads(published.receipt.read_text())
+    assert receipt["schema"] == "esg-attest/receipt/2"
+    assert set(receipt["proof"]) == {"format", "header", "registry", "governance"}
+
+
+def test_a_receipt_verifies_with_the_network_unplugged(published: Published) -> None:
+    done = offline(published, published.receipt, published.checkpoint)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "✓ anchored      figures for 2022 by WeBank (org #1)" in done.stdout
+    assert "proven code bound to governance" in done.stdout
+    assert "cannot know of a revocation or restatement after that block" in done.stdout
+
+
+def test_a_wrong_checkpoint_fails(published: Published) -> None:
+    number = published.checkpoint.split(":")[0]
+    done = offline(published, published.receipt, f"{number}:0x" + "42" * 32)
+    assert done.returncode == 1 and "✗ receipt" in done.stdout, done.stdout + done.stderr
+
+
+def test_an_edited_document_fails_offline(published: Published, tmp_path: Path) -> None:
+    doc = json.loads(published.figures.read_text(encoding="utf-8"))
+    doc["metrics"][0]["value"] = str(int(doc["metrics"][0]["value"]) + 1)
+    (tmp_path / published.figures.name).write_text(json.dumps(doc), encoding="utf-8")
+    receipt = tmp_path / published.receipt.name
+    receipt.write_bytes(published.receipt.read_bytes())
+    done = offline(published, receipt, published.checkpoint)
+    assert done.returncode == 1 and "✗ digest" in done.stdout, done.stdout + done.stderr
+
+
+def test_a_forged_record_proof_fails_offline(published: Published, tmp_path: Path) -> None:
+    """The receipt's writer claims another value for the record slot: its proof does not hold it."""
+    data = json.loads(published.receipt.read_text())
+    for entry in data["proof"]["registry"]["storageProof"]:
+        entry["value"] = "0x1234"
+    (tmp_path / published.figures.name).write_bytes(published.figures.read_bytes())
+    receipt = tmp_path / published.receipt.name
+    receipt.write_text(json.dumps(data))
+    done = offline(published, receipt, published.checkpoint)
+    assert done.returncode == 1 and "✗ anchored" in done.stdout and "0x1234" in done.stdout, done.stdout
