@@ -220,55 +220,64 @@ def receipt_proofs(
 ) -> dict[str, ProofPart]:
     """For each attestation, what its receipt needs to verify offline (receipt/2): its block's header
     and the proofs, at that block, of its record and its organisation's name. One JSON-RPC batch for
-    all; each proof is checked here before it is written. Empty when the node serves no proofs (the
-    embedded chain, a node without eth_getProof, a block whose state the node no longer keeps): the
-    receipt then stays receipt/1, verified online."""
-    from attest.chain.proving import account_proof_from_rpc, header_from_block
+    all, with one eth_getProof per contract per block (every slot of that block's attestations in
+    it; each receipt keeps the account proof and its own slots' entries); each proof is checked here
+    before it is written. Empty when the node serves no proofs (the embedded chain, a node without
+    eth_getProof, a block whose state the node no longer keeps): the receipt then stays receipt/1."""
+    from attest.chain.proving import account_proof_from_rpc, as_int, header_from_block
     from attest.core.header import accept_header, encode_header
 
     chain = deployment.chain
     if not attestations or not chain.batches:
         return {}
     registry, governance = deployment.manifest.registry.address, deployment.manifest.governance.address
-    numbers = sorted({a.block_number for a in attestations})
-    calls: list[tuple[str, list[Any]]] = [("eth_getBlockByNumber", [hex(n), False]) for n in numbers]
+    by_block: dict[int, list[OnchainAttestation]] = {}
     for a in attestations:
-        calls.append(("eth_getProof", [registry, [_key(record_slot(a.uid))], hex(a.block_number)]))
-        calls.append(
-            ("eth_getProof", [governance, [_key(s) for s in name_slots(a.org_id)], hex(a.block_number)])
-        )
+        by_block.setdefault(a.block_number, []).append(a)
+    numbers = sorted(by_block)
+    calls: list[tuple[str, list[Any]]] = []
+    for n in numbers:
+        records = sorted({record_slot(a.uid) for a in by_block[n]})
+        names = sorted({s for a in by_block[n] for s in name_slots(a.org_id)})
+        calls.append(("eth_getBlockByNumber", [hex(n), False]))
+        calls.append(("eth_getProof", [registry, [_key(s) for s in records], hex(n)]))
+        calls.append(("eth_getProof", [governance, [_key(s) for s in names], hex(n)]))
     try:
         raw = chain.batch(calls)
     except ChainError:
         return {}  # no batch, no proofs: online verification only
-    # an error answer (no eth_getProof; a block whose state is gone) leaves that receipt receipt/1
+    # an error answer (no eth_getProof; a block whose state is gone) leaves those receipts receipt/1
     answers: list[Any] = [a.get("result") if "error" not in a else None for a in raw]
-    headers = dict(zip(numbers, answers[: len(numbers)], strict=True))
     out: dict[str, ProofPart] = {}
-    for i, a in enumerate(attestations):
-        reg_answer, gov_answer = answers[len(numbers) + 2 * i], answers[len(numbers) + 2 * i + 1]
+    for i, n in enumerate(numbers):
+        block, reg_answer, gov_answer = answers[3 * i : 3 * i + 3]
+        first = by_block[n][0]
         try:
-            header = accept_header(
-                header_from_block(headers[a.block_number]), bytes.fromhex(a.block_hash[2:])
-            )
-            verify_account_proof(
-                header.state_root,
-                account_proof_from_rpc(reg_answer),
-                address=_address(registry),
-                slots=[record_slot(a.uid)],
-            )
-            verify_account_proof(
-                header.state_root,
-                account_proof_from_rpc(gov_answer),
-                address=_address(governance),
-                slots=name_slots(a.org_id),
-            )
+            header = accept_header(header_from_block(block), bytes.fromhex(first.block_hash[2:]))
+            for answer, address in ((reg_answer, registry), (gov_answer, governance)):
+                asked = [as_int(e.get("key"), "key") for e in answer.get("storageProof", [])]
+                verify_account_proof(
+                    header.state_root, account_proof_from_rpc(answer), address=_address(address), slots=asked
+                )
         except (ProofError, ChainError, AttributeError, TypeError, ValueError):
             continue  # the node's proof does not hold: write no proof rather than a wrong one
-        out[a.uid] = ProofPart(
-            header="0x" + encode_header(header).hex(), registry=reg_answer, governance=gov_answer
-        )
+        encoded = "0x" + encode_header(header).hex()
+        for a in by_block[n]:
+            out[a.uid] = ProofPart(
+                header=encoded,
+                registry=_only(reg_answer, [record_slot(a.uid)]),
+                governance=_only(gov_answer, name_slots(a.org_id)),
+            )
     return out
+
+
+def _only(answer: dict[str, Any], slots: list[int]) -> dict[str, Any]:
+    """An eth_getProof answer with only the storage entries of `slots` (the account part whole)."""
+    from attest.chain.proving import as_int
+
+    wanted = set(slots)
+    kept = [e for e in answer.get("storageProof", []) if as_int(e.get("key"), "key") in wanted]
+    return {**answer, "storageProof": kept}
 
 
 def _key(slot: int) -> str:
