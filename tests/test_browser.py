@@ -80,7 +80,9 @@ class Page:
 
     def __init__(self, browser: Any, base: str, viewport: dict[str, int] | None = None) -> None:
         self.base = base
-        self.context = browser.new_context(viewport=viewport or {"width": 1100, "height": 900}, accept_downloads=True)
+        self.context = browser.new_context(
+            viewport=viewport or {"width": 1100, "height": 900}, accept_downloads=True
+        )
         self.requests: list[str] = []
         self.outside: list[str] = []
 
@@ -116,7 +118,9 @@ def tab(browser: Any, url: str) -> Iterator[Page]:
     t.close()
 
 
-def verify_file(page: Any, document: Path | None = None, receipt: Path | None = None, digest: str = "") -> str:
+def verify_file(
+    page: Any, document: Path | None = None, receipt: Path | None = None, digest: str = ""
+) -> str:
     if document is not None:
         page.set_input_files("#document", str(document))
     if receipt is not None:
@@ -254,7 +258,10 @@ def test_a_200_mb_file_is_hashed_in_the_browser(tab: Page, tmp_path: Path) -> No
     wall = time.monotonic() - started
     assert page.inner_text("#result-digest") == digest.hexdigest()
     seconds = float(str(page.get_attribute("body", "data-hash-seconds")))
-    print(f"\n200 MiB hashed in the browser in {seconds:.2f} s ({200 / seconds:.0f} MiB/s); whole check {wall:.2f} s")
+    print(
+        f"\n200 MiB hashed in the browser in {seconds:.2f} s ({200 / seconds:.0f} MiB/s); "
+        f"whole check {wall:.2f} s"
+    )
     assert [n for n, s, _ in checks(page) if s == "fail"] == ["anchored"]
 
 
@@ -283,14 +290,20 @@ def test_conformance_vectors_agree_with_attest_hash(tab: Page) -> None:
         if "refuse" in v:
             if "refused" not in g:
                 mismatches.append((v["name"], "accepted", g))
-        elif g.get("canonical") != v["canonical"] or g["digest"] != hashlib.sha256(v["canonical"].encode()).hexdigest():
+        elif (
+            g.get("canonical") != v["canonical"]
+            or g["digest"] != hashlib.sha256(v["canonical"].encode()).hexdigest()
+        ):
             mismatches.append((v["name"], g, v["canonical"]))
     assert mismatches == []
     assert sum("refuse" in v for v in jcs) >= 40 and sum("canonical" in v for v in jcs) >= 25
 
     listing = json.loads((CONFORMANCE / "documents.json").read_text(encoding="utf-8"))
     files = [
-        {"name": e["file"], "data": base64.b64encode((CONFORMANCE / "documents" / e["file"]).read_bytes()).decode()}
+        {
+            "name": e["file"],
+            "data": base64.b64encode((CONFORMANCE / "documents" / e["file"]).read_bytes()).decode(),
+        }
         for e in listing
     ]
     hashed = page.evaluate(
@@ -326,7 +339,7 @@ def test_numbers_serialise_as_python_does(tab: Page) -> None:
         if x == x and abs(x) != float("inf"):
             values.append(repr(x))
     for _ in range(1000):
-        mantissa = str(rng.randrange(1, 10**rng.randrange(1, 18)))
+        mantissa = str(rng.randrange(1, 10 ** rng.randrange(1, 18)))
         values.append(f"{mantissa[:1]}.{mantissa[1:] or '0'}e{rng.randrange(-330, 308)}")
     text = "[" + ",".join(values) + "]"
     expected = canonical_bytes(load_strict(text.encode())).decode()
@@ -345,7 +358,12 @@ def test_keyboard_alone(tab: Page, net: ServeNet) -> None:
         order.append(page.evaluate("document.activeElement.id || document.activeElement.textContent"))
     for control in ("document", "receipt", "digest", "org", "verify-button", "clear-button"):
         assert control in order, order
-    assert order.index("document") < order.index("receipt") < order.index("digest") < order.index("verify-button")
+    assert (
+        order.index("document")
+        < order.index("receipt")
+        < order.index("digest")
+        < order.index("verify-button")
+    )
     page.focus("#digest")
     page.keyboard.type(hashlib.sha256(net.pdf.read_bytes()).hexdigest())
     page.keyboard.press("Enter")
@@ -366,7 +384,8 @@ def test_every_control_is_labelled_and_a_phone_can_read_it(browser: Any, url: st
         unlabelled = page.evaluate(
             """() => [...document.querySelectorAll('input,select,textarea,button')].filter((c) => {
                  const byFor = c.id && document.querySelector(`label[for="${c.id}"]`);
-                 const name = (c.getAttribute('aria-label') || (c.tagName === 'BUTTON' ? c.textContent : '')).trim();
+                 const text = c.tagName === 'BUTTON' ? c.textContent : '';
+                 const name = (c.getAttribute('aria-label') || text).trim();
                  return !byFor && !name;
                }).map((c) => c.outerHTML)"""
         )
