@@ -53,7 +53,9 @@ def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None, timeout
     return json.loads(r.stdout) if r.stdout.strip().startswith(("{", "[")) else r.stdout
 
 
-def run_raw(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_raw(
+    *args: str | Path, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
     environment.update(env or {})
     return subprocess.run(
@@ -127,7 +129,9 @@ def build_net(root: Path, rpc_url: str) -> ServeNet:
     statement["verifier"]["name"] = VERIFIER_NAME
     net.statement.write_text(json.dumps(statement, ensure_ascii=False, indent=2), encoding="utf-8")
     net.pdf.write_bytes(PDF)
-    net.published["figures"] = net.attest("publish", "figures", net.figures, "--keystore", keys["bank"], "--json")
+    net.published["figures"] = net.attest(
+        "publish", "figures", net.figures, "--keystore", keys["bank"], "--json"
+    )
     net.published["pdf"] = net.attest(
         "publish", "file", net.pdf, "--year", "2022", "--keystore", keys["bank"], "--json"
     )

@@ -4,7 +4,8 @@ serve` over a real anvil node (tests/serve_net.py).
 Nothing here downloads a browser: Playwright launches /usr/bin/chromium (or $ATTEST_CHROMIUM) by
 path. When it is missing these tests FAIL, saying what to install (`make test` installs it when run
 as root). Every page load goes through a request handler that lets through only this server's URLs
-and records anything else, which must stay empty: the page loads nothing from outside.
+and records anything else, and every load the server's Content-Security-Policy refuses is recorded
+too; both must stay empty: the page loads nothing from outside.
 """
 
 from __future__ import annotations
@@ -99,6 +100,11 @@ class Page:
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        # a load the Content-Security-Policy stops never reaches the route handler: count those too
+        self.page.on(
+            "console",
+            lambda m: self.outside.append(m.text) if "Content Security Policy" in m.text else None,
+        )
 
     def open(self, path: str = "/") -> Any:
         self.page.goto(self.base + path)

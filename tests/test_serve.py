@@ -151,7 +151,7 @@ def test_a_receipt_with_another_document_fails(net: ServeNet, url: str) -> None:
     checks = {c["name"]: c for c in answer["report"][0]["checks"]}
     assert checks["digest"]["status"] == "fail" and "the receipt says" in checks["digest"]["detail"]
     assert checks["receipt"]["status"] == "fail"
-    assert "the document given is \"bill-2.txt\"" in checks["receipt"]["detail"]
+    assert 'the document given is "bill-2.txt"' in checks["receipt"]["detail"]
 
 
 def test_a_bare_digest_verifies(net: ServeNet, url: str) -> None:
@@ -168,10 +168,11 @@ def test_only_the_organisation_the_document_names_counts(net: ServeNet, url: str
     """Attack: another member anchors the bank's edited figures. The browser sends whom the document
     names, so only WeBank's attestation counts (`anchored` ✗), as `attest verify FILE` says; the
     same digest alone (a bare digest) would verify as Rival Bank's."""
+    from serve_net import PASSWORD
+
     from attest.chain.deployment import Deployment
     from attest.chain.keystore import load_keystore
     from attest.core.contracts import Kind
-    from serve_net import PASSWORD
 
     doc = json.loads(net.figures.read_text(encoding="utf-8"))
     doc["metrics"][1]["value"] = "1"
@@ -179,7 +180,9 @@ def test_only_the_organisation_the_document_names_counts(net: ServeNet, url: str
     edited.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     claims = claims_of(edited)
     dep = Deployment.open(net.manifest)
-    dep.attest(load_keystore(net.root / "rival.keystore.json", PASSWORD), claims["digest"], Kind.FIGURES, 2022)
+    dep.attest(
+        load_keystore(net.root / "rival.keystore.json", PASSWORD), claims["digest"], Kind.FIGURES, 2022
+    )
 
     status, answer = post(url + "/api/verify", claims)
     assert status == 200 and answer["verified"] is False
@@ -332,7 +335,9 @@ def test_hasher_missing_is_one_line(net: ServeNet, tmp_path: Path) -> None:
     import attest
 
     copy = tmp_path / "pkg"
-    shutil.copytree(Path(attest.__file__).parent, copy / "attest", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        Path(attest.__file__).parent, copy / "attest", ignore=shutil.ignore_patterns("__pycache__")
+    )
     import os
 
     from serve_net import run_raw
