@@ -6,15 +6,25 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup softhsm demo test bench compile clean
+.PHONY: setup softhsm browser demo test bench compile clean
 
-setup: $(VENV)/.installed node_modules/.installed
+setup: $(VENV)/.installed node_modules/.installed browser
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
+
+# The browser tests drive Debian's Chromium (never a downloaded one): installed here when run as root,
+# else one line saying what to install (the tests then fail, saying so again).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "browser tests need Chromium: run 'apt-get install -y chromium' as root (Debian)"; \
+	  fi; }
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund

@@ -19,6 +19,7 @@ from attest.cli import (
     _publish,
     _revoke,
     _security,
+    _serve,
     _verify,
 )
 from attest.cli._common import main
@@ -29,3 +30,4 @@ _COMMAND_MODULES = (_account, _demo, _deploy, _member, _node, _publish, _revoke,
 _BULK_MODULES = (_bulk, _disclose)
 _HISTORY_MODULES = (_history,)
 _SECURITY_MODULES = (_security,)
+_SERVE_MODULES = (_serve,)
