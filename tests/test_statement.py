@@ -248,7 +248,7 @@ def test_invalid_statement_is_rejected_with_its_field(edit: Edit, field: str, me
         ({}, "missing; expected 'carbon-verification/1'"),
         (
             {"schema": "carbon-verification/3"},
-            "unsupported schema 'carbon-verification/3'; expected "
+            'unsupported schema "carbon-verification/3"; expected '
             "'carbon-verification/1' or 'carbon-verification/2'",
         ),
     ],
