@@ -9,13 +9,15 @@ and the verdict is positive only when every required check passed.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from attest.core.contracts import Kind, Role
-from attest.core.credits import Collision, CreditEvidence, collisions, describe_collision
 from attest.core.membership_history import Standing
 from attest.core.receipt import Receipt
 from attest.core.records import OnchainAttestation, Revocation
+
+if TYPE_CHECKING:
+    from attest.core.credits import Collision, CreditEvidence
 
 Status = Literal["pass", "fail", "warn", "info"]
 CHECK_ORDER = (
@@ -398,6 +400,8 @@ _SHOWN = 3  # double claims named in full; the rest are counted
 def _statement_credits(ev: Evidence, c: CreditEvidence) -> list[Check]:
     """`credits: recorded` (the document's blocks are the ones its anchoring recorded, so that other
     statements can see them) and `credits` (no block is claimed by another live statement)."""
+    from attest.core.credits import collisions  # the statement schema: only for statements
+
     out: list[Check] = []
     if c.document_blocks is not None:
         recorded = _recorded(c)
@@ -473,6 +477,8 @@ def _recorded(c: CreditEvidence) -> Check | None:
 def _uniqueness(
     ev: Evidence, c: CreditEvidence, double: list[Collision], same: list[Collision], *, blocks_text: str
 ) -> Check:
+    from attest.core.credits import describe_collision
+
     rests = (
         f"from the registry's CreditClaimed logs up to block {c.head}: as complete as the node's logs; "
         "revoked statements do not count"
@@ -499,6 +505,8 @@ def _uniqueness(
 
 def _figures_credits(ev: Evidence) -> Check:
     """The credits each live statement covering these figures claims, each checked as `credits` is."""
+    from attest.core.credits import collisions
+
     failures: list[str] = []
     passes: list[str] = []
     for c in ev.figures_credits:
