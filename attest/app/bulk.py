@@ -226,7 +226,8 @@ class IndexedFacts(LiveFacts):
 
     def prefetch(self, targets: Iterable[Target | AttestError]) -> None:
         """Read, in one go, the storage of every attestation these targets may ask about: those of
-        their digest (or batch root), the statements covering them and what they reference."""
+        their digest (or batch root), the statements covering them, what they reference, and the
+        statements claiming the same credits."""
         uids: list[str] = []
         for t in targets:
             if isinstance(t, AttestError):
@@ -237,8 +238,12 @@ class IndexedFacts(LiveFacts):
             for d in digests:
                 for uid in self.index.by_digest.get(d, []):
                     uids.append(uid)
-                    uids.extend(self.index.covered_by.get(uid, []))
+                    covering = self.index.covered_by.get(uid, [])
+                    uids.extend(covering)
                     uids.append(self.index.by_uid[uid].ref)
+                    for statement in (uid, *covering):  # whoever claims the same credits
+                        for claim in self.index.claims_of.get(statement, []):
+                            uids.extend(c.statement_uid for c in self.index.claims_on[claim.issuance_key])
         self._read_states(u for u in uids if u in self.index.by_uid)
 
     def _read_states(self, uids: Iterable[str]) -> None:
