@@ -37,6 +37,7 @@ def main() -> None:
     rows.append(("attest batch root", dep.attest(c.bank, digest(4), Kind.BATCH, 2022).gas_used or 0))
     st = dep.attest(c.verifier, digest(5), Kind.STATEMENT, 2022, ref=figures.attestation.uid)
     rows.append(("attest statement (covers figures)", st.gas_used or 0))
+    rows.extend(credit_rows(c, figures.attestation.uid))
     restated = dep.attest(c.bank, digest(6), Kind.FIGURES, 2022, ref=figures.attestation.uid)
     rows.append(("restate figures (supersede)", restated.gas_used or 0))
     rows.append(("revoke", dep.revoke(c.bank, restated.attestation.uid, "typo in S.customers").gas_used))
@@ -55,6 +56,27 @@ def main() -> None:
     print(f"{'-' * width}  {'-' * 9}")
     for name, gas in rows:
         print(f"{name:<{width}}  {gas:>9,}")
+
+
+def credit_rows(c: Any, figures_uid: str) -> list[tuple[str, int]]:
+    """A statement backing a neutrality claim with 1, 10 and 100 credit blocks of one issuance."""
+    from attest.core.serials import issuance_key
+
+    key = bytes.fromhex(issuance_key("verra", "0001-VCS-VCU-003-VER-US-0003-01012022-31122022-1")[2:])
+    fns = c.dep.registry.functions
+    rows: list[tuple[str, int]] = []
+    for n in (1, 10, 100):
+        blocks = [(key, 1000 * i + 1, 1000 * i + 500) for i in range(n)]
+        fn = fns.attestStatementWithCredits(
+            bytes.fromhex(digest(100 + n)), 2022, bytes.fromhex(figures_uid[2:]), "", 500 * n, blocks
+        )
+        rows.append(
+            (
+                f"attest statement with credits ({n} block{'s' * (n > 1)})",
+                c.dep.transact(c.verifier, fn).gas_used,
+            )
+        )
+    return rows
 
 
 def governance_rows(c: Any, file_uid: str) -> list[tuple[str, int]]:

@@ -19,6 +19,8 @@ import {Roles} from "./Roles.sol";
 /// `membership` contract given at construction may call it.
 /// A figures attestation carries at most one selective-disclosure root, bound to it here for good
 /// (see {disclosureOf}): every reader of a disclosed figure checks it against the same tree.
+/// A statement backing a carbon-neutrality claim records the credit blocks it retires
+/// ({attestStatementWithCredits}), so a block claimed by two statements is visible to everyone.
 contract AttestationRegistry is EIP712, Nonces, ICommitteeRevocation {
     /// @notice What was anchored. `Statement` needs the VERIFIER role; the others need PUBLISHER.
     /// `Disclosure` is the salted private-data root over one figures attestation's metrics (appended
@@ -45,6 +47,16 @@ contract AttestationRegistry is EIP712, Nonces, ICommitteeRevocation {
         bool revoked;
     }
 
+    /// @notice One block of retired carbon credits: units `first` to `last` (inclusive) of one issuance.
+    /// @dev `issuance` is computed off-chain from the carbon registry's identifier and the issuance's own
+    /// identifier (`keccak256(abi.encode(registry, issuance))`, both strings): serial numbers are only ever
+    /// compared within one issuance of one registry, never across them.
+    struct CreditBlock {
+        bytes32 issuance;
+        uint256 first;
+        uint256 last;
+    }
+
     /// @dev The EIP-712 type of the message {attestBySig} accepts.
     bytes32 private constant _ATTEST_TYPEHASH = keccak256(
         "Attest(bytes32 digest,uint8 kind,uint16 year,bytes32 ref,string uri,address attester,uint256 nonce,uint256 deadline)"
@@ -69,6 +81,11 @@ contract AttestationRegistry is EIP712, Nonces, ICommitteeRevocation {
     /// @dev The attestation a restatement replaces (the reverse of `_supersededBy`), so that revoking
     /// the restatement can make the attestation it replaced current again.
     mapping(bytes32 replacement => bytes32 uid) private _replaces;
+    /// @dev The statement recorded as claiming a credit block, by `keccak256(abi.encode(issuance, first,
+    /// last))`: the first live claim, so that an exact duplicate for another organisation or year is refused.
+    mapping(bytes32 blockKey => bytes32 statementUid) private _creditClaimedBy;
+    /// @dev The figures attestation a statement that claims credits covers: whose year the credits are for.
+    mapping(bytes32 statementUid => bytes32 figuresUid) private _creditsFor;
 
     /// @notice A digest was anchored.
     /// @param uid The new attestation's id, `keccak256(abi.encode(orgId, digest))`.
@@ -117,6 +134,31 @@ contract AttestationRegistry is EIP712, Nonces, ICommitteeRevocation {
     /// @param figuresUid The figures attestation.
     /// @param disclosureUid The disclosure root's attestation.
     event DisclosureBound(bytes32 indexed figuresUid, bytes32 indexed disclosureUid);
+
+    /// @notice A verification statement retires a block of carbon credits for a neutrality claim; every
+    /// claim on an issuance is found by one log query on its topic.
+    /// @param issuance The issuance the units belong to (see {CreditBlock}).
+    /// @param statementUid The statement claiming them.
+    /// @param first The first unit of the block.
+    /// @param last The last unit of the block (inclusive).
+    event CreditClaimed(bytes32 indexed issuance, bytes32 indexed statementUid, uint256 first, uint256 last);
+
+    /// @notice A verification statement backs a carbon-neutrality claim with the credits it retires
+    /// (one {CreditClaimed} per block, in the same transaction).
+    /// @param statementUid The statement.
+    /// @param figuresUid The figures attestation it covers.
+    /// @param beneficiaryOrgId The organisation whose figures they are: the one the credits are retired for.
+    /// @param year The figures' reporting year: the year the credits offset.
+    /// @param residualTonnes The residual emissions the credits offset, in whole tonnes of CO2e rounded up.
+    /// @param retiredTonnes The units the blocks cover together (one tonne each).
+    event NeutralityClaimed(
+        bytes32 indexed statementUid,
+        bytes32 indexed figuresUid,
+        uint32 indexed beneficiaryOrgId,
+        uint16 year,
+        uint256 residualTonnes,
+        uint256 retiredTonnes
+    );
 
     /// @notice The digest is zero, which no sha256 of a document is.
     error ZeroDigest();
@@ -201,6 +243,20 @@ contract AttestationRegistry is EIP712, Nonces, ICommitteeRevocation {
     /// @param signer The account the relayer claimed signed it.
     error InvalidSignature(address signer);
 
+    /// @notice A statement backing a neutrality claim must retire at least one block of credits.
+    error NoCreditBlocks();
+
+    /// @notice A credit block names no issuance, or ends before it starts.
+    /// @param index The block's position in the list given.
+    error InvalidCreditBlock(uint256 index);
+
+    /// @notice Exactly this block is already claimed by a live statement for another organisation or year.
+    /// @param issuance The block's issuance.
+    /// @param first Its first unit.
+    /// @param last Its last unit.
+    /// @param statementUid The live statement that claims it.
+    error CreditAlreadyClaimed(bytes32 issuance, uint256 first, uint256 last, bytes32 statementUid);
+
     /// @notice Deploy a registry that trusts `membership_` to say who may attest.
     /// @param membership_ The governance contract consulted on every attestation and revocation.
     constructor(IMembership membership_) EIP712("esg-attest AttestationRegistry", "1") {
@@ -257,6 +313,33 @@ contract AttestationRegistry is EIP712, Nonces, ICommitteeRevocation {
             revert InvalidSignature(attester);
         }
         return _attest(attester, digest, kind, year, ref, uri);
+    }
+
+    /// @notice Anchor a verification statement that backs a carbon-neutrality claim, with the credit blocks
+    /// it retires, so that anyone can find every claim on an issuance.
+    /// @dev As {attest} for a statement, then one {CreditClaimed} per block and one {NeutralityClaimed}:
+    /// constant gas per block. An exact duplicate of a block a live statement claims for another
+    /// organisation or year is refused ({CreditAlreadyClaimed}); overlapping blocks are not (a verifier
+    /// compares ranges off-chain from the events). The same organisation and year may be claimed again
+    /// (a statement covering restated figures, a second statement on the same figures).
+    /// @param digest sha256 of the statement (canonical form).
+    /// @param year Reporting year the statement is about.
+    /// @param ref The figures attestation it covers.
+    /// @param uri Where the statement can be obtained (may be empty).
+    /// @param residualTonnes The residual emissions offset, whole tonnes of CO2e rounded up.
+    /// @param blocks The credit blocks retired (at least one).
+    /// @return uid The statement's attestation id.
+    function attestStatementWithCredits(
+        bytes32 digest,
+        uint16 year,
+        bytes32 ref,
+        string calldata uri,
+        uint256 residualTonnes,
+        CreditBlock[] calldata blocks
+    ) external returns (bytes32 uid) {
+        if (blocks.length == 0) revert NoCreditBlocks();
+        uid = _attest(msg.sender, digest, Kind.Statement, year, ref, uri);
+        _claimCredits(uid, ref, residualTonnes, blocks);
     }
 
     /// @notice Revoke one of the caller's organisation's attestations.
@@ -412,6 +495,52 @@ contract AttestationRegistry is EIP712, Nonces, ICommitteeRevocation {
     }
 
     // ---- end of disclosure roots ----
+
+    // ---- credit claims ----
+
+    /// @dev Records the credit blocks statement `uid` retires for the figures `figuresUid` (checked live
+    /// figures of another organisation by {_link}). A block's key holds the first live statement that
+    /// claimed it; a revoked holder gives way to the new claim.
+    /// @param uid The statement's attestation.
+    /// @param figuresUid The figures it covers.
+    /// @param residualTonnes The residual emissions offset, whole tonnes rounded up.
+    /// @param blocks The credit blocks retired.
+    function _claimCredits(bytes32 uid, bytes32 figuresUid, uint256 residualTonnes, CreditBlock[] calldata blocks)
+        private
+    {
+        Attestation storage figures = _attestations[figuresUid];
+        uint32 orgId = figures.orgId;
+        uint16 year = figures.year;
+        _creditsFor[uid] = figuresUid;
+        uint256 retired;
+        for (uint256 i; i < blocks.length; ++i) {
+            CreditBlock calldata b = blocks[i];
+            if (b.issuance == bytes32(0) || b.last < b.first) revert InvalidCreditBlock(i);
+            retired += b.last - b.first + 1;
+            bytes32 key = keccak256(abi.encode(b.issuance, b.first, b.last));
+            bytes32 holder = _creditClaimedBy[key];
+            if (holder == bytes32(0) || _attestations[holder].revoked) {
+                _creditClaimedBy[key] = uid;
+            } else if (!_sameBeneficiary(holder, orgId, year)) {
+                revert CreditAlreadyClaimed(b.issuance, b.first, b.last, holder);
+            }
+            emit CreditClaimed(b.issuance, uid, b.first, b.last);
+        }
+        emit NeutralityClaimed(uid, figuresUid, orgId, year, residualTonnes, retired);
+    }
+
+    /// @dev Whether the credits statement `holder` claims are for organisation `orgId` and year `year`:
+    /// the same claim made again, which is no double count.
+    /// @param holder A statement that claims credits.
+    /// @param orgId The organisation of the figures covered by the new claim.
+    /// @param year Their reporting year.
+    /// @return Whether the figures `holder` covers are that organisation's for that year.
+    function _sameBeneficiary(bytes32 holder, uint32 orgId, uint16 year) private view returns (bool) {
+        Attestation storage figures = _attestations[_creditsFor[holder]];
+        return figures.orgId == orgId && figures.year == year;
+    }
+
+    // ---- end of credit claims ----
 
     /// @dev Marks `a` revoked and logs why; the callers have checked who may revoke it. A revoked
     /// restatement replaces nothing: the attestation it replaced is current again (and may be restated

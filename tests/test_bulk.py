@@ -27,6 +27,7 @@ from attest.app.publishing import publish
 from attest.app.verify import verify_target
 from attest.chain.connection import Chain
 from attest.core.contracts import Kind
+from attest.core.documents import hash_document
 from attest.core.errors import InputError
 
 pytestmark = pytest.mark.anvil
@@ -88,6 +89,37 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         wrong = c.dep.attest(c.bank, sha(withdrawn), Kind.FILE, 2022, ref=original.uid).attestation
         c.dep.revoke(c.bank, wrong.uid, "restated the wrong meter")
 
+        # credits: WeBank's 2022 statement retires Verra units 1..5000; the same verifier covers Rival
+        # Bank's figures with a statement retiring units 4001..4500 of that issuance (claimed twice)
+        claims = root / "credits"
+        claims.mkdir()
+        webank_doc = json.loads((EXAMPLES / "webank-2022-figures.json").read_text(encoding="utf-8"))
+        webank_doc["metrics"][0]["value"] = "360000001"  # other figures than docs/figures.json
+        webank_figures = claims / "webank-figures.json"
+        webank_figures.write_text(json.dumps(webank_doc, ensure_ascii=False), encoding="utf-8")
+        webank_fig = publish(c.dep, c.bank, webank_figures, kind=Kind.FIGURES).published.attestation
+        statement = claims / "statement-2022.json"
+        shutil.copy(EXAMPLES / "illustrative-carbon-verification-2022-v2.json", statement)
+        publish(c.dep, c.verifier, statement, kind=Kind.STATEMENT, ref=webank_fig.uid)
+        rival_doc = json.loads((EXAMPLES / "webank-2022-figures.json").read_text(encoding="utf-8"))
+        rival_doc["organisation"] = {"name": "Rival Bank", "legal_name": "Rival Bank Co.", "country": "CN"}
+        rival_figures = claims / "rival-figures.json"
+        rival_figures.write_text(json.dumps(rival_doc, ensure_ascii=False), encoding="utf-8")
+        rival_fig = publish(c.dep, c.rival, rival_figures, kind=Kind.FIGURES).published.attestation
+        rival_st = json.loads(statement.read_text(encoding="utf-8"))
+        rival_st["organisation"] = rival_doc["organisation"]
+        verra = rival_st["neutrality_claim"]["retirements"][0]
+        verra["serial_blocks"] = [
+            {"serial": "0001-004001-004500-VCS-VCU-003-VER-CN-0003-01012022-31122022-1"}
+        ]
+        verra["quantity_tco2e"] = "500"
+        rival_st["neutrality_claim"]["retirements"][1]["serial_blocks"][0]["issuance"] = (
+            "FCS-EXAMPLE-01-2021-B"
+        )
+        rival_statement = claims / "rival-statement.json"
+        rival_statement.write_text(json.dumps(rival_st, ensure_ascii=False), encoding="utf-8")
+        publish(c.dep, c.verifier, rival_statement, kind=Kind.STATEMENT, ref=rival_fig.uid)
+
         batch_dir = root / "batch"
         batch_dir.mkdir()
         files = []
@@ -125,6 +157,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             str(batch_dir / "bill-009.txt"),  # a batch member without its receipt: its leaf is not anchored
             sha(kept),
             sha(withdrawn),
+            str(statement),
+            str(webank_figures),
+            str(rival_statement),
+            str(rival_figures),
+            hash_document(statement).digest,
         ]
         yield World(c, root, targets, batch_receipts, (sha(kept), sha(withdrawn)))
     finally:
@@ -150,6 +187,10 @@ def test_agrees_with_verify_target_on_the_mix(world: World) -> None:
     failed = {r.subject: {c.name for c in r.checks if c.status == "fail"} for r in bulk}
     assert failed[str(world.root / "docs" / "revoked.pdf")] == {"status"}
     assert failed[str(world.root / "batch" / "bill-008.txt.receipt.json")] >= {"merkle"}
+    credits = {r.subject: next((c for c in r.checks if c.name == "credits"), None) for r in bulk}
+    for name in ("statement-2022.json", "webank-figures.json", "rival-statement.json", "rival-figures.json"):
+        found = credits[str(world.root / "credits" / name)]
+        assert found is not None and found.status == "fail" and "claimed twice" in found.detail, found
     covered = next(r for r in bulk if r.subject == world.targets[10])
     coverage = next(c for c in covered.checks if c.name == "coverage")
     assert "revoked" in coverage.detail and coverage.detail.count("Example Carbon Verification Body") == 2

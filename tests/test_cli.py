@@ -250,6 +250,12 @@ def test_demo_json(tmp_path: Path) -> None:
     assert data["original"]["verified"] is True
     assert data["edited"]["verified"] is False
     assert isinstance(data["gas_used"], int)
+    assert data["statement"]["verified"] is True and data["statement_2023"]["verified"] is True
+    years = data["neutrality"]
+    assert [(y["year"], y["status"], y["met"], y["credits_unique"]) for y in years] == [
+        (2022, "current", True, True),
+        (2023, "current", True, True),
+    ]
 
 
 def test_demo_human(tmp_path: Path) -> None:
@@ -258,6 +264,9 @@ def test_demo_human(tmp_path: Path) -> None:
     assert "VERIFIED" in result.stdout
     assert "NOT VERIFIED" in result.stdout
     assert "✗ anchored" in result.stdout
+    assert "✓ credits       no serial block is claimed by another live statement" in result.stdout
+    assert "2022  ✓        ✓          ✓ 6900 ≥ 6860 t" in result.stdout
+    assert "2023  ✓        ✓          ✓ 6700 ≥ 6630 t" in result.stdout
     assert "Traceback" not in result.stderr
 
 

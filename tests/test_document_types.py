@@ -69,7 +69,7 @@ def test_a_document_rebuilt_from_a_receipt_has_a_type_but_no_content() -> None:
 
 def test_prepare_names_the_type_wanted_and_the_type_found(tmp_path: Path) -> None:
     with pytest.raises(
-        InputError, match="needs a carbon-verification/1 statement, not an esg-figures/1"
+        InputError, match="needs a carbon-verification/1 or /2 statement, not an esg-figures/1"
     ) as e:
         prepare(FIGURES, kind=Kind.STATEMENT, year=None)
     assert e.value.exit_code == 2 and "schema" in str(e.value)

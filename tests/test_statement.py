@@ -246,7 +246,11 @@ def test_invalid_statement_is_rejected_with_its_field(edit: Edit, field: str, me
     [
         ([], "expected a JSON object"),
         ({}, "missing; expected 'carbon-verification/1'"),
-        ({"schema": "carbon-verification/2"}, "unsupported schema"),
+        (
+            {"schema": "carbon-verification/3"},
+            'unsupported schema "carbon-verification/3"; expected '
+            "'carbon-verification/1' or 'carbon-verification/2'",
+        ),
     ],
 )
 def test_not_a_statement(obj: Any, message: str) -> None:

@@ -97,9 +97,11 @@ def test_valid_pair_every_check_passes(world: World) -> None:
     assert fig.verified and st.verified
     assert [c.name for c in st.checks] == [
         "deployment", "digest", "anchored", "authorised", "status", "reference", "covers", *CROSS,
-        "confirmations",
+        "credits", "confirmations",
     ]  # fmt: skip
-    assert all(c.status == "pass" for c in st.checks)
+    assert all(c.status == "pass" for c in st.checks if c.name != "credits")
+    # a /1 statement names no issuance: its credits cannot be compared with anyone's, and it says so
+    assert check(st, "credits").status == "warn" and "carbon-verification/1" in check(st, "credits").detail
     assert "VERIFIER" in check(st, "authorised").detail
     assert world.figures_uid in check(st, "reference").detail
     assert "WeBank (org #1)" in check(st, "reference").detail

@@ -2,7 +2,8 @@
 
 `attest.app.verify.verify_target` asks the chain about one target at a time (a handful of round trips
 each). An auditor checking a year's evidence must not pay that per file, so here the chain is read
-once for everyone: ONE scan of the registry's logs (Attested, Revoked, Superseded, Covered — from the
+once for everyone: ONE scan of the registry's logs (Attested, Revoked, Superseded, Covered, and the
+credit claims CreditClaimed and NeutralityClaimed — from the
 manifest's registry address only, from its deploy block, in block-range chunks), ONE replay of the
 governance history, the head, the few block headers the reports name, and the registry's storage
 for the attestations the targets concern, read ahead PREFETCH targets at a time (JSON-RPC batch
@@ -29,6 +30,7 @@ from attest.app.facts import LiveFacts
 from attest.app.proven import Prover
 from attest.chain.deployment import Deployment
 from attest.chain.index import RegistryIndex, read_blocks, registry_index
+from attest.core.credits import ClaimRecord, CreditPolicy, NeutralityRecord
 from attest.core.errors import AttestError, ChainError
 from attest.core.inputs import walk
 from attest.core.membership_history import MembershipHistory, Position, Standing
@@ -110,6 +112,7 @@ def iter_verify(
     strict: bool = False,
     progress: Progress | None = None,
     prover: Prover | None = None,
+    credit_policy: CreditPolicy | None = None,
 ) -> Iterator[Report]:
     """The report `verify_target` would give for each target, from one shared read of the chain.
 
@@ -137,7 +140,8 @@ def iter_verify(
         for target, t in zip(chunk, read, strict=False):
             if isinstance(t, AttestError):
                 raise t  # in its turn: the reports before it were yielded
-            yield finish(facts, gather(facts, t, target, org, require_coverage, strict), prover)
+            evidence = gather(facts, t, target, org, require_coverage, strict, credit_policy=credit_policy)
+            yield finish(facts, evidence, prover)
             n += 1
             if progress is not None:
                 progress(n, len(items))
@@ -165,11 +169,18 @@ def verify_many(
     require_coverage: bool = False,
     strict: bool = False,
     progress: Progress | None = None,
+    credit_policy: CreditPolicy | None = None,
 ) -> list[Report]:
     """`iter_verify` as a list, for callers that want every report at once."""
     return list(
         iter_verify(
-            deployment, targets, org=org, require_coverage=require_coverage, strict=strict, progress=progress
+            deployment,
+            targets,
+            org=org,
+            require_coverage=require_coverage,
+            strict=strict,
+            progress=progress,
+            credit_policy=credit_policy,
         )
     )
 
@@ -215,7 +226,8 @@ class IndexedFacts(LiveFacts):
 
     def prefetch(self, targets: Iterable[Target | AttestError]) -> None:
         """Read, in one go, the storage of every attestation these targets may ask about: those of
-        their digest (or batch root), the statements covering them and what they reference."""
+        their digest (or batch root), the statements covering them, what they reference, and the
+        statements claiming the same credits."""
         uids: list[str] = []
         for t in targets:
             if isinstance(t, AttestError):
@@ -226,8 +238,12 @@ class IndexedFacts(LiveFacts):
             for d in digests:
                 for uid in self.index.by_digest.get(d, []):
                     uids.append(uid)
-                    uids.extend(self.index.covered_by.get(uid, []))
+                    covering = self.index.covered_by.get(uid, [])
+                    uids.extend(covering)
                     uids.append(self.index.by_uid[uid].ref)
+                    for statement in (uid, *covering):  # whoever claims the same credits
+                        for claim in self.index.claims_of.get(statement, []):
+                            uids.extend(c.statement_uid for c in self.index.claims_on[claim.issuance_key])
         self._read_states(u for u in uids if u in self.index.by_uid)
 
     def _read_states(self, uids: Iterable[str]) -> None:
@@ -274,6 +290,18 @@ class IndexedFacts(LiveFacts):
         found = self.index.by_uid.get(uid.lower())
         settled_ = self._settled([found]) if found is not None else []
         return settled_[0] if settled_ else None
+
+    def neutrality_claims(self, statement_uids: Sequence[str]) -> dict[str, NeutralityRecord]:
+        found = (self.index.neutrality.get(u.lower()) for u in statement_uids)
+        return {r.statement_uid: r for r in found if r is not None}
+
+    def credit_claims_of(self, statement_uid: str) -> list[ClaimRecord]:
+        return list(self.index.claims_of.get(statement_uid.lower(), []))
+
+    def credit_claims_on(self, issuance_keys: Sequence[str]) -> list[ClaimRecord]:
+        keys = dict.fromkeys(k.lower() for k in issuance_keys)
+        found = [c for k in keys for c in self.index.claims_on.get(k, [])]
+        return sorted(found, key=lambda c: (c.block_number, c.log_index))
 
     def block_hash(self, number: int) -> str | None:
         found = self._lookup(number)

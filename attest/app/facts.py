@@ -12,7 +12,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from attest.chain.deployment import Deployment
+    from attest.core.credits import ClaimRecord, NeutralityRecord
     from attest.core.membership_history import MembershipHistory
     from attest.core.records import OnchainAttestation
 
@@ -78,6 +81,18 @@ class ChainFacts(Protocol):
         """One attestation by uid, or None."""
         ...
 
+    def neutrality_claims(self, statement_uids: Sequence[str]) -> dict[str, NeutralityRecord]:
+        """The `NeutralityClaimed` record of each of these statements that has one (by lower-case uid)."""
+        ...
+
+    def credit_claims_of(self, statement_uid: str) -> list[ClaimRecord]:
+        """The credit blocks a statement's anchoring recorded (`CreditClaimed`)."""
+        ...
+
+    def credit_claims_on(self, issuance_keys: Sequence[str]) -> list[ClaimRecord]:
+        """Every claim by any statement on any of these issuances, in log order."""
+        ...
+
     def block_hash(self, number: int) -> str | None:
         """The hash of block `number`, or None if there is no such block."""
         ...
@@ -137,6 +152,15 @@ class LiveFacts:
 
     def attestation(self, uid: str) -> OnchainAttestation | None:
         return self.deployment.attestation(uid)
+
+    def neutrality_claims(self, statement_uids: Sequence[str]) -> dict[str, NeutralityRecord]:
+        return self.deployment.neutrality_claims(statement_uids)
+
+    def credit_claims_of(self, statement_uid: str) -> list[ClaimRecord]:
+        return self.deployment.credit_claims_of(statement_uid)
+
+    def credit_claims_on(self, issuance_keys: Sequence[str]) -> list[ClaimRecord]:
+        return self.deployment.credit_claims_on(issuance_keys)
 
     def block_hash(self, number: int) -> str | None:
         return self.deployment.block_hash(number)

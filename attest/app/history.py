@@ -3,6 +3,7 @@
 A reader asking "which of WeBank's 2022 figures count?" needs the whole story at once — what was
 anchored, what was restated by what, what was revoked (when, by whom, why) and which verification
 statements cover each — not one file at a time. Reads come only from the manifest's registry.
+`neutrality_history` follows a carbon-neutrality commitment the same way, one row per year.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from attest.chain.deployment import Deployment
 from attest.core.contracts import Kind
+from attest.core.credits import NeutralityRecord
 from attest.core.records import OnchainAttestation
 from attest.core.verification import attestation_status
 
@@ -103,4 +105,184 @@ def organisation_history(dep: Deployment, org_id: int, year: int | None = None) 
                 verifier = f"{names.get(s.org_id, '?')} (org #{s.org_id})"
                 covering.append(Covering(s, verifier, describe_status(s, names)))
         out.append(HistoryEntry(a, describe_status(a, names), covering, _revoked_by(a, names)))
+    return out
+
+
+# ---------------------------------------------------------------- the neutrality commitment
+
+
+@dataclass(frozen=True)
+class NeutralityYear:
+    """One reporting year of an organisation's carbon-neutrality commitment, as the chain records it.
+
+    `figures`: that year's current figures (else the latest, superseded or revoked); `statement`: the
+    statement backing a neutrality claim for them (a live one if any); `claim` its on-chain record;
+    `double_claims`: its blocks also claimed by another live statement, in words."""
+
+    year: int
+    figures: OnchainAttestation | None
+    statement: OnchainAttestation | None
+    verifier: str | None
+    claim: NeutralityRecord | None
+    double_claims: list[str]
+    figures_status: str | None
+    statement_status: str | None
+
+    @property
+    def gap(self) -> bool:
+        """No figures anchored for the year, or none backed by a neutrality claim."""
+        return self.figures is None or self.claim is None
+
+    @property
+    def claim_met(self) -> bool | None:
+        return None if self.claim is None else self.claim.retired_tonnes >= self.claim.residual_tonnes
+
+    @property
+    def credits_unique(self) -> bool | None:
+        """None without a claim, or when its statement was revoked (its claim no longer counts)."""
+        if self.claim is None or self.statement is None or self.statement.revoked:
+            return None
+        return not self.double_claims
+
+    @property
+    def status(self) -> str:
+        """gap | revoked | superseded | current: the weakest of the figures' and the statement's."""
+        if self.gap:
+            return "gap"
+        assert self.figures is not None and self.statement is not None
+        if self.figures.revoked or self.statement.revoked:
+            return "revoked"
+        if self.figures.superseded_by:
+            return "superseded"
+        return "current"
+
+    @property
+    def met(self) -> bool:
+        return self.status == "current" and bool(self.claim_met) and bool(self.credits_unique)
+
+    def to_json(self) -> dict[str, Any]:
+        c = self.claim
+        return {
+            "year": self.year,
+            "status": self.status,
+            "met": self.met,
+            "figures_anchored": self.figures is not None,
+            "figures": None
+            if self.figures is None
+            else {"uid": self.figures.uid, "digest": self.figures.digest, "status": self.figures_status},
+            "statement_covering": self.statement is not None and c is not None,
+            "statement": None
+            if self.statement is None
+            else {
+                "uid": self.statement.uid,
+                "digest": self.statement.digest,
+                "verifier_org_id": self.statement.org_id,
+                "verifier": self.verifier,
+                "status": self.statement_status,
+            },
+            "claim_met": self.claim_met,
+            "residual_tonnes": None if c is None else c.residual_tonnes,
+            "retired_tonnes": None if c is None else c.retired_tonnes,
+            "credits_unique": self.credits_unique,
+            "double_claims": self.double_claims,
+        }
+
+
+def neutrality_history(dep: Deployment, org_id: int, *, to_year: int | None = None) -> list[NeutralityYear]:
+    """One row per reporting year from the organisation's first neutrality claim (a statement's
+    `NeutralityClaimed` for its figures) to its latest year (or `to_year`), a year without figures
+    or without a claim included as a gap. Read from one scan of the registry's logs and its storage
+    (`IndexedFacts`), so each row says what `verify` would of its figures' statement."""
+    from attest.app.bulk import IndexedFacts
+    from attest.app.credits import statement_credits
+    from attest.chain.index import registry_index
+    from attest.core.credits import collisions, describe_collision
+    from attest.core.errors import InputError
+
+    history = dep.membership_history()
+    names = history.organisation_names()
+    if org_id not in names:
+        raise InputError(f"no admitted organisation #{org_id}", field="--org")
+    facts = IndexedFacts(dep, registry_index(dep), history, {})
+    mine = sorted(facts.attestations_by_org(org_id), key=lambda a: (a.block_number, a.log_index))
+    figures = [a for a in mine if a.kind is Kind.FIGURES]
+    claims = {r.figures_uid: r for r in facts.index.neutrality.values() if r.beneficiary_org_id == org_id}
+    claimed_years = [f.year for f in figures if f.uid in claims]
+    if not claimed_years:
+        return []
+    first = min(claimed_years)
+    last = max([first, *(a.year for a in mine), *([to_year] if to_year is not None else [])])
+    rows = []
+    for year in range(first, last + 1):
+        of_year = [f for f in figures if f.year == year]
+        current = [f for f in of_year if not f.revoked and not f.superseded_by]
+        chosen = (current or of_year)[-1] if of_year else None
+        statement: OnchainAttestation | None = None
+        record: NeutralityRecord | None = None
+        verifier: str | None = None
+        double: list[str] = []
+        if chosen is not None:
+            backing = [
+                s for s in facts.covering_statements(chosen.uid) if s.uid.lower() in facts.index.neutrality
+            ]
+            live = [s for s in backing if not s.revoked]
+            statement = (live or backing)[-1] if backing else None
+        if statement is not None:
+            record = facts.index.neutrality[statement.uid.lower()]
+            verifier = f"{names.get(statement.org_id, '?')} (org #{statement.org_id})"
+        if statement is not None and chosen is not None and not statement.revoked:
+            c = statement_credits(facts, statement, None, chosen)
+            found, _ = collisions(c.blocks(), c.statement_uid, c.own, c.claims, c.claimants)
+            double = [describe_collision(x, names, statement.block_number) for x in found]
+        rows.append(
+            NeutralityYear(
+                year,
+                chosen,
+                statement,
+                verifier,
+                record,
+                double,
+                describe_status(chosen, names) if chosen is not None else None,
+                describe_status(statement, names) if statement is not None else None,
+            )
+        )
+    return rows
+
+
+def _mark(value: bool | None) -> str:
+    return "—" if value is None else ("✓" if value else "✗")
+
+
+def neutrality_lines(name: str, org_id: int, rows: list[NeutralityYear]) -> list[str]:
+    """The human form of `neutrality_history`: a table, each row followed by what it rests on
+    (text from the chain: print it through `attest.core.report_text.printable`)."""
+    if not rows:
+        return [f"{name} (org #{org_id}): no carbon-neutrality claim on record"]
+    span = f"{rows[0].year}–{rows[-1].year}" if len(rows) > 1 else str(rows[0].year)
+    out = [
+        f"{name} (org #{org_id}): carbon neutrality, {span}",
+        "year  figures  statement  claim met            credits unique  status",
+    ]
+    for r in rows:
+        c = r.claim
+        met = "—"
+        if c is not None:
+            met = (
+                f"✓ {c.retired_tonnes} ≥ {c.residual_tonnes} t"
+                if r.claim_met
+                else f"✗ {c.retired_tonnes} < {c.residual_tonnes} t"
+            )
+        out.append(
+            f"{r.year}  {_mark(r.figures is not None):<7}  {_mark(c is not None):<9}  {met:<19}  "
+            f"{_mark(r.credits_unique):<14}  {r.status}"
+        )
+        if r.figures is None:
+            out.append("      no figures anchored for this year")
+            continue
+        out.append(f"      figures   {r.figures.uid}: {r.figures_status}")
+        if r.statement is None or c is None:
+            out.append("      no statement backs a neutrality claim for these figures")
+            continue
+        out.append(f"      statement {r.statement.uid} by {r.verifier}: {r.statement_status}")
+        out.extend(f"      claimed twice: {d}" for d in r.double_claims)
     return out

@@ -20,6 +20,7 @@ from attest.app.proven import receipt_proofs
 from attest.chain.deployment import AnchorRequest, Deployment
 from attest.chain.index import read_blocks
 from attest.core.contracts import Kind
+from attest.core.credits import claimed_credits
 from attest.core.documents import HashedDocument, document_type, hash_document
 from attest.core.errors import InputError, NotAnchoredAsAsked, TransactionReverted
 from attest.core.manifest import write_atomic
@@ -160,7 +161,15 @@ def publish_documents(
             canonical[n] = canonical_path(item.document.path)
             write_atomic(canonical[n], item.document.canonical)
     requests = [
-        AnchorRequest(i.document.digest, i.kind, i.year, ref=i.ref, uri=i.uri, label=str(i.document.path))
+        AnchorRequest(
+            i.document.digest,
+            i.kind,
+            i.year,
+            ref=i.ref,
+            uri=i.uri,
+            label=str(i.document.path),
+            credits=claimed_credits(i.document.statement) if i.kind is Kind.STATEMENT else None,
+        )
         for i in items
     ]
     n = 0

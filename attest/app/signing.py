@@ -135,6 +135,7 @@ def sign_statement(
         )
     if not UID_RE.fullmatch(covers):
         raise InputError(f"{covers!r} is not an attestation uid (0x + 64 hex digits)", field="--covers")
+    _no_credit_blocks(doc)
     message = AttestMessage(
         digest="0x" + doc.digest,
         kind=int(Kind.STATEMENT),
@@ -153,6 +154,22 @@ def sign_statement(
     return SignedRequest(
         document=part, typed_data=data, signer=account.address, signature="0x" + bytes(signature).hex()
     )
+
+
+def _no_credit_blocks(doc: HashedDocument) -> None:
+    """A relayed attestation (`attestBySig`) cannot carry the credit blocks a neutrality statement
+    retires; anchored without them, no other statement's check would see its claim (`verify` fails
+    it: `credits: recorded`). Refused before anything is signed."""
+    from attest.core.credits import claimed_credits
+
+    claimed = claimed_credits(doc.statement)
+    if claimed is not None:
+        raise InputError(
+            f"it retires {len(claimed.blocks)} credit block(s), which an off-line signed attestation "
+            "cannot record on-chain yet: publish it with `attest publish statement`",
+            path=doc.path,
+            field="neutrality_claim",
+        )
 
 
 def deadline_in(hours: float, now: float | None = None) -> int:

@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING
 
 from attest.app.facts import ChainFacts, LiveFacts
 from attest.core.contracts import Kind
+from attest.core.credits import CreditPolicy, retirement_checks
 from attest.core.documents import HashedDocument, hash_document, read_json_document
 from attest.core.errors import InputError
 from attest.core.names import holders
 from attest.core.receipt import Receipt, is_receipt, parse_receipt
 from attest.core.records import OnchainAttestation
 from attest.core.sidefiles import RECEIPT_SUFFIX, receipt_name
-from attest.core.statement import cross_check
+from attest.core.statement import CarbonVerificationV2, cross_check
 from attest.core.verification import Evidence, Report, decide
 
 if TYPE_CHECKING:
@@ -72,11 +73,16 @@ def verify_target(
     require_coverage: bool = False,
     strict: bool = False,
     prover: Prover | None = None,
+    credit_policy: CreditPolicy | None = None,
 ) -> Report:
     """Verify one file, receipt or digest; `require_coverage` makes figures without a live statement
-    fail, `strict` makes warnings fail; with a `prover`, the state facts are proven (`proofs` line)."""
+    fail, `strict` makes warnings fail; with a `prover`, the state facts are proven (`proofs` line);
+    `credit_policy` is what the retirement lines accept (default: `CreditPolicy()`)."""
     facts = LiveFacts(deployment)
-    return finish(facts, gather(facts, read_target(target), target, org, require_coverage, strict), prover)
+    evidence = gather(
+        facts, read_target(target), target, org, require_coverage, strict, credit_policy=credit_policy
+    )
+    return finish(facts, evidence, prover)
 
 
 def verify_pair(
@@ -88,6 +94,7 @@ def verify_pair(
     require_coverage: bool = False,
     strict: bool = False,
     prover: Prover | None = None,
+    credit_policy: CreditPolicy | None = None,
 ) -> tuple[Report, Report]:
     """Verify figures and a statement together: each on its own, then the statement against the figures.
 
@@ -104,16 +111,26 @@ def verify_pair(
             field="--statement",
         )
     figures_report = finish(
-        facts, gather(facts, f_target, figures_target, org, require_coverage, strict), prover
+        facts,
+        gather(facts, f_target, figures_target, org, require_coverage, strict, credit_policy=credit_policy),
+        prover,
     )
-    s_evidence = gather(facts, s_target, statement_target, None, False, strict)
+    s_evidence = gather(facts, s_target, statement_target, None, False, strict, credit_policy=credit_policy)
     checks = None
+    retirements = s_evidence.retirement_checks
     if f_target.document is not None and s_target.document is not None:
         figures_doc, statement_doc = f_target.document.figures, s_target.document.statement
         if figures_doc is not None and statement_doc is not None:
             checks = cross_check(statement_doc, figures_doc)
+            if retirements is not None and isinstance(statement_doc, CarbonVerificationV2):
+                # the beneficiary is judged against the figures' organisation now that they are at hand
+                retirements = retirement_checks(statement_doc, figures_doc, credit_policy or CreditPolicy())
     s_evidence = replace(
-        s_evidence, paired=True, paired_figures=figures_report.attestation, cross_checks=checks
+        s_evidence,
+        paired=True,
+        paired_figures=figures_report.attestation,
+        cross_checks=checks,
+        retirement_checks=retirements,
     )
     return figures_report, finish(facts, s_evidence, prover)
 
@@ -136,8 +153,12 @@ def gather(
     org: str | None,
     require_coverage: bool,
     strict: bool = False,
+    *,
+    credit_policy: CreditPolicy | None = None,
 ) -> Evidence:
     """Everything the rules need about target `t`, asked of `facts` (the chain); nothing decided yet."""
+    from attest.app.credits import statement_credits
+
     history = facts.membership_history()
     names = history.organisation_names()
     expected, source, conflicts = _whose_attestation_counts(facts, t, org, names)
@@ -158,11 +179,21 @@ def gather(
     chosen = [a for a in attestations if expected is None or a.org_id == expected]
     covering: list[OnchainAttestation] = []
     referenced = None
+    statement_doc = t.document.statement if t.document is not None else None
+    credits, figures_credits, retirements = None, [], None
     if len(chosen) == 1:
         if chosen[0].kind is Kind.FIGURES:
             covering = facts.covering_statements(chosen[0].uid)
+            claimed = facts.neutrality_claims([s.uid for s in covering if not s.revoked])
+            figures_credits = [
+                statement_credits(facts, s, None, chosen[0]) for s in covering if s.uid.lower() in claimed
+            ]
         elif chosen[0].ref != ZERO_REF:
             referenced = facts.attestation(chosen[0].ref)
+        if chosen[0].kind is Kind.STATEMENT:
+            credits = statement_credits(facts, chosen[0], statement_doc, referenced)
+    if isinstance(statement_doc, CarbonVerificationV2) and statement_doc.neutrality_claim is not None:
+        retirements = retirement_checks(statement_doc, None, credit_policy or CreditPolicy())
     same_year: list[OnchainAttestation] = []
     if not chosen and expected is not None and t.year is not None:
         same_year = [a for a in facts.attestations_by_org(expected) if a.year == t.year]
@@ -197,6 +228,9 @@ def gather(
         document_kind=t.kind,
         referenced=referenced,
         require_coverage=require_coverage,
+        retirement_checks=retirements,
+        credits=credits,
+        figures_credits=figures_credits,
         strict=strict,
     )
 

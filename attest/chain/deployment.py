@@ -18,6 +18,7 @@ from attest.chain import events
 from attest.chain.connection import Chain, SentTransaction
 from attest.chain.sender import DEFAULT_TIMEOUT, Call, InFlight, Outcome, Recorder, WindowSender
 from attest.core.contracts import GOVERNANCE, REGISTRY, Action, Kind, load_artifact
+from attest.core.credits import ClaimedCredits, ClaimRecord, NeutralityRecord
 from attest.core.errors import AttestError, ChainError, InputError, NoContract, TransactionReverted
 from attest.core.manifest import ContractDeployment, Manifest, load_manifest
 from attest.core.membership_history import GovernanceEvent, MembershipHistory
@@ -332,6 +333,13 @@ class Deployment:
         if r.tx is not None:  # a prepared call (a relayed attestBySig): dry-run on its own
             return Call(str(r.tx["to"]), _as_bytes(r.tx["data"]), None, p)
         ref = bytes.fromhex(r.ref.removeprefix("0x")) if r.ref else ZERO32
+        if r.credits is not None:  # a neutrality statement: its credit blocks go with it
+            blocks = [(bytes.fromhex(k.removeprefix("0x")), a, b) for k, a, b in r.credits.blocks]
+            data = _selector(REGISTRY, "attestStatementWithCredits") + _abi_encode(
+                ["bytes32", "uint16", "bytes32", "string", "uint256", "(bytes32,uint256,uint256)[]"],
+                [bytes.fromhex(r.digest), r.year, ref, r.uri, r.credits.residual_tonnes, blocks],
+            )
+            return Call(self.registry.address, data, None, p)
         data = _selector(REGISTRY, "attest") + _abi_encode(
             ["bytes32", "uint8", "uint16", "bytes32", "string"],
             [bytes.fromhex(r.digest), int(r.kind), r.year, ref, r.uri],
@@ -436,6 +444,24 @@ class Deployment:
         logs = self._logs(events.topics().covered, "0x" + figures_uid.removeprefix("0x").lower())
         return self.attestations([events.covered(log).statement_uid for log in logs])
 
+    def neutrality_claims(self, statement_uids: Sequence[str]) -> dict[str, NeutralityRecord]:
+        """The `NeutralityClaimed` record of each of these statements that has one."""
+        out: dict[str, NeutralityRecord] = {}
+        for log in self._logs_of(events.topics().neutrality_claimed, [u.lower() for u in statement_uids]):
+            record = events.neutrality_claimed(log)
+            out.setdefault(record.statement_uid, record)
+        return out
+
+    def credit_claims_of(self, statement_uid: str) -> list[ClaimRecord]:
+        """The credit blocks a statement claims (`CreditClaimed`, by its indexed statement topic)."""
+        logs = self._logs(events.topics().credit_claimed, None, statement_uid.lower())
+        return [events.credit_claimed(log) for log in logs]
+
+    def credit_claims_on(self, issuance_keys: Sequence[str]) -> list[ClaimRecord]:
+        """Every claim, by any statement, on any of these issuances (by the indexed issuance topic)."""
+        keys = list(dict.fromkeys(k.lower() for k in issuance_keys))
+        return [events.credit_claimed(log) for log in self._logs_of(events.topics().credit_claimed, keys)]
+
     def settle(self, records: Sequence[OnchainAttestation]) -> list[OnchainAttestation]:
         """Attestations read from their `Attested` events, as they stand: revoked and superseded as the
         registry's storage says now (`stored_states`), with the history the events tell (who revoked
@@ -539,7 +565,8 @@ class Deployment:
 
 @dataclass(frozen=True)
 class AnchorRequest:
-    """One digest to anchor: the `attest` arguments, or a prepared call (a relayed `attestBySig`).
+    """One digest to anchor: the `attest` arguments (with `credits`: `attestStatementWithCredits`'s),
+    or a prepared call (a relayed `attestBySig`).
 
     `attester` is the account whose organisation the attestation is for (default: the sender);
     `label` says what it is (the document's path) for the journal and for error messages.
@@ -553,6 +580,7 @@ class AnchorRequest:
     label: str = ""
     attester: str | None = None
     tx: Mapping[str, Any] | None = None
+    credits: ClaimedCredits | None = None  # a neutrality statement's credit blocks, recorded with it
 
 
 @dataclass

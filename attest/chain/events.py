@@ -3,7 +3,8 @@
 A log reaches us in two dresses: formatted by web3 (bytes, ints) from `eth_getLogs` or a receipt, or
 raw from a JSON-RPC batch answer (0x-hex strings). Every reader of the registry — the deployment's
 lookups, the anchor path's receipts, relaying, the bulk index — turns `Attested`, `Revoked`,
-`Superseded` and `Covered` into records here, straight from topics and data: no per-log ABI machinery,
+`Superseded`, `Covered`, `CreditClaimed` and `NeutralityClaimed` into records here, straight from
+topics and data: no per-log ABI machinery,
 so decoding a hundred thousand logs costs little. Which contract emitted a log is the caller's filter
 (logs are only ever asked for, or kept from, the manifest's registry address).
 """
@@ -16,6 +17,7 @@ from functools import cache
 from typing import Any
 
 from attest.core.contracts import REGISTRY, Kind, load_artifact
+from attest.core.credits import ClaimRecord, NeutralityRecord
 from attest.core.records import OnchainAttestation, Revocation
 
 
@@ -27,6 +29,8 @@ class Topics:
     revoked: bytes
     superseded: bytes
     covered: bytes
+    credit_claimed: bytes
+    neutrality_claimed: bytes
 
 
 @cache
@@ -38,7 +42,14 @@ def topics() -> Topics:
         for item in load_artifact(REGISTRY).abi
         if item["type"] == "event"
     }
-    return Topics(by_name["Attested"], by_name["Revoked"], by_name["Superseded"], by_name["Covered"])
+    return Topics(
+        by_name["Attested"],
+        by_name["Revoked"],
+        by_name["Superseded"],
+        by_name["Covered"],
+        by_name["CreditClaimed"],
+        by_name["NeutralityClaimed"],
+    )
 
 
 @dataclass(frozen=True)
@@ -151,6 +162,39 @@ def superseded(log: Mapping[str, Any]) -> tuple[str, str]:
 def covered(log: Mapping[str, Any]) -> Covered:
     t = log["topics"]
     return Covered(_hex(t[1]), _hex(t[2]), int.from_bytes(as_bytes(t[3]), "big"))
+
+
+def _words(log: Mapping[str, Any], n: int, event: str) -> list[int]:
+    data = as_bytes(log["data"])
+    if len(data) != 32 * n:
+        raise ValueError(f"{event} data of {len(data)} bytes, not {32 * n}")
+    return [int.from_bytes(data[32 * i : 32 * i + 32], "big") for i in range(n)]
+
+
+def credit_claimed(log: Mapping[str, Any]) -> ClaimRecord:
+    """A statement claims units first..last of an issuance (`CreditClaimed`)."""
+    t = log["topics"]
+    first, last = _words(log, 2, "CreditClaimed")
+    return ClaimRecord(
+        _hex(t[1]), first, last, _hex(t[2]), as_int(log["blockNumber"]), as_int(log["logIndex"])
+    )
+
+
+def neutrality_claimed(log: Mapping[str, Any]) -> NeutralityRecord:
+    """What a statement's neutrality claim records on-chain (`NeutralityClaimed`)."""
+    t = log["topics"]
+    year, residual, retired = _words(log, 3, "NeutralityClaimed")
+    if year >= 2**16:
+        raise ValueError("NeutralityClaimed year is not a uint16")
+    return NeutralityRecord(
+        _hex(t[1]),
+        _hex(t[2]),
+        int.from_bytes(as_bytes(t[3]), "big"),
+        year,
+        residual,
+        retired,
+        as_int(log["blockNumber"]),
+    )
 
 
 def attested_by(logs: Iterable[Mapping[str, Any]], registry: str) -> list[OnchainAttestation]:

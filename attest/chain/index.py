@@ -14,6 +14,7 @@ from typing import Any
 
 from attest.chain import events
 from attest.chain.deployment import Deployment
+from attest.core.credits import ClaimRecord, NeutralityRecord
 from attest.core.errors import ChainError, ChainUnreachable
 from attest.core.records import OnchainAttestation, Revocation
 
@@ -37,6 +38,10 @@ class RegistryIndex:
     covered_by: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     revocations: dict[str, Revocation] = field(default_factory=dict)
     replacements: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    # credit claims (`CreditClaimed`) by issuance key and by statement, and neutrality claims by statement
+    claims_on: dict[str, list[ClaimRecord]] = field(default_factory=lambda: defaultdict(list))
+    claims_of: dict[str, list[ClaimRecord]] = field(default_factory=lambda: defaultdict(list))
+    neutrality: dict[str, NeutralityRecord] = field(default_factory=dict)
 
     def of_digest(self, digest: str) -> list[OnchainAttestation]:
         return [self.by_uid[u] for u in self.by_digest.get(digest, [])]
@@ -70,6 +75,13 @@ def registry_index(deployment: Deployment) -> RegistryIndex:
         elif name == t.covered:
             c = events.covered(log)
             index.covered_by[c.figures_uid].append(c.statement_uid)
+        elif name == t.credit_claimed:
+            claim = events.credit_claimed(log)
+            index.claims_on[claim.issuance_key].append(claim)
+            index.claims_of[claim.statement_uid].append(claim)
+        elif name == t.neutrality_claimed:
+            record = events.neutrality_claimed(log)
+            index.neutrality.setdefault(record.statement_uid, record)
     return index
 
 

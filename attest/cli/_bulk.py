@@ -16,6 +16,7 @@ from attest.cli._common import (
     open_deployment,
     progress_bar,
 )
+from attest.cli._credits import credit_policy, max_vintage_age_option
 from attest.core.report_text import printable
 
 
@@ -23,12 +24,14 @@ from attest.core.report_text import printable
 @click.argument("targets", nargs=-1, required=True)
 @click.option("--org", default=None, help="The organisation whose attestation counts (id or exact name).")
 @click.option("--strict", is_flag=True, help="Warnings (`!`) fail the verdict too.")
+@max_vintage_age_option
 @chain_options
 @json_option
 def verify_many_command(
     targets: tuple[str, ...],
     org: str | None,
     strict: bool,
+    max_vintage_age: int | None,
     deployment_path: str,
     rpc_url: str | None,
     confirmations: int | None,
@@ -49,11 +52,12 @@ def verify_many_command(
 
             raise InputError("no files to verify in " + ", ".join(targets))
         dep = open_deployment(deployment_path, rpc_url, confirmations)
+        credits = credit_policy(max_vintage_age)
         good, bad = 0, 0
         if as_json:
             # streamed: one report at a time, so 100,000 files never sit in memory together
             click.echo('{"reports": [', nl=False)
-            for n, r in enumerate(iter_verify(dep, items, org=org, strict=strict)):
+            for n, r in enumerate(iter_verify(dep, items, org=org, strict=strict, credit_policy=credits)):
                 click.echo(("," if n else "") + json.dumps(r.to_json(), ensure_ascii=False), nl=False)
                 good, bad = good + r.verified, bad + (not r.verified)
             summary = {"verified": good, "not_verified": bad, "total": good + bad}
@@ -80,6 +84,7 @@ def verify_many_command(
                     items,
                     org=org,
                     strict=strict,
+                    credit_policy=credits,
                     progress=lambda done, _: bar.update(task, completed=done),
                 ):
                     if r.verified:

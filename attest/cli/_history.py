@@ -1,21 +1,44 @@
-"""`attest history`: every attestation of an organisation (and year), with status and coverage."""
+"""`attest history`: every attestation of an organisation (and year), with status and coverage;
+`--neutrality`: its carbon-neutrality commitment, one row per reporting year."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import click
 
 from attest.cli._common import chain_options, emit, handle_errors, json_option, main, open_deployment
+from attest.core.errors import InputError
 from attest.core.report_text import printable
+
+if TYPE_CHECKING:
+    from attest.chain.deployment import Deployment
 
 
 @main.command()
 @click.option("--org", required=True, help="The organisation (id or exact admitted name).")
 @click.option("--year", type=int, default=None, help="Only attestations for this reporting year.")
+@click.option(
+    "--neutrality",
+    is_flag=True,
+    help="The carbon-neutrality commitment instead: one row per year from the first neutrality claim to "
+    "the latest year (figures anchored, statement covering them, claim met, credits unique, status); a "
+    "missing year is a gap.",
+)
+@click.option(
+    "--to",
+    "to_year",
+    type=click.IntRange(1990, 2100),
+    default=None,
+    help="With --neutrality: follow the commitment up to this year (default: the latest year on record).",
+)
 @chain_options
 @json_option
 def history(
     org: str,
     year: int | None,
+    neutrality: bool,
+    to_year: int | None,
     deployment_path: str,
     rpc_url: str | None,
     confirmations: int | None,
@@ -27,6 +50,11 @@ def history(
 
         dep = open_deployment(deployment_path, rpc_url, confirmations)
         org_id = dep.find_organisation(org)
+        if neutrality:
+            _neutrality(dep, org_id, year, to_year, as_json)
+            return
+        if to_year is not None:
+            raise InputError("--to goes with --neutrality", field="--to")
         entries = organisation_history(dep, org_id, year)
         name = dep.organisation(org_id).info.name
         data = {
@@ -55,3 +83,24 @@ def history(
                     click.echo("    covered by no verification statement")
 
         emit(as_json, data, human)
+
+
+def _neutrality(dep: Deployment, org_id: int, year: int | None, to_year: int | None, as_json: bool) -> None:
+    """`history --neutrality`: the commitment year by year (`--year`: that row only)."""
+    from attest.app.history import neutrality_history, neutrality_lines
+
+    rows = neutrality_history(dep, org_id, to_year=to_year)
+    if year is not None:
+        rows = [r for r in rows if r.year == year]
+    name = dep.organisation(org_id).info.name
+    data = {
+        "org_id": org_id,
+        "organisation": name,
+        "years": [r.to_json() for r in rows],
+        "met": bool(rows) and all(r.met for r in rows),
+    }
+    emit(
+        as_json,
+        data,
+        lambda: click.echo("\n".join(printable(line) for line in neutrality_lines(name, org_id, rows))),
+    )

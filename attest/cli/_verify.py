@@ -18,6 +18,7 @@ from attest.cli._common import (
     pinned_manifest,
     rpc_urls,
 )
+from attest.cli._credits import credit_policy, max_vintage_age_option
 from attest.core.errors import InputError
 from attest.core.report_text import printable
 
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     "statement",
     default=None,
     type=click.Path(dir_okay=False),
-    help="A carbon-verification/1 statement (or its receipt) covering the one FIGURES target: both are "
+    help="A carbon-verification/1 or /2 statement (or its receipt) covering the one FIGURES target: both are "
     "verified, the statement must cover exactly these figures, and its content is cross-checked "
     "against them. --org then applies to the figures.",
 )
@@ -88,6 +89,7 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Fail when a fact cannot be proven against the trusted block (a node that serves no proofs).",
 )
+@max_vintage_age_option
 @chain_options
 @json_option
 def verify(
@@ -102,6 +104,7 @@ def verify(
     trust_block: str | None,
     offline: bool,
     require_proofs: bool,
+    max_vintage_age: int | None,
     deployment_path: str,
     rpc_url: str | None,
     confirmations: int | None,
@@ -131,6 +134,7 @@ def verify(
         # before anything is checked: one block whose hash the nodes agree on (or the checkpoint's)
         policy = ProofPolicy(rpc_urls(dep.manifest.rpc_url), quorum, checkpoint, require_proofs)
         prover = Prover(dep, policy)
+        credits = credit_policy(max_vintage_age)
         skipped: list[tuple[str, str]] = []
         if statement is not None:
             reports = list(
@@ -142,12 +146,19 @@ def verify(
                     require_coverage=require_coverage,
                     strict=strict,
                     prover=prover,
+                    credit_policy=credits,
                 )
             )
         elif len(targets) == 1 and not Path(targets[0]).is_dir():
             reports = [
                 verify_target(
-                    dep, targets[0], org=org, require_coverage=require_coverage, strict=strict, prover=prover
+                    dep,
+                    targets[0],
+                    org=org,
+                    require_coverage=require_coverage,
+                    strict=strict,
+                    prover=prover,
+                    credit_policy=credits,
                 )
             ]
         else:
@@ -159,7 +170,13 @@ def verify(
                 raise InputError("no files to verify in " + ", ".join(targets))
             reports = list(
                 iter_verify(
-                    dep, items, org=org, require_coverage=require_coverage, strict=strict, prover=prover
+                    dep,
+                    items,
+                    org=org,
+                    require_coverage=require_coverage,
+                    strict=strict,
+                    prover=prover,
+                    credit_policy=credits,
                 )
             )
             skipped = items.skipped

@@ -1,6 +1,6 @@
 """What a file is and what its digest is: the one rule every command shares.
 
-Structured documents (`esg-figures/1` and `carbon-verification/1` JSON) are hashed in their RFC 8785
+Structured documents (`esg-figures/1` and `carbon-verification/1` or `/2` JSON) are hashed in their RFC 8785
 canonical form, so key order and whitespace do not matter but every value does; any other file is
 hashed as raw bytes, streamed. A receipt is not a document: callers handle it before asking for a digest.
 
@@ -98,10 +98,10 @@ FIGURES_TYPE = DocumentType(
 STATEMENT_TYPE = DocumentType(
     "statement",
     Kind.STATEMENT,
-    "a carbon-verification/1 statement",
-    STATEMENT_MEDIA_TYPE,
+    "a carbon-verification/1 or /2 statement",
+    STATEMENT_MEDIA_TYPE,  # one media type for the family; the document's `schema` names its version
     "sha256-rfc8785",
-    schema="carbon-verification/1",
+    schema="carbon-verification/1 or /2",
     organisation_field="verifier.name",  # the verification body anchors its statement, not the bank
     year_field="reporting_year",
     declares=is_statement_document,

@@ -188,6 +188,9 @@ class EsgFigures(StrictModel):
     report: Report | None = None
     metrics: Annotated[list[Metric], Field(min_length=1)]
     claims: list[Claim] | None = None
+    # Example data that is not a real organisation's report (`true`, or left out: documents without
+    # it digest as before).
+    illustrative: Literal[True] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> EsgFigures:
@@ -256,9 +259,15 @@ def validate_document(
         ) from None
 
 
+def _explain(error: ErrorDetails) -> str | None:
+    if error["type"] == "literal_error" and error["loc"] and error["loc"][-1] == "illustrative":
+        return "must be true, or left out"
+    return None
+
+
 def parse_figures(obj: Any, *, path: str | Path | None = None) -> EsgFigures:
     """Validate a parsed JSON value as `esg-figures/1`; the first problem becomes one SchemaError line."""
-    return validate_document(EsgFigures, SCHEMA, obj, path=path)
+    return validate_document(EsgFigures, SCHEMA, obj, path=path, explain=_explain)
 
 
 def load_figures(path: str | Path) -> EsgFigures:

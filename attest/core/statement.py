@@ -1,4 +1,4 @@
-"""The `carbon-verification/1` document: a third-party carbon verification statement, validated strictly.
+"""The `carbon-verification/1` and `/2` documents: a third-party carbon verification statement, strictly.
 
 A verification body (accredited, e.g. by CNAS) states the organisation's scope 1/2/3 emissions for
 a period as reported and as verified, the level of assurance and its opinion, and — when the
@@ -20,6 +20,17 @@ field. Beyond shape, content that cannot be true is rejected:
   verified figures, not shrink the residual;
 - the credits retired total at least the residual emissions.
 
+`carbon-verification/2` is the same document with a richer record of each retirement behind a
+neutrality claim (`neutrality_claim.retirements`): the carbon registry (`verra`, `gold-standard`, or
+a registry URI), the project, the serial blocks retired (a Verra serial, or `issuance` + `start` +
+`end` for other registries; see attest.core.serials), quantity, vintage, retirement date, beneficiary
+and reason. Its schema checks the shape: every serial parses, a Verra serial agrees with its
+retirement's project and vintage, no two blocks of one issuance overlap, and the residual equals the
+verified total. What the retirements must add up to and when they may happen — quantity = the units
+of the blocks, retired total ≥ residual, retirement dates, vintage age, beneficiary — are checked by
+`attest verify`, one line each (attest.core.credits), so a reader sees which rule failed. Both
+versions are read; `/1` documents digest exactly as before.
+
 `disclosure_root` (optional, `0x` + 64 lowercase hex) says the verifier audited the publisher's
 selective-disclosure tree with that root (`attest audit-disclosure`): every leaf recomputed from the
 figures this statement covers. Left out, it changes nothing, so the digests of statements without it
@@ -37,6 +48,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from attest.core.canonical import canonical_bytes, sha256_hex
+from attest.core.errors import SchemaError
 from attest.core.figures import (
     EsgFigures,
     IsoDate,
@@ -46,9 +58,12 @@ from attest.core.figures import (
     Text,
     validate_document,
 )
+from attest.core.serials import VERRA, CreditBlock, is_registry_id, parse_verra_serial, units
 from attest.core.strictjson import format_path, load_strict_file, quote_text
 
 SCHEMA = "carbon-verification/1"
+SCHEMA_V2 = "carbon-verification/2"
+SCHEMAS = (SCHEMA, SCHEMA_V2)
 NEUTRALITY_CLAIM_CODE = "E.carbon_neutral_operations"
 
 _DECIMAL = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?")
@@ -103,6 +118,16 @@ def _unique(values: list[str]) -> list[str]:
     return values
 
 
+def _registry(value: str) -> str:
+    if not is_registry_id(value):
+        raise PydanticCustomError(
+            "registry_id",
+            "must be a registry identifier such as 'verra' or 'gold-standard' (lower case, - or .), "
+            "or the registry's URI",
+        )
+    return value
+
+
 def _root(value: str) -> str:
     if not _ROOT.fullmatch(value):
         raise PydanticCustomError("root", "must be a Merkle root: 0x and 64 lowercase hex digits")
@@ -113,6 +138,7 @@ def _root(value: str) -> str:
 Tonnes = Annotated[str, BeforeValidator(_decimal_string), AfterValidator(_not_negative)]
 Percent = Annotated[Tonnes, AfterValidator(_percent)]
 Serial = Annotated[str, AfterValidator(_serial)]
+RegistryId = Annotated[str, AfterValidator(_registry)]
 Year = Annotated[int, Field(ge=1990, le=2100)]
 
 
@@ -225,8 +251,148 @@ class NeutralityClaim(StrictModel):
         return self
 
 
-class CarbonVerification(StrictModel):
-    schema_: Literal["carbon-verification/1"] = Field(alias="schema")
+class SerialBlock(StrictModel):
+    """A block of retired credits: a serial in the registry's own format (`serial`: Verra's), or the
+    `start` and `end` unit numbers under the registry's `issuance` id."""
+
+    serial: Text | None = None
+    issuance: Text | None = None
+    start: Serial | None = None
+    end: Serial | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> SerialBlock:
+        if self.serial is not None:
+            for name in ("issuance", "start", "end"):
+                if getattr(self, name) is not None:
+                    raise PydanticCustomError(
+                        "serial_form", "give either serial, or issuance with start and end", {"at": name}
+                    )
+            return self
+        for name in ("issuance", "start", "end"):
+            if getattr(self, name) is None:
+                raise PydanticCustomError(
+                    "serial_form", "required field is missing (or give the registry's serial)", {"at": name}
+                )
+        assert self.start is not None and self.end is not None
+        if int(self.end) < int(self.start):
+            raise PydanticCustomError("serial_order", "end is below start", {"at": "end"})
+        return self
+
+
+class Retirement(StrictModel):
+    """One retirement of credits for the claim, as the carbon registry records it."""
+
+    registry: RegistryId
+    project_id: Text
+    serial_blocks: Annotated[list[SerialBlock], Field(min_length=1)]
+    quantity_tco2e: Tonnes
+    vintage: Year
+    retired_on: IsoDate
+    beneficiary: Text
+    reason: Text
+
+    @model_validator(mode="after")
+    def _serials_read(self) -> Retirement:
+        for j, block in enumerate(self.serial_blocks):
+            at = format_path(["serial_blocks", j])
+            if self.registry != VERRA:
+                if block.serial is not None:
+                    raise PydanticCustomError(
+                        "serial_format",
+                        "only Verra serials are read (registry 'verra'); for {registry} give issuance, "
+                        "start and end",
+                        {"at": f"{at}.serial", "registry": quote_text(self.registry)},
+                    )
+                continue
+            if block.serial is None:
+                raise PydanticCustomError(
+                    "serial_format", "a Verra block is given as its serial", {"at": f"{at}.serial"}
+                )
+            try:
+                serial = parse_verra_serial(block.serial)
+            except ValueError as exc:
+                raise PydanticCustomError(
+                    "verra_serial", "{why}", {"at": f"{at}.serial", "why": str(exc)}
+                ) from None
+            project = re.fullmatch(r"(?:VCS[- ]?)?0*([0-9]+)", self.project_id)
+            if project is None or int(project.group(1)) != serial.project_id:
+                raise PydanticCustomError(
+                    "serial_project",
+                    "the serial is of project {serial}, the retirement names {project}",
+                    {
+                        "at": f"{at}.serial",
+                        "serial": str(serial.project_id),
+                        "project": quote_text(self.project_id),
+                    },
+                )
+            if not serial.vintage_start.year <= self.vintage <= serial.vintage_end.year:
+                raise PydanticCustomError(
+                    "serial_vintage",
+                    "the serial's vintage period {start}..{end} does not include the vintage {vintage}",
+                    {
+                        "at": f"{at}.serial",
+                        "start": serial.vintage_start.isoformat(),
+                        "end": serial.vintage_end.isoformat(),
+                        "vintage": self.vintage,
+                    },
+                )
+        return self
+
+    def blocks(self, where: str) -> list[CreditBlock]:
+        """The blocks it retires; `where` is its own field path (for messages)."""
+        out = []
+        for j, b in enumerate(self.serial_blocks):
+            here = f"{where}.serial_blocks[{j}]"
+            if b.serial is not None:
+                s = parse_verra_serial(b.serial)
+                out.append(CreditBlock(self.registry, s.issuance, s.first, s.last, b.serial, here))
+            else:
+                assert b.issuance is not None and b.start is not None and b.end is not None
+                first, last = int(b.start), int(b.end)
+                written = f"{b.issuance} {units(first, last)}"
+                out.append(CreditBlock(self.registry, b.issuance, first, last, written, here))
+        return out
+
+    def units_retired(self) -> int:
+        return sum(b.size for b in self.blocks(""))
+
+
+class NeutralityClaimV2(StrictModel):
+    standard: Literal["ISO 14068-1:2023", "PAS 2060"]
+    residual_emissions_tco2e: Tonnes
+    retirements: Annotated[list[Retirement], Field(min_length=1)]
+
+    def credits_total(self) -> Decimal:
+        """The retired quantity as the retirements state it (their blocks' units are checked by verify)."""
+        return sum((Decimal(r.quantity_tco2e) for r in self.retirements), Decimal(0))
+
+    def blocks(self) -> list[CreditBlock]:
+        """Every serial block retired, in document order."""
+        return [
+            b
+            for i, r in enumerate(self.retirements)
+            for b in r.blocks(format_path(["neutrality_claim", "retirements", i]))
+        ]
+
+    @model_validator(mode="after")
+    def _no_unit_twice(self) -> NeutralityClaimV2:
+        seen: list[CreditBlock] = []
+        for b in self.blocks():
+            for other in seen:
+                if b.overlaps(other.key, other.first, other.last):
+                    raise PydanticCustomError(
+                        "serial_overlap",
+                        "serial block overlaps {other} of the same issuance (a credit counted twice)",
+                        {"at": b.where.removeprefix("neutrality_claim."), "other": other.where},
+                    )
+            seen.append(b)
+        return self
+
+
+class _Statement(StrictModel):
+    """What both versions share."""
+
     verifier: Verifier
     organisation: Organisation
     period: Period
@@ -240,11 +406,10 @@ class CarbonVerification(StrictModel):
     issued: IsoDate
     signed_statement_sha256: Annotated[str, AfterValidator(_sha256)] | None = None
     disclosure_root: Annotated[str, AfterValidator(_root)] | None = None
-    neutrality_claim: NeutralityClaim | None = None
     illustrative: Literal[True] | None = None
 
     @model_validator(mode="after")
-    def _consistent(self) -> CarbonVerification:
+    def _dated(self) -> _Statement:
         end_year = int(self.period.end[:4])
         if end_year != self.reporting_year:
             raise PydanticCustomError(
@@ -258,6 +423,31 @@ class CarbonVerification(StrictModel):
                 "issued {issued}, before the verified period ends ({end})",
                 {"at": "issued", "issued": self.issued, "end": self.period.end},
             )
+        return self
+
+    def _residual_is_verified(self, residual: str) -> None:
+        verified = self.emissions_tco2e.verified.total()
+        if Decimal(residual) != verified:
+            raise PydanticCustomError(
+                "residual_mismatch",
+                "residual emissions {residual} tCO2e do not equal the verified total {verified} tCO2e "
+                "(scope1 + scope2{scope3}); reductions belong in the verified figures",
+                {
+                    "at": "neutrality_claim.residual_emissions_tco2e",
+                    "residual": residual,
+                    "verified": str(verified),
+                    "scope3": " + scope3" if self.emissions_tco2e.verified.scope3 is not None else "",
+                },
+            )
+
+
+class CarbonVerificationV1(_Statement):
+    schema_: Literal["carbon-verification/1"] = Field(alias="schema")
+    neutrality_claim: NeutralityClaim | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CarbonVerificationV1:
+        end_year = int(self.period.end[:4])
         claim = self.neutrality_claim
         if claim is None:
             return self
@@ -272,20 +462,23 @@ class CarbonVerification(StrictModel):
                         "end_year": str(end_year),
                     },
                 )
-        verified = self.emissions_tco2e.verified.total()
-        if Decimal(claim.residual_emissions_tco2e) != verified:
-            raise PydanticCustomError(
-                "residual_mismatch",
-                "residual emissions {residual} tCO2e do not equal the verified total {verified} tCO2e "
-                "(scope1 + scope2{scope3}); reductions belong in the verified figures",
-                {
-                    "at": "neutrality_claim.residual_emissions_tco2e",
-                    "residual": claim.residual_emissions_tco2e,
-                    "verified": str(verified),
-                    "scope3": " + scope3" if self.emissions_tco2e.verified.scope3 is not None else "",
-                },
-            )
+        self._residual_is_verified(claim.residual_emissions_tco2e)
         return self
+
+
+class CarbonVerificationV2(_Statement):
+    schema_: Literal["carbon-verification/2"] = Field(alias="schema")
+    neutrality_claim: NeutralityClaimV2 | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CarbonVerificationV2:
+        if self.neutrality_claim is not None:
+            self._residual_is_verified(self.neutrality_claim.residual_emissions_tco2e)
+        return self
+
+
+#: A statement of either version.
+CarbonVerification = CarbonVerificationV1 | CarbonVerificationV2
 
 
 def _explain(error: ErrorDetails) -> str | None:
@@ -295,8 +488,17 @@ def _explain(error: ErrorDetails) -> str | None:
 
 
 def parse_statement(obj: Any, *, path: str | Path | None = None) -> CarbonVerification:
-    """Validate a parsed JSON value as `carbon-verification/1`; the first problem is one SchemaError line."""
-    return validate_document(CarbonVerification, SCHEMA, obj, path=path, explain=_explain)
+    """Validate a parsed JSON value as `carbon-verification/1` or `/2` (as it declares); the first
+    problem is one SchemaError line."""
+    if isinstance(obj, dict) and obj.get("schema") == SCHEMA_V2:
+        return validate_document(CarbonVerificationV2, SCHEMA_V2, obj, path=path, explain=_explain)
+    if isinstance(obj, dict) and isinstance(obj.get("schema"), str) and obj["schema"] != SCHEMA:
+        raise SchemaError(
+            f"unsupported schema {quote_text(obj['schema'])}; expected {SCHEMA!r} or {SCHEMA_V2!r}",
+            path=path,
+            field="schema",
+        )
+    return validate_document(CarbonVerificationV1, SCHEMA, obj, path=path, explain=_explain)
 
 
 def load_statement(path: str | Path) -> CarbonVerification:
@@ -315,7 +517,7 @@ def statement_digest(doc: CarbonVerification) -> str:
 
 
 def is_statement_document(obj: object) -> bool:
-    """Whether a parsed JSON value declares itself a `carbon-verification/1` document (not whether valid)."""
+    """Whether a parsed JSON value declares itself a `carbon-verification/…` document (not whether valid)."""
     return isinstance(obj, dict) and str(obj.get("schema", "")).startswith("carbon-verification/")
 
 

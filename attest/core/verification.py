@@ -9,12 +9,15 @@ and the verdict is positive only when every required check passed.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from attest.core.contracts import Kind, Role
 from attest.core.membership_history import Standing
 from attest.core.receipt import Receipt
 from attest.core.records import OnchainAttestation, Revocation
+
+if TYPE_CHECKING:
+    from attest.core.credits import Collision, CreditEvidence
 
 Status = Literal["pass", "fail", "warn", "info"]
 CHECK_ORDER = (
@@ -31,6 +34,8 @@ CHECK_ORDER = (
     "reference",
     "covers",
     "cross-check",
+    "retirement",
+    "credits",
     "coverage",
     "confirmations",
 )
@@ -89,6 +94,12 @@ class Evidence:
     paired_figures: OnchainAttestation | None = None
     cross_checks: list[CrossCheck] | None = None
     require_coverage: bool = False
+    # For a `/2` statement with a neutrality claim: each retirement rule (attest.core.credits), judged
+    # against the figures when they are at hand. For a statement: its credits on-chain and everyone
+    # else's claims on the same issuances; for figures: those of each live statement covering them.
+    retirement_checks: list[CrossCheck] | None = None
+    credits: CreditEvidence | None = None
+    figures_credits: list[CreditEvidence] = field(default_factory=list)
     # Warnings (a key frozen after it signed) fail the verdict too (`--strict`).
     strict: bool = False
 
@@ -165,8 +176,14 @@ def decide(ev: Evidence) -> Report:
     if ev.paired:
         checks.append(_covers(ev, chosen))
         checks.extend(_cross_checks(ev))
+    if ev.retirement_checks is not None:
+        checks.extend(Check(name, "pass" if ok else "fail", d) for name, ok, d in ev.retirement_checks)
+    if ev.credits is not None:
+        checks.extend(_statement_credits(ev, ev.credits))
     if chosen.kind is Kind.FIGURES:
         checks.append(_coverage(ev))
+        if ev.figures_credits:
+            checks.append(_figures_credits(ev))
     depth = ev.head - chosen.block_number + 1
     ok = depth >= ev.confirmations_required
     checks.append(
@@ -375,6 +392,130 @@ def _coverage(ev: Evidence) -> Check:
         f"{s.uid[:18]}… by {_name(ev, s.org_id)} ({attestation_status(s)})" for s in ev.covering_statements
     ]
     return Check("coverage", status, "covered by " + "; ".join(parts))
+
+
+_SHOWN = 3  # double claims named in full; the rest are counted
+
+
+def _statement_credits(ev: Evidence, c: CreditEvidence) -> list[Check]:
+    """`credits: recorded` (the document's blocks are the ones its anchoring recorded, so that other
+    statements can see them) and `credits` (no block is claimed by another live statement)."""
+    from attest.core.credits import collisions  # the statement schema: only for statements
+
+    out: list[Check] = []
+    if c.document_blocks is not None:
+        recorded = _recorded(c)
+        if recorded is not None:
+            out.append(recorded)
+    if c.schema == "carbon-verification/1":
+        out.append(
+            Check(
+                "credits",
+                "warn",
+                "a carbon-verification/1 statement names no issuance for its serial ranges, so its credits "
+                "cannot be compared with other statements' claims (carbon-verification/2 records them "
+                "on-chain)",
+            )
+        )
+        return out
+    blocks = c.blocks()
+    if not blocks:
+        why = "it makes no neutrality claim"
+        if c.document_blocks is None:
+            why = "none are recorded on-chain for it, and its document is not at hand"
+        out.append(Check("credits", "info", f"no credit blocks to compare: {why}"))
+        return out
+    double, same = collisions(blocks, c.statement_uid, c.own, c.claims, c.claimants)
+    out.append(_uniqueness(ev, c, double, same, blocks_text=f"{len(blocks)} serial block(s)"))
+    return out
+
+
+def _recorded(c: CreditEvidence) -> Check | None:
+    assert c.document_blocks is not None
+    stated = {(b.key, b.first, b.last) for b in c.document_blocks}
+    on_chain = {(r.issuance_key.lower(), r.first, r.last) for r in c.recorded_blocks}
+    if not stated and not on_chain and c.recorded is None:
+        return None
+    if not stated:
+        return Check(
+            "credits: recorded",
+            "fail",
+            f"the chain records {len(on_chain)} credit block(s) for this statement, which retires none",
+        )
+    if c.recorded is None and not on_chain:
+        return Check(
+            "credits: recorded",
+            "fail",
+            f"none of the {len(stated)} serial block(s) it retires is recorded on-chain: it was anchored "
+            "without them (not with attestStatementWithCredits), so other statements cannot see its claim",
+        )
+    problems = []
+    missing = [b for b in c.document_blocks if (b.key, b.first, b.last) not in on_chain]
+    if missing:
+        problems.append(f"not recorded: {'; '.join(b.describe() for b in missing[:_SHOWN])}")
+    extra = on_chain - stated
+    if extra:
+        problems.append(f"{len(extra)} block(s) recorded that the statement does not retire")
+    if c.recorded is None:
+        problems.append("no NeutralityClaimed record")
+    elif c.document_residual is not None and c.recorded.residual_tonnes != c.document_residual:
+        problems.append(
+            f"residual recorded as {c.recorded.residual_tonnes} t, the statement's is {c.document_residual} t"
+        )
+    if problems:
+        detail = "the chain's record differs from the statement: " + "; ".join(problems)
+        return Check("credits: recorded", "fail", detail)
+    assert c.recorded is not None
+    return Check(
+        "credits: recorded",
+        "pass",
+        f"its {len(stated)} serial block(s) ({c.recorded.retired_tonnes} t) and residual emissions "
+        f"({c.recorded.residual_tonnes} t, rounded up) are on-chain, block {c.recorded.block_number}",
+    )
+
+
+def _uniqueness(
+    ev: Evidence, c: CreditEvidence, double: list[Collision], same: list[Collision], *, blocks_text: str
+) -> Check:
+    from attest.core.credits import describe_collision
+
+    rests = (
+        f"from the registry's CreditClaimed logs up to block {c.head}: as complete as the node's logs; "
+        "revoked statements do not count"
+    )
+    if double:
+        named = "; ".join(describe_collision(x, ev.org_names, c.statement_block) for x in double[:_SHOWN])
+        more = f" (and {len(double) - _SHOWN} more)" if len(double) > _SHOWN else ""
+        return Check("credits", "fail", f"claimed twice: {named}{more} ({rests})")
+    note = ""
+    if same:
+        others = sorted({x.claimant.statement.uid for x in same})
+        note = (
+            f"; also claimed by {', '.join(others)} for the same organisation and year (the same claim "
+            "again, e.g. on restated figures)"
+        )
+    keys = len({b.key for b in c.blocks()})
+    return Check(
+        "credits",
+        "pass",
+        f"no serial block is claimed by another live statement ({blocks_text} of {keys} issuance(s), "
+        f"{rests}){note}",
+    )
+
+
+def _figures_credits(ev: Evidence) -> Check:
+    """The credits each live statement covering these figures claims, each checked as `credits` is."""
+    from attest.core.credits import collisions
+
+    failures: list[str] = []
+    passes: list[str] = []
+    for c in ev.figures_credits:
+        double, _ = collisions(c.blocks(), c.statement_uid, c.own, c.claims, c.claimants)
+        line = _uniqueness(ev, c, double, [], blocks_text=f"{len(c.recorded_blocks)} serial block(s)")
+        (failures if line.status == "fail" else passes).append(f"statement {c.statement_uid}: {line.detail}")
+    if failures:
+        return Check("credits", "fail", "; ".join(failures))
+    return Check("credits", "pass", "; ".join(passes))
 
 
 def _receipt_check(ev: Evidence, chosen: OnchainAttestation | None) -> Check:

@@ -1,0 +1,67 @@
+"""The chain facts about the credits a statement retires: its own claim record, and every claim by
+any statement on the same issuances, with those statements as they stand (`ChainFacts`, so single
+and bulk verification and `attest history --neutrality` read them the same way)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from attest.app.facts import ChainFacts
+from attest.core.credits import Claimant, ClaimRecord, CreditEvidence, blocks_of, residual_tonnes
+from attest.core.records import OnchainAttestation
+from attest.core.statement import CarbonVerification, CarbonVerificationV2
+
+
+def statement_credits(
+    facts: ChainFacts,
+    statement: OnchainAttestation,
+    document: CarbonVerification | None = None,
+    referenced: OnchainAttestation | None = None,
+) -> CreditEvidence:
+    """Everything `decide` needs about `statement`'s credits; `document` is the statement document
+    when at hand, `referenced` the figures attestation it covers (for whom its credits are)."""
+    recorded = facts.neutrality_claims([statement.uid]).get(statement.uid.lower())
+    recorded_blocks = facts.credit_claims_of(statement.uid)
+    blocks = blocks_of(document)
+    residual = None
+    if isinstance(document, CarbonVerificationV2) and document.neutrality_claim is not None:
+        residual = residual_tonnes(document.neutrality_claim)
+    if recorded is not None:
+        own: tuple[int, int] | None = (recorded.beneficiary_org_id, recorded.year)
+    elif referenced is not None:
+        own = (referenced.org_id, referenced.year)
+    else:
+        own = None
+    keys = [b.key for b in blocks] if blocks is not None else [r.issuance_key for r in recorded_blocks]
+    claims = facts.credit_claims_on(list(dict.fromkeys(keys))) if keys else []
+    return CreditEvidence(
+        statement_uid=statement.uid,
+        statement_block=statement.block_number,
+        schema=document.schema_ if document is not None else None,
+        document_blocks=blocks,
+        document_residual=residual,
+        recorded=recorded,
+        recorded_blocks=recorded_blocks,
+        claims=claims,
+        claimants=claimants(facts, claims, exclude=statement.uid),
+        own=own,
+        head=facts.head(),
+    )
+
+
+def claimants(facts: ChainFacts, claims: Sequence[ClaimRecord], *, exclude: str = "") -> dict[str, Claimant]:
+    """The statements making `claims` (but `exclude`), as they stand, with whom their credits are for."""
+    uids = [u for u in dict.fromkeys(c.statement_uid.lower() for c in claims) if u != exclude.lower()]
+    records = facts.neutrality_claims(uids) if uids else {}
+    out: dict[str, Claimant] = {}
+    for uid in uids:
+        a = facts.attestation(uid)
+        if a is None:
+            continue  # not in the registry's storage: no attestation to speak of
+        r = records.get(uid)
+        if r is not None:
+            out[uid] = Claimant(a, r.beneficiary_org_id, r.year)
+        else:
+            figures = facts.attestation(a.ref) if a.ref != "0x" + "00" * 32 else None
+            out[uid] = Claimant(a, figures.org_id if figures else None, figures.year if figures else None)
+    return out
