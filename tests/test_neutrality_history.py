@@ -146,10 +146,29 @@ def test_cli_history_neutrality_verify_and_sign_on_anvil(anvil: Any, tmp_path: P
     c = build_consortium(Chain.connect(anvil.rpc_url), funder_key=dev_private_keys(1)[0])
     p = copies(tmp_path)
     pair(c, p[F2022.name], p[S2022.name])
-    pair(c, *year_2024(tmp_path))
     manifest = tmp_path / "deployment.json"
     write_atomic(manifest, c.dep.manifest.dump())
     common = ("--deployment", manifest, "--rpc-url", anvil.rpc_url)
+    # 2024 through the real publishing command (and its journal): the statement's blocks go with it
+    from attest.chain.keystore import create_keystore
+
+    f2024, s2024 = year_2024(tmp_path)
+    publish(c.dep, c.bank, f2024, kind=Kind.FIGURES)
+    verifier_key = tmp_path / "verifier-key.json"
+    create_keystore(verifier_key, "neutrality test password", private_key=c.verifier.key.hex())
+    published = subprocess.run(
+        [str(ATTEST), "publish", "statement", str(s2024),
+         "--covers", str(f2024.with_name("figures-2024.receipt.json")), "--keystore", str(verifier_key),
+         *(str(x) for x in common), "--json"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")},
+             "ATTEST_PASSWORD": "neutrality test password"},
+    )  # fmt: skip
+    assert published.returncode == 0, published.stderr
+    out = json.loads(published.stdout)
+    assert out["outcome"] == "sent" and out["gas_used"] > 130_000  # a plain statement: ~64,400
+    assert c.dep.neutrality_claims([out["uid"]])[out["uid"]].retired_tonnes == 6700
+    assert len(c.dep.credit_claims_of(out["uid"])) == 2
 
     human = _run("history", "--org", "WeBank", "--neutrality", *common, cwd=tmp_path)
     assert human.returncode == 0, human.stderr
