@@ -24,10 +24,11 @@
   const NUMBER = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?/y;
   const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
   const STRUCTURED = [
-    { label: "figures", prefix: "esg-figures/", schema: "esg-figures/1",
+    { label: "figures", prefix: "esg-figures/", schemas: ["esg-figures/1"],
       organisation: ["organisation", "name"], title: "an esg-figures/1 document" },
-    { label: "statement", prefix: "carbon-verification/", schema: "carbon-verification/1",
-      organisation: ["verifier", "name"], title: "a carbon-verification/1 statement" },
+    { label: "statement", prefix: "carbon-verification/",
+      schemas: ["carbon-verification/1", "carbon-verification/2"],
+      organisation: ["verifier", "name"], title: "a carbon-verification/1 or /2 statement" },
   ];
 
   class StrictJSONError extends Error {
@@ -343,9 +344,9 @@
     }
     const t = declared(obj);
     if (t === null) return { type: "file", rule: "sha256-raw" };
-    if (obj.get("schema") !== t.schema) {
+    if (!t.schemas.includes(obj.get("schema"))) {
       throw new StrictJSONError(
-        `unsupported schema ${quoteText(obj.get("schema"))}; expected '${t.schema}'`, "schema");
+        `unsupported schema ${quoteText(obj.get("schema"))}; expected '${t.schemas.join("' or '")}'`, "schema");
     }
     const organisation = fieldAt(obj, t.organisation);
     if (typeof organisation !== "string" || organisation === "") {
