@@ -68,7 +68,8 @@ def claims_of(path: Path) -> dict[str, Any]:
     t = doc.type
     document: dict[str, Any] = {"name": path.name, "type": t.label}
     if t.label != "file":
-        document.update(organisation=t.organisation(doc), year=t.year(doc))
+        schema = getattr(doc.content, "schema_", None)
+        document.update(organisation=t.organisation(doc), year=t.year(doc), schema=schema)
     return {"digest": doc.digest, "rule": doc.digest_rule, "document": document}
 
 

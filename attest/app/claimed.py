@@ -43,6 +43,7 @@ class Claims:
     type: DocumentType
     organisation: str | None  # the organisation it names (figures: the bank; statements: the verifier)
     year: int | None
+    schema: str | None = None  # the schema it declares (a /1 statement's credits cannot be compared)
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,10 @@ class ClaimedTarget(Target):
     @property
     def year(self) -> int | None:
         return self.claims.year if self.claims is not None else None
+
+    @property
+    def schema(self) -> str | None:
+        return self.claims.schema if self.claims is not None else None
 
 
 def parse_digest(text: object, *, field: str = "digest") -> str:
@@ -93,7 +98,12 @@ def parse_claims(obj: object) -> Claims:
         raise InputError("must be the organisation the document names", field="document.organisation")
     if not isinstance(year, int) or isinstance(year, bool) or not 1990 <= year <= 2100:
         raise InputError("must be the document's reporting year (1990..2100)", field="document.year")
-    return Claims(name, doc_type, organisation, year)
+    schema = obj.get("schema")
+    if schema is not None and (
+        not isinstance(schema, str) or not schema.startswith(str(doc_type.schema).split("/")[0] + "/")
+    ):
+        raise InputError(f"must be the schema {doc_type.title} declares", field="document.schema")
+    return Claims(name, doc_type, organisation, year, schema)
 
 
 def parse_receipt_text(name: object, text: object) -> Receipt:

@@ -17,6 +17,8 @@ def statement_credits(
     statement: OnchainAttestation,
     document: CarbonVerification | None = None,
     referenced: OnchainAttestation | None = None,
+    *,
+    schema: str | None = None,
 ) -> CreditEvidence:
     """Everything `decide` needs about `statement`'s credits; `document` is the statement document
     when at hand, `referenced` the figures attestation it covers (for whom its credits are)."""
@@ -37,7 +39,8 @@ def statement_credits(
     return CreditEvidence(
         statement_uid=statement.uid,
         statement_block=statement.block_number,
-        schema=document.schema_ if document is not None else None,
+        # the document's schema; else the one a reader's browser read from it (attest serve)
+        schema=document.schema_ if document is not None else schema,
         document_blocks=blocks,
         document_residual=residual,
         recorded=recorded,

@@ -58,6 +58,13 @@ class Target:
     def year(self) -> int | None:
         return self.document.type.year(self.document) if self.document is not None else None
 
+    @property
+    def schema(self) -> str | None:
+        """The schema the document declares, when it is at hand."""
+        content = self.document.content if self.document is not None else None
+        value = getattr(content, "schema_", None)
+        return value if isinstance(value, str) else None
+
     def claimed_kind(self) -> str | None:
         """The kind the document or, failing that, its receipt says it is (for usage errors only)."""
         if self.kind is not None:
@@ -191,7 +198,7 @@ def gather(
         elif chosen[0].ref != ZERO_REF:
             referenced = facts.attestation(chosen[0].ref)
         if chosen[0].kind is Kind.STATEMENT:
-            credits = statement_credits(facts, chosen[0], statement_doc, referenced)
+            credits = statement_credits(facts, chosen[0], statement_doc, referenced, schema=t.schema)
     if isinstance(statement_doc, CarbonVerificationV2) and statement_doc.neutrality_claim is not None:
         retirements = retirement_checks(statement_doc, None, credit_policy or CreditPolicy())
     same_year: list[OnchainAttestation] = []

@@ -357,7 +357,7 @@
       throw new StrictJSONError(`must be a year from 1990 to 2100: not ${t.title}`, "reporting_year");
     }
     const canonical = new TextEncoder().encode(canonicalize(obj));
-    return { type: t.label, rule: "sha256-rfc8785", canonical, organisation, year };
+    return { type: t.label, rule: "sha256-rfc8785", canonical, organisation, year, schema: obj.get("schema") };
   }
 
   global.AttestJSON = {

@@ -52,7 +52,9 @@
     const seconds = (performance.now() - started) / 1000;
     document.body.dataset.hashSeconds = seconds.toFixed(3);
     const document_ = { name: file.name, type: plan.type };
-    if (plan.type !== "file") { document_.organisation = plan.organisation; document_.year = plan.year; }
+    if (plan.type !== "file") {
+      document_.organisation = plan.organisation; document_.year = plan.year; document_.schema = plan.schema;
+    }
     return { digest, rule: plan.rule, document: document_, seconds };
   }
 
