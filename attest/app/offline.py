@@ -15,7 +15,7 @@ from __future__ import annotations
 from attest.app.proven import name_slots, record_slot
 from attest.app.verify import read_target
 from attest.chain.proving import account_proof_from_rpc
-from attest.core.contracts import GOVERNANCE, REGISTRY, Kind, load_artifact
+from attest.core.contracts import GOVERNANCE, REGISTRY, Kind
 from attest.core.errors import InputError
 from attest.core.header import BlockHeader, Checkpoint, header_hash
 from attest.core.manifest import Manifest
@@ -23,7 +23,7 @@ from attest.core.names import normalise_name
 from attest.core.proof_errors import ProofError
 from attest.core.proofs import verify_account_proof
 from attest.core.records import attestation_uid
-from attest.core.storage import StorageLayout, word_of_bytes32, word_of_uint
+from attest.core.storage import contract_layout, word_of_bytes32, word_of_uint
 from attest.core.verification import Check, Report
 
 
@@ -155,14 +155,14 @@ def verify_offline(manifest: Manifest, manifest_sha256: str, target: str, checkp
         ).storage
     except ProofError as exc:
         return Report(target, t.digest, [*checks, Check("anchored", "fail", f"proof: {exc}")], None)
-    layout = StorageLayout(load_artifact(REGISTRY).storage_layout)
+    layout = contract_layout(REGISTRY)
     record = layout.entry(layout.variable("_attestations"), word_of_bytes32(uid))
     word = words[record.slot]
 
     def field(name: str) -> int:
         return layout.read(layout.member(record, name), word)
 
-    gov = StorageLayout(load_artifact(GOVERNANCE).storage_layout)
+    gov = contract_layout(GOVERNANCE)
     name_at = gov.member(
         gov.member(gov.entry(gov.variable("_organisations"), word_of_uint(r.attestation.org_id)), "info"),
         "name",

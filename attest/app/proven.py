@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from attest.chain.proving import NodeRefused, get_proof
 from attest.chain.quorum import settle_header
-from attest.core.contracts import GOVERNANCE, REGISTRY, load_artifact
+from attest.core.contracts import GOVERNANCE, REGISTRY
 from attest.core.errors import ChainError
 from attest.core.header import Checkpoint, TrustedHeader
 from attest.core.proof_errors import ProofError
@@ -35,7 +35,7 @@ from attest.core.proven import (
 )
 from attest.core.receipt import ProofPart
 from attest.core.records import OnchainAttestation
-from attest.core.storage import StorageLayout, word_of_bytes32, word_of_uint
+from attest.core.storage import contract_layout, word_of_bytes32, word_of_uint
 from attest.core.verification import Check, Evidence, Report
 
 if TYPE_CHECKING:
@@ -62,8 +62,8 @@ class Prover:
         self.unproven: str | None = None
         self.code = ""
         self.code_problem: str | None = None
-        self.registry = StorageLayout(load_artifact(REGISTRY).storage_layout)
-        self.governance = StorageLayout(load_artifact(GOVERNANCE).storage_layout)
+        self.registry = contract_layout(REGISTRY)
+        self.governance = contract_layout(GOVERNANCE)
         self._settle()
 
     @property
@@ -200,7 +200,7 @@ NAME_CONTINUATION_SLOTS = 4
 
 def record_slot(uid: str) -> int:
     """The registry's storage slot of attestation `uid`'s record (`_attestations[uid]`)."""
-    reg = StorageLayout(load_artifact(REGISTRY).storage_layout)
+    reg = contract_layout(REGISTRY)
     return reg.entry(reg.variable("_attestations"), word_of_bytes32(uid)).slot
 
 
@@ -208,7 +208,7 @@ def name_slots(org_id: int) -> list[int]:
     """The governance slots that hold organisation `org_id`'s name, for names up to 128 bytes."""
     from eth_utils import keccak
 
-    gov = StorageLayout(load_artifact(GOVERNANCE).storage_layout)
+    gov = contract_layout(GOVERNANCE)
     info = gov.member(gov.entry(gov.variable("_organisations"), word_of_uint(org_id)), "info")
     at = gov.member(info, "name").slot
     start = int.from_bytes(keccak(at.to_bytes(32, "big")), "big")

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from eth_utils import keccak
 
+from attest.core.contracts import load_artifact
 from attest.core.proofs import mapping_slot
 
 WORD = 32
@@ -103,6 +105,12 @@ class StorageLayout:
     def _require_string(self, at: Location) -> None:
         if at.type != "t_string_storage":
             raise LayoutError(f"{at.type} is not a string")
+
+
+@cache
+def contract_layout(name: str) -> StorageLayout:
+    """The committed artifact's layout of contract `name`, read once per process."""
+    return StorageLayout(load_artifact(name).storage_layout)
 
 
 def word_of_address(address: str) -> bytes:
