@@ -1,15 +1,16 @@
 """Verify thousands of files, receipts or digests with a bounded number of chain reads.
 
 `attest.app.verify.verify_target` asks the chain about one target at a time (a handful of round trips
-each). An auditor checking a year's evidence must not pay that per file, so here the chain is read
-once for everyone: ONE scan of the registry's logs (Attested, Revoked, Superseded, Covered, and the
-credit claims CreditClaimed and NeutralityClaimed — from the
-manifest's registry address only, from its deploy block, in block-range chunks), ONE replay of the
-governance history, the head, the few block headers the reports name, and the registry's storage
-for the attestations the targets concern, read ahead PREFETCH targets at a time (JSON-RPC batch
-requests). Each target's evidence is then gathered by `attest.app.verify`'s own code from those
-reads (`IndexedFacts`, the bulk implementation of `attest.app.facts.ChainFacts`), and the same pure
-`decide` turns it into the same report: the rules live in one place, only the facts' source differs.
+each). An auditor checking a year's evidence must not pay that per file, so here targets are read
+PREFETCH at a time and the chain is asked about each chunk together: the registry's logs those
+targets reach (`attest.chain.index.TargetedIndex`: their digests' `Attested` events and what those
+lead to, by indexed topic — never a scan of the whole registry, so the cost follows the number of
+targets, not the registry's size), the block headers those attestations name, and the registry's
+storage of those attestations (JSON-RPC batch requests); with a `Prover`, the storage proofs of the
+whole chunk too. The governance history is replayed once. Each target's evidence is then gathered
+by `attest.app.verify`'s own code from those reads (`IndexedFacts`, the bulk implementation of
+`attest.app.facts.ChainFacts`), and the same pure `decide` turns it into the same report: the rules
+live in one place, only the facts' source differs.
 
 Revocation and supersession come from the same source on both paths: the registry's storage
 (`Deployment.stored_states`, at the scanned head), never from events, which can outlive what they
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING
 from attest.app.facts import LiveFacts
 from attest.app.proven import Prover
 from attest.chain.deployment import Deployment
-from attest.chain.index import RegistryIndex, read_blocks, registry_index
+from attest.chain.index import RegistryIndex, TargetedIndex, read_blocks
 from attest.core.credits import ClaimRecord, CreditPolicy, NeutralityRecord
 from attest.core.errors import AttestError, ChainError
 from attest.core.inputs import walk
@@ -125,11 +126,7 @@ def iter_verify(
     from attest.app.verify import finish, gather
 
     history = _MemoHistory.of(deployment.membership_history())
-    index = registry_index(deployment)
-    # Every block that holds an attestation, read up front in batches: genuine receipts and anchored
-    # digests only ever point at those. A receipt naming any other block is read on its own.
-    blocks = read_blocks(deployment, sorted({a.block_number for a in index.by_uid.values()}))
-    facts = IndexedFacts(deployment, index, history, blocks)
+    facts = IndexedFacts(deployment, TargetedIndex(deployment), history)
     beside = targets.beside if isinstance(targets, Targets) else {}
     items = list(targets)
     n = 0
@@ -137,6 +134,8 @@ def iter_verify(
         chunk = items[start : start + PREFETCH]
         read = _read_ahead(chunk, beside)
         facts.prefetch(read)
+        if prover is not None:
+            prover.prefetch(facts.prefetched)
         for target, t in zip(chunk, read, strict=False):
             if isinstance(t, AttestError):
                 raise t  # in its turn: the reports before it were yielded
@@ -145,6 +144,13 @@ def iter_verify(
             n += 1
             if progress is not None:
                 progress(n, len(items))
+
+
+def _lookup_digest(t: Target) -> str:
+    """The digest the registry is asked about for a target: a batch receipt's root, else its own."""
+    if t.receipt is not None and t.receipt.merkle is not None:
+        return t.receipt.merkle.root.removeprefix("0x").lower()
+    return t.digest.lower()
 
 
 def _read_ahead(chunk: Sequence[str], beside: dict[str, str | None]) -> list[Target | AttestError]:
@@ -203,48 +209,74 @@ class _MemoHistory(MembershipHistory):
 
 
 class IndexedFacts(LiveFacts):
-    """`ChainFacts` answered from one shared read: the registry index, the governance history and
-    the block headers read up front (a block not read up front is read when first asked, and kept),
-    and the registry's storage of the attestations asked about (read ahead by `prefetch`, else when
-    first asked, and kept). The manifest's facts are `LiveFacts`' own; only the chain's answers
-    come from these reads."""
+    """`ChainFacts` answered from shared reads: a registry index (a `TargetedIndex`, filled for each
+    chunk of targets by `prefetch` and for anything else when first asked; or a complete
+    `RegistryIndex`), the governance history, the block headers of the attestations found, and the
+    registry's storage of the attestations asked about (read ahead by `prefetch`, else when first
+    asked, and kept). The manifest's facts are `LiveFacts`' own; only the chain's answers come from
+    these reads."""
 
     def __init__(
         self,
         deployment: Deployment,
-        index: RegistryIndex,
+        index: RegistryIndex | TargetedIndex,
         history: MembershipHistory,
-        blocks: dict[int, tuple[str, int]],
+        blocks: dict[int, tuple[str, int]] | None = None,
     ) -> None:
         super().__init__(deployment)
-        self.index = index
+        self.loader = index if isinstance(index, TargetedIndex) else None
+        self.index = index.index if isinstance(index, TargetedIndex) else index
         self.history = history
-        self.blocks = blocks
+        self.blocks = {} if blocks is None else blocks
         self.orgs: dict[str, int] = {}
+        self.orgs_loaded: set[int] = set()
         self.bound: str | None = None
         self.states: dict[str, StoredState] = {}
+        self.prefetched: list[str] = []  # the uids the last `prefetch` read, for a prover to prove
 
     def prefetch(self, targets: Iterable[Target | AttestError]) -> None:
-        """Read, in one go, the storage of every attestation these targets may ask about: those of
-        their digest (or batch root), the statements covering them, what they reference, and the
-        statements claiming the same credits."""
+        """Read, in one go, what these targets may ask about: the registry's logs they reach, the
+        blocks of those attestations, and the storage of the attestations of their digest (or batch
+        root), the statements covering them, what they reference, and the statements claiming the
+        same credits; with each digest's own attestation id for the organisation the target names
+        (`prefetched`: what a prover proves for the chunk, an attestation the logs left out too)."""
+        from attest.core.names import holders
+        from attest.core.records import attestation_uid
+
+        read = [t for t in targets if not isinstance(t, AttestError)]
+        lookups = [_lookup_digest(t) for t in read]
+        if self.loader is not None:
+            self.loader.load_digests(lookups)
+        names = self.history.organisation_names()
         uids: list[str] = []
-        for t in targets:
-            if isinstance(t, AttestError):
-                continue
-            digests = [t.digest]
-            if t.receipt is not None and t.receipt.merkle is not None:
-                digests.append(t.receipt.merkle.root.removeprefix("0x").lower())
-            for d in digests:
-                for uid in self.index.by_digest.get(d, []):
-                    uids.append(uid)
-                    covering = self.index.covered_by.get(uid, [])
-                    uids.extend(covering)
-                    uids.append(self.index.by_uid[uid].ref)
-                    for statement in (uid, *covering):  # whoever claims the same credits
-                        for claim in self.index.claims_of.get(statement, []):
-                            uids.extend(c.statement_uid for c in self.index.claims_on[claim.issuance_key])
-        self._read_states(u for u in uids if u in self.index.by_uid)
+        own: list[str] = []
+        for t, d in zip(read, lookups, strict=True):
+            orgs = set(holders(t.named_org, names)) if t.named_org is not None else set()
+            if t.receipt is not None:
+                orgs.add(t.receipt.attestation.org_id)
+            own.extend(attestation_uid(o, bytes.fromhex(d)).lower() for o in sorted(orgs) if 0 <= o < 2**32)
+            for uid in self.index.by_digest.get(d, []):
+                uids.append(uid)
+                covering = self.index.covered_by.get(uid, [])
+                uids.extend(covering)
+                uids.append(self.index.by_uid[uid].ref)
+                for statement in (uid, *covering):  # whoever claims the same credits
+                    for claim in self.index.claims_of.get(statement, []):
+                        uids.extend(c.statement_uid for c in self.index.claims_on[claim.issuance_key])
+        known = [u for u in dict.fromkeys(uids) if u in self.index.by_uid]
+        self._read_states(known)
+        self._read_blocks(self.index.by_uid[u].block_number for u in known)
+        self.prefetched = list(dict.fromkeys([*known, *own]))
+
+    def _read_blocks(self, numbers: Iterable[int]) -> None:
+        missing = sorted({n for n in numbers if n not in self.blocks and 0 <= n <= self.index.head})
+        if missing:
+            self.blocks.update(read_blocks(self.deployment, missing))
+
+    def _known(self, uids: Iterable[str]) -> None:
+        """Make sure the index holds these attestations' events (a targeted index asks for them)."""
+        if self.loader is not None:
+            self.loader.load_uids([u.lower() for u in uids if u.lower() not in self.index.by_uid])
 
     def _read_states(self, uids: Iterable[str]) -> None:
         missing = [u for u in dict.fromkeys(uids) if u not in self.states]
@@ -278,15 +310,21 @@ class IndexedFacts(LiveFacts):
         return self.history
 
     def attestations_of_digest(self, digest: str) -> list[OnchainAttestation]:
+        if self.loader is not None:
+            self.loader.load_digests([digest.lower()])  # asked before: nothing to do
         return self._settled(self.index.of_digest(digest.lower()))
 
     def attestations_by_org(self, org_id: int) -> list[OnchainAttestation]:
+        if self.loader is not None and org_id not in self.orgs_loaded:
+            self.loader.load_org(org_id)
+            self.orgs_loaded.add(org_id)
         return self._settled(self.index.of_org(org_id))
 
     def covering_statements(self, figures_uid: str) -> list[OnchainAttestation]:
         return self._settled(self.index.covering(figures_uid.lower()))
 
     def attestation(self, uid: str) -> OnchainAttestation | None:
+        self._known([uid])
         found = self.index.by_uid.get(uid.lower())
         settled_ = self._settled([found]) if found is not None else []
         return settled_[0] if settled_ else None
@@ -300,6 +338,8 @@ class IndexedFacts(LiveFacts):
 
     def credit_claims_on(self, issuance_keys: Sequence[str]) -> list[ClaimRecord]:
         keys = dict.fromkeys(k.lower() for k in issuance_keys)
+        if self.loader is not None:
+            self.loader.load_issuances(list(keys))
         found = [c for k in keys for c in self.index.claims_on.get(k, [])]
         return sorted(found, key=lambda c: (c.block_number, c.log_index))
 

@@ -64,6 +64,10 @@ class Prover:
         self.code_problem: str | None = None
         self.registry = contract_layout(REGISTRY)
         self.governance = contract_layout(GOVERNANCE)
+        # proven at the trusted block, kept for every report of the command (a bulk run proves a
+        # chunk of targets' slots in one eth_getProof, see `prefetch`)
+        self._records_seen: dict[str, ProvenRecord] = {}
+        self._names_seen: dict[int, str] = {}
         self._settle()
 
     @property
@@ -116,6 +120,14 @@ class Prover:
                 f"membership = governance {governance}"
             )
 
+    def prefetch(self, uids: Sequence[str]) -> None:
+        """Prove these attestations' slots (and their organisations' names) ahead, in one go: what a
+        bulk run's chunk of targets will ask about (`attest.app.bulk.IndexedFacts.prefetch`)."""
+        if self.header is None or self.unproven is not None:
+            return
+        records = self._records([u.lower() for u in uids])
+        self._names(sorted({r.org_id for r in records.values() if r.exists}))
+
     def check(self, report: Report, ev: Evidence) -> Check:
         """The `proofs` line of one report."""
         if self.header is None or self.unproven is not None:
@@ -140,6 +152,13 @@ class Prover:
         return f"hash agreed by {len(self.header.agreed)} of {asked} node(s): {', '.join(self.header.agreed)}"
 
     def _records(self, uids: list[str]) -> dict[str, ProvenRecord]:
+        """The proven records of `uids`, those not proven before read in one eth_getProof."""
+        missing = [u for u in dict.fromkeys(uids) if u not in self._records_seen]
+        if missing:
+            self._records_seen.update(self._prove_records(missing))
+        return {u: self._records_seen[u] for u in uids}
+
+    def _prove_records(self, uids: list[str]) -> dict[str, ProvenRecord]:
         reg = self.registry
         slots: dict[str, tuple[int, int]] = {}
         for uid in uids:
@@ -168,6 +187,13 @@ class Prover:
         return out
 
     def _names(self, org_ids: list[int]) -> dict[int, str]:
+        """The proven names of these organisations, those not proven before read together."""
+        missing = [i for i in dict.fromkeys(org_ids) if i not in self._names_seen]
+        if missing:
+            self._names_seen.update(self._prove_names(missing))
+        return {i: self._names_seen[i] for i in org_ids}
+
+    def _prove_names(self, org_ids: list[int]) -> dict[int, str]:
         gov = self.governance
         address = self.deployment.manifest.governance.address
         table = gov.variable("_organisations")
