@@ -144,6 +144,16 @@ class Prover:
         )
         return proof_check(report, ev, state)
 
+    def summary(self) -> str:
+        """One line for a bulk run: which block every report's facts were proven against, or why not."""
+        if self.header is None or self.unproven is not None:
+            required = " (--require-proofs: every report fails)" if self.policy.require else ""
+            return f"unproven: node's word ({self.unproven or 'no trusted block'}){required}"
+        return (
+            f"state facts of every report proven against block {self.header.number} "
+            f"0x{self.header.hash.hex()} ({self._vouched()})"
+        )
+
     def _vouched(self) -> str:
         assert self.header is not None
         if self.header.checkpoint is not None:

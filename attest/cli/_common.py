@@ -21,8 +21,10 @@ from attest.core.report_text import SYMBOL as SYMBOL
 if TYPE_CHECKING:
     from rich.progress import Progress
 
+    from attest.app.proven import ProofPolicy
     from attest.chain.deployment import Deployment
     from attest.chain.signer import Signer, SignerChoice
+    from attest.core.header import Checkpoint
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -88,6 +90,41 @@ def chain_options(f: F) -> F:
         "is refused (exit 2). Env ATTEST_MANIFEST_SHA256.",
     )(f)
     return f
+
+
+def proof_options(f: F) -> F:
+    """How a verification settles on its trusted block: `--quorum`, `--trust-block`, `--require-proofs`
+    (with `--rpc-url`, given once per node)."""
+    f = click.option(
+        "--require-proofs",
+        is_flag=True,
+        help="Fail when a fact cannot be proven against the trusted block (a node that serves no proofs).",
+    )(f)
+    f = click.option(
+        "--trust-block",
+        "trust_block",
+        default=None,
+        metavar="NUMBER:HASH",
+        help="A block the auditor obtained out of band: its hash is the trusted one, and facts are "
+        "proven against its header.",
+    )(f)
+    f = click.option(
+        "--quorum",
+        type=click.IntRange(min=1),
+        default=None,
+        help="How many of the --rpc-url nodes must report the same hash for the trusted block "
+        "(default: all of them).",
+    )(f)
+    return f
+
+
+def proof_policy(
+    dep: Deployment, quorum: int | None, checkpoint: Checkpoint | None, require: bool
+) -> ProofPolicy:
+    """The command line's proof policy: every `--rpc-url` given, else the manifest's node."""
+    from attest.app.proven import ProofPolicy
+
+    return ProofPolicy(rpc_urls(dep.manifest.rpc_url), quorum, checkpoint, require)
 
 
 _PIN_KEY = "attest.manifest_sha256"

@@ -16,7 +16,8 @@ from attest.cli._common import (
     main,
     open_deployment,
     pinned_manifest,
-    rpc_urls,
+    proof_options,
+    proof_policy,
 )
 from attest.cli._credits import credit_policy, max_vintage_age_option
 from attest.core.errors import InputError
@@ -64,31 +65,12 @@ if TYPE_CHECKING:
     "(immutables masked); `attest verify-deployment` adds a fresh compile.",
 )
 @click.option(
-    "--quorum",
-    type=click.IntRange(min=1),
-    default=None,
-    help="How many of the --rpc-url nodes must report the same hash for the trusted block "
-    "(default: all of them).",
-)
-@click.option(
-    "--trust-block",
-    "trust_block",
-    default=None,
-    metavar="NUMBER:HASH",
-    help="A block the auditor obtained out of band: its hash is the trusted one, and facts are proven "
-    "against its header.",
-)
-@click.option(
     "--offline",
     is_flag=True,
     help="Verify one receipt (esg-attest/receipt/2) with no network: its header and proofs against "
     "--trust-block, the hash of its block obtained out of band.",
 )
-@click.option(
-    "--require-proofs",
-    is_flag=True,
-    help="Fail when a fact cannot be proven against the trusted block (a node that serves no proofs).",
-)
+@proof_options
 @max_vintage_age_option
 @chain_options
 @json_option
@@ -121,7 +103,7 @@ def verify(
     verification statement covering it together (files or their receipts).
     """
     with handle_errors():
-        from attest.app.proven import ProofPolicy, Prover
+        from attest.app.proven import Prover
         from attest.app.verify import verify_pair, verify_target
         from attest.core.header import parse_checkpoint
 
@@ -132,8 +114,7 @@ def verify(
             verify_offline_command(deployment_path, targets, checkpoint, statement, html_path, as_json)
         dep = open_deployment(deployment_path, rpc_url, confirmations)
         # before anything is checked: one block whose hash the nodes agree on (or the checkpoint's)
-        policy = ProofPolicy(rpc_urls(dep.manifest.rpc_url), quorum, checkpoint, require_proofs)
-        prover = Prover(dep, policy)
+        prover = Prover(dep, proof_policy(dep, quorum, checkpoint, require_proofs))
         credits = credit_policy(max_vintage_age)
         skipped: list[tuple[str, str]] = []
         if statement is not None:
