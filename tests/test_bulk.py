@@ -354,18 +354,21 @@ def test_cli_verify_many(world: World) -> None:
     good = world.batch_receipts[10:20]
     done = subprocess.run([*env_cmd, *rpc, *good], capture_output=True, text=True, cwd=REPO_ROOT)
     assert done.returncode == 0, done.stderr
-    assert done.stdout == "10 verified, 0 not verified, of 10\n"  # no progress-bar residue on stdout
+    count, proofs = done.stdout.splitlines()  # no progress-bar residue on stdout
+    assert count == "10 verified, 0 not verified, of 10"
+    assert proofs.startswith("proofs: state facts of every report proven against block "), proofs
     assert done.stderr == ""  # not a terminal: no bar at all
     done = subprocess.run([*env_cmd, *rpc, str(world.root / "batch")], capture_output=True, text=True)
     assert done.returncode == 1
     lines = done.stdout.splitlines()  # failures (subject, then each failed check), then the count
-    assert lines[-1] == "38 verified, 2 not verified, of 40"
+    assert lines[-2] == "38 verified, 2 not verified, of 40"
     assert sum("bill-00" in line and line.startswith("✗") for line in lines) == 2
     done = subprocess.run(
         [*env_cmd, *rpc, "--json", str(world.root / "batch")], capture_output=True, text=True, cwd=REPO_ROOT
     )
     assert done.returncode == 1, done.stderr
     data = json.loads(done.stdout)
+    assert data["summary"].pop("proofs").startswith("state facts of every report proven")
     assert data["summary"] == {"verified": 38, "not_verified": 2, "total": 40}
     bad = {Path(r["subject"]).name for r in data["reports"] if not r["verified"]}
     assert bad == {"bill-007.txt.receipt.json", "bill-008.txt.receipt.json"}
