@@ -5,7 +5,7 @@ One run, real processes on 127.0.0.1:
    a second, CONSORTIUM_STATE_INTERVAL_S, RECENT_STATES), the contracts deployed and three
    organisations admitted (tests/conftest.py);
 2. RATE_CHUNKS chunks of 1,000 distinct attestations through the pipelined sender
-   (`PipelinedSender.send_all` of `Deployment.attest_transaction` calls): the fresh rate;
+   (`Deployment.anchor`, the one anchor path: windows pipelined): the fresh rate;
 3. the chain filled to FILL attestations, in the same chunks;
 4. the rate again over RATE_CHUNKS chunks, and the ratio (target ≥ 0.8);
 5. the latency of one `attest publish file` (the CLI: process start, scrypt keystore decryption,
@@ -56,7 +56,6 @@ class Run:
 
         from attest.chain.connection import Chain
         from attest.chain.keystore import create_keystore
-        from attest.chain.sender import PipelinedSender
         from attest.devtools.node import AnvilNode, dev_private_keys
 
         self.root = root
@@ -66,7 +65,6 @@ class Run:
         self.node = node.start()
         chain = Chain.connect(self.node.rpc_url)
         self.c = build_consortium(chain, funder_key=dev_private_keys(1)[0])
-        self.sender = PipelinedSender(chain, self.c.bank, timeout=600)
         self.published = 0
         self.manifest = root / "local.json"
         manifest = self.c.dep.manifest.model_copy(update={"rpc_url": self.node.rpc_url})
@@ -76,15 +74,16 @@ class Run:
 
     def chunk(self) -> float:
         """Publish CHUNK new attestations; return the seconds taken (signing, sending, every receipt)."""
+        from attest.chain.deployment import AnchorRequest
         from attest.core.contracts import Kind
 
         dep, bank, start = self.c.dep, self.c.bank, self.published
         digests = [hashlib.sha256(f"pace {start + i}".encode()).hexdigest() for i in range(CHUNK)]
-        calls = [dep.attest_transaction(bank, d, Kind.FILE, 2022) for d in digests]
+        requests = [AnchorRequest(d, Kind.FILE, 2022) for d in digests]
         started = time.perf_counter()
-        mined = self.sender.send_all(calls)
+        results = [r for window in dep.anchor(bank, requests, timeout=600) for r in window]
         seconds = time.perf_counter() - started
-        assert len(mined) == CHUNK and all(m.ok for m in mined)
+        assert len(results) == CHUNK and all(r.error is None for r in results), "an attestation failed"
         self.published += CHUNK
         return seconds
 

@@ -55,6 +55,7 @@ def main() -> None:
     print(f"\n## Throughput, bulk verification, memory (local anvil node){note}\n")
     scale_bench = runpy.run_path(str(HERE / "scale.py"))
     scale_bench["print_table"](scale_bench["main"]())
+    runpy.run_path(str(HERE / "proven.py"), run_name="__main__")
     runpy.run_path(str(HERE / "node_pace.py"), run_name="__main__")
 
 

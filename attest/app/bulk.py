@@ -175,6 +175,7 @@ def verify_many(
     require_coverage: bool = False,
     strict: bool = False,
     progress: Progress | None = None,
+    prover: Prover | None = None,
     credit_policy: CreditPolicy | None = None,
 ) -> list[Report]:
     """`iter_verify` as a list, for callers that want every report at once."""
@@ -186,6 +187,7 @@ def verify_many(
             require_coverage=require_coverage,
             strict=strict,
             progress=progress,
+            prover=prover,
             credit_policy=credit_policy,
         )
     )
