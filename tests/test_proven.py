@@ -181,3 +181,33 @@ def test_a_node_without_proofs_is_the_nodes_word_and_require_proofs_fails_it(wor
     assert (
         required.returncode == 1 and "✗ proofs" in required.stdout and "--require-proofs" in required.stdout
     )
+
+
+def test_the_manifests_nodes_are_each_asked_and_named_with_their_operator(
+    world: World, proxy: LyingProxy, tmp_path: Path
+) -> None:
+    """A manifest listing the consortium's nodes: with no --rpc-url, every one of them must agree on
+    the trusted block, and the report says who runs each; one node on another fork stops it."""
+    from attest.core.manifest import ConsortiumNode, load_manifest
+
+    nodes = (
+        ConsortiumNode(url=proxy.url, operator="WeBank"),
+        ConsortiumNode(url=world.node.rpc_url, operator="Example Carbon Verification Body"),
+    )
+    listed = tmp_path / "deployment.json"
+    write_atomic(listed, world.c.dep.manifest.model_copy(update={"nodes": nodes, "rpc_url": None}).dump())
+    assert load_manifest(listed).nodes == nodes  # the list survives a round trip
+    w = World(**{**world.__dict__, "manifest": listed})
+    done = verify(w, world.figures)
+    assert done.returncode == 0, done.stdout + done.stderr
+    line = next(x for x in done.stdout.splitlines() if "proofs" in x)
+    assert "hash agreed by 2 of 2 node(s)" in line, line
+    assert f"{proxy.url} (run by WeBank)" in line and "(run by Example Carbon Verification Body)" in line
+    liar = LyingProxy(world.node.rpc_url, another_hash)
+    try:
+        lying = (ConsortiumNode(url=liar.url, operator="WeBank"), nodes[1])
+        write_atomic(listed, world.c.dep.manifest.model_copy(update={"nodes": lying, "rpc_url": None}).dump())
+        done = verify(w, world.figures)
+    finally:
+        liar.close()
+    assert done.returncode == 3 and liar.url in done.stderr, done.stdout + done.stderr

@@ -13,8 +13,8 @@ leaves the verdict on the node's word, said in the report, or failed with `--req
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from attest.chain.proving import NodeRefused, get_proof
@@ -50,6 +50,7 @@ class ProofPolicy:
     quorum: int | None = None  # how many must agree (None: all)
     checkpoint: Checkpoint | None = None  # `--trust-block NUMBER:HASH`
     require: bool = False  # `--require-proofs`: an unproven verdict fails
+    operators: Mapping[str, str] = field(default_factory=dict)  # who runs each node (the manifest's list)
 
 
 class Prover:
@@ -159,7 +160,9 @@ class Prover:
         if self.header.checkpoint is not None:
             return f"checkpoint {self.header.checkpoint}"
         asked = len(self.header.agreed) + len(self.header.dissent)
-        return f"hash agreed by {len(self.header.agreed)} of {asked} node(s): {', '.join(self.header.agreed)}"
+        ops = self.policy.operators
+        named = [f"{u} (run by {ops[u]})" if u in ops else u for u in self.header.agreed]
+        return f"hash agreed by {len(self.header.agreed)} of {asked} node(s): {', '.join(named)}"
 
     def _records(self, uids: list[str]) -> dict[str, ProvenRecord]:
         """The proven records of `uids`, those not proven before read in one eth_getProof."""

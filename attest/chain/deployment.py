@@ -106,7 +106,7 @@ class Deployment:
     ) -> Deployment:
         """Connect to the chain a manifest names (or `rpc_url`) and check it is that deployment."""
         manifest = load_manifest(manifest_path)
-        url = rpc_url or manifest.rpc_url
+        url = rpc_url or next(iter(manifest.node_urls()), None)
         if not url:
             raise InputError(
                 "the manifest names no RPC URL (an embedded-chain deployment?): pass --rpc-url",

@@ -121,10 +121,12 @@ def proof_options(f: F) -> F:
 def proof_policy(
     dep: Deployment, quorum: int | None, checkpoint: Checkpoint | None, require: bool
 ) -> ProofPolicy:
-    """The command line's proof policy: every `--rpc-url` given, else the manifest's node."""
+    """The command line's proof policy: every `--rpc-url` given, else the manifest's nodes (each
+    named with the organisation that runs it), else its one `rpc_url`."""
     from attest.app.proven import ProofPolicy
 
-    return ProofPolicy(rpc_urls(dep.manifest.rpc_url), quorum, checkpoint, require)
+    manifest = dep.manifest
+    return ProofPolicy(rpc_urls(manifest.node_urls()), quorum, checkpoint, require, manifest.operators())
 
 
 _PIN_KEY = "attest.manifest_sha256"
@@ -136,10 +138,10 @@ def _remember_urls(ctx: click.Context, param: click.Parameter, value: tuple[str,
     return value[0] if value else None
 
 
-def rpc_urls(default: str | None) -> tuple[str, ...]:
-    """The nodes `--rpc-url` named (all of them), else `default` (the manifest's, if any)."""
+def rpc_urls(default: tuple[str, ...]) -> tuple[str, ...]:
+    """The nodes `--rpc-url` named (all of them), else `default` (the manifest's)."""
     urls: tuple[str, ...] = click.get_current_context().meta.get("rpc_urls", ())
-    return urls or ((default,) if default else ())
+    return urls or default
 
 
 def _remember_pin(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

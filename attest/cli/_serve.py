@@ -4,30 +4,20 @@ from __future__ import annotations
 
 import click
 
-from attest.cli._common import chain_options, handle_errors, main, open_deployment, rpc_urls
+from attest.cli._common import (
+    chain_options,
+    handle_errors,
+    main,
+    open_deployment,
+    proof_options,
+    proof_policy,
+)
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: all).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="TCP port.")
-@click.option(
-    "--quorum",
-    type=click.IntRange(min=1),
-    default=None,
-    help="How many of the --rpc-url nodes must agree on each verification's trusted block (default: all).",
-)
-@click.option(
-    "--trust-block",
-    "trust_block",
-    default=None,
-    metavar="NUMBER:HASH",
-    help="A block obtained out of band: every verification proves its facts against its header.",
-)
-@click.option(
-    "--require-proofs",
-    is_flag=True,
-    help="Fail a verification when a fact cannot be proven against the trusted block.",
-)
+@proof_options
 @chain_options
 def serve(
     host: str,
@@ -49,14 +39,13 @@ def serve(
     with handle_errors():
         import uvicorn
 
-        from attest.app.proven import ProofPolicy
         from attest.core.header import parse_checkpoint
         from attest.server.app import ServeConfig, create_app, find_hasher
 
         checkpoint = parse_checkpoint(trust_block) if trust_block is not None else None
         hasher = find_hasher()  # before the chain is asked anything: the page cannot work without it
         dep = open_deployment(deployment_path, rpc_url, confirmations)
-        policy = ProofPolicy(rpc_urls(dep.manifest.rpc_url), quorum, checkpoint, require_proofs)
+        policy = proof_policy(dep, quorum, checkpoint, require_proofs)
         app = create_app(dep, ServeConfig(deployment_path, policy), hasher=hasher)
         click.echo(f"attest serve: http://{host}:{port}/ (read-only; Ctrl-C stops it)", err=True)
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

@@ -34,6 +34,14 @@ class ContractDeployment(_Model):
     artifact_sha256: str
 
 
+class ConsortiumNode(_Model):
+    """One of the consortium's JSON-RPC nodes and the organisation that runs it: `verify` asks each
+    for the hash of the block it proves facts against, so no one operator's node is trusted alone."""
+
+    url: str = Field(min_length=1)
+    operator: str = Field(min_length=1)
+
+
 class Manifest(_Model):
     schema_: Literal["esg-attest/deployment/1"] = Field(default="esg-attest/deployment/1", alias="schema")
     network: str
@@ -44,6 +52,7 @@ class Manifest(_Model):
     compiler: dict[str, object]
     governance: ContractDeployment
     registry: ContractDeployment
+    nodes: tuple[ConsortiumNode, ...] = ()  # the consortium's nodes; `rpc_url` stays the default one
     _file_sha256: str | None = PrivateAttr(default=None)
 
     @property
@@ -58,7 +67,20 @@ class Manifest(_Model):
         return self
 
     def dump(self) -> bytes:
-        return (json.dumps(self.model_dump(by_alias=True), indent=2) + "\n").encode()
+        data = self.model_dump(by_alias=True)
+        if not self.nodes:
+            del data["nodes"]  # a manifest without a node list reads as it always did
+        return (json.dumps(data, indent=2) + "\n").encode()
+
+    def node_urls(self) -> tuple[str, ...]:
+        """The nodes a verification asks by default: the listed ones, else the one `rpc_url`."""
+        if self.nodes:
+            return tuple(n.url for n in self.nodes)
+        return (self.rpc_url,) if self.rpc_url else ()
+
+    def operators(self) -> dict[str, str]:
+        """Who runs each listed node, by URL."""
+        return {n.url: n.operator for n in self.nodes}
 
 
 def load_manifest(path: str | Path) -> Manifest:
