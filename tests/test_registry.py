@@ -828,6 +828,10 @@ def test_uid_of_is_keccak_of_abi_encoded_org_and_digest(consortium: Consortium) 
     assert c.dep.registry.functions.uidOf(2**32 - 1, dgst).call() == keccak(
         encode(["uint32", "bytes32"], [2**32 - 1, dgst])
     )
+    assert (
+        c.dep.uid_of(2**32 - 1, dgst.hex())
+        == "0x" + keccak(encode(["uint32", "bytes32"], [2**32 - 1, dgst])).hex()
+    )
 
 
 def test_attestation_of_finds_the_organisations_record(consortium: Consortium) -> None:

@@ -117,8 +117,12 @@ class TargetedIndex:
         self._seen: set[tuple[int, int]] = set()  # (block, log index) of every log added
 
     def load_digests(self, digests: Sequence[str]) -> None:
-        """Load what verifying these digests (hex, no 0x) can ask about."""
-        found = self._query((events.topics().attested,), 2, ["0x" + d.lower() for d in digests])
+        """Load what verifying these digests (hex, no 0x) can ask about (nothing, once asked)."""
+        asked = self._asked[((events.topics().attested,), 2)]
+        wanted = ["0x" + d.lower() for d in digests]
+        if all(d in asked for d in wanted):
+            return
+        found = self._query((events.topics().attested,), 2, wanted)
         self._follow([log_uid(log) for log in found])
 
     def load_org(self, org_id: int) -> None:
@@ -220,7 +224,12 @@ def scan_logs(
         end = min(to_block, start + size - 1)
         query: Any = {"address": address, "fromBlock": start, "toBlock": end, **extra}
         try:
-            out.extend(chain.rpc(lambda q=query: chain.w3.eth.get_logs(q)))
+            if chain.batches:  # raw answers: web3's formatting of every log costs more than decoding it
+                raw = {**query, "fromBlock": hex(start), "toBlock": hex(end)}
+                (answer,) = chain.batch([("eth_getLogs", [raw])])
+                out.extend(chain.result(answer, "eth_getLogs") or [])
+            else:
+                out.extend(chain.rpc(lambda q=query: chain.w3.eth.get_logs(q)))
         except ChainUnreachable:
             raise
         except ChainError:  # e.g. "query returned more than 10000 results" / "block range too large"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from attest.core.contracts import Kind
 
@@ -86,14 +87,18 @@ def settled(
     )
 
 
+@lru_cache(maxsize=65_536)
 def attestation_uid(org_id: int, digest: bytes) -> str:
-    """The registry's id of an organisation's attestation: keccak256(abi.encode(uint32, bytes32))."""
-    from eth_abi import encode
+    """The registry's id of an organisation's attestation: keccak256(abi.encode(uint32, bytes32)).
+
+    abi.encode of a uint32 and a bytes32 is the number as a 32-byte big-endian word, then the digest:
+    written out here, and memoised, because a bulk run computes it several times per target (a batch
+    receipt's thousands of files share one root, so one id)."""
     from eth_utils import keccak
 
     if not 0 <= org_id < 2**32 or len(digest) != 32:
         raise ValueError("not an organisation id and a 32-byte digest")
-    return "0x" + keccak(encode(["uint32", "bytes32"], [org_id, digest])).hex()
+    return "0x" + keccak(org_id.to_bytes(32, "big") + bytes(digest)).hex()
 
 
 @dataclass(frozen=True)
