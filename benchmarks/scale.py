@@ -198,7 +198,7 @@ def main() -> list[tuple[str, str, str, str]]:
             )
             rows.append(
                 (
-                    f"  the `attest verify-many` command on the same {len(targets):,} (process start included)",
+                    f"  `attest verify-many` on the same {len(targets):,} (process start included)",
                     f"{cli_s:.2f} s",
                     "",
                     "",
