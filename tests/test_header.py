@@ -20,6 +20,7 @@ from attest.core.header import (
     Checkpoint,
     FieldKind,
     accept_header,
+    encode_header,
     header_hash,
     parse_checkpoint,
 )
@@ -157,3 +158,46 @@ def test_checkpoint_parsing() -> None:
     for bad in (f"0x{h}", f"-1:0x{h}", f"1e3:0x{h}", f"12:{h}", f"12:0x{h[:-2]}", f"12:0x{h[:-1]}z", "12:"):
         with pytest.raises(InputError, match="field 'checkpoint'"):
             parse_checkpoint(bad)
+
+
+def bft_block(header: BlockHeader, *, qbft: bool, round_: int = 2) -> tuple[BlockHeader, bytes]:
+    """`header` made a Besu BFT block (constructed here, from Besu's codecs: no Besu node runs here):
+    extraData rlp([vanity, validators, vote, round, seals]) — IBFT 2.0 writes no vote as an empty
+    string and the round as 4 bytes, QBFT an empty list and a scalar — and the hash Besu gives it,
+    over the header with extraData cut to rlp([vanity, validators, vote])."""
+    import rlp
+    from eth_utils import keccak
+
+    vanity, validators = b"\x00" * 32, [b"\x11" * 20, b"\x22" * 20, b"\x33" * 20]
+    vote: Any = [] if qbft else b""
+    round_field = round_ if qbft else round_.to_bytes(4, "big")
+    seals = [bytes([i]) * 65 for i in (1, 2, 3)]
+    full = header.replace(extra_data=rlp.encode([vanity, validators, vote, round_field, seals]))
+    hashed = header.replace(extra_data=rlp.encode([vanity, validators, vote]))
+    return full, bytes(keccak(encode_header(hashed)))
+
+
+@pytest.mark.parametrize("qbft", [False, True], ids=["ibft2", "qbft"])
+def test_a_besu_bft_header_is_accepted_by_its_on_chain_hash(consortium: Consortium, qbft: bool) -> None:
+    header, _ = block_header(consortium.chain, "latest")
+    block, agreed = bft_block(header, qbft=qbft)
+    assert header_hash(block) != agreed  # the plain rule does not give a BFT block's hash
+    assert accept_header(block, agreed).state_root == header.state_root
+    other_round, _ = bft_block(header, qbft=qbft, round_=7)  # another round and seals: the same block
+    accept_header(other_round, agreed)
+    for attr in ("state_root", "receipts_root", "number"):  # what the verifier reads stays bound
+        with pytest.raises(HeaderMismatch):
+            accept_header(block.replace(**{attr: changed(getattr(block, attr))}), agreed)
+    with pytest.raises(HeaderMismatch):  # another validator set is another block
+        import rlp
+
+        items = rlp.decode(block.extra_data)
+        items[1] = items[1][:2]
+        accept_header(block.replace(extra_data=rlp.encode(items)), agreed)
+
+
+def test_extra_data_that_is_not_bft_is_not_cut(consortium: Consortium) -> None:
+    from attest.core.header import bft_hashed_extra
+
+    assert bft_hashed_extra(b"") is None and bft_hashed_extra(b"anvil vanity") is None
+    assert bft_hashed_extra(b"\xc3\x80\x80\x80") is None  # a list, but no 32-byte vanity

@@ -19,10 +19,15 @@ verifier reads (stateRoot, receiptsRoot, number, timestamp) sit at fixed positio
 optional one, so a node that sends another set of optional fields only changes the hash, which then
 no longer matches.
 
-Not covered: Besu IBFT 2.0 / QBFT blocks, whose on-chain hash is taken over the header with the
-validators' commit seals and the round number removed from extraData, and FISCO BCOS, whose block
-header is another structure; for them `header_hash` does not give the block's hash and
-`accept_header` refuses every header.
+Besu IBFT 2.0 / QBFT blocks carry ``rlp([vanity, validators, vote, round, commitSeals])`` in
+extraData, and their on-chain hash is taken over the header with extraData cut to
+``rlp([vanity, validators, vote])`` (the round and the seals differ between the copies of a block
+circulated at one height). `accept_header` accepts a header whose fields hash to the agreed hash
+either as they are or with a BFT extraData so cut: the roots the verifier reads are in the hashed
+part either way. Written from Besu's source and documentation (BftBlockHashing, the IBFT 2.0 and
+QBFT extra-data codecs), tested on constructed headers only: no Besu node runs here. FISCO BCOS's
+block header is another structure (and its hash another function): `accept_header` refuses every
+one of its headers, so on FISCO BCOS nothing is proven and every fact is the node's word.
 
 Pure: takes ints and bytes (`attest.chain.proving.header_from_block` turns JSON-RPC answers into
 them); rlp is imported where it is used, to keep importing this module cheap.
@@ -172,12 +177,36 @@ def accept_header(header: BlockHeader, agreed_hash: bytes) -> BlockHeader:
             out), with both hashes and the block number in the message.
     """
     got = header_hash(header)
+    bft = bft_hashed_extra(header.extra_data)
+    if got != agreed_hash and bft is not None and header_hash(header.replace(extra_data=bft)) == agreed_hash:
+        return header  # a Besu IBFT 2.0 / QBFT block, hashed without its round and commit seals
     if got != agreed_hash:
         raise HeaderMismatch(
             f"block {header.number}: the header fields hash to 0x{got.hex()}, "
             f"not to the agreed block hash 0x{agreed_hash.hex()}"
         )
     return header
+
+
+def bft_hashed_extra(extra: bytes) -> bytes | None:
+    """The extraData a Besu IBFT 2.0 / QBFT block's hash is taken over — ``rlp([vanity, validators,
+    vote])`` of its ``rlp([vanity, validators, vote, round, seals, ...])`` — or None when `extra` is
+    not BFT extra data (a 32-byte vanity, then a list of 20-byte validator addresses)."""
+    import rlp
+
+    try:
+        items = rlp.decode(extra)
+    except rlp.exceptions.DecodingError:
+        return None
+    if not isinstance(items, list) or len(items) < 4:
+        return None
+    vanity, validators = items[0], items[1]
+    if not isinstance(vanity, bytes) or len(vanity) != 32 or not isinstance(validators, list):
+        return None
+    if not all(isinstance(v, bytes) and len(v) == 20 for v in validators):
+        return None
+    encoded: bytes = rlp.encode(items[:3])
+    return encoded
 
 
 @dataclass(frozen=True)
