@@ -8,9 +8,10 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import EXAMPLES, build_consortium
@@ -108,3 +109,61 @@ def test_a_forged_record_proof_fails_offline(published: Published, tmp_path: Pat
     receipt.write_text(json.dumps(data))
     done = offline(published, receipt, published.checkpoint)
     assert done.returncode == 1 and "✗ anchored" in done.stdout and "0x1234" in done.stdout, done.stdout
+
+
+def _tampered(p: Published, tmp_path: Path, edit: Callable[[dict[str, Any]], None]) -> Path:
+    """A copy of the receipt (its document beside it) with `edit` applied: what its writer could hand over."""
+    data = json.loads(p.receipt.read_text())
+    edit(data)
+    (tmp_path / p.figures.name).write_bytes(p.figures.read_bytes())
+    receipt = tmp_path / p.receipt.name
+    receipt.write_text(json.dumps(data))
+    return receipt
+
+
+def test_a_receipt_claiming_another_organisation_fails_offline(published: Published, tmp_path: Path) -> None:
+    """The receipt says org #2 anchored it: its proofs hold org #1's slot, not the one asked for."""
+
+    def other_org(d: dict[str, Any]) -> None:
+        d["attestation"]["org_id"] = 2
+
+    done = offline(published, _tampered(published, tmp_path, other_org), published.checkpoint)
+    assert done.returncode == 1 and "✗ anchored" in done.stdout, done.stdout + done.stderr
+    assert "holds no proof for storage slot" in done.stdout, done.stdout
+
+
+def test_a_receipt_naming_another_block_hash_fails_offline(published: Published, tmp_path: Path) -> None:
+    def other_hash(d: dict[str, Any]) -> None:
+        d["chain"]["block_hash"] = "0x" + "ab" * 32
+
+    done = offline(published, _tampered(published, tmp_path, other_hash), published.checkpoint)
+    assert done.returncode == 1 and "names block hash 0xabab" in done.stdout, done.stdout + done.stderr
+
+
+def test_a_header_of_another_block_fails_offline(published: Published, tmp_path: Path) -> None:
+    """The receipt carries a header with another stateRoot (its proofs would then be checked against
+    a root of the writer's choosing): it no longer hashes to the checkpoint's hash."""
+    import rlp  # type: ignore[import-untyped]
+
+    def other_root(d: dict[str, Any]) -> None:
+        fields = rlp.decode(bytes.fromhex(d["proof"]["header"][2:]))
+        fields[3] = b"\x11" * 32
+        d["proof"]["header"] = "0x" + rlp.encode(fields).hex()
+
+    done = offline(published, _tampered(published, tmp_path, other_root), published.checkpoint)
+    assert done.returncode == 1 and "not to the checkpoint's hash" in done.stdout, done.stdout + done.stderr
+
+
+def test_a_manifest_naming_another_governance_fails_offline(published: Published, tmp_path: Path) -> None:
+    """The registry's proven codeHash binds its governance: a manifest with another one is refused."""
+    from attest.core.manifest import load_manifest
+
+    m = load_manifest(published.manifest)
+    other = m.model_copy(update={"governance": m.governance.model_copy(update={"address": "0x" + "77" * 20})})
+    forged = tmp_path / "deployment.json"
+    write_atomic(forged, other.dump())
+    done = offline(
+        Published(**{**published.__dict__, "manifest": forged}), published.receipt, published.checkpoint
+    )
+    assert done.returncode == 1 and "✗ deployment" in done.stdout, done.stdout + done.stderr
+    assert "is not the artifact's with membership" in done.stdout

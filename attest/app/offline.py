@@ -17,10 +17,10 @@ from attest.app.verify import read_target
 from attest.chain.proving import account_proof_from_rpc
 from attest.core.contracts import GOVERNANCE, REGISTRY, Kind
 from attest.core.errors import InputError
-from attest.core.header import BlockHeader, Checkpoint, header_hash
+from attest.core.header import BlockHeader, Checkpoint, accept_header, header_hash
 from attest.core.manifest import Manifest
 from attest.core.names import normalise_name
-from attest.core.proof_errors import ProofError
+from attest.core.proof_errors import HeaderMismatch, ProofError
 from attest.core.proofs import verify_account_proof
 from attest.core.records import attestation_uid
 from attest.core.storage import contract_layout, word_of_bytes32, word_of_uint
@@ -66,7 +66,7 @@ def verify_offline(manifest: Manifest, manifest_sha256: str, target: str, checkp
                 f"is of block {checkpoint.number}",
             )
         )
-    elif header_hash(header) != checkpoint.hash:
+    elif not _hashes_to(header, checkpoint.hash):
         checks.append(
             Check(
                 "receipt",
@@ -231,6 +231,15 @@ def verify_offline(manifest: Manifest, manifest_sha256: str, target: str, checkp
         )
     )
     return Report(target, t.digest, checks, None)
+
+
+def _hashes_to(header: BlockHeader, agreed: bytes) -> bool:
+    """Whether the header is the block with this hash (`accept_header`'s rule, BFT blocks included)."""
+    try:
+        accept_header(header, agreed)
+    except HeaderMismatch:
+        return False
+    return True
 
 
 def _header(rlp_hex: str) -> BlockHeader:
