@@ -512,9 +512,11 @@ def test_verify_json_structure(net: Net) -> None:
             "coverage",
             "confirmations",
             "proofs",
+            "logs",
         )
         assert names == [n for n in order if n in names]
-        assert names[-1] == "proofs" and report["checks"][-1]["status"] == "pass"  # anvil serves proofs
+        assert names[-2:] == ["proofs", "logs"]  # anvil serves proofs and receipts
+        assert [c["status"] for c in report["checks"][-2:]] == ["pass", "pass"]
         assert {"deployment", "digest", "anchored", "authorised", "status", "confirmations"} <= set(names)
         for check in report["checks"]:
             assert set(check) == {"name", "status", "detail"}

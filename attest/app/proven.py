@@ -39,6 +39,7 @@ from attest.core.storage import contract_layout, word_of_bytes32, word_of_uint
 from attest.core.verification import Check, Evidence, Report
 
 if TYPE_CHECKING:
+    from attest.app.log_proofs import LogProver
     from attest.chain.deployment import Deployment
 
 
@@ -69,6 +70,7 @@ class Prover:
         # chunk of targets' slots in one eth_getProof, see `prefetch`)
         self._records_seen: dict[str, ProvenRecord] = {}
         self._names_seen: dict[int, str] = {}
+        self.logs: LogProver | None = None
         self._settle()
 
     @property
@@ -87,6 +89,9 @@ class Prover:
             confirmations=max(1, self.deployment.chain.confirmations),
             checkpoint=self.policy.checkpoint,
         )
+        from attest.app.log_proofs import LogProver
+
+        self.logs = LogProver(self.deployment, self.policy, self.header)
         try:
             self._prove_code()
         except NodeRefused as exc:
@@ -128,6 +133,11 @@ class Prover:
             return
         records = self._records([u.lower() for u in uids])
         self._names(sorted({r.org_id for r in records.values() if r.exists}))
+
+    def checks(self, report: Report, ev: Evidence) -> list[Check]:
+        """The `proofs` line of one report, and its `logs` line (attest.app.log_proofs)."""
+        logs = self.logs.check(report, ev) if self.logs is not None else None
+        return [self.check(report, ev), *([logs] if logs is not None else [])]
 
     def check(self, report: Report, ev: Evidence) -> Check:
         """The `proofs` line of one report."""

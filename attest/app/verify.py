@@ -144,12 +144,12 @@ def verify_pair(
 
 def finish(facts: ChainFacts, evidence: Evidence, prover: Prover | None = None) -> Report:
     """The report the pure rules (`decide`) give for `evidence`, with the anchoring block's time,
-    and the `proofs` line when a `prover` proves its state facts against a trusted block."""
+    and the `proofs` and `logs` lines when a `prover` proves its state facts against a trusted block."""
     report = decide(evidence)
     if report.attestation is not None:
         report.anchored_at = facts.block_timestamp(report.attestation.block_number)
     if prover is not None:
-        report.checks.append(prover.check(report, evidence))
+        report.checks.extend(prover.checks(report, evidence))
     return report
 
 

@@ -194,7 +194,7 @@ def proof_check(report: Report, ev: Evidence, proven: ProvenState) -> Check:
         "pass",
         f"proven against block {proven.block} {proven.block_hash} ({proven.vouched}): "
         + "; ".join(what)
-        + "; transactions, references, URIs, coverage and history rest on the node's logs",
+        + "; the facts only logs carry are on the logs line",
     )
 
 

@@ -1,0 +1,473 @@
+"""Prove a verdict's log facts with block receipts (the shell of attest.core.log_proofs).
+
+The records a report rests on (the attestation chosen, the statements covering figures, the figures
+a statement references, and the revocations in their history) were read from one node's logs. For
+each block they sit in, this asks every node for the block's header and trusts its hash only with a
+quorum (as the trusted block's: `ProofPolicy.quorum`, default all), or, under a `--trust-block`
+checkpoint, only for the checkpoint's block and those up to MAX_WALK blocks before it, linked to
+it by parentHash. It then fetches that block's receipts (eth_getBlockReceipts, else one
+eth_getTransactionReceipt per transaction), rebuilds the receipts trie against the header's
+receiptsRoot, and has the core compare the node's records with the logs the receipts hold. Each
+block is proven once per command, however many records share it.
+
+A node can still leave logs out. The one fact of a verdict that only an absence of logs gives —
+which statements cover these figures — is asked of every node (eth_getLogs on the registry, the
+figures' uid as topic), and a statement one node returned (proven in its block's receipts) that
+another left out fails the verdict, naming both.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from attest.chain.proving import (
+    NodeRefused,
+    RawRpc,
+    block_receipts,
+    claimed_hash,
+    header_from_block,
+    receipt_from_rpc,
+)
+from attest.core.contracts import Kind
+from attest.core.errors import ChainError
+from attest.core.header import BlockHeader, TrustedHeader, accept_header, header_hash
+from attest.core.log_proofs import (
+    LogResult,
+    ProvenBlock,
+    covered_log,
+    judge_attested,
+    judge_covered,
+    judge_revoked,
+    omitted,
+    proven_block,
+)
+from attest.core.proof_errors import MalformedProof, ProofError, QuorumError
+from attest.core.receipt_trie import TxReceipt
+from attest.core.records import OnchainAttestation
+from attest.core.verification import Check, Evidence, Report
+
+if TYPE_CHECKING:
+    from attest.app.proven import ProofPolicy
+    from attest.chain.deployment import Deployment
+
+#: how many blocks before a `--trust-block` checkpoint are linked to it by parentHash
+MAX_WALK = 256
+#: figures whose covering statements are asked by their uid; past that (verify-many) every Covered
+#: log is asked once per node: their number grows with the statements, not with the targets
+FEW_FIGURES = 8
+
+ZERO_REF = "0x" + "00" * 32
+
+
+class LogProver:
+    """Receipt proofs of the log facts of every report of one command, against blocks the nodes
+    agree on (or that lead by parentHash to the checkpoint)."""
+
+    def __init__(self, deployment: Deployment, policy: ProofPolicy, trusted: TrustedHeader) -> None:
+        self.registry = deployment.manifest.registry.address
+        self.from_block = deployment.manifest.registry.block_number
+        self.policy = policy
+        self.trusted = trusted
+        self.urls = list(dict.fromkeys(u.strip().rstrip("/") for u in policy.urls))
+        self.node = trusted.agreed[0]  # serves the receipts
+        # per block: its header (hash agreed) or why it is unproven; then its logs or the node's lie
+        self._headers: dict[int, tuple[BlockHeader, bytes] | str] = {
+            trusted.number: (trusted.header, trusted.hash)
+        }
+        self._blocks: dict[int, ProvenBlock | str] = {}
+        self._lies: dict[int, str] = {}
+        self._coverage: dict[str, tuple[list[str], list[str], list[str]]] = {}
+        self._figures_asked: set[str] = set()
+        self._every_covered: dict[str, list[_Covering] | str] = {}
+
+    # ------------------------------------------------------------------ the report line
+
+    def check(self, report: Report, ev: Evidence) -> Check | None:
+        """The `logs` line of one report (None when it rests on no record)."""
+        chosen = report.attestation
+        if chosen is None:
+            return None
+        limit = self.trusted.number
+        records = _records(chosen, ev)
+        revocations = [(uid, r) for a in records for uid, r in _revocations(a)]
+        covered: list[tuple[str, OnchainAttestation]] = [(chosen.uid, s) for s in ev.covering_statements]
+        if chosen.kind is Kind.STATEMENT and chosen.ref.lower() != ZERO_REF and ev.referenced is not None:
+            covered.append((chosen.ref, chosen))
+        newer = [a.uid for a in records if a.block_number > limit]
+        numbers = {a.block_number for a in records} | {r.block_number for _, r in revocations}
+        self._prepare(sorted(n for n in numbers if n <= limit))
+        receipt_lie = self._receipt_block(ev)
+
+        judged = _Judged()
+        reg = self.registry
+        for a in records:
+            if a.block_number <= limit and (block := self._block(judged, a.block_number)):
+                judged.results.append(judge_attested(a, block, reg))
+        for figures, s in covered:
+            if s.block_number <= limit and (block := self._block(judged, s.block_number)):
+                judged.results.append(judge_covered(figures, s, block, reg))
+        for uid, r in revocations:
+            if r.block_number <= limit and (block := self._block(judged, r.block_number)):
+                judged.results.append(judge_revoked(uid, r, block, reg))
+        lies = [*judged.lies, *(x.problem for x in judged.results if x.problem), *receipt_lie]
+        complete, left_out = "", list[str]()
+        if chosen.kind is Kind.FIGURES:
+            verdict = [s.uid.lower() for s in ev.covering_statements]
+            left_out, answered, silent = self._complete(chosen.uid, verdict)
+            none = "no other statement" if ev.covering_statements else "no statement"
+            complete = (
+                f"{none} covers these figures: as complete as the logs of node(s) {', '.join(answered)}"
+            )
+            complete += "".join(f" ({s})" for s in silent)
+        if lies or left_out:
+            parts = [f"receipts contradict the node's logs: {'; '.join(dict.fromkeys(lies))}"] if lies else []
+            if left_out:
+                parts.append(f"the nodes' logs differ: {'; '.join(left_out)}")
+            return Check("logs", "fail", "; ".join(parts))
+        return self._line(judged.results, judged.unproven, newer, complete)
+
+    def _receipt_block(self, ev: Evidence) -> list[str]:
+        """The node's word that a receipt's block hash is the chain's, against the agreed hash."""
+        r = ev.receipt
+        if r is None or r.chain.block_number > self.trusted.number:
+            return []
+        said = (ev.receipt_block_hash_on_chain or "").lower()
+        if said != r.chain.block_hash.lower():
+            return []  # the `receipt` line already fails
+        if r.chain.block_number not in self._headers:
+            self._confirm([r.chain.block_number])
+        entry = self._headers[r.chain.block_number]
+        if isinstance(entry, tuple) and "0x" + entry[1].hex() != said:
+            return [
+                f"the node confirms the receipt's block {r.chain.block_number} hash {said}, but the agreed "
+                f"hash of that block is 0x{entry[1].hex()}"
+            ]
+        return []
+
+    def _line(self, results: list[LogResult], unproven: list[str], newer: list[str], complete: str) -> Check:
+        what: list[str] = []
+        proven = [r for r in results if r.problem is None]
+        blocks = sorted({r.block for r in proven})
+        if proven:
+            facts = ", ".join(f"{r.event} {r.uid[:10]}… (block {r.block})" for r in proven)
+            listed = ", ".join(map(str, blocks))
+            what.append(
+                f"proven by the receipts of block(s) {listed} ({self._vouched()}): {facts}"
+                " — each at its block and block hash, Attested logs at their position with their reference, "
+                "URI, attester, kind and year, Revoked logs with who and why; transaction hashes remain the "
+                "node's word"
+            )
+        what.extend(f"{u[:18]}…: newer than block {self.trusted.number}, not proven yet" for u in newer)
+        what.extend(dict.fromkeys(unproven))
+        if complete:
+            what.append(complete)
+        what.append("restatement history (Superseded logs) rests on the node's logs")
+        if unproven and self.policy.require:
+            return Check("logs", "fail", "; ".join(what) + " (--require-proofs)")
+        return Check("logs", "info" if unproven or not proven else "pass", "; ".join(what))
+
+    def _vouched(self) -> str:
+        if self.trusted.checkpoint is not None:
+            return f"linked by parentHash to checkpoint {self.trusted.checkpoint}"
+        return f"hashes agreed by {self._needed()} of {len(self.urls)} node(s)"
+
+    def _needed(self) -> int:
+        if self.policy.quorum is not None:
+            return self.policy.quorum
+        return 1 if self.trusted.checkpoint is not None else len(self.urls)
+
+    def _block(self, judged: _Judged, number: int) -> ProvenBlock | None:
+        """The proven block `number`, or None with the node's lie or why it is unproven recorded."""
+        block = self._blocks.get(number)
+        if number in self._lies:
+            judged.lies.append(self._lies[number])
+        elif isinstance(block, ProvenBlock):
+            return block
+        else:
+            judged.unproven.append(f"block {number}: unproven, node's word ({block or 'not fetched'})")
+        return None
+
+    # ------------------------------------------------------------------ blocks: header, receipts
+
+    def _prepare(self, numbers: Sequence[int]) -> None:
+        """Prove the logs of every block in `numbers` not proven yet."""
+        todo = [n for n in numbers if n not in self._headers]
+        if todo:
+            self._confirm(todo)
+        fetch = [n for n in numbers if n not in self._blocks and n not in self._lies]
+        ready = [n for n in fetch if isinstance(self._headers.get(n), tuple)]
+        for n in fetch:
+            if n not in ready:
+                self._blocks[n] = str(self._headers.get(n))
+        try:
+            fetched = self._receipts(ready)
+        except MalformedProof as exc:  # not a refusal: an answer no receipt can be
+            self._lies.update(dict.fromkeys(ready, f"node {self.node}: {exc.detail}"))
+            return
+        for n, receipts in fetched.items():
+            if isinstance(receipts, str):
+                self._blocks[n] = receipts
+                continue
+            entry = self._headers[n]
+            assert isinstance(entry, tuple)
+            header, trusted_hash = entry
+            try:
+                self._blocks[n] = proven_block(n, trusted_hash, header.receipts_root, receipts)
+            except ProofError as exc:
+                self._lies[n] = f"node {self.node}: {exc.detail}"
+
+    def _confirm(self, numbers: list[int]) -> None:
+        if self.trusted.checkpoint is not None:
+            self._walk(numbers)
+            return
+        needed = self._needed()
+        votes: dict[int, Counter[bytes]] = {n: Counter() for n in numbers}
+        said: dict[int, list[str]] = {n: [] for n in numbers}
+        headers: dict[tuple[int, bytes], BlockHeader] = {}
+        for url in self.urls:
+            answers = _blocks_of(url, numbers)
+            for n in numbers:
+                answer = answers[n]
+                if not isinstance(answer, tuple):
+                    said[n].append(f"{url}: {answer}")
+                    continue
+                header, h = answer
+                votes[n][h] += 1
+                headers.setdefault((n, h), header)
+                said[n].append(f"{url}: 0x{h.hex()}")
+        for n in numbers:
+            ranked = votes[n].most_common()
+            if not ranked or ranked[0][1] < needed or (len(ranked) > 1 and ranked[1][1] >= needed):
+                raise QuorumError(
+                    f"the nodes do not agree on block {n}, where a record of the verdict sits: "
+                    + "; ".join(said[n]) + f" ({needed} of {len(self.urls)} required)"
+                )  # fmt: skip
+            h = ranked[0][0]
+            self._headers[n] = (headers[(n, h)], h)
+
+    def _walk(self, numbers: list[int]) -> None:
+        """Headers before the checkpoint, each hashing to its successor's parentHash."""
+        top = self.trusted.number
+        linked = [n for n in numbers if top - MAX_WALK <= n < top]
+        for n in numbers:
+            if n not in linked:
+                self._headers[n] = (
+                    f"more than {MAX_WALK} blocks before checkpoint {self.trusted.checkpoint}, not walked"
+                    if n < top else f"after checkpoint {self.trusted.checkpoint}"
+                )  # fmt: skip
+        if not linked:
+            return
+        low = min(linked)
+        # from the lowest header already linked (the checkpoint's, or one a previous walk reached)
+        start = min(m for m, e in self._headers.items() if isinstance(e, tuple) and low < m <= top)
+        entry = self._headers[start]
+        assert isinstance(entry, tuple)
+        rpc = RawRpc(self.node)
+        try:
+            answers = rpc.batch([("eth_getBlockByNumber", [hex(n), False]) for n in range(low, start)])
+        except ChainError as exc:
+            for n in linked:
+                self._headers[n] = f"{self.node} did not send the headers back to the checkpoint ({exc})"
+            return
+        finally:
+            rpc.close()
+        expected = entry[0].parent_hash
+        for n, block in zip(range(start - 1, low - 1, -1), reversed(answers), strict=True):
+            if not isinstance(block, dict):
+                raise MalformedProof(f"{self.node}: has no block {n} (walking back to the checkpoint)")
+            try:
+                header = accept_header(header_from_block(block), expected)
+            except ProofError as exc:
+                raise type(exc)(f"{self.node}: {exc} (walking back from checkpoint by parentHash)") from None
+            self._headers[n] = (header, expected)
+            expected = header.parent_hash
+
+    def _receipts(self, numbers: list[int]) -> dict[int, list[TxReceipt] | str]:
+        """Each block's receipts from the node that served the trusted block: one batch of
+        eth_getBlockReceipts, else the receipts of each block's transactions."""
+        if not numbers:
+            return {}
+        rpc = RawRpc(self.node)
+        out: dict[int, list[TxReceipt] | str] = {}
+        try:
+            answers = rpc.batch([("eth_getBlockReceipts", [hex(n)]) for n in numbers])
+            for n, answer in zip(numbers, answers, strict=True):
+                out[n] = (
+                    [receipt_from_rpc(r) for r in answer]
+                    if isinstance(answer, list)
+                    else f"{self.node} has no receipts of block {n}"
+                )
+            return out
+        except MalformedProof:
+            raise
+        except NodeRefused:
+            pass  # no eth_getBlockReceipts (or one block refused): block by block below
+        except (ChainError, AttributeError, TypeError) as exc:
+            return {n: f"{self.node} sent no receipts of block {n} ({exc})" for n in numbers}
+        finally:
+            rpc.close()
+        for n in numbers:
+            try:
+                out[n] = block_receipts(self.node, n)
+            except MalformedProof:
+                raise
+            except ChainError as exc:
+                out[n] = f"{self.node} serves no receipts of block {n} ({exc})"
+        return out
+
+    # ------------------------------------------------------------------ completeness: every node's logs
+
+    def _complete(self, figures_uid: str, verdict: list[str]) -> tuple[list[str], list[str], list[str]]:
+        """(statements some node left out, the nodes whose logs were asked, those that did not
+        answer) for the statements covering `figures_uid`, up to the trusted block."""
+        key = figures_uid.lower()
+        if key not in self._coverage:
+            self._coverage[key] = self._ask_coverage(key, verdict)
+        return self._coverage[key]
+
+    def _ask_coverage(self, key: str, verdict: list[str]) -> tuple[list[str], list[str], list[str]]:
+        by_node: dict[str, list[str]] = {}
+        seen: dict[str, _Covering] = {}
+        silent: list[str] = []
+        for url in self.urls:
+            found = self._covered_logs(url, key)
+            if isinstance(found, str):
+                silent.append(f"{url} did not answer eth_getLogs ({found})")
+                continue
+            mine = [c for c in found if c.figures_uid == key]
+            by_node[url] = [c.statement_uid for c in mine]
+            for c in mine:
+                seen.setdefault(c.statement_uid, c)
+        problems = omitted(key, by_node, verdict)
+        if not problems:
+            return [], list(by_node), silent
+        # a node that returns a Covered log no block holds has invented it, not the others left it out
+        doubted = [
+            c for s, c in seen.items() if any(s not in v for v in by_node.values()) or s not in verdict
+        ]
+        self._prepare(sorted({c.block for c in doubted if c.block <= self.trusted.number}))
+        invented = []
+        for c in doubted:
+            block = self._blocks.get(c.block)
+            stub = _stub(c.statement_uid, c.verifier_org_id)
+            if isinstance(block, ProvenBlock) and covered_log(key, stub, self.registry) not in block.logs:
+                invented.append(
+                    f"a node returned a Covered log of statement {c.statement_uid} in block {c.block}, "
+                    "whose receipts (proven) do not hold it"
+                )
+                problems = [p for p in problems if c.statement_uid not in p]
+        return invented + problems, list(by_node), silent
+
+    def _covered_logs(self, url: str, key: str) -> list[_Covering] | str:
+        """The registry's Covered logs at `url` up to the trusted block: those of `key`'s figures, or,
+        once more than FEW_FIGURES have been asked (verify-many), every one, asked once per node."""
+        from attest.chain import events
+
+        self._figures_asked.add(key)
+        every = len(self._figures_asked) > FEW_FIGURES
+        if every and url in self._every_covered:
+            return self._every_covered[url]
+        topics = ["0x" + events.topics().covered.hex(), *([] if every else [key])]
+        query = {
+            "address": self.registry,
+            "fromBlock": hex(self.from_block),
+            "toBlock": hex(self.trusted.number),
+            "topics": topics,
+        }
+        rpc = RawRpc(url)
+        try:
+            logs = rpc.call("eth_getLogs", [query])
+            found: list[_Covering] | str = [
+                _Covering(
+                    c.figures_uid.lower(),
+                    c.statement_uid.lower(),
+                    c.verifier_org_id,
+                    events.as_int(log["blockNumber"]),
+                )
+                for log in (logs if isinstance(logs, list) else [])
+                if str(log.get("address", "")).lower() == self.registry.lower()
+                and events.topic0(log) == events.topics().covered
+                for c in [events.covered(log)]
+            ]
+        except (ChainError, KeyError, ValueError, TypeError, IndexError) as exc:
+            found = str(exc)
+        finally:
+            rpc.close()
+        if every:
+            self._every_covered[url] = found
+        return found
+
+
+@dataclass(frozen=True)
+class _Covering:
+    """One Covered log as a node returned it."""
+
+    figures_uid: str
+    statement_uid: str
+    verifier_org_id: int
+    block: int
+
+
+@dataclass
+class _Judged:
+    """One report's log facts: judged against proven receipts, lies of the node, and unproven."""
+
+    results: list[LogResult] = field(default_factory=list)
+    lies: list[str] = field(default_factory=list)
+    unproven: list[str] = field(default_factory=list)
+
+
+def _stub(uid: str, org_id: int) -> OnchainAttestation:
+    """A statement record with only what its Covered log names (uid, organisation)."""
+    return OnchainAttestation(
+        uid=uid, digest="00" * 32, org_id=org_id, attester="0x" + "00" * 20, kind=Kind.STATEMENT, year=0,
+        ref=ZERO_REF, uri="", block_number=0, log_index=0, block_hash=ZERO_REF, transaction_hash=ZERO_REF,
+        revoked=False, revocation=None, superseded_by=None,
+    )  # fmt: skip
+
+
+def _records(chosen: OnchainAttestation, ev: Evidence) -> list[OnchainAttestation]:
+    """The records the report rests on, each once."""
+    found = [chosen, *ev.covering_statements, *([ev.referenced] if ev.referenced is not None else [])]
+    return list({a.uid.lower(): a for a in found}.values())
+
+
+def _revocations(a: OnchainAttestation) -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    if a.revocation is not None:
+        out.append((a.uid, a.revocation))
+    out.extend((w.uid, w.revocation) for w in a.withdrawn_restatements if w.revocation is not None)
+    return out
+
+
+def _blocks_of(url: str, numbers: list[int]) -> dict[int, tuple[BlockHeader, bytes] | str]:
+    """What `url` vouches for at each of `numbers`: a header and the hash it recomputes to (when
+    that is the hash the node names), else what it said instead. One batch request."""
+    rpc = RawRpc(url)
+    try:
+        answers = rpc.batch([("eth_getBlockByNumber", [hex(n), False]) for n in numbers])
+    except ChainError as exc:
+        return dict.fromkeys(numbers, f"failed eth_getBlockByNumber ({exc})")
+    finally:
+        rpc.close()
+    out: dict[int, tuple[BlockHeader, bytes] | str] = {}
+    for n, block in zip(numbers, answers, strict=True):
+        if not isinstance(block, dict):
+            out[n] = f"has no block {n}"
+            continue
+        try:
+            header, claimed = header_from_block(block), claimed_hash(block)
+        except MalformedProof as exc:
+            out[n] = f"sent a malformed block ({exc})"
+            continue
+        computed = header_hash(header)
+        if header.number != n:
+            out[n] = f"sent block {header.number} when asked for {n}"
+        elif computed != claimed:
+            out[n] = f"names hash 0x{claimed.hex()}, but its header fields hash to 0x{computed.hex()}"
+        else:
+            out[n] = (header, computed)
+    return out
