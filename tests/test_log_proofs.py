@@ -358,3 +358,68 @@ def malformed_receipts(method: str, result: Any) -> Any:
 
 def test_malformed_receipts_are_a_lie_not_a_refusal(world: World) -> None:
     caught(through(world, malformed_receipts, world.figures), "✗ logs", "status")
+
+
+def verify_many(w: World, *urls: str, targets: tuple[Path, ...]) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
+    args = [str(ATTEST), "verify-many", *map(str, targets), "-d", str(w.manifest)]
+    for url in urls:
+        args += ["--rpc-url", url]
+    return subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_in_bulk_the_log_facts_are_proven_and_lies_caught(world: World) -> None:
+    """verify-many proves a chunk's blocks ahead (one batch per node for their headers, one for
+    their receipts); a rewritten URI and a left-out statement are caught there too."""
+    both = (world.figures, world.statement)
+    honest = verify_many(world, world.node.rpc_url, targets=both)
+    assert honest.returncode == 0 and "2 verified, 0 not verified, of 2" in honest.stdout, honest.stdout
+    liar = LyingProxy(world.node.rpc_url, uri_rewritten_in_logs)
+    omits = LyingProxy(world.node.rpc_url, covered_left_out)
+    try:
+        rewritten = verify_many(world, liar.url, targets=both)
+        left_out = verify_many(world, world.node.rpc_url, omits.url, targets=both)
+    finally:
+        liar.close()
+        omits.close()
+    caught(rewritten, "logs", f"the node said {FORGED_URI!r}")
+    caught(left_out, "logs", f"node {omits.url} left out statement {world.statement_uid.lower()}")
+
+
+class Recording(LyingProxy):
+    """A proxy that keeps every eth_getLogs filter it forwards."""
+
+    def __init__(self, upstream: str, lie: Lie) -> None:
+        super().__init__(upstream, lie)
+        self.filters: list[dict[str, Any]] = []
+
+    def handle(self, body: bytes) -> bytes:
+        calls = json.loads(body)
+        for c in calls if isinstance(calls, list) else [calls]:
+            if c.get("method") == "eth_getLogs":
+                self.filters.append(c["params"][0])
+        return super().handle(body)
+
+
+def test_past_a_few_figures_every_covered_log_is_asked_once_per_node(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large run asks each node for every Covered log once, not once per figures: the omission
+    is still named."""
+    import attest.app.log_proofs as log_proofs
+    from attest.app.proven import ProofPolicy, Prover
+    from attest.app.verify import verify_target
+    from attest.chain.deployment import Deployment
+
+    monkeypatch.setattr(log_proofs, "FEW_FIGURES", 0)
+    omits = Recording(world.node.rpc_url, covered_left_out)
+    try:
+        dep = Deployment(Chain.connect(world.node.rpc_url), world.c.dep.manifest)
+        prover = Prover(dep, ProofPolicy((world.node.rpc_url, omits.url)))
+        report = verify_target(dep, str(world.figures), prover=prover)
+        verify_target(dep, str(world.figures), prover=prover)  # the second asks no node again
+    finally:
+        omits.close()
+    assert [f["topics"] for f in omits.filters] == [[COVERED]]
+    (logs,) = [c for c in report.checks if c.name == "logs"]
+    assert logs.status == "fail" and f"node {omits.url} left out statement" in logs.detail, logs

@@ -136,6 +136,8 @@ def iter_verify(
         facts.prefetch(read)
         if prover is not None:
             prover.prefetch(facts.prefetched)
+            by_uid = facts.index.by_uid
+            prover.prefetch_logs(by_uid[u].block_number for u in facts.prefetched if u in by_uid)
         for target, t in zip(chunk, read, strict=False):
             if isinstance(t, AttestError):
                 raise t  # in its turn: the reports before it were yielded

@@ -13,7 +13,7 @@ leaves the verdict on the node's word, said in the report, or failed with `--req
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -133,6 +133,11 @@ class Prover:
             return
         records = self._records([u.lower() for u in uids])
         self._names(sorted({r.org_id for r in records.values() if r.exists}))
+
+    def prefetch_logs(self, blocks: Iterable[int]) -> None:
+        """Prove the logs of these blocks ahead (attest.app.log_proofs.LogProver.prefetch)."""
+        if self.logs is not None:
+            self.logs.prefetch(blocks)
 
     def checks(self, report: Report, ev: Evidence) -> list[Check]:
         """The `proofs` line of one report, and its `logs` line (attest.app.log_proofs)."""
