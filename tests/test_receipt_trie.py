@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from conftest import Consortium
 from eth_account import Account
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from attest.chain.connection import Chain
 from attest.chain.deployment import AnchorRequest, unsigned_call
@@ -19,7 +21,14 @@ from attest.chain.proving import RawRpc, block_header, block_receipts
 from attest.core.contracts import Kind
 from attest.core.header import BlockHeader, accept_header
 from attest.core.proof_errors import MalformedProof, ReceiptsRootMismatch
-from attest.core.receipt_trie import TxReceipt, check_receipts, encode_receipt, logs_bloom, receipts_root
+from attest.core.receipt_trie import (
+    TxReceipt,
+    check_receipts,
+    encode_receipt,
+    logs_bloom,
+    receipts_root,
+    trie_root,
+)
 
 
 def sha(text: str) -> bytes:
@@ -122,6 +131,12 @@ def test_anvil_blocks_rebuild_their_receipts_root(anvil_consortium: Consortium) 
         check_receipts(receipts, header.receipts_root, block=n)
         for raw, r in zip(rpc.call("eth_getBlockReceipts", [hex(n)]), receipts, strict=True):
             assert logs_bloom(r.logs) == bytes.fromhex(raw["logsBloom"][2:])  # the bloom we compute
+        computed = [replace(r, bloom=None) for r in receipts]  # the node's bloom, or ours: one root
+        check_receipts(computed, header.receipts_root, block=n)
+        if any(r.logs for r in receipts):  # a node's forged bloom rebuilds another root
+            forged = [replace(r, bloom=b"\xff" * 256) if r.logs else r for r in receipts]
+            with pytest.raises(ReceiptsRootMismatch):
+                check_receipts(forged, header.receipts_root, block=n)
         types |= {r.tx_type for r in receipts}
         statuses |= {r.status for r in receipts}
     assert types == {0, 1, 2} and statuses == {0, 1}
@@ -195,3 +210,27 @@ def test_receipts_that_cannot_be_encoded_are_named() -> None:
     assert receipts_root([]) == bytes.fromhex(
         "56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421"
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.binary(min_size=0, max_size=6), st.binary(min_size=1, max_size=70), max_size=40))
+def test_the_one_pass_root_is_hexary_tries_root(items: dict[bytes, bytes]) -> None:
+    """`trie_root` builds in one pass what `trie.HexaryTrie` builds by insertions: short and long
+    values (embedded and hashed children), keys that are prefixes of others, shared prefixes."""
+    from trie.hexary import HexaryTrie
+
+    t = HexaryTrie({})
+    for k, v in items.items():
+        t.set(k, v)
+    assert trie_root(items) == bytes(t.root_hash)
+
+
+def test_the_one_pass_root_of_many_receipts_keys() -> None:
+    import rlp
+    from trie.hexary import HexaryTrie
+
+    items = {rlp.encode(i): bytes([i % 251]) * (1 + i % 90) for i in range(300)}  # rlp(0)..rlp(299)
+    t = HexaryTrie({})
+    for k, v in items.items():
+        t.set(k, v)
+    assert trie_root(items) == bytes(t.root_hash)

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from attest.chain.proving import NodeRefused, get_proof
+from attest.chain.proving import NodeRefused, RawRpc, get_proof
 from attest.chain.quorum import settle_header
 from attest.core.contracts import GOVERNANCE, REGISTRY
 from attest.core.errors import ChainError
@@ -71,6 +71,8 @@ class Prover:
         self._records_seen: dict[str, ProvenRecord] = {}
         self._names_seen: dict[int, str] = {}
         self.logs: LogProver | None = None
+        self._code_done = False
+        self._session: RawRpc | None = None
         self._settle()
 
     @property
@@ -92,25 +94,28 @@ class Prover:
         from attest.app.log_proofs import LogProver
 
         self.logs = LogProver(self.deployment, self.policy, self.header)
+
+    def prove_code(self) -> None:
+        """Prove the registry's code at the trusted block (once; a verdict's first registry proof
+        does it on the way: the account proof is the same). A node that serves no proofs leaves
+        everything unproven, said in `unproven`."""
+        if self.header is None or self.unproven is not None or self._code_done:
+            return
         try:
-            self._prove_code()
+            self._prove(self.deployment.manifest.registry.address, [])
         except NodeRefused as exc:
             self.unproven = f"{self.node} serves no state proof for block {self.header.number} ({exc})"
 
-    def _prove_code(self) -> None:
+    def _check_code(self, account: Any) -> None:
         """The registry's code at the trusted block is the artifact's, bound to the manifest's
         governance: its proven codeHash is keccak256 of the code `expected_registry_code` builds."""
         from eth_utils import keccak, to_checksum_address
 
         from attest.app.deployment_check import expected_registry_code
 
-        assert self.header is not None
         manifest = self.deployment.manifest
         address = manifest.registry.address
-        proof = get_proof(self.node, address, [], self.header.number)
-        account = verify_account_proof(
-            self.header.state_root, proof, address=bytes.fromhex(address.removeprefix("0x"))
-        ).account
+        self._code_done = True
         governance = to_checksum_address(manifest.governance.address)
         expected = bytes(
             keccak(expected_registry_code(manifest.chain_id, to_checksum_address(address), governance))
@@ -131,8 +136,11 @@ class Prover:
         bulk run's chunk of targets will ask about (`attest.app.bulk.IndexedFacts.prefetch`)."""
         if self.header is None or self.unproven is not None:
             return
-        records = self._records([u.lower() for u in uids])
-        self._names(sorted({r.org_id for r in records.values() if r.exists}))
+        try:
+            records = self._records([u.lower() for u in uids])
+            self._names(sorted({r.org_id for r in records.values() if r.exists}))
+        except NodeRefused as exc:
+            self.unproven = f"{self.node} serves no state proof for block {self.header.number} ({exc})"
 
     def prefetch_logs(self, blocks: Iterable[int]) -> None:
         """Prove the logs of these blocks ahead (attest.app.log_proofs.LogProver.prefetch)."""
@@ -146,6 +154,13 @@ class Prover:
 
     def check(self, report: Report, ev: Evidence) -> Check:
         """The `proofs` line of one report."""
+        if self.header is not None and self.unproven is None:
+            try:
+                records = self._records(uids_to_prove(ev))  # proves the code on the way
+                names = self._names(orgs_to_prove(ev))
+            except NodeRefused as exc:
+                self.unproven = f"{self.node} serves no state proof for block {self.header.number} ({exc})"
+            self.prove_code()  # when no record was asked for
         if self.header is None or self.unproven is not None:
             return unproven_check(self.unproven or "no trusted block", required=self.policy.require)
         state = ProvenState(
@@ -153,8 +168,8 @@ class Prover:
             block_hash="0x" + self.header.hash.hex(),
             vouched=self._vouched(),
             node=self.node,
-            records=self._records(uids_to_prove(ev)),
-            org_names=self._names(orgs_to_prove(ev)),
+            records=records,
+            org_names=names,
             code=self.code,
             code_problem=self.code_problem,
         )
@@ -236,15 +251,20 @@ class Prover:
     def _prove(self, address: str, slots: list[int]) -> dict[int, int]:
         """The proven words at `slots` of `address`'s storage at the trusted block."""
         assert self.header is not None
-        if not slots:
+        registry = address.lower() == self.deployment.manifest.registry.address.lower()
+        if not slots and not (registry and not self._code_done):
             return {}
-        answer = get_proof(self.node, address, slots, self.header.number)
+        if self._session is None:  # one connection to the node for every proof of the command
+            self._session = RawRpc(self.node)
+        answer = get_proof(self._session, address, slots, self.header.number)
         try:
             proven = verify_account_proof(
                 self.header.state_root, answer, address=bytes.fromhex(address.removeprefix("0x")), slots=slots
             )
         except ProofError as exc:
             raise type(exc)(f"{self.node}: {exc}") from None
+        if registry and not self._code_done:
+            self._check_code(proven.account)
         return dict(proven.storage)
 
 

@@ -212,12 +212,13 @@ def receipt_from_rpc(receipt: Mapping[str, Any]) -> TxReceipt:
         )
         for log in receipt.get("logs") or ()
     )
-    tx_type = receipt.get("type")
+    tx_type, bloom = receipt.get("type"), receipt.get("logsBloom")
     return TxReceipt(
         tx_type=0 if tx_type is None else as_int(tx_type, f"{where}: type"),
         status=as_int(receipt.get("status"), f"{where}: status"),
         cumulative_gas_used=as_int(receipt.get("cumulativeGasUsed"), f"{where}: cumulativeGasUsed"),
         logs=logs,
+        bloom=None if bloom is None else as_bytes(bloom, f"{where}: logsBloom"),
     )
 
 
@@ -304,7 +305,7 @@ def _unpadded(header: BlockHeader, claimed: bytes) -> BlockHeader:
 
 
 def get_proof(
-    source: str | Web3 | Chain,
+    source: str | RawRpc | Web3 | Chain,
     address: str | bytes,
     slots: Sequence[int],
     block: BlockId,
@@ -322,16 +323,17 @@ def get_proof(
     addr = address if isinstance(address, str) else "0x" + address.hex()
     keys = ["0x" + slot_key(s).hex() for s in slots]
     chunks = [keys[i : i + slots_per_call] for i in range(0, len(keys), slots_per_call)] or [[]]
-    via = _web3_of(source)
+    via = None if isinstance(source, RawRpc) else _web3_of(source)
     if via is None:
-        assert isinstance(source, str)
-        rpc = RawRpc(source, timeout=timeout)
+        assert isinstance(source, str | RawRpc)
+        rpc = source if isinstance(source, RawRpc) else RawRpc(source, timeout=timeout)
         try:
             answers = rpc.batch(
                 [("eth_getProof", [addr, chunk, _rpc_block_param(block)]) for chunk in chunks]
             )
         finally:
-            rpc.close()
+            if rpc is not source:  # a session given is the caller's to keep
+                rpc.close()
     else:
         w3, name = via
         from web3 import Web3

@@ -132,6 +132,7 @@ class Service:
             bound = self.dep.registry.functions.membership().call()
             code = [asdict(c) for c in check_code(self.dep, recompile=False)]
             prover = Prover(self.dep, self.config.policy)
+            prover.prove_code()
             trusted = None
             if prover.header is not None:
                 trusted = {
