@@ -28,6 +28,7 @@ from attest.core.proven import (
     ZERO32,
     ProvenRecord,
     ProvenState,
+    accounts_to_prove,
     orgs_to_prove,
     proof_check,
     uids_to_prove,
@@ -35,7 +36,7 @@ from attest.core.proven import (
 )
 from attest.core.receipt import ProofPart
 from attest.core.records import OnchainAttestation
-from attest.core.storage import contract_layout, word_of_bytes32, word_of_uint
+from attest.core.storage import contract_layout, word_of_address, word_of_bytes32, word_of_uint
 from attest.core.verification import Check, Evidence, Report
 
 if TYPE_CHECKING:
@@ -70,6 +71,8 @@ class Prover:
         # chunk of targets' slots in one eth_getProof, see `prefetch`)
         self._records_seen: dict[str, ProvenRecord] = {}
         self._names_seen: dict[int, str] = {}
+        self._accounts_seen: dict[str, tuple[int, bool]] = {}
+        self._orgs_seen: dict[int, tuple[int, bool]] = {}
         self.logs: LogProver | None = None
         self._code_done = False
         self._session: RawRpc | None = None
@@ -138,7 +141,8 @@ class Prover:
             return
         try:
             records = self._records([u.lower() for u in uids])
-            self._names(sorted({r.org_id for r in records.values() if r.exists}))
+            found = [r for r in records.values() if r.exists]
+            self._governance(sorted({r.org_id for r in found}), sorted({r.attester.lower() for r in found}))
         except NodeRefused as exc:
             self.unproven = f"{self.node} serves no state proof for block {self.header.number} ({exc})"
 
@@ -157,7 +161,12 @@ class Prover:
         if self.header is not None and self.unproven is None:
             try:
                 records = self._records(uids_to_prove(ev))  # proves the code on the way
+                accounts = accounts_to_prove(ev)
+                orgs = sorted({*orgs_to_prove(ev), *(r.org_id for r in records.values() if r.exists)})
+                self._governance(orgs, accounts)
                 names = self._names(orgs_to_prove(ev))
+                standing = {a: self._accounts_seen[a] for a in accounts}
+                org_roles = {i: self._orgs_seen[i] for i in orgs}
             except NodeRefused as exc:
                 self.unproven = f"{self.node} serves no state proof for block {self.header.number} ({exc})"
             self.prove_code()  # when no record was asked for
@@ -172,6 +181,8 @@ class Prover:
             org_names=names,
             code=self.code,
             code_problem=self.code_problem,
+            accounts=standing,
+            organisations=org_roles,
         )
         return proof_check(report, ev, state)
 
@@ -228,6 +239,44 @@ class Prover:
                 superseded_by=None if replacement == ZERO32 else replacement,
             )
         return out
+
+    def _governance(self, org_ids: list[int], accounts: list[str]) -> None:
+        """Prove, in one eth_getProof of governance storage, what is not proven yet of these
+        organisations (name, roles, active) and accounts (organisation, frozen)."""
+        gov = self.governance
+        orgs_at = {i: gov.entry(gov.variable("_organisations"), word_of_uint(i)) for i in org_ids}
+        accounts_at = {a: gov.entry(gov.variable("_accounts"), word_of_address(a)) for a in accounts}
+        new_orgs = [i for i in org_ids if i not in self._orgs_seen]
+        new_accounts = [a for a in accounts if a not in self._accounts_seen]
+        new_names = [i for i in org_ids if i not in self._names_seen]
+        name_at = {i: gov.member(gov.member(orgs_at[i], "info"), "name") for i in new_names}
+        slots = [
+            *(orgs_at[i].slot for i in new_orgs),
+            *(accounts_at[a].slot for a in new_accounts),
+            *(at.slot for at in name_at.values()),
+        ]
+        if not slots:
+            return
+        address = self.deployment.manifest.governance.address
+        words = self._prove(address, list(dict.fromkeys(slots)))
+        for i in new_orgs:
+            w = words[orgs_at[i].slot]
+            self._orgs_seen[i] = (
+                gov.read(gov.member(orgs_at[i], "roles"), w),
+                bool(gov.read(gov.member(orgs_at[i], "active"), w)),
+            )
+        for a in new_accounts:
+            w = words[accounts_at[a].slot]
+            at = accounts_at[a]
+            self._accounts_seen[a] = (
+                gov.read(gov.member(at, "orgId"), w),
+                bool(gov.read(gov.member(at, "frozen"), w)),
+            )
+        more = [s for at in name_at.values() for s in gov.string_slots(at, words[at.slot])]
+        if more:  # names of 32 bytes or more continue at keccak256(slot): a second, proven, read
+            words.update(self._prove(address, more))
+        for i, at in name_at.items():
+            self._names_seen[i] = gov.read_string(at, words.__getitem__)
 
     def _names(self, org_ids: list[int]) -> dict[int, str]:
         """The proven names of these organisations, those not proven before read together."""

@@ -239,6 +239,7 @@ def gather(
         credits=credits,
         figures_credits=figures_credits,
         strict=strict,
+        history=history,
     )
 
 

@@ -52,6 +52,10 @@ class ProvenState:
     org_names: dict[int, str] = field(default_factory=dict)
     code: str = ""  # how the registry's code was proven ("" when it was not)
     code_problem: str | None = None
+    # governance storage at the block: each attester account's (organisation, frozen), and each
+    # organisation's (roles, active)
+    accounts: dict[str, tuple[int, bool]] = field(default_factory=dict)
+    organisations: dict[int, tuple[int, bool]] = field(default_factory=dict)
 
 
 def _reported(ev: Evidence) -> list[OnchainAttestation]:
@@ -84,6 +88,12 @@ def orgs_to_prove(ev: Evidence) -> list[int]:
     if ev.expected_org is not None:
         ids.add(ev.expected_org)
     return sorted(ids)
+
+
+def accounts_to_prove(ev: Evidence) -> list[str]:
+    """The attester accounts of the records the verdict rests on (lower case): their standing now
+    (organisation, frozen) is what the `authorised` and `key` lines say."""
+    return sorted({a.attester.lower() for a in _reported(ev)})
 
 
 def _lookup_digest(ev: Evidence) -> str:
@@ -124,6 +134,7 @@ def contradictions(ev: Evidence, proven: ProvenState) -> list[str]:
                 )
             continue
         lies.extend(_record_lies(said, record, proven.block))
+    lies.extend(_standing_lies(ev, proven))
     for org_id, name in proven.org_names.items():
         if org_id in ev.org_names and ev.org_names[org_id] != name:
             lies.append(
@@ -131,6 +142,32 @@ def contradictions(ev: Evidence, proven: ProvenState) -> list[str]:
                 f"said {ev.org_names[org_id]!r}"
             )
     return lies
+
+
+def _standing_lies(ev: Evidence, proven: ProvenState) -> list[str]:
+    """Where the node's governance history, replayed to the trusted block, disagrees with governance
+    storage at that block: an account's organisation or frozen flag, an organisation's roles or
+    whether it is active. (Storage is what the registry reads when it accepts an attestation.)"""
+    if ev.history is None:
+        return []
+    lies: list[str] = []
+    at = (proven.block + 1, 0)  # after every event of the trusted block
+    for account, (org_id, frozen) in proven.accounts.items():
+        said = ev.history.standing(account, at)
+        if (said.org_id, said.frozen) != (org_id, frozen):
+            lies.append(
+                f"account {account} is in org #{org_id}{', frozen' if frozen else ''} in governance storage "
+                f"at block {proven.block} (proven); the node's governance history says org #{said.org_id}"
+                f"{', frozen' if said.frozen else ''}"
+            )
+        stored = proven.organisations.get(said.org_id)
+        if said.org_id and stored is not None and (said.roles, said.org_active) != stored:
+            lies.append(
+                f"organisation #{said.org_id} holds roles {stored[0]}{'' if stored[1] else ', removed'} in "
+                f"governance storage at block {proven.block} (proven); the node's governance history says "
+                f"roles {said.roles}{'' if said.org_active else ', removed'}"
+            )
+    return list(dict.fromkeys(lies))
 
 
 def _record_lies(said: OnchainAttestation, record: ProvenRecord, block: int) -> list[str]:
@@ -187,6 +224,17 @@ def proof_check(report: Report, ev: Evidence, proven: ProvenState) -> Check:
     if proven.org_names:
         names = ", ".join(f"#{i} {n!r}" for i, n in sorted(proven.org_names.items()))
         what.append(f"organisation name(s) {names}")
+    if proven.accounts:
+        keys = ", ".join(
+            f"{a[:10]}… org #{o}{' frozen' if f else ''}" for a, (o, f) in sorted(proven.accounts.items())
+        )
+        roles = ", ".join(
+            f"#{i} roles {r}{'' if active else ' removed'}"
+            for i, (r, active) in sorted(proven.organisations.items())
+        )
+        what.append(
+            f"governance standing: account(s) {keys}" + (f"; organisation(s) {roles}" if roles else "")
+        )
     if proven.code:
         what.append(proven.code)
     return Check(

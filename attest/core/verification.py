@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from attest.core.contracts import Kind, Role
-from attest.core.membership_history import Standing
+from attest.core.membership_history import MembershipHistory, Standing
 from attest.core.receipt import Receipt
 from attest.core.records import OnchainAttestation, Revocation
 
@@ -102,6 +102,9 @@ class Evidence:
     figures_credits: list[CreditEvidence] = field(default_factory=list)
     # Warnings (a key frozen after it signed) fail the verdict too (`--strict`).
     strict: bool = False
+    # The governance history the standings were replayed from: proofs compare it, at their block,
+    # with governance storage (attest.core.proven).
+    history: MembershipHistory | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
