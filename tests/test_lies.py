@@ -175,3 +175,40 @@ def test_a_stale_head_is_named(world: World) -> None:
 def test_the_revoked_file_fails_honestly_too(world: World) -> None:
     done = verify(world, world.revoked, world.node.rpc_url)
     assert done.returncode == 1 and "✗ status" in done.stdout, done.stdout + done.stderr
+
+
+def _root_node_flipped(result: Any) -> Any:
+    """An eth_getProof answer whose first account-proof node (the root's) has one byte changed."""
+    proof = list(result.get("accountProof", []))
+    if proof:
+        first = proof[0]
+        proof[0] = first[:-2] + ("00" if first[-2:] != "00" else "01")
+    return {**result, "accountProof": proof}
+
+
+def proof_from_another_state(method: str, result: Any) -> Any:
+    """Every eth_getProof answer starts at a node that is not the trusted stateRoot."""
+    if method == "eth_getProof" and isinstance(result, dict):
+        return _root_node_flipped(result)
+    return result
+
+
+def test_a_proof_from_another_state_is_refused_though_asked_twice(world: World) -> None:
+    done = through(world, proof_from_another_state, world.live)
+    assert done.returncode == 3 and "not at the root" in done.stderr, done.stdout + done.stderr
+
+
+def test_one_stray_proof_is_asked_again(world: World) -> None:
+    """A node that once answers from another block's state (anvil under load does) is asked again;
+    the second, holding, answer is the one proven."""
+    strays = [1]
+
+    def once(method: str, result: Any) -> Any:
+        if method == "eth_getProof" and isinstance(result, dict) and strays:
+            strays.pop()
+            return _root_node_flipped(result)
+        return result
+
+    done = through(world, once, world.live)
+    assert done.returncode == 0 and not strays, done.stdout + done.stderr
+    assert "✓ proofs" in done.stdout

@@ -22,7 +22,7 @@ from attest.chain.quorum import settle_header
 from attest.core.contracts import GOVERNANCE, REGISTRY
 from attest.core.errors import ChainError
 from attest.core.header import Checkpoint, TrustedHeader
-from attest.core.proof_errors import ProofError
+from attest.core.proof_errors import ProofError, ProofRootMismatch
 from attest.core.proofs import verify_account_proof
 from attest.core.proven import (
     ZERO32,
@@ -76,6 +76,7 @@ class Prover:
         self.logs: LogProver | None = None
         self._code_done = False
         self._session: RawRpc | None = None
+        self._by_hash = True
         self._settle()
 
     @property
@@ -278,6 +279,18 @@ class Prover:
         for i, at in name_at.items():
             self._names_seen[i] = gov.read_string(at, words.__getitem__)
 
+    def _get_proof(self, rpc: RawRpc, address: str, slots: list[int]) -> Any:
+        """eth_getProof at the trusted block, named by its hash (EIP-1898): a node near its head
+        answered a proof "at block N" from the state of the block it was mining (anvil, seen under
+        load), which fails against N's stateRoot. A node that takes no block hash is asked by number."""
+        assert self.header is not None
+        if self._by_hash:
+            try:
+                return get_proof(rpc, address, slots, self.header.hash)
+            except NodeRefused:
+                self._by_hash = False
+        return get_proof(rpc, address, slots, self.header.number)
+
     def _names(self, org_ids: list[int]) -> dict[int, str]:
         """The proven names of these organisations, those not proven before read together."""
         missing = [i for i in dict.fromkeys(org_ids) if i not in self._names_seen]
@@ -305,11 +318,16 @@ class Prover:
             return {}
         if self._session is None:  # one connection to the node for every proof of the command
             self._session = RawRpc(self.node)
-        answer = get_proof(self._session, address, slots, self.header.number)
+        account = bytes.fromhex(address.removeprefix("0x"))
+        answer = self._get_proof(self._session, address, slots)
         try:
-            proven = verify_account_proof(
-                self.header.state_root, answer, address=bytes.fromhex(address.removeprefix("0x")), slots=slots
-            )
+            try:
+                proven = verify_account_proof(self.header.state_root, answer, address=account, slots=slots)
+            except ProofRootMismatch:
+                # asked once more: anvil under load (a 100,000-attestation chain being dumped) now and
+                # then answers from another block's state; a proof is only ever accepted if it holds
+                answer = self._get_proof(self._session, address, slots)
+                proven = verify_account_proof(self.header.state_root, answer, address=account, slots=slots)
         except ProofError as exc:
             raise type(exc)(f"{self.node}: {exc}") from None
         if registry and not self._code_done:
@@ -362,9 +380,10 @@ def receipt_proofs(
     for n in numbers:
         records = sorted({record_slot(a.uid) for a in by_block[n]})
         names = sorted({s for a in by_block[n] for s in name_slots(a.org_id)})
+        at = {"blockHash": by_block[n][0].block_hash}  # EIP-1898: that very block (see Prover._get_proof)
         calls.append(("eth_getBlockByNumber", [hex(n), False]))
-        calls.append(("eth_getProof", [registry, [_key(s) for s in records], hex(n)]))
-        calls.append(("eth_getProof", [governance, [_key(s) for s in names], hex(n)]))
+        calls.append(("eth_getProof", [registry, [_key(s) for s in records], at]))
+        calls.append(("eth_getProof", [governance, [_key(s) for s in names], at]))
     try:
         raw = chain.batch(calls)
     except ChainError:
