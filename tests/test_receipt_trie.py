@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -61,6 +62,19 @@ def mixed_transactions(c: Consortium, *, legacy: bool) -> list[str]:
         built = chain.build(account, tx)
         sent.append(chain.send_raw(account.sign_transaction(built).raw_transaction))
     return sent
+
+
+@pytest.fixture(autouse=True)
+def automine_restored(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The shared anvil is left as it was found: a block per transaction. (These tests turn
+    automine off or mine a block a second; a later test on the same node then saw blocks it did not
+    make, and the recent states anvil keeps ran out under it.)"""
+    url = request.getfixturevalue("anvil").rpc_url if "anvil_consortium" in request.fixturenames else None
+    yield
+    if url is not None:
+        rpc = RawRpc(url)
+        rpc.call("evm_setIntervalMining", [0])
+        rpc.call("evm_setAutomine", [True])
 
 
 def mixed_anvil_block(c: Consortium, rpc: RawRpc) -> int:
