@@ -280,9 +280,9 @@ class Prover:
             self._names_seen[i] = gov.read_string(at, words.__getitem__)
 
     def _get_proof(self, rpc: RawRpc, address: str, slots: list[int]) -> Any:
-        """eth_getProof at the trusted block, named by its hash (EIP-1898): a node near its head
-        answered a proof "at block N" from the state of the block it was mining (anvil, seen under
-        load), which fails against N's stateRoot. A node that takes no block hash is asked by number."""
+        """eth_getProof at the trusted block, named by its hash (EIP-1898), so the node cannot answer
+        for another block of that number (anvil under load, asked by number at its head, answered
+        from another state). A node that takes no block hash is asked by number."""
         assert self.header is not None
         if self._by_hash:
             try:
@@ -292,23 +292,9 @@ class Prover:
         return get_proof(rpc, address, slots, self.header.number)
 
     def _names(self, org_ids: list[int]) -> dict[int, str]:
-        """The proven names of these organisations, those not proven before read together."""
-        missing = [i for i in dict.fromkeys(org_ids) if i not in self._names_seen]
-        if missing:
-            self._names_seen.update(self._prove_names(missing))
+        """The proven names of these organisations (read with their standing by `_governance`)."""
+        self._governance(list(dict.fromkeys(org_ids)), [])
         return {i: self._names_seen[i] for i in org_ids}
-
-    def _prove_names(self, org_ids: list[int]) -> dict[int, str]:
-        gov = self.governance
-        address = self.deployment.manifest.governance.address
-        table = gov.variable("_organisations")
-        info = {i: gov.member(gov.entry(table, word_of_uint(i)), "info") for i in org_ids}
-        name_at = {i: gov.member(at, "name") for i, at in info.items()}
-        words = self._prove(address, [at.slot for at in name_at.values()])
-        more = [s for at in name_at.values() for s in gov.string_slots(at, words[at.slot])]
-        if more:  # names of 32 bytes or more continue at keccak256(slot): a second, proven, read
-            words.update(self._prove(address, more))
-        return {i: gov.read_string(at, words.__getitem__) for i, at in name_at.items()}
 
     def _prove(self, address: str, slots: list[int]) -> dict[int, int]:
         """The proven words at `slots` of `address`'s storage at the trusted block."""
