@@ -16,40 +16,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from attest.core.contracts import REGISTRY, Kind, load_artifact
+from attest.core.contracts import Kind, Topics, topics
 from attest.core.credits import ClaimRecord, NeutralityRecord
 from attest.core.records import OnchainAttestation, Revocation
 
-
-@dataclass(frozen=True)
-class Topics:
-    """topic0 of each registry event (keccak of its signature, from the committed ABI)."""
-
-    attested: bytes
-    revoked: bytes
-    superseded: bytes
-    covered: bytes
-    credit_claimed: bytes
-    neutrality_claimed: bytes
-
-
-@cache
-def topics() -> Topics:
-    from eth_utils import event_abi_to_log_topic
-
-    by_name = {
-        item["name"]: bytes(event_abi_to_log_topic(item))  # type: ignore[arg-type]
-        for item in load_artifact(REGISTRY).abi
-        if item["type"] == "event"
-    }
-    return Topics(
-        by_name["Attested"],
-        by_name["Revoked"],
-        by_name["Superseded"],
-        by_name["Covered"],
-        by_name["CreditClaimed"],
-        by_name["NeutralityClaimed"],
-    )
+__all__ = ["Topics", "topics"]  # the registry's event topics, kept in attest.core.contracts
 
 
 @dataclass(frozen=True)

@@ -166,3 +166,34 @@ def _show(value: Any) -> str:
     if isinstance(value, str) and is_hex_address(value):
         return str(to_checksum_address(value))
     return str(value)
+
+
+@dataclass(frozen=True)
+class Topics:
+    """topic0 of each registry event (keccak of its signature, from the committed ABI)."""
+
+    attested: bytes
+    revoked: bytes
+    superseded: bytes
+    covered: bytes
+    credit_claimed: bytes
+    neutrality_claimed: bytes
+
+
+@cache
+def topics() -> Topics:
+    from eth_utils import event_abi_to_log_topic
+
+    by_name = {
+        item["name"]: bytes(event_abi_to_log_topic(item))  # type: ignore[arg-type]
+        for item in load_artifact(REGISTRY).abi
+        if item["type"] == "event"
+    }
+    return Topics(
+        by_name["Attested"],
+        by_name["Revoked"],
+        by_name["Superseded"],
+        by_name["Covered"],
+        by_name["CreditClaimed"],
+        by_name["NeutralityClaimed"],
+    )

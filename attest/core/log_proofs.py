@@ -24,9 +24,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 
-from attest.core.contracts import REGISTRY, load_artifact
+from attest.core.contracts import topics as event_topics
 from attest.core.receipt_trie import Log, TxReceipt, check_receipts
 from attest.core.records import OnchainAttestation, Revocation
 
@@ -52,25 +51,6 @@ class LogResult:
     event: str  # "Attested", "Covered" or "Revoked"
     block: int
     problem: str | None = None
-
-
-@dataclass(frozen=True)
-class _Topics:
-    attested: bytes
-    revoked: bytes
-    covered: bytes
-
-
-@cache
-def _topics() -> _Topics:
-    from eth_utils import event_abi_to_log_topic
-
-    by_name = {
-        item["name"]: bytes(event_abi_to_log_topic(item))  # type: ignore[arg-type]
-        for item in load_artifact(REGISTRY).abi
-        if item["type"] == "event"
-    }
-    return _Topics(by_name["Attested"], by_name["Revoked"], by_name["Covered"])
 
 
 def proven_block(
@@ -108,13 +88,13 @@ def attested_log(a: OnchainAttestation, registry: str) -> Log:
     from eth_abi import encode
 
     data = encode(ATTESTED_DATA, [a.attester, int(a.kind), a.year, _b32(a.ref), a.uri])
-    topics = (_topics().attested, _b32(a.uid), _b32(a.digest), _word(a.org_id))
+    topics = (event_topics().attested, _b32(a.uid), _b32(a.digest), _word(a.org_id))
     return Log(_address(registry), topics, bytes(data))
 
 
 def covered_log(figures_uid: str, statement: OnchainAttestation, registry: str) -> Log:
     """The `Covered` log the registry emits when `statement` is attested covering `figures_uid`."""
-    topics = (_topics().covered, _b32(figures_uid), _b32(statement.uid), _word(statement.org_id))
+    topics = (event_topics().covered, _b32(figures_uid), _b32(statement.uid), _word(statement.org_id))
     return Log(_address(registry), topics, b"")
 
 
@@ -123,7 +103,7 @@ def revoked_log(uid: str, revocation: Revocation, registry: str) -> Log:
     from eth_abi import encode
 
     by = _address(revocation.by).rjust(32, b"\x00")
-    topics = (_topics().revoked, _b32(uid), _word(revocation.org_id), by)
+    topics = (event_topics().revoked, _b32(uid), _word(revocation.org_id), by)
     return Log(_address(registry), topics, bytes(encode(["string"], [revocation.reason])))
 
 
