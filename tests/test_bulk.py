@@ -304,6 +304,25 @@ def test_request_count_is_bounded_and_independent_of_the_number_of_files(world: 
     assert len(baseline) >= 5 * len(world.batch_receipts)  # the per-file path: several round trips each
 
 
+def test_credit_claims_are_asked_only_about_statements(world: World) -> None:
+    """A CreditClaimed query makes the node filter every registry log (on a long chain the cost of
+    a query grows with the chain, whatever our side does): only a statement can have claimed
+    credits, so files and batches cost no such query, and a statement target still finds its
+    claims (the agreement tests compare those reports with the one-at-a-time path)."""
+    from attest.chain import events
+
+    claimed = "0x" + events.topics().credit_claimed.hex()
+
+    def credit_queries(targets: list[str]) -> list[Any]:
+        counter = _Counter()
+        count_requests(world, lambda: verify_many(world.c.dep, targets), counter)
+        return [q for q in counter.log_queries if claimed in _as_list((q.get("topics") or [None])[0])]
+
+    assert credit_queries(world.batch_receipts[:5]) == []
+    statements = [t for t in world.targets if t.endswith("statement-2022.json")]
+    assert statements and credit_queries(statements)
+
+
 def _as_list(value: Any) -> list[str]:
     return [] if value is None else [value] if isinstance(value, str) else list(value)
 

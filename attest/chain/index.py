@@ -21,6 +21,7 @@ from typing import Any
 
 from attest.chain import events
 from attest.chain.deployment import Deployment
+from attest.core.contracts import Kind
 from attest.core.credits import ClaimRecord, NeutralityRecord
 from attest.core.errors import ChainError, ChainUnreachable
 from attest.core.records import OnchainAttestation, Revocation
@@ -147,7 +148,9 @@ class TargetedIndex:
         frontier = [u.lower() for u in uids]
         while frontier:
             self._query(by_uid, 1, frontier)
-            self._query((t.credit_claimed,), 2, frontier)
+            # only a statement claims credits (in its own transaction): a query for any other kind
+            # would only make the node filter every registry log again, for nothing
+            self._query((t.credit_claimed,), 2, [u for u in frontier if _may_claim(index, u)])
             issuances = {c.issuance_key for u in frontier for c in index.claims_of.get(u, [])}
             self._query((t.credit_claimed,), 1, sorted(issuances))
             reached: list[str] = []
@@ -200,6 +203,12 @@ class TargetedIndex:
             index.by_digest[digest] = sorted(dict.fromkeys(index.by_digest[digest]), key=position)
         for org in {a.org_id for a in found}:
             index.by_org[org] = sorted(dict.fromkeys(index.by_org[org]), key=position)
+
+
+def _may_claim(index: RegistryIndex, uid: str) -> bool:
+    """Whether `uid` may have claimed credits: a statement, or an attestation not found yet."""
+    found = index.by_uid.get(uid)
+    return found is None or found.kind is Kind.STATEMENT
 
 
 def log_uid(log: Any) -> str:
