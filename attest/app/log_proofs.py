@@ -32,6 +32,7 @@ from attest.chain.proving import (
     receipt_from_rpc,
 )
 from attest.core.contracts import Kind
+from attest.core.credits import ClaimRecord, CreditEvidence
 from attest.core.errors import ChainError
 from attest.core.header import BlockHeader, TrustedHeader, accept_header, header_hash
 from attest.core.log_proofs import (
@@ -39,7 +40,10 @@ from attest.core.log_proofs import (
     ProvenBlock,
     covered_log,
     judge_attested,
+    judge_beneficiary,
+    judge_claim,
     judge_covered,
+    judge_neutrality,
     judge_revoked,
     omitted,
     proven_block,
@@ -97,8 +101,16 @@ class LogProver:
         covered: list[tuple[str, OnchainAttestation]] = [(chosen.uid, s) for s in ev.covering_statements]
         if chosen.kind is Kind.STATEMENT and chosen.ref.lower() != ZERO_REF and ev.referenced is not None:
             covered.append((chosen.ref, chosen))
+        credits = [c for c in (ev.credits, *ev.figures_credits) if c is not None]
+        claims = list({(c.block_number, c.log_index): c for ce in credits for c in _claims_of(ce)}.values())
+        neutrality = [ce.recorded for ce in credits if ce.recorded is not None]
+        claimants = list(
+            {cl.statement.uid.lower(): cl for ce in credits for cl in ce.claimants.values()}.values()
+        )
+        records = list({a.uid.lower(): a for a in [*records, *(cl.statement for cl in claimants)]}.values())
         newer = [a.uid for a in records if a.block_number > limit]
         numbers = {a.block_number for a in records} | {r.block_number for _, r in revocations}
+        numbers |= {c.block_number for c in claims} | {r.block_number for r in neutrality}
         self._prepare(sorted(n for n in numbers if n <= limit))
         receipt_lie = self._receipt_block(ev)
 
@@ -113,6 +125,18 @@ class LogProver:
         for uid, r in revocations:
             if r.block_number <= limit and (block := self._block(judged, r.block_number)):
                 judged.results.append(judge_revoked(uid, r, block, reg))
+        for c in claims:
+            if c.block_number <= limit and (block := self._block(judged, c.block_number)):
+                judged.results.append(judge_claim(c, block, reg))
+        for r in neutrality:
+            if r.block_number <= limit and (block := self._block(judged, r.block_number)):
+                judged.results.append(judge_neutrality(r, block, reg))
+        for cl in claimants:  # for whom another statement's credits are: its claim, in its own block
+            at = cl.statement.block_number
+            if at <= limit and (block := self._block(judged, at)):
+                judged.results.append(
+                    judge_beneficiary(cl.statement.uid, cl.beneficiary_org_id, cl.year, block, reg)
+                )
         lies = [*judged.lies, *(x.problem for x in judged.results if x.problem), *receipt_lie]
         complete, left_out = "", list[str]()
         if chosen.kind is Kind.FIGURES:
@@ -123,6 +147,9 @@ class LogProver:
                 f"{none} covers these figures: as complete as the logs of node(s) {', '.join(answered)}"
             )
             complete += "".join(f" ({s})" for s in silent)
+        if credits:
+            others = f"other statements' claims on these credits: as complete as the logs of node {self.node}"
+            complete += ("; " if complete else "") + others
         if lies or left_out:
             parts = [f"receipts contradict the node's logs: {'; '.join(dict.fromkeys(lies))}"] if lies else []
             if left_out:
@@ -163,8 +190,9 @@ class LogProver:
             what.append(
                 f"proven by the receipts of block(s) {listed} ({self._vouched()}): {facts}"
                 " — each at its block and block hash, Attested logs at their position with their reference, "
-                "URI, attester, kind and year, Revoked logs with who and why; transaction hashes remain the "
-                "node's word"
+                "URI, attester, kind and year, Revoked logs with who and why, CreditClaimed logs at their "
+                "position with their issuance and units, NeutralityClaimed logs with for whom and how much; "
+                "transaction hashes remain the node's word"
             )
         what.extend(f"{u[:18]}…: newer than block {self.trusted.number}, not proven yet" for u in newer)
         what.extend(dict.fromkeys(unproven))
@@ -438,6 +466,11 @@ def _records(chosen: OnchainAttestation, ev: Evidence) -> list[OnchainAttestatio
     """The records the report rests on, each once."""
     found = [chosen, *ev.covering_statements, *([ev.referenced] if ev.referenced is not None else [])]
     return list({a.uid.lower(): a for a in found}.values())
+
+
+def _claims_of(ce: CreditEvidence) -> list[ClaimRecord]:
+    """The claims a statement's credit verdict rests on: its own, and every claim on the same credits."""
+    return [*ce.recorded_blocks, *ce.claims]
 
 
 def _revocations(a: OnchainAttestation) -> list[tuple[str, Any]]:

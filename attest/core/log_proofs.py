@@ -8,9 +8,10 @@ in the block (its `logIndex`) is its place among all the block's receipts' logs,
 A record the verdict rests on is proven here when the registry's address emitted, in the record's
 block and at its log index, exactly the log the registry emits for it: for an `Attested` record the
 topics and data are the ABI encoding of its uid, digest, organisation, attester, kind, year,
-reference and URI, so the log is compared byte for byte with that encoding. `Covered` (a statement
-covers figures) and `Revoked` (who revoked, why) logs are found anywhere in their block, the node
-not having named their position.
+reference and URI, so the log is compared byte for byte with that encoding; so is a `CreditClaimed`
+log (issuance, statement, units), at the position the node named. `Covered` (a statement covers
+figures), `Revoked` (who revoked, why) and `NeutralityClaimed` (for whom, which year, how much) logs
+are found anywhere in their block, the node not having named their position.
 
 Not proven by receipts: the transaction hash (the receipts trie is keyed by a transaction's index,
 not its hash; that would be the transactions trie's job) — it stays the node's word; and logs a node
@@ -26,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from attest.core.contracts import topics as event_topics
+from attest.core.credits import ClaimRecord, NeutralityRecord
 from attest.core.receipt_trie import Log, TxReceipt, check_receipts
 from attest.core.records import OnchainAttestation, Revocation
 
@@ -47,8 +49,8 @@ class ProvenBlock:
 class LogResult:
     """One log fact judged: `problem` is None when the proven receipts hold it exactly."""
 
-    uid: str  # the attestation the log is about (for Covered: the statement)
-    event: str  # "Attested", "Covered" or "Revoked"
+    uid: str  # the attestation the log is about (for Covered and the credit logs: the statement)
+    event: str  # "Attested", "Covered", "Revoked", "CreditClaimed" or "NeutralityClaimed"
     block: int
     problem: str | None = None
 
@@ -202,6 +204,85 @@ def judge_revoked(uid: str, revocation: Revocation, block: ProvenBlock, registry
         uid.lower(), fact, block.number,
         f"block {block.number}'s receipts (proven) hold no Revoked log of {uid.lower()} by "
         f"{revocation.by} (org #{revocation.org_id}) with reason {revocation.reason!r}",
+    )  # fmt: skip
+
+
+def credit_claimed_log(claim: ClaimRecord, registry: str) -> Log:
+    """The `CreditClaimed` log the registry emits for `claim` (units first..last of an issuance)."""
+    topics = (event_topics().credit_claimed, _b32(claim.issuance_key), _b32(claim.statement_uid))
+    return Log(_address(registry), topics, _word(claim.first) + _word(claim.last))
+
+
+def neutrality_claimed_log(record: NeutralityRecord, registry: str) -> Log:
+    """The `NeutralityClaimed` log the registry emits with a statement's credit claims."""
+    topics = (
+        event_topics().neutrality_claimed,
+        _b32(record.statement_uid),
+        _b32(record.figures_uid),
+        _word(record.beneficiary_org_id),
+    )
+    data = _word(record.year) + _word(record.residual_tonnes) + _word(record.retired_tonnes)
+    return Log(_address(registry), topics, data)
+
+
+def judge_claim(claim: ClaimRecord, block: ProvenBlock, registry: str) -> LogResult:
+    """Whether `block` holds, at `claim.log_index`, exactly the `CreditClaimed` log the node described."""
+    uid, fact = claim.statement_uid.lower(), "CreditClaimed"
+    expected = credit_claimed_log(claim, registry)
+    if 0 <= claim.log_index < len(block.logs) and block.logs[claim.log_index] == expected:
+        return LogResult(uid, fact, block.number)
+    return LogResult(
+        uid, fact, block.number,
+        f"block {block.number}'s receipts (proven) hold no CreditClaimed log of statement {uid} for "
+        f"units {claim.first}..{claim.last} of issuance {claim.issuance_key.lower()} at log index "
+        f"{claim.log_index}",
+    )  # fmt: skip
+
+
+def judge_neutrality(record: NeutralityRecord, block: ProvenBlock, registry: str) -> LogResult:
+    """Whether `block` holds exactly the `NeutralityClaimed` log the node described."""
+    uid, fact = record.statement_uid.lower(), "NeutralityClaimed"
+    if neutrality_claimed_log(record, registry) in block.logs:
+        return LogResult(uid, fact, block.number)
+    return LogResult(
+        uid, fact, block.number,
+        f"block {block.number}'s receipts (proven) hold no NeutralityClaimed log of statement {uid} for "
+        f"org #{record.beneficiary_org_id}'s {record.year} ({record.residual_tonnes} t residual, "
+        f"{record.retired_tonnes} t retired)",
+    )  # fmt: skip
+
+
+def judge_beneficiary(
+    statement_uid: str, org_id: int | None, year: int | None, block: ProvenBlock, registry: str
+) -> LogResult:
+    """Whether the `NeutralityClaimed` log of a statement claiming credits — in its own block: the
+    registry emits it with the claims — names the organisation and year the node said its credits are
+    for (None: the node had no such log)."""
+    uid, fact = statement_uid.lower(), "NeutralityClaimed"
+    mine = [
+        log
+        for log in block.logs
+        if log.address == _address(registry)
+        and len(log.topics) == 4
+        and log.topics[0] == event_topics().neutrality_claimed
+        and log.topics[1] == _b32(uid)
+        and len(log.data) == 96
+    ]
+    held = [(int.from_bytes(log.topics[3], "big"), int.from_bytes(log.data[:32], "big")) for log in mine]
+    if (org_id, year) in held:
+        return LogResult(uid, fact, block.number)
+    if not held:
+        return LogResult(
+            uid, fact, block.number,
+            f"statement {uid} claims credits, but its block {block.number}'s receipts (proven) hold no "
+            "NeutralityClaimed log of it",
+        )  # fmt: skip
+    proven = ", ".join(f"org #{o}'s {y}" for o, y in held)
+    said = "none" if org_id is None else f"org #{org_id}'s {year}"
+    return LogResult(
+        uid, fact, block.number,
+        f"statement {uid}'s credits are for {proven} (proven by block {block.number}'s receipts), the "
+        f"node said {said}",
     )  # fmt: skip
 
 

@@ -59,9 +59,13 @@ class ProvenState:
 
 
 def _reported(ev: Evidence) -> list[OnchainAttestation]:
-    """Every attestation record the node reported that the verdict rests on."""
+    """Every attestation record the node reported that the verdict rests on: with the statements
+    claiming the same credits, whose being live or revoked decides whether a claim collides."""
     found = [*ev.attestations, *ev.covering_statements]
-    return found + ([ev.referenced] if ev.referenced is not None else [])
+    found += [ev.referenced] if ev.referenced is not None else []
+    credits = [c for c in (ev.credits, *ev.figures_credits) if c is not None]
+    found += [cl.statement for c in credits for cl in c.claimants.values()]
+    return list({a.uid.lower(): a for a in found}.values())
 
 
 def _own_uid(ev: Evidence) -> str | None:
@@ -192,6 +196,15 @@ def _record_lies(said: OnchainAttestation, record: ProvenRecord, block: int) -> 
     ]
     if record.revoked and not said.revoked:
         lies.append(f"attestation {said.uid} was revoked by block {block} (proven), the node says it is live")
+    # revoked later than the trusted block is no lie; a revocation the node puts no later (or shows no
+    # Revoked log of, which the registry writes in the same transaction) is one: a claim on credits, say,
+    # stops counting when its statement is revoked
+    when = said.revocation.block_number if said.revocation is not None else None
+    if said.revoked and not record.revoked and (when is None or when <= block):
+        at = f" at block {when}" if when is not None else ""
+        lies.append(
+            f"attestation {said.uid} is live at block {block} (proven), the node says it was revoked{at}"
+        )
     return lies
 
 

@@ -1,0 +1,194 @@
+"""A double claim on carbon credits cannot be hidden by a lying node: the claims a credit verdict
+rests on are proven by their blocks' receipts, the claiming statements' records by storage.
+
+Two verifications retire overlapping units of one issuance: WeBank's 2022 statement (units 1..5000)
+and, later, Rival Bank's (4001..4500). Verifying Rival Bank's statement through an honest node fails
+on `credits` (claimed twice). A node can try to hide the overlap three ways, each of which would make
+the `credits` line pass: rewrite the units of WeBank's claim in eth_getLogs, rewrite for whom
+WeBank's credits are (the same beneficiary is the same claim again, not a double one), or say
+WeBank's statement is revoked. Each ends as exit 1 on the `logs` or `proofs` line; through the
+real CLI, against a real anvil node behind tests/lying_proxy.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import EXAMPLES, Consortium, build_consortium
+from lying_proxy import Lie, LyingProxy, honest
+
+from attest.app.publishing import publish
+from attest.chain import events
+from attest.chain.connection import Chain
+from attest.core.contracts import Kind
+from attest.core.manifest import write_atomic
+
+ATTEST = Path(sys.executable).parent / "attest"
+CLAIMED = "0x" + events.topics().credit_claimed.hex()
+NEUTRALITY = "0x" + events.topics().neutrality_claimed.hex()
+
+
+@dataclass
+class World:
+    c: Consortium
+    node: Any
+    manifest: Path
+    rival_statement: Path
+    webank_statement_uid: str
+    webank_statement_block: int
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    from attest.devtools.node import AnvilNode, dev_private_keys
+
+    root = tmp_path_factory.mktemp("creditproofs")
+    node = AnvilNode(root / "node")
+    node.start()
+    try:
+        c = build_consortium(Chain.connect(node.rpc_url), funder_key=dev_private_keys(1)[0])
+        figures = root / "webank-figures.json"
+        shutil.copy(EXAMPLES / "webank-2022-figures.json", figures)
+        fig = publish(c.dep, c.bank, figures, kind=Kind.FIGURES).published.attestation
+        statement = root / "statement-2022.json"
+        shutil.copy(EXAMPLES / "illustrative-carbon-verification-2022-v2.json", statement)
+        st = publish(c.dep, c.verifier, statement, kind=Kind.STATEMENT, ref=fig.uid).published.attestation
+
+        rival_doc = json.loads(figures.read_text(encoding="utf-8"))
+        rival_doc["organisation"] = {"name": "Rival Bank", "legal_name": "Rival Bank Co.", "country": "CN"}
+        rival_figures = root / "rival-figures.json"
+        rival_figures.write_text(json.dumps(rival_doc, ensure_ascii=False), encoding="utf-8")
+        rival_fig = publish(c.dep, c.rival, rival_figures, kind=Kind.FIGURES).published.attestation
+        rival_st = json.loads(statement.read_text(encoding="utf-8"))
+        rival_st["organisation"] = rival_doc["organisation"]
+        verra = rival_st["neutrality_claim"]["retirements"][0]
+        serial = "0001-004001-004500-VCS-VCU-003-VER-CN-0003-01012022-31122022-1"
+        verra["serial_blocks"] = [{"serial": serial}]
+        verra["quantity_tco2e"] = "500"
+        other = rival_st["neutrality_claim"]["retirements"][1]["serial_blocks"][0]
+        other["issuance"] = "FCS-EXAMPLE-01-2021-B"
+        rival_statement = root / "rival-statement.json"
+        rival_statement.write_text(json.dumps(rival_st, ensure_ascii=False), encoding="utf-8")
+        publish(c.dep, c.verifier, rival_statement, kind=Kind.STATEMENT, ref=rival_fig.uid)
+        for _ in range(3):
+            c.chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        manifest = root / "deployment.json"
+        write_atomic(manifest, c.dep.manifest.dump())
+        yield World(c, node, manifest, rival_statement, st.uid.lower(), st.block_number)
+    finally:
+        node.stop()
+
+
+def run(w: World, lie: Lie, command: str = "verify") -> subprocess.CompletedProcess[str]:
+    proxy = LyingProxy(w.node.rpc_url, lie)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
+    args = [str(ATTEST), command, str(w.rival_statement), "-d", str(w.manifest), "--rpc-url", proxy.url]
+    try:
+        return subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+    finally:
+        proxy.close()
+
+
+def line(done: subprocess.CompletedProcess[str], name: str) -> str:
+    return next(x for x in done.stdout.splitlines() if x.lstrip()[2:].startswith(name + " "))
+
+
+def in_logs(rewrite: Callable[[dict[str, Any]], dict[str, Any]]) -> Lie:
+    """A lie that rewrites logs in eth_getLogs answers only (the receipts stay honest)."""
+
+    def lie(method: str, result: Any) -> Any:
+        if method == "eth_getLogs" and isinstance(result, list):
+            return [rewrite(log) for log in result]
+        return result
+
+    return lie
+
+
+def webanks(w: World, topic0: str, log: dict[str, Any], position: int) -> bool:
+    topics = log.get("topics", [])
+    if len(topics) <= position or topics[0] != topic0:
+        return False
+    return bool(topics[position].lower() == w.webank_statement_uid)
+
+
+def test_through_an_honest_node_the_double_claim_fails_and_the_claims_are_proven(world: World) -> None:
+    done = run(world, honest)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert line(done, "credits").lstrip().startswith("✗"), done.stdout
+    logs = line(done, "logs")
+    assert logs.lstrip().startswith("✓"), done.stdout
+    assert "CreditClaimed" in logs and "NeutralityClaimed" in logs, logs
+    assert "other statements' claims on these credits: as complete as the logs of node" in logs, logs
+    assert line(done, "proofs").lstrip().startswith("✓"), done.stdout
+
+
+def test_rewritten_units_of_the_other_claim_are_caught_by_the_receipts(world: World) -> None:
+    def units_moved(log: dict[str, Any]) -> dict[str, Any]:
+        if not webanks(world, CLAIMED, log, 2):
+            return log
+        first, last = int(log["data"][2:66], 16), int(log["data"][66:130], 16)
+        if first <= 4001 <= last:  # Verra units 1..5000 become 1..4000: no overlap left
+            return {**log, "data": "0x" + (1).to_bytes(32, "big").hex() + (4000).to_bytes(32, "big").hex()}
+        return log
+
+    done = run(world, in_logs(units_moved))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert line(done, "credits").lstrip().startswith("✓"), done.stdout  # the lie hid the overlap…
+    logs = line(done, "logs")  # …which the receipts show
+    assert logs.lstrip().startswith("✗") and "hold no CreditClaimed log of statement" in logs, logs
+    assert "units 1..4000" in logs, logs
+
+
+def test_a_rewritten_beneficiary_of_the_other_claim_is_caught_by_the_receipts(world: World) -> None:
+    rival = world.c.dep.find_organisation("Rival Bank")
+
+    def beneficiary_moved(log: dict[str, Any]) -> dict[str, Any]:
+        if not webanks(world, NEUTRALITY, log, 1):
+            return log
+        topics = [*log["topics"][:3], "0x" + rival.to_bytes(32, "big").hex()]
+        return {**log, "topics": topics}
+
+    done = run(world, in_logs(beneficiary_moved))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert not line(done, "credits").lstrip().startswith("✗"), done.stdout  # "the same claim again"
+    logs = line(done, "logs")
+    assert logs.lstrip().startswith("✗"), logs
+    assert f"the node said org #{rival}'s 2022" in logs, logs
+
+
+def test_the_other_statement_said_revoked_is_caught_by_its_storage(world: World) -> None:
+    def statement_revoked(method: str, result: Any) -> Any:
+        """getAttestation (six words: attester, org, block, year, kind, revoked) of WeBank's statement."""
+        if method != "eth_call" or not (isinstance(result, str) and len(result) == 2 + 6 * 64):
+            return result
+        words = [result[2 + 64 * i : 2 + 64 * (i + 1)] for i in range(6)]
+        if int(words[2], 16) == world.webank_statement_block and int(words[4], 16) == int(Kind.STATEMENT):
+            return result[:-1] + "1"
+        return result
+
+    done = run(world, statement_revoked)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert line(done, "credits").lstrip().startswith("✓"), done.stdout  # a revoked claim does not count
+    proofs = line(done, "proofs")
+    assert proofs.lstrip().startswith("✗"), proofs
+    assert f"attestation {world.webank_statement_uid} is live at block" in proofs.lower(), proofs
+    assert "the node says it was revoked" in proofs, proofs
+
+
+def test_in_bulk_rewritten_units_are_caught_too(world: World) -> None:
+    def units_moved(log: dict[str, Any]) -> dict[str, Any]:
+        if webanks(world, CLAIMED, log, 2) and int(log["data"][66:130], 16) >= 4001:
+            return {**log, "data": "0x" + (1).to_bytes(32, "big").hex() + (4000).to_bytes(32, "big").hex()}
+        return log
+
+    done = run(world, in_logs(units_moved), "verify-many")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "hold no CreditClaimed log of statement" in done.stdout, done.stdout
