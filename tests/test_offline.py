@@ -38,6 +38,8 @@ class Published:
     figures: Path
     receipt: Path
     checkpoint: str
+    swapped: Path  # figures anchored as a plain file; its receipt claims "figures" (see the test)
+    swapped_checkpoint: str
 
 
 @pytest.fixture(scope="module")
@@ -53,12 +55,40 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
         figures.write_bytes(FIGURES.read_bytes())
         result = publish(c.dep, c.bank, figures, kind=Kind.FIGURES)
         a = result.published.attestation
+        swapped = _anchored_as_a_file(c, root)
         unplugged = c.dep.manifest.model_copy(update={"rpc_url": f"http://127.0.0.1:{closed_port()}"})
         manifest = root / "deployment.json"
         write_atomic(manifest, unplugged.dump())
-        yield Published(root, manifest, figures, result.receipt_path, f"{a.block_number}:{a.block_hash}")
+        yield Published(
+            root, manifest, figures, result.receipt_path, f"{a.block_number}:{a.block_hash}", *swapped
+        )
     finally:
         node.stop()  # nothing below talks to a node: it is gone
+
+
+def _anchored_as_a_file(c: Any, root: Path) -> tuple[Path, str]:
+    """Other figures anchored with kind FILE, and their receipt (with its proofs) rewritten by its
+    writer to say "figures", as the document does: the id (organisation, digest) is the same, so
+    only the kind in the proven record tells the two apart."""
+    from attest.app.proven import receipt_proofs
+    from attest.app.publishing import build_receipt
+    from attest.core.documents import hash_document
+    from attest.core.sidefiles import receipt_name
+
+    doc = json.loads(FIGURES.read_text(encoding="utf-8"))
+    doc["metrics"][0]["value"] = str(int(doc["metrics"][0]["value"]) + 7)
+    folder = root / "swapped"
+    folder.mkdir()
+    figures = folder / "figures.json"
+    figures.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    hashed = hash_document(figures)
+    a = c.dep.attest(c.bank, hashed.digest, Kind.FILE, 2022).attestation
+    receipt = build_receipt(c.dep, hashed, a).with_proof(receipt_proofs(c.dep, [a])[a.uid])
+    data = json.loads(receipt.dump())
+    data["attestation"]["kind"] = "figures"
+    out = folder / receipt_name(figures.name)
+    out.write_text(json.dumps(data), encoding="utf-8")
+    return out, f"{a.block_number}:{a.block_hash}"
 
 
 def offline(p: Published, receipt: Path, checkpoint: str) -> subprocess.CompletedProcess[str]:
@@ -167,3 +197,11 @@ def test_a_manifest_naming_another_governance_fails_offline(published: Published
     )
     assert done.returncode == 1 and "✗ deployment" in done.stdout, done.stdout + done.stderr
     assert "is not the artifact's with membership" in done.stdout
+
+
+def test_figures_anchored_as_another_kind_fail_offline(published: Published) -> None:
+    """The receipt's writer says "figures", as the document is; the proven record says file."""
+    done = offline(published, published.swapped, published.swapped_checkpoint)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "✗ anchored" in done.stdout, done.stdout
+    assert "is file by org #1, not figures by org #1" in done.stdout, done.stdout
