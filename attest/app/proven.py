@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from attest.chain.proving import NodeRefused, RawRpc, get_proof
+from attest.chain.proving import NodeRefused, RawRpc, get_proofs
 from attest.chain.quorum import settle_header
 from attest.core.contracts import GOVERNANCE, REGISTRY
 from attest.core.errors import ChainError
@@ -161,8 +161,10 @@ class Prover:
         """The `proofs` line of one report."""
         if self.header is not None and self.unproven is None:
             try:
-                records = self._records(uids_to_prove(ev))  # proves the code on the way
                 accounts = accounts_to_prove(ev)
+                # the registry's slots and governance's in one batch request (the code on the way)
+                self._prove_state(uids_to_prove(ev), orgs_to_prove(ev), accounts)
+                records = self._records(uids_to_prove(ev))
                 orgs = sorted({*orgs_to_prove(ev), *(r.org_id for r in records.values() if r.exists)})
                 self._governance(orgs, accounts)
                 names = self._names(orgs_to_prove(ev))
@@ -208,28 +210,58 @@ class Prover:
 
     def _records(self, uids: list[str]) -> dict[str, ProvenRecord]:
         """The proven records of `uids`, those not proven before read in one eth_getProof."""
-        missing = [u for u in dict.fromkeys(uids) if u not in self._records_seen]
-        if missing:
-            self._records_seen.update(self._prove_records(missing))
+        self._prove_state(uids, [], [])
         return {u: self._records_seen[u] for u in uids}
 
-    def _prove_records(self, uids: list[str]) -> dict[str, ProvenRecord]:
-        reg = self.registry
-        slots: dict[str, tuple[int, int]] = {}
-        for uid in uids:
-            key = word_of_bytes32(uid)
-            record = reg.entry(reg.variable("_attestations"), key).slot
-            replaced = reg.entry(reg.variable("_supersededBy"), key).slot
-            slots[uid] = (record, replaced)
-        words = self._prove(self.deployment.manifest.registry.address, [s for p in slots.values() for s in p])
-        out: dict[str, ProvenRecord] = {}
-        for uid, (record_slot, replaced_slot) in slots.items():
-            at = reg.entry(reg.variable("_attestations"), word_of_bytes32(uid))
-            w = words[record_slot]
+    def _governance(self, org_ids: list[int], accounts: list[str]) -> None:
+        """Prove what is not proven yet of these organisations (name, roles, active) and accounts
+        (organisation, frozen)."""
+        self._prove_state([], org_ids, accounts)
+
+    def _prove_state(self, uids: list[str], org_ids: list[int], accounts: list[str]) -> None:
+        """Prove, in one batch request (eth_getProof of the registry and of governance), what is not
+        proven yet of these attestations' records and `supersededBy`, these organisations' names,
+        roles and active flags, and these accounts' organisations and frozen flags."""
+        reg, gov = self.registry, self.governance
+        missing = [u for u in dict.fromkeys(uids) if u not in self._records_seen]
+        record_at = {u: reg.entry(reg.variable("_attestations"), word_of_bytes32(u)) for u in missing}
+        replaced_at = {u: reg.entry(reg.variable("_supersededBy"), word_of_bytes32(u)).slot for u in missing}
+        orgs_at = {i: gov.entry(gov.variable("_organisations"), word_of_uint(i)) for i in org_ids}
+        accounts_at = {a: gov.entry(gov.variable("_accounts"), word_of_address(a)) for a in accounts}
+        new_orgs = [i for i in dict.fromkeys(org_ids) if i not in self._orgs_seen]
+        new_accounts = [a for a in dict.fromkeys(accounts) if a not in self._accounts_seen]
+        name_at = {
+            i: gov.member(gov.member(orgs_at[i], "info"), "name")
+            for i in dict.fromkeys(org_ids)
+            if i not in self._names_seen
+        }
+        registry_slots = [s for u in missing for s in (record_at[u].slot, replaced_at[u])]
+        governance_slots = list(
+            dict.fromkeys(
+                [
+                    *(orgs_at[i].slot for i in new_orgs),
+                    *(accounts_at[a].slot for a in new_accounts),
+                    # a name of 32 bytes or more continues at keccak256(slot): its first slots asked too
+                    *(s for at in name_at.values() for s in _name_and_continuation(at.slot)),
+                ]
+            )
+        )
+        manifest = self.deployment.manifest
+        wanted: list[tuple[str, list[int]]] = []
+        if registry_slots or not self._code_done:
+            wanted.append((manifest.registry.address, registry_slots))
+        if governance_slots:
+            wanted.append((manifest.governance.address, governance_slots))
+        if not wanted:
+            return
+        proven = dict(zip((a for a, _ in wanted), self._prove_all(wanted), strict=True))
+        words = proven.get(manifest.registry.address, {})
+        for u in missing:
+            at, w = record_at[u], words[record_at[u].slot]
             attester = reg.read(reg.member(at, "attester"), w)
-            replacement = "0x" + words[replaced_slot].to_bytes(32, "big").hex()
-            out[uid] = ProvenRecord(
-                uid=uid,
+            replacement = "0x" + words[replaced_at[u]].to_bytes(32, "big").hex()
+            self._records_seen[u] = ProvenRecord(
+                uid=u,
                 exists=attester != 0,
                 attester="0x" + attester.to_bytes(20, "big").hex(),
                 org_id=reg.read(reg.member(at, "orgId"), w),
@@ -239,57 +271,42 @@ class Prover:
                 revoked=bool(reg.read(reg.member(at, "revoked"), w)),
                 superseded_by=None if replacement == ZERO32 else replacement,
             )
-        return out
-
-    def _governance(self, org_ids: list[int], accounts: list[str]) -> None:
-        """Prove, in one eth_getProof of governance storage, what is not proven yet of these
-        organisations (name, roles, active) and accounts (organisation, frozen)."""
-        gov = self.governance
-        orgs_at = {i: gov.entry(gov.variable("_organisations"), word_of_uint(i)) for i in org_ids}
-        accounts_at = {a: gov.entry(gov.variable("_accounts"), word_of_address(a)) for a in accounts}
-        new_orgs = [i for i in org_ids if i not in self._orgs_seen]
-        new_accounts = [a for a in accounts if a not in self._accounts_seen]
-        new_names = [i for i in org_ids if i not in self._names_seen]
-        name_at = {i: gov.member(gov.member(orgs_at[i], "info"), "name") for i in new_names}
-        slots = [
-            *(orgs_at[i].slot for i in new_orgs),
-            *(accounts_at[a].slot for a in new_accounts),
-            *(at.slot for at in name_at.values()),
-        ]
-        if not slots:
+        if not governance_slots:
             return
-        address = self.deployment.manifest.governance.address
-        words = self._prove(address, list(dict.fromkeys(slots)))
+        gwords = proven[manifest.governance.address]
         for i in new_orgs:
-            w = words[orgs_at[i].slot]
+            w = gwords[orgs_at[i].slot]
             self._orgs_seen[i] = (
                 gov.read(gov.member(orgs_at[i], "roles"), w),
                 bool(gov.read(gov.member(orgs_at[i], "active"), w)),
             )
         for a in new_accounts:
-            w = words[accounts_at[a].slot]
-            at = accounts_at[a]
+            at, w = accounts_at[a], gwords[accounts_at[a].slot]
             self._accounts_seen[a] = (
                 gov.read(gov.member(at, "orgId"), w),
                 bool(gov.read(gov.member(at, "frozen"), w)),
             )
-        more = [s for at in name_at.values() for s in gov.string_slots(at, words[at.slot])]
-        if more:  # names of 32 bytes or more continue at keccak256(slot): a second, proven, read
-            words.update(self._prove(address, more))
+        more = [
+            s for at in name_at.values() for s in gov.string_slots(at, gwords[at.slot]) if s not in gwords
+        ]
+        if more:  # a name longer than the continuation slots asked: a second, proven, read
+            gwords.update(self._prove_all([(manifest.governance.address, more)])[0])
         for i, at in name_at.items():
-            self._names_seen[i] = gov.read_string(at, words.__getitem__)
+            self._names_seen[i] = gov.read_string(at, gwords.__getitem__)
 
-    def _get_proof(self, rpc: RawRpc, address: str, slots: list[int]) -> Any:
+    def _get_proofs(self, wanted: list[tuple[str, list[int]]]) -> list[Any]:
         """eth_getProof at the trusted block, named by its hash (EIP-1898), so the node cannot answer
         for another block of that number (anvil under load, asked by number at its head, answered
         from another state). A node that takes no block hash is asked by number."""
         assert self.header is not None
+        if self._session is None:  # one connection to the node for every proof of the command
+            self._session = RawRpc(self.node)
         if self._by_hash:
             try:
-                return get_proof(rpc, address, slots, self.header.hash)
+                return get_proofs(self._session, wanted, self.header.hash)
             except NodeRefused:
                 self._by_hash = False
-        return get_proof(rpc, address, slots, self.header.number)
+        return get_proofs(self._session, wanted, self.header.number)
 
     def _names(self, org_ids: list[int]) -> dict[int, str]:
         """The proven names of these organisations (read with their standing by `_governance`)."""
@@ -298,27 +315,42 @@ class Prover:
 
     def _prove(self, address: str, slots: list[int]) -> dict[int, int]:
         """The proven words at `slots` of `address`'s storage at the trusted block."""
+        return self._prove_all([(address, slots)])[0]
+
+    def _prove_all(self, wanted: list[tuple[str, list[int]]]) -> list[dict[int, int]]:
+        """The proven words at each account's slots at the trusted block, asked in one batch."""
         assert self.header is not None
-        registry = address.lower() == self.deployment.manifest.registry.address.lower()
-        if not slots and not (registry and not self._code_done):
-            return {}
-        if self._session is None:  # one connection to the node for every proof of the command
-            self._session = RawRpc(self.node)
-        account = bytes.fromhex(address.removeprefix("0x"))
-        answer = self._get_proof(self._session, address, slots)
-        try:
+        registry = self.deployment.manifest.registry.address.lower()
+        answers = self._get_proofs(wanted)
+        out: list[dict[int, int]] = []
+        for (address, slots), answer in zip(wanted, answers, strict=True):
+            account = bytes.fromhex(address.removeprefix("0x"))
             try:
-                proven = verify_account_proof(self.header.state_root, answer, address=account, slots=slots)
-            except ProofRootMismatch:
-                # asked once more: anvil under load (a 100,000-attestation chain being dumped) now and
-                # then answers from another block's state; a proof is only ever accepted if it holds
-                answer = self._get_proof(self._session, address, slots)
-                proven = verify_account_proof(self.header.state_root, answer, address=account, slots=slots)
-        except ProofError as exc:
-            raise type(exc)(f"{self.node}: {exc}") from None
-        if registry and not self._code_done:
-            self._check_code(proven.account)
-        return dict(proven.storage)
+                try:
+                    proven = verify_account_proof(
+                        self.header.state_root, answer, address=account, slots=slots
+                    )
+                except ProofRootMismatch:
+                    # asked once more: anvil under load (a 100,000-attestation chain being dumped) now
+                    # and then answers from another block's state; a proof is only ever accepted if it holds
+                    (answer,) = self._get_proofs([(address, slots)])
+                    proven = verify_account_proof(
+                        self.header.state_root, answer, address=account, slots=slots
+                    )
+            except ProofError as exc:
+                raise type(exc)(f"{self.node}: {exc}") from None
+            if address.lower() == registry and not self._code_done:
+                self._check_code(proven.account)
+            out.append(dict(proven.storage))
+        return out
+
+
+def _name_and_continuation(slot: int) -> list[int]:
+    """A string's slot and the first NAME_CONTINUATION_SLOTS it continues in (at keccak256(slot))."""
+    from eth_utils import keccak
+
+    start = int.from_bytes(keccak(slot.to_bytes(32, "big")), "big")
+    return [slot, *(start + i for i in range(NAME_CONTINUATION_SLOTS))]
 
 
 #: name slots proven into a receipt beyond the name's own: long names continue at keccak256(slot)
@@ -333,13 +365,9 @@ def record_slot(uid: str) -> int:
 
 def name_slots(org_id: int) -> list[int]:
     """The governance slots that hold organisation `org_id`'s name, for names up to 128 bytes."""
-    from eth_utils import keccak
-
     gov = contract_layout(GOVERNANCE)
     info = gov.member(gov.entry(gov.variable("_organisations"), word_of_uint(org_id)), "info")
-    at = gov.member(info, "name").slot
-    start = int.from_bytes(keccak(at.to_bytes(32, "big")), "big")
-    return [at, *(start + i for i in range(NAME_CONTINUATION_SLOTS))]
+    return _name_and_continuation(gov.member(info, "name").slot)
 
 
 def receipt_proofs(

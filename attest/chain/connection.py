@@ -91,9 +91,12 @@ class Chain:
 
         # web3's validation asks eth_chainId before every call and send (half of all requests); it
         # cannot change under a running node, so it alone is cached (never blocks: a node may lose some)
+        from attest.chain.transport import node_session
+
         provider = Web3.HTTPProvider(
             rpc_url,
             request_kwargs={"timeout": timeout},
+            session=node_session(rpc_url),  # the environment read once, not per request
             cache_allowed_requests=True,
             cacheable_requests={"eth_chainId"},
         )

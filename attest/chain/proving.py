@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from attest.chain.connection import Chain
-from attest.chain.transport import node_errors
+from attest.chain.transport import node_errors, node_session
 from attest.core.errors import ChainError, ChainUnreachable
 from attest.core.header import BASE_FIELDS, HEADER_FIELDS, BlockHeader, FieldKind, header_hash
 from attest.core.proof_errors import MalformedProof
@@ -53,11 +53,9 @@ class RawRpc:
     """
 
     def __init__(self, url: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
-        import requests
-
         self.url = url
         self.timeout = timeout
-        self.session = requests.Session()
+        self.session = node_session(url)
         self._next_id = 0
 
     def call(self, method: str, params: Sequence[Any]) -> Any:
@@ -321,32 +319,61 @@ def get_proof(
     sent as 32-byte hex, as anvil requires (it refuses "0x0").
     """
     addr = address if isinstance(address, str) else "0x" + address.hex()
-    keys = ["0x" + slot_key(s).hex() for s in slots]
-    chunks = [keys[i : i + slots_per_call] for i in range(0, len(keys), slots_per_call)] or [[]]
+    chunks = _key_chunks(slots, slots_per_call)
     via = None if isinstance(source, RawRpc) else _web3_of(source)
     if via is None:
         assert isinstance(source, str | RawRpc)
         rpc = source if isinstance(source, RawRpc) else RawRpc(source, timeout=timeout)
         try:
-            answers = rpc.batch(
-                [("eth_getProof", [addr, chunk, _rpc_block_param(block)]) for chunk in chunks]
-            )
+            return get_proofs(rpc, [(addr, slots)], block, slots_per_call=slots_per_call)[0]
         finally:
             if rpc is not source:  # a session given is the caller's to keep
                 rpc.close()
-    else:
-        w3, name = via
-        from web3 import Web3
+    w3, name = via
+    from web3 import Web3
 
-        eth: Any = w3.eth  # web3 types the keys as ints, which it sends as "0x0"
-        with node_errors(name):
-            answers = [
-                eth.get_proof(Web3.to_checksum_address(addr), chunk, _web3_block_id(block))
-                for chunk in chunks
-            ]
+    eth: Any = w3.eth  # web3 types the keys as ints, which it sends as "0x0"
+    with node_errors(name):
+        answers = [
+            eth.get_proof(Web3.to_checksum_address(addr), chunk, _web3_block_id(block)) for chunk in chunks
+        ]
     parts = [account_proof_from_rpc(a) for a in answers]
     first = parts[0]
     return AccountProof(first.address, first.account, first.proof, tuple(s for p in parts for s in p.storage))
+
+
+def _key_chunks(slots: Sequence[int], per_call: int) -> list[list[str]]:
+    """Storage keys as 32-byte hex, `per_call` to an eth_getProof (one call with none)."""
+    keys = ["0x" + slot_key(s).hex() for s in slots]
+    return [keys[i : i + per_call] for i in range(0, len(keys), per_call)] or [[]]
+
+
+def get_proofs(
+    rpc: RawRpc,
+    wanted: Sequence[tuple[str, Sequence[int]]],
+    block: BlockId,
+    *,
+    slots_per_call: int = SLOTS_PER_CALL,
+) -> list[AccountProof]:
+    """`get_proof` for several accounts at once (each with its slots), every call in one batch
+    request: a verification that proves the registry and governance pays one round trip, not two."""
+    calls: list[tuple[str, Sequence[Any]]] = []
+    spans: list[tuple[int, int]] = []
+    for address, slots in wanted:
+        chunks = _key_chunks(slots, slots_per_call)
+        spans.append((len(calls), len(calls) + len(chunks)))
+        calls.extend(("eth_getProof", [address, chunk, _rpc_block_param(block)]) for chunk in chunks)
+    answers = rpc.batch(calls)
+    out = []
+    for start, end in spans:
+        parts = [account_proof_from_rpc(a) for a in answers[start:end]]
+        first = parts[0]
+        out.append(
+            AccountProof(
+                first.address, first.account, first.proof, tuple(x for q in parts for x in q.storage)
+            )
+        )
+    return out
 
 
 def block_receipts(

@@ -10,9 +10,35 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from attest.core.contracts import decode_error
 from attest.core.errors import AttestError, ChainError, ChainUnreachable, TransactionReverted
+
+if TYPE_CHECKING:
+    import requests
+
+
+def node_session(url: str) -> requests.Session:
+    """An HTTP session for one node, with what the environment says about that URL — proxies (and
+    NO_PROXY), a CA bundle (REQUESTS_CA_BUNDLE), .netrc credentials — read once, here.
+
+    requests otherwise reads the environment again for every request (all of os.environ, for the
+    proxies: about 0.2 ms a request), and a proven verification makes a dozen or more."""
+    import requests
+
+    session = requests.Session()
+    settings = session.merge_environment_settings(url, {}, None, None, None)
+    session.proxies.update(settings.get("proxies") or {})
+    if settings.get("verify") is not None:
+        session.verify = settings["verify"]
+    if settings.get("cert") is not None:
+        session.cert = settings["cert"]
+    auth = requests.utils.get_netrc_auth(url)
+    if auth is not None:
+        session.auth = auth
+    session.trust_env = False
+    return session
 
 
 def is_transport_failure(exc: BaseException) -> bool:

@@ -64,8 +64,6 @@ def logs_bloom(logs: Iterable[Log]) -> bytes:
 
 def encode_receipt(receipt: TxReceipt) -> bytes:
     """The receipt as the receipts trie stores it: type byte (unless legacy) then the RLP list."""
-    import rlp  # type: ignore[import-untyped]
-
     if not 0 <= receipt.tx_type < 0x80:
         raise MalformedProof(f"receipt: transaction type {receipt.tx_type} is not an EIP-2718 type")
     if receipt.status not in (0, 1):
@@ -75,10 +73,10 @@ def encode_receipt(receipt: TxReceipt) -> bytes:
     for log in receipt.logs:
         if len(log.address) != 20 or any(len(t) != 32 for t in log.topics) or len(log.topics) > 4:
             raise MalformedProof("receipt: a log's address is not 20 bytes or a topic not 32 bytes")
-    body: bytes = rlp.encode(
+    body = encode_raw(
         [
-            receipt.status,
-            receipt.cumulative_gas_used,
+            _uint(receipt.status),
+            _uint(receipt.cumulative_gas_used),
             logs_bloom(receipt.logs) if receipt.bloom is None else receipt.bloom,
             [[log.address, list(log.topics), log.data] for log in receipt.logs],
         ]
@@ -86,11 +84,24 @@ def encode_receipt(receipt: TxReceipt) -> bytes:
     return body if receipt.tx_type == 0 else bytes([receipt.tx_type]) + body
 
 
+def encode_raw(item: object) -> bytes:
+    """The RLP of bytes and (nested) lists of bytes, as they are: pyrlp's raw encoder, with no type
+    inference (a block's receipts trie is rebuilt on every verification)."""
+    from rlp.codec import encode_raw as raw  # type: ignore[import-untyped]
+
+    return bytes(raw(item))
+
+
+def _uint(value: int) -> bytes:
+    """An RLP integer's bytes: big-endian, no leading zeros (zero is empty)."""
+    if value < 0:
+        raise MalformedProof(f"receipt: a negative quantity {value}")
+    return value.to_bytes((value.bit_length() + 7) // 8, "big")
+
+
 def receipts_root(receipts: Sequence[TxReceipt]) -> bytes:
     """The root of the receipts trie of a block holding `receipts` in this order."""
-    import rlp
-
-    return trie_root({rlp.encode(i): encode_receipt(r) for i, r in enumerate(receipts)})
+    return trie_root({encode_raw(_uint(i)): encode_receipt(r) for i, r in enumerate(receipts)})
 
 
 def trie_root(items: Mapping[bytes, bytes]) -> bytes:
@@ -102,13 +113,12 @@ def trie_root(items: Mapping[bytes, bytes]) -> bytes:
     the nodes are the same (yellow paper, appendix D: leaf and extension paths in hex-prefix form,
     a child of under 32 bytes embedded, the root hashed whatever its size), and the tests compare
     this with HexaryTrie on random tries and with real blocks' receiptsRoot."""
-    import rlp
     from eth_utils import keccak
 
     if not items:
-        return bytes(keccak(rlp.encode(b"")))
+        return bytes(keccak(encode_raw(b"")))
     paths = sorted((_nibbles(k), v) for k, v in items.items() if v)
-    return bytes(keccak(rlp.encode(_node(paths, 0))))
+    return bytes(keccak(encode_raw(_node(paths, 0))))
 
 
 def _nibbles(key: bytes) -> tuple[int, ...]:
@@ -124,10 +134,9 @@ def _hex_prefix(path: Sequence[int], leaf: bool) -> bytes:
 
 def _ref(node: object) -> object:
     """How a parent holds a child: the node itself when its RLP is under 32 bytes, else its hash."""
-    import rlp
     from eth_utils import keccak
 
-    encoded = rlp.encode(node)
+    encoded = encode_raw(node)
     return node if len(encoded) < 32 else bytes(keccak(encoded))
 
 
