@@ -10,6 +10,8 @@ from dataclasses import replace
 
 import pytest
 from conftest import Consortium
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from attest.chain.proving import block_header, block_receipts
 from attest.core.contracts import Kind
@@ -148,3 +150,22 @@ def test_the_registry_emits_exactly_the_logs_built_here(consortium: Consortium) 
         )
         assert judge_attested(a, b, c.dep.registry.address).problem is None
     assert judge_covered(fig.uid, st, b, c.dep.registry.address).problem is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    attester=st.binary(min_size=20, max_size=20),
+    kind=st.integers(0, 255),
+    year=st.integers(0, 2**16 - 1),
+    ref=st.binary(min_size=32, max_size=32),
+    uri=st.text(max_size=200),
+)
+def test_attested_data_is_the_abi_encoding(
+    attester: bytes, kind: int, year: int, ref: bytes, uri: str
+) -> None:
+    from eth_abi import encode
+
+    from attest.core.log_proofs import ATTESTED_DATA, attested_data
+
+    expected = encode(ATTESTED_DATA, ["0x" + attester.hex(), kind, year, ref, uri])
+    assert attested_data("0x" + attester.hex(), kind, year, "0x" + ref.hex(), uri) == expected

@@ -223,18 +223,21 @@ class Prover:
         proven yet of these attestations' records and `supersededBy`, these organisations' names,
         roles and active flags, and these accounts' organisations and frozen flags."""
         reg, gov = self.registry, self.governance
+        # what is proven already is not asked again (nor are its slots computed: thousands of reports
+        # of a bulk run share a few organisations and accounts)
         missing = [u for u in dict.fromkeys(uids) if u not in self._records_seen]
-        record_at = {u: reg.entry(reg.variable("_attestations"), word_of_bytes32(u)) for u in missing}
-        replaced_at = {u: reg.entry(reg.variable("_supersededBy"), word_of_bytes32(u)).slot for u in missing}
-        orgs_at = {i: gov.entry(gov.variable("_organisations"), word_of_uint(i)) for i in org_ids}
-        accounts_at = {a: gov.entry(gov.variable("_accounts"), word_of_address(a)) for a in accounts}
         new_orgs = [i for i in dict.fromkeys(org_ids) if i not in self._orgs_seen]
         new_accounts = [a for a in dict.fromkeys(accounts) if a not in self._accounts_seen]
-        name_at = {
-            i: gov.member(gov.member(orgs_at[i], "info"), "name")
-            for i in dict.fromkeys(org_ids)
-            if i not in self._names_seen
+        new_names = [i for i in dict.fromkeys(org_ids) if i not in self._names_seen]
+        if not (missing or new_orgs or new_accounts or new_names or not self._code_done):
+            return
+        record_at = {u: reg.entry(reg.variable("_attestations"), word_of_bytes32(u)) for u in missing}
+        replaced_at = {u: reg.entry(reg.variable("_supersededBy"), word_of_bytes32(u)).slot for u in missing}
+        orgs_at = {
+            i: gov.entry(gov.variable("_organisations"), word_of_uint(i)) for i in {*new_orgs, *new_names}
         }
+        accounts_at = {a: gov.entry(gov.variable("_accounts"), word_of_address(a)) for a in new_accounts}
+        name_at = {i: gov.member(gov.member(orgs_at[i], "info"), "name") for i in new_names}
         registry_slots = [s for u in missing for s in (record_at[u].slot, replaced_at[u])]
         governance_slots = list(
             dict.fromkeys(

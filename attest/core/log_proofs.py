@@ -87,11 +87,22 @@ def _address(text: str) -> bytes:
 
 def attested_log(a: OnchainAttestation, registry: str) -> Log:
     """The `Attested` log the registry emits for record `a`."""
-    from eth_abi import encode
-
-    data = encode(ATTESTED_DATA, [a.attester, int(a.kind), a.year, _b32(a.ref), a.uri])
     topics = (event_topics().attested, _b32(a.uid), _b32(a.digest), _word(a.org_id))
-    return Log(_address(registry), topics, bytes(data))
+    return Log(_address(registry), topics, attested_data(a.attester, int(a.kind), a.year, a.ref, a.uri))
+
+
+def attested_data(attester: str, kind: int, year: int, ref: str, uri: str) -> bytes:
+    """`Attested`'s data: the ABI encoding of (address, uint8, uint16, bytes32, string) — four words,
+    the string's offset, then its length and its bytes padded to a word. Written out rather than by
+    eth_abi, which takes 80 µs an encoding, paid for every record of a bulk run; the tests compare
+    the two on random values."""
+    text = uri.encode("utf-8")
+    address = _address(attester)
+    if len(address) != 20 or not 0 <= kind < 2**8 or not 0 <= year < 2**16:
+        raise ValueError(f"not an Attested record: attester {attester!r}, kind {kind}, year {year}")
+    padded = text + b"\x00" * (-len(text) % 32)
+    head = address.rjust(32, b"\x00") + _word(kind) + _word(year) + _b32(ref) + _word(5 * 32)
+    return head + _word(len(text)) + padded
 
 
 def covered_log(figures_uid: str, statement: OnchainAttestation, registry: str) -> Log:
