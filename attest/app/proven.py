@@ -161,13 +161,13 @@ class Prover:
         """The `proofs` line of one report."""
         if self.header is not None and self.unproven is None:
             try:
-                accounts = accounts_to_prove(ev)
+                uids, named, accounts = uids_to_prove(ev), orgs_to_prove(ev), accounts_to_prove(ev)
                 # the registry's slots and governance's in one batch request (the code on the way)
-                self._prove_state(uids_to_prove(ev), orgs_to_prove(ev), accounts)
-                records = self._records(uids_to_prove(ev))
-                orgs = sorted({*orgs_to_prove(ev), *(r.org_id for r in records.values() if r.exists)})
+                self._prove_state(uids, named, accounts)
+                records = self._records(uids)
+                orgs = sorted({*named, *(r.org_id for r in records.values() if r.exists)})
                 self._governance(orgs, accounts)
-                names = self._names(orgs_to_prove(ev))
+                names = self._names(named)
                 standing = {a: self._accounts_seen[a] for a in accounts}
                 org_roles = {i: self._orgs_seen[i] for i in orgs}
             except NodeRefused as exc:

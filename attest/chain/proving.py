@@ -337,9 +337,14 @@ def get_proof(
         answers = [
             eth.get_proof(Web3.to_checksum_address(addr), chunk, _web3_block_id(block)) for chunk in chunks
         ]
-    parts = [account_proof_from_rpc(a) for a in answers]
+    return _joined([account_proof_from_rpc(a) for a in answers])
+
+
+def _joined(parts: Sequence[AccountProof]) -> AccountProof:
+    """One account's proof from the answers of its calls: the account part of the first, the
+    storage proofs of all."""
     first = parts[0]
-    return AccountProof(first.address, first.account, first.proof, tuple(s for p in parts for s in p.storage))
+    return AccountProof(first.address, first.account, first.proof, tuple(x for q in parts for x in q.storage))
 
 
 def _key_chunks(slots: Sequence[int], per_call: int) -> list[list[str]]:
@@ -364,16 +369,7 @@ def get_proofs(
         spans.append((len(calls), len(calls) + len(chunks)))
         calls.extend(("eth_getProof", [address, chunk, _rpc_block_param(block)]) for chunk in chunks)
     answers = rpc.batch(calls)
-    out = []
-    for start, end in spans:
-        parts = [account_proof_from_rpc(a) for a in answers[start:end]]
-        first = parts[0]
-        out.append(
-            AccountProof(
-                first.address, first.account, first.proof, tuple(x for q in parts for x in q.storage)
-            )
-        )
-    return out
+    return [_joined([account_proof_from_rpc(a) for a in answers[start:end]]) for start, end in spans]
 
 
 def block_receipts(
