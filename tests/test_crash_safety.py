@@ -34,6 +34,7 @@ from attest.app.journal import Journal
 from attest.chain.connection import Chain
 from attest.chain.deployment import WINDOW
 from attest.chain.keystore import create_keystore
+from attest.core.errors import ChainError
 from attest.core.receipt import load_receipt
 from attest.devtools.node import AnvilNode, dev_private_keys
 
@@ -66,7 +67,9 @@ class Setup:
         ]  # fmt: skip
 
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
+        """The test's environment without the user's ATTEST_* settings, but with ATTEST_DEBUG kept:
+        an internal error in a run then ends in its traceback, in the test's failure message."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_") or k == "ATTEST_DEBUG"}
         env["ATTEST_PASSWORD"] = PASSWORD
         return env
 
@@ -340,6 +343,102 @@ def test_node_killed_inside_a_window(setup: Setup) -> None:
         assert journal.summary() == {"anchored": N_FILES}
         assert not journal.events("reverted")
     assert_anchored_exactly_once(s)
+
+
+def tear(state: Path, account: str) -> int:
+    """Rewrite an anvil state dump into the shape of a torn one: the last block holding a transaction
+    of `account`, and every block after it, removed with their transactions, the accounts (nonces,
+    the registry's storage) kept — what anvil 1.7.1 writes when a save overlaps the storing of a
+    block (see attest.devtools.anvil_state). Written by rename, as saves are. The removed blocks' count."""
+    from attest.devtools.anvil_state import write_atomically
+
+    dump = json.loads(state.read_text())
+
+    def number(value: Any) -> int:
+        return int(value, 16) if isinstance(value, str) and value.startswith("0x") else int(value)
+
+    by_block = {
+        number(t["block_number"])
+        for t in dump["transactions"]
+        if t["info"]["from"].lower() == account.lower()
+    }
+    cut = max(by_block)
+    dump["blocks"] = [b for b in dump["blocks"] if number(b["header"]["number"]) < cut]
+    dump["transactions"] = [t for t in dump["transactions"] if number(t["block_number"]) < cut]
+    removed = number(dump["best_block_number"]) - cut + 1
+    dump["best_block_number"] = cut - 1
+    write_atomically(state, json.dumps(dump).encode())
+    return removed
+
+
+@pytest.mark.anvil
+def test_a_rerun_on_a_node_restarted_from_a_torn_state_is_a_chain_error_and_changes_nothing(
+    setup: Setup,
+) -> None:
+    """The flaky crash of issue 22, made deterministic. Every document published; the node stopped
+    (a consistent save), its dump rewritten into the torn shape, and anvil started on it directly
+    (`attest node start` refuses such a file: tests/test_node.py): the bank's nonce and the
+    registry's storage say the last block's attestations exist, no transaction, receipt or event
+    does. The same command again must not write those intents off as dropped and then trip over
+    them (it ended `internal error: AssertionError`, exit 4): it stops with a chain error, exit 3,
+    saying what the node did and what to do, and the journal is exactly as it was."""
+    from attest.devtools.node import find_anvil, free_port
+
+    s = setup
+    finished(s.run())
+    bank = s.consortium.bank.address
+    s.node.stop()
+    state = s.node.state_file
+    assert tear(state, bank) >= 1
+
+    port = free_port()
+    anvil = subprocess.Popen(
+        [str(find_anvil()), "--host", "127.0.0.1", "--port", str(port), "--load-state", str(state),
+         "--block-time", "0.2", "--prune-history", "8"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        torn = Chain.connect(url)
+        while True:
+            try:
+                torn.head()
+                break
+            except ChainError:
+                assert anvil.poll() is None and time.monotonic() < deadline, "anvil did not start on the dump"
+                time.sleep(0.1)
+        # the torn shape as the node serves it: the nonce kept, the bank's last transactions gone
+        assert torn.nonce(bank) == N_FILES
+        before = journal_rows(s.journal)
+
+        result = subprocess.run(
+            s.command(url),
+            env=s.env(),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+        )
+        assert result.returncode == 3, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+        last = result.stderr.strip().splitlines()[-1]
+        assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+        assert last.startswith("error: the node's registry holds "), last
+        assert "with no transaction, receipt or Attested event behind them" in last
+        assert (
+            "Nothing was changed in the publishing journal" in last and "run the same command again" in last
+        )
+        assert journal_rows(s.journal) == before  # no intent written off, no event added
+    finally:
+        anvil.kill()
+        anvil.wait(timeout=10)
+
+
+def journal_rows(path: Path) -> tuple[list[Any], list[Any]]:
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        return db.execute("SELECT * FROM intents ORDER BY id").fetchall(), db.execute(
+            "SELECT * FROM events ORDER BY rowid"
+        ).fetchall()
 
 
 # ------------------------------------------------------------------------------------------------

@@ -183,7 +183,10 @@ def test_start_answers_chain_id_and_records_info(make_node: NodeFactory) -> None
     assert info is not None
     assert info["pid"] == node.pid and info["port"] == node.port and info["rpc_url"] == node.rpc_url
     assert info["flags"][:2] == ["--host", "127.0.0.1"]
-    assert "--state" in info["flags"] and "--state-interval" in info["flags"]
+    # anvil neither loads (no file yet) nor writes the state itself: the keeper saves it, checked
+    assert not {"--state", "--state-interval", "--dump-state", "--load-state"} & set(info["flags"])
+    keeper = info["keeper_pid"]
+    assert isinstance(keeper, int) and Path(f"/proc/{keeper}").exists()
     assert is_node_running(node.data_dir)
     assert node.log_file.exists()
 
@@ -191,6 +194,11 @@ def test_start_answers_chain_id_and_records_info(make_node: NodeFactory) -> None
     assert not node.is_running()
     assert read_node_info(node.data_dir) is None
     assert node.state_file.exists()
+    assert not Path(f"/proc/{keeper}").exists()  # the keeper ends with the node
+    assert node.notices == []
+    node.start()  # a file now: anvil is given it to load
+    flags = (read_node_info(node.data_dir) or {})["flags"]
+    assert flags[flags.index("--load-state") + 1] == str(node.state_file)
 
 
 @pytest.mark.anvil
@@ -355,7 +363,10 @@ def test_truncated_state_file_falls_back_to_backup(make_node: NodeFactory) -> No
 
     node.start()
     assert _w3(node.rpc_url).eth.block_number == block
-    assert (node.data_dir / "anvil-state.json.broken").exists()
+    assert (node.data_dir / "anvil-state.json.torn").exists()
+    (notice,) = node.notices
+    assert notice.startswith("anvil-state.json was not loaded: not a complete anvil state dump")
+    assert "loaded anvil-state.json.bak, the last consistent copy" in notice
 
 
 @pytest.mark.anvil
@@ -496,22 +507,6 @@ def test_block_states_stay_in_memory_and_few(
         assert w3.eth.get_balance(DEV0_ADDRESS, block_identifier=518) > 0
 
 
-def test_state_file_check_reads_the_tail_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A complete dump is recognised by how anvil ends it, without parsing it; a cut one is not."""
-    complete = tmp_path / "complete.json"
-    complete.write_bytes(b'{"block":{},"blocks":[' + b'{"x":1},' * 1000 + b'{}],"historical_states":null}\n')
-    cut = tmp_path / "cut.json"
-    cut.write_bytes(complete.read_bytes()[:-40])
-
-    def no_parsing(path: Path) -> bool:
-        raise AssertionError(f"parsed {path}")
-
-    assert node_mod.state_file_ok(complete)
-    assert not node_mod.state_file_ok(cut)  # parsed whole (it ends otherwise) and refused
-    monkeypatch.setattr(node_mod, "_json_file_ok", no_parsing)
-    assert node_mod.state_file_ok(complete)
-
-
 @pytest.mark.anvil
 def test_cli_node_start_mines_interval_blocks_by_default_and_0_means_automine(tmp_path: Path) -> None:
     attest = str(Path(sys.executable).with_name("attest"))
@@ -543,3 +538,72 @@ def test_stop_and_start_wait_in_proportion_to_the_state_file(tmp_path: Path) -> 
     with state.open("wb") as f:
         f.truncate(500 * 1024 * 1024)  # what 100,000 attestations take (sparse: no disk used)
     assert node_mod.state_io_seconds(state) == 500 * 1024 * 1024 / node_mod.STATE_BYTES_PER_S >= 45
+
+
+# --------------------------------------------------------------------------------------------------
+# A torn state file (anvil 1.7.1 can save a block's effects without the block: anvil_state.py)
+# --------------------------------------------------------------------------------------------------
+
+
+def _tear(state: Path) -> None:
+    """The torn shape: the last block holding a transaction removed with its transactions, the
+    accounts kept (so a sender's nonce counts a transaction the dump no longer holds)."""
+    from attest.devtools.anvil_state import write_atomically
+
+    dump = json.loads(state.read_text())
+    number = lambda v: int(v, 16) if isinstance(v, str) and v.startswith("0x") else int(v)  # noqa: E731
+    cut = max(number(t["block_number"]) for t in dump["transactions"])
+    dump["blocks"] = [b for b in dump["blocks"] if number(b["header"]["number"]) < cut]
+    dump["transactions"] = [t for t in dump["transactions"] if number(t["block_number"]) < cut]
+    dump["best_block_number"] = cut - 1
+    write_atomically(state, json.dumps(dump).encode())
+
+
+@pytest.mark.anvil
+def test_a_torn_state_file_is_set_aside_and_the_last_consistent_copy_loaded(make_node: NodeFactory) -> None:
+    node = make_node().start()
+    w3 = _w3(node.rpc_url)
+    key = dev_private_keys(1)[0]
+    _send(w3, key, SINK, 1)
+    _send(w3, key, SINK, 1)
+    kept = w3.eth.block_number
+    node.stop()  # its last save is consistent, and kept as .bak too
+    _tear(node.state_file)  # …then the state file is torn, as an interval save can be
+
+    node.start()
+    (notice,) = node.notices
+    assert notice.startswith(
+        f"anvil-state.json was not loaded: account {DEV0_ADDRESS.lower()} has nonce 2 but the dump holds 1 "
+        "of its transactions"
+    ), notice
+    assert (
+        "(set aside as anvil-state.json.torn); loaded anvil-state.json.bak, the last consistent copy"
+        in notice
+    )
+    assert (node.data_dir / "anvil-state.json.torn").exists()
+    w3 = _w3(node.rpc_url)
+    assert w3.eth.block_number == kept  # one consistent chain: the nonce agrees with the blocks
+    assert w3.eth.get_transaction_count(DEV0_ADDRESS) == 2
+    assert notice in node.log_file.read_text()
+
+
+@pytest.mark.anvil
+def test_cli_node_start_refuses_a_torn_state_with_no_consistent_copy(make_node: NodeFactory) -> None:
+    node = make_node().start()
+    _send(_w3(node.rpc_url), dev_private_keys(1)[0], SINK, 1)
+    node.stop()
+    _tear(node.state_file)
+    (node.data_dir / "anvil-state.json.bak").unlink()
+    attest = str(Path(sys.executable).with_name("attest"))
+    port = str(node_mod.free_port())
+    started = subprocess.run(
+        [attest, "node", "start", "--data-dir", str(node.data_dir), "--port", port],
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert started.returncode == 3, started.stderr
+    (line,) = started.stderr.strip().splitlines()
+    assert line.startswith("error: ") and "the saved chain is not consistent: account" in line
+    assert "no consistent copy exists (anvil-state.json.bak: there is none)" in line
+    assert "to recover, put a consistent anvil-state.json from a backup in" in line
+    assert not is_node_running(node.data_dir)
+    assert (node.data_dir / "anvil-state.json.torn").exists() and not node.state_file.exists()

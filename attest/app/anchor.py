@@ -20,7 +20,15 @@ from typing import TYPE_CHECKING
 
 from attest.app.journal import RECHECK_BLOCKS, Intent, IntentFacts, Journal, Scope
 from attest.chain import sender
-from attest.chain.deployment import WINDOW, ZERO32, AnchorRequest, AnchorResult, Deployment, Planned
+from attest.chain.deployment import (
+    WINDOW,
+    ZERO32,
+    AnchorRequest,
+    AnchorResult,
+    Deployment,
+    Planned,
+    effects_without_transactions,
+)
 from attest.chain.transport import lost_node_is_unreachable
 from attest.core.contracts import Kind
 from attest.core.errors import (
@@ -191,13 +199,18 @@ def recover(deployment: Deployment, account: Signer, journal: Journal) -> None:
     chain = deployment.chain
     rows = journal.unsettled(scope, chain.head() - RECHECK_BLOCKS)
     if rows:
-        _recover(chain, account.address, journal, rows)
+        _recover(deployment, account.address, journal, rows)
     journal.recovered.add(scope)
 
 
-def _recover(chain: Chain, address: str, journal: Journal, rows: list[Intent]) -> None:
+def _recover(deployment: Deployment, address: str, journal: Journal, rows: list[Intent]) -> None:
+    chain = deployment.chain
     hashes = [str(r.tx_hash) for r in rows]
     found = sender.receipts(chain, hashes)  # looked up by transaction hash first, all at once
+    missing = [r for r, h in zip(rows, hashes, strict=True) if h not in found]
+    if missing:  # before the journal is touched: a node that kept effects without transactions
+        latest = chain.nonce(address, "latest")
+        _check_not_kept_without_transactions(deployment, [r for r in missing if int(r.nonce or 0) < latest])
     _settle(
         chain,
         journal,
@@ -208,7 +221,6 @@ def _recover(chain: Chain, address: str, journal: Journal, rows: list[Intent]) -
         ],
         found=True,
     )
-    missing = [r for r, h in zip(rows, hashes, strict=True) if h not in found]
     if not missing:
         return
     latest, pending = chain.nonce(address, "latest"), chain.nonce(address, "pending")
@@ -254,6 +266,23 @@ def _recover(chain: Chain, address: str, journal: Journal, rows: list[Intent]) -
     late = [r for r in accepted if r.tx_hash not in mined]
     if late:
         raise sender.not_mined(str(late[0].tx_hash), journal.timeout)
+
+
+def _check_not_kept_without_transactions(deployment: Deployment, doomed: list[Intent]) -> None:
+    """Before intents whose transactions the node no longer has are written off as dropped: if the
+    registry's storage holds their attestations with no `Attested` event behind them, the node lost
+    the transactions but kept their effects — a chain error, and the journal is left as it is (so a
+    node restored from a consistent state finds every intent still to settle)."""
+    if not doomed:
+        return
+    uids = [deployment.uid_of(r.org_id, r.digest) if r.org_id else None for r in doomed]
+    held = [(r, str(u)) for r, u, is_held in zip(doomed, uids, deployment.held(uids), strict=True) if is_held]
+    if not held:
+        return
+    with_events = {a.uid for a in deployment.attestations([u for _, u in held])}
+    lost = [(u, r.path) for r, u in held if u not in with_events]
+    if lost:
+        raise effects_without_transactions(lost)
 
 
 def _settle(chain: Chain, journal: Journal, pairs: list[tuple[int, sender.Receipt]], *, found: bool) -> None:

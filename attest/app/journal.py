@@ -85,9 +85,10 @@ class Intent:
     status: str
     block_number: int | None
     error: str | None
+    org_id: int
 
 
-_INTENT_COLUMNS = "id, digest, path, nonce, raw_tx, tx_hash, status, block_number, error"
+_INTENT_COLUMNS = "id, digest, path, nonce, raw_tx, tx_hash, status, block_number, error, org_id"
 
 #: (chain id, registry address in lower case, signing account): whose nonces an intent uses.
 Scope = tuple[int, str, str]

@@ -45,6 +45,22 @@ OR_TOPICS = 100  # uids one log query names; for more, the event's logs are read
 DEFAULT_PROPOSAL_LIFETIME = 7 * 24 * 3600
 
 
+def effects_without_transactions(lost: Sequence[tuple[str, str]]) -> ChainError:
+    """The node holds these attestations (uid, document label) in the registry's storage, but no
+    transaction, receipt or `Attested` event stands behind them: it lost blocks and kept their
+    effects (anvil restarted from a torn state file does). Neither re-anchoring (the registry refuses
+    the digest) nor verification (it reads the events) can work on such a node."""
+    uid, label = lost[0]
+    example = f"{uid} ({label})" if label else uid
+    return ChainError(
+        f"the node's registry holds {len(lost)} attestation(s) with no transaction, receipt or "
+        f"Attested event behind them (e.g. {example}): the node lost transactions but kept their "
+        "effects. Nothing was changed in the publishing journal. Restart the node from a consistent "
+        "state (`attest node start` sets a torn state file aside and loads the last consistent "
+        "copy), then run the same command again; a node that does this otherwise is not trustworthy"
+    )
+
+
 class Deployment:
     """The governance and registry contracts of one deployment, on one chain."""
 
@@ -302,13 +318,14 @@ class Deployment:
             for i, r in enumerate(chunk):
                 org_id = orgs[r.attester or account.address]
                 planned.append(Planned(i, r, org_id, self.uid_of(org_id, r.digest) if org_id else None))
-            held = self._held([p.uid for p in planned])
+            held = self.held([p.uid for p in planned])
             results: list[AnchorResult | None] = [None] * len(chunk)
             calls: list[Call] = []
             for p, is_held in zip(planned, held, strict=True):
                 if is_held:
                     existing = self.attestation_of(p.org_id, p.request.digest)
-                    assert existing is not None  # held a moment ago; attestations are never deleted
+                    if existing is None:  # the node's storage and its logs disagree: never an assert
+                        raise effects_without_transactions([(p.uid or "", p.request.label)])
                     results[p.index] = AnchorResult(p.request, Published(existing, None, True), "already")
                 else:
                     calls.append(self._call(p))
@@ -366,8 +383,9 @@ class Deployment:
             raise ChainError(f"transaction {outcome.receipt.tx_hash} was mined without its Attested event")
         return AnchorResult(r, Published(found[0], outcome.receipt.gas_used, False), "sent")
 
-    def _held(self, uids: Sequence[str | None]) -> list[bool]:
-        """Whether each attestation uid exists (None: the signer has no organisation, so no)."""
+    def held(self, uids: Sequence[str | None]) -> list[bool]:
+        """Whether the registry's storage holds each attestation uid (None: the signer has no
+        organisation, so no), in one batch of reads."""
         asked = [u for u in uids if u is not None]
         if not asked:
             return [False] * len(uids)

@@ -5,16 +5,20 @@ scripts that publish figures over days, and the fault tests (crash, restart, res
 that outlives the process that writes to it. anvil is a single static binary shipped through npm
 (``npm ci`` at the repository root), so no Rust toolchain and no download at run time.
 
-Persistence: anvil is started with ``--state FILE`` (load FILE if present, dump on clean exit) and
-``--state-interval N`` (re-dump every N s: 1 by default, :data:`CONSORTIUM_STATE_INTERVAL_S` for
-``attest node start``), so a clean ``stop()`` loses nothing and a crash (SIGKILL, power loss) loses
-at most the last N seconds of blocks, which the publishing journal re-sends. anvil 1.7.1 rewrites
-the state file *in place* (``open(O_TRUNC)`` then write, no rename), so a kill in the middle of a
-dump can leave a truncated file that anvil then refuses to load; ``start()`` therefore keeps a
-last-good copy (``anvil-state.json.bak``) and falls back to it when the main file is incomplete.
-Each dump writes the whole chain, so stop and start wait in proportion to its size: a SIGKILL after
-a fixed 10 s cut the final dump of a 100,000-attestation chain (~0.5 GB, ~17 s to write on a busy
-machine) short, and with no older copy the chain was lost.
+Persistence: anvil loads its chain from ``data_dir/anvil-state.json`` on start (``--load-state``),
+and a keeper process beside it (:mod:`attest.devtools.keeper`) saves the chain every ``state_interval``
+seconds (1 by default, :data:`CONSORTIUM_STATE_INTERVAL_S` for ``attest node start``); :meth:`stop`
+pauses mining and takes the last save itself. anvil 1.7.1 can write a *torn* dump — a block's
+effects without the block (see :mod:`attest.devtools.anvil_state`) — and its own ``--state-interval``
+saves rewrite the file in place, so a kill mid-save truncates it: neither is used. Every save is
+checked before it is renamed over the state file, so the file is always the last consistent save;
+a crash (SIGKILL, power loss) loses at most the last N seconds of blocks, which the publishing
+journal re-sends. ``start()`` checks the file again before anvil loads it (it may come from an older
+version, or from elsewhere): one that fails is set aside (``.torn``) and the last consistent copy
+(``anvil-state.json.bak``, kept at each start and stop) loaded instead, with a one-line notice
+(:attr:`AnvilNode.notices`); with no consistent copy the node refuses to start. Each save writes
+the whole chain, so stop and start wait in proportion to its size: a SIGKILL after a fixed 10 s
+cut the final dump of a 100,000-attestation chain (~0.5 GB, ~17 s to write on a busy machine) short.
 
 Pace: see :class:`AnvilNode` (``block_time``) and :data:`CONSORTIUM_BLOCK_TIME_S`.
 
@@ -64,7 +68,7 @@ DEV_MNEMONIC = "test test test test test test test test test test test junk"
 
 STATE_FILE_NAME = "anvil-state.json"
 STATE_BACKUP_NAME = "anvil-state.json.bak"
-STATE_BROKEN_NAME = "anvil-state.json.broken"
+STATE_TORN_NAME = "anvil-state.json.torn"
 LOG_FILE_NAME = "anvil.log"
 INFO_FILE_NAME = "node.json"
 
@@ -232,36 +236,16 @@ def _rpc_chain_id(url: str, timeout: float = 1.0) -> int | None:
         return None
 
 
-def _json_file_ok(path: Path) -> bool:
-    """True when ``path`` holds parseable JSON (i.e. anvil will be able to load it)."""
+def state_problem(path: Path) -> str | None:
+    """Why anvil must not load ``path`` (one line: cut short, not a dump, or torn), or None when it
+    is one consistent chain (:func:`attest.devtools.anvil_state.check_state_file`)."""
+    from attest.devtools.anvil_state import TornState, check_state_file
+
     try:
-        with path.open("rb") as f:
-            json.load(f)
-        return True
-    except (OSError, ValueError):
-        return False
-
-
-#: How every complete anvil 1.7.1 state dump ends (its last field; we never ask for the historical
-#: states). A dump cut short by a kill is a prefix of the file, so it cannot end this way.
-_STATE_FILE_END = b'"historical_states":null}'
-
-
-def state_file_ok(path: Path) -> bool:
-    """True when anvil will be able to load ``path``: its tail is checked in O(1) for anvil's layout,
-    and only a file that ends otherwise is parsed whole (parsing 0.5 GB in Python takes seconds and
-    gigabytes of memory, on every start and stop)."""
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as f:
-            first = f.read(1)
-            f.seek(max(0, size - 256))
-            tail = f.read().rstrip()
-    except OSError:
-        return False
-    if first != b"{":
-        return False
-    return tail.endswith(_STATE_FILE_END) or _json_file_ok(path)
+        check_state_file(path)
+    except TornState as exc:
+        return str(exc)
+    return None
 
 
 def state_io_seconds(path: Path) -> float:
@@ -278,7 +262,9 @@ def _atomic_write_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _atomic_copy(src: Path, dst: Path) -> None:
+def _keep_copy(src: Path, dst: Path) -> None:
+    """``dst`` becomes a copy of ``src``, atomically (a copy, not a hard link: a file rewritten in
+    place by anything else must not take its backup with it)."""
     tmp = dst.with_name(dst.name + ".tmp")
     shutil.copyfile(src, tmp)
     os.replace(tmp, dst)
@@ -343,7 +329,8 @@ def _pid_command_line(pid: int) -> list[str] | None:
 
 
 def _is_our_anvil(pid: int, state_file: Path) -> bool:
-    """Guard against pid reuse: ``pid`` must be an anvil started with *this* state file.
+    """Guard against pid reuse: ``pid`` must be an anvil started for *this* state file's directory
+    (its working directory: anvil is started there, and is given the file only when one exists).
 
     Without this, a stale node.json (the machine rebooted, the pid was recycled) could make
     ``attest node stop`` signal an unrelated process.
@@ -355,8 +342,57 @@ def _is_our_anvil(pid: int, state_file: Path) -> bool:
         return True  # cannot inspect (exotic OS): the pid is alive, trust node.json
     if not argv:
         return False  # zombie / kernel thread
-    is_anvil = any(Path(a).name in ("anvil", "anvil.exe") for a in argv)
-    return is_anvil and str(state_file) in argv
+    if not any(Path(a).name in ("anvil", "anvil.exe") for a in argv):
+        return False
+    try:
+        return Path(os.readlink(f"/proc/{pid}/cwd")) == state_file.parent
+    except OSError:
+        return str(state_file) in argv or not Path("/proc").is_dir()
+
+
+def _is_our_keeper(pid: int, state_file: Path) -> bool:
+    """Whether ``pid`` is the state keeper of this state file (see :mod:`attest.devtools.keeper`)."""
+    if not _pid_alive(pid):
+        return False
+    argv = _pid_command_line(pid)
+    if argv is None:
+        return True
+    return "attest.devtools.keeper" in argv and str(state_file) in argv
+
+
+def _last_save(keeper_pid: int | None, rpc_url: str, state_file: Path, timeout: float) -> None:
+    """Before anvil is stopped: the keeper told to finish (a save under way completes), mining paused,
+    and one last checked save taken. A node that does not answer, or keeps tearing its dump, leaves
+    the last good save in place (said in the log)."""
+    from attest.devtools.anvil_state import TornState, pause_mining, save_state
+
+    if keeper_pid is not None and _is_our_keeper(keeper_pid, state_file):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(keeper_pid, signal.SIGTERM)
+        if not _wait_pid_gone(keeper_pid, timeout):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(keeper_pid, signal.SIGKILL)
+            _wait_pid_gone(keeper_pid, 5.0)
+    pause_mining(rpc_url)
+    problem = "no answer"
+    for _ in range(3):
+        try:
+            save_state(rpc_url, state_file, timeout=timeout)
+            return
+        except TornState as exc:
+            problem = str(exc)
+            time.sleep(0.2)
+        except OSError as exc:
+            problem = str(exc)
+            break
+    with contextlib.suppress(OSError), state_file.with_name(LOG_FILE_NAME).open("a", encoding="utf-8") as log:
+        log.write(f"--- attest: the last save on stop failed ({problem}); the previous save is kept\n")
+
+
+def _kill_keeper(keeper_pid: int | None, state_file: Path) -> None:
+    if keeper_pid is not None and _is_our_keeper(keeper_pid, state_file):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(keeper_pid, signal.SIGKILL)
 
 
 def _wait_pid_gone(pid: int, timeout: float) -> bool:
@@ -412,9 +448,12 @@ def stop_by_info(data_dir: Path, *, timeout: float = STOP_TIMEOUT_S) -> bool:
         return False
     pid: int = info["pid"]
     state_file = Path(str(info.get("state_file", data_dir / STATE_FILE_NAME)))
+    keeper = info.get("keeper_pid") if isinstance(info.get("keeper_pid"), int) else None
     if not _is_our_anvil(pid, state_file):
+        _kill_keeper(keeper, state_file)
         info_path.unlink(missing_ok=True)
         return False
+    _last_save(keeper, str(info.get("rpc_url")), state_file, timeout + state_io_seconds(state_file))
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
     if not _wait_pid_gone(pid, timeout + state_io_seconds(state_file)):
@@ -427,9 +466,10 @@ def stop_by_info(data_dir: Path, *, timeout: float = STOP_TIMEOUT_S) -> bool:
 
 
 def _refresh_backup(state_file: Path) -> None:
-    """Keep ``anvil-state.json.bak`` = the newest state file known to parse."""
-    if state_file.exists() and state_file_ok(state_file):
-        _atomic_copy(state_file, state_file.with_name(STATE_BACKUP_NAME))
+    """Keep ``anvil-state.json.bak`` = the newest consistent save (every save is checked before it is
+    renamed into place, so the state file is one; it is checked again should it come from elsewhere)."""
+    if state_file.exists() and state_problem(state_file) is None:
+        _keep_copy(state_file, state_file.with_name(STATE_BACKUP_NAME))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -493,6 +533,10 @@ class AnvilNode:
         self.recent_states = recent_states
         self._port: int | None = port or None
         self._proc: subprocess.Popen[bytes] | None = None
+        self._keeper: subprocess.Popen[bytes] | None = None
+        #: One line per thing ``start()`` did that its caller should tell the user (a torn or
+        #: truncated state file set aside, and which copy was loaded instead).
+        self.notices: list[str] = []
 
     # -- properties ---------------------------------------------------------------------------------
 
@@ -541,10 +585,10 @@ class AnvilNode:
             "--port", str(port),
             "--chain-id", str(self.chain_id),
             "--accounts", str(self.accounts),
-            "--state", str(self.state_file),
-            "--state-interval", str(self.state_interval),
             "--color", "never",
         ]  # fmt: skip
+        if self.state_file.exists():  # checked by _prepare_state_file; saved by the keeper, not anvil
+            flags += ["--load-state", str(self.state_file)]
         if self.recent_states is not None:
             flags += ["--prune-history", str(self.recent_states)]
         if self.zero_fees:
@@ -642,6 +686,7 @@ class AnvilNode:
                         raise ChainError(
                             f"the node on {url} reports chain id {got}, expected {self.chain_id}"
                         )
+                    self._start_keeper()
                     self._write_info(anvil, flags)
                     return
             time.sleep(0.05)
@@ -652,10 +697,32 @@ class AnvilNode:
             f"anvil did not answer eth_chainId on {url} within {patience:.0f} s; log {self.log_file}: {tail}"
         )
 
+    def _start_keeper(self) -> None:
+        """The process that saves the chain every ``state_interval`` s (see :mod:`attest.devtools.keeper`)."""
+        assert self._proc is not None
+        with self.log_file.open("ab") as log:
+            command = [
+                sys.executable, "-m", "attest.devtools.keeper",
+                "--rpc-url", self.rpc_url,
+                "--state", str(self.state_file),
+                "--anvil-pid", str(self._proc.pid),
+                "--interval", str(self.state_interval),
+                "--log", str(self.log_file),
+            ]  # fmt: skip
+            self._keeper = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=self.data_dir,
+                start_new_session=True,
+            )
+
     def _write_info(self, anvil: Path, flags: list[str]) -> None:
         assert self._proc is not None
         info = {
             "pid": self._proc.pid,
+            "keeper_pid": self._keeper.pid if self._keeper is not None else None,
             "port": self.port,
             "rpc_url": self.rpc_url,
             "chain_id": self.chain_id,
@@ -672,30 +739,41 @@ class AnvilNode:
         _atomic_write_text(self.info_file, json.dumps(info, indent=2) + "\n")
 
     def _prepare_state_file(self) -> None:
-        """Make sure anvil will be able to load the state file (see the module docstring).
+        """Make sure anvil loads one consistent chain (see the module docstring).
 
-        A good file is copied to ``.bak``; a file that does not parse (a kill landed mid-dump) is
-        moved to ``.broken`` and replaced by ``.bak`` – losing the blocks since the last good
-        start or stop, which beats a node that refuses to start. No good copy → ChainError.
+        A consistent file is kept as ``.bak`` too. One that is not — cut short, or torn (a block's
+        effects without the block: :mod:`attest.devtools.anvil_state`) — is set aside as ``.torn``
+        and replaced by ``.bak`` if that is consistent, losing the blocks since it was kept, which
+        beats a node whose storage holds attestations no transaction stands behind; a one-line
+        notice says so (:attr:`notices`, and the log). No consistent copy → ChainError (exit 3).
         """
         state, backup = self.state_file, self.data_dir / STATE_BACKUP_NAME
         if not state.exists():
             return
-        if state_file_ok(state):
-            _atomic_copy(state, backup)
+        problem = state_problem(state)
+        if problem is None:
+            _keep_copy(state, backup)
             return
-        broken = self.data_dir / STATE_BROKEN_NAME
-        os.replace(state, broken)
-        if backup.exists() and state_file_ok(backup):
-            _atomic_copy(backup, state)
+        torn = self.data_dir / STATE_TORN_NAME
+        os.replace(state, torn)
+        backup_problem = state_problem(backup) if backup.exists() else "there is none"
+        if backup_problem is None:
+            _keep_copy(backup, state)
+            notice = (
+                f"{state.name} was not loaded: {problem} (set aside as {torn.name}); "
+                f"loaded {backup.name}, the last consistent copy, instead: blocks after it are lost, "
+                "and a publishing journal re-sends what they held"
+            )
+            self.notices.append(notice)
             with self.log_file.open("a", encoding="utf-8") as log:
-                log.write(
-                    f"--- attest: {state.name} did not parse (moved to {broken.name}); "
-                    f"restored {backup.name}\n"
-                )
+                log.write(f"--- attest: {notice}\n")
             return
         raise ChainError(
-            f"state file does not parse and no good backup exists (moved to {broken})", path=state
+            f"the saved chain is not consistent: {problem} (set aside as {torn}), and no consistent "
+            f"copy exists ({backup.name}: {backup_problem}); to recover, put a consistent "
+            f"{state.name} from a backup in {self.data_dir}, or remove that directory to start an "
+            "empty chain (its attestations are then lost)",
+            path=state,
         )
 
     def _rotate_log(self) -> None:
@@ -717,31 +795,44 @@ class AnvilNode:
     def _forget(self, *, remove_info: bool) -> None:
         pid = self.pid
         self._proc = None
+        if self._keeper is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._keeper.wait(timeout=10)  # stopped or killed already: reap it
+            self._keeper = None
         if remove_info:
             info = read_node_info(self.data_dir)
             if info is not None and info.get("pid") == pid:
                 self.info_file.unlink(missing_ok=True)
 
     def stop(self, timeout: float = STOP_TIMEOUT_S) -> None:
-        """SIGTERM (anvil writes its state on clean exit), then SIGKILL after ``timeout`` seconds
-        plus the time a state file of the chain's size takes to write (see STATE_BYTES_PER_S).
+        """The last checked save (the keeper told to finish, mining paused), then SIGTERM, then SIGKILL
+        after ``timeout`` seconds; the save may take as long again plus the time a state file of the
+        chain's size takes to write (see STATE_BYTES_PER_S).
 
         Idempotent. Afterwards node.json is gone and the state backup is refreshed.
         """
         if self._proc is None:
             return
-        self._terminate(self._proc, timeout=timeout + state_io_seconds(self.state_file))
+        keeper = self._keeper.pid if self._keeper is not None else None
+        patience = timeout + state_io_seconds(self.state_file)
+        if self._proc.poll() is None:
+            _last_save(keeper, self.rpc_url, self.state_file, patience)
+        else:
+            _kill_keeper(keeper, self.state_file)
+        self._terminate(self._proc, timeout=timeout)
         self._forget(remove_info=True)
         _refresh_backup(self.state_file)
 
     def kill(self) -> None:
-        """SIGKILL without a final state dump, as a crash would (for fault tests).
+        """SIGKILL anvil and its keeper without a last save, as a crash would (for fault tests).
 
         node.json is left behind on purpose – a real crash leaves it too – and is recognised as
         stale by :func:`is_node_running` / :func:`stop_by_info` / the next :meth:`start`.
         """
         if self._proc is None:
             return
+        if self._keeper is not None:
+            _kill_keeper(self._keeper.pid, self.state_file)
         self._terminate(self._proc, kill_only=True)
         self._forget(remove_info=False)
 
