@@ -47,6 +47,7 @@ __all__ = [
     "check_state",
     "check_state_file",
     "dump_state",
+    "latest_block_hash",
     "pause_mining",
     "save_state",
     "write_atomically",
@@ -253,6 +254,14 @@ def dump_state(url: str, *, timeout: float = DUMP_TIMEOUT_S) -> str:
         return gzip.decompress(bytes.fromhex(result.removeprefix("0x"))).decode("utf-8")
     except (ValueError, OSError, EOFError) as exc:
         raise OSError(f"anvil_dumpState answered bytes that are not a gzip'd dump: {exc}") from None
+
+
+def latest_block_hash(url: str) -> tuple[int, str]:
+    """The node's head: (number, hash) of its latest block."""
+    block = _rpc(url, "eth_getBlockByNumber", ["latest", False], 10.0)
+    if not isinstance(block, dict):
+        raise OSError(f"eth_getBlockByNumber answered {block!r}")
+    return int(str(block["number"]), 16), str(block["hash"])
 
 
 def pause_mining(url: str) -> None:

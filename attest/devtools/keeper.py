@@ -22,7 +22,7 @@ import threading
 import time
 from pathlib import Path
 
-from attest.devtools.anvil_state import TornState, save_state
+from attest.devtools.anvil_state import TornState, latest_block_hash, save_state
 
 #: After a torn save, how soon the keeper tries again (a block takes a moment to be stored).
 RETRY_TORN_S = 0.3
@@ -55,20 +55,28 @@ def keep(
 ) -> None:
     """Save every ``interval`` seconds until anvil is gone or ``stop`` is set."""
     wait = interval
+    saved: object = None  # the head the last good save holds: an idle node is not saved again
     while not stop.wait(wait):
         if not _alive(anvil_pid):
             return
         try:
-            save_state(rpc_url, state)
+            head = latest_block_hash(rpc_url)
+            if head != saved:
+                summary = save_state(rpc_url, state)
+                saved = head if summary.best_block == _block_number(head) else None
             wait = interval
         except TornState as exc:
             _log(log, f"a save was torn and not kept ({exc}); taking it again")
             wait = RETRY_TORN_S
-        except OSError as exc:
+        except (OSError, ValueError, KeyError) as exc:
             if not _alive(anvil_pid):
                 return
             _log(log, f"a save failed ({exc}); the last good save is kept")
             wait = interval
+
+
+def _block_number(head: object) -> int | None:
+    return head[0] if isinstance(head, tuple) and isinstance(head[0], int) else None
 
 
 def main(argv: list[str] | None = None) -> int:
