@@ -192,3 +192,32 @@ def test_in_bulk_rewritten_units_are_caught_too(world: World) -> None:
     done = run(world, in_logs(units_moved), "verify-many")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "hold no CreditClaimed log of statement" in done.stdout, done.stdout
+
+
+ATTESTED = "0x" + events.topics().attested.hex()
+
+
+@pytest.mark.parametrize("command", ["verify", "verify-many"])
+def test_the_other_statements_attested_log_left_out_does_not_drop_its_claim(
+    world: World, command: str
+) -> None:
+    """The node leaves WeBank's statement's `Attested` log out of eth_getLogs (its CreditClaimed logs,
+    which the receipts prove, stay). Credits were keyed by the claiming statement's record: with no
+    record the claim was forgotten and the double claim ended VERIFIED. A claim is never dropped:
+    the registry writes the record in the same transaction as the claim."""
+
+    def statement_hidden(method: str, result: Any) -> Any:
+        if method == "eth_getLogs" and isinstance(result, list):
+            return [log for log in result if not webanks(world, ATTESTED, log, 1)]
+        return result
+
+    done = run(world, statement_hidden, command)
+    assert done.returncode == 1, done.stdout + done.stderr
+    if command == "verify":
+        credits = line(done, "credits")
+        assert credits.lstrip().startswith("✗"), done.stdout
+    else:  # verify-many lists the lines that fail, without a mark
+        credits = next(x for x in done.stdout.splitlines() if x.lstrip().startswith("credits "))
+    assert "claimed twice" in credits, done.stdout
+    assert f"claimed by statement {world.webank_statement_uid}" in credits.lower(), credits
+    assert "of which the node gives no attestation record" in credits, credits

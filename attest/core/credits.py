@@ -89,7 +89,9 @@ class Collision:
 
     mine: CreditBlock
     other: ClaimRecord
-    claimant: Claimant
+    # None: the node gave no attestation record for the statement that made the claim — which the
+    # registry writes in the same transaction as the claim, so the claim still counts
+    claimant: Claimant | None
 
 
 @dataclass(frozen=True)
@@ -178,7 +180,10 @@ def collisions(
             if not block.overlaps(claim.issuance_key, claim.first, claim.last):
                 continue
             claimant = claimants.get(claim.statement_uid.lower())
-            if claimant is None or claimant.statement.revoked:
+            if claimant is None:  # a claim is never dropped because its statement's record is missing
+                double.append(Collision(block, claim, None))
+                continue
+            if claimant.statement.revoked:
                 continue
             pair = (claimant.beneficiary_org_id, claimant.year)
             (same if own is not None and pair == own else double).append(Collision(block, claim, claimant))
@@ -187,6 +192,12 @@ def collisions(
 
 def describe_collision(c: Collision, names: Mapping[int, str], own_block: int | None = None) -> str:
     """`<our block> overlaps units a–b claimed by statement X by <verifier> for <organisation>, <year>`."""
+    if c.claimant is None:
+        return (
+            f"{c.mine.describe()} overlaps {units(c.other.first, c.other.last)} of the same issuance claimed "
+            f"by statement {c.other.statement_uid} (block {c.other.block_number}), of which the node gives "
+            "no attestation record although the registry writes it with the claim: the claim counts"
+        )
     s = c.claimant.statement
     verifier = f"{names.get(s.org_id, '?')} (org #{s.org_id})"
     if c.claimant.beneficiary_org_id is None:

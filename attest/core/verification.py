@@ -492,7 +492,7 @@ def _uniqueness(
         return Check("credits", "fail", f"claimed twice: {named}{more} ({rests})")
     note = ""
     if same:
-        others = sorted({x.claimant.statement.uid for x in same})
+        others = sorted({x.claimant.statement.uid for x in same if x.claimant is not None})
         note = (
             f"; also claimed by {', '.join(others)} for the same organisation and year (the same claim "
             "again, e.g. on restated figures)"
