@@ -205,7 +205,26 @@ def _record_lies(said: OnchainAttestation, record: ProvenRecord, block: int) -> 
         lies.append(
             f"attestation {said.uid} is live at block {block} (proven), the node says it was revoked{at}"
         )
+    lies.extend(_supersession_lies(said, record, block))
     return lies
+
+
+def _supersession_lies(said: OnchainAttestation, record: ProvenRecord, block: int) -> list[str]:
+    """A restatement the proofs show at the trusted block that the node hides (answering
+    `supersededBy` with zero, or with another id): a lie, unless the node shows that restatement
+    revoked after that block, which frees the original again. (The node calling a record superseded
+    that is not at the trusted block makes the verdict fail on its own: `status` or `reference`.)"""
+    proven = record.superseded_by
+    if proven is None or (said.superseded_by or "").lower() == proven.lower():
+        return []
+    for w in said.withdrawn_restatements:
+        if w.uid.lower() == proven.lower() and w.revocation is not None and w.revocation.block_number > block:
+            return []
+    now = f"superseded by {said.superseded_by}" if said.superseded_by else "not superseded"
+    return [
+        f"attestation {said.uid} is superseded by restatement {proven} at block {block} (proven), the node "
+        f"says it is {now}"
+    ]
 
 
 def proof_check(report: Report, ev: Evidence, proven: ProvenState) -> Check:
