@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -234,3 +235,16 @@ def test_a_registry_bound_to_other_governance_fails_the_deployment_check() -> No
     assert not report.verified
     assert report.checks[0].name == "deployment" and report.checks[0].status == "fail"
     assert "not the manifest's" in report.checks[0].detail
+
+
+def test_the_readme_lists_every_check_line_in_the_registrys_order() -> None:
+    """The README's table of report lines is the registry (`CHECKS`), name for name, in order."""
+    import re
+
+    from attest.core.verification import CHECK_ORDER, CHECKS
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| line | what it establishes |", 1)[1].split("\n\n", 1)[0]
+    rows = re.findall(r"^\| `([^`]+)` \| (.+) \|$", table, flags=re.M)
+    assert [name for name, _ in rows] == list(CHECK_ORDER)
+    assert [about for _, about in rows] == [unit.about for unit in CHECKS]

@@ -233,6 +233,7 @@ def gather(
         covering_statements=covering,
         same_org_year=same_year,
         document_kind=t.kind,
+        document_year=t.year,
         referenced=referenced,
         require_coverage=require_coverage,
         retirement_checks=retirements,

@@ -8,6 +8,7 @@ and the verdict is positive only when every required check passed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -20,25 +21,6 @@ if TYPE_CHECKING:
     from attest.core.credits import Collision, CreditEvidence
 
 Status = Literal["pass", "fail", "warn", "info"]
-CHECK_ORDER = (
-    "deployment",
-    "digest",
-    "receipt",
-    "merkle",
-    "organisation",
-    "anchored",
-    "kind",
-    "authorised",
-    "key",
-    "status",
-    "reference",
-    "covers",
-    "cross-check",
-    "retirement",
-    "credits",
-    "coverage",
-    "confirmations",
-)
 CrossCheck = tuple[str, bool, str]
 
 
@@ -85,6 +67,8 @@ class Evidence:
     # What the file at hand is (None: a bare digest, or a receipt without its document): a statement
     # file needs the VERIFIER role whatever kind it was anchored as.
     document_kind: Kind | None = None
+    # The reporting year the document states (None: not at hand, or a plain file, which states none).
+    document_year: int | None = None
     # For a statement: the attestation its on-chain reference points at (None if none or unknown).
     referenced: OnchainAttestation | None = None
     # With the figures at hand too (`verify FIGURES --statement S`): the figures attestation relied on
@@ -143,60 +127,192 @@ def required_role(kind: Kind) -> Role:
 
 
 def decide(ev: Evidence) -> Report:
-    """Run the checks in the order ARCHITECTURE.md lists; stop adding chain checks once there is
-    nothing left to check."""
+    """Run every check unit of `CHECKS`, in order. The units after `anchored` judge the attestation
+    it chose; when none was chosen there is nothing left to check on the chain, and they are not run."""
     chosen, anchored = _choose(ev)
-    checks: list[Check] = [_deployment(ev)]
-    if ev.digest_mismatch:
-        checks.append(Check("digest", "fail", ev.digest_mismatch))
-    else:
-        checks.append(Check("digest", "pass", f"sha256 {ev.digest} ({ev.digest_detail})"))
-    if ev.receipt is not None:
-        checks.append(_receipt_check(ev, chosen))
-    if ev.merkle_proof_ok is not None:
-        root = ev.receipt.merkle.root if ev.receipt is not None and ev.receipt.merkle else "?"
-        checks.append(
-            Check("merkle", "pass", f"the receipt's proof leads from the digest to batch root {root}")
-            if ev.merkle_proof_ok
-            else Check("merkle", "fail", "the receipt's Merkle proof does not lead to its root")
-        )
-    if ev.organisation_conflicts:
-        checks.append(Check("organisation", "fail", "; ".join(ev.organisation_conflicts)))
-    checks.append(anchored)
-    if chosen is None:
-        return Report(ev.subject, ev.digest, checks, None)
-    kind = _kind(ev, chosen)
-    if kind is not None:
-        checks.append(kind)
-
-    checks.append(_authorised(ev, chosen))
-    key = _key_since(ev, chosen)
-    if key is not None:
-        checks.append(key)
-    checks.append(_status(chosen, ev.strict))
-    if chosen.kind is Kind.STATEMENT or ev.document_kind is Kind.STATEMENT:
-        checks.append(_reference(ev, chosen))
-    if ev.paired:
-        checks.append(_covers(ev, chosen))
-        checks.extend(_cross_checks(ev))
-    if ev.retirement_checks is not None:
-        checks.extend(Check(name, "pass" if ok else "fail", d) for name, ok, d in ev.retirement_checks)
-    if ev.credits is not None:
-        checks.extend(_statement_credits(ev, ev.credits))
-    if chosen.kind is Kind.FIGURES:
-        checks.append(_coverage(ev))
-        if ev.figures_credits:
-            checks.append(_figures_credits(ev))
-    depth = ev.head - chosen.block_number + 1
-    ok = depth >= ev.confirmations_required
-    checks.append(
-        Check(
-            "confirmations",
-            "pass" if ok else "fail",
-            f"{depth} confirmation(s), {ev.confirmations_required} required",
-        )
-    )
+    checks: list[Check] = []
+    for unit in CHECKS:
+        if unit.name == "anchored":
+            checks.append(anchored)
+        elif unit.rule is not None and (chosen is not None or not unit.needs_attestation):
+            checks.extend(unit.rule(ev, chosen))
     return Report(ev.subject, ev.digest, checks, chosen)
+
+
+Rule = Callable[["Evidence", "OnchainAttestation | None"], list["Check"]]
+
+
+@dataclass(frozen=True)
+class CheckUnit:
+    """One check: the name its lines carry (or begin with), what it establishes (the README's table
+    of lines is tested against these), whether it judges a chosen attestation, and its pure rule —
+    None for the lines the shell adds (`proofs`, `logs`: attest.app.proven) and for `anchored`,
+    which `decide` itself settles, since every later unit judges what it chose."""
+
+    name: str
+    about: str
+    needs_attestation: bool
+    rule: Rule | None
+
+
+def _one(check: Check | None) -> list[Check]:
+    return [] if check is None else [check]
+
+
+def _digest_rule(ev: Evidence, _: OnchainAttestation | None) -> list[Check]:
+    if ev.digest_mismatch:
+        return [Check("digest", "fail", ev.digest_mismatch)]
+    return [Check("digest", "pass", f"sha256 {ev.digest} ({ev.digest_detail})")]
+
+
+def _merkle_rule(ev: Evidence, _: OnchainAttestation | None) -> list[Check]:
+    if ev.merkle_proof_ok is None:
+        return []
+    root = ev.receipt.merkle.root if ev.receipt is not None and ev.receipt.merkle else "?"
+    if ev.merkle_proof_ok:
+        return [Check("merkle", "pass", f"the receipt's proof leads from the digest to batch root {root}")]
+    return [Check("merkle", "fail", "the receipt's Merkle proof does not lead to its root")]
+
+
+def _organisation_rule(ev: Evidence, _: OnchainAttestation | None) -> list[Check]:
+    if not ev.organisation_conflicts:
+        return []
+    return [Check("organisation", "fail", "; ".join(ev.organisation_conflicts))]
+
+
+def _year(ev: Evidence, a: OnchainAttestation) -> Check | None:
+    """The year a document states must be the year its attestation records: otherwise 2023 figures
+    anchored as 2022 would verify, and 2022 credits could back the 2023 neutrality claim as "the
+    same claim again". Silent when they agree (the `anchored` line names the year)."""
+    if ev.document_year is None or a.year == ev.document_year:
+        return None
+    return Check(
+        "year",
+        "fail",
+        f"the document states {ev.document_year}, its attestation records {a.year}: it was not "
+        f"published as the {ev.document_year} document",
+    )
+
+
+def _statement_reference(ev: Evidence, a: OnchainAttestation) -> list[Check]:
+    if a.kind is Kind.STATEMENT or ev.document_kind is Kind.STATEMENT:
+        return [_reference(ev, a)]
+    return []
+
+
+def _retirement_rule(ev: Evidence, _: OnchainAttestation | None) -> list[Check]:
+    return [Check(name, "pass" if ok else "fail", d) for name, ok, d in ev.retirement_checks or []]
+
+
+def _credits_rule(ev: Evidence, a: OnchainAttestation) -> list[Check]:
+    out = _statement_credits(ev, ev.credits) if ev.credits is not None else []
+    if a.kind is Kind.FIGURES and ev.figures_credits:
+        out.append(_figures_credits(ev))
+    return out
+
+
+def _confirmations(ev: Evidence, a: OnchainAttestation) -> Check:
+    depth = ev.head - a.block_number + 1
+    ok = depth >= ev.confirmations_required
+    return Check(
+        "confirmations",
+        "pass" if ok else "fail",
+        f"{depth} confirmation(s), {ev.confirmations_required} required",
+    )
+
+
+def _on(rule: Callable[[Evidence, OnchainAttestation], Check | None]) -> Rule:
+    """A rule about the chosen attestation, as a unit's rule (run only once one was chosen)."""
+
+    def run(ev: Evidence, a: OnchainAttestation | None) -> list[Check]:
+        return [] if a is None else _one(rule(ev, a))
+
+    return run
+
+
+def _on_many(rule: Callable[[Evidence, OnchainAttestation], list[Check]]) -> Rule:
+    def run(ev: Evidence, a: OnchainAttestation | None) -> list[Check]:
+        return [] if a is None else rule(ev, a)
+
+    return run
+
+
+#: Every check, in the order its lines are printed: the one registry. A new check is one unit here
+#: (its rule beside it) and the facts it needs in `Evidence`.
+CHECKS: tuple[CheckUnit, ...] = (
+    CheckUnit(
+        "deployment",
+        "the manifest's registry is bound to its governance",
+        False,
+        lambda ev, _: [_deployment(ev)],
+    ),
+    CheckUnit(
+        "digest", "the file's sha256 (RFC 8785 canonical form for JSON documents)", False, _digest_rule
+    ),
+    CheckUnit(
+        "receipt",
+        "a receipt's chain, registry, block and transaction are the chain's",
+        False,
+        lambda ev, a: [] if ev.receipt is None else [_receipt_check(ev, a)],
+    ),
+    CheckUnit(
+        "merkle", "a batch receipt's proof leads from the digest to the anchored root", False, _merkle_rule
+    ),
+    CheckUnit(
+        "organisation",
+        "the organisation the document names is the one the receipt or --org names",
+        False,
+        _organisation_rule,
+    ),
+    CheckUnit("anchored", "the digest is attested in the registry, by which organisation, when", False, None),
+    CheckUnit("kind", "it was anchored as what the document is", True, _on(lambda ev, a: _kind(ev, a))),
+    CheckUnit("year", "the year the document states is the year its attestation records", True, _on(_year)),
+    CheckUnit(
+        "authorised",
+        "the attester's organisation held the role then (and today)",
+        True,
+        _on(lambda ev, a: _authorised(ev, a)),
+    ),
+    CheckUnit("key", "the attester's key was not frozen since", True, _on(lambda ev, a: _key_since(ev, a))),
+    CheckUnit("status", "not revoked, not superseded", True, _on(lambda ev, a: _status(a, ev.strict))),
+    CheckUnit("reference", "a statement covers live figures", True, _on_many(_statement_reference)),
+    CheckUnit(
+        "covers",
+        "with figures at hand: the statement covers exactly these figures",
+        True,
+        _on(lambda ev, a: _covers(ev, a) if ev.paired else None),
+    ),
+    CheckUnit(
+        "cross-check",
+        "with figures at hand: the statement's content agrees with the figures'",
+        True,
+        _on_many(lambda ev, a: _cross_checks(ev) if ev.paired else []),
+    ),
+    CheckUnit(
+        "retirement",
+        "a neutrality claim's retirement rules",
+        True,
+        _on_many(lambda ev, a: _retirement_rule(ev, a)),
+    ),
+    CheckUnit(
+        "coverage",
+        "the statements covering figures",
+        True,
+        _on(lambda ev, a: _coverage(ev) if a.kind is Kind.FIGURES else None),
+    ),
+    CheckUnit(
+        "credits",
+        "its credit blocks are recorded, and claimed by no other live statement",
+        True,
+        _on_many(_credits_rule),
+    ),
+    CheckUnit("confirmations", "the attestation is deep enough to be final", True, _on(_confirmations)),
+    CheckUnit("proofs", "the state facts, proven against a trusted block (added by the prover)", False, None),
+    CheckUnit("logs", "the log facts, proven by their blocks' receipts (added by the prover)", False, None),
+)
+
+#: The names of the lines, in order (`CHECKS`).
+CHECK_ORDER = tuple(unit.name for unit in CHECKS)
 
 
 def _deployment(ev: Evidence) -> Check:
