@@ -40,6 +40,8 @@ class Published:
     checkpoint: str
     swapped: Path  # figures anchored as a plain file; its receipt claims "figures" (see the test)
     swapped_checkpoint: str
+    batched: Path  # figures committed as a leaf of a batch root, with a batch receipt (see the test)
+    batched_checkpoint: str
 
 
 @pytest.fixture(scope="module")
@@ -56,11 +58,18 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
         result = publish(c.dep, c.bank, figures, kind=Kind.FIGURES)
         a = result.published.attestation
         swapped = _anchored_as_a_file(c, root)
+        batched = _committed_in_a_batch(c, root)
         unplugged = c.dep.manifest.model_copy(update={"rpc_url": f"http://127.0.0.1:{closed_port()}"})
         manifest = root / "deployment.json"
         write_atomic(manifest, unplugged.dump())
         yield Published(
-            root, manifest, figures, result.receipt_path, f"{a.block_number}:{a.block_hash}", *swapped
+            root,
+            manifest,
+            figures,
+            result.receipt_path,
+            f"{a.block_number}:{a.block_hash}",
+            *swapped,
+            *batched,
         )
     finally:
         node.stop()  # nothing below talks to a node: it is gone
@@ -91,6 +100,45 @@ def _anchored_as_a_file(c: Any, root: Path) -> tuple[Path, str]:
     return out, f"{a.block_number}:{a.block_hash}"
 
 
+def _committed_in_a_batch(c: Any, root: Path) -> tuple[Path, str]:
+    """Figures committed as one leaf of a batch root beside another version of them, anchored as a
+    batch (which `publish batch` refuses to build, but a bank can anchor by hand): it could then
+    reveal whichever version suits. The member's receipt is what `publish batch` writes."""
+    from attest.app.batch import LEAF_ENCODING
+    from attest.app.proven import receipt_proofs
+    from attest.app.publishing import build_receipt
+    from attest.core.documents import hash_document
+    from attest.core.merkle import StandardMerkleTree
+    from attest.core.receipt import MerklePart
+    from attest.core.sidefiles import receipt_name
+
+    folder = root / "batched"
+    folder.mkdir()
+    versions = []
+    for bump in (11, 13):
+        doc = json.loads(FIGURES.read_text(encoding="utf-8"))
+        doc["metrics"][0]["value"] = str(int(doc["metrics"][0]["value"]) + bump)
+        path = folder / f"figures-{bump}.json"
+        path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        versions.append(hash_document(path))
+    tree = StandardMerkleTree.of([[bytes.fromhex(v.digest)] for v in versions], LEAF_ENCODING)
+    a = c.dep.attest(c.bank, tree.root_bytes.hex(), Kind.BATCH, 2022).attestation
+    member = versions[0]
+    receipt = build_receipt(c.dep, member, a).with_proof(receipt_proofs(c.dep, [a])[a.uid])
+    data = json.loads(receipt.dump())
+    data["merkle"] = json.loads(
+        MerklePart(
+            root="0x" + tree.root_bytes.hex(),
+            leaf_encoding=list(LEAF_ENCODING),
+            value=["0x" + member.digest],
+            proof=tree.get_proof(0),
+        ).model_dump_json(by_alias=True)
+    )
+    out = folder / receipt_name(member.path.name)
+    out.write_text(json.dumps(data), encoding="utf-8")
+    return out, f"{a.block_number}:{a.block_hash}"
+
+
 def offline(p: Published, receipt: Path, checkpoint: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
     env["ATTEST_RPC_URL"] = f"http://127.0.0.1:{closed_port()}"
@@ -109,7 +157,7 @@ def test_a_receipt_verifies_with_the_network_unplugged(published: Published) -> 
     done = offline(published, published.receipt, published.checkpoint)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "✓ anchored      figures for 2022 by WeBank (org #1)" in done.stdout
-    assert "proven code bound to governance" in done.stdout
+    assert "bound to governance" in done.stdout and ": proven code (its codeHash" in done.stdout
     assert "cannot know of a revocation or restatement after that block" in done.stdout
 
 
@@ -203,5 +251,14 @@ def test_figures_anchored_as_another_kind_fail_offline(published: Published) -> 
     """The receipt's writer says "figures", as the document is; the proven record says file."""
     done = offline(published, published.swapped, published.swapped_checkpoint)
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "✗ anchored" in done.stdout, done.stdout
-    assert "is file by org #1, not figures by org #1" in done.stdout, done.stdout
+    assert "✗ kind          anchored as file, but the document is figures" in done.stdout, done.stdout
+
+
+def test_figures_under_a_batch_receipt_fail_offline_as_online(published: Published) -> None:
+    """Online says `✗ kind … figures, which is never published in a batch`; offline accepted them
+    (it had its own rules): a bank could commit several versions of its figures in one root and
+    reveal whichever suits. Offline now runs the same rules."""
+    done = offline(published, published.batched, published.batched_checkpoint)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "✓ merkle" in done.stdout, done.stdout  # the leaf is in the root: only the kind rule catches it
+    assert "✗ kind          the document is figures, which is never published in a batch" in done.stdout

@@ -6,34 +6,41 @@ in the receipt must hash to it; the registry's account proof against that header
 the registry's codeHash, which must be that of the committed artifact with the manifest's
 governance as `membership` (attest.app.deployment_check.expected_registry_code); the storage proof
 of the attestation's record slot — computed here from (organisation, digest) — gives the record;
-the governance's proof gives the organisation's name. What offline verification cannot know is said
-in the report: a revocation or restatement after that block.
+the governance's proof gives the organisation's name.
+
+From those proven facts the same `Evidence` is built that online verification gathers, and the same
+rules decide (`core.verification.decide`): one verifier. What offline verification cannot know —
+anything after the receipt's block: a revocation or restatement, a key frozen since, the statements
+covering figures, claims on credits, the chain's head — is named in `Evidence.unknowable`, so each
+such line says so instead of disappearing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
+
 from attest.app.proven import name_slots, record_slot
-from attest.app.verify import read_target
+from attest.app.verify import Target, document_retirements, read_target
 from attest.chain.proving import account_proof_from_rpc
-from attest.core.contracts import GOVERNANCE, REGISTRY, Kind
+from attest.core.contracts import GOVERNANCE, REGISTRY, Kind, Role
 from attest.core.errors import InputError
 from attest.core.header import BlockHeader, Checkpoint, accept_header, header_hash
 from attest.core.manifest import Manifest
+from attest.core.membership_history import Standing
 from attest.core.names import normalise_name
 from attest.core.proof_errors import HeaderMismatch, ProofError
 from attest.core.proofs import verify_account_proof
-from attest.core.records import attestation_uid
+from attest.core.receipt import Receipt
+from attest.core.records import OnchainAttestation, attestation_uid
 from attest.core.storage import contract_layout, word_of_bytes32, word_of_uint
-from attest.core.verification import Check, Report
+from attest.core.verification import Check, Evidence, Report, decide
+
+ZERO_REF = "0x" + "00" * 32
 
 
 def verify_offline(manifest: Manifest, manifest_sha256: str, target: str, checkpoint: Checkpoint) -> Report:
     """The report of a receipt/2 (with its document beside it, if at hand) against `checkpoint`."""
-    from eth_utils import keccak, to_checksum_address
-
-    from attest.app.batch import verify_batch_receipt
-    from attest.app.deployment_check import expected_registry_code
-
     t = read_target(target)
     r = t.receipt
     if r is None:
@@ -46,7 +53,6 @@ def verify_offline(manifest: Manifest, manifest_sha256: str, target: str, checkp
             path=target,
             field="proof",
         )
-    checks: list[Check] = []
     registry, governance = manifest.registry.address, manifest.governance.address
     if r.chain.chain_id != manifest.chain_id or r.chain.registry.lower() != registry.lower():
         raise InputError(
@@ -54,92 +60,27 @@ def verify_offline(manifest: Manifest, manifest_sha256: str, target: str, checkp
             f"deployment (chain {manifest.chain_id}, registry {registry})",
             path=target,
         )
-    # 1. the header: the one thing trusted is the checkpoint's hash
+    # 1. the header: the one thing trusted is the checkpoint's hash; nothing else holds without it
     header = _header(r.proof.header)
     at = f"block {checkpoint.number} {'0x' + checkpoint.hash.hex()} (checkpoint)"
-    if checkpoint.number != r.chain.block_number or header.number != checkpoint.number:
-        checks.append(
-            Check(
-                "receipt",
-                "fail",
-                f"the receipt is of block {r.chain.block_number}, the checkpoint "
-                f"is of block {checkpoint.number}",
-            )
-        )
-    elif not _hashes_to(header, checkpoint.hash):
-        checks.append(
-            Check(
-                "receipt",
-                "fail",
-                f"the header in the receipt hashes to 0x{header_hash(header).hex()}, "
-                f"not to the checkpoint's hash: {at}",
-            )
-        )
-    elif r.chain.block_hash.lower() != "0x" + checkpoint.hash.hex():
-        checks.append(
-            Check("receipt", "fail", f"the receipt names block hash {r.chain.block_hash}, not {at}")
-        )
-    else:
-        checks.append(Check("receipt", "pass", f"its header hashes to the checkpoint's {at}"))
-    if checks[-1].status == "fail":
-        return Report(target, t.digest, checks, None)
+    problem = _header_problem(header, r, checkpoint, at)
+    if problem is not None:
+        return Report(target, t.digest, [Check("receipt", "fail", problem)], None)
+    # 2. the registry's code at that block: the deployment, and what its rules guarantee
     try:
-        reg = verify_account_proof(
+        code_hash = verify_account_proof(
             header.state_root,
             account_proof_from_rpc(r.proof.registry),
             address=bytes.fromhex(registry[2:]),
             slots=[],
-        )
+        ).account.code_hash
+        code_problem = _code_problem(manifest, code_hash)
     except ProofError as exc:
-        return Report(
-            target, t.digest, [*checks, Check("deployment", "fail", f"registry account: {exc}")], None
-        )
-    expected = bytes(
-        keccak(
-            expected_registry_code(
-                manifest.chain_id, to_checksum_address(registry), to_checksum_address(governance)
-            )
-        )
-    )
-    if reg.account.code_hash != expected:
-        checks.insert(
-            0,
-            Check(
-                "deployment",
-                "fail",
-                f"the registry's proven codeHash 0x{reg.account.code_hash.hex()} "
-                f"is not the artifact's with membership = governance {governance}",
-            ),
-        )
-    else:
-        checks.insert(
-            0,
-            Check(
-                "deployment",
-                "pass",
-                f"chain id {manifest.chain_id}, registry {registry}, manifest "
-                f"sha256 {manifest_sha256}: proven code bound to governance {governance}",
-            ),
-        )
-    checks.insert(
-        1,
-        Check("digest", "fail", t.mismatch)
-        if t.mismatch
-        else Check("digest", "pass", f"sha256 {t.digest} ({t.detail})"),
-    )
-    if r.merkle is not None:
-        ok = verify_batch_receipt(r)
-        checks.append(
-            Check(
-                "merkle",
-                "pass" if ok else "fail",
-                "the proof leads from the document to the root"
-                if ok
-                else "the Merkle proof does not lead from this document to the root",
-            )
-        )
+        code_problem = f"registry account: {exc}"
+    # 3. the record and the organisation's name, from their storage proofs
     lookup = r.merkle.root[2:].lower() if r.merkle is not None else t.digest
     uid = attestation_uid(r.attestation.org_id, bytes.fromhex(lookup)).lower()
+    record, name, problem = None, "?", None
     try:
         words = verify_account_proof(
             header.state_root,
@@ -153,84 +94,179 @@ def verify_offline(manifest: Manifest, manifest_sha256: str, target: str, checkp
             address=bytes.fromhex(governance[2:]),
             slots=name_slots(r.attestation.org_id),
         ).storage
+        record = _record(uid, lookup, words[record_slot(uid)], r)
+        name = _name(r.attestation.org_id, names)
+        if record is None:
+            problem = (
+                f"no attestation {uid} by org #{r.attestation.org_id} of this digest at block "
+                f"{header.number} (proven)"
+            )
     except ProofError as exc:
-        return Report(target, t.digest, [*checks, Check("anchored", "fail", f"proof: {exc}")], None)
+        problem = f"proof: {exc}"
+    evidence = _evidence(manifest, manifest_sha256, target, t, r, header, at, record, name, code_problem)
+    return decide(replace(evidence, anchored_problem=problem))
+
+
+def _header_problem(header: BlockHeader, r: Receipt, checkpoint: Checkpoint, at: str) -> str | None:
+    if checkpoint.number != r.chain.block_number or header.number != checkpoint.number:
+        return (
+            f"the receipt is of block {r.chain.block_number}, the checkpoint is of block {checkpoint.number}"
+        )
+    if not _hashes_to(header, checkpoint.hash):
+        computed = header_hash(header).hex()
+        return f"the header in the receipt hashes to 0x{computed}, not to the checkpoint's hash: {at}"
+    if r.chain.block_hash.lower() != "0x" + checkpoint.hash.hex():
+        return f"the receipt names block hash {r.chain.block_hash}, not {at}"
+    return None
+
+
+def _code_problem(manifest: Manifest, code_hash: bytes) -> str | None:
+    """Why the proven code is not the committed registry bound to the manifest's governance."""
+    from eth_utils import keccak, to_checksum_address
+
+    from attest.app.deployment_check import expected_registry_code
+
+    registry, governance = manifest.registry.address, manifest.governance.address
+    expected = bytes(
+        keccak(
+            expected_registry_code(
+                manifest.chain_id, to_checksum_address(registry), to_checksum_address(governance)
+            )
+        )
+    )
+    if code_hash == expected:
+        return None
+    return (
+        f"the registry's proven codeHash 0x{code_hash.hex()} is not the artifact's with membership = "
+        f"governance {governance}"
+    )
+
+
+def _record(uid: str, digest: str, word: int, r: Receipt) -> OnchainAttestation | None:
+    """The attestation the proven record slot holds (None: the slot is empty). Its transaction hash
+    is the receipt's (no proof covers it; the receipt line says so); what storage does not hold
+    (the reference, the URI) is left empty — the lines that would need it are unknowable offline."""
+    from eth_utils import to_checksum_address
+
     layout = contract_layout(REGISTRY)
-    record = layout.entry(layout.variable("_attestations"), word_of_bytes32(uid))
-    word = words[record.slot]
+    at = layout.entry(layout.variable("_attestations"), word_of_bytes32(uid))
 
     def field(name: str) -> int:
-        return layout.read(layout.member(record, name), word)
+        return layout.read(layout.member(at, name), word)
 
+    if field("attester") == 0:
+        return None
+    kind = field("kind")
+    if kind not in {k.value for k in Kind}:
+        return None
+    return OnchainAttestation(
+        uid=uid,
+        digest=digest,
+        org_id=field("orgId"),
+        attester=to_checksum_address("0x" + field("attester").to_bytes(20, "big").hex()),
+        kind=Kind(kind),
+        year=field("year"),
+        ref=ZERO_REF,
+        uri="",
+        block_number=field("blockNumber"),
+        log_index=0,
+        block_hash=r.chain.block_hash,
+        transaction_hash=r.chain.transaction_hash,
+        revoked=bool(field("revoked")),
+        revocation=None,
+        superseded_by=None,
+    )
+
+
+def _name(org_id: int, words: Mapping[int, int]) -> str:
     gov = contract_layout(GOVERNANCE)
     name_at = gov.member(
-        gov.member(gov.entry(gov.variable("_organisations"), word_of_uint(r.attestation.org_id)), "info"),
-        "name",
+        gov.member(gov.entry(gov.variable("_organisations"), word_of_uint(org_id)), "info"), "name"
     )
     try:
-        name = gov.read_string(name_at, lambda s: names[s])
+        return gov.read_string(name_at, lambda s: words[s])
     except KeyError:
-        name = "?"
-    who = f"{name} (org #{r.attestation.org_id})"
-    kind = Kind(field("kind")) if field("kind") in {k.value for k in Kind} else None
-    kind_label = kind.label if kind is not None else f"kind {field('kind')}"
-    expected_kind = Kind.BATCH if r.merkle is not None else (t.kind or Kind.FILE)
-    if field("attester") == 0:
-        checks.append(
-            Check(
-                "anchored",
-                "fail",
-                f"no attestation {uid} by org #{r.attestation.org_id} of this digest "
-                f"at block {header.number} (proven)",
-            )
-        )
-    elif kind is not expected_kind or field("orgId") != r.attestation.org_id:
-        checks.append(
-            Check(
-                "anchored",
-                "fail",
-                f"the proven record {uid} is {kind_label} by org #{field('orgId')}, "
-                f"not {expected_kind.label} by org #{r.attestation.org_id}",
-            )
-        )
-    else:
-        attester = "0x" + field("attester").to_bytes(20, "big").hex()
-        checks.append(
-            Check(
-                "anchored",
-                "pass",
-                f"{kind_label} for {field('year')} by {who}, account "
-                f"{to_checksum_address(attester)}, block {field('blockNumber')} (proven)",
-            )
-        )
-        checks.append(
-            Check(
-                "authorised",
-                "pass",
-                "the registry refuses an account without the role, and its code is "
-                "proven: the attester was authorised at that block",
-            )
-        )
+        return "?"
+
+
+def _evidence(
+    manifest: Manifest,
+    manifest_sha256: str,
+    target: str,
+    t: Target,
+    r: Receipt,
+    header: BlockHeader,
+    at: str,
+    record: OnchainAttestation | None,
+    name: str,
+    code_problem: str | None,
+) -> Evidence:
+    """Online verification's evidence, from the receipt's proven facts; the rest named unknowable."""
+    from attest.app.batch import verify_batch_receipt
+
+    org_id = r.attestation.org_id
+    block = header.number
+    standing = {}
+    if record is not None:
+        # the registry's proven code refuses an attestation of this kind from an account whose
+        # organisation does not hold its role: the record's existence proves the role was held
+        role = Role.VERIFIER if record.kind is Kind.STATEMENT else Role.PUBLISHER
+        standing[record.uid] = Standing(record.attester, record.org_id, name, True, int(role), False)
+    conflicts = []
     if t.named_org is not None and normalise_name(t.named_org) != normalise_name(name):
-        checks.append(
-            Check(
-                "organisation",
-                "fail",
-                f"the document names {t.named_org!r}; the proven attestation is by {who}",
-            )
+        conflicts.append(
+            f"the document names {t.named_org!r}; the proven attestation is by {name} (org #{org_id})"
         )
-    revoked = field("revoked") if field("attester") else 0
-    checks.append(
-        Check(
-            "status",
-            "fail" if revoked else "info",
-            "revoked by that block (proven)"
-            if revoked
-            else f"not revoked at block {header.number}; offline verification cannot know of a "
-            "revocation or restatement after that block: verify online for the current status",
+    after = f"after block {block}"
+    unknowable = {
+        "key": f"offline: whether the attester's key was frozen {after} is not in the receipt",
+        "reference": "offline: the figures a statement covers are not in its receipt: verify online",
+        "coverage": "offline: the statements covering these figures are not in the receipt: verify online",
+        "credits": "offline: the claims on these credits are not in the receipt: verify online",
+        "confirmations": f"offline: the chain's head is not known; the checkpoint vouches for block {block}",
+    }
+    if record is not None and not record.revoked:
+        unknowable["status"] = (
+            f"not revoked at block {block} (proven); offline verification cannot know of a revocation or "
+            "restatement after that block: verify online for the current status"
         )
+    return Evidence(
+        subject=target,
+        digest=t.digest,
+        digest_detail=t.detail,
+        chain_id=manifest.chain_id,
+        registry=manifest.registry.address,
+        head=block,
+        confirmations_required=0,
+        attestations=[record] if record is not None else [],
+        standing_at_attest=standing,
+        standing_now={},
+        org_names={org_id: name},
+        governance=manifest.governance.address,
+        bound_governance=manifest.governance.address,
+        manifest_sha256=manifest_sha256,
+        expected_org=org_id,
+        expected_org_source="receipt",
+        organisation_conflicts=conflicts,
+        digest_mismatch=t.mismatch,
+        merkle_proof_ok=verify_batch_receipt(r) if r.merkle is not None else None,
+        receipt=r,
+        receipt_problems=list(t.receipt_problems),
+        receipt_block_hash_on_chain=r.chain.block_hash,
+        document_kind=t.kind,
+        document_year=t.year,
+        retirement_checks=document_retirements(t),
+        unknowable=unknowable,
+        bound_by=(
+            ": proven code (its codeHash at the checkpoint's block is the artifact's with that membership)"
+        ),
+        receipt_vouched_by=(
+            f"its header hashes to the checkpoint's {at}; chain id and registry are the manifest's; "
+            "the transaction hash is the receipt's word"
+        ),
+        authorised_by=" (the registry's proven code refuses an account without it)",
+        deployment_problem=code_problem,
     )
-    return Report(target, t.digest, checks, None)
 
 
 def _hashes_to(header: BlockHeader, agreed: bytes) -> bool:

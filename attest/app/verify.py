@@ -22,7 +22,7 @@ from attest.core.receipt import Receipt, is_receipt, parse_receipt
 from attest.core.records import OnchainAttestation
 from attest.core.sidefiles import RECEIPT_SUFFIX, receipt_name
 from attest.core.statement import CarbonVerificationV2, cross_check
-from attest.core.verification import Evidence, Report, decide
+from attest.core.verification import CrossCheck, Evidence, Report, decide
 
 if TYPE_CHECKING:
     from attest.app.proven import Prover
@@ -199,8 +199,7 @@ def gather(
             referenced = facts.attestation(chosen[0].ref)
         if chosen[0].kind is Kind.STATEMENT:
             credits = statement_credits(facts, chosen[0], statement_doc, referenced, schema=t.schema)
-    if isinstance(statement_doc, CarbonVerificationV2) and statement_doc.neutrality_claim is not None:
-        retirements = retirement_checks(statement_doc, None, credit_policy or CreditPolicy())
+    retirements = document_retirements(t, credit_policy)
     same_year: list[OnchainAttestation] = []
     if not chosen and expected is not None and t.year is not None:
         same_year = [a for a in facts.attestations_by_org(expected) if a.year == t.year]
@@ -242,6 +241,15 @@ def gather(
         strict=strict,
         history=history,
     )
+
+
+def document_retirements(t: Target, credit_policy: CreditPolicy | None = None) -> list[CrossCheck] | None:
+    """The retirement rules of a `/2` statement's neutrality claim, judged on the document alone
+    (None: not such a statement, or not at hand). Pure: every way of verifying runs them alike."""
+    statement_doc = t.document.statement if t.document is not None else None
+    if isinstance(statement_doc, CarbonVerificationV2) and statement_doc.neutrality_claim is not None:
+        return retirement_checks(statement_doc, None, credit_policy or CreditPolicy())
+    return None
 
 
 def _whose_attestation_counts(

@@ -89,6 +89,18 @@ class Evidence:
     # The governance history the standings were replayed from: proofs compare it, at their block,
     # with governance storage (attest.core.proven).
     history: MembershipHistory | None = field(default=None, compare=False, repr=False)
+    # What this way of verifying cannot know (offline: anything after the receipt's block), by check
+    # name: such a check is not decided; its line says why, as `info`, instead of disappearing.
+    unknowable: dict[str, str] = field(default_factory=dict)
+    # What some lines rest on, when it is not the node's answers (offline: the receipt's proofs
+    # against the checkpoint), appended to their details; and a deployment the proofs refute.
+    bound_by: str = ""
+    receipt_vouched_by: str = ""
+    authorised_by: str = ""
+    deployment_problem: str | None = None
+    # The question "is it attested?" could not be answered (offline: the receipt's proof of the
+    # record does not hold): `anchored` fails with this, and nothing after it is decided.
+    anchored_problem: str | None = None
 
 
 @dataclass
@@ -134,7 +146,12 @@ def decide(ev: Evidence) -> Report:
     for unit in CHECKS:
         if unit.name == "anchored":
             checks.append(anchored)
-        elif unit.rule is not None and (chosen is not None or not unit.needs_attestation):
+        elif unit.rule is None or (chosen is None and unit.needs_attestation):
+            continue
+        elif unit.name in ev.unknowable:
+            if unit.applies(ev, chosen):
+                checks.append(Check(unit.name, "info", ev.unknowable[unit.name]))
+        else:
             checks.extend(unit.rule(ev, chosen))
     return Report(ev.subject, ev.digest, checks, chosen)
 
@@ -153,6 +170,9 @@ class CheckUnit:
     about: str
     needs_attestation: bool
     rule: Rule | None
+    #: Whether the check concerns this target at all (a statement's reference, figures' coverage…):
+    #: where the facts are unknowable, its `info` line is printed only then.
+    applies: Callable[[Evidence, OnchainAttestation | None], bool] = lambda ev, a: True
 
 
 def _one(check: Check | None) -> list[Check]:
@@ -275,7 +295,13 @@ CHECKS: tuple[CheckUnit, ...] = (
     ),
     CheckUnit("key", "the attester's key was not frozen since", True, _on(lambda ev, a: _key_since(ev, a))),
     CheckUnit("status", "not revoked, not superseded", True, _on(lambda ev, a: _status(a, ev.strict))),
-    CheckUnit("reference", "a statement covers live figures", True, _on_many(_statement_reference)),
+    CheckUnit(
+        "reference",
+        "a statement covers live figures",
+        True,
+        _on_many(_statement_reference),
+        lambda ev, a: a is not None and Kind.STATEMENT in (a.kind, ev.document_kind),
+    ),
     CheckUnit(
         "covers",
         "with figures at hand: the statement covers exactly these figures",
@@ -299,12 +325,14 @@ CHECKS: tuple[CheckUnit, ...] = (
         "the statements covering figures",
         True,
         _on(lambda ev, a: _coverage(ev) if a.kind is Kind.FIGURES else None),
+        lambda ev, a: a is not None and a.kind is Kind.FIGURES,
     ),
     CheckUnit(
         "credits",
         "its credit blocks are recorded, and claimed by no other live statement",
         True,
         _on_many(_credits_rule),
+        lambda ev, a: a is not None and a.kind in (Kind.FIGURES, Kind.STATEMENT),
     ),
     CheckUnit("confirmations", "the attestation is deep enough to be final", True, _on(_confirmations)),
     CheckUnit("proofs", "the state facts, proven against a trusted block (added by the prover)", False, None),
@@ -320,6 +348,8 @@ def _deployment(ev: Evidence) -> Check:
     governance, else the organisation names and roles come from a contract of someone's choosing."""
     pinned = f", manifest sha256 {ev.manifest_sha256}" if ev.manifest_sha256 else ""
     where = f"chain id {ev.chain_id}, registry {ev.registry}{pinned}"
+    if ev.deployment_problem is not None:
+        return Check("deployment", "fail", f"{where}: {ev.deployment_problem}")
     if ev.bound_governance.lower() != ev.governance.lower():
         return Check(
             "deployment",
@@ -327,7 +357,7 @@ def _deployment(ev: Evidence) -> Check:
             f"{where}: the registry obeys governance {ev.bound_governance}, not the manifest's "
             f"{ev.governance}: the manifest does not describe this deployment",
         )
-    return Check("deployment", "pass", f"{where}, bound to governance {ev.governance}")
+    return Check("deployment", "pass", f"{where}, bound to governance {ev.governance}{ev.bound_by}")
 
 
 def _name(ev: Evidence, org_id: int) -> str:
@@ -335,6 +365,8 @@ def _name(ev: Evidence, org_id: int) -> str:
 
 
 def _choose(ev: Evidence) -> tuple[OnchainAttestation | None, Check]:
+    if ev.anchored_problem is not None:
+        return None, Check("anchored", "fail", ev.anchored_problem)
     found = ev.attestations
     if ev.expected_org is not None:
         mine = [a for a in found if a.org_id == ev.expected_org]
@@ -399,7 +431,9 @@ def _authorised(ev: Evidence, a: OnchainAttestation) -> Check:
         current = "; today: " + ("still authorised" if now.holds(role) else now.describe(role.name, role))
     status: Status = "pass" if then.holds(role) else "fail"
     return Check(
-        "authorised", status, f"at block {a.block_number}: {then.describe(role.name, role)}{current}"
+        "authorised",
+        status,
+        f"at block {a.block_number}: {then.describe(role.name, role)}{current}{ev.authorised_by}",
     )
 
 
@@ -658,7 +692,8 @@ def _receipt_check(ev: Evidence, chosen: OnchainAttestation | None) -> Check:
             problems.append("attestation uid differs")
     if problems:
         return Check("receipt", "fail", "; ".join(problems))
-    return Check("receipt", "pass", "chain id, registry, block and transaction match the chain")
+    vouched = ev.receipt_vouched_by or "chain id, registry, block and transaction match the chain"
+    return Check("receipt", "pass", vouched)
 
 
 def _attestation_json(a: OnchainAttestation | None) -> dict[str, Any] | None:
