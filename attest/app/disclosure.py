@@ -56,6 +56,7 @@ from attest.core.verification import Check, Report, attestation_status
 
 if TYPE_CHECKING:
     from attest.app.journal import Journal
+    from attest.app.proven import Prover
     from attest.chain.signer import Signer
     from attest.core.records import OnchainAttestation
 
@@ -225,12 +226,14 @@ def _figures_standing(
     year: int,
     *,
     waive_confirmations: bool = False,
+    prover: Prover | None = None,
 ) -> tuple[OnchainAttestation | None, str]:
     """Figures `digest` and why they cannot back a disclosure for `year` ("" when they can): they
-    must be anchored by this organisation as FIGURES for that year, and still current."""
+    must be anchored by this organisation as FIGURES for that year, and still current (with a
+    `prover`, their record proven at its trusted block: a contradiction is a reason too)."""
     from attest.app.verify import verify_target
 
-    report = verify_target(deployment, digest, org=str(org_id))
+    report = verify_target(deployment, digest, org=str(org_id), prover=prover)
     a, named = report.attestation, f"figures sha256 {digest}"
     if a is None or a.kind is not Kind.FIGURES:
         return a, f"{named} are not anchored as figures by {org}"
@@ -345,12 +348,20 @@ def parse_proof(path: Path) -> dict[str, Any]:
 
 
 def verify_disclosure(
-    deployment: Deployment, proof_path: Path, *, statement: Path | None = None
+    deployment: Deployment,
+    proof_path: Path,
+    *,
+    statement: Path | None = None,
+    prover: Prover | None = None,
 ) -> DisclosureResult:
     """Check a disclosure proof: its leaf is the metric, its path leads to the root, and the root is
     live and anchored by the organisation it names, for its year, in this deployment's registry, as
     the one root the registry binds to the figures the proof names. `statement`: a verification
-    statement that names this root as audited (else the value rests on the publisher's tree)."""
+    statement that names this root as audited (else the value rests on the publisher's tree).
+
+    With a `prover` (a trusted block settled), every report asked of `verify_target` (the root, the
+    figures, the statement) is proven like `attest verify`'s, and the binding itself (`bound`) is
+    the registry's storage slot proven at that block, compared with the node's `disclosureOf`."""
     from attest.app.verify import verify_target
 
     p = parse_proof(proof_path)
@@ -402,7 +413,7 @@ def verify_disclosure(
         checks.append(Check("anchored", "fail", "the root is not a hash"))
         return DisclosureResult(metric, checks, None)
     root_hex = root_hex.lower()
-    report = verify_target(deployment, root_hex, org=str(org_id))
+    report = verify_target(deployment, root_hex, org=str(org_id), prover=prover)
     for c in report.checks:
         if c.name in ("digest", "coverage"):
             continue
@@ -420,39 +431,99 @@ def verify_disclosure(
                 f"not as a disclosure root for {p['year']}",
             )
         )
-    checks.append(_figures_check(deployment, p, org_id))
+    checks.append(_figures_check(deployment, p, org_id, prover))
     figures_uid = attestation_uid(org_id, bytes.fromhex(p["figures"]["digest"]))
-    checks.append(_bound_check(deployment, figures_uid, attestation_uid(org_id, bytes.fromhex(root_hex))))
-    audit, audited_by = _audit_check(deployment, figures_uid, "0x" + root_hex, statement)
+    root_uid = attestation_uid(org_id, bytes.fromhex(root_hex))
+    checks.append(_bound_check(deployment, figures_uid, root_uid, prover))
+    audit, audited_by = _audit_check(deployment, figures_uid, "0x" + root_hex, statement, prover)
     checks.append(audit)
     return DisclosureResult(metric, checks, report if report.verified else None, audited_by)
 
 
-def _bound_check(deployment: Deployment, figures_uid: str, root_uid: str) -> Check:
+def _bound_check(deployment: Deployment, figures_uid: str, root_uid: str, prover: Prover | None) -> Check:
     """Whether the root is the one the registry binds to the figures: any other tree, however it was
-    anchored, may hold other values than the ones every other reader is shown."""
+    anchored, may hold other values than the ones every other reader is shown. The node's
+    `disclosureOf` answer counts only as far as the binding's storage slot, proven at the prover's
+    trusted block, agrees with it; the line says which it rests on."""
     bound = deployment.disclosure_of(figures_uid)
+    rests = _binding_basis(deployment, figures_uid, bound, prover)
+    if isinstance(rests, Check):
+        return rests
     if bound is None:
         return Check(
             "bound",
             "fail",
             f"no disclosure root is bound on-chain to figures attestation {figures_uid}: this root is "
-            "not the one every reader of these figures is shown",
+            f"not the one every reader of these figures is shown ({rests})",
         )
     if bound.lower() != root_uid.lower():
         return Check(
             "bound",
             "fail",
             f"figures attestation {figures_uid} is bound on-chain to disclosure root "
-            f"{_root_of(deployment, bound)} (attestation {bound}), not to this root",
+            f"{_named_root(deployment, bound)} (attestation {bound}), not to this root ({rests})",
         )
     return Check(
-        "bound", "pass", f"the one disclosure root bound on-chain to figures attestation {figures_uid}"
+        "bound",
+        "pass",
+        f"the one disclosure root bound on-chain to figures attestation {figures_uid} ({rests})",
     )
 
 
+def _binding_basis(
+    deployment: Deployment, figures_uid: str, said: str | None, prover: Prover | None
+) -> str | Check:
+    """What the node's answer `said` (the root bound to `figures_uid`) rests on — `proven at block N
+    …` or `node's word (…)` — or the failed `bound` line when the proofs contradict it, or when
+    `--require-proofs` finds nothing proven."""
+    held = prover.prove_disclosure_binding(figures_uid) if prover is not None else None
+    if prover is None or held is None or prover.header is None:
+        why = prover.unproven if prover is not None and prover.unproven else "no proofs asked for"
+        if prover is not None and prover.policy.require:
+            return Check(
+                "bound",
+                "fail",
+                f"unproven: the root bound to figures attestation {figures_uid} is the node's word "
+                f"({why}) (--require-proofs)",
+            )
+        return f"node's word: {why}"
+    at, node = prover.trusted_block, prover.node
+    proven = None if int(held, 16) == 0 else held
+    answer = f"disclosure attestation {said}" if said is not None else "no disclosure root"
+    if proven is not None and (said is None or said.lower() != proven.lower()):
+        # once bound, the slot is never cleared or changed: a later answer must be the same
+        return Check(
+            "bound",
+            "fail",
+            f"node {node} contradicts proofs at {at}: the registry's storage binds figures "
+            f"attestation {figures_uid} to disclosure attestation {proven} (proven), the node says "
+            f"{answer}",
+        )
+    if proven is None and said is not None:
+        record = deployment.attestation(said)
+        if record is None or record.block_number <= prover.header.number:
+            return Check(
+                "bound",
+                "fail",
+                f"node {node} contradicts proofs at {at}: no disclosure root is bound to figures "
+                f"attestation {figures_uid} at that block (proven), the node says {answer}"
+                + (f", anchored in block {record.block_number}" if record is not None else ""),
+            )
+        why = f"bound in block {record.block_number}, after the trusted {at}: not proven yet"
+        if prover.policy.require:
+            return Check("bound", "fail", f"unproven: {why} (--require-proofs)")
+        return f"node's word: {why}"
+    return f"proven at {at}"
+
+
+def _named_root(deployment: Deployment, disclosure_uid: str) -> str:
+    """The root a disclosure attestation anchors, as the node gives it (for the reader only)."""
+    a = deployment.attestation(disclosure_uid)
+    return "(a record the node does not give)" if a is None else "0x" + a.digest
+
+
 def _audit_check(
-    deployment: Deployment, figures_uid: str, root: str, statement: Path | None
+    deployment: Deployment, figures_uid: str, root: str, statement: Path | None, prover: Prover | None
 ) -> tuple[Check, str | None]:
     """Who audited the tree behind the value: a verification statement that verifies, covers these
     figures and names this root. Without one the reader is told the value rests on the publisher's
@@ -472,7 +543,7 @@ def _audit_check(
 
     doc = read_statement(statement)
     assert doc.statement is not None  # read_statement refuses anything else
-    report = verify_target(deployment, str(statement))
+    report = verify_target(deployment, str(statement), prover=prover)
     a, named = report.attestation, doc.statement.disclosure_root
     problems = []
     if report.digest != doc.digest:
@@ -509,7 +580,7 @@ def read_statement(path: Path) -> HashedDocument:
     return doc
 
 
-def _figures_check(deployment: Deployment, p: dict[str, Any], org_id: int) -> Check:
+def _figures_check(deployment: Deployment, p: dict[str, Any], org_id: int, prover: Prover | None) -> Check:
     """Whether the root commits to figures this organisation anchored for this year, and they are live."""
     bound = p["figures"]
     digest, value = bound["digest"], bound["value"]
@@ -526,7 +597,7 @@ def _figures_check(deployment: Deployment, p: dict[str, Any], org_id: int) -> Ch
         committed = False
     if not committed:
         return Check("figures", "fail", f"the root does not commit to figures sha256 {digest}")
-    a, problems = _figures_standing(deployment, org_id, p["organisation"], digest, p["year"])
+    a, problems = _figures_standing(deployment, org_id, p["organisation"], digest, p["year"], prover=prover)
     if problems or a is None:
         return Check("figures", "fail", problems)
     return Check(

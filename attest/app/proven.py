@@ -73,6 +73,7 @@ class Prover:
         self._names_seen: dict[int, str] = {}
         self._accounts_seen: dict[str, tuple[int, bool]] = {}
         self._orgs_seen: dict[int, tuple[int, bool]] = {}
+        self._bindings_seen: dict[str, str] = {}  # figures uid → its proven disclosure root's uid
         self.logs: LogProver | None = None
         self._code_done = False
         self._session: RawRpc | None = None
@@ -146,6 +147,32 @@ class Prover:
             self._governance(sorted({r.org_id for r in found}), sorted({r.attester.lower() for r in found}))
         except NodeRefused as exc:
             self.unproven = f"{self.node} serves no state proof for block {self.header.number} ({exc})"
+
+    def prove_disclosure_binding(self, figures_uid: str) -> str | None:
+        """The disclosure root's attestation the registry binds to figures attestation `figures_uid`
+        at the trusted block — its `_disclosureOf[figures_uid]` slot, proven by eth_getProof
+        (`ZERO32` while none is bound) — or None when nothing can be proven (no trusted block, a node
+        that serves no proofs: `unproven` says why). A binding is never cleared or changed once set."""
+        if self.header is None or self.unproven is not None:
+            return None
+        uid = figures_uid.lower()
+        if uid not in self._bindings_seen:
+            reg = self.registry
+            slot = reg.entry(reg.variable("_disclosureOf"), word_of_bytes32(uid)).slot
+            try:
+                word = self._prove(self.deployment.manifest.registry.address, [slot])[slot]
+            except NodeRefused as exc:
+                self.unproven = f"{self.node} serves no state proof for block {self.header.number} ({exc})"
+                return None
+            self._bindings_seen[uid] = "0x" + word.to_bytes(32, "big").hex()
+        return self._bindings_seen[uid]
+
+    @property
+    def trusted_block(self) -> str:
+        """The trusted block and who vouched for it, as a report line names it: `block N 0x… (hash
+        agreed by …)` or `(checkpoint …)`."""
+        assert self.header is not None
+        return f"block {self.header.number} 0x{self.header.hash.hex()} ({self._vouched()})"
 
     def prefetch_logs(self, blocks: Iterable[int]) -> None:
         """Prove the logs of these blocks ahead (attest.app.log_proofs.LogProver.prefetch)."""

@@ -18,6 +18,8 @@ from attest.cli._common import (
     load_signer,
     main,
     open_deployment,
+    proof_options,
+    proof_policy,
     signer_options,
 )
 from attest.cli._publish import publish
@@ -113,11 +115,15 @@ def disclose(figures: str, code: str, out: str | None, as_json: bool) -> None:
     default=None,
     help="A carbon-verification/1 statement covering the figures that names this root as audited.",
 )
+@proof_options
 @chain_options
 @json_option
 def verify_disclosure(
     proof: str,
     statement: str | None,
+    quorum: int | None,
+    trust_block: str | None,
+    require_proofs: bool,
     deployment_path: str,
     rpc_url: str | None,
     confirmations: int | None,
@@ -128,16 +134,25 @@ def verify_disclosure(
 
     The value is what the publisher's tree says: unless --statement names a verification statement
     that covers these figures and names this root (its verifier audited the tree), a warning says so.
+
+    As `attest verify`, it first settles on a trusted block (every --rpc-url node, or --quorum of
+    them, or --trust-block); the root's, the figures' and the statement's facts and the binding
+    itself (`bound`) are proven against it, or rest on the node's word (failed by --require-proofs).
     """
     with handle_errors():
         from attest.app.disclosure import parse_proof, read_statement
         from attest.app.disclosure import verify_disclosure as check
+        from attest.app.proven import Prover
+        from attest.core.header import parse_checkpoint
 
         parse_proof(Path(proof))  # bad input fails before the chain is contacted
         if statement is not None:
             read_statement(Path(statement))
+        checkpoint = parse_checkpoint(trust_block) if trust_block is not None else None
         dep = open_deployment(deployment_path, rpc_url, confirmations)
-        result = check(dep, Path(proof), statement=Path(statement) if statement else None)
+        # before anything is checked: one block whose hash the nodes agree on (or the checkpoint's)
+        prover = Prover(dep, proof_policy(dep, quorum, checkpoint, require_proofs))
+        result = check(dep, Path(proof), statement=Path(statement) if statement else None, prover=prover)
 
         def human() -> None:
             m = result.metric

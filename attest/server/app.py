@@ -209,7 +209,8 @@ class Service:
                 statement_path.parent.mkdir()
                 statement_path.write_text(statement[1], encoding="utf-8")
             with self.lock:
-                result = verify_disclosure(self.dep, proof_path, statement=statement_path)
+                prover = Prover(self.dep, self.config.policy)  # as /api/verify: a trusted block per request
+                result = verify_disclosure(self.dep, proof_path, statement=statement_path, prover=prover)
         data = result.to_json()
         data["lines"] = [f"{_mark(c['status'])} {c['name']:<13} {c['detail']}" for c in data["checks"]]
         return data
