@@ -457,3 +457,30 @@ def test_disclosure_page(tab: Page, net: ServeNet, tmp_path: Path) -> None:
     page.click("#disclosure-button")
     page.wait_for_selector("body[data-verdict=not-verified]")
     assert {n: s for n, s, _ in checks(page)}["leaf"] == "fail"
+
+
+def test_a_statement_retiring_for_another_beneficiary_fails_on_the_page_as_in_the_cli(
+    tab: Page, net: ServeNet
+) -> None:
+    """A carbon-verification/2 statement whose credits are retired for another company: the CLI
+    fails its `retirement` line. The page used to send only the digest and the document's claims,
+    so the retirement lines (and `credits: recorded`) silently disappeared and it said VERIFIED."""
+    from serve_net import STATEMENT
+
+    doc = json.loads((STATEMENT.parent / "illustrative-carbon-verification-2022-v2.json").read_text("utf-8"))
+    doc["verifier"]["name"] = json.loads(net.statement.read_text("utf-8"))["verifier"]["name"]
+    for retirement in doc["neutrality_claim"]["retirements"]:
+        retirement["beneficiary"] = "Another Company Ltd."
+    other = net.root / "published" / "statement-other-beneficiary.json"
+    other.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+    receipt = net.figures.with_name(net.figures.stem + ".receipt.json")
+    keystore = net.root / "verifier.keystore.json"
+    net.attest("publish", "statement", other, "--covers", receipt, "--keystore", keystore, "--json")
+    cli = cli_report(net, other)
+    assert not cli["verified"]
+    failed = {c["name"] for c in cli["checks"] if c["status"] == "fail"}
+    assert any(name.startswith("retirement") for name in failed), cli["checks"]
+    page = tab.open()
+    assert verify_file(page, other) == "not-verified"
+    assert [(n, s) for n, s, _ in checks(page)] == [(c["name"], c["status"]) for c in cli["checks"]]
+    assert any(n == "credits: recorded" for n, _, _ in checks(page))

@@ -1,12 +1,17 @@
-"""Verify a document that was hashed elsewhere: the reader's browser sends its digest, never its bytes.
+"""Verify a document that was hashed elsewhere: the reader's browser sends its digest.
 
-The page `attest serve` gives computes a document's digest in the reader's browser (the file never
-leaves the reader's machine) and sends what the rules need to know about it: the digest, the digest
-rule it applied, and what the document says about itself — its type (figures / statement / file by
-its content), the organisation it names and its year — plus the receipt, if one was given. From
-these the same `Target` is built that `attest.app.verify.read_target` builds from a file, and the
-same `gather` and `finish` decide, so the page's verdict is the CLI's. The claims only narrow whose
-attestation counts, as the file would: a reader who lies about their own file only fools themselves.
+The page `attest serve` gives computes a document's digest in the reader's browser and sends what
+the rules need to know about it: the digest, the digest rule it applied, and what the document says
+about itself — its type (figures / statement / file by its content), the organisation it names and
+its year — plus the receipt, if one was given. A plain file never leaves the reader's machine. A
+published JSON document (figures, a statement) is also sent as its canonical text (`canonical`):
+the rules that read a document's content (a statement's retirements, its credit blocks) need it,
+and the server digests it itself, so it must be the document the digest is of. From these the same
+`Target` is built that `attest.app.verify.read_target` builds from a file, and the same `gather`
+and `finish` decide, so the page's verdict is the CLI's. A client that sends a statement's claims
+without its content gets a `retirement` line saying the rules could not be run (never a silent
+pass). The claims only narrow whose attestation counts, as the file would: a reader who lies about
+their own file only fools themselves.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from attest.app.facts import LiveFacts
 from attest.app.verify import Target, finish, gather
 from attest.core.contracts import Kind
-from attest.core.documents import DOCUMENT_TYPES, DocumentType
+from attest.core.documents import DOCUMENT_TYPES, DocumentType, HashedDocument, structured_from_bytes
 from attest.core.errors import InputError
 from attest.core.receipt import Receipt, is_receipt, parse_receipt
 from attest.core.sidefiles import RECEIPT_SUFFIX, receipt_name
@@ -33,6 +38,7 @@ _HEX64 = re.compile(r"^(?:sha256:|0x)?([0-9a-fA-F]{64})$")
 _RULE_TEXT = {"sha256-rfc8785": "RFC 8785 canonical form", "sha256-raw": "raw bytes"}
 MAX_NAME = 255
 MAX_RECEIPT_BYTES = 1 << 20
+MAX_DOCUMENT_CHARS = 16 << 20  # the largest JSON document `attest hash` reads (MAX_JSON_BYTES)
 
 
 @dataclass(frozen=True)
@@ -44,29 +50,50 @@ class Claims:
     organisation: str | None  # the organisation it names (figures: the bank; statements: the verifier)
     year: int | None
     schema: str | None = None  # the schema it declares (a /1 statement's credits cannot be compared)
+    document: HashedDocument | None = None  # a JSON document's content, when the client sent it
 
 
 @dataclass(frozen=True)
 class ClaimedTarget(Target):
-    """A `Target` whose document is not at hand, only its claims: kind, named organisation, year."""
+    """A `Target` known by its claims (kind, named organisation, year) and, for a JSON document
+    whose content was sent, by that content, as a file's is (then the claims are not needed)."""
 
     claims: Claims | None = None
 
     @property
     def kind(self) -> Kind | None:
+        if self.document is not None:
+            return super().kind
         return self.claims.type.kind if self.claims is not None else None
 
     @property
     def named_org(self) -> str | None:
+        if self.document is not None:
+            return super().named_org
         return self.claims.organisation if self.claims is not None else None
 
     @property
     def year(self) -> int | None:
+        if self.document is not None:
+            return super().year
         return self.claims.year if self.claims is not None else None
 
     @property
     def schema(self) -> str | None:
+        if self.document is not None:
+            return super().schema
         return self.claims.schema if self.claims is not None else None
+
+    @property
+    def unknowable(self) -> dict[str, str]:
+        claims = self.claims
+        v1 = claims is not None and claims.schema == "carbon-verification/1"  # retires nothing
+        if self.document is None and claims is not None and claims.type.kind is Kind.STATEMENT and not v1:
+            return {
+                "retirement": "the statement's content was not sent, only its digest: its retirement rules "
+                "and credit blocks could not be read (the page sends it; a client of the API must too)"
+            }
+        return {}
 
 
 def parse_digest(text: object, *, field: str = "digest") -> str:
@@ -103,7 +130,19 @@ def parse_claims(obj: object) -> Claims:
         not isinstance(schema, str) or not schema.startswith(str(doc_type.schema).split("/")[0] + "/")
     ):
         raise InputError(f"must be the schema {doc_type.title} declares", field="document.schema")
-    return Claims(name, doc_type, organisation, year, schema)
+    document = None
+    text = obj.get("canonical")
+    if text is not None:
+        if not isinstance(text, str) or len(text) > MAX_DOCUMENT_CHARS:
+            raise InputError("must be the document's canonical JSON text", field="document.canonical")
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InputError("contains an unpaired surrogate", field="document.canonical") from None
+        document = structured_from_bytes(name, data)
+        if document.type is not doc_type:
+            raise InputError(f"is {document.type.title}, not {doc_type.title}", field="document.canonical")
+    return Claims(name, doc_type, organisation, year, schema, document)
 
 
 def parse_receipt_text(name: object, text: object) -> Receipt:
@@ -154,6 +193,11 @@ def claimed_target(
             raise InputError(
                 f"{claims.type.title} is digested by {claims.type.digest_rule}, not {rule}", field="rule"
             )
+        if claims.document is not None and claims.document.digest != digest:
+            raise InputError(
+                f"the document sent has sha256 {claims.document.digest}, not the digest sent ({digest})",
+                field="document.canonical",
+            )
     rule_text = _RULE_TEXT.get(str(rule), "")
     if receipt is not None:
         receipt_file, r = receipt
@@ -170,12 +214,16 @@ def claimed_target(
                 "the document was changed after publishing, or the receipt is not its receipt"
             )
         detail = f"{rule_text} of {claims.name}, hashed in the reader's browser"
-        return ClaimedTarget(digest, detail, r, mismatch, receipt_problems=problems, claims=claims)
+        return ClaimedTarget(
+            digest, detail, r, mismatch, claims.document, receipt_problems=problems, claims=claims
+        )
     if digest is None:
         raise InputError("give a document, a receipt or a sha256 digest", field="digest")
     if claims is None:
         return ClaimedTarget(digest, "given as a bare digest")
-    return ClaimedTarget(digest, f"{rule_text}, hashed in the reader's browser", claims=claims)
+    return ClaimedTarget(
+        digest, f"{rule_text}, hashed in the reader's browser", document=claims.document, claims=claims
+    )
 
 
 def verify_claimed(

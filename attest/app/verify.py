@@ -65,6 +65,11 @@ class Target:
         value = getattr(content, "schema_", None)
         return value if isinstance(value, str) else None
 
+    @property
+    def unknowable(self) -> dict[str, str]:
+        """The checks this way of reading the target cannot decide, and why (none for a file)."""
+        return {}
+
     def claimed_kind(self) -> str | None:
         """The kind the document or, failing that, its receipt says it is (for usage errors only)."""
         if self.kind is not None:
@@ -233,6 +238,7 @@ def gather(
         same_org_year=same_year,
         document_kind=t.kind,
         document_year=t.year,
+        unknowable=dict(t.unknowable),
         referenced=referenced,
         require_coverage=require_coverage,
         retirement_checks=retirements,

@@ -208,6 +208,25 @@ def plain_file_digest(path: Path, *, refusal: str) -> str:
     return digest
 
 
+def structured_from_bytes(name: str, data: bytes) -> HashedDocument:
+    """A structured document (figures or a statement) given as its bytes rather than a file — what
+    the verification page's browser sends of a published JSON document — strictly parsed and
+    digested exactly as `hash_document` digests the file; InputError when it is not one."""
+    from attest.core.strictjson import load_strict
+
+    path = Path(name)
+    obj = load_strict(data, path=path)
+    for t in STRUCTURED_TYPES:
+        assert t.declares is not None and t.read is not None
+        if t.declares(obj):
+            content, canonical = t.read(obj, path)
+            return HashedDocument(
+                path, t.media_type, sha256_hex(canonical), t.digest_rule, canonical, content
+            )
+    schemas = " or ".join(str(t.schema) for t in STRUCTURED_TYPES)
+    raise InputError(f"not an {schemas} document", path=path, field="schema")
+
+
 def hash_document(path: str | Path, *, structured: bool | None = None) -> HashedDocument:
     """Digest a file. `structured=None` decides by content, whatever the file is called: JSON
     declaring esg-figures/1 or carbon-verification/1 is hashed in canonical form (a figures document

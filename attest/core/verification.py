@@ -319,6 +319,7 @@ CHECKS: tuple[CheckUnit, ...] = (
         "a neutrality claim's retirement rules",
         True,
         _on_many(lambda ev, a: _retirement_rule(ev, a)),
+        lambda ev, a: a is not None and Kind.STATEMENT in (a.kind, ev.document_kind),
     ),
     CheckUnit(
         "coverage",

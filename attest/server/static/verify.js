@@ -54,6 +54,8 @@
     const document_ = { name: file.name, type: plan.type };
     if (plan.type !== "file") {
       document_.organisation = plan.organisation; document_.year = plan.year; document_.schema = plan.schema;
+      // a published JSON document goes with its digest, so that every rule reading its content runs
+      document_.canonical = new TextDecoder().decode(plan.canonical);
     }
     return { digest, rule: plan.rule, document: document_, seconds };
   }
