@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from attest.app.anchor import anchor_one
+from attest.app.proven import receipt_proofs
 from attest.app.publishing import MAX_YEAR, MIN_YEAR, build_receipt
 from attest.chain.deployment import AnchorRequest, Deployment
 from attest.core.contracts import Kind
@@ -122,15 +123,22 @@ def publish_batch(
     template = build_receipt(
         deployment, HashedDocument(paths[0], OCTET_STREAM, root, "sha256-raw"), published.attestation
     )
+    # the root's proofs (its block's header, its record, its organisation's name), shared by every
+    # member's receipt: each can then be verified offline (receipt/2), as a single document's can
+    proofs = receipt_proofs(deployment, [published.attestation])
+    if published.attestation.uid in proofs:
+        template = template.with_proof(proofs[published.attestation.uid])
     written: list[str] = []
     # written in this thread, one after another: a pool of writer threads was measured slower here
     # (a futex hand-off per file costs more than the file's creation, and one directory's creations
     # serialise in the kernel anyway)
     for n, ((p, out), d) in enumerate(zip(plan, digests, strict=True), len(paths) + 1):
         receipt = Receipt(
+            schema=template.schema_,
             document=DocumentPart(name=p.name, media_type=OCTET_STREAM, digest=d, digest_rule="sha256-raw"),
             attestation=template.attestation,
             chain=template.chain,
+            proof=template.proof,
             merkle=MerklePart(
                 root="0x" + root,
                 leaf_encoding=list(LEAF_ENCODING),
