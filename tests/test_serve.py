@@ -206,9 +206,6 @@ def test_only_the_organisation_the_document_names_counts(net: ServeNet, url: str
         ({"digest": "a" * 64, "rule": "sha256-raw",
           "document": {"name": "f.json", "type": "figures", "organisation": "WeBank", "year": 2022}},
          "digested by sha256-rfc8785"),
-        ({"digest": "a" * 64, "rule": "sha256-rfc8785",
-          "document": {"name": "f.json", "type": "figures", "organisation": "Nobody", "year": 2022}},
-         "names organisation 'Nobody', which is not an admitted member"),
         ({"receipt": {"name": "r.receipt.json", "text": '{"schema":"esg-attest/receipt/1","schema":"x"}'}},
          "r.receipt.json: field 'schema': duplicate key"),
         ({"receipt": {"name": "r.receipt.json", "text": '{"a":1}'}}, "not a receipt"),
@@ -220,6 +217,19 @@ def test_bad_requests_are_one_line_errors(url: str, body: dict[str, Any], needle
     assert status == 400, answer
     assert answer["exit_code"] == 2 and answer["error"].startswith("error: ")
     assert needle in answer["error"] and "\n" not in answer["error"]
+
+
+def test_a_document_naming_no_admitted_member_is_a_verdict_not_an_error(url: str) -> None:
+    body = {
+        "digest": "a" * 64,
+        "rule": "sha256-rfc8785",
+        "document": {"name": "f.json", "type": "figures", "organisation": "Nobody", "year": 2022},
+    }
+    status, answer = post(url + "/api/verify", body)
+    assert status == 200 and answer["verified"] is False, answer
+    (organisation,) = [c for c in answer["report"][0]["checks"] if c["name"] == "organisation"]
+    assert organisation["status"] == "fail"
+    assert "names organisation 'Nobody', which is not an admitted member" in organisation["detail"]
 
 
 def test_malformed_and_oversized_bodies(url: str) -> None:

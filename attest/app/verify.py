@@ -273,8 +273,12 @@ def _whose_attestation_counts(
             return t.receipt.attestation.org_id, "receipt", []
         return None, None, []
     ids = holders(named, names)  # names are unique once normalised (attest.core.names), never exact only
-    if not ids:
-        raise InputError(f"the document names organisation {named!r}, which is not an admitted member")
+    if not ids:  # a verdict, not an error: one such document must not stop a directory or a page
+        return (
+            None,
+            None,
+            [f"the document names organisation {named!r}, which is not an admitted member"],
+        )
     expected, conflicts = ids[0], []
     if len(ids) > 1:
         conflicts.append(

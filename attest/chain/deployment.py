@@ -230,10 +230,14 @@ class Deployment:
 
     def membership_history(self) -> MembershipHistory:
         """Every governance event since deployment, in order, in one log query."""
-        logs = self.chain.rpc(
-            lambda: self.chain.w3.eth.get_logs(
-                {"address": self.governance.address, "fromBlock": self.manifest.governance.block_number}
-            )
+        start = self.manifest.governance.block_number
+        logs = events.matching(
+            self.chain.rpc(
+                lambda: self.chain.w3.eth.get_logs({"address": self.governance.address, "fromBlock": start})
+            ),
+            self.governance.address,
+            from_block=start,
+            where=self.chain.name,
         )
         events_by_topic = {}
         for item in self.governance.abi:
@@ -460,7 +464,10 @@ class Deployment:
     def covering_statements(self, figures_uid: str) -> list[OnchainAttestation]:
         """Verification statements whose reference is this figures attestation."""
         logs = self._logs(events.topics().covered, "0x" + figures_uid.removeprefix("0x").lower())
-        return self.attestations([events.covered(log).statement_uid for log in logs])
+        covered = [events.covered(log) for log in logs]
+        statements = self.attestations([c.statement_uid for c in covered])
+        events.covering_checked(covered, {a.uid.lower(): a for a in statements}, self.chain.name)
+        return statements
 
     def neutrality_claims(self, statement_uids: Sequence[str]) -> dict[str, NeutralityRecord]:
         """The `NeutralityClaimed` record of each of these statements that has one."""
@@ -575,7 +582,10 @@ class Deployment:
             "toBlock": "latest",
             "topics": ["0x" + topic0.hex(), *indexed],
         }
-        return list(self.chain.rpc(lambda: self.chain.w3.eth.get_logs(query)))  # type: ignore[arg-type]
+        logs = self.chain.rpc(lambda: self.chain.w3.eth.get_logs(query))  # type: ignore[arg-type]
+        return events.matching(
+            logs, self.registry.address, query["topics"], from_block=query["fromBlock"], where=self.chain.name
+        )
 
     def transact(self, account: Signer, fn: Any) -> SentTransaction:
         return self.chain.send(account, unsigned_call(fn, account))

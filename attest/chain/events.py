@@ -47,6 +47,73 @@ def _hex(value: Any) -> str:
     return "0x" + as_bytes(value).hex()
 
 
+def covering_checked(
+    covered: Iterable[Covered], statements: Mapping[str, OnchainAttestation], where: str
+) -> None:
+    """Each `Covered` log against the statement it names: the registry writes one when it anchors a
+    statement whose reference is those figures, with the statement's organisation. A log saying
+    otherwise is the node contradicting itself (ChainError, exit 3)."""
+    from attest.core.errors import ChainError
+
+    for c in covered:
+        s = statements.get(c.statement_uid.lower())
+        if s is None:
+            continue  # not in the registry's storage: not counted as a covering statement
+        if (
+            s.ref.lower() != c.figures_uid.lower()
+            or s.org_id != c.verifier_org_id
+            or s.kind is not Kind.STATEMENT
+        ):
+            raise ChainError(
+                f"{where} reports a Covered log of figures {c.figures_uid} by statement {s.uid} of org "
+                f"#{c.verifier_org_id}, but that attestation is {s.kind.label} by org #{s.org_id} "
+                f"referencing {s.ref}: the node contradicts itself"
+            )
+
+
+def matching(
+    logs: Iterable[Mapping[str, Any]],
+    address: str,
+    topics: Iterable[str | list[str] | None] = (),
+    *,
+    from_block: int | None = None,
+    where: str = "the node",
+) -> list[Any]:
+    """`logs`, the answer to an eth_getLogs query for `address`, these topics (None: any; a list:
+    any of them) and blocks from `from_block`, checked against that query: a log of another
+    contract, with another topic or from an earlier block is the node contradicting its own filter
+    (a lie, or a broken node), a ChainError (exit 3), never silently used or dropped."""
+    from attest.core.errors import ChainError
+
+    wanted = [None if t is None else {x.lower() for x in ([t] if isinstance(t, str) else t)} for t in topics]
+    out = []
+    for log in logs:
+        try:
+            problem = _mismatch(log, address, wanted, from_block)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            problem = f"a malformed log ({type(exc).__name__}: {exc})"
+        if problem is not None:
+            raise ChainError(f"{where} answered eth_getLogs with {problem}: it contradicts its own filter")
+        out.append(log)
+    return out
+
+
+def _mismatch(
+    log: Mapping[str, Any], address: str, wanted: list[set[str] | None], from_block: int | None
+) -> str | None:
+    """How one log departs from the query it answers (None: it does not)."""
+    if _hex(log["address"]).lower() != address.lower():
+        return f"a log of contract {_hex(log['address'])}, not {address}"
+    if from_block is not None and as_int(log["blockNumber"]) < from_block:
+        return f"a log of block {as_int(log['blockNumber'])}, before block {from_block} it was asked from"
+    got = [_hex(t).lower() for t in log["topics"]]
+    for i, allowed in enumerate(wanted):
+        if allowed is not None and (i >= len(got) or got[i] not in allowed):
+            value = got[i] if i < len(got) else "none"
+            return f"a log whose topic {i} is {value}, which the query did not ask for"
+    return None
+
+
 def topic0(log: Mapping[str, Any]) -> bytes | None:
     t = log["topics"]
     return as_bytes(t[0]) if t else None

@@ -45,6 +45,7 @@ class RegistryIndex:
     by_digest: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     by_org: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
     covered_by: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    covered_logs: list[events.Covered] = field(default_factory=list)
     revocations: dict[str, Revocation] = field(default_factory=dict)
     replacements: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     # credit claims (`CreditClaimed`) by issuance key and by statement, and neutrality claims by statement
@@ -59,6 +60,8 @@ class RegistryIndex:
         return [self.by_uid[u] for u in self.by_org.get(org_id, [])]
 
     def covering(self, figures_uid: str) -> list[OnchainAttestation]:
+        mine = [c for c in self.covered_logs if c.figures_uid == figures_uid]
+        events.covering_checked(mine, self.by_uid, "the node")
         return [self.by_uid[u] for u in self.covered_by.get(figures_uid, []) if u in self.by_uid]
 
     def add(self, log: Any) -> None:
@@ -79,6 +82,7 @@ class RegistryIndex:
         elif name == t.covered:
             c = events.covered(log)
             self.covered_by[c.figures_uid].append(c.statement_uid)
+            self.covered_logs.append(c)
         elif name == t.credit_claimed:
             claim = events.credit_claimed(log)
             self.claims_on[claim.issuance_key].append(claim)
@@ -236,9 +240,10 @@ def scan_logs(
             if chain.batches:  # raw answers: web3's formatting of every log costs more than decoding it
                 raw = {**query, "fromBlock": hex(start), "toBlock": hex(end)}
                 (answer,) = chain.batch([("eth_getLogs", [raw])])
-                out.extend(chain.result(answer, "eth_getLogs") or [])
+                found = chain.result(answer, "eth_getLogs") or []
             else:
-                out.extend(chain.rpc(lambda q=query: chain.w3.eth.get_logs(q)))
+                found = chain.rpc(lambda q=query: chain.w3.eth.get_logs(q))
+            out.extend(events.matching(found, address, topics or (), from_block=start, where=chain.name))
         except ChainUnreachable:
             raise
         except ChainError:  # e.g. "query returned more than 10000 results" / "block range too large"
