@@ -13,13 +13,13 @@ from eth_account import Account
 
 from attest.chain.connection import Chain
 from attest.chain.proving import block_header, claimed_hash, header_from_block
+from attest.core.chain_family import BESU_BFT, ETHEREUM
 from attest.core.errors import InputError
 from attest.core.header import (
     HEADER_FIELDS,
     BlockHeader,
     Checkpoint,
     FieldKind,
-    accept_header,
     encode_header,
     header_hash,
     parse_checkpoint,
@@ -63,13 +63,13 @@ def test_embedded_chain_headers_hash_to_their_block_hash(consortium: Consortium)
         header, claimed = block_header(chain, n)
         assert claimed == bytes(chain.block(n)["hash"])
         assert header_hash(header) == claimed, n
-        assert accept_header(header, claimed) is header
+        assert ETHEREUM.accept(header, claimed) is header
     assert fork_fields(header) == FORK_FIELDS["prague"]  # eth-tester 0.14 on py-evm: Prague
     # eth-tester pads extraData to 32 bytes in its answers: as sent, the header does not hash
     as_sent = header_from_block(chain.block(head))
     assert as_sent.extra_data == b"\x00" * 32 and header.extra_data == b""
     with pytest.raises(HeaderMismatch):
-        accept_header(as_sent, claimed)
+        ETHEREUM.accept(as_sent, claimed)
 
 
 @pytest.mark.anvil
@@ -94,7 +94,7 @@ def test_the_project_anvil_headers_hash_to_their_block_hash(anvil_consortium: Co
     url = anvil_consortium.chain.name
     for n in range(anvil_consortium.chain.head() + 1):
         header, claimed = block_header(url, n)
-        assert accept_header(header, claimed) is header
+        assert ETHEREUM.accept(header, claimed) is header
     assert fork_fields(header) == FORK_FIELDS["prague"]
 
 
@@ -114,24 +114,24 @@ def test_any_one_changed_field_breaks_the_hash(consortium: Consortium) -> None:
         forged = header.replace(**{attr: changed(getattr(header, attr))})
         assert header_hash(forged) != agreed, attr
         with pytest.raises(HeaderMismatch, match=f"block {forged.number}: the header fields hash to"):
-            accept_header(forged, agreed)
+            ETHEREUM.accept(forged, agreed)
     # a fork field left out or added changes the field list, hence the hash
     for attr in attrs[15:]:
         with pytest.raises(HeaderMismatch):
-            accept_header(header.replace(**{attr: None}), agreed)
+            ETHEREUM.accept(header.replace(**{attr: None}), agreed)
     cancun = header.replace(requests_hash=None)
     with pytest.raises(HeaderMismatch):
-        accept_header(cancun.replace(requests_hash=b"\x00" * 32), header_hash(cancun))
+        ETHEREUM.accept(cancun.replace(requests_hash=b"\x00" * 32), header_hash(cancun))
 
 
 @pytest.mark.anvil
 def test_a_forged_root_in_an_answer_is_refused(anvil_consortium: Consortium) -> None:
     """The attack: a node answers the agreed block with its own stateRoot (and the real hash)."""
     block = dict(anvil_consortium.chain.block("latest"))
-    accept_header(header_from_block(block), claimed_hash(block))
+    ETHEREUM.accept(header_from_block(block), claimed_hash(block))
     block["stateRoot"] = b"\x11" * 32
     with pytest.raises(HeaderMismatch, match="not to the agreed block hash"):
-        accept_header(header_from_block(block), claimed_hash(block))
+        ETHEREUM.accept(header_from_block(block), claimed_hash(block))
 
 
 def test_malformed_answers_are_named() -> None:
@@ -182,18 +182,20 @@ def test_a_besu_bft_header_is_accepted_by_its_on_chain_hash(consortium: Consorti
     header, _ = block_header(consortium.chain, "latest")
     block, agreed = bft_block(header, qbft=qbft)
     assert header_hash(block) != agreed  # the plain rule does not give a BFT block's hash
-    assert accept_header(block, agreed).state_root == header.state_root
+    with pytest.raises(HeaderMismatch, match='the manifest must say "family": "besu-bft"'):
+        ETHEREUM.accept(block, agreed)  # an Ethereum-style manifest does not take it, and says why
+    assert BESU_BFT.accept(block, agreed).state_root == header.state_root
     other_round, _ = bft_block(header, qbft=qbft, round_=7)  # another round and seals: the same block
-    accept_header(other_round, agreed)
+    BESU_BFT.accept(other_round, agreed)
     for attr in ("state_root", "receipts_root", "number"):  # what the verifier reads stays bound
         with pytest.raises(HeaderMismatch):
-            accept_header(block.replace(**{attr: changed(getattr(block, attr))}), agreed)
+            BESU_BFT.accept(block.replace(**{attr: changed(getattr(block, attr))}), agreed)
     with pytest.raises(HeaderMismatch):  # another validator set is another block
         import rlp
 
         items = rlp.decode(block.extra_data)
         items[1] = items[1][:2]
-        accept_header(block.replace(extra_data=rlp.encode(items)), agreed)
+        BESU_BFT.accept(block.replace(extra_data=rlp.encode(items)), agreed)
 
 
 def test_extra_data_that_is_not_bft_is_not_cut(consortium: Consortium) -> None:

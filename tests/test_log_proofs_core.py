@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from attest.chain.proving import block_header, block_receipts
+from attest.core.chain_family import ETHEREUM
 from attest.core.contracts import Kind
-from attest.core.header import accept_header
 from attest.core.log_proofs import (
     ProvenBlock,
     attested_log,
@@ -144,7 +144,7 @@ def test_the_registry_emits_exactly_the_logs_built_here(consortium: Consortium) 
     st = c.dep.attest(c.verifier, DIGEST[::-1].hex(), Kind.STATEMENT, 2022, ref=fig.uid).attestation
     for a in (fig, st):
         header, claimed = block_header(c.chain, a.block_number)
-        accept_header(header, claimed)
+        ETHEREUM.accept(header, claimed)
         b = proven_block(
             a.block_number, claimed, header.receipts_root, block_receipts(c.chain, a.block_number)
         )

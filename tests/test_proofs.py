@@ -17,8 +17,9 @@ from eth_utils import keccak
 
 from attest.chain.deployment import AnchorRequest
 from attest.chain.proving import RawRpc, block_header, get_proof
+from attest.core.chain_family import ETHEREUM
 from attest.core.contracts import Kind
-from attest.core.header import BlockHeader, accept_header
+from attest.core.header import BlockHeader
 from attest.core.proof_errors import (
     MalformedProof,
     ProofError,
@@ -63,7 +64,7 @@ class World:
 
 def trusted_header(url: str, block: int | str) -> BlockHeader:
     header, claimed = block_header(url, block)
-    return accept_header(header, claimed)
+    return ETHEREUM.accept(header, claimed)
 
 
 @pytest.fixture

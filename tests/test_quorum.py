@@ -175,3 +175,14 @@ def test_bad_settings_are_input_errors(node: str) -> None:
             settle_header([node], **kwargs)
     with pytest.raises(InputError, match="at least one node URL"):
         settle_header([])
+
+
+def test_the_click_choice_of_families_is_the_registry() -> None:
+    """`attest deploy --family` offers exactly the families `attest.core.chain_family` knows."""
+    import click
+
+    from attest.cli._deploy import deploy
+    from attest.core.chain_family import FAMILIES
+
+    (option,) = [p for p in deploy.params if p.name == "family"]
+    assert isinstance(option.type, click.Choice) and list(option.type.choices) == list(FAMILIES)

@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 from attest.chain.connection import Chain
 from attest.chain.deployment import AnchorRequest, unsigned_call
 from attest.chain.proving import RawRpc, block_header, block_receipts
+from attest.core.chain_family import ETHEREUM
 from attest.core.contracts import Kind
-from attest.core.header import BlockHeader, accept_header
+from attest.core.header import BlockHeader
 from attest.core.proof_errors import MalformedProof, ReceiptsRootMismatch
 from attest.core.receipt_trie import (
     TxReceipt,
@@ -38,7 +39,7 @@ def sha(text: str) -> bytes:
 
 def trusted(source: Any, number: int) -> BlockHeader:
     header, claimed = block_header(source, number)
-    return accept_header(header, claimed)
+    return ETHEREUM.accept(header, claimed)
 
 
 def mixed_transactions(c: Consortium, *, legacy: bool) -> list[str]:

@@ -31,10 +31,11 @@ from attest.chain.proving import (
     header_from_block,
     receipt_from_rpc,
 )
+from attest.core.chain_family import ChainFamily, family
 from attest.core.contracts import Kind
 from attest.core.credits import ClaimRecord, CreditEvidence
 from attest.core.errors import ChainError
-from attest.core.header import BlockHeader, TrustedHeader, accept_header, header_hash
+from attest.core.header import BlockHeader, TrustedHeader, header_hash
 from attest.core.log_proofs import (
     LogResult,
     ProvenBlock,
@@ -73,6 +74,7 @@ class LogProver:
     def __init__(self, deployment: Deployment, policy: ProofPolicy, trusted: TrustedHeader) -> None:
         self.registry = deployment.manifest.registry.address
         self.from_block = deployment.manifest.registry.block_number
+        self.family = family(deployment.manifest.family)
         self.policy = policy
         self.trusted = trusted
         self.urls = list(dict.fromkeys(u.strip().rstrip("/") for u in policy.urls))
@@ -268,7 +270,7 @@ class LogProver:
         said: dict[int, list[str]] = {n: [] for n in numbers}
         headers: dict[tuple[int, bytes], BlockHeader] = {}
         for url in self.urls:
-            answers = _blocks_of(self._rpc(url), numbers)
+            answers = _blocks_of(self._rpc(url), numbers, self.family)
             for n in numbers:
                 answer = answers[n]
                 if not isinstance(answer, tuple):
@@ -318,7 +320,7 @@ class LogProver:
             if not isinstance(block, dict):
                 raise MalformedProof(f"{self.node}: has no block {n} (walking back to the checkpoint)")
             try:
-                header = accept_header(header_from_block(block), expected)
+                header = self.family.accept(header_from_block(block), expected)
             except ProofError as exc:
                 raise type(exc)(f"{self.node}: {exc} (walking back from checkpoint by parentHash)") from None
             self._headers[n] = (header, expected)
@@ -488,9 +490,11 @@ def _revocations(a: OnchainAttestation) -> list[tuple[str, Any]]:
     return out
 
 
-def _blocks_of(rpc: RawRpc, numbers: list[int]) -> dict[int, tuple[BlockHeader, bytes] | str]:
+def _blocks_of(
+    rpc: RawRpc, numbers: list[int], chain_family: ChainFamily
+) -> dict[int, tuple[BlockHeader, bytes] | str]:
     """What the node vouches for at each of `numbers`: a header and the hash it names (when the
-    header hashes to it), else what it said instead. One batch request."""
+    header hashes to it by the chain family's rule), else what it said instead. One batch request."""
     try:
         answers = rpc.batch([("eth_getBlockByNumber", [hex(n), False]) for n in numbers])
     except ChainError as exc:
@@ -509,8 +513,8 @@ def _blocks_of(rpc: RawRpc, numbers: list[int]) -> dict[int, tuple[BlockHeader, 
             out[n] = f"sent block {header.number} when asked for {n}"
             continue
         try:
-            out[n] = (accept_header(header, claimed), claimed)  # (Besu BFT headers too)
+            out[n] = (chain_family.accept(header, claimed), claimed)
         except ProofError:
-            computed = header_hash(header)
+            computed = chain_family.block_hash(header) if chain_family.block_hash else header_hash(header)
             out[n] = f"names hash 0x{claimed.hex()}, but its header fields hash to 0x{computed.hex()}"
     return out

@@ -23,9 +23,10 @@ from dataclasses import replace
 from attest.app.proven import name_slots, record_slot
 from attest.app.verify import Target, document_retirements, read_target
 from attest.chain.proving import account_proof_from_rpc
+from attest.core.chain_family import family
 from attest.core.contracts import GOVERNANCE, REGISTRY, Kind, Role
 from attest.core.errors import InputError
-from attest.core.header import BlockHeader, Checkpoint, accept_header, header_hash
+from attest.core.header import BlockHeader, Checkpoint, header_hash
 from attest.core.manifest import Manifest
 from attest.core.membership_history import Standing
 from attest.core.names import normalise_name
@@ -63,7 +64,7 @@ def verify_offline(manifest: Manifest, manifest_sha256: str, target: str, checkp
     # 1. the header: the one thing trusted is the checkpoint's hash; nothing else holds without it
     header = _header(r.proof.header)
     at = f"block {checkpoint.number} {'0x' + checkpoint.hash.hex()} (checkpoint)"
-    problem = _header_problem(header, r, checkpoint, at)
+    problem = _header_problem(header, r, checkpoint, at, manifest)
     if problem is not None:
         return Report(target, t.digest, [Check("receipt", "fail", problem)], None)
     # 2. the registry's code at that block: the deployment, and what its rules guarantee
@@ -107,12 +108,14 @@ def verify_offline(manifest: Manifest, manifest_sha256: str, target: str, checkp
     return decide(replace(evidence, anchored_problem=problem))
 
 
-def _header_problem(header: BlockHeader, r: Receipt, checkpoint: Checkpoint, at: str) -> str | None:
+def _header_problem(
+    header: BlockHeader, r: Receipt, checkpoint: Checkpoint, at: str, manifest: Manifest
+) -> str | None:
     if checkpoint.number != r.chain.block_number or header.number != checkpoint.number:
         return (
             f"the receipt is of block {r.chain.block_number}, the checkpoint is of block {checkpoint.number}"
         )
-    if not _hashes_to(header, checkpoint.hash):
+    if not _hashes_to(header, checkpoint.hash, manifest):
         computed = header_hash(header).hex()
         return f"the header in the receipt hashes to 0x{computed}, not to the checkpoint's hash: {at}"
     if r.chain.block_hash.lower() != "0x" + checkpoint.hash.hex():
@@ -269,10 +272,10 @@ def _evidence(
     )
 
 
-def _hashes_to(header: BlockHeader, agreed: bytes) -> bool:
-    """Whether the header is the block with this hash (`accept_header`'s rule, BFT blocks included)."""
+def _hashes_to(header: BlockHeader, agreed: bytes, manifest: Manifest) -> bool:
+    """Whether the header is the block with this hash, by the manifest's chain family's rule."""
     try:
-        accept_header(header, agreed)
+        family(manifest.family).accept(header, agreed)
     except HeaderMismatch:
         return False
     return True

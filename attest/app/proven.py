@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from attest.chain.proving import NodeRefused, RawRpc, get_proofs
-from attest.chain.quorum import settle_header
+from attest.chain.quorum import agree_on_hash, settle_header
+from attest.core.chain_family import family
 from attest.core.contracts import GOVERNANCE, REGISTRY
 from attest.core.errors import ChainError
 from attest.core.header import Checkpoint, TrustedHeader
@@ -89,12 +90,29 @@ class Prover:
         if not self.policy.urls:
             self.unproven = "the chain is reached without a JSON-RPC URL, so no node can be asked for proofs"
             return
+        chain_family = family(self.deployment.manifest.family)
+        confirmations = max(1, self.deployment.chain.confirmations)
+        if not chain_family.proves_state:
+            # the nodes are still compared (by the hashes they report); nothing is proven
+            agreed = agree_on_hash(
+                self.policy.urls,
+                quorum=self.policy.quorum,
+                confirmations=confirmations,
+                checkpoint=self.policy.checkpoint,
+                family=chain_family,
+            )
+            self.unproven = (
+                f"{chain_family.unproven}; block {agreed.number} 0x{agreed.hash.hex()}: hash reported "
+                f"alike by {len(agreed.agreed)} of {len(agreed.agreed) + len(agreed.dissent)} node(s)"
+            )
+            return
         # QuorumError (exit 3) when the nodes disagree or the header does not hash to the agreed hash
         self.header = settle_header(
             self.policy.urls,
             quorum=self.policy.quorum,
-            confirmations=max(1, self.deployment.chain.confirmations),
+            confirmations=confirmations,
             checkpoint=self.policy.checkpoint,
+            family=chain_family,
         )
         from attest.app.log_proofs import LogProver
 
@@ -410,10 +428,11 @@ def receipt_proofs(
     before it is written. Empty when the node serves no proofs (the embedded chain, a node without
     eth_getProof, a block whose state the node no longer keeps): the receipt then stays receipt/1."""
     from attest.chain.proving import account_proof_from_rpc, as_int, header_from_block
-    from attest.core.header import accept_header, encode_header
+    from attest.core.header import encode_header
 
     chain = deployment.chain
-    if not attestations or not chain.batches:
+    chain_family = family(deployment.manifest.family)
+    if not attestations or not chain.batches or not chain_family.proves_state:
         return {}
     registry, governance = deployment.manifest.registry.address, deployment.manifest.governance.address
     by_block: dict[int, list[OnchainAttestation]] = {}
@@ -439,7 +458,7 @@ def receipt_proofs(
         block, reg_answer, gov_answer = answers[3 * i : 3 * i + 3]
         first = by_block[n][0]
         try:
-            header = accept_header(header_from_block(block), bytes.fromhex(first.block_hash[2:]))
+            header = chain_family.accept(header_from_block(block), bytes.fromhex(first.block_hash[2:]))
             for answer, address in ((reg_answer, registry), (gov_answer, governance)):
                 asked = [as_int(e.get("key"), "key") for e in answer.get("storageProof", [])]
                 verify_account_proof(

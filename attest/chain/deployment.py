@@ -17,6 +17,7 @@ from web3.logs import DISCARD
 from attest.chain import events
 from attest.chain.connection import Chain, SentTransaction
 from attest.chain.sender import DEFAULT_TIMEOUT, Call, InFlight, Outcome, Recorder, WindowSender
+from attest.core.chain_family import DEFAULT_FAMILY
 from attest.core.contracts import GOVERNANCE, REGISTRY, Action, Kind, load_artifact
 from attest.core.credits import ClaimedCredits, ClaimRecord, NeutralityRecord
 from attest.core.errors import AttestError, ChainError, InputError, NoContract, TransactionReverted
@@ -87,8 +88,10 @@ class Deployment:
         threshold: int,
         network: str,
         rpc_url: str | None = None,
+        family: str = DEFAULT_FAMILY,
     ) -> Deployment:
-        """Deploy governance (with its first committee) and the registry bound to it."""
+        """Deploy governance (with its first committee) and the registry bound to it; the manifest
+        names the chain's family (attest.core.chain_family)."""
         if not committee:
             raise InputError("the committee needs at least one member")
         if not 1 <= threshold <= len(committee):
@@ -113,6 +116,7 @@ class Deployment:
             compiler=reg_art.compiler,
             governance=_deployed(gov_tx, str(gov_address), gov_art.sha256),
             registry=_deployed(reg_tx, str(reg_tx.receipt["contractAddress"]), reg_art.sha256),
+            family=family,
         )
         return cls(chain, manifest)
 

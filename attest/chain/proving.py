@@ -281,7 +281,7 @@ def block_header(
     source: str | Web3 | Chain, block: BlockId, *, timeout: float = DEFAULT_TIMEOUT
 ) -> tuple[BlockHeader, bytes]:
     """The header of `block` at `source` and the hash the node claims for it (both unchecked: give
-    the header to `core.header.accept_header` with a hash the nodes agreed on)."""
+    the header to its chain family's `accept` (attest.core.chain_family) with a hash the nodes agreed on)."""
     answer = fetch_block(source, block, timeout=timeout)
     header, claimed = header_from_block(answer), claimed_hash(answer)
     if isinstance(source, Chain) and source.tester is not None:

@@ -19,11 +19,25 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from attest.chain.proving import DEFAULT_TIMEOUT, NodeRefused, RawRpc, claimed_hash, header_from_block
+from attest.core.chain_family import ETHEREUM, ChainFamily
 from attest.core.errors import ChainError, ChainUnreachable, InputError
-from attest.core.header import BlockHeader, Checkpoint, NodeAnswer, TrustedHeader, accept_header, header_hash
+from attest.core.header import BlockHeader, Checkpoint, NodeAnswer, TrustedHeader
 from attest.core.proof_errors import MalformedProof, QuorumError
+
+
+@dataclass(frozen=True)
+class AgreedHash:
+    """A block hash `agreed` nodes vouch for (or a checkpoint names), without a header believed:
+    what a family whose headers cannot be checked here (FISCO BCOS) can settle on."""
+
+    number: int
+    hash: bytes
+    agreed: tuple[str, ...]
+    dissent: tuple[NodeAnswer, ...] = ()
+    checkpoint: Checkpoint | None = None
 
 
 def settle_header(
@@ -34,9 +48,11 @@ def settle_header(
     number: int | None = None,
     checkpoint: Checkpoint | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    family: ChainFamily = ETHEREUM,
 ) -> TrustedHeader:
     """The header of one block whose hash `quorum` of the nodes at `urls` agree on (default: all of
-    them; with a checkpoint: 1, the checkpoint's hash being the trusted one).
+    them; with a checkpoint: 1, the checkpoint's hash being the trusted one), each node's header
+    checked to give the hash it names by `family`'s rule.
 
     Raises:
         InputError: no URL, a quorum outside 1..number of distinct URLs, confirmations < 1, or both
@@ -44,7 +60,43 @@ def settle_header(
         QuorumError: fewer than `quorum` nodes vouch for one hash, or two hashes each have a quorum;
             the message names every node and what it said (a hash, unreachable, no such block, a
             header that does not hash to its hash).
+        HeaderMismatch: `family` computes no block hash here (use `agree_on_hash`).
     """
+    agreement, headers = _agree(urls, quorum, confirmations, number, checkpoint, timeout, family)
+    return TrustedHeader(
+        header=family.accept(headers[agreement.agreed[0]], agreement.hash),
+        hash=agreement.hash,
+        agreed=agreement.agreed,
+        dissent=agreement.dissent,
+        checkpoint=checkpoint,
+    )
+
+
+def agree_on_hash(
+    urls: Sequence[str],
+    *,
+    quorum: int | None = None,
+    confirmations: int = 1,
+    checkpoint: Checkpoint | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    family: ChainFamily = ETHEREUM,
+) -> AgreedHash:
+    """The block hash `quorum` of the nodes report for one block, as `settle_header` settles it, but
+    taking each node's hash as it names it when `family` computes none (its headers are not believed:
+    nothing is proven against them)."""
+    agreement, _ = _agree(urls, quorum, confirmations, None, checkpoint, timeout, family)
+    return agreement
+
+
+def _agree(
+    urls: Sequence[str],
+    quorum: int | None,
+    confirmations: int,
+    number: int | None,
+    checkpoint: Checkpoint | None,
+    timeout: float,
+    family: ChainFamily,
+) -> tuple[AgreedHash, dict[str, BlockHeader]]:
     nodes = list(dict.fromkeys(u.strip().rstrip("/") for u in urls))
     if not nodes:
         raise InputError("at least one node URL is needed", field="rpc")
@@ -66,19 +118,21 @@ def settle_header(
         else:
             target = _confirmed_number(rpcs, confirmations, needed, silent)
         asked = [
-            (silent[url], None) if url in silent else _ask(url, rpc, target) for url, rpc in rpcs.items()
+            (silent[url], None) if url in silent else _ask(url, rpc, target, family)
+            for url, rpc in rpcs.items()
         ]
         answers = [a for a, _ in asked]
         headers = {a.url: h for a, h in asked if h is not None}
         trusted = _trusted_hash(answers, needed, target, checkpoint)
         agreeing = [a for a in answers if a.hash == trusted]
-        return TrustedHeader(
-            header=accept_header(headers[agreeing[0].url], trusted),
-            hash=trusted,
-            agreed=tuple(a.url for a in agreeing),
-            dissent=tuple(a for a in answers if a.hash != trusted),
-            checkpoint=checkpoint,
+        agreement = AgreedHash(
+            target,
+            trusted,
+            tuple(a.url for a in agreeing),
+            tuple(a for a in answers if a.hash != trusted),
+            checkpoint,
         )
+        return agreement, headers
     finally:
         for rpc in rpcs.values():
             rpc.close()
@@ -142,9 +196,10 @@ def _confirmed_number(
     return target
 
 
-def _ask(url: str, rpc: RawRpc, number: int) -> tuple[NodeAnswer, BlockHeader | None]:
-    """What `url` vouches for at `number`: the hash its header recomputes to, if it is the hash the
-    node itself names for the block, with that header (None when it vouches for nothing)."""
+def _ask(url: str, rpc: RawRpc, number: int, family: ChainFamily) -> tuple[NodeAnswer, BlockHeader | None]:
+    """What `url` vouches for at `number`: the hash its header recomputes to by `family`'s rule, if
+    it is the hash the node itself names for the block, with that header (None when it vouches for
+    nothing); for a family whose hash is not computable here, the hash as the node names it."""
     try:
         block = rpc.call("eth_getBlockByNumber", [hex(number), False])
     except ChainError as exc:
@@ -152,13 +207,15 @@ def _ask(url: str, rpc: RawRpc, number: int) -> tuple[NodeAnswer, BlockHeader | 
     if not isinstance(block, dict):
         return NodeAnswer(url, None, f"has no block {number}"), None
     try:
-        header = header_from_block(block)
         claimed = claimed_hash(block)
+        if family.block_hash is None:
+            return NodeAnswer(url, claimed, f"0x{claimed.hex()} (as the node names it)"), None
+        header = header_from_block(block)
     except MalformedProof as exc:
         return NodeAnswer(url, None, f"sent a malformed block ({exc.detail})"), None
     if header.number != number:
         return NodeAnswer(url, None, f"sent block {header.number} when asked for {number}"), None
-    computed = header_hash(header)
+    computed = family.block_hash(header)
     if computed != claimed:
         said = f"names hash 0x{claimed.hex()}, but its header fields hash to 0x{computed.hex()}"
         return NodeAnswer(url, None, said), None

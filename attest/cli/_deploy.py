@@ -16,6 +16,7 @@ from attest.cli._common import (
     parse_addresses,
     signer_options,
 )
+from attest.core.chain_family import FAMILIES
 from attest.core.errors import InputError
 
 if TYPE_CHECKING:
@@ -42,6 +43,15 @@ if TYPE_CHECKING:
     help="Manifest path (default deployments/NETWORK.json).",
 )
 @click.option("--confirmations", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option(
+    "--family",
+    type=click.Choice(list(FAMILIES)),
+    default="ethereum",
+    show_default=True,
+    help="The kind of chain, recorded in the manifest: how its block hash is computed and what can be "
+    "proven on it (ethereum: anvil, geth, Besu PoA/PoS; besu-bft: Besu IBFT 2.0/QBFT; fisco-bcos: FISCO "
+    "BCOS 3.x, where nothing is proven).",
+)
 @json_option
 def deploy(
     rpc_url: str,
@@ -52,6 +62,7 @@ def deploy(
     network: str,
     out: str | None,
     confirmations: int,
+    family: str,
     as_json: bool,
 ) -> None:
     """Deploy governance and registry; write the deployment manifest."""
@@ -67,7 +78,13 @@ def deploy(
         chain = Chain.connect(rpc_url, confirmations=confirmations)
         members = list(committee) or [signer.address]
         dep = Deployment.deploy(
-            chain, signer, committee=members, threshold=threshold, network=network, rpc_url=rpc_url
+            chain,
+            signer,
+            committee=members,
+            threshold=threshold,
+            network=network,
+            rpc_url=rpc_url,
+            family=family,
         )
         out_path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(out_path, dep.manifest.dump())

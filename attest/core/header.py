@@ -22,12 +22,10 @@ no longer matches.
 Besu IBFT 2.0 / QBFT blocks carry ``rlp([vanity, validators, vote, round, commitSeals])`` in
 extraData, and their on-chain hash is taken over the header with extraData cut to
 ``rlp([vanity, validators, vote])`` (the round and the seals differ between the copies of a block
-circulated at one height). `accept_header` accepts a header whose fields hash to the agreed hash
-either as they are or with a BFT extraData so cut: the roots the verifier reads are in the hashed
-part either way. Written from Besu's source and documentation (BftBlockHashing, the IBFT 2.0 and
-QBFT extra-data codecs), tested on constructed headers only: no Besu node runs here. FISCO BCOS's
-block header is another structure (and its hash another function): `accept_header` refuses every
-one of its headers, so on FISCO BCOS nothing is proven and every fact is the node's word.
+circulated at one height): `bft_hashed_extra` cuts it. Which rule a chain's block hash follows — and
+whether anything can be proven on it at all (FISCO BCOS: no) — is its chain family's
+(`attest.core.chain_family`, named by the manifest), whose `accept` is the one check that a header is
+the block with the agreed hash.
 
 Pure: takes ints and bytes (`attest.chain.proving.header_from_block` turns JSON-RPC answers into
 them); rlp is imported where it is used, to keep importing this module cheap.
@@ -40,7 +38,7 @@ from dataclasses import dataclass, fields
 from enum import Enum
 
 from attest.core.errors import InputError
-from attest.core.proof_errors import HeaderMismatch, MalformedProof
+from attest.core.proof_errors import MalformedProof
 
 
 class FieldKind(Enum):
@@ -167,25 +165,6 @@ def header_hash(header: BlockHeader) -> bytes:
     from eth_utils import keccak
 
     return bytes(keccak(encode_header(header)))
-
-
-def accept_header(header: BlockHeader, agreed_hash: bytes) -> BlockHeader:
-    """`header`, if it hashes to `agreed_hash`; its roots may then be trusted as much as that hash.
-
-    Raises:
-        HeaderMismatch: the header hashes to something else (a field was changed, added or left
-            out), with both hashes and the block number in the message.
-    """
-    got = header_hash(header)
-    bft = bft_hashed_extra(header.extra_data)
-    if got != agreed_hash and bft is not None and header_hash(header.replace(extra_data=bft)) == agreed_hash:
-        return header  # a Besu IBFT 2.0 / QBFT block, hashed without its round and commit seals
-    if got != agreed_hash:
-        raise HeaderMismatch(
-            f"block {header.number}: the header fields hash to 0x{got.hex()}, "
-            f"not to the agreed block hash 0x{agreed_hash.hex()}"
-        )
-    return header
 
 
 def bft_hashed_extra(extra: bytes) -> bytes | None:

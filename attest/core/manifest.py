@@ -14,9 +14,10 @@ import stat
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from attest.core.canonical import sha256_hex
+from attest.core.chain_family import DEFAULT_FAMILY, FAMILIES
 from attest.core.errors import InputError, SchemaError
 from attest.core.strictjson import load_strict
 
@@ -53,6 +54,17 @@ class Manifest(_Model):
     governance: ContractDeployment
     registry: ContractDeployment
     nodes: tuple[ConsortiumNode, ...] = ()  # the consortium's nodes; `rpc_url` stays the default one
+    # which kind of chain (attest.core.chain_family): how its block hash is computed and which facts
+    # can be proven on it; a manifest without it (written before it existed) is Ethereum-style
+    family: str = DEFAULT_FAMILY
+
+    @field_validator("family")
+    @classmethod
+    def _known_family(cls, value: str) -> str:
+        if value not in FAMILIES:
+            raise ValueError(f"unknown chain family {value!r}: one of {', '.join(FAMILIES)}")
+        return value
+
     _file_sha256: str | None = PrivateAttr(default=None)
 
     @property
