@@ -22,7 +22,6 @@ from attest.app.journal import RECHECK_BLOCKS, Intent, IntentFacts, Journal, Sco
 from attest.chain import sender
 from attest.chain.deployment import (
     WINDOW,
-    ZERO32,
     AnchorRequest,
     AnchorResult,
     Deployment,
@@ -38,14 +37,12 @@ from attest.core.errors import (
     NotAnchoredAsAsked,
     TransactionReverted,
 )
-from attest.core.records import OnchainAttestation
+from attest.core.records import ZERO_REF, OnchainAttestation
 from attest.core.verification import attestation_status
 
 if TYPE_CHECKING:
     from attest.chain.connection import Chain
     from attest.chain.signer import Signer
-
-ZERO_REF = "0x" + ZERO32.hex()
 
 
 def anchor(

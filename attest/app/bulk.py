@@ -35,6 +35,7 @@ from attest.core.credits import ClaimRecord, CreditPolicy, NeutralityRecord
 from attest.core.errors import AttestError, ChainError
 from attest.core.inputs import walk
 from attest.core.membership_history import MembershipHistory, Position, Standing
+from attest.core.receipt import lookup_digest
 from attest.core.records import OnchainAttestation, StoredState, settled
 from attest.core.sidefiles import SideFile, receipt_name, side_file
 from attest.core.verification import Report
@@ -149,10 +150,8 @@ def iter_verify(
 
 
 def _lookup_digest(t: Target) -> str:
-    """The digest the registry is asked about for a target: a batch receipt's root, else its own."""
-    if t.receipt is not None and t.receipt.merkle is not None:
-        return t.receipt.merkle.root.removeprefix("0x").lower()
-    return t.digest.lower()
+    """The digest the registry is asked about for a target (core.receipt.lookup_digest)."""
+    return lookup_digest(t.receipt, t.digest)
 
 
 def _read_ahead(chunk: Sequence[str], beside: dict[str, str | None]) -> list[Target | AttestError]:

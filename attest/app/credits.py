@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from attest.app.facts import ChainFacts
 from attest.core.credits import Claimant, ClaimRecord, CreditEvidence, blocks_of, residual_tonnes
-from attest.core.records import OnchainAttestation
+from attest.core.records import ZERO_REF, OnchainAttestation
 from attest.core.statement import CarbonVerification, CarbonVerificationV2
 
 
@@ -65,6 +65,6 @@ def claimants(facts: ChainFacts, claims: Sequence[ClaimRecord], *, exclude: str 
         if r is not None:
             out[uid] = Claimant(a, r.beneficiary_org_id, r.year)
         else:
-            figures = facts.attestation(a.ref) if a.ref != "0x" + "00" * 32 else None
+            figures = facts.attestation(a.ref) if a.ref != ZERO_REF else None
             out[uid] = Claimant(a, figures.org_id if figures else None, figures.year if figures else None)
     return out

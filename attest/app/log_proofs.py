@@ -51,7 +51,7 @@ from attest.core.log_proofs import (
 )
 from attest.core.proof_errors import MalformedProof, ProofError, QuorumError
 from attest.core.receipt_trie import TxReceipt
-from attest.core.records import OnchainAttestation
+from attest.core.records import ZERO_REF, OnchainAttestation
 from attest.core.verification import Check, Evidence, Report
 
 if TYPE_CHECKING:
@@ -63,8 +63,6 @@ MAX_WALK = 256
 #: figures whose covering statements are asked by their uid; past that (verify-many) every Covered
 #: log is asked once per node: their number grows with the statements, not with the targets
 FEW_FIGURES = 8
-
-ZERO_REF = "0x" + "00" * 32
 
 
 class LogProver:

@@ -32,12 +32,10 @@ from attest.core.membership_history import Standing
 from attest.core.names import normalise_name
 from attest.core.proof_errors import HeaderMismatch, ProofError
 from attest.core.proofs import verify_account_proof
-from attest.core.receipt import Receipt
-from attest.core.records import OnchainAttestation, attestation_uid
+from attest.core.receipt import Receipt, lookup_digest
+from attest.core.records import ZERO_REF, OnchainAttestation, attestation_uid
 from attest.core.storage import contract_layout, word_of_bytes32, word_of_uint
 from attest.core.verification import Check, Evidence, Report, decide
-
-ZERO_REF = "0x" + "00" * 32
 
 
 def verify_offline(manifest: Manifest, manifest_sha256: str, target: str, checkpoint: Checkpoint) -> Report:
@@ -79,7 +77,7 @@ def verify_offline(manifest: Manifest, manifest_sha256: str, target: str, checkp
     except ProofError as exc:
         code_problem = f"registry account: {exc}"
     # 3. the record and the organisation's name, from their storage proofs
-    lookup = r.merkle.root[2:].lower() if r.merkle is not None else t.digest
+    lookup = lookup_digest(r, t.digest)
     uid = attestation_uid(r.attestation.org_id, bytes.fromhex(lookup)).lower()
     record, name, problem = None, "?", None
     try:

@@ -18,8 +18,8 @@ from attest.core.credits import CreditPolicy, retirement_checks
 from attest.core.documents import HashedDocument, hash_document, read_json_document
 from attest.core.errors import InputError
 from attest.core.names import holders
-from attest.core.receipt import Receipt, is_receipt, parse_receipt
-from attest.core.records import OnchainAttestation
+from attest.core.receipt import Receipt, is_receipt, lookup_digest, parse_receipt
+from attest.core.records import ZERO_REF, OnchainAttestation
 from attest.core.sidefiles import RECEIPT_SUFFIX, receipt_name
 from attest.core.statement import CarbonVerificationV2, cross_check
 from attest.core.verification import CrossCheck, Evidence, Report, decide
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from attest.chain.deployment import Deployment
 
 _DIGEST = re.compile(r"^(?:sha256:|0x)?([0-9a-fA-F]{64})$")
-ZERO_REF = "0x" + "00" * 32
 
 
 @dataclass(frozen=True)
@@ -176,12 +175,11 @@ def gather(
     expected, source, conflicts = _whose_attestation_counts(facts, t, org, names)
 
     merkle_ok = None
-    lookup = t.digest
+    lookup = lookup_digest(t.receipt, t.digest)
     if t.receipt is not None and t.receipt.merkle is not None:
         from attest.app.batch import verify_batch_receipt
 
         merkle_ok = verify_batch_receipt(t.receipt)
-        lookup = t.receipt.merkle.root.removeprefix("0x").lower()
     attestations = facts.attestations_of_digest(lookup)
     head = facts.head()
     at, now = {}, {}

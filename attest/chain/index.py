@@ -24,7 +24,7 @@ from attest.chain.deployment import Deployment
 from attest.core.contracts import Kind
 from attest.core.credits import ClaimRecord, NeutralityRecord
 from attest.core.errors import ChainError, ChainUnreachable
-from attest.core.records import OnchainAttestation, Revocation
+from attest.core.records import ZERO_REF, OnchainAttestation, Revocation
 
 LOG_CHUNK_BLOCKS = 50_000  # blocks per eth_getLogs call; halved when a node refuses a range
 BLOCKS_PER_BATCH = 500  # block headers per JSON-RPC batch request
@@ -160,7 +160,7 @@ class TargetedIndex:
             reached: list[str] = []
             for u in frontier:
                 a = index.by_uid.get(u)
-                if a is not None and a.ref != "0x" + "00" * 32:
+                if a is not None and a.ref != ZERO_REF:
                     reached.append(a.ref)
                 reached.extend(index.covered_by.get(u, []))
                 reached.extend(index.replacements.get(u, []))

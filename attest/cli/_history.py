@@ -9,6 +9,7 @@ import click
 
 from attest.cli._common import chain_options, emit, handle_errors, json_option, main, open_deployment
 from attest.core.errors import InputError
+from attest.core.records import ZERO_REF
 from attest.core.report_text import printable
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ def history(
                 click.echo(f"    block   {a.block_number}, tx {a.transaction_hash}")
                 if a.kind.label == "statement":
                     click.echo(f"    covers  {a.ref}")
-                elif a.ref != "0x" + "00" * 32:
+                elif a.ref != ZERO_REF:
                     click.echo(f"    restates {a.ref}")
                 click.echo(printable(f"    status  {e.status}"))
                 for c in e.covered_by:

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from attest.core.records import OnchainAttestation, attestation_uid
+from attest.core.receipt import lookup_digest
+from attest.core.records import ZERO_REF, OnchainAttestation, attestation_uid
 from attest.core.verification import Check, Evidence, Report
 
-ZERO32 = "0x" + "00" * 32
+ZERO32 = ZERO_REF  # the zero bytes32 (core.records.ZERO_REF)
 
 
 @dataclass(frozen=True)
@@ -101,10 +102,8 @@ def accounts_to_prove(ev: Evidence) -> list[str]:
 
 
 def _lookup_digest(ev: Evidence) -> str:
-    """The digest the registry was asked about: a batch receipt's root, else the document's."""
-    if ev.receipt is not None and ev.receipt.merkle is not None:
-        return ev.receipt.merkle.root.removeprefix("0x").lower()
-    return ev.digest.lower()
+    """The digest the registry was asked about (core.receipt.lookup_digest)."""
+    return lookup_digest(ev.receipt, ev.digest)
 
 
 def contradictions(ev: Evidence, proven: ProvenState) -> list[str]:

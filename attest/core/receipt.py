@@ -98,6 +98,14 @@ class Receipt(_Model):
         return self.model_dump_json(by_alias=True, exclude_none=True, indent=2).encode() + b"\n"
 
 
+def lookup_digest(receipt: Receipt | None, digest: str) -> str:
+    """The digest the registry is asked about for a target: a batch receipt's Merkle root (what was
+    anchored), else the target's own digest; hex, lower case, no 0x. The one rule every path uses."""
+    if receipt is not None and receipt.merkle is not None:
+        return receipt.merkle.root.removeprefix("0x").lower()
+    return digest.removeprefix("0x").lower()
+
+
 def is_receipt(obj: object) -> bool:
     return isinstance(obj, dict) and obj.get("schema") in RECEIPT_SCHEMAS
 

@@ -87,6 +87,11 @@ def settled(
     )
 
 
+#: An attestation's reference when it has none (a statement covering nothing, figures restating
+#: nothing): the zero bytes32, 0x-hex. The one spelling every layer compares with.
+ZERO_REF = "0x" + "00" * 32
+
+
 @lru_cache(maxsize=65_536)
 def attestation_uid(org_id: int, digest: bytes) -> str:
     """The registry's id of an organisation's attestation: keccak256(abi.encode(uint32, bytes32)).
