@@ -88,3 +88,60 @@ class LyingProxy:
             for a in answers
         ]
         return json.dumps(forged if isinstance(calls, list) else forged[0]).encode()
+
+
+Forge = Callable[[dict[str, Any], Any], Any]
+
+
+class ForgingProxy(LyingProxy):
+    """A lying proxy whose `forge(call, result)` sees each call (method and params) with its real
+    result and returns the result to send back: for lies about one attestation, one slot, one log."""
+
+    def __init__(self, upstream: str, forge: Forge) -> None:
+        super().__init__(upstream)
+        self.forge = forge
+
+    def handle(self, body: bytes) -> bytes:
+        request = json.loads(body)
+        calls = request if isinstance(request, list) else [request]
+        by_id = {c.get("id"): c for c in calls}
+        answer = json.loads(super().handle(body))
+        for a in answer if isinstance(answer, list) else [answer]:
+            call = by_id.get(a.get("id"))
+            if call is not None and "result" in a:
+                a["result"] = self.forge(call, a["result"])
+        return json.dumps(answer).encode()
+
+
+def _selector(signature: str) -> str:
+    from eth_utils import keccak
+
+    return "0x" + keccak(text=signature)[:4].hex()
+
+
+def _topic(name: str) -> str:
+    from attest.chain import events
+
+    return "0x" + getattr(events.topics(), name).hex()
+
+
+# what forgeries look for in calls and logs
+GET_ATTESTATION = _selector("getAttestation(bytes32)")
+SUPERSEDED_BY = _selector("supersededBy(bytes32)")
+ATTESTED, REVOKED = _topic("attested"), _topic("revoked")
+
+
+def run_attest(*args: str, timeout: int = 180) -> Any:
+    """The installed `attest` command, without the user's ATTEST_* settings."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
+    attest = Path(sys.executable).parent / "attest"
+    return subprocess.run([str(attest), *args], capture_output=True, text=True, env=env, timeout=timeout)
+
+
+def show(done: Any) -> str:
+    return f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"

@@ -108,7 +108,26 @@ class LogProver:
             {cl.statement.uid.lower(): cl for ce in credits for cl in ce.claimants.values()}.values()
         )
         records = list({a.uid.lower(): a for a in [*records, *(cl.statement for cl in claimants)]}.values())
-        newer = [a.uid for a in records if a.block_number > limit]
+        # what the node puts after the trusted block cannot be proven by its receipts: the node's word,
+        # named, and failed by --require-proofs (a revocation dated later hides a double claim)
+        newer = [
+            f"attestation {a.uid[:18]}… (block {a.block_number})" for a in records if a.block_number > limit
+        ]
+        newer += [
+            f"the revocation of {u[:18]}… (block {r.block_number})"
+            for u, r in revocations
+            if r.block_number > limit
+        ]
+        newer += [
+            f"a credit claim of {c.statement_uid[:18]}… (block {c.block_number})"
+            for c in claims
+            if c.block_number > limit
+        ]
+        newer += [
+            f"the neutrality claim of {r.statement_uid[:18]}… (block {r.block_number})"
+            for r in neutrality
+            if r.block_number > limit
+        ]
         numbers = {a.block_number for a in records} | {r.block_number for _, r in revocations}
         numbers |= {c.block_number for c in claims} | {r.block_number for r in neutrality}
         self._prepare(sorted(n for n in numbers if n <= limit))
@@ -194,14 +213,17 @@ class LogProver:
                 "position with their issuance and units, NeutralityClaimed logs with for whom and how much; "
                 "transaction hashes remain the node's word"
             )
-        what.extend(f"{u[:18]}…: newer than block {self.trusted.number}, not proven yet" for u in newer)
+        if newer:
+            what.append(
+                f"after block {self.trusted.number}, not proven yet (the node's word): {', '.join(newer)}"
+            )
         what.extend(dict.fromkeys(unproven))
         if complete:
             what.append(complete)
         what.append("restatement history (Superseded logs) rests on the node's logs")
-        if unproven and self.policy.require:
+        if (unproven or newer) and self.policy.require:
             return Check("logs", "fail", "; ".join(what) + " (--require-proofs)")
-        return Check("logs", "info" if unproven or not proven else "pass", "; ".join(what))
+        return Check("logs", "info" if unproven or newer or not proven else "pass", "; ".join(what))
 
     def _vouched(self) -> str:
         if self.trusted.checkpoint is not None:

@@ -231,6 +231,7 @@ class Prover:
             code_problem=self.code_problem,
             accounts=standing,
             organisations=org_roles,
+            require=self.policy.require,
         )
         return proof_check(report, ev, state)
 

@@ -57,6 +57,7 @@ class ProvenState:
     # organisation's (roles, active)
     accounts: dict[str, tuple[int, bool]] = field(default_factory=dict)
     organisations: dict[int, tuple[int, bool]] = field(default_factory=dict)
+    require: bool = False  # `--require-proofs`: a fact the verdict rests on that is the node's word fails
 
 
 def _reported(ev: Evidence) -> list[OnchainAttestation]:
@@ -174,13 +175,15 @@ def _standing_lies(ev: Evidence, proven: ProvenState) -> list[str]:
 
 
 def _record_lies(said: OnchainAttestation, record: ProvenRecord, block: int) -> list[str]:
-    if said.block_number > block:
-        return []  # written after the trusted block: not provable there yet (confirmations)
+    if not record.exists and said.block_number > block:
+        return []  # written after the trusted block: not provable there yet (`node_word` says so)
     if not record.exists:
         return [
             f"the node reports attestation {said.uid} at block {said.block_number}, but its slot is "
             f"empty at block {block} (proven): no such attestation"
         ]
+    # the record exists at the trusted block, so every field is compared — its block number too: a
+    # node that dates it after the trusted block would otherwise escape every comparison
     facts = {
         "attester": (said.attester.lower(), record.attester.lower()),
         "organisation": (said.org_id, record.org_id),
@@ -218,12 +221,36 @@ def _supersession_lies(said: OnchainAttestation, record: ProvenRecord, block: in
         return []
     for w in said.withdrawn_restatements:
         if w.uid.lower() == proven.lower() and w.revocation is not None and w.revocation.block_number > block:
-            return []
+            return []  # withdrawn after the trusted block: the node's word (`node_word` says so)
     now = f"superseded by {said.superseded_by}" if said.superseded_by else "not superseded"
     return [
         f"attestation {said.uid} is superseded by restatement {proven} at block {block} (proven), the node "
         f"says it is {now}"
     ]
+
+
+def node_word(ev: Evidence, proven: ProvenState) -> list[str]:
+    """The facts the verdict rests on that the proofs cannot settle because the node puts them after
+    the trusted block — a record written since, a revocation since (which stops another statement's
+    claim on credits counting), a restatement withdrawn since: the node's word, said on the line and
+    failed by `--require-proofs`."""
+    block = proven.block
+    out: list[str] = []
+    for a in _reported(ev):
+        uid = attestation_uid(a.org_id, bytes.fromhex(a.digest.removeprefix("0x"))).lower()
+        record = proven.records.get(uid)
+        if record is not None and not record.exists and a.block_number > block:
+            out.append(f"attestation {a.uid} at block {a.block_number}, after block {block}")
+        when = a.revocation.block_number if a.revocation is not None else None
+        if a.revoked and record is not None and record.exists and not record.revoked and (when or 0) > block:
+            out.append(f"the revocation of {a.uid} at block {when}, after block {block}")
+        for w in a.withdrawn_restatements:
+            at = w.revocation.block_number if w.revocation is not None else None
+            if at is not None and at > block:
+                out.append(
+                    f"the withdrawal of restatement {w.uid} of {a.uid} at block {at}, after block {block}"
+                )
+    return list(dict.fromkeys(out))
 
 
 def proof_check(report: Report, ev: Evidence, proven: ProvenState) -> Check:
@@ -268,13 +295,18 @@ def proof_check(report: Report, ev: Evidence, proven: ProvenState) -> Check:
         )
     if proven.code:
         what.append(proven.code)
-    return Check(
-        "proofs",
-        "pass",
+    detail = (
         f"proven against block {proven.block} {proven.block_hash} ({proven.vouched}): "
         + "; ".join(what)
-        + "; the facts only logs carry are on the logs line",
+        + "; the facts only logs carry are on the logs line"
     )
+    said = node_word(ev, proven)
+    if not said:
+        return Check("proofs", "pass", detail)
+    unproven = f"; the node's word, not provable at that block: {'; '.join(said)}"
+    if proven.require:
+        return Check("proofs", "fail", detail + unproven + " (--require-proofs)")
+    return Check("proofs", "info", detail + unproven)
 
 
 def unproven_check(why: str, *, required: bool) -> Check:

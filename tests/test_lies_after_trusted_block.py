@@ -1,0 +1,192 @@
+"""A node dating an attestation's Attested log after the trusted block (it is really before it).
+
+Found by an adversarial review, each test a working attack before the fix: `core.proven` compared
+nothing about a record the node put after the trusted block, so revoked or restated figures
+verified with `--trust-block` and `--require-proofs`, through a quorum with a lagging honest node,
+in verify-many. A record that exists at the trusted block is now compared field by field, its block
+number too. Real CLI, real anvil, tests/lying_proxy.py `ForgingProxy`.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import EXAMPLES, build_consortium
+from lying_proxy import ATTESTED, GET_ATTESTATION, SUPERSEDED_BY, ForgingProxy, run_attest, show
+
+from attest.app.publishing import publish
+from attest.chain.connection import Chain
+from attest.core.contracts import Kind
+from attest.core.manifest import write_atomic
+
+
+@dataclass
+class World:
+    node: Any
+    manifest: Path
+    figures: Path
+    restated_figures: Path
+    uid: str
+    old_uid: str
+    checkpoint: str
+    checkpoint_number: int
+    chain: Chain
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    from attest.devtools.node import AnvilNode, dev_private_keys
+
+    root = tmp_path_factory.mktemp("fwd")
+    node = AnvilNode(root / "node")
+    node.start()
+    try:
+        c = build_consortium(Chain.connect(node.rpc_url), funder_key=dev_private_keys(1)[0])
+        figures = root / "webank-2022-figures.json"
+        shutil.copy(EXAMPLES / "webank-2022-figures.json", figures)
+        a = publish(c.dep, c.bank, figures, kind=Kind.FIGURES).published.attestation
+        c.dep.revoke(c.bank, a.uid, "the figures were wrong")
+        # second case: old figures restated (superseded)
+        import json
+
+        doc = json.loads(figures.read_text(encoding="utf-8"))
+        doc["metrics"][0]["value"] = str(int(doc["metrics"][0]["value"]) + 5)
+        old = root / "old" / "webank-2022-figures.json"
+        old.parent.mkdir()
+        old.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        o = publish(c.dep, c.bank, old, kind=Kind.FIGURES).published.attestation
+        doc["metrics"][0]["value"] = str(int(doc["metrics"][0]["value"]) + 1)
+        new = root / "new" / "webank-2022-figures.json"
+        new.parent.mkdir()
+        new.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        publish(c.dep, c.bank, new, kind=Kind.FIGURES, ref=o.uid)
+        for _ in range(2):
+            c.chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        n = c.chain.head()
+        h = c.chain.block(n)["hash"].to_0x_hex()
+        for _ in range(4):
+            c.chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        manifest = root / "deployment.json"
+        write_atomic(manifest, c.dep.manifest.dump())
+        yield World(node, manifest, figures, old, a.uid.lower(), o.uid.lower(), f"{n}:{h}", n, c.chain)
+    finally:
+        node.stop()
+
+
+def forward(uid: str, to_block: int, block_hash: str):
+    def forge(call: dict[str, Any], result: Any) -> Any:
+        m = call.get("method")
+        if m == "eth_getLogs" and isinstance(result, list):
+            out = []
+            for log in result:
+                t = [x.lower() for x in log["topics"]]
+                if t[0] == ATTESTED and t[1] == uid:
+                    log = {**log, "blockNumber": hex(to_block), "blockHash": block_hash}
+                out.append(log)
+            return out
+        if m == "eth_call":
+            data = str(call["params"][0].get("data", "")).lower()
+            if data == GET_ATTESTATION + uid[2:]:
+                return result[: 2 + 5 * 64] + "00" * 32  # revoked flag: false
+            if data == SUPERSEDED_BY + uid[2:]:
+                return "0x" + "00" * 32  # no replacement
+        return result
+
+    return forge
+
+
+def verify(w: World, target: Path, proxy: ForgingProxy, *extra: str):
+    try:
+        return run_attest(
+            "verify",
+            str(target),
+            "-d",
+            str(w.manifest),
+            "--rpc-url",
+            proxy.url,
+            "--trust-block",
+            w.checkpoint,
+            "--require-proofs",
+            *extra,
+        )
+    finally:
+        proxy.close()
+
+
+def test_honest_revoked_figures_fail(world: World) -> None:
+    done = verify(world, world.figures, ForgingProxy(world.node.rpc_url, lambda c, r: r))
+    assert done.returncode == 1 and "✗ status" in done.stdout
+
+
+def test_revoked_figures_verify_when_the_node_moves_their_log_after_the_checkpoint(world: World) -> None:
+    n = world.checkpoint_number + 1
+    h = world.chain.block(n)["hash"].to_0x_hex()
+    done = verify(world, world.figures, ForgingProxy(world.node.rpc_url, forward(world.uid, n, h)))
+    assert done.returncode in (1, 3), show(done)  # the attack that used to end VERIFIED
+
+
+def test_superseded_figures_verify_the_same_way(world: World) -> None:
+    honest = verify(world, world.restated_figures, ForgingProxy(world.node.rpc_url, lambda c, r: r))
+    assert honest.returncode == 1 and "superseded" in honest.stdout, show(honest)
+    n = world.checkpoint_number + 1
+    h = world.chain.block(n)["hash"].to_0x_hex()
+    done = verify(
+        world, world.restated_figures, ForgingProxy(world.node.rpc_url, forward(world.old_uid, n, h))
+    )
+    assert done.returncode in (1, 3), show(done)
+
+
+def test_quorum_of_two_nodes_one_lagging_honest(world: World) -> None:
+    """No checkpoint: the bank's node and an independent honest node that is 3 blocks behind (a
+    normal lag). The trusted block is the lower head; the bank's node puts the record's log just
+    above it."""
+    from lying_proxy import LyingProxy, low_head
+
+    head = world.chain.head()
+    trusted = head - 3
+    n = trusted + 1
+    h = world.chain.block(n)["hash"].to_0x_hex()
+    bank = ForgingProxy(world.node.rpc_url, forward(world.uid, n, h))
+    lagging = LyingProxy(world.node.rpc_url, low_head(3))
+    try:
+        done = run_attest(
+            "verify",
+            str(world.figures),
+            "-d",
+            str(world.manifest),
+            "--rpc-url",
+            bank.url,
+            "--rpc-url",
+            lagging.url,
+            "--require-proofs",
+        )
+    finally:
+        bank.close()
+        lagging.close()
+    assert done.returncode in (1, 3), show(done)
+
+
+def test_verify_many_too(world: World) -> None:
+    n = world.checkpoint_number + 1
+    h = world.chain.block(n)["hash"].to_0x_hex()
+    proxy = ForgingProxy(world.node.rpc_url, forward(world.uid, n, h))
+    try:
+        done = run_attest(
+            "verify-many",
+            str(world.figures),
+            "-d",
+            str(world.manifest),
+            "--rpc-url",
+            proxy.url,
+            "--trust-block",
+            world.checkpoint,
+            "--require-proofs",
+        )
+    finally:
+        proxy.close()
+    assert done.returncode in (1, 3), show(done)

@@ -1,0 +1,156 @@
+"""A restatement hidden by a withdrawal the node dates after the trusted block.
+
+Found by an adversarial review (a working attack before the fix): the node answers supersededBy
+with zero and invents a Revoked log of the restatement after the trusted block, the one escape the
+supersededBy comparison allowed. Such a withdrawal is now the node's word, failed by
+`--require-proofs`.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import EXAMPLES, build_consortium
+from eth_abi import encode
+from lying_proxy import REVOKED, SUPERSEDED_BY, ForgingProxy, run_attest, show
+
+from attest.app.publishing import publish
+from attest.chain.connection import Chain
+from attest.core.contracts import Kind
+from attest.core.manifest import write_atomic
+
+
+@dataclass
+class World:
+    node: Any
+    manifest: Path
+    old: Path
+    old_uid: str
+    new_uid: str
+    bank: str
+    registry: str
+    checkpoint: str
+    n: int
+    chain: Chain
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    from attest.devtools.node import AnvilNode, dev_private_keys
+
+    root = tmp_path_factory.mktemp("wd")
+    node = AnvilNode(root / "node")
+    node.start()
+    try:
+        c = build_consortium(Chain.connect(node.rpc_url), funder_key=dev_private_keys(1)[0])
+        old = root / "webank-2022-figures.json"
+        shutil.copy(EXAMPLES / "webank-2022-figures.json", old)
+        o = publish(c.dep, c.bank, old, kind=Kind.FIGURES).published.attestation
+        doc = json.loads(old.read_text(encoding="utf-8"))
+        doc["metrics"][0]["value"] = str(int(doc["metrics"][0]["value"]) + 1)
+        new = root / "new" / "webank-2022-figures.json"
+        new.parent.mkdir()
+        new.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        r = publish(c.dep, c.bank, new, kind=Kind.FIGURES, ref=o.uid).published.attestation
+        for _ in range(2):
+            c.chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        n = c.chain.head()
+        h = c.chain.block(n)["hash"].to_0x_hex()
+        for _ in range(3):
+            c.chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        manifest = root / "deployment.json"
+        write_atomic(manifest, c.dep.manifest.dump())
+        yield World(
+            node,
+            manifest,
+            old,
+            o.uid.lower(),
+            r.uid.lower(),
+            c.bank.address,
+            c.dep.manifest.registry.address,
+            f"{n}:{h}",
+            n,
+            c.chain,
+        )
+    finally:
+        node.stop()
+
+
+def hide_and_withdraw(w: World):
+    later = w.n + 1
+    block_hash = w.chain.block(later)["hash"].to_0x_hex()
+
+    def forge(call: dict[str, Any], result: Any) -> Any:
+        m = call.get("method")
+        if m == "eth_call":
+            data = str(call["params"][0].get("data", "")).lower()
+            if data == SUPERSEDED_BY + w.old_uid[2:]:
+                return "0x" + "00" * 32
+        if m == "eth_getLogs" and isinstance(result, list):
+            topics = call["params"][0].get("topics") or []
+            if topics and str(topics[0]).lower() == REVOKED:
+                asked = topics[1] if isinstance(topics[1], list) else [topics[1]]
+                if w.new_uid in [x.lower() for x in asked]:
+                    return [
+                        *result,
+                        {
+                            "address": w.registry,
+                            "topics": [
+                                REVOKED,
+                                w.new_uid,
+                                "0x" + (1).to_bytes(32, "big").hex(),
+                                "0x" + "00" * 12 + w.bank[2:].lower(),
+                            ],
+                            "data": "0x" + encode(["string"], ["restatement withdrawn"]).hex(),
+                            "blockNumber": hex(later),
+                            "blockHash": block_hash,
+                            "transactionHash": "0x" + "77" * 32,
+                            "transactionIndex": "0x0",
+                            "logIndex": "0x0",
+                            "removed": False,
+                        },
+                    ]
+        return result
+
+    return forge
+
+
+def test_superseded_figures_verify_with_a_forged_later_withdrawal(world: World) -> None:
+    honest = ForgingProxy(world.node.rpc_url, lambda c, r: r)
+    try:
+        done = run_attest(
+            "verify",
+            str(world.old),
+            "-d",
+            str(world.manifest),
+            "--rpc-url",
+            honest.url,
+            "--trust-block",
+            world.checkpoint,
+            "--require-proofs",
+        )
+    finally:
+        honest.close()
+    assert done.returncode == 1 and "superseded" in done.stdout, show(done)
+    lying = ForgingProxy(world.node.rpc_url, hide_and_withdraw(world))
+    try:
+        done = run_attest(
+            "verify",
+            str(world.old),
+            "-d",
+            str(world.manifest),
+            "--rpc-url",
+            lying.url,
+            "--trust-block",
+            world.checkpoint,
+            "--require-proofs",
+        )
+    finally:
+        lying.close()
+    assert done.returncode in (1, 3), show(done)
