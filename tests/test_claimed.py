@@ -40,13 +40,10 @@ def test_a_statement_sent_with_its_text_is_judged_by_its_content() -> None:
     assert target.document.statement is not None and target.unknowable == {}
 
 
-def test_a_statement_sent_without_its_text_says_its_retirements_could_not_be_read() -> None:
-    doc = hash_document(STATEMENT_V2)
-    target = claimed_target(
-        doc.digest, "sha256-rfc8785", parse_claims(claims_of(STATEMENT_V2, canonical=False)), None
-    )
-    assert target.document is None
-    assert "the statement's content was not sent" in target.unknowable["retirement"]
+def test_a_statement_sent_without_its_text_is_refused() -> None:
+    """Its claims alone (a /1 schema claimed for a /2 statement, say) could switch off the credit rules."""
+    with pytest.raises(InputError, match="a statement is verified by its content"):
+        parse_claims(claims_of(STATEMENT_V2, canonical=False, schema="carbon-verification/1"))
 
 
 def test_a_text_that_is_not_the_digested_document_is_refused() -> None:
@@ -59,4 +56,4 @@ def test_a_text_that_is_not_the_digested_document_is_refused() -> None:
 def test_a_text_of_another_type_than_claimed_is_refused() -> None:
     figures_text = canonical_bytes(load_strict(FIGURES.read_bytes())).decode("utf-8")
     with pytest.raises(InputError, match="is an esg-figures/1 document, not"):
-        parse_claims(claims_of(STATEMENT_V2, canonical=False) | {"canonical": figures_text})
+        parse_claims(claims_of(STATEMENT_V2, canonical=True) | {"canonical": figures_text})

@@ -63,13 +63,16 @@ def post(url: str, body: Any, *, raw: bytes | None = None) -> tuple[int, Any]:
 
 
 def claims_of(path: Path) -> dict[str, Any]:
-    """What the page sends for a file: its digest, rule, and what it says about itself."""
+    """What the page sends for a file: its digest, rule, and what it says about itself (and, for a
+    published JSON document, its canonical text)."""
     doc = hash_document(path)
     t = doc.type
     document: dict[str, Any] = {"name": path.name, "type": t.label}
     if t.label != "file":
         schema = getattr(doc.content, "schema_", None)
         document.update(organisation=t.organisation(doc), year=t.year(doc), schema=schema)
+        assert doc.canonical is not None
+        document["canonical"] = doc.canonical.decode("utf-8")
     return {"digest": doc.digest, "rule": doc.digest_rule, "document": document}
 
 

@@ -8,10 +8,10 @@ published JSON document (figures, a statement) is also sent as its canonical tex
 the rules that read a document's content (a statement's retirements, its credit blocks) need it,
 and the server digests it itself, so it must be the document the digest is of. From these the same
 `Target` is built that `attest.app.verify.read_target` builds from a file, and the same `gather`
-and `finish` decide, so the page's verdict is the CLI's. A client that sends a statement's claims
-without its content gets a `retirement` line saying the rules could not be run (never a silent
-pass). The claims only narrow whose attestation counts, as the file would: a reader who lies about
-their own file only fools themselves.
+and `finish` decide, so the page's verdict is the CLI's. A statement sent without its text is
+refused (its claims could otherwise switch off the rules that read its content). The claims only
+narrow whose attestation counts, as the file would: a reader who lies about their own file only
+fools themselves.
 """
 
 from __future__ import annotations
@@ -84,17 +84,6 @@ class ClaimedTarget(Target):
             return super().schema
         return self.claims.schema if self.claims is not None else None
 
-    @property
-    def unknowable(self) -> dict[str, str]:
-        claims = self.claims
-        v1 = claims is not None and claims.schema == "carbon-verification/1"  # retires nothing
-        if self.document is None and claims is not None and claims.type.kind is Kind.STATEMENT and not v1:
-            return {
-                "retirement": "the statement's content was not sent, only its digest: its retirement rules "
-                "and credit blocks could not be read (the page sends it; a client of the API must too)"
-            }
-        return {}
-
 
 def parse_digest(text: object, *, field: str = "digest") -> str:
     """A sha256 given as 64 hex digits (with or without `0x` / `sha256:`), lowercased."""
@@ -132,6 +121,13 @@ def parse_claims(obj: object) -> Claims:
         raise InputError(f"must be the schema {doc_type.title} declares", field="document.schema")
     document = None
     text = obj.get("canonical")
+    if text is None and doc_type.kind is Kind.STATEMENT:
+        # a statement's claims alone would let a client switch off the rules that read its content
+        # (its retirements, its credit blocks, its schema): it is judged by its content only
+        raise InputError(
+            "a statement is verified by its content: send its canonical JSON text too (the page does)",
+            field="document.canonical",
+        )
     if text is not None:
         if not isinstance(text, str) or len(text) > MAX_DOCUMENT_CHARS:
             raise InputError("must be the document's canonical JSON text", field="document.canonical")

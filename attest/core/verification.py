@@ -561,7 +561,8 @@ def _statement_credits(ev: Evidence, c: CreditEvidence) -> list[Check]:
         recorded = _recorded(c)
         if recorded is not None:
             out.append(recorded)
-    if c.schema == "carbon-verification/1":
+    if c.schema == "carbon-verification/1" and not c.recorded_blocks and c.recorded is None:
+        # (a /1 statement records no credits; if the chain holds some for it, they are compared below)
         out.append(
             Check(
                 "credits",
