@@ -23,7 +23,13 @@ from typing import TYPE_CHECKING, Any
 from attest.app.facts import LiveFacts
 from attest.app.verify import Target, finish, gather
 from attest.core.contracts import Kind
-from attest.core.documents import DOCUMENT_TYPES, DocumentType, HashedDocument, structured_from_bytes
+from attest.core.documents import (
+    DOCUMENT_TYPES,
+    MAX_JSON_BYTES,
+    DocumentType,
+    HashedDocument,
+    structured_from_bytes,
+)
 from attest.core.errors import InputError
 from attest.core.receipt import Receipt, is_receipt, parse_receipt
 from attest.core.sidefiles import RECEIPT_SUFFIX, receipt_name
@@ -38,7 +44,7 @@ _HEX64 = re.compile(r"^(?:sha256:|0x)?([0-9a-fA-F]{64})$")
 _RULE_TEXT = {"sha256-rfc8785": "RFC 8785 canonical form", "sha256-raw": "raw bytes"}
 MAX_NAME = 255
 MAX_RECEIPT_BYTES = 1 << 20
-MAX_DOCUMENT_CHARS = 16 << 20  # the largest JSON document `attest hash` reads (MAX_JSON_BYTES)
+MAX_DOCUMENT_CHARS = MAX_JSON_BYTES  # the largest JSON document `attest hash` reads
 
 
 @dataclass(frozen=True)

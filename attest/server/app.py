@@ -36,6 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from attest.app.proven import ProofPolicy, Prover
 from attest.chain.deployment import Deployment
 from attest.chain.transport import is_transport_failure
+from attest.core.documents import MAX_JSON_BYTES
 from attest.core.errors import AttestError, ChainError, InputError
 from attest.core.report_html import ReportContext, render_html
 from attest.core.report_text import report_lines
@@ -43,7 +44,9 @@ from attest.core.verification import Report
 
 STATIC = Path(__file__).resolve().parent / "static"
 HASHER = ("hash-wasm", "dist", "sha256.umd.min.js")
-MAX_BODY = 4 << 20  # a receipt or a proof (1 MiB each) and a statement; never a document
+#: a receipt or a proof (1 MiB each), and a published JSON document's canonical text: as large as
+#: `attest hash` reads one (MAX_JSON_BYTES), its quotes escaped in the request (at most doubled)
+MAX_BODY = 2 * MAX_JSON_BYTES + (4 << 20)
 PAGES = {"/": "index.html", "/history": "history.html", "/deployment": "deployment.html"}
 PAGES["/disclosure"] = "disclosure.html"
 CSP = (
