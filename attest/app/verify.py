@@ -236,6 +236,7 @@ def gather(
         same_org_year=same_year,
         document_kind=t.kind,
         document_year=t.year,
+        statement_about=statement_doc.organisation.name if statement_doc is not None else None,
         unknowable=dict(t.unknowable),
         referenced=referenced,
         require_coverage=require_coverage,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from attest.core.contracts import Kind, Role
 from attest.core.membership_history import MembershipHistory, Standing
+from attest.core.names import normalise_name
 from attest.core.receipt import Receipt
 from attest.core.records import OnchainAttestation, Revocation
 
@@ -69,6 +70,8 @@ class Evidence:
     document_kind: Kind | None = None
     # The reporting year the document states (None: not at hand, or a plain file, which states none).
     document_year: int | None = None
+    # For a statement at hand: the organisation whose figures it says it verified (its `organisation`).
+    statement_about: str | None = None
     # For a statement: the attestation its on-chain reference points at (None if none or unknown).
     referenced: OnchainAttestation | None = None
     # With the figures at hand too (`verify FIGURES --statement S`): the figures attestation relied on
@@ -508,6 +511,19 @@ def _reference(ev: Evidence, a: OnchainAttestation) -> Check:
         return Check("reference", "fail", f"{what}, which was {_revoked_text(f)}")
     if f.superseded_by:
         return Check("reference", "fail", f"{what}, which was superseded by restatement {f.superseded_by}")
+    # a statement for another year or another organisation must not stand on these figures: the
+    # registry files its credit claims under the figures' organisation and year, so they would pass
+    # as "the same claim again"
+    if a.year != f.year:
+        return Check("reference", "fail", f"{what}, but the statement is for {a.year}")
+    if ev.statement_about is not None and normalise_name(ev.statement_about) != normalise_name(
+        ev.org_names.get(f.org_id, "")
+    ):
+        return Check(
+            "reference",
+            "fail",
+            f"{what}, but the statement is about {ev.statement_about!r}, not that organisation",
+        )
     return Check("reference", "pass", f"{what} (current)")
 
 
