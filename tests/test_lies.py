@@ -212,3 +212,26 @@ def test_one_stray_proof_is_asked_again(world: World) -> None:
     done = through(world, once, world.live)
     assert done.returncode == 0 and not strays, done.stdout + done.stderr
     assert "✓ proofs" in done.stdout
+
+
+def malformed_proof(shape: str) -> Lie:
+    """eth_getProof answers of another shape than EIP-1186's."""
+
+    def lie(method: str, result: Any) -> Any:
+        if method != "eth_getProof" or not isinstance(result, dict):
+            return result
+        if shape == "entries":
+            return {**result, "storageProof": [1 for _ in result.get("storageProof", [])] or [1]}
+        if shape == "proof":
+            return {**result, "storageProof": [{**s, "proof": 5} for s in result.get("storageProof", [])]}
+        return "0x00"
+
+    return lie
+
+
+@pytest.mark.parametrize("shape", ["entries", "proof", "string"])
+def test_a_malformed_proof_answer_names_the_node_never_crashes(world: World, shape: str) -> None:
+    """Found by an adversarial review: storage entries that are not objects, a proof that is not a
+    list, an answer that is a string ended `internal error` (exit 4)."""
+    done = through(world, malformed_proof(shape), world.live, "--require-proofs")
+    assert done.returncode in (1, 3) and "internal error" not in done.stderr, done.stdout + done.stderr

@@ -262,3 +262,18 @@ def test_figures_under_a_batch_receipt_fail_offline_as_online(published: Publish
     assert done.returncode == 1, done.stdout + done.stderr
     assert "✓ merkle" in done.stdout, done.stdout  # the leaf is in the root: only the kind rule catches it
     assert "✗ kind          the document is figures, which is never published in a batch" in done.stdout
+
+
+@pytest.mark.parametrize("org_id", [-1, 2**40])
+def test_a_receipt_naming_an_organisation_id_out_of_range_is_one_line(
+    published: Published, tmp_path: Path, org_id: int
+) -> None:
+    """Found by an adversarial review: it ended `internal error` (exit 4); the registry's ids are uint32."""
+    data = json.loads(published.receipt.read_text())
+    data["attestation"]["org_id"] = org_id
+    receipt = tmp_path / published.receipt.name
+    receipt.write_text(json.dumps(data))
+    done = offline(published, receipt, published.checkpoint)
+    assert done.returncode == 2, done.stdout + done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("error: ") and "org_id" in line, line

@@ -214,7 +214,7 @@ def _evidence(
         role = Role.VERIFIER if record.kind is Kind.STATEMENT else Role.PUBLISHER
         standing[record.uid] = Standing(record.attester, record.org_id, name, True, int(role), False)
     conflicts = []
-    if t.named_org is not None and normalise_name(t.named_org) != normalise_name(name):
+    if record is not None and t.named_org is not None and normalise_name(t.named_org) != normalise_name(name):
         conflicts.append(
             f"the document names {t.named_org!r}; the proven attestation is by {name} (org #{org_id})"
         )

@@ -178,7 +178,17 @@ def claimed_hash(block: Mapping[str, Any]) -> bytes:
 
 
 def account_proof_from_rpc(answer: Mapping[str, Any]) -> AccountProof:
-    """An eth_getProof answer (raw or web3-formatted) as plain data, unchecked."""
+    """An eth_getProof answer (raw or web3-formatted) as plain data, its proofs unchecked; an answer
+    of another shape (a proof that is not a list, a storage entry that is not an object) is
+    MalformedProof, never a crash."""
+    if not isinstance(answer, Mapping):
+        raise MalformedProof(f"eth_getProof: the answer is {type(answer).__name__}, not an object")
+    for name in ("accountProof", "storageProof"):
+        if not isinstance(answer.get(name) or [], list | tuple):
+            raise MalformedProof(f"eth_getProof: {name} is not a list")
+    for entry in answer.get("storageProof") or ():
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("proof") or [], list | tuple):
+            raise MalformedProof("eth_getProof: a storageProof entry is not an object with a proof list")
     address = as_bytes(answer.get("address"), "eth_getProof: address")
     account = Account(
         nonce=as_int(answer.get("nonce"), "eth_getProof: nonce"),

@@ -42,10 +42,10 @@ class DocumentPart(_Model):
 
 class AttestationPart(_Model):
     uid: Hex32
-    org_id: int
+    org_id: int = Field(ge=0, lt=2**32)  # the registry's uint32
     attester: Address
     kind: str
-    year: int
+    year: int = Field(ge=0, lt=2**16)  # uint16
     ref: Hex32
     uri: str
 
