@@ -252,6 +252,10 @@ def test_figures_anchored_as_another_kind_fail_offline(published: Published) -> 
     done = offline(published, published.swapped, published.swapped_checkpoint)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "✗ kind          anchored as file, but the document is figures" in done.stdout, done.stdout
+    # and the receipt's own word about the attestation is held to the record (an adversarial review)
+    assert (
+        "✗ receipt" in done.stdout and "it says the attestation is figures, the record is file" in done.stdout
+    )
 
 
 def test_figures_under_a_batch_receipt_fail_offline_as_online(published: Published) -> None:
@@ -277,3 +281,23 @@ def test_a_receipt_naming_an_organisation_id_out_of_range_is_one_line(
     assert done.returncode == 2, done.stdout + done.stderr
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith("error: ") and "org_id" in line, line
+
+
+def test_offline_takes_org_as_online_and_refuses_what_needs_the_chain(published: Published) -> None:
+    """Found by an adversarial review: --org, --require-coverage were silently ignored offline."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
+    base = [str(ATTEST), "verify", str(published.receipt), "--offline", "--trust-block", published.checkpoint]
+    base += ["-d", str(published.manifest)]
+    other = subprocess.run(
+        [*base, "--org", "Rival Bank"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert other.returncode == 1 and "✗ organisation" in other.stdout, other.stdout + other.stderr
+    assert "--org Rival Bank is not the proven attestation's organisation, WeBank (org #1)" in other.stdout
+    same = subprocess.run([*base, "--org", "WeBank"], capture_output=True, text=True, env=env, timeout=60)
+    assert same.returncode == 0, same.stdout + same.stderr
+    coverage = subprocess.run(
+        [*base, "--require-coverage"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert coverage.returncode == 2, coverage.stdout + coverage.stderr
+    (line,) = coverage.stderr.strip().splitlines()
+    assert "--require-coverage needs the chain" in line and "verify online" in line, line

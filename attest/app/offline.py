@@ -25,6 +25,7 @@ from attest.app.verify import Target, document_retirements, read_target
 from attest.chain.proving import account_proof_from_rpc
 from attest.core.chain_family import family
 from attest.core.contracts import GOVERNANCE, REGISTRY, Kind, Role
+from attest.core.credits import CreditPolicy
 from attest.core.errors import InputError
 from attest.core.header import BlockHeader, Checkpoint, header_hash
 from attest.core.manifest import Manifest
@@ -38,8 +39,18 @@ from attest.core.storage import contract_layout, word_of_bytes32, word_of_uint
 from attest.core.verification import Check, Evidence, Report, decide
 
 
-def verify_offline(manifest: Manifest, manifest_sha256: str, target: str, checkpoint: Checkpoint) -> Report:
-    """The report of a receipt/2 (with its document beside it, if at hand) against `checkpoint`."""
+def verify_offline(
+    manifest: Manifest,
+    manifest_sha256: str,
+    target: str,
+    checkpoint: Checkpoint,
+    *,
+    org: str | None = None,
+    strict: bool = False,
+    credits: CreditPolicy | None = None,
+) -> Report:
+    """The report of a receipt/2 (with its document beside it, if at hand) against `checkpoint`;
+    `org` (an id or a name) must be the proven attestation's organisation, as online."""
     t = read_target(target)
     r = t.receipt
     if r is None:
@@ -103,7 +114,25 @@ def verify_offline(manifest: Manifest, manifest_sha256: str, target: str, checkp
     except ProofError as exc:
         problem = f"proof: {exc}"
     evidence = _evidence(manifest, manifest_sha256, target, t, r, header, at, record, name, code_problem)
-    return decide(replace(evidence, anchored_problem=problem))
+    conflicts = list(evidence.organisation_conflicts)
+    if org is not None and record is not None:
+        named = org.strip()
+        same = (
+            int(named) == record.org_id if named.isdigit() else normalise_name(named) == normalise_name(name)
+        )
+        if not same:
+            conflicts.append(
+                f"--org {org} is not the proven attestation's organisation, {name} (org #{record.org_id})"
+            )
+    return decide(
+        replace(
+            evidence,
+            anchored_problem=problem,
+            organisation_conflicts=conflicts,
+            strict=strict,
+            retirement_checks=document_retirements(t, credits),
+        )
+    )
 
 
 def _header_problem(

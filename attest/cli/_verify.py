@@ -25,6 +25,7 @@ from attest.core.report_text import printable
 
 if TYPE_CHECKING:
     from attest.chain.deployment import Deployment
+    from attest.core.credits import CreditPolicy
     from attest.core.header import Checkpoint
     from attest.core.verification import Check, Report
 
@@ -111,7 +112,26 @@ def verify(
             raise InputError("--statement takes exactly one FIGURES target", field="--statement")
         checkpoint = parse_checkpoint(trust_block) if trust_block is not None else None
         if offline:
-            verify_offline_command(deployment_path, targets, checkpoint, statement, html_path, as_json)
+            if require_coverage or check_code or quorum is not None:
+                given = (
+                    "--require-coverage" if require_coverage else "--check-code" if check_code else "--quorum"
+                )
+                raise InputError(
+                    f"{given} needs the chain (which statements cover figures, the deployed code, the "
+                    "nodes): verify online for it",
+                    field="--offline",
+                )
+            verify_offline_command(
+                deployment_path,
+                targets,
+                checkpoint,
+                statement,
+                html_path,
+                as_json,
+                org=org,
+                strict=strict,
+                credits=credit_policy(max_vintage_age),
+            )
         dep = open_deployment(deployment_path, rpc_url, confirmations)
         # before anything is checked: one block whose hash the nodes agree on (or the checkpoint's)
         prover = Prover(dep, proof_policy(dep, quorum, checkpoint, require_proofs))
@@ -187,8 +207,13 @@ def verify_offline_command(
     statement: str | None,
     html_path: str | None,
     as_json: bool,
+    *,
+    org: str | None = None,
+    strict: bool = False,
+    credits: CreditPolicy | None = None,
 ) -> None:
-    """`verify --offline`: files only, no node is asked anything; exits."""
+    """`verify --offline`: files only, no node is asked anything; exits. `--org`, `--strict` and
+    `--max-vintage-age` apply as online; what needs the chain is refused before this."""
     import hashlib
 
     from attest.app.offline import verify_offline
@@ -205,7 +230,7 @@ def verify_offline_command(
     manifest = load_manifest(deployment_path)
     check_pinned(manifest, pinned_manifest(), path=deployment_path)
     digest = hashlib.sha256(Path(deployment_path).read_bytes()).hexdigest()
-    report = verify_offline(manifest, digest, targets[0], checkpoint)
+    report = verify_offline(manifest, digest, targets[0], checkpoint, org=org, strict=strict, credits=credits)
     if as_json:
         click.echo(json.dumps([report.to_json()], indent=2, ensure_ascii=False))
     else:

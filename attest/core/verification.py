@@ -708,6 +708,14 @@ def _receipt_check(ev: Evidence, chosen: OnchainAttestation | None) -> Check:
             problems.append("block number differs from the attestation's")
         if chosen.uid.lower() != r.attestation.uid.lower():
             problems.append("attestation uid differs")
+        # what the receipt says of the attestation is its writer's word: it must be the record's
+        said = r.attestation
+        if said.kind != chosen.kind.label:
+            problems.append(f"it says the attestation is {said.kind}, the record is {chosen.kind.label}")
+        if said.year != chosen.year:
+            problems.append(f"it says the attestation is for {said.year}, the record is for {chosen.year}")
+        if said.attester.lower() != chosen.attester.lower():
+            problems.append(f"it names attester {said.attester}, the record {chosen.attester}")
     if problems:
         return Check("receipt", "fail", "; ".join(problems))
     vouched = ev.receipt_vouched_by or "chain id, registry, block and transaction match the chain"
