@@ -107,3 +107,28 @@ def test_covers_off_line_needs_a_uid_or_a_receipt(consortium: Consortium, tmp_pa
     with pytest.raises(InputError) as exc:
         covers_uid("0x1234")
     bad(exc, "'0x1234' is not a receipt file, an attestation uid", "--covers")
+
+
+def test_a_statement_cannot_cover_another_organisations_figures(
+    consortium: Consortium, tmp_path: Path
+) -> None:
+    """Rival Bank's statement naming WeBank's figures by uid is refused before anything is sent
+    (`verify` fails it on `reference` too: tests/test_reference_subject.py)."""
+    from attest.app.references import resolve_covers
+    from attest.core.documents import hash_document
+
+    c = consortium
+    f = publish(c.dep, c.bank, figures_file(tmp_path, 5), kind=Kind.FIGURES)
+    doc = json.loads((EXAMPLES / "illustrative-carbon-verification-2022.json").read_text(encoding="utf-8"))
+    doc["organisation"] = {"name": "Rival Bank", "legal_name": "Rival Bank Co.", "country": "CN"}
+    path = tmp_path / "rival-statement.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    statement = hash_document(path).statement
+    assert statement is not None
+    with pytest.raises(InputError) as exc:
+        resolve_covers(c.dep, Covers("uid", f.published.attestation.uid), statement)
+    bad(
+        exc,
+        "the figures attestation is by 'WeBank' (org #1), the statement is about 'Rival Bank'",
+        "--covers",
+    )

@@ -19,6 +19,7 @@ from attest.app.signing import UID_RE
 from attest.chain.deployment import Deployment
 from attest.core.contracts import Kind
 from attest.core.errors import InputError
+from attest.core.names import normalise_name
 from attest.core.receipt import load_receipt
 from attest.core.statement import CarbonVerification
 
@@ -88,6 +89,14 @@ def resolve_covers(deployment: Deployment, covers: Covers, statement: CarbonVeri
     if target.year != statement.reporting_year:
         raise InputError(
             f"the figures attestation is for {target.year}, the statement for {statement.reporting_year}",
+            field="--covers",
+        )
+    names = {o.org_id: o.info.name for o in deployment.organisations()}
+    by = names.get(target.org_id, "?")
+    if normalise_name(by) != normalise_name(statement.organisation.name):
+        raise InputError(
+            f"the figures attestation is by {by!r} (org #{target.org_id}), the statement is about "
+            f"{statement.organisation.name!r}: a statement covers its own organisation's figures",
             field="--covers",
         )
     return target.uid
