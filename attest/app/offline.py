@@ -138,10 +138,12 @@ def verify_offline(
 def _header_problem(
     header: BlockHeader, r: Receipt, checkpoint: Checkpoint, at: str, manifest: Manifest
 ) -> str | None:
-    if checkpoint.number != r.chain.block_number or header.number != checkpoint.number:
+    if checkpoint.number != r.chain.block_number:
         return (
             f"the receipt is of block {r.chain.block_number}, the checkpoint is of block {checkpoint.number}"
         )
+    if header.number != checkpoint.number:
+        return f"the header in the receipt is of block {header.number}, not of the receipt's block {checkpoint.number}"
     if not _hashes_to(header, checkpoint.hash, manifest):
         computed = header_hash(header).hex()
         return f"the header in the receipt hashes to 0x{computed}, not to the checkpoint's hash: {at}"
