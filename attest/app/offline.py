@@ -143,7 +143,10 @@ def _header_problem(
             f"the receipt is of block {r.chain.block_number}, the checkpoint is of block {checkpoint.number}"
         )
     if header.number != checkpoint.number:
-        return f"the header in the receipt is of block {header.number}, not of the receipt's block {checkpoint.number}"
+        return (
+            f"the header in the receipt is of block {header.number}, not of the receipt's block "
+            f"{checkpoint.number}"
+        )
     if not _hashes_to(header, checkpoint.hash, manifest):
         computed = header_hash(header).hex()
         return f"the header in the receipt hashes to 0x{computed}, not to the checkpoint's hash: {at}"
