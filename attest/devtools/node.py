@@ -748,6 +748,7 @@ class AnvilNode:
         notice says so (:attr:`notices`, and the log). No consistent copy → ChainError (exit 3).
         """
         state, backup = self.state_file, self.data_dir / STATE_BACKUP_NAME
+        self.notices = []  # this start's
         if not state.exists():
             return
         problem = state_problem(state)
