@@ -301,3 +301,15 @@ def test_offline_takes_org_as_online_and_refuses_what_needs_the_chain(published:
     assert coverage.returncode == 2, coverage.stdout + coverage.stderr
     (line,) = coverage.stderr.strip().splitlines()
     assert "--require-coverage needs the chain" in line and "verify online" in line, line
+
+
+def test_an_empty_header_is_one_line(published: Published, tmp_path: Path) -> None:
+    """Found by an adversarial review: an empty header list leaked a constructor's message."""
+    data = json.loads(published.receipt.read_text())
+    data["proof"]["header"] = "0xc0"  # rlp([])
+    receipt = tmp_path / published.receipt.name
+    receipt.write_text(json.dumps(data))
+    done = offline(published, receipt, published.checkpoint)
+    assert done.returncode == 2, done.stdout + done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert "has 0 fields, fewer than a block header's 15" in line and "__init__" not in line, line

@@ -330,6 +330,11 @@ def _header(rlp_hex: str) -> BlockHeader:
         fields[spec.rpc_name] = int.from_bytes(value, "big") if spec.kind is FieldKind.INT else value
     if not isinstance(values, list) or len(values) > len(HEADER_FIELDS):
         raise InputError("the receipt's header has too many fields", field="proof.header")
+    if len(values) < 15:  # the yellow paper's fields come before every fork's
+        raise InputError(
+            f"the receipt's header has {len(values)} fields, fewer than a block header's 15",
+            field="proof.header",
+        )
     try:
         return BlockHeader.from_fields(fields)
     except (ProofError, TypeError) as exc:

@@ -62,8 +62,9 @@ def chain_options(f: F) -> F:
         envvar="ATTEST_RPC_URL",
         multiple=True,
         callback=_remember_urls,
-        help="JSON-RPC endpoint (default: the manifest's). `verify` takes it more than once: every node "
-        "must agree on the block its proofs are checked against. Env ATTEST_RPC_URL (space-separated).",
+        help="JSON-RPC endpoint (default: the manifest's). The verifying commands (verify, verify-many, "
+        "verify-disclosure, serve) take it more than once: every node must agree on the block their "
+        "proofs are checked against. Env ATTEST_RPC_URL (space-separated).",
     )(f)
     f = click.option(
         "--deployment",
