@@ -438,26 +438,26 @@ class LogProver:
         try:
             logs = self._rpc(url).call("eth_getLogs", [query])
         except (ChainError, KeyError, ValueError, TypeError, IndexError) as exc:
-            logs = str(exc)
-        if isinstance(logs, list):  # a node contradicting its own filter is a chain error (exit 3)
-            logs = events.matching(logs, self.registry, topics, from_block=self.from_block, where=url)
-        try:
-            if isinstance(logs, str):
-                raise ValueError(logs)
-            found: list[_Covering] | str = [
-                _Covering(
-                    c.figures_uid.lower(),
-                    c.statement_uid.lower(),
-                    c.verifier_org_id,
-                    events.as_int(log["blockNumber"]),
-                )
-                for log in (logs if isinstance(logs, list) else [])
-                if str(log.get("address", "")).lower() == self.registry.lower()
-                and events.topic0(log) == events.topics().covered
-                for c in [events.covered(log)]
-            ]
-        except (ChainError, KeyError, ValueError, TypeError, IndexError) as exc:
-            found = str(exc)
+            found: list[_Covering] | str = str(exc)  # a node that does not answer: said on the line
+        else:
+            # a node contradicting its own filter is a chain error (exit 3), never a silent node
+            checked = events.matching(
+                logs if isinstance(logs, list) else [], self.registry, topics, where=url
+            )
+            try:
+                found = [
+                    _Covering(
+                        c.figures_uid.lower(),
+                        c.statement_uid.lower(),
+                        c.verifier_org_id,
+                        events.as_int(log["blockNumber"]),
+                    )
+                    for log in checked
+                    if events.topic0(log) == events.topics().covered
+                    for c in [events.covered(log)]
+                ]
+            except (KeyError, ValueError, TypeError, IndexError) as exc:
+                raise ChainError(f"{url} answered eth_getLogs with a malformed Covered log ({exc})") from None
         if every:
             self._every_covered[url] = found
         return found

@@ -113,26 +113,10 @@ def verify_offline(
             )
     except ProofError as exc:
         problem = f"proof: {exc}"
-    evidence = _evidence(manifest, manifest_sha256, target, t, r, header, at, record, name, code_problem)
-    conflicts = list(evidence.organisation_conflicts)
-    if org is not None and record is not None:
-        named = org.strip()
-        same = (
-            int(named) == record.org_id if named.isdigit() else normalise_name(named) == normalise_name(name)
-        )
-        if not same:
-            conflicts.append(
-                f"--org {org} is not the proven attestation's organisation, {name} (org #{record.org_id})"
-            )
-    return decide(
-        replace(
-            evidence,
-            anchored_problem=problem,
-            organisation_conflicts=conflicts,
-            strict=strict,
-            retirement_checks=document_retirements(t, credits),
-        )
+    evidence = _evidence(
+        manifest, manifest_sha256, target, t, r, header, at, record, name, code_problem, org, credits
     )
+    return decide(replace(evidence, anchored_problem=problem, strict=strict))
 
 
 def _header_problem(
@@ -235,6 +219,8 @@ def _evidence(
     record: OnchainAttestation | None,
     name: str,
     code_problem: str | None,
+    org: str | None = None,
+    credits: CreditPolicy | None = None,
 ) -> Evidence:
     """Online verification's evidence, from the receipt's proven facts; the rest named unknowable."""
     from attest.app.batch import verify_batch_receipt
@@ -252,6 +238,15 @@ def _evidence(
         conflicts.append(
             f"the document names {t.named_org!r}; the proven attestation is by {name} (org #{org_id})"
         )
+    if org is not None and record is not None:  # `--org`, as online: only narrows, never overrides
+        named = org.strip()
+        same = (
+            int(named) == record.org_id if named.isdigit() else normalise_name(named) == normalise_name(name)
+        )
+        if not same:
+            conflicts.append(
+                f"--org {org} is not the proven attestation's organisation, {name} (org #{record.org_id})"
+            )
     after = f"after block {block}"
     unknowable = {
         "key": f"offline: whether the attester's key was frozen {after} is not in the receipt",
@@ -290,7 +285,7 @@ def _evidence(
         receipt_block_hash_on_chain=r.chain.block_hash,
         document_kind=t.kind,
         document_year=t.year,
-        retirement_checks=document_retirements(t),
+        retirement_checks=document_retirements(t, credits),
         unknowable=unknowable,
         bound_by=(
             ": proven code (its codeHash at the checkpoint's block is the artifact's with that membership)"

@@ -64,11 +64,6 @@ class Target:
         value = getattr(content, "schema_", None)
         return value if isinstance(value, str) else None
 
-    @property
-    def unknowable(self) -> dict[str, str]:
-        """The checks this way of reading the target cannot decide, and why (none for a file)."""
-        return {}
-
     def claimed_kind(self) -> str | None:
         """The kind the document or, failing that, its receipt says it is (for usage errors only)."""
         if self.kind is not None:
@@ -237,7 +232,6 @@ def gather(
         document_kind=t.kind,
         document_year=t.year,
         statement_about=statement_doc.organisation.name if statement_doc is not None else None,
-        unknowable=dict(t.unknowable),
         referenced=referenced,
         require_coverage=require_coverage,
         retirement_checks=retirements,

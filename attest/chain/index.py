@@ -45,7 +45,7 @@ class RegistryIndex:
     by_digest: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     by_org: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
     covered_by: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    covered_logs: list[events.Covered] = field(default_factory=list)
+    covered_logs: dict[str, list[events.Covered]] = field(default_factory=lambda: defaultdict(list))
     revocations: dict[str, Revocation] = field(default_factory=dict)
     replacements: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     # credit claims (`CreditClaimed`) by issuance key and by statement, and neutrality claims by statement
@@ -60,8 +60,7 @@ class RegistryIndex:
         return [self.by_uid[u] for u in self.by_org.get(org_id, [])]
 
     def covering(self, figures_uid: str) -> list[OnchainAttestation]:
-        mine = [c for c in self.covered_logs if c.figures_uid == figures_uid]
-        events.covering_checked(mine, self.by_uid, "the node")
+        events.covering_checked(self.covered_logs.get(figures_uid, []), self.by_uid, "the node")
         return [self.by_uid[u] for u in self.covered_by.get(figures_uid, []) if u in self.by_uid]
 
     def add(self, log: Any) -> None:
@@ -82,7 +81,7 @@ class RegistryIndex:
         elif name == t.covered:
             c = events.covered(log)
             self.covered_by[c.figures_uid].append(c.statement_uid)
-            self.covered_logs.append(c)
+            self.covered_logs[c.figures_uid].append(c)
         elif name == t.credit_claimed:
             claim = events.credit_claimed(log)
             self.claims_on[claim.issuance_key].append(claim)

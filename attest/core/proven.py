@@ -93,6 +93,8 @@ def orgs_to_prove(ev: Evidence) -> list[int]:
     ids = {a.org_id for a in ev.attestations}
     if ev.expected_org is not None:
         ids.add(ev.expected_org)
+    if ev.referenced is not None:  # `reference` compares a statement's organisation with its name
+        ids.add(ev.referenced.org_id)
     return sorted(ids)
 
 

@@ -16,30 +16,16 @@ Imports nothing heavy (no web3): it starts with every node, tests included.
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import threading
 import time
 from pathlib import Path
 
 from attest.devtools.anvil_state import TornState, latest_block_hash, save_state
+from attest.devtools.node import pid_alive
 
 #: After a torn save, how soon the keeper tries again (a block takes a moment to be stored).
 RETRY_TORN_S = 0.3
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie (exited, its parent has not reaped it yet) still answers kill(pid, 0)
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except (OSError, IndexError):
-        return True
 
 
 def _log(path: Path, line: str) -> None:
@@ -57,7 +43,7 @@ def keep(
     wait = interval
     saved: object = None  # the head the last good save holds: an idle node is not saved again
     while not stop.wait(wait):
-        if not _alive(anvil_pid):
+        if not pid_alive(anvil_pid):
             return
         try:
             head = latest_block_hash(rpc_url)
@@ -69,7 +55,7 @@ def keep(
             _log(log, f"a save was torn and not kept ({exc}); taking it again")
             wait = RETRY_TORN_S
         except (OSError, ValueError, KeyError) as exc:
-            if not _alive(anvil_pid):
+            if not pid_alive(anvil_pid):
                 return
             _log(log, f"a save failed ({exc}); the last good save is kept")
             wait = interval

@@ -285,8 +285,8 @@ def _tail(path: Path, start: int = 0, lines: int = 8) -> str:
     return " | ".join(ln.strip() for ln in text.splitlines()[-lines:] if ln.strip())
 
 
-def _pid_alive(pid: int) -> bool:
-    """Whether ``pid`` exists and is not a zombie we can reap."""
+def pid_alive(pid: int) -> bool:
+    """Whether ``pid`` exists and is not a zombie (the keeper asks it of anvil too)."""
     if pid <= 0:
         return False
     with contextlib.suppress(ChildProcessError, OSError):
@@ -335,7 +335,7 @@ def _is_our_anvil(pid: int, state_file: Path) -> bool:
     Without this, a stale node.json (the machine rebooted, the pid was recycled) could make
     ``attest node stop`` signal an unrelated process.
     """
-    if not _pid_alive(pid):
+    if not pid_alive(pid):
         return False
     argv = _pid_command_line(pid)
     if argv is None:
@@ -352,7 +352,7 @@ def _is_our_anvil(pid: int, state_file: Path) -> bool:
 
 def _is_our_keeper(pid: int, state_file: Path) -> bool:
     """Whether ``pid`` is the state keeper of this state file (see :mod:`attest.devtools.keeper`)."""
-    if not _pid_alive(pid):
+    if not pid_alive(pid):
         return False
     argv = _pid_command_line(pid)
     if argv is None:
@@ -398,10 +398,10 @@ def _kill_keeper(keeper_pid: int | None, state_file: Path) -> None:
 def _wait_pid_gone(pid: int, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not _pid_alive(pid):
+        if not pid_alive(pid):
             return True
         time.sleep(0.05)
-    return not _pid_alive(pid)
+    return not pid_alive(pid)
 
 
 # --------------------------------------------------------------------------------------------------
