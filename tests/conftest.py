@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,3 +85,31 @@ def anvil_consortium(anvil: Any) -> Consortium:
 
     chain = Chain.connect(anvil.rpc_url)
     return build_consortium(chain, funder_key=dev_private_keys(1)[0])
+
+
+@contextmanager
+def consortium_on_anvil(root: Path) -> Iterator[tuple[Any, Consortium]]:
+    """A real anvil under `root/node` with the consortium deployed on it; the node stopped after."""
+    from attest.devtools.node import AnvilNode, dev_private_keys
+
+    node = AnvilNode(root / "node")
+    node.start()
+    try:
+        yield node, build_consortium(Chain.connect(node.rpc_url), funder_key=dev_private_keys(1)[0])
+    finally:
+        node.stop()
+
+
+def mine(c: Consortium, blocks: int) -> None:
+    """`blocks` empty blocks on the consortium's anvil (confirmations for what was just published)."""
+    for _ in range(blocks):
+        c.chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+
+
+def manifest_of(c: Consortium, root: Path) -> Path:
+    """The consortium's deployment manifest, written to `root/deployment.json`."""
+    from attest.core.manifest import write_atomic
+
+    path = root / "deployment.json"
+    write_atomic(path, c.dep.manifest.dump())
+    return path

@@ -16,13 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, build_consortium
+from conftest import EXAMPLES, consortium_on_anvil, manifest_of, mine
 from lying_proxy import ATTESTED, GET_ATTESTATION, SUPERSEDED_BY, ForgingProxy, run_attest, show
 
 from attest.app.publishing import publish
 from attest.chain.connection import Chain
 from attest.core.contracts import Kind
-from attest.core.manifest import write_atomic
 
 
 @dataclass
@@ -40,13 +39,8 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    from attest.devtools.node import AnvilNode, dev_private_keys
-
     root = tmp_path_factory.mktemp("fwd")
-    node = AnvilNode(root / "node")
-    node.start()
-    try:
-        c = build_consortium(Chain.connect(node.rpc_url), funder_key=dev_private_keys(1)[0])
+    with consortium_on_anvil(root) as (node, c):
         figures = root / "webank-2022-figures.json"
         shutil.copy(EXAMPLES / "webank-2022-figures.json", figures)
         a = publish(c.dep, c.bank, figures, kind=Kind.FIGURES).published.attestation
@@ -65,17 +59,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         new.parent.mkdir()
         new.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
         publish(c.dep, c.bank, new, kind=Kind.FIGURES, ref=o.uid)
-        for _ in range(2):
-            c.chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        mine(c, 2)
         n = c.chain.head()
         h = c.chain.block(n)["hash"].to_0x_hex()
-        for _ in range(4):
-            c.chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
-        manifest = root / "deployment.json"
-        write_atomic(manifest, c.dep.manifest.dump())
+        mine(c, 4)
+        manifest = manifest_of(c, root)
         yield World(node, manifest, figures, old, a.uid.lower(), o.uid.lower(), f"{n}:{h}", n, c.chain)
-    finally:
-        node.stop()
 
 
 def forward(uid: str, to_block: int, block_hash: str):

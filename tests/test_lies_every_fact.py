@@ -25,15 +25,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, Consortium, build_consortium
+from conftest import EXAMPLES, Consortium, consortium_on_anvil, manifest_of, mine
 from lying_proxy import LyingProxy
 
 from attest.app.publishing import publish
 from attest.chain import events
-from attest.chain.connection import Chain
 from attest.core.contracts import Kind
 from attest.core.credits import ClaimRecord, NeutralityRecord
-from attest.core.manifest import write_atomic
 from attest.core.membership_history import GovernanceEvent
 from attest.core.records import OnchainAttestation
 
@@ -54,26 +52,17 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    from attest.devtools.node import AnvilNode, dev_private_keys
-
     root = tmp_path_factory.mktemp("everyfact")
-    node = AnvilNode(root / "node")
-    node.start()
-    try:
-        c = build_consortium(Chain.connect(node.rpc_url), funder_key=dev_private_keys(1)[0])
+    with consortium_on_anvil(root) as (node, c):
         figures = root / "webank-2022-figures.json"
         shutil.copy(EXAMPLES / "webank-2022-figures.json", figures)
         fig = publish(c.dep, c.bank, figures, kind=Kind.FIGURES).published.attestation
         statement = root / "statement-2022.json"
         shutil.copy(EXAMPLES / "illustrative-carbon-verification-2022-v2.json", statement)
         publish(c.dep, c.verifier, statement, kind=Kind.STATEMENT, ref=fig.uid)
-        for _ in range(3):
-            c.chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
-        manifest = root / "deployment.json"
-        write_atomic(manifest, c.dep.manifest.dump())
+        mine(c, 3)
+        manifest = manifest_of(c, root)
         yield World(c, node, manifest, {"figures": figures, "statement": statement})
-    finally:
-        node.stop()
 
 
 # ---------------------------------------------------------------- forgeries, one per fact field

@@ -21,14 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, Consortium, build_consortium
+from conftest import EXAMPLES, Consortium, consortium_on_anvil, manifest_of, mine
 from eth_utils import keccak
 from lying_proxy import LyingProxy, honest
 
 from attest.app.publishing import publish
-from attest.chain.connection import Chain
 from attest.core.contracts import Kind
-from attest.core.manifest import write_atomic
 
 ATTEST = Path(sys.executable).parent / "attest"
 SUPERSEDED_BY = "0x" + keccak(text="supersededBy(bytes32)")[:4].hex()
@@ -46,13 +44,8 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    from attest.devtools.node import AnvilNode, dev_private_keys
-
     root = tmp_path_factory.mktemp("restated")
-    node = AnvilNode(root / "node")
-    node.start()
-    try:
-        c = build_consortium(Chain.connect(node.rpc_url), funder_key=dev_private_keys(1)[0])
+    with consortium_on_anvil(root) as (node, c):
         figures = root / "webank-2022-figures.json"
         shutil.copy(EXAMPLES / "webank-2022-figures.json", figures)
         fig = publish(c.dep, c.bank, figures, kind=Kind.FIGURES).published.attestation
@@ -64,13 +57,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         restated = root / "webank-2022-restated.json"
         restated.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
         new = publish(c.dep, c.bank, restated, kind=Kind.FIGURES, ref=fig.uid).published.attestation
-        for _ in range(3):
-            c.chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
-        manifest = root / "deployment.json"
-        write_atomic(manifest, c.dep.manifest.dump())
+        mine(c, 3)
+        manifest = manifest_of(c, root)
         yield World(c, node, manifest, figures, statement, new.uid.lower())
-    finally:
-        node.stop()
 
 
 class HidingProxy(LyingProxy):

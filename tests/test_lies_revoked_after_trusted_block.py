@@ -16,14 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, build_consortium
+from conftest import EXAMPLES, consortium_on_anvil, manifest_of, mine
 from eth_abi import encode
 from lying_proxy import GET_ATTESTATION, REVOKED, ForgingProxy, run_attest, show
 
 from attest.app.publishing import publish
 from attest.chain.connection import Chain
 from attest.core.contracts import Kind
-from attest.core.manifest import write_atomic
 
 
 @dataclass
@@ -42,13 +41,8 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    from attest.devtools.node import AnvilNode, dev_private_keys
-
     root = tmp_path_factory.mktemp("cr")
-    node = AnvilNode(root / "node")
-    node.start()
-    try:
-        c = build_consortium(Chain.connect(node.rpc_url), funder_key=dev_private_keys(1)[0])
+    with consortium_on_anvil(root) as (node, c):
         figures = root / "webank-figures.json"
         shutil.copy(EXAMPLES / "webank-2022-figures.json", figures)
         fig = publish(c.dep, c.bank, figures, kind=Kind.FIGURES).published.attestation
@@ -77,14 +71,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         rival_statement = root / "rival-statement.json"
         rival_statement.write_text(json.dumps(rival_st, ensure_ascii=False), encoding="utf-8")
         publish(c.dep, c.verifier, rival_statement, kind=Kind.STATEMENT, ref=rival_fig.uid)
-        for _ in range(2):
-            c.chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        mine(c, 2)
         n = c.chain.head()
         h = c.chain.block(n)["hash"].to_0x_hex()
-        for _ in range(3):
-            c.chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
-        manifest = root / "deployment.json"
-        write_atomic(manifest, c.dep.manifest.dump())
+        mine(c, 3)
+        manifest = manifest_of(c, root)
         yield World(
             node,
             manifest,
@@ -97,8 +88,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             n,
             c.chain,
         )
-    finally:
-        node.stop()
 
 
 def revoked_later(w: World):

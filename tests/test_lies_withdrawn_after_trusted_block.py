@@ -16,14 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, build_consortium
+from conftest import EXAMPLES, consortium_on_anvil, manifest_of, mine
 from eth_abi import encode
 from lying_proxy import REVOKED, SUPERSEDED_BY, ForgingProxy, run_attest, show
 
 from attest.app.publishing import publish
 from attest.chain.connection import Chain
 from attest.core.contracts import Kind
-from attest.core.manifest import write_atomic
 
 
 @dataclass
@@ -42,13 +41,8 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    from attest.devtools.node import AnvilNode, dev_private_keys
-
     root = tmp_path_factory.mktemp("wd")
-    node = AnvilNode(root / "node")
-    node.start()
-    try:
-        c = build_consortium(Chain.connect(node.rpc_url), funder_key=dev_private_keys(1)[0])
+    with consortium_on_anvil(root) as (node, c):
         old = root / "webank-2022-figures.json"
         shutil.copy(EXAMPLES / "webank-2022-figures.json", old)
         o = publish(c.dep, c.bank, old, kind=Kind.FIGURES).published.attestation
@@ -58,14 +52,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         new.parent.mkdir()
         new.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
         r = publish(c.dep, c.bank, new, kind=Kind.FIGURES, ref=o.uid).published.attestation
-        for _ in range(2):
-            c.chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        mine(c, 2)
         n = c.chain.head()
         h = c.chain.block(n)["hash"].to_0x_hex()
-        for _ in range(3):
-            c.chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
-        manifest = root / "deployment.json"
-        write_atomic(manifest, c.dep.manifest.dump())
+        mine(c, 3)
+        manifest = manifest_of(c, root)
         yield World(
             node,
             manifest,
@@ -78,8 +69,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             n,
             c.chain,
         )
-    finally:
-        node.stop()
 
 
 def hide_and_withdraw(w: World):

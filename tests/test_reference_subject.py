@@ -16,24 +16,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, build_consortium
+from conftest import EXAMPLES, consortium_on_anvil, manifest_of, mine
 from lying_proxy import run_attest, show
 
 from attest.app.publishing import publish
-from attest.chain.connection import Chain
 from attest.core.contracts import Kind
-from attest.core.manifest import write_atomic
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    from attest.devtools.node import AnvilNode, dev_private_keys
-
     root = tmp_path_factory.mktemp("yr")
-    node = AnvilNode(root / "node")
-    node.start()
-    try:
-        c = build_consortium(Chain.connect(node.rpc_url), funder_key=dev_private_keys(1)[0])
+    with consortium_on_anvil(root) as (node, c):
         figures = root / "webank-2022-figures.json"
         shutil.copy(EXAMPLES / "webank-2022-figures.json", figures)
         fig = publish(c.dep, c.bank, figures, kind=Kind.FIGURES).published.attestation
@@ -58,13 +51,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         rival = root / "rival-statement-2022.json"
         rival.write_text(json.dumps(rdoc, ensure_ascii=False), encoding="utf-8")
         publish(c.dep, c.verifier, rival, kind=Kind.STATEMENT, ref=fig.uid)
-        for _ in range(2):
-            c.chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
-        manifest = root / "deployment.json"
-        write_atomic(manifest, c.dep.manifest.dump())
+        mine(c, 2)
+        manifest = manifest_of(c, root)
         yield {"node": node, "manifest": manifest, "s23": s23, "rival": rival}
-    finally:
-        node.stop()
 
 
 def test_a_2023_statement_on_2022_figures_fails_its_reference(world: dict[str, Any]) -> None:

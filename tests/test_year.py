@@ -18,13 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, Consortium, build_consortium
+from conftest import EXAMPLES, Consortium, consortium_on_anvil, manifest_of, mine
 
 from attest.app.claimed import verify_claimed
-from attest.chain.connection import Chain
 from attest.core.contracts import Kind
 from attest.core.documents import hash_document
-from attest.core.manifest import write_atomic
 
 ATTEST = Path(sys.executable).parent / "attest"
 
@@ -40,26 +38,17 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    from attest.devtools.node import AnvilNode, dev_private_keys
-
     root = tmp_path_factory.mktemp("year")
-    node = AnvilNode(root / "node")
-    node.start()
-    try:
-        c = build_consortium(Chain.connect(node.rpc_url), funder_key=dev_private_keys(1)[0])
+    with consortium_on_anvil(root) as (node, c):
         misdated = root / "webank-2023-figures.json"
         shutil.copy(EXAMPLES / "illustrative-webank-2023-figures.json", misdated)
         c.dep.attest(c.bank, hash_document(misdated).digest, Kind.FIGURES, 2022)
         honest = root / "webank-2022-figures.json"
         shutil.copy(EXAMPLES / "webank-2022-figures.json", honest)
         c.dep.attest(c.bank, hash_document(honest).digest, Kind.FIGURES, 2022)
-        for _ in range(2):
-            c.chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
-        manifest = root / "deployment.json"
-        write_atomic(manifest, c.dep.manifest.dump())
+        mine(c, 2)
+        manifest = manifest_of(c, root)
         yield World(c, node, manifest, misdated, honest)
-    finally:
-        node.stop()
 
 
 def verify(w: World, target: Path) -> subprocess.CompletedProcess[str]:
