@@ -42,11 +42,11 @@ def main() -> None:
     rows.append(("restate figures (supersede)", restated.gas_used or 0))
     rows.append(("revoke", dep.revoke(c.bank, restated.attestation.uid, "typo in S.customers").gas_used))
     data = governance.admit_organisation(OrganisationInfo("Org", "CN", "bank"), int(Role.PUBLISHER), []).data
-    expires = int(dep.chain.block("latest")["timestamp"]) + 3600
+    expires = dep.chain.timestamp("latest") + 3600
     sent = dep.transact(
         c.committee[0], dep.governance.functions.propose(int(Action.ADMIT_ORGANISATION), data, expires)
     )
-    proposal = int(dep.governance.functions.proposalCount().call())
+    proposal = int(dep.governance.call("proposalCount"))
     rows.append(("propose (admit organisation, incl. own vote)", sent.gas_used))
     rows.append(("vote", dep.vote(c.committee[1], proposal).gas_used))
     rows.append(("execute (admit organisation)", dep.execute(c.committee[0], proposal).gas_used))
@@ -104,7 +104,7 @@ def governance_rows(c: Any, file_uid: str) -> list[tuple[str, int]]:
     ]
     rows: list[tuple[str, int]] = []
     for call in calls:
-        expires = int(dep.chain.block("latest")["timestamp"]) + 3600
+        expires = dep.chain.timestamp("latest") + 3600
         sent = dep.transact(
             c.committee[0], dep.governance.functions.propose(int(call.action), call.data, expires)
         )

@@ -254,9 +254,9 @@ def _split(
 
 def _one_proof(url: str, address: str) -> float:
     """The median time the node takes to answer one eth_getProof of one slot at its latest block."""
-    from attest.chain.proving import RawRpc
+    from attest.chain.rpc import HttpRpc
 
-    rpc = RawRpc(url)
+    rpc = HttpRpc(url)
     return median_time(lambda: rpc.call("eth_getProof", [address, ["0x" + "00" * 32], "latest"]), 7)
 
 

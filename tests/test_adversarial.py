@@ -272,7 +272,7 @@ def test_signature_replayed_twice_is_refused(c: Consortium, tmp_path: Path) -> N
 
 def test_signature_after_its_deadline_is_refused(c: Consortium, tmp_path: Path) -> None:
     covers = figures_uid(c, tmp_path)
-    now = int(c.chain.block("latest")["timestamp"])
+    now = c.chain.timestamp("latest")
     with reverts("SignatureExpired"):
         relay(c.dep, c.outsider, sign(c, c.verifier, covers, deadline=now - 1))
 

@@ -132,7 +132,7 @@ def proposal_of(c: Consortium, sent: SentTransaction) -> int:
 
 
 def latest_timestamp(c: Consortium) -> int:
-    return int(c.chain.block("latest")["timestamp"])
+    return c.chain.timestamp("latest")
 
 
 def new_account(c: Consortium) -> Any:
@@ -644,7 +644,7 @@ def test_propose_refuses_an_expiry_beyond_30_days(consortium: Consortium) -> Non
     assert f"ExpiryTooFar(expiresAt={latest + 1}, latestExpiry={latest})" in str(exc.value)
     assert gov(c).proposalCount().call() == 3  # nothing stored
     sent = send(c, c.committee[0], gov(c).propose(int(Action.CHANGE_THRESHOLD), payload, latest))
-    assert c.chain.block(sent.block_number)["timestamp"] == start
+    assert c.chain.timestamp(sent.block_number) == start
     assert expires_at(c, 4) == latest  # exactly 30 days is accepted
 
 

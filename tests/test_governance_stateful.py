@@ -269,7 +269,7 @@ class GovernanceMachine(RuleBasedStateMachine):
     # -- helpers
 
     def now(self) -> int:
-        return int(self.w.chain.block("latest")["timestamp"])
+        return self.w.chain.timestamp("latest")
 
     def expect(self, error: str | None, send: Any, what: str) -> Any:
         event(f"{what}: {error or 'ok'}")  # --hypothesis-show-statistics shows what the runs covered
@@ -400,14 +400,16 @@ class GovernanceMachine(RuleBasedStateMachine):
                 expected = ProposalState.CANCELLED
             elif p.epoch != self.model.epoch:
                 expected = ProposalState.VOID
-            elif p.expires_at <= int(latest["timestamp"]):
+            elif p.expires_at <= int(latest["timestamp"], 16):
                 expected = ProposalState.EXPIRED
             elif len(p.votes & self.model.committee) >= self.model.threshold:
                 expected = ProposalState.READY
             else:
                 expected = ProposalState.OPEN
             pid = self.base_proposals + index
-            assert ProposalState(gov.state(pid).call(block_identifier=latest["number"])) is expected, pid
+            assert (
+                ProposalState(gov.state(pid).call(block_identifier=int(latest["number"], 16))) is expected
+            ), pid
 
     @invariant()
     def history_agrees_with_model(self) -> None:

@@ -61,7 +61,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         publish(c.dep, c.bank, new, kind=Kind.FIGURES, ref=o.uid)
         mine(c, 2)
         n = c.chain.head()
-        h = c.chain.block(n)["hash"].to_0x_hex()
+        h = c.chain.block_hash(n)
         mine(c, 4)
         manifest = manifest_of(c, root)
         yield World(node, manifest, figures, old, a.uid.lower(), o.uid.lower(), f"{n}:{h}", n, c.chain)
@@ -114,7 +114,7 @@ def test_honest_revoked_figures_fail(world: World) -> None:
 
 def test_revoked_figures_verify_when_the_node_moves_their_log_after_the_checkpoint(world: World) -> None:
     n = world.checkpoint_number + 1
-    h = world.chain.block(n)["hash"].to_0x_hex()
+    h = world.chain.block_hash(n)
     done = verify(world, world.figures, ForgingProxy(world.node.rpc_url, forward(world.uid, n, h)))
     assert done.returncode in (1, 3), show(done)  # the attack that used to end VERIFIED
 
@@ -123,7 +123,7 @@ def test_superseded_figures_verify_the_same_way(world: World) -> None:
     honest = verify(world, world.restated_figures, ForgingProxy(world.node.rpc_url, lambda c, r: r))
     assert honest.returncode == 1 and "superseded" in honest.stdout, show(honest)
     n = world.checkpoint_number + 1
-    h = world.chain.block(n)["hash"].to_0x_hex()
+    h = world.chain.block_hash(n)
     done = verify(
         world, world.restated_figures, ForgingProxy(world.node.rpc_url, forward(world.old_uid, n, h))
     )
@@ -139,7 +139,7 @@ def test_quorum_of_two_nodes_one_lagging_honest(world: World) -> None:
     head = world.chain.head()
     trusted = head - 3
     n = trusted + 1
-    h = world.chain.block(n)["hash"].to_0x_hex()
+    h = world.chain.block_hash(n)
     bank = ForgingProxy(world.node.rpc_url, forward(world.uid, n, h))
     lagging = LyingProxy(world.node.rpc_url, low_head(3))
     try:
@@ -162,7 +162,7 @@ def test_quorum_of_two_nodes_one_lagging_honest(world: World) -> None:
 
 def test_verify_many_too(world: World) -> None:
     n = world.checkpoint_number + 1
-    h = world.chain.block(n)["hash"].to_0x_hex()
+    h = world.chain.block_hash(n)
     proxy = ForgingProxy(world.node.rpc_url, forward(world.uid, n, h))
     try:
         done = run_attest(

@@ -73,7 +73,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         publish(c.dep, c.verifier, rival_statement, kind=Kind.STATEMENT, ref=rival_fig.uid)
         mine(c, 2)
         n = c.chain.head()
-        h = c.chain.block(n)["hash"].to_0x_hex()
+        h = c.chain.block_hash(n)
         mine(c, 3)
         manifest = manifest_of(c, root)
         yield World(
@@ -92,7 +92,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 def revoked_later(w: World):
     later = w.n + 1
-    block_hash = w.chain.block(later)["hash"].to_0x_hex()
+    block_hash = w.chain.block_hash(later)
 
     def forge(call: dict[str, Any], result: Any) -> Any:
         m = call.get("method")

@@ -54,7 +54,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         r = publish(c.dep, c.bank, new, kind=Kind.FIGURES, ref=o.uid).published.attestation
         mine(c, 2)
         n = c.chain.head()
-        h = c.chain.block(n)["hash"].to_0x_hex()
+        h = c.chain.block_hash(n)
         mine(c, 3)
         manifest = manifest_of(c, root)
         yield World(
@@ -73,7 +73,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 def hide_and_withdraw(w: World):
     later = w.n + 1
-    block_hash = w.chain.block(later)["hash"].to_0x_hex()
+    block_hash = w.chain.block_hash(later)
 
     def forge(call: dict[str, Any], result: Any) -> Any:
         m = call.get("method")

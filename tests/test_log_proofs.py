@@ -235,7 +235,8 @@ def forged_block(w: World) -> Lie:
     """The figures' block served with forged receipts (another URI in the Attested log), a header
     whose receiptsRoot is theirs and whose hash is that header's, and logs naming that hash: a block
     consistent in itself, only not the chain's."""
-    from attest.chain.proving import RawRpc, block_receipts, header_from_block
+    from attest.chain.proving import block_receipts, header_from_block
+    from attest.chain.rpc import HttpRpc
     from attest.core.header import header_hash
 
     fig = w.c.dep.attestation_of(w.c.bank_id, hash_of(w.figures))
@@ -248,7 +249,7 @@ def forged_block(w: World) -> Lie:
         for r in block_receipts(w.node.rpc_url, n)
     ]
     root = "0x" + receipts_root(forged).hex()
-    rpc = RawRpc(w.node.rpc_url)
+    rpc = HttpRpc(w.node.rpc_url)
     block = rpc.call("eth_getBlockByNumber", [hex(n), False])
     rpc.close()
     fake = "0x" + header_hash(header_from_block({**block, "receiptsRoot": root})).hex()

@@ -16,7 +16,8 @@ from eth_account import Account as EthAccount
 from eth_utils import keccak
 
 from attest.chain.deployment import AnchorRequest
-from attest.chain.proving import RawRpc, block_header, get_proof
+from attest.chain.proving import block_header, get_proof
+from attest.chain.rpc import HttpRpc
 from attest.core.chain_family import ETHEREUM
 from attest.core.contracts import Kind
 from attest.core.header import BlockHeader
@@ -97,7 +98,7 @@ def unpack_attestation(word: int) -> dict[str, int]:
 def test_the_registry_account_and_its_records_are_proven(world: World) -> None:
     c, w = world.c, world
     proven = verify_account_proof(w.header.state_root, w.answer, address=w.registry, slots=w.slots)
-    code = RawRpc(w.url).call("eth_getCode", [c.dep.registry.address, hex(w.header.number)])
+    code = HttpRpc(w.url).call("eth_getCode", [c.dep.registry.address, hex(w.header.number)])
     assert proven.account.code_hash == keccak(bytes.fromhex(code[2:]))
     assert proven.account.nonce == 1 and proven.account.balance == 0 and proven.account.exists
     assert [proven.storage[s] for s in range(4)] == [0, 0, 0, 0]  # empty: proofs of absence
@@ -118,7 +119,7 @@ def test_the_registry_account_and_its_records_are_proven(world: World) -> None:
     # many slots in few calls (one batch request) give the same answer, and so does the block's hash
     assert get_proof(w.url, w.registry, w.slots, w.header.number, slots_per_call=2) == w.answer
     block_hash = bytes.fromhex(
-        RawRpc(w.url).call("eth_getBlockByNumber", [hex(w.header.number), False])["hash"][2:]
+        HttpRpc(w.url).call("eth_getBlockByNumber", [hex(w.header.number), False])["hash"][2:]
     )
     assert get_proof(w.url, w.registry, w.slots, block_hash) == w.answer  # EIP-1898 {"blockHash": ...}
 
@@ -131,7 +132,7 @@ def test_an_absent_account_and_an_eoa_are_proven(world: World) -> None:
     assert proven.account == ABSENT_ACCOUNT and not proven.account.exists and proven.storage == {0: 0}
     bank = bytes.fromhex(c.bank.address[2:])
     account = verify_account(w.header.state_root, bank, get_proof(w.url, bank, [], w.header.number).proof)
-    balance = RawRpc(w.url).call("eth_getBalance", [c.bank.address, hex(w.header.number)])
+    balance = HttpRpc(w.url).call("eth_getBalance", [c.bank.address, hex(w.header.number)])
     assert account.balance == int(balance, 16) > 0 and account.nonce == 2
     assert account.storage_root == EMPTY_TRIE_ROOT
 

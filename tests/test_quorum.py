@@ -16,8 +16,9 @@ from eth_account import Account
 from lying_proxy import LyingProxy, another_hash, forged_state_root, honest, low_head
 
 from attest.chain.connection import Chain
-from attest.chain.proving import RawRpc, block_header
+from attest.chain.proving import block_header
 from attest.chain.quorum import settle_header
+from attest.chain.rpc import HttpRpc
 from attest.core.errors import InputError
 from attest.core.header import Checkpoint, header_hash
 from attest.core.proof_errors import QuorumError
@@ -41,7 +42,7 @@ def other_chain(tmp_path: Path) -> Iterator[str]:
     other = AnvilNode(tmp_path / "other")
     other.start()
     try:
-        rpc = RawRpc(other.rpc_url)
+        rpc = HttpRpc(other.rpc_url)
         for _ in range(3):
             rpc.call("evm_mine", [])
         yield other.rpc_url
@@ -64,12 +65,13 @@ def proxy(made: list[LyingProxy], upstream: str, lie: Any = honest) -> str:
 
 def real_hash(url: str, number: int) -> str:
     return (
-        "0x" + bytes.fromhex(RawRpc(url).call("eth_getBlockByNumber", [hex(number), False])["hash"][2:]).hex()
+        "0x"
+        + bytes.fromhex(HttpRpc(url).call("eth_getBlockByNumber", [hex(number), False])["hash"][2:]).hex()
     )
 
 
 def test_the_same_node_twice_and_an_honest_proxy_agree(node: str, proxies: list[LyingProxy]) -> None:
-    head = int(RawRpc(node).call("eth_blockNumber", []), 16)
+    head = int(HttpRpc(node).call("eth_blockNumber", []), 16)
     trusted = settle_header([node, node + "/"])
     assert trusted.agreed == (node,) and trusted.dissent == ()  # one URL is one vote
     assert trusted.number == head and "0x" + trusted.hash.hex() == real_hash(node, head)

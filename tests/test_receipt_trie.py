@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from attest.chain.connection import Chain
 from attest.chain.deployment import AnchorRequest, unsigned_call
-from attest.chain.proving import RawRpc, block_header, block_receipts
+from attest.chain.proving import block_header, block_receipts
+from attest.chain.rpc import HttpRpc
 from attest.core.chain_family import ETHEREUM
 from attest.core.contracts import Kind
 from attest.core.header import BlockHeader
@@ -50,7 +51,7 @@ def mixed_transactions(c: Consortium, *, legacy: bool) -> list[str]:
     chain, reg = c.chain, c.dep.registry.functions
     old = c.dep.attestation_of(c.rival_id, sha("restated").hex())
     assert old is not None
-    gas_price = 2 * int(chain.block("latest")["baseFeePerGas"]) + 10**9
+    gas_price = 2 * chain.base_fee() + 10**9
     restate = unsigned_call(reg.attest(sha("restatement"), 3, 2022, bytes.fromhex(old.uid[2:]), ""), c.rival)
     refused = unsigned_call(reg.attest(sha("refused"), 3, 2022, b"\0" * 32, ""), c.outsider)
     sent = []
@@ -73,12 +74,12 @@ def automine_restored(request: pytest.FixtureRequest) -> Iterator[None]:
     url = request.getfixturevalue("anvil").rpc_url if "anvil_consortium" in request.fixturenames else None
     yield
     if url is not None:
-        rpc = RawRpc(url)
+        rpc = HttpRpc(url)
         rpc.call("evm_setIntervalMining", [0])
         rpc.call("evm_setAutomine", [True])
 
 
-def mixed_anvil_block(c: Consortium, rpc: RawRpc) -> int:
+def mixed_anvil_block(c: Consortium, rpc: HttpRpc) -> int:
     """The number of one anvil block holding exactly the mixed transactions (automine is left off)."""
     c.dep.attest(c.rival, sha("restated").hex(), Kind.FILE, 2022)
     rpc.call("evm_setAutomine", [False])
@@ -126,7 +127,7 @@ def swapped(items: list[TxReceipt], a: int, b: int) -> list[TxReceipt]:
 def test_anvil_blocks_rebuild_their_receipts_root(anvil_consortium: Consortium) -> None:
     c = anvil_consortium
     url = c.chain.name
-    rpc = RawRpc(url)
+    rpc = HttpRpc(url)
     first = c.chain.head()
     mixed = mixed_anvil_block(c, rpc)
     rpc.call("evm_setIntervalMining", [1])  # a block a second: a window of 100 lands in one block
@@ -173,7 +174,7 @@ def test_anvil_blocks_rebuild_their_receipts_root(anvil_consortium: Consortium) 
 def test_a_forged_receipt_does_not_rebuild_the_root(anvil_consortium: Consortium) -> None:
     c = anvil_consortium
     url = c.chain.name
-    n = mixed_anvil_block(c, RawRpc(url))
+    n = mixed_anvil_block(c, HttpRpc(url))
     header, receipts = trusted(url, n), block_receipts(url, n)
     check_receipts(receipts, header.receipts_root, block=n)
     _, block_hash = block_header(url, n)

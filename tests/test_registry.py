@@ -108,7 +108,7 @@ def freeze(c: Consortium, account: str) -> None:
 
 
 def latest_timestamp(c: Consortium) -> int:
-    return int(c.chain.block("latest")["timestamp"])
+    return c.chain.timestamp("latest")
 
 
 # -- attest: happy paths

@@ -22,7 +22,7 @@ def check_name(deployment: Deployment, name: str, *, field: str = "--name") -> l
     orgs = {o.org_id: o for o in deployment.organisations()}
     names = {i: o.info.name for i, o in orgs.items()}
     taken = set(holders(name, names))
-    keyed = int(deployment.governance.functions.organisationByNameKey(name_key(name)).call())
+    keyed = int(deployment.governance.call("organisationByNameKey", name_key(name)))
     if keyed:
         taken.add(keyed)
     if taken:

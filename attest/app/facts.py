@@ -166,4 +166,4 @@ class LiveFacts:
         return self.deployment.block_hash(number)
 
     def block_timestamp(self, number: int) -> int:
-        return int(self.deployment.chain.block(number)["timestamp"])
+        return self.deployment.chain.timestamp(number)

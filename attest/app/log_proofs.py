@@ -23,14 +23,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from attest.chain.proving import (
-    NodeRefused,
-    RawRpc,
-    block_receipts,
-    claimed_hash,
-    header_from_block,
-    receipt_from_rpc,
-)
+from attest.chain.proving import block_receipts, claimed_hash, header_from_block, receipt_from_rpc
+from attest.chain.rpc import HttpRpc, NodeRefused
 from attest.core.chain_family import ChainFamily, family
 from attest.core.contracts import Kind
 from attest.core.credits import ClaimRecord, CreditEvidence
@@ -86,7 +80,7 @@ class LogProver:
         self._coverage: dict[str, tuple[list[str], list[str], list[str]]] = {}
         self._figures_asked: set[str] = set()
         self._every_covered: dict[str, list[_Covering] | str] = {}
-        self._sessions: dict[str, RawRpc] = {}
+        self._sessions: dict[str, HttpRpc] = {}
 
     # ------------------------------------------------------------------ the report line
 
@@ -248,10 +242,10 @@ class LogProver:
 
     # ------------------------------------------------------------------ blocks: header, receipts
 
-    def _rpc(self, url: str) -> RawRpc:
+    def _rpc(self, url: str) -> HttpRpc:
         """One JSON-RPC session per node for the whole command (its connection kept open)."""
         if url not in self._sessions:
-            self._sessions[url] = RawRpc(url)
+            self._sessions[url] = HttpRpc(url)
         return self._sessions[url]
 
     def _prepare(self, numbers: Sequence[int]) -> None:
@@ -511,7 +505,7 @@ def _revocations(a: OnchainAttestation) -> list[tuple[str, Any]]:
 
 
 def _blocks_of(
-    rpc: RawRpc, numbers: list[int], chain_family: ChainFamily
+    rpc: HttpRpc, numbers: list[int], chain_family: ChainFamily
 ) -> dict[int, tuple[BlockHeader, bytes] | str]:
     """What the node vouches for at each of `numbers`: a header and the hash it names (when the
     header hashes to it by the chain family's rule), else what it said instead. One batch request."""

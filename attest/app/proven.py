@@ -17,8 +17,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from attest.chain.proving import NodeRefused, RawRpc, get_proofs
+from attest.chain.proving import get_proofs
 from attest.chain.quorum import agree_on_hash, settle_header
+from attest.chain.rpc import HttpRpc, NodeRefused
 from attest.core.chain_family import family
 from attest.core.contracts import GOVERNANCE, REGISTRY
 from attest.core.errors import ChainError
@@ -77,7 +78,7 @@ class Prover:
         self._bindings_seen: dict[str, str] = {}  # figures uid → its proven disclosure root's uid
         self.logs: LogProver | None = None
         self._code_done = False
-        self._session: RawRpc | None = None
+        self._session: HttpRpc | None = None
         self._by_hash = True
         self._settle()
 
@@ -349,7 +350,7 @@ class Prover:
         from another state). A node that takes no block hash is asked by number."""
         assert self.header is not None
         if self._session is None:  # one connection to the node for every proof of the command
-            self._session = RawRpc(self.node)
+            self._session = HttpRpc(self.node)
         if self._by_hash:
             try:
                 return get_proofs(self._session, wanted, self.header.hash)

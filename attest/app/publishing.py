@@ -272,7 +272,7 @@ def build_receipt(
 ) -> Receipt:
     """The receipt of `doc` anchored as `a`; `timestamp` is that block's (read when not given)."""
     if timestamp is None:
-        timestamp = int(deployment.chain.block(a.block_number)["timestamp"])
+        timestamp = deployment.chain.timestamp(a.block_number)
     return Receipt(
         document=DocumentPart(
             name=doc.path.name, media_type=doc.media_type, digest=doc.digest, digest_rule=doc.digest_rule

@@ -1,5 +1,8 @@
 """Chain I/O: one connection, local signing, raw sends, decoded reverts, confirmations.
 
+Every request goes through one JSON-RPC client (`attest.chain.rpc`); web3, over that client, is
+used by publishing only.
+
 Every transaction is signed here, by a keystore's key or a key in an HSM (`attest.chain.signer`), and
 sent raw: no node ever holds a key. Fees follow the chain: EIP-1559 where the chain has a base fee,
 legacy transactions with gasPrice 0 on free-gas consortium chains (Besu QBFT with zeroBaseFee, FISCO
@@ -10,15 +13,17 @@ endpoint (anvil, Besu, FISCO BCOS web3_rpc).
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from attest.chain.rpc import JsonRpc, result_of
 from attest.chain.transport import chain_error, node_errors
-from attest.core.errors import AttestError, ChainError, TransactionReverted, WrongChain
+from attest.core.errors import ChainError, TransactionReverted, WrongChain
 
 if TYPE_CHECKING:
     from web3 import Web3
+    from web3.providers import JSONBaseProvider
     from web3.types import TxReceipt
 
     from attest.chain.signer import Signer
@@ -29,6 +34,39 @@ EMBEDDED_FUNDING_WEI = 10**21
 def gas_with_margin(estimate: int) -> int:
     """The gas limit given a dry run's estimate: a fifth more plus 5,000, for what state may change."""
     return estimate + estimate // 5 + 5000
+
+
+def quantity(value: Any, what: str) -> int:
+    """A JSON-RPC quantity ("0x…" hex) as an int; anything else is the node's error (exit 3)."""
+    if isinstance(value, str) and value[:2] in ("0x", "0X"):
+        try:
+            return int(value[2:] or "0", 16)
+        except ValueError:
+            pass
+    raise ChainError(f"the node answered {what} with {value!r:.80}, not a hex quantity")
+
+
+def client_provider(client: JsonRpc) -> JSONBaseProvider:
+    """A web3 provider that sends every request through `client` (so publishing and reading share one
+    client and one error mapping: an error answer is raised as our error before web3 sees it)."""
+    import json
+
+    from web3.providers import JSONBaseProvider
+
+    class ClientProvider(JSONBaseProvider):
+        def make_request(self, method: Any, params: Any) -> Any:
+            # web3's own encoder turns its values (HexBytes, ints) into the JSON a node reads
+            sent = json.loads(self.encode_rpc_request(method, params))
+            return {"jsonrpc": "2.0", "id": sent["id"], "result": client.call(method, sent["params"])}
+
+        def make_batch_request(self, requests: Any) -> Any:
+            calls = [(m, json.loads(self.encode_rpc_request(m, p))["params"]) for m, p in requests]
+            return [{"jsonrpc": "2.0", "id": i, **a} for i, a in enumerate(client.answers(calls))]
+
+        def is_connected(self, show_traceback: bool = False) -> bool:
+            return True
+
+    return ClientProvider()
 
 
 @dataclass(frozen=True)
@@ -43,18 +81,24 @@ class SentTransaction:
 
 
 class Chain:
-    """One chain connection. Build it with `Chain.embedded()` or `Chain.connect(url)`."""
+    """One chain connection. Build it with `Chain.embedded()` or `Chain.connect(url)`.
+
+    Every request goes through `client`, the one JSON-RPC client (`attest.chain.rpc`). Reads use it
+    directly; `w3` (web3, made on first use: publishing only) is web3 over that same client, for
+    building, signing and decoding transactions."""
 
     def __init__(
         self,
-        w3: Web3,
+        client: JsonRpc,
         *,
         name: str,
         confirmations: int = 1,
         tester: Any = None,
         funder_key: str | None = None,
+        w3: Web3 | None = None,
     ) -> None:
-        self.w3 = w3
+        self.client = client
+        self._w3 = w3
         self._funder_key = funder_key
         self.name = name
         self.confirmations = confirmations
@@ -71,10 +115,13 @@ class Chain:
         from web3 import Web3
         from web3.providers.eth_tester import EthereumTesterProvider
 
+        from attest.chain.rpc import TesterRpc
+
         backend = PyEVMBackend()
         tester = EthereumTester(backend)
         funder = backend.account_keys[0].to_hex()
-        return cls(Web3(EthereumTesterProvider(tester)), name="embedded", tester=tester, funder_key=funder)
+        w3 = Web3(EthereumTesterProvider(tester))
+        return cls(TesterRpc(w3), name="embedded", tester=tester, funder_key=funder, w3=w3)
 
     @classmethod
     def connect(
@@ -86,63 +133,86 @@ class Chain:
         timeout: float = 30,
     ) -> Chain:
         """Connect over JSON-RPC; check the chain answers and, if given, that its id is the expected one."""
-        from web3 import Web3
-        from web3.middleware import ExtraDataToPOAMiddleware
+        from attest.chain.rpc import HttpRpc
 
-        # web3's validation asks eth_chainId before every call and send (half of all requests); it
-        # cannot change under a running node, so it alone is cached (never blocks: a node may lose some)
-        from attest.chain.transport import node_session
-
-        provider = Web3.HTTPProvider(
-            rpc_url,
-            request_kwargs={"timeout": timeout},
-            session=node_session(rpc_url),  # the environment read once, not per request
-            cache_allowed_requests=True,
-            cacheable_requests={"eth_chainId"},
-        )
-        w3 = Web3(provider)
-        # QBFT/IBFT/Clique chains put more than 32 bytes in extraData; web3 rejects that unless told.
-        w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
-        chain = cls(w3, name=rpc_url, confirmations=confirmations)
+        chain = cls(HttpRpc(rpc_url, timeout=timeout), name=rpc_url, confirmations=confirmations)
         if expected_chain_id is not None and chain.chain_id != expected_chain_id:
             raise WrongChain(
                 f"{rpc_url} is chain id {chain.chain_id}, the deployment manifest says {expected_chain_id}"
             )
         return chain
 
+    @property
+    def w3(self) -> Web3:
+        """web3 over this chain's client: what publishing builds, signs and decodes transactions with.
+        Made on first use, so a verification never imports web3."""
+        if self._w3 is None:
+            from web3 import Web3
+            from web3.middleware import ExtraDataToPOAMiddleware
+
+            w3 = Web3(client_provider(self.client))
+            # QBFT/IBFT/Clique chains put more than 32 bytes in extraData; web3 rejects that unless told.
+            w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
+            self._w3 = w3
+        return self._w3
+
     # ---------------------------------------------------------------- facts
+
+    def call(self, method: str, params: Sequence[Any]) -> Any:
+        """The node's raw answer (JSON: 0x-hex quantities) to one request."""
+        return self.client.call(method, params)
 
     @property
     def chain_id(self) -> int:
         if self._chain_id is None:
-            self._chain_id = int(self.rpc(lambda: self.w3.eth.chain_id))
+            self._chain_id = quantity(self.call("eth_chainId", []), "eth_chainId")
         return self._chain_id
 
     @property
     def free_gas(self) -> bool:
         """True on chains that charge nothing for gas: they get legacy transactions with gasPrice 0."""
         if self._free_gas is None:
-            latest = self.rpc(lambda: self.w3.eth.get_block("latest"))
-            base_fee = int(latest.get("baseFeePerGas", 0) or 0)
-            self._free_gas = base_fee == 0 and int(self.rpc(lambda: self.w3.eth.gas_price)) == 0
+            base_fee = self.base_fee()
+            self._free_gas = base_fee == 0 and quantity(self.call("eth_gasPrice", []), "eth_gasPrice") == 0
         return self._free_gas
 
+    def base_fee(self) -> int:
+        """The latest block's base fee (0 on chains without one)."""
+        return quantity(self.block("latest").get("baseFeePerGas") or "0x0", "baseFeePerGas")
+
     def head(self) -> int:
-        return int(self.rpc(lambda: self.w3.eth.block_number))
+        return quantity(self.call("eth_blockNumber", []), "eth_blockNumber")
 
     def client_version(self) -> str:
         """The node software's self-description (web3_clientVersion), e.g. `anvil/v1.7.1`."""
-        return str(self.rpc(lambda: self.w3.client_version))
+        return str(self.call("web3_clientVersion", []))
 
-    def block(self, number: int | str) -> Any:
-        return self.rpc(lambda: self.w3.eth.get_block(number))  # type: ignore[arg-type]
+    def block(self, number: int | str) -> dict[str, Any]:
+        """The node's answer for a block (transaction hashes only), as sent: 0x-hex fields."""
+        tag = hex(number) if isinstance(number, int) else number
+        found = self.call("eth_getBlockByNumber", [tag, False])
+        if not isinstance(found, dict):
+            raise ChainError(f"{self.name} has no block {number}")
+        return found
+
+    def timestamp(self, number: int | str) -> int:
+        """The time (unix seconds) the node gives block `number`."""
+        return quantity(self.block(number).get("timestamp"), f"block {number}'s timestamp")
+
+    def block_hash(self, number: int | str) -> str:
+        """The hash the node gives block `number` (0x-hex)."""
+        return str(self.block(number).get("hash"))
 
     def has_code(self, address: str) -> bool:
-        return len(self.rpc(lambda: self.w3.eth.get_code(address))) > 0  # type: ignore[arg-type]
+        return len(self.code(address)) > 0
 
     def code(self, address: str) -> bytes:
         """The runtime code at `address` (eth_getCode at the latest block); empty if none."""
-        return bytes(self.rpc(lambda: self.w3.eth.get_code(address)))  # type: ignore[arg-type]
+        found = self.call("eth_getCode", [address, "latest"])
+        try:
+            return bytes.fromhex(str(found).removeprefix("0x"))
+        except ValueError:
+            raise ChainError(f"{self.name} answered eth_getCode with {found!r:.80}") from None
 
     # ---------------------------------------------------------------- dev funding
 
@@ -175,7 +245,7 @@ class Chain:
 
     def nonce(self, address: str, block: str = "latest") -> int:
         """The account's transaction count at `block` ("latest": mined; "pending": with the pool)."""
-        return int(self.rpc(lambda: self.w3.eth.get_transaction_count(address, block)))  # type: ignore[arg-type]
+        return quantity(self.call("eth_getTransactionCount", [address, block]), "eth_getTransactionCount")
 
     def send_raw(self, raw: bytes) -> str:
         """Broadcast already-signed bytes; return the transaction hash (0x-hex)."""
@@ -243,10 +313,9 @@ class Chain:
         if self.free_gas:
             tx["gasPrice"] = 0
             return
-        latest = self.rpc(lambda: self.w3.eth.get_block("latest"))
-        base_fee = int(latest.get("baseFeePerGas", 0) or 0)
+        base_fee = self.base_fee()
         if base_fee == 0:
-            tx["gasPrice"] = int(self.rpc(lambda: self.w3.eth.gas_price))
+            tx["gasPrice"] = quantity(self.call("eth_gasPrice", []), "eth_gasPrice")
             return
         tip = 10**9
         tx["maxPriorityFeePerGas"] = tip
@@ -256,41 +325,18 @@ class Chain:
 
     @property
     def batches(self) -> bool:
-        """Whether this chain takes JSON-RPC batch requests (a node does; the embedded chain does not)."""
+        """Whether this chain takes JSON-RPC batch requests in one round trip (a node does; the
+        embedded chain answers them call by call)."""
         return self.tester is None
 
-    def batch(self, calls: list[tuple[str, list[Any]]]) -> list[dict[str, Any]]:
-        """The raw JSON-RPC answers to `calls`, in order, from ONE batch request (results unformatted:
-        0x-hex quantities). Each answer holds "result" or "error" (see `result`)."""
-        if not self.batches:
-            raise ChainError("the embedded chain takes no JSON-RPC batch requests")
-        if not calls:
-            return []
-        provider: Any = self.w3.provider
-        with node_errors(self.name):
-            answers = provider.make_batch_request(calls)
-        if isinstance(answers, dict):  # a node that refuses batches answers with one error object
-            raise ChainError(f"{self.name} refused a JSON-RPC batch request: {answers.get('error')}")
-        return sorted((dict(a) for a in answers), key=lambda a: int(a.get("id", 0)))
+    def batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[dict[str, Any]]:
+        """The node's answers to `calls`, in order, each holding "result" (as sent: 0x-hex) or
+        "error" (see `result`): one batch request to a node."""
+        return self.client.answers(calls)
 
     def result(self, answer: Mapping[str, Any], method: str) -> Any:
-        """The result of one batch answer, or raise the error it carries (mapped like any node error)."""
-        if "error" in answer:
-            raise self.answer_error(answer["error"], method)
-        return answer.get("result")
-
-    def answer_error(self, error: Any, method: str) -> AttestError:
-        """Our error for a batch answer's error object: the same mapping as a single call's
-        (`attest.chain.transport`), so a revert is decoded and a refusal named alike."""
-        from web3.exceptions import ContractLogicError, Web3RPCError
-
-        if not isinstance(error, Mapping):
-            return ChainError(f"{self.name}: {method}: {error}")
-        message = str(error.get("message", error))
-        data = error.get("data")
-        if isinstance(data, str) and data.startswith("0x") and "revert" in message.lower():
-            return chain_error(ContractLogicError(message, data=data), self.name)
-        return chain_error(Web3RPCError(message), self.name)
+        """The result of one batch answer, or raise the error it carries (`attest.chain.rpc.refusal`)."""
+        return result_of(answer, method, self.name)
 
     # ---------------------------------------------------------------- errors
 

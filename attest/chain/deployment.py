@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from web3.logs import DISCARD
-
 from attest.chain import events
 from attest.chain.connection import Chain, SentTransaction
+from attest.chain.contract import BoundContract, selector
 from attest.chain.sender import DEFAULT_TIMEOUT, Call, InFlight, Outcome, Recorder, WindowSender
 from attest.core.chain_family import DEFAULT_FAMILY
 from attest.core.contracts import GOVERNANCE, REGISTRY, Action, Kind, load_artifact
@@ -68,13 +66,8 @@ class Deployment:
     def __init__(self, chain: Chain, manifest: Manifest) -> None:
         self.chain = chain
         self.manifest = manifest
-        w3 = chain.w3
-        gov_address, reg_address = (
-            to_checksum(manifest.governance.address),
-            to_checksum(manifest.registry.address),
-        )
-        self.governance = w3.eth.contract(address=gov_address, abi=load_artifact(GOVERNANCE).abi)
-        self.registry = w3.eth.contract(address=reg_address, abi=load_artifact(REGISTRY).abi)
+        self.governance = BoundContract(chain, manifest.governance.address, GOVERNANCE)
+        self.registry = BoundContract(chain, manifest.registry.address, REGISTRY)
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -112,7 +105,7 @@ class Deployment:
             chain_id=chain.chain_id,
             rpc_url=rpc_url,
             confirmations=chain.confirmations,
-            deployed_at=int(chain.block(reg_tx.block_number)["timestamp"]),
+            deployed_at=chain.timestamp(reg_tx.block_number),
             compiler=reg_art.compiler,
             governance=_deployed(gov_tx, str(gov_address), gov_art.sha256),
             registry=_deployed(reg_tx, str(reg_tx.receipt["contractAddress"]), reg_art.sha256),
@@ -152,9 +145,11 @@ class Deployment:
         `lifetime` (seconds from the latest block) is checked first: at most 30 days, as the contract
         demands; the transaction lands in a later block, so the contract's own bound is met too.
         """
+        from web3.logs import DISCARD
+
         from attest.core.governance import check_lifetime
 
-        expires = int(self.chain.block("latest")["timestamp"]) + check_lifetime(lifetime)
+        expires = self.chain.timestamp("latest") + check_lifetime(lifetime)
         sent = self.transact(member, self.governance.functions.propose(int(action), data, expires))
         (event,) = self.governance.events.ProposalCreated().process_receipt(sent.receipt, errors=DISCARD)
         return int(event["args"]["proposalId"])
@@ -183,13 +178,14 @@ class Deployment:
         from attest.core.governance import admit_organisation
 
         sent = self.enact(members, Action.ADMIT_ORGANISATION, admit_organisation(info, roles, accounts).data)
+        from web3.logs import DISCARD
+
         (event,) = self.governance.events.OrganisationAdmitted().process_receipt(sent.receipt, errors=DISCARD)
         return int(event["args"]["orgId"])
 
     def organisation(self, org_id: int) -> Organisation:
-        raw = self.governance.functions.organisation(org_id).call()
-        roles, active, info = raw
-        accounts = self.governance.functions.organisationAccounts(org_id).call()
+        roles, active, info = self.governance.call("organisation", org_id)
+        accounts = self.governance.call("organisationAccounts", org_id)
         return Organisation(
             org_id=org_id,
             roles=int(roles),
@@ -207,7 +203,7 @@ class Deployment:
         )
 
     def organisations(self) -> list[Organisation]:
-        count = int(self.governance.functions.organisationCount().call())
+        count = int(self.governance.call("organisationCount"))
         return [self.organisation(i) for i in range(1, count + 1)]
 
     def find_organisation(self, name_or_id: str) -> int:
@@ -236,27 +232,19 @@ class Deployment:
         """Every governance event since deployment, in order, in one log query."""
         start = self.manifest.governance.block_number
         logs = events.matching(
-            self.chain.rpc(
-                lambda: self.chain.w3.eth.get_logs({"address": self.governance.address, "fromBlock": start})
-            ),
+            self.chain.call("eth_getLogs", [{"address": self.governance.address, "fromBlock": hex(start)}]),
             self.governance.address,
             from_block=start,
             where=self.chain.name,
         )
-        events_by_topic = {}
-        for item in self.governance.abi:
-            if item["type"] == "event":
-                from eth_utils import event_abi_to_log_topic
-
-                events_by_topic[event_abi_to_log_topic(item)] = item["name"]
         out = []
         for log in logs:
-            name = events_by_topic.get(bytes(log["topics"][0]))
-            if name is None:
+            decoded = self.governance.decode_log(log)
+            if decoded is None:
                 continue
-            decoded = self.governance.events[name]().process_log(log)
+            name, args = decoded
             out.append(
-                GovernanceEvent(int(log["blockNumber"]), int(log["logIndex"]), name, _plain(decoded["args"]))
+                GovernanceEvent(events.as_int(log["blockNumber"]), events.as_int(log["logIndex"]), name, args)
             )
         return MembershipHistory.from_events(out)
 
@@ -360,12 +348,12 @@ class Deployment:
         ref = bytes.fromhex(r.ref.removeprefix("0x")) if r.ref else ZERO32
         if r.credits is not None:  # a neutrality statement: its credit blocks go with it
             blocks = [(bytes.fromhex(k.removeprefix("0x")), a, b) for k, a, b in r.credits.blocks]
-            data = _selector(REGISTRY, "attestStatementWithCredits") + _abi_encode(
+            data = selector(REGISTRY, "attestStatementWithCredits") + _abi_encode(
                 ["bytes32", "uint16", "bytes32", "string", "uint256", "(bytes32,uint256,uint256)[]"],
                 [bytes.fromhex(r.digest), r.year, ref, r.uri, r.credits.residual_tonnes, blocks],
             )
             return Call(self.registry.address, data, None, p)
-        data = _selector(REGISTRY, "attest") + _abi_encode(
+        data = selector(REGISTRY, "attest") + _abi_encode(
             ["bytes32", "uint8", "uint16", "bytes32", "string"],
             [bytes.fromhex(r.digest), int(r.kind), r.year, ref, r.uri],
         )
@@ -397,34 +385,8 @@ class Deployment:
         asked = [u for u in uids if u is not None]
         if not asked:
             return [False] * len(uids)
-        if self.chain.batches:
-            selector = _selector(REGISTRY, "getAttestation")
-            answers = self.chain.batch(
-                [
-                    (
-                        "eth_call",
-                        [
-                            {
-                                "to": self.registry.address,
-                                "data": "0x" + (selector + bytes.fromhex(u[2:])).hex(),
-                            },
-                            "latest",
-                        ],
-                    )
-                    for u in asked
-                ]
-            )
-            exists = iter(int(str(self.chain.result(a, "eth_call"))[2:66] or "0", 16) != 0 for a in answers)
-        else:
-            exists = iter(int(self._record(u)[0], 16) != 0 for u in asked)
-        return [False if u is None else next(exists) for u in uids]
-
-    def _record(self, uid: str) -> Sequence[Any]:
-        """The registry's stored record of `uid`: (attester, orgId, block, year, kind, revoked)."""
-        record: Sequence[Any] = self.chain.rpc(
-            lambda: self.registry.functions.getAttestation(bytes.fromhex(uid.removeprefix("0x"))).call()
-        )
-        return record
+        states = self.stored_states(asked)
+        return [False if u is None else states[u].exists for u in uids]
 
     # ---------------------------------------------------------------- registry: reading
 
@@ -436,7 +398,7 @@ class Deployment:
 
     def account_org(self, address: str) -> int:
         """The organisation an account signs for today (0 if none)."""
-        return int(self.chain.rpc(lambda: self.governance.functions.accountStatus(address).call())[0])
+        return int(self.governance.call("accountStatus", address)[0])
 
     def uid_of(self, org_id: int, digest: str) -> str:
         return attestation_uid(org_id, bytes.fromhex(digest))
@@ -515,21 +477,11 @@ class Deployment:
         it exists, its revoked flag (`getAttestation`) and its replacement (`supersededBy`).
 
         Both verify paths take revocation and supersession from here, never from events, which only
-        tell the history. In JSON-RPC batch requests (STATES_PER_BATCH uids, two calls each); the
-        embedded chain, which has no batches, is asked one call at a time."""
+        tell the history. In JSON-RPC batch requests (STATES_PER_BATCH uids, two calls each)."""
         wanted = list(dict.fromkeys(uids))
         out: dict[str, StoredState] = {}
-        if not self.chain.batches:
-            at: Any = "latest" if block is None else block
-            fns = self.registry.functions
-            for u in wanted:
-                raw = bytes.fromhex(u.removeprefix("0x"))
-                record = self.chain.rpc(lambda r=raw: fns.getAttestation(r).call(block_identifier=at))
-                replacement = self.chain.rpc(lambda r=raw: fns.supersededBy(r).call(block_identifier=at))
-                out[u] = _stored(int(record[0], 16) != 0, bool(record[5]), bytes(replacement))
-            return out
         tag = "latest" if block is None else hex(block)
-        get, sup = _selector(REGISTRY, "getAttestation"), _selector(REGISTRY, "supersededBy")
+        get, sup = selector(REGISTRY, "getAttestation"), selector(REGISTRY, "supersededBy")
         for i in range(0, len(wanted), STATES_PER_BATCH):
             chunk = wanted[i : i + STATES_PER_BATCH]
             calls = [
@@ -548,17 +500,14 @@ class Deployment:
 
     def disclosure_of(self, figures_uid: str) -> str | None:
         """The uid of the one disclosure root the registry binds to a figures attestation, or None."""
-        bound = self.chain.rpc(
-            lambda: self.registry.functions.disclosureOf(bytes.fromhex(figures_uid.removeprefix("0x"))).call()
-        )
+        bound = self.registry.call("disclosureOf", bytes.fromhex(figures_uid.removeprefix("0x")))
         return None if bound == ZERO32 else "0x" + bytes(bound).hex()
 
     def block_hash(self, number: int) -> str | None:
         """The hash of block `number` on this chain, or None if it does not exist."""
         if number > self.chain.head():
             return None
-        block = self.chain.block(number)
-        return None if block is None else str(block["hash"].to_0x_hex())
+        return self.chain.block_hash(number)
 
     def revoke(self, account: Signer, uid: str, reason: str) -> SentTransaction:
         return self.transact(
@@ -580,16 +529,18 @@ class Deployment:
     ) -> list[Any]:
         """The registry's logs with event `topic0` and the given indexed topics (None: any; a list: any
         of them)."""
-        query: dict[str, Any] = {
+        start = self.manifest.registry.block_number if from_block is None else from_block
+        topics = ["0x" + topic0.hex(), *indexed]
+        query = {
             "address": self.registry.address,
-            "fromBlock": self.manifest.registry.block_number if from_block is None else from_block,
+            "fromBlock": hex(start),
             "toBlock": "latest",
-            "topics": ["0x" + topic0.hex(), *indexed],
+            "topics": topics,
         }
-        logs = self.chain.rpc(lambda: self.chain.w3.eth.get_logs(query))  # type: ignore[arg-type]
-        return events.matching(
-            logs, self.registry.address, query["topics"], from_block=query["fromBlock"], where=self.chain.name
-        )
+        logs = self.chain.call("eth_getLogs", [query])
+        if not isinstance(logs, list):
+            raise ChainError(f"{self.chain.name} answered eth_getLogs with {logs!r:.80}, not a list")
+        return events.matching(logs, self.registry.address, topics, from_block=start, where=self.chain.name)
 
     def transact(self, account: Signer, fn: Any) -> SentTransaction:
         return self.chain.send(account, unsigned_call(fn, account))
@@ -667,14 +618,6 @@ def windows(
         yield chunk
 
 
-@cache
-def _selector(contract: str, function: str) -> bytes:
-    from eth_utils import function_abi_to_4byte_selector
-
-    (item,) = (i for i in load_artifact(contract).abi if i["type"] == "function" and i["name"] == function)
-    return bytes(function_abi_to_4byte_selector(item))  # type: ignore[arg-type]
-
-
 def _abi_encode(types: list[str], values: list[Any]) -> bytes:
     from eth_abi import encode
 
@@ -708,12 +651,3 @@ def _deployed(sent: SentTransaction, address: str, artifact_sha256: str) -> Cont
         block_number=sent.block_number,
         artifact_sha256=artifact_sha256,
     )
-
-
-def _plain(value: Any) -> Any:
-    """AttributeDicts and tuples from web3 into plain dicts/lists (struct args become dicts)."""
-    if hasattr(value, "items"):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value

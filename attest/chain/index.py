@@ -234,15 +234,9 @@ def scan_logs(
     extra: dict[str, Any] = {} if topics is None else {"topics": list(topics)}
     while start <= to_block:
         end = min(to_block, start + size - 1)
-        query: Any = {"address": address, "fromBlock": start, "toBlock": end, **extra}
+        query: Any = {"address": address, "fromBlock": hex(start), "toBlock": hex(end), **extra}
         try:
-            if chain.batches:  # raw answers: web3's formatting of every log costs more than decoding it
-                raw = {**query, "fromBlock": hex(start), "toBlock": hex(end)}
-                (answer,) = chain.batch([("eth_getLogs", [raw])])
-                found = chain.result(answer, "eth_getLogs") or []
-            else:
-                found = chain.rpc(lambda q=query: chain.w3.eth.get_logs(q))
-            out.extend(events.matching(found, address, topics or (), from_block=start, where=chain.name))
+            found = chain.call("eth_getLogs", [query]) or []
         except ChainUnreachable:
             raise
         except ChainError:  # e.g. "query returned more than 10000 results" / "block range too large"
@@ -250,24 +244,25 @@ def scan_logs(
                 raise
             size = max(1, (end - start + 1) // 2)
             continue
+        if not isinstance(found, list):
+            raise ChainError(f"{chain.name} answered eth_getLogs with {found!r:.80}, not a list")
+        out.extend(events.matching(found, address, topics or (), from_block=start, where=chain.name))
         start = end + 1
     return out
 
 
 def read_blocks(deployment: Deployment, numbers: Sequence[int]) -> dict[int, tuple[str, int]]:
-    """(hash, timestamp) of each block, BLOCKS_PER_BATCH to a JSON-RPC batch request.
-
-    The embedded chain's provider has no batch requests (and no round trips): it is read directly.
-    """
+    """(hash, timestamp) of each block, BLOCKS_PER_BATCH to a JSON-RPC batch request."""
     chain = deployment.chain
     out: dict[int, tuple[str, int]] = {}
-    if not numbers:
-        return out
-    if not chain.batches:
-        for n in numbers:
-            b = chain.block(n)
-            out[n] = (b["hash"].to_0x_hex(), int(b["timestamp"]))
-        return out
+    for i in range(0, len(numbers), BLOCKS_PER_BATCH):
+        chunk = numbers[i : i + BLOCKS_PER_BATCH]
+        answers = chain.batch([("eth_getBlockByNumber", [hex(n), False]) for n in chunk])
+        for n, answer in zip(chunk, answers, strict=True):
+            b = chain.result(answer, "eth_getBlockByNumber")
+            if b is not None:
+                out[n] = (str(b["hash"]), events.as_int(b["timestamp"]))
+    return out
     w3 = chain.w3
     for i in range(0, len(numbers), BLOCKS_PER_BATCH):
         chunk = numbers[i : i + BLOCKS_PER_BATCH]

@@ -57,15 +57,15 @@ def proposal(
     The status is the contract's own `state(proposalId)`, so "ready" means exactly what `execute`
     checks. UnknownProposal reverts become TransactionReverted (exit 3).
     """
-    gov = dep.governance.functions
-    at = int(dep.chain.block("latest")["number"])
-    raw = dep.chain.rpc(lambda: gov.proposal(proposal_id).call(block_identifier=at))
+    gov = dep.governance
+    at = dep.chain.head()
+    raw = gov.call("proposal", proposal_id, block=at)
     if org_names is None:
         org_names = dep.membership_history().organisation_names()
     action, _executed, _cancelled, expires_at, epoch, proposer, data = raw
-    committee = gov.committeeMembers().call(block_identifier=at)
-    voters = tuple(m for m in committee if gov.hasVoted(proposal_id, m).call(block_identifier=at))
-    status = STATUS_NAMES[ProposalState(int(gov.state(proposal_id).call(block_identifier=at)))]
+    committee = gov.call("committeeMembers", block=at)
+    voters = tuple(m for m in committee if gov.call("hasVoted", proposal_id, m, block=at))
+    status = STATUS_NAMES[ProposalState(int(gov.call("state", proposal_id, block=at)))]
     act = Action(int(action))
     return ProposalView(
         proposal_id=proposal_id,
@@ -75,7 +75,7 @@ def proposal(
         proposer=str(proposer),
         voters=voters,
         votes=len(voters),
-        threshold=int(gov.threshold().call(block_identifier=at)),
+        threshold=int(gov.call("threshold", block=at)),
         expires_at=int(expires_at),
         status=status,
         epoch=int(epoch),
@@ -84,7 +84,7 @@ def proposal(
 
 def proposals(dep: Deployment) -> list[ProposalView]:
     """Every proposal ever made, oldest first, with organisation names filled in from the log."""
-    count = int(dep.governance.functions.proposalCount().call())
+    count = int(dep.governance.call("proposalCount"))
     names = dep.membership_history().organisation_names() if count else {}
     return [proposal(dep, i, org_names=names) for i in range(1, count + 1)]
 

@@ -2,109 +2,27 @@
 
 Thin on purpose: each helper asks a node and turns its answer into the core's plain types
 (`core.header.BlockHeader`, `core.proofs.AccountProof`, `core.receipt_trie.TxReceipt`) without
-judging it; the core checks it against a trusted hash or root. A source is a JSON-RPC URL (raw
-requests with a timeout: hex strings), a `Web3` or a `Chain` (web3's formatted answers: ints and
-HexBytes, camelCase keys; the embedded eth-tester chain too). The converters accept both forms,
-and the extraData that web3's proof-of-authority middleware renames ``proofOfAuthorityData``.
+judging it; the core checks it against a trusted hash or root. A source is a node's URL, a JSON-RPC
+client (`attest.chain.rpc`) or a `Chain` (its client): answers are always the node's JSON. The
+converters also accept web3's formatted values (ints, HexBytes) and the extraData that web3's
+proof-of-authority middleware renames ``proofOfAuthorityData``, for answers taken from a publisher.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from attest.chain.connection import Chain
-from attest.chain.transport import node_errors, node_session
-from attest.core.errors import ChainError, ChainUnreachable
+from attest.chain.rpc import DEFAULT_TIMEOUT, HttpRpc, JsonRpc, NodeRefused
+from attest.core.errors import ChainError
 from attest.core.header import BASE_FIELDS, HEADER_FIELDS, BlockHeader, FieldKind, header_hash
 from attest.core.proof_errors import MalformedProof
 from attest.core.proofs import Account, AccountProof, StorageProof, slot_key
 from attest.core.receipt_trie import BLOOM_BYTES, Log, TxReceipt
 
-if TYPE_CHECKING:
-    from web3 import Web3
-
-#: Seconds a raw JSON-RPC request may take before the node counts as unreachable.
-DEFAULT_TIMEOUT = 10.0
 #: Storage keys per eth_getProof call; more slots are asked in several calls (one batch request).
 SLOTS_PER_CALL = 256
-#: JSON-RPC error code of a method the node does not serve.
-METHOD_NOT_FOUND = -32601
-
-
-class NodeRefused(ChainError):
-    """A node answered a JSON-RPC request with an error object (its code and message kept)."""
-
-    def __init__(self, message: str, *, code: int | None, rpc_message: str) -> None:
-        self.code = code
-        self.rpc_message = rpc_message
-        super().__init__(message)
-
-    @property
-    def method_not_found(self) -> bool:
-        return self.code == METHOD_NOT_FOUND
-
-
-class RawRpc:
-    """JSON-RPC over HTTP with `requests`: one session, a timeout, errors mapped to ours.
-
-    Raw on purpose: answers are the node's hex strings, untouched by web3's formatters or
-    middleware, and each call is bounded by `timeout` so one dead node cannot stall a quorum.
-    """
-
-    def __init__(self, url: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
-        self.url = url
-        self.timeout = timeout
-        self.session = node_session(url)
-        self._next_id = 0
-
-    def call(self, method: str, params: Sequence[Any]) -> Any:
-        """The result of one call; NodeRefused for an error answer, ChainUnreachable for no answer."""
-        (result,) = self.batch([(method, params)])
-        return result
-
-    def batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
-        """The results of `calls`, in order: one call alone, several in one batch request."""
-        import requests
-
-        if not calls:
-            return []
-        body = []
-        for method, params in calls:
-            self._next_id += 1
-            body.append({"jsonrpc": "2.0", "id": self._next_id, "method": method, "params": list(params)})
-        payload: Any = body[0] if len(body) == 1 else body
-        try:
-            reply = self.session.post(self.url, json=payload, timeout=self.timeout)
-            reply.raise_for_status()
-            answers = reply.json()
-        except requests.RequestException as exc:
-            raise ChainUnreachable(f"{self.url} is unreachable ({type(exc).__name__})") from None
-        except ValueError:
-            raise ChainError(f"{self.url} answered {calls[0][0]} with something that is not JSON") from None
-        if isinstance(answers, dict):
-            answers = [answers]
-        if not isinstance(answers, list) or len(answers) != len(body):
-            raise ChainError(f"{self.url} answered {len(body)} JSON-RPC call(s) with {answers!r:.200}")
-        by_id = {a.get("id"): a for a in answers if isinstance(a, dict)}
-        results = []
-        for sent, (method, _) in zip(body, calls, strict=True):
-            answer = by_id.get(sent["id"])
-            if answer is None:
-                raise ChainError(f"{self.url} gave no answer to {method}")
-            if "error" in answer:
-                error = answer["error"]
-                code = error.get("code") if isinstance(error, dict) else None
-                text = str(error.get("message", error)) if isinstance(error, dict) else str(error)
-                raise NodeRefused(
-                    f"{self.url} refused {method}: {text}", code=code if isinstance(code, int) else None,
-                    rpc_message=text,
-                )  # fmt: skip
-            results.append(answer.get("result"))
-        return results
-
-    def close(self) -> None:
-        self.session.close()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -256,39 +174,34 @@ def _rpc_block_param(block: BlockId) -> Any:
     return block
 
 
-def _web3_of(source: str | Web3 | Chain) -> tuple[Web3, str] | None:
+Source = str | JsonRpc | Chain  # a node's URL, a client, or a chain connection (its client)
+
+
+def _client_of(source: Source, timeout: float) -> tuple[JsonRpc, bool]:
+    """The client to ask and whether it is ours to close (one made here for a URL)."""
     if isinstance(source, Chain):
-        return source.w3, source.name
-    if isinstance(source, str):
-        return None
-    return source, "web3"
+        return source.client, False
+    if isinstance(source, JsonRpc):
+        return source, False
+    return HttpRpc(source, timeout=timeout), True
 
 
-def fetch_block(
-    source: str | Web3 | Chain, block: BlockId, *, timeout: float = DEFAULT_TIMEOUT
-) -> Mapping[str, Any]:
+def fetch_block(source: Source, block: BlockId, *, timeout: float = DEFAULT_TIMEOUT) -> Mapping[str, Any]:
     """The block answer (transaction hashes only) of `source`; ChainError if it has no such block."""
-    via = _web3_of(source)
-    if via is None:
-        assert isinstance(source, str)
-        rpc = RawRpc(source, timeout=timeout)
-        try:
-            method, params = _block_call(block)
-            answer = rpc.call(method, params)
-        finally:
+    rpc, own = _client_of(source, timeout)
+    try:
+        method, params = _block_call(block)
+        answer = rpc.call(method, params)
+    finally:
+        if own:
             rpc.close()
-        name = source
-    else:
-        w3, name = via
-        with node_errors(name):
-            answer = w3.eth.get_block(_web3_block_id(block))
     if not isinstance(answer, Mapping):
-        raise ChainError(f"{name} has no block {_show_block(block)}")
+        raise ChainError(f"{rpc.name} has no block {_show_block(block)}")
     return answer
 
 
 def block_header(
-    source: str | Web3 | Chain, block: BlockId, *, timeout: float = DEFAULT_TIMEOUT
+    source: Source, block: BlockId, *, timeout: float = DEFAULT_TIMEOUT
 ) -> tuple[BlockHeader, bytes]:
     """The header of `block` at `source` and the hash the node claims for it (both unchecked: give
     the header to its chain family's `accept` (attest.core.chain_family) with a hash the nodes agreed on)."""
@@ -313,7 +226,7 @@ def _unpadded(header: BlockHeader, claimed: bytes) -> BlockHeader:
 
 
 def get_proof(
-    source: str | RawRpc | Web3 | Chain,
+    source: Source,
     address: str | bytes,
     slots: Sequence[int],
     block: BlockId,
@@ -324,30 +237,17 @@ def get_proof(
     """eth_getProof for `address` and every slot in `slots` at `block`, as plain data (unchecked:
     `core.proofs.verify_account_proof` checks it against the block's stateRoot).
 
-    Many slots go in few calls (`slots_per_call` keys each; over a URL all calls in one batch
-    request); the account part is taken from the first answer, the storage proofs from all. Keys are
-    sent as 32-byte hex, as anvil requires (it refuses "0x0").
+    Many slots go in few calls (`slots_per_call` keys each, all in one batch request); the account
+    part is taken from the first answer, the storage proofs from all. Keys are sent as 32-byte hex,
+    as anvil requires (it refuses "0x0").
     """
     addr = address if isinstance(address, str) else "0x" + address.hex()
-    chunks = _key_chunks(slots, slots_per_call)
-    via = None if isinstance(source, RawRpc) else _web3_of(source)
-    if via is None:
-        assert isinstance(source, str | RawRpc)
-        rpc = source if isinstance(source, RawRpc) else RawRpc(source, timeout=timeout)
-        try:
-            return get_proofs(rpc, [(addr, slots)], block, slots_per_call=slots_per_call)[0]
-        finally:
-            if rpc is not source:  # a session given is the caller's to keep
-                rpc.close()
-    w3, name = via
-    from web3 import Web3
-
-    eth: Any = w3.eth  # web3 types the keys as ints, which it sends as "0x0"
-    with node_errors(name):
-        answers = [
-            eth.get_proof(Web3.to_checksum_address(addr), chunk, _web3_block_id(block)) for chunk in chunks
-        ]
-    return _joined([account_proof_from_rpc(a) for a in answers])
+    rpc, own = _client_of(source, timeout)
+    try:
+        return get_proofs(rpc, [(addr, slots)], block, slots_per_call=slots_per_call)[0]
+    finally:
+        if own:
+            rpc.close()
 
 
 def _joined(parts: Sequence[AccountProof]) -> AccountProof:
@@ -364,7 +264,7 @@ def _key_chunks(slots: Sequence[int], per_call: int) -> list[list[str]]:
 
 
 def get_proofs(
-    rpc: RawRpc,
+    rpc: JsonRpc,
     wanted: Sequence[tuple[str, Sequence[int]]],
     block: BlockId,
     *,
@@ -383,7 +283,7 @@ def get_proofs(
 
 
 def block_receipts(
-    source: str | Web3 | Chain,
+    source: Source,
     block: BlockId,
     *,
     timeout: float = DEFAULT_TIMEOUT,
@@ -394,31 +294,17 @@ def block_receipts(
 
     One eth_getBlockReceipts call where the node serves it; else (or with
     `prefer_block_receipts=False`) the block's transaction hashes, then eth_getTransactionReceipt
-    for each (over a URL: in one batch request).
+    for each (in one batch request).
     """
-    via = _web3_of(source)
-    if via is None:
-        assert isinstance(source, str)
-        rpc = RawRpc(source, timeout=timeout)
-        try:
-            return _raw_block_receipts(rpc, block, prefer_block_receipts)
-        finally:
+    rpc, own = _client_of(source, timeout)
+    try:
+        return _raw_block_receipts(rpc, block, prefer_block_receipts)
+    finally:
+        if own:
             rpc.close()
-    w3, name = via
-    from web3.exceptions import MethodUnavailable
-
-    with node_errors(name):
-        if prefer_block_receipts:
-            try:
-                answer = w3.eth.get_block_receipts(_web3_block_id(block))
-                return [receipt_from_rpc(r) for r in answer]
-            except MethodUnavailable:
-                pass
-        hashes = w3.eth.get_block(_web3_block_id(block))["transactions"]
-        return [receipt_from_rpc(w3.eth.get_transaction_receipt(h)) for h in hashes]  # type: ignore[arg-type]
 
 
-def _raw_block_receipts(rpc: RawRpc, block: BlockId, prefer_block_receipts: bool) -> list[TxReceipt]:
+def _raw_block_receipts(rpc: JsonRpc, block: BlockId, prefer_block_receipts: bool) -> list[TxReceipt]:
     if prefer_block_receipts:
         try:
             answer = rpc.call("eth_getBlockReceipts", [_rpc_block_param(block)])
@@ -427,24 +313,18 @@ def _raw_block_receipts(rpc: RawRpc, block: BlockId, prefer_block_receipts: bool
                 raise
         else:
             if not isinstance(answer, list):
-                raise ChainError(f"{rpc.url} has no block {_show_block(block)}")
+                raise ChainError(f"{rpc.name} has no block {_show_block(block)}")
             return [receipt_from_rpc(r) for r in answer]
     method, params = _block_call(block)
     found = rpc.call(method, params)
     if not isinstance(found, Mapping):
-        raise ChainError(f"{rpc.url} has no block {_show_block(block)}")
+        raise ChainError(f"{rpc.name} has no block {_show_block(block)}")
     hashes = list(found.get("transactions") or ())
     answers = rpc.batch([("eth_getTransactionReceipt", [h]) for h in hashes])
     missing = [h for h, a in zip(hashes, answers, strict=True) if not isinstance(a, Mapping)]
     if missing:
-        raise ChainError(f"{rpc.url} has no receipt for transaction {missing[0]} of its block")
+        raise ChainError(f"{rpc.name} has no receipt for transaction {missing[0]} of its block")
     return [receipt_from_rpc(a) for a in answers]
-
-
-def _web3_block_id(block: BlockId) -> Any:
-    if isinstance(block, bytes):
-        return "0x" + block.hex()
-    return block
 
 
 def _show_block(block: BlockId) -> str:

@@ -21,7 +21,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from attest.chain.proving import DEFAULT_TIMEOUT, NodeRefused, RawRpc, claimed_hash, header_from_block
+from attest.chain.proving import claimed_hash, header_from_block
+from attest.chain.rpc import DEFAULT_TIMEOUT, HttpRpc, NodeRefused
 from attest.core.chain_family import ETHEREUM, ChainFamily
 from attest.core.errors import ChainError, ChainUnreachable, InputError
 from attest.core.header import BlockHeader, Checkpoint, NodeAnswer, TrustedHeader
@@ -108,7 +109,7 @@ def _agree(
     if not 1 <= needed <= len(nodes):
         raise InputError(f"quorum {needed} of {len(nodes)} distinct node(s) cannot be met", field="quorum")
 
-    rpcs = {url: RawRpc(url, timeout=timeout) for url in nodes}
+    rpcs = {url: HttpRpc(url, timeout=timeout) for url in nodes}
     try:
         silent: dict[str, NodeAnswer] = {}
         if checkpoint is not None:
@@ -167,7 +168,7 @@ MAX_HEAD_SPREAD = 16
 
 
 def _confirmed_number(
-    rpcs: dict[str, RawRpc], confirmations: int, needed: int, silent: dict[str, NodeAnswer]
+    rpcs: dict[str, HttpRpc], confirmations: int, needed: int, silent: dict[str, NodeAnswer]
 ) -> int:
     """The newest block with `confirmations` on every node that answers eth_blockNumber; a node that
     does not is recorded in `silent` (it then has no vote)."""
@@ -196,7 +197,7 @@ def _confirmed_number(
     return target
 
 
-def _ask(url: str, rpc: RawRpc, number: int, family: ChainFamily) -> tuple[NodeAnswer, BlockHeader | None]:
+def _ask(url: str, rpc: HttpRpc, number: int, family: ChainFamily) -> tuple[NodeAnswer, BlockHeader | None]:
     """What `url` vouches for at `number`: the hash its header recomputes to by `family`'s rule, if
     it is the hash the node itself names for the block, with that header (None when it vouches for
     nothing); for a family whose hash is not computable here, the hash as the node names it."""

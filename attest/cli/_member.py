@@ -69,7 +69,7 @@ def proposal_options(f: F) -> F:
 def _org_id(dep: Deployment, org: str) -> int:
     """ORG on the command line: a number or an admitted organisation's exact name."""
     org_id = dep.find_organisation(org)
-    count = int(dep.governance.functions.organisationCount().call())
+    count = int(dep.governance.call("organisationCount"))
     if not 1 <= org_id <= count:
         raise InputError(f"no organisation #{org_id} (organisations run from 1 to {count})", field="ORG")
     return org_id
@@ -574,8 +574,7 @@ def member_show(
         org_id = _org_id(dep, org)
         o = dep.organisation(org_id)
         accounts = [
-            {"address": a, "frozen": bool(dep.governance.functions.accountStatus(a).call()[2])}
-            for a in o.accounts
+            {"address": a, "frozen": bool(dep.governance.call("accountStatus", a)[2])} for a in o.accounts
         ]
         history = governance.organisation_history(dep.membership_history(), org_id)
         info = o.info

@@ -133,7 +133,7 @@ def sign_statement(
             if not (rpc_url or manifest.rpc_url):
                 raise InputError("no node to read the nonce from: pass --nonce N", field="--nonce")
             dep = open_deployment(deployment_path, rpc_url, confirmations)
-            nonce = int(dep.registry.functions.nonces(signer_address(keystore)).call())
+            nonce = int(dep.registry.call("nonces", signer_address(keystore)))
         signer = load_signer(keystore, password_file)
         request = sign_statement(
             signer,

@@ -271,7 +271,7 @@ def write_html_report(dep: Deployment, deployment_path: str, reports: list[Repor
         manifest_path=str(Path(deployment_path).resolve()),
         manifest_sha256=hashlib.sha256(manifest_bytes).hexdigest(),
         head_block=head,
-        head_block_hash=str(dep.chain.block(head)["hash"].to_0x_hex()),
+        head_block_hash=dep.chain.block_hash(head),
         confirmations_required=dep.chain.confirmations,
         generated_at=int(time.time()),
         tool_version=version("esg-attest"),

@@ -119,7 +119,7 @@ class Service:
             manifest_path=str(Path(self.config.deployment_path).resolve()),
             manifest_sha256=hashlib.sha256(self.manifest_bytes).hexdigest(),
             head_block=head,
-            head_block_hash=str(self.dep.chain.block(head)["hash"].to_0x_hex()),
+            head_block_hash=self.dep.chain.block_hash(head),
             confirmations_required=self.dep.chain.confirmations,
             generated_at=int(time.time()),
             tool_version=version("esg-attest"),
@@ -132,7 +132,7 @@ class Service:
         with self.lock:
             m = self.dep.manifest
             head = self.dep.chain.head()
-            bound = self.dep.registry.functions.membership().call()
+            bound = self.dep.registry.call("membership")
             code = [asdict(c) for c in check_code(self.dep, recompile=False)]
             prover = Prover(self.dep, self.config.policy)
             prover.prove_code()
