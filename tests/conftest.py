@@ -103,7 +103,7 @@ def consortium_on_anvil(root: Path) -> Iterator[tuple[Any, Consortium]]:
 def mine(c: Consortium, blocks: int) -> None:
     """`blocks` empty blocks on the consortium's anvil (confirmations for what was just published)."""
     for _ in range(blocks):
-        c.chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        c.chain.call("evm_mine", [])
 
 
 def manifest_of(c: Consortium, root: Path) -> Path:

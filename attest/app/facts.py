@@ -129,8 +129,7 @@ class LiveFacts:
         return self.deployment.chain.confirmations
 
     def bound_governance(self) -> str:
-        registry = self.deployment.registry.functions
-        return str(self.deployment.chain.rpc(lambda: registry.membership().call()))
+        return str(self.deployment.registry.call("membership"))
 
     def head(self) -> int:
         return self.deployment.chain.head()

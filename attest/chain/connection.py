@@ -115,13 +115,13 @@ class Chain:
         from web3 import Web3
         from web3.providers.eth_tester import EthereumTesterProvider
 
-        from attest.chain.rpc import TesterRpc
+        from attest.chain.rpc import EmbeddedRpc
 
         backend = PyEVMBackend()
         tester = EthereumTester(backend)
         funder = backend.account_keys[0].to_hex()
         w3 = Web3(EthereumTesterProvider(tester))
-        return cls(TesterRpc(w3), name="embedded", tester=tester, funder_key=funder, w3=w3)
+        return cls(EmbeddedRpc(w3), name="embedded", tester=tester, funder_key=funder, w3=w3)
 
     @classmethod
     def connect(

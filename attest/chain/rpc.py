@@ -6,12 +6,12 @@ node's JSON as sent (0x-hex quantities and data): the readers above decode them 
 Two implementations, like httpx's transports:
 
 - `HttpRpc`: a node's URL, over one `requests` session, each request bounded by a timeout;
-- `TesterRpc`: the embedded eth-tester chain, in this process (its answers re-dressed as a node's).
+- `EmbeddedRpc`: the embedded eth-tester chain, in this process (its answers re-dressed as a node's).
 
 An error answer becomes one of our errors here and only here (`refusal`): a revert is decoded from its
 data (`TransactionReverted`), anything else the node refuses is `NodeRefused` (its code kept, so a
 caller can tell "method not served"), and a node that does not answer is `ChainUnreachable`.
-Verification imports no web3: only `TesterRpc` (the embedded chain) and publishing do.
+Verification imports no web3: only `EmbeddedRpc` (the embedded chain) and publishing do.
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ class HttpRpc(JsonRpc):
         self.session.close()
 
 
-class TesterRpc(JsonRpc):
+class EmbeddedRpc(JsonRpc):
     """The embedded eth-tester chain behind the same interface: each call goes through web3's
     eth-tester provider (which speaks its own dialect: ints, bytes, snake_case in places) and its
     answer is re-dressed as a node's JSON (0x-hex quantities and data). Batches are answered call by
