@@ -136,11 +136,17 @@ class Chain:
         from attest.chain.rpc import HttpRpc
 
         chain = cls(HttpRpc(rpc_url, timeout=timeout), name=rpc_url, confirmations=confirmations)
-        if expected_chain_id is not None and chain.chain_id != expected_chain_id:
-            raise WrongChain(
-                f"{rpc_url} is chain id {chain.chain_id}, the deployment manifest says {expected_chain_id}"
-            )
+        if expected_chain_id is not None:
+            chain.expect_chain_id(expected_chain_id, chain.call("eth_chainId", []))
         return chain
+
+    def expect_chain_id(self, expected: int, answer: Any) -> None:
+        """Take the node's eth_chainId `answer` as this chain's id; WrongChain unless it is `expected`."""
+        self._chain_id = quantity(answer, "eth_chainId")
+        if self._chain_id != expected:
+            raise WrongChain(
+                f"{self.name} is chain id {self._chain_id}, the deployment manifest says {expected}"
+            )
 
     @property
     def w3(self) -> Web3:

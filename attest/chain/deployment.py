@@ -126,12 +126,16 @@ class Deployment:
                 path=manifest_path,
             )
         chain = Chain.connect(
-            url,
-            expected_chain_id=manifest.chain_id,
-            confirmations=confirmations if confirmations is not None else manifest.confirmations,
+            url, confirmations=confirmations if confirmations is not None else manifest.confirmations
         )
-        for name, part in (("governance", manifest.governance), ("registry", manifest.registry)):
-            if not chain.has_code(part.address):
+        parts = (("governance", manifest.governance), ("registry", manifest.registry))
+        # the chain's id and both contracts' code in one round trip
+        answers = chain.batch(
+            [("eth_chainId", []), *(("eth_getCode", [part.address, "latest"]) for _, part in parts)]
+        )
+        chain.expect_chain_id(manifest.chain_id, chain.result(answers[0], "eth_chainId"))
+        for (name, part), answer in zip(parts, answers[1:], strict=True):
+            if str(chain.result(answer, "eth_getCode") or "0x") in ("0x", "0x0"):
                 raise NoContract(f"no contract code at the manifest's {name} address {part.address} on {url}")
         return cls(chain, manifest)
 
