@@ -85,9 +85,13 @@ def plain_loop(consortium: object, n: int) -> float:
     chain, account, registry = c.chain, c.bank, c.dep.registry  # type: ignore[attr-defined]
     w3 = chain.w3
     datas = [
-        registry.encode_abi(
+        registry.call_data(
             "attest",
-            args=[hashlib.sha256(f"plain loop {i}".encode()).digest(), int(Kind.FILE), 2022, b"\0" * 32, ""],
+            hashlib.sha256(f"plain loop {i}".encode()).digest(),
+            int(Kind.FILE),
+            2022,
+            b"\0" * 32,
+            "",
         )
         for i in range(n)
     ]

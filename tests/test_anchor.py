@@ -290,8 +290,8 @@ def test_a_window_is_sent_only_once_the_one_before_is_mined(slow: Consortium) ->
     """Pipelined, but the account has nothing waiting in the node's pool whenever a window is sent:
     a node that mines as transactions arrive must never mine this account's while more arrive."""
     c = slow
-    provider: Any = c.chain.w3.provider
-    batch = provider.make_batch_request
+    client: Any = c.chain.client
+    batch = client.answers
     waiting: list[int] = []
 
     def watched(calls: Any) -> Any:
@@ -303,12 +303,12 @@ def test_a_window_is_sent_only_once_the_one_before_is_mined(slow: Consortium) ->
             waiting.append(pending - latest)
         return batch(calls)
 
-    provider.make_batch_request = watched
+    client.answers = watched
     try:
         requests = [AnchorRequest(sha(f"paced {i}"), Kind.FILE, 2022) for i in range(15)]
         results = [r for window in anchor(c.dep, c.bank, requests, window=5) for r in window]
     finally:
-        provider.make_batch_request = batch
+        client.answers = batch
     assert [r.outcome for r in results] == ["sent"] * 15
     assert waiting == [0, 0, 0]
 
