@@ -237,14 +237,17 @@ def test_a_registry_bound_to_other_governance_fails_the_deployment_check() -> No
     assert "not the manifest's" in report.checks[0].detail
 
 
-def test_the_readme_lists_every_check_line_in_the_registrys_order() -> None:
-    """The README's table of report lines is the registry (`CHECKS`), name for name, in order."""
+def test_the_trust_model_lists_every_check_line_in_the_registrys_order() -> None:
+    """docs/trust-model.md's table of report lines (the README links it) is the registry (`CHECKS`),
+    name for name, in order."""
     import re
 
     from attest.core.verification import CHECK_ORDER, CHECKS
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    table = readme.split("| line | what it establishes |", 1)[1].split("\n\n", 1)[0]
+    root = Path(__file__).resolve().parent.parent
+    assert "(docs/trust-model.md)" in (root / "README.md").read_text(encoding="utf-8")
+    page = (root / "docs" / "trust-model.md").read_text(encoding="utf-8")
+    table = page.split("| line | what it establishes |", 1)[1].split("\n\n", 1)[0]
     rows = re.findall(r"^\| `([^`]+)` \| (.+) \|$", table, flags=re.M)
     assert [name for name, _ in rows] == list(CHECK_ORDER)
     assert [about for _, about in rows] == [unit.about for unit in CHECKS]

@@ -5,7 +5,7 @@ nothing about one figure unless the whole document is handed over. So the bank a
 of a *private-data* tree over its figures (the layout of EAS private data), and can later hand anyone
 one metric, its salt and its Merkle path.
 
-Choice (documented in README): `attest publish disclosure-root FIGURES` builds the tree, writes it
+Choice (documented in docs/disclosure.md): `attest publish disclosure-root FIGURES` builds the tree, writes it
 with its salts to `<name>.disclosure.json` next to the figures (private: keep it like a key — whoever
 holds it can disclose any figure), and anchors the root as a `Kind.DISCLOSURE` attestation with the
 figures' reporting year, by the organisation the figures name, whose `ref` is that organisation's

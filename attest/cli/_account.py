@@ -17,7 +17,10 @@ from attest.core.errors import InputError
 @main.group()
 def account() -> None:
     """Signing accounts: encrypted keystore files (password: env ATTEST_PASSWORD, a file or a prompt),
-    or secp256k1 keys in an HSM (--signer pkcs11:…; PIN: env ATTEST_PKCS11_PIN, a file or a prompt)."""
+    or secp256k1 keys in an HSM (--signer pkcs11:…; PIN: env ATTEST_PKCS11_PIN, a file or a prompt).
+
+    Keys in an HSM: docs/hsm.md.
+    """
 
 
 def token_options(f: F) -> F:

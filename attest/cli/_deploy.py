@@ -65,7 +65,11 @@ def deploy(
     family: str,
     as_json: bool,
 ) -> None:
-    """Deploy governance and registry; write the deployment manifest."""
+    """Deploy governance and registry; write the deployment manifest.
+
+    The manifest (docs/formats.md) is what publishing and verifying read with -d; publish it, with its
+    sha256, for auditors. On a consortium chain (Besu, FISCO BCOS): docs/consortium-nodes.md.
+    """
     with handle_errors():
         from attest.chain.connection import Chain
         from attest.chain.deployment import Deployment

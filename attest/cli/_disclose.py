@@ -47,7 +47,7 @@ def publish_disclosure_root(
     attestation. The figures must be published first: the tree names their digest, and every
     disclosure is checked against them. The registry binds one root per figures attestation and
     refuses a second, even after the first is revoked: restate the figures to disclose from a new
-    tree. Safe to re-run.
+    tree. Safe to re-run. How disclosure works and what it proves: docs/disclosure.md.
     """
     with handle_errors():
         from attest.app.disclosure import publish_disclosure_root, read_figures

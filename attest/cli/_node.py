@@ -44,7 +44,11 @@ def node() -> None:
 def node_start(
     data_dir: str, port: int, zero_fees: bool, block_time: float, state_interval: int, as_json: bool
 ) -> None:
-    """Start anvil in the background with its state persisted under DATA_DIR."""
+    """Start anvil in the background with its state persisted under DATA_DIR.
+
+    Its block time and how its state is saved and checked: docs/local-node.md. A consortium's own
+    nodes (Besu, FISCO BCOS): docs/consortium-nodes.md.
+    """
     with handle_errors():
         from attest.devtools.node import AnvilNode, dev_private_keys
 

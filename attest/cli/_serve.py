@@ -34,7 +34,8 @@ def serve(
     Readers drop a document (hashed in their browser; only its digest is sent), a receipt, or paste
     a sha256, and see every check `attest verify` makes; there are also pages for an organisation's
     history, the deployment and disclosure proofs. Read-only: it holds no key and sends no
-    transaction. Listens on 127.0.0.1 unless --host says otherwise.
+    transaction. Listens on 127.0.0.1 unless --host says otherwise. How the page works:
+    docs/verification-page.md.
     """
     with handle_errors():
         import uvicorn

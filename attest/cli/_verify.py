@@ -102,6 +102,8 @@ def verify(
 
     `attest verify FIGURES --statement STATEMENT` verifies a figures document and the carbon
     verification statement covering it together (files or their receipts).
+
+    What each line establishes and what it rests on: docs/trust-model.md.
     """
     with handle_errors():
         from attest.app.proven import Prover

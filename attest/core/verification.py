@@ -164,8 +164,8 @@ Rule = Callable[["Evidence", "OnchainAttestation | None"], list["Check"]]
 
 @dataclass(frozen=True)
 class CheckUnit:
-    """One check: the name its lines carry (or begin with), what it establishes (the README's table
-    of lines is tested against these), whether it judges a chosen attestation, and its pure rule —
+    """One check: the name its lines carry (or begin with), what it establishes (docs/trust-model.md's
+    table of lines is tested against these), whether it judges a chosen attestation, and its pure rule —
     None for the lines the shell adds (`proofs`, `logs`: attest.app.proven) and for `anchored`,
     which `decide` itself settles, since every later unit judges what it chose."""
 
