@@ -229,57 +229,37 @@ def test_agrees_with_org_option(world: World) -> None:
 
 
 class _Counter:
-    """Counts HTTP requests: single calls through a web3 middleware, JSON-RPC batches (one request
-    each) at the provider, where web3's batches and `Chain.batch`'s raw ones both arrive."""
+    """Counts the requests the chain's one JSON-RPC client sends (`attest.chain.rpc`): a single call
+    by its method, a batch as one "batch"; every eth_getLogs filter and how many logs it answered."""
 
     def __init__(self) -> None:
         self.requests: list[str] = []
         self.log_queries: list[Any] = []  # every eth_getLogs filter
         self.logs_returned = 0  # how many logs those answered
 
-    def middleware(self) -> type:
-        from web3.middleware import Web3Middleware
-
-        seen, queries, counter = self.requests, self.log_queries, self
-
-        class Counting(Web3Middleware):
-            def wrap_make_request(self, make_request: Callable[..., Any]) -> Callable[..., Any]:
-                def counted(method: str, params: Any) -> Any:
-                    seen.append(method)
-                    answer = make_request(method, params)
-                    if method == "eth_getLogs":
-                        queries.append(params[0])
-                        counter.logs_returned += len(answer.get("result") or [])
-                    return answer
-
-                return counted
-
-        return Counting
-
 
 def count_requests(world: World, run: Callable[[], object], counter: _Counter | None = None) -> list[str]:
-    """Every HTTP request `run` makes (see `_Counter`)."""
+    """Every request `run` makes (see `_Counter`)."""
     counter = counter or _Counter()
-    w3 = world.c.dep.chain.w3
-    provider: Any = w3.provider
-    direct = provider.make_batch_request
+    client: Any = world.c.dep.chain.client
+    direct = client.answers
 
     def counted(calls: Any) -> Any:
-        counter.requests.append("batch")
+        cached = getattr(client, "_chain_id", None) is not None and all(m == "eth_chainId" for m, _ in calls)
         answers = direct(calls)
-        for (method, params), answer in zip(calls, sorted(answers, key=lambda a: int(a["id"])), strict=True):
+        if not cached:  # the client answers a known chain id itself: no request is sent
+            counter.requests.append(calls[0][0] if len(calls) == 1 else "batch")
+        for (method, params), answer in zip(calls, answers, strict=True):
             if method == "eth_getLogs":
                 counter.log_queries.append(params[0])
                 counter.logs_returned += len(answer.get("result") or [])
         return answers
 
-    w3.middleware_onion.add(counter.middleware(), name="count")
-    provider.make_batch_request = counted
+    client.answers = counted
     try:
         run()
     finally:
-        w3.middleware_onion.remove("count")
-        del provider.make_batch_request
+        del client.answers
     return counter.requests
 
 
