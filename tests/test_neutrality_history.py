@@ -46,7 +46,7 @@ def year_2024(d: Path) -> tuple[Path, Path]:
     s.update(reporting_year=2024, period={"start": "2024-01-01", "end": "2024-12-31"}, issued="2025-03-28")
     verra, forestry = s["neutrality_claim"]["retirements"]
     verra.update(vintage=2024, retired_on="2025-03-14")
-    verra["serial_blocks"] = [{"serial": "0003-000001-005800-VCS-VCU-003-VER-CN-0003-01012024-31122024-1"}]
+    verra["serial_blocks"] = [{"serial": "0003-200001-205800-VCS-VCU-003-VER-CN-0003-01012024-31122024-1"}]
     forestry.update(vintage=2023, retired_on="2025-03-14")
     forestry["serial_blocks"][0]["issuance"] = "FCS-EXAMPLE-01-2023-A"
     return write(d / "figures-2024.json", f), write(d / "statement-2024.json", s)
