@@ -42,12 +42,12 @@ def credit_policy(
     max_vintage_age: int | None, registry_records: tuple[str, ...] = (), require_registry: bool = False
 ) -> CreditPolicy:
     """The policy the options give (attest.core.credits is imported here: `--help` stays fast); each
-    registry export is read now, so a file it cannot read is one line (exit 2) before the chain is asked."""
+    registry export is read now, so a file it cannot read is one line (exit 2) before the chain is asked.
+    No export and no --require-registry: the `credit records` lines say they were not checked."""
     from attest.app.credits import load_registry_records
     from attest.core.credits import DEFAULT_MAX_VINTAGE_AGE, CreditPolicy
 
+    given = load_registry_records(registry_records) if registry_records or require_registry else None
     return CreditPolicy(
-        DEFAULT_MAX_VINTAGE_AGE if max_vintage_age is None else max_vintage_age,
-        load_registry_records(registry_records),
-        require_registry,
+        DEFAULT_MAX_VINTAGE_AGE if max_vintage_age is None else max_vintage_age, given, require_registry
     )

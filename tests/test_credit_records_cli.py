@@ -1,0 +1,236 @@
+"""Credits are what the registries say they are, through the real CLI on a real anvil, on real serials
+(tests/data/registries, see its SOURCE.md).
+
+The story, in order on one chain: three members named as the registries' records name a beneficiary —
+Shopify Inc. (a Verra block), Hilti Corporation (a Gold Standard block), MidFirst Bank (an ACR block
+over three rows of the records) — each publish their 2025 figures, and the verification body a
+statement retiring those units for them: each verifies with `--registry-records` and `--require-registry`.
+Then the same units, spelled otherwise (the registry's other names, leading zeros, lower case), are
+claimed for Rival Bank: the exact blocks are refused on-chain (their canonical key is the one the
+registry contract refuses duplicates by), and overlapping ones, which the contract lets through, fail
+`credits` in `verify`. WeBank's statement claiming Shopify's Verra units fails `credit records`: the
+registry retired them for someone else. Units the records given do not hold are `·`, failing with
+`--require-registry`; an export whose header the tool does not know is one line, exit 2.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import EXAMPLES, Consortium, consortium_on_anvil, manifest_of, mine
+from eth_account import Account
+from lying_proxy import run_attest, show
+
+from attest.app.publishing import publish
+from attest.core.contracts import Kind, Role
+from attest.core.errors import TransactionReverted
+from attest.core.records import OrganisationInfo
+from attest.devtools.node import dev_private_keys
+
+pytestmark = pytest.mark.anvil
+DATA = Path(__file__).resolve().parent / "data" / "registries"
+F2023 = EXAMPLES / "illustrative-webank-2023-figures.json"
+S2023 = EXAMPLES / "illustrative-carbon-verification-2023.json"
+VERRA = DATA / "verra-transactions.csv"
+GS = DATA / "gold-standard-retirements.csv"
+ACR = DATA / "acr-retirements.csv"
+
+SHOPIFY_VERRA = "19334-940082955-940097954-VCS-VCU-576-VER-US-14-4268-01062024-31122024-1"
+HILTI_GS = "GS1-1-KE-GS11603-16-2025-30256-110-5463"
+MIDFIRST_ACR = "ACR-US-869-2022-2145-1052027 to 1056426"  # three rows of the ACR records
+LINDBLAD_VERRA = "19381-941412555-941441125-VCS-VCU-1310-VER-CN-13-3005-01012022-31102022-0"
+
+
+def retirement(registry: str, project: str, serial: str, units: int, vintage: int, on: str, who: str) -> Any:
+    return {
+        "registry": registry,
+        "project_id": project,
+        "serial_blocks": [{"serial": serial}],
+        "quantity_tco2e": str(units),
+        "vintage": vintage,
+        "retired_on": on,
+        "beneficiary": who,
+        "reason": f"retired on behalf of {who} (test on the registry's real records)",
+    }
+
+
+def documents(d: Path, tag: str, org: dict[str, str], r: Any) -> tuple[Path, Path]:
+    """2025 figures of `org`, and a statement whose one retirement is `r` and whose verified emissions
+    are exactly the units it retires."""
+    f = copy.deepcopy(json.loads(F2023.read_text(encoding="utf-8")))
+    f.update(organisation=org, reporting_year=2025, period={"start": "2025-01-01", "end": "2025-12-31"})
+    s = copy.deepcopy(json.loads(S2023.read_text(encoding="utf-8")))
+    s.update(organisation=org, reporting_year=2025, period={"start": "2025-01-01", "end": "2025-12-31"})
+    s.update(issued="2026-04-30")
+    total = r["quantity_tco2e"]
+    s["emissions_tco2e"] = {
+        k: {"scope1": "0", "scope2": total, "scope3": "0"} for k in ("reported", "verified")
+    }
+    s["neutrality_claim"].update(residual_emissions_tco2e=total, retirements=[r])
+    fp, sp = d / f"{tag}-figures.json", d / f"{tag}-statement.json"
+    fp.write_text(json.dumps(f, ensure_ascii=False, indent=2), encoding="utf-8")
+    sp.write_text(json.dumps(s, ensure_ascii=False, indent=2), encoding="utf-8")
+    return fp, sp
+
+
+@dataclass
+class World:
+    c: Consortium
+    root: Path
+    manifest: Path
+    rpc: str
+    members: dict[str, Any]
+    paths: dict[str, tuple[Path, Path]]
+    figures: dict[str, str]
+
+
+MEMBERS = {
+    "shopify": ({"name": "Shopify Inc.", "country": "CA"}, retirement(
+        "verra", "4268", SHOPIFY_VERRA, 15000, 2024, "2026-03-31", "Shopify Inc.")),
+    "hilti": ({"name": "Hilti Corporation", "country": "LI"}, retirement(
+        "gold-standard", "GS11603", HILTI_GS, 5354, 2025, "2026-04-10", "Hilti Corporation")),
+    "midfirst": ({"name": "MidFirst Bank", "country": "US"}, retirement(
+        "acr", "ACR869", MIDFIRST_ACR, 4400, 2022, "2026-04-09", "MidFirst Bank")),
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    root = tmp_path_factory.mktemp("records")
+    with consortium_on_anvil(root) as (node, c):
+        members, paths, figures = {}, {}, {}
+        for tag, (org, r) in MEMBERS.items():
+            account = Account.create()
+            c.chain.fund(account.address, funder_key=dev_private_keys(2)[1])
+            c.dep.admit(c.committee[:2], OrganisationInfo(org["name"], org["country"], "company"),
+                        Role.PUBLISHER, [account.address])  # fmt: skip
+            members[tag] = account
+            paths[tag] = documents(root, tag, org, r)
+            fuid = publish(c.dep, account, paths[tag][0], kind=Kind.FIGURES).published.attestation.uid
+            figures[tag] = fuid
+            publish(c.dep, c.verifier, paths[tag][1], kind=Kind.STATEMENT, ref=fuid)
+        figures["rival"] = publish(
+            c.dep, c.rival, documents(root, "rival", {"name": "Rival Bank", "country": "CN"},
+                                      MEMBERS["midfirst"][1])[0], kind=Kind.FIGURES,
+        ).published.attestation.uid  # fmt: skip
+        mine(c, 2)
+        yield World(c, root, manifest_of(c, root), node.rpc_url, members, paths, figures)
+
+
+def verify(w: World, target: Path, *extra: str) -> Any:
+    return run_attest("verify", "-d", str(w.manifest), "--rpc-url", w.rpc, str(target), *extra)
+
+
+def line(out: str, name: str) -> str:
+    (found,) = [" ".join(x.split()) for x in out.splitlines() if x.strip()[2:].startswith(name + " ")]
+    return found
+
+
+def records(*files: Path) -> list[str]:
+    return [a for f in files for a in ("--registry-records", str(f))]
+
+
+def test_real_verra_gold_standard_and_acr_retirements_verify_against_the_records(world: World) -> None:
+    for tag, registry_file in (("shopify", VERRA), ("hilti", GS), ("midfirst", ACR)):
+        statement = world.paths[tag][1]
+        done = verify(world, statement, *records(VERRA, GS, ACR), "--require-registry")
+        assert done.returncode == 0, show(done)
+        got = line(done.stdout, "credit records: retirements[0]")
+        assert got.startswith("✓"), got
+        name = MEMBERS[tag][0]["name"]
+        assert f'retired for "{name}"' in got and registry_file.name in got and "sha256 " in got
+        assert "newest 2026-04-1" in got
+        assert line(done.stdout, "credits").startswith("✓")
+    # Verra's line says it cannot tell a retirement from a cancellation
+    done = verify(world, world.paths["shopify"][1], *records(VERRA))
+    assert "retired or cancelled" in line(done.stdout, "credit records: retirements[0]")
+    # without records the line is still there, saying it was not checked
+    done = verify(world, world.paths["hilti"][1])
+    got = line(done.stdout, "credit records: retirements[0]")
+    assert done.returncode == 0 and got.startswith("·") and "not checked:" in got
+
+
+def test_units_the_records_do_not_hold_are_info_and_fail_when_required(world: World) -> None:
+    statement = world.paths["hilti"][1]  # Gold Standard units, checked against Verra's records only
+    done = verify(world, statement, *records(VERRA))
+    assert done.returncode == 0, show(done)
+    got = line(done.stdout, "credit records: retirements[0]")
+    assert got.startswith("·") and "not in the records given: gold-standard GS1-1-KE-GS11603" in got
+    done = verify(world, statement, *records(VERRA), "--require-registry")
+    assert done.returncode == 1, show(done)
+    assert line(done.stdout, "credit records: retirements[0]").startswith("✗")
+
+
+def test_an_export_the_tool_does_not_know_is_one_line_exit_2(world: World) -> None:
+    done = verify(world, world.paths["hilti"][1], *records(DATA / "isometric-retirements.csv"))
+    assert done.returncode == 2, show(done)
+    (msg,) = done.stderr.strip().splitlines()
+    assert msg.startswith("error: ") and "isometric-retirements.csv: field 'header'" in msg
+    assert "no registry export this tool knows" in msg and done.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("tag", "registry", "spelled"),
+    [
+        ("shopify", "VCS", "019334-0940082955-0940097954-vcs-vcu-576-ver-us-14-4268-01062024-31122024-1"),
+        ("hilti", "Gold Standard", "gs1-01-ke-gs011603-16-2025-030256-0110-05463"),
+        ("midfirst", "American Carbon Registry", "acr-us-0869-2022-02145-01052027 TO 01056426"),
+    ],
+)
+def test_another_spelling_of_the_same_units_is_refused_on_chain(
+    world: World, tag: str, registry: str, spelled: str
+) -> None:
+    r = dict(
+        MEMBERS[tag][1], registry=registry, serial_blocks=[{"serial": spelled}], beneficiary="Rival Bank"
+    )
+    _, statement = documents(world.root, f"rival-{tag}", {"name": "Rival Bank", "country": "CN"}, r)
+    before = world.c.chain.head()
+    with pytest.raises(TransactionReverted) as exc:
+        publish(world.c.dep, world.c.verifier, statement, kind=Kind.STATEMENT, ref=world.figures["rival"])
+    assert exc.value.error_name == "CreditAlreadyClaimed"
+    assert world.c.chain.head() == before
+
+
+def test_overlapping_units_spelled_otherwise_fail_credits_in_verify(world: World) -> None:
+    """The contract refuses exact duplicates only; an overlap in another spelling is caught by verify
+    (Verra: the same unit numbers under another batch number, registry named `Verra`)."""
+    fields = SHOPIFY_VERRA.split("-")
+    spelled = "-".join(["7", "940090000", "940090099", *[f.lower() for f in fields[3:]]])
+    r = dict(
+        MEMBERS["shopify"][1], registry="Verra", serial_blocks=[{"serial": spelled}], quantity_tco2e="100"
+    )
+    r["beneficiary"] = "Rival Bank"
+    _, statement = documents(world.root, "rival-overlap", {"name": "Rival Bank", "country": "CN"}, r)
+    publish(world.c.dep, world.c.verifier, statement, kind=Kind.STATEMENT, ref=world.figures["rival"])
+    mine(world.c, 2)
+    done = verify(world, statement)
+    assert done.returncode == 1, show(done)
+    got = line(done.stdout, "credits")
+    assert got.startswith("✗ credits claimed twice: Verra " + spelled) and "units 940082955–940097954" in got
+    # and Shopify's own statement now names the later claim
+    done = verify(world, world.paths["shopify"][1])
+    assert done.returncode == 1 and "later" in line(done.stdout, "credits")
+
+
+def test_units_the_registry_retired_for_someone_else_fail_for_webank(world: World) -> None:
+    r = retirement("VCS", "3005", LINDBLAD_VERRA, 28571, 2022, "2026-04-06", "WeBank")
+    r["serial_blocks"] = [{"serial": LINDBLAD_VERRA.lower()}]
+    org = {"name": "WeBank", "legal_name": "WeBank", "country": "CN"}
+    figures, statement = documents(world.root, "webank", org, r)
+    fuid = publish(world.c.dep, world.c.bank, figures, kind=Kind.FIGURES).published.attestation.uid
+    publish(world.c.dep, world.c.verifier, statement, kind=Kind.STATEMENT, ref=fuid)
+    mine(world.c, 2)
+    done = verify(world, statement, *records(VERRA))
+    assert done.returncode == 1, show(done)
+    got = line(done.stdout, "credit records: retirements[0]")
+    assert got.startswith("✗") and 'retired for "Lindblad Expeditions Family of Companies", not this' in got
+    assert "verra-transactions.csv line " in got
+    # every other line holds: the registry's records are what fails it
+    failed = [x for x in done.stdout.splitlines() if x.strip().startswith("✗")]
+    assert len(failed) == 1, done.stdout
