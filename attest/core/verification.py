@@ -585,7 +585,7 @@ def _statement_credits(ev: Evidence, c: CreditEvidence) -> list[Check]:
 
     out: list[Check] = []
     if c.document_blocks is not None:
-        recorded = _recorded(c)
+        recorded = _recorded(c, ev.strict)
         if recorded is not None:
             out.append(recorded)
     if c.schema == "carbon-verification/1" and not c.recorded_blocks and c.recorded is None:
@@ -612,7 +612,7 @@ def _statement_credits(ev: Evidence, c: CreditEvidence) -> list[Check]:
     return out
 
 
-def _recorded(c: CreditEvidence) -> Check | None:
+def _recorded(c: CreditEvidence, strict: bool = False) -> Check | None:
     assert c.document_blocks is not None
     stated = {(b.key, b.first, b.last) for b in c.document_blocks}
     on_chain = {(r.issuance_key.lower(), r.first, r.last) for r in c.recorded_blocks}
@@ -660,15 +660,16 @@ def _recorded(c: CreditEvidence) -> Check | None:
         return Check("credits: recorded", "fail", detail)
     assert c.recorded is not None
     if spelled:
-        return Check(
-            "credits: recorded",
-            "warn",
+        detail = (
             f"its {len(stated)} serial block(s) ({c.recorded.retired_tonnes} t) and residual emissions "
             f"({c.recorded.residual_tonnes} t) are on-chain, block {c.recorded.block_number}, under the keys "
             "of their spelling (as statements anchored before canonical credit identities were): other "
             "statements are compared with them under both keys, but a claim spelling these units "
-            "otherwise finds them only when it is the one verified",
+            "otherwise finds them only when it is the one verified"
         )
+        if strict:
+            return Check("credits: recorded", "fail", detail + " — a warning, failed by --strict")
+        return Check("credits: recorded", "warn", detail)
     return Check(
         "credits: recorded",
         "pass",
