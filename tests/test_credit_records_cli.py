@@ -234,3 +234,9 @@ def test_units_the_registry_retired_for_someone_else_fail_for_webank(world: Worl
     # every other line holds: the registry's records are what fails it
     failed = [x for x in done.stdout.splitlines() if x.strip().startswith("✗")]
     assert len(failed) == 1, done.stdout
+    # verify-many takes the records too (and prints the failure)
+    many = run_attest(
+        "verify-many", "-d", str(world.manifest), "--rpc-url", world.rpc, str(statement), *records(VERRA)
+    )
+    assert many.returncode == 1 and "credit records: retirements[0]" in many.stdout + many.stderr, show(many)
+    assert "Lindblad Expeditions" in many.stdout + many.stderr
