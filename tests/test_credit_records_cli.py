@@ -240,3 +240,22 @@ def test_units_the_registry_retired_for_someone_else_fail_for_webank(world: Worl
     )
     assert many.returncode == 1 and "credit records: retirements[0]" in many.stdout + many.stderr, show(many)
     assert "Lindblad Expeditions" in many.stdout + many.stderr
+
+
+def test_history_neutrality_counts_each_registrys_units_and_what_the_records_confirm(world: World) -> None:
+    base = ("history", "--neutrality", "-d", str(world.manifest), "--rpc-url", world.rpc)
+    done = run_attest(*base, "--org", "MidFirst Bank", "--json", *records(ACR))
+    assert done.returncode == 0, show(done)
+    (year,) = json.loads(done.stdout)["years"]
+    assert year["year"] == 2025 and year["verified_emissions_tonnes"] == 4400
+    assert year["credits_by_registry"] == [
+        {"registry": "acr", "blocks": 1, "units": 4400, "confirmed_by_records": 4400}
+    ]
+    # without records, an ACR issuance key is not named (the chain holds keys, not registries)
+    done = run_attest(*base, "--org", "MidFirst Bank")
+    assert "credits   an issuance the records given do not name: 1 block(s), 4400 unit(s)" in done.stdout
+    # Verra's key is the registry's own: named from the chain; Shopify's records confirm its units
+    done = run_attest(*base, "--org", "Shopify Inc.", *records(VERRA))
+    assert "credits   verra: 1 block(s), 15000 unit(s), 15000 confirmed by the records" in done.stdout, show(
+        done
+    )

@@ -79,6 +79,14 @@ def test_2022_and_2023_met(tmp_path: Path) -> None:
     lines = neutrality_lines("WeBank", c.bank_id, rows)
     assert lines[0] == f"WeBank (org #{c.bank_id}): carbon neutrality, 2022–2023"
     assert lines[2].startswith("2022  ✓        ✓          ✓ 6900 ≥ 6860 t      ✓               current")
+    # the year's credits per registry: Verra's (one key, units numbered registry-wide) are named from
+    # the chain alone; the CCER issuance only by records that hold it (none given here)
+    assert first["verified_emissions_tonnes"] == 6860
+    assert first["credits_by_registry"] == [
+        {"registry": "verra", "blocks": 1, "units": 5000, "confirmed_by_records": None},
+        {"registry": None, "blocks": 1, "units": 1900, "confirmed_by_records": None},
+    ]
+    assert "      credits   verra: 1 block(s), 5000 unit(s)" in lines
     # the verifier made no claim of its own; an organisation without any claim has no rows
     assert neutrality_history(c.dep, c.verifier_id) == [] and neutrality_history(c.dep, c.rival_id) == []
 

@@ -454,3 +454,59 @@ def _one_retirement(
         "pass",
         f"{t.confirmed} unit(s) of {len(blocks)} block(s) retired for {texts} on {days}{note} ({rule})",
     )
+
+
+# ------------------------------------------------------------------------------------ by registry
+
+
+@dataclass(frozen=True)
+class RegistryUnits:
+    """A year's claimed credits in one registry (`history --neutrality`): `registry` is the table's id,
+    or None for blocks whose issuance key neither the table nor the records given identify; `confirmed`
+    the units the records show retired for the organisation (None: no records given)."""
+
+    registry: str | None
+    blocks: int
+    units: int
+    confirmed: int | None
+
+    def describe(self) -> str:
+        where = self.registry or "an issuance the records given do not name"
+        confirmed = "" if self.confirmed is None else f", {self.confirmed} confirmed by the records"
+        return f"{where}: {self.blocks} block(s), {self.units} unit(s){confirmed}"
+
+
+def registry_of_keys(files: Sequence[RecordsFile] | None) -> dict[str, tuple[str, str]]:
+    """Issuance key → (registry id, canonical issuance), for every issuance the records hold, and for
+    Verra (units numbered registry-wide: one key)."""
+    from attest.core.serials import issuance_key
+
+    out = {issuance_key("verra", "VCU"): ("verra", "VCU")}
+    for f in files or ():
+        for r in f.records:
+            out.setdefault(issuance_key(r.registry, r.issuance), (r.registry, r.issuance))
+    return out
+
+
+def units_by_registry(
+    blocks: Sequence[tuple[str, int, int]], names: Sequence[str], files: Sequence[RecordsFile] | None
+) -> list[RegistryUnits]:
+    """Claimed blocks (issuance key, first, last) counted per registry; with records, how many of
+    their units the records show retired for the organisation (by `names`)."""
+    known = registry_of_keys(files)
+    records = [r for f in files or () for r in f.records]
+    tally: dict[str | None, list[int]] = {}
+    for key, first, last in blocks:
+        registry, issuance = known.get(key.lower(), (None, ""))
+        row = tally.setdefault(registry, [0, 0, 0])
+        row[0] += 1
+        row[1] += last - first + 1
+        for r in records:
+            if (r.registry, r.issuance) != (registry, issuance) or r.last < first or last < r.first:
+                continue
+            if r.status in (RETIRED, RETIRED_OR_CANCELLED) and _for_organisation(r.beneficiary, names):
+                row[2] += min(r.last, last) - max(r.first, first) + 1
+    return [
+        RegistryUnits(reg, n, u, None if files is None else c)
+        for reg, (n, u, c) in sorted(tally.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
+    ]
