@@ -23,12 +23,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, Consortium, consortium_on_anvil, manifest_of, mine
+from conftest import EXAMPLES, VERIFIER_NAME, Consortium, consortium_on_anvil, manifest_of, mine
+from eth_abi import encode
 from eth_account import Account
 from lying_proxy import run_attest, show
 
 from attest.app.publishing import publish
-from attest.core.contracts import Kind, Role
+from attest.core.contracts import Action, Kind, Role
 from attest.core.errors import TransactionReverted
 from attest.core.records import OrganisationInfo
 from attest.devtools.node import dev_private_keys
@@ -259,3 +260,35 @@ def test_history_neutrality_counts_each_registrys_units_and_what_the_records_con
     assert "credits   verra: 1 block(s), 15000 unit(s), 15000 confirmed by the records" in done.stdout, show(
         done
     )
+
+
+def test_a_statement_pinning_the_export_it_relied_on_names_it_and_a_file_that_differs(world: World) -> None:
+    import hashlib
+    import shutil
+
+    export = world.root / GS.name
+    shutil.copyfile(GS, export)
+    sha = hashlib.sha256(GS.read_bytes()).hexdigest()
+    # a plain file needs the PUBLISHER role: the committee grants it to the verification body
+    roles = encode(["uint32", "uint8"], [world.c.verifier_id, Role.PUBLISHER | Role.VERIFIER])
+    world.c.dep.enact(world.c.committee[:2], Action.GRANT_ROLES, roles)
+    publish(world.c.dep, world.c.verifier, export, kind=Kind.FILE, year=2025)
+    s = json.loads(world.paths["hilti"][1].read_text(encoding="utf-8"))
+    s["registry_records_sha256"] = [sha]
+    statement = world.root / "hilti-pinned-statement.json"
+    statement.write_text(json.dumps(s, ensure_ascii=False, indent=2), encoding="utf-8")
+    publish(world.c.dep, world.c.verifier, statement, kind=Kind.STATEMENT, ref=world.figures["hilti"])
+    mine(world.c, 2)
+    done = verify(world, statement, *records(GS), "--json")
+    assert done.returncode == 0, show(done)
+    checks = {c["name"]: c for c in json.loads(done.stdout)[0]["checks"]}
+    pinned = checks["credit records: pinned"]
+    assert pinned["status"] == "info" and f"export sha256 {sha[:16]}… at hand: {GS}" in pinned["detail"]
+    assert f"anchored by {VERIFIER_NAME} (org #{world.c.verifier_id})" in pinned["detail"]
+    assert "differs" not in pinned["detail"]
+    assert checks["credit records: retirements[0]"]["status"] == "pass"
+    # another export given beside it, or instead of it: said
+    done = verify(world, statement, *records(VERRA), "--json")
+    pinned = {c["name"]: c for c in json.loads(done.stdout)[0]["checks"]}["credit records: pinned"]
+    assert "not among the files given" in pinned["detail"]
+    assert f"differs from every pinned export: {VERRA}" in pinned["detail"]

@@ -312,3 +312,19 @@ def test_a_quantity_or_date_the_records_do_not_give_fails() -> None:
     late = s.model_copy(update={"issued": "2026-04-01"})  # stated before the registry retired them
     ((_, status, detail),) = record_checks(late, ["MidFirst Bank"], records("acr-retirements.csv"), False)
     assert status == "fail" and "retired 2026-04-09, outside 2022-01-01..2026-04-01" in detail
+
+
+def test_a_pinned_export_is_a_sha256_named_once() -> None:
+    sha = read_records("g", (DATA / "gold-standard-retirements.csv").read_bytes()).sha256
+    s = _statement()
+    s["registry_records_sha256"] = [sha]
+    assert parse_statement(s).registry_records_sha256 == [sha]  # type: ignore[union-attr]
+    for bad, message in (
+        ([sha.upper()], "64 lowercase hex"),
+        ([sha, sha], "duplicate entry"),
+        ([], "at least 1"),
+    ):
+        s["registry_records_sha256"] = bad
+        with pytest.raises(InputError, match=message) as exc:
+            parse_statement(s, path="s.json")
+        assert "registry_records_sha256" in str(exc.value)

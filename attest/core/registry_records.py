@@ -358,20 +358,51 @@ NOT_GIVEN = "not checked: no registry records were given (`attest verify --regis
 
 
 def record_lines(
-    statement: CarbonVerificationV2, files: Sequence[RecordsFile] | None, require: bool
+    statement: CarbonVerificationV2,
+    files: Sequence[RecordsFile] | None,
+    require: bool,
+    anchored: Mapping[str, str] | None = None,
 ) -> list[Line]:
     """The `credit records` lines of a statement: judged against `files`, or — where no records can
     be given (None) — one `info` line per retirement saying it was not checked."""
     claim = statement.neutrality_claim
     if claim is None:
         return []
+    pinned = _pinned(statement, files, anchored)
     if files is None:
-        return [
+        lines: list[Line] = [
             (f"credit records: retirements[{i}]", "info", NOT_GIVEN) for i in range(len(claim.retirements))
         ]
+        return lines + pinned
     org = statement.organisation
     names = [org.name] + ([org.legal_name] if org.legal_name else [])
-    return record_checks(statement, names, files, require)
+    return record_checks(statement, names, files, require) + pinned
+
+
+def _pinned(
+    statement: CarbonVerificationV2, files: Sequence[RecordsFile] | None, anchored: Mapping[str, str] | None
+) -> list[Line]:
+    """`credit records: pinned` — the exports the statement names by sha256: whether each is among the
+    files given (and so what the lines above were judged on), whether a file given is another one, and
+    who anchored each pinned export (`anchored`: sha256 → words; None: not looked up here)."""
+    pins = statement.registry_records_sha256
+    if not pins:
+        return []
+    given = {f.sha256: f for f in files or ()}
+    parts = []
+    for sha in pins:
+        where = f"at hand: {given[sha].name}" if sha in given else "not among the files given"
+        on_chain = "" if anchored is None else f"; {anchored.get(sha, 'not anchored in this registry')}"
+        parts.append(f"export sha256 {sha[:16]}… {where}{on_chain}")
+    others = [f for f in files or () if f.sha256 not in pins]
+    if others:
+        parts.append(
+            "differs from every pinned export: "
+            + ", ".join(
+                f"{f.name} (sha256 {f.sha256[:16]}…, newest {f.newest or 'no dates'})" for f in others
+            )
+        )
+    return [("credit records: pinned", "info", "the statement pins " + "; ".join(parts))]
 
 
 def record_checks(

@@ -479,6 +479,12 @@ class CarbonVerificationV1(_Statement):
 class CarbonVerificationV2(_Statement):
     schema_: Literal["carbon-verification/2"] = Field(alias="schema")
     neutrality_claim: NeutralityClaimV2 | None = None
+    # the sha256 of each registry export the verifier checked the retirements against (optional;
+    # `verify --registry-records` says whether the file given is that one: docs/credits.md)
+    registry_records_sha256: (
+        Annotated[list[Annotated[str, AfterValidator(_sha256)]], Field(min_length=1), AfterValidator(_unique)]
+        | None
+    ) = None
 
     @model_validator(mode="after")
     def _consistent(self) -> CarbonVerificationV2:
