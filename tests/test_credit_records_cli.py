@@ -283,7 +283,7 @@ def test_a_statement_pinning_the_export_it_relied_on_names_it_and_a_file_that_di
     assert done.returncode == 0, show(done)
     checks = {c["name"]: c for c in json.loads(done.stdout)[0]["checks"]}
     pinned = checks["credit records: pinned"]
-    assert pinned["status"] == "info" and f"export sha256 {sha[:16]}… at hand: {GS}" in pinned["detail"]
+    assert pinned["status"] == "info" and f"export sha256 {sha} at hand: {GS}" in pinned["detail"]
     assert f"anchored by {VERIFIER_NAME} (org #{world.c.verifier_id})" in pinned["detail"]
     assert "differs" not in pinned["detail"]
     assert checks["credit records: retirements[0]"]["status"] == "pass"

@@ -80,7 +80,7 @@ class RecordsFile:
 
     def describe(self) -> str:
         newest = self.newest.isoformat() if self.newest else "no dates"
-        return f"{self.name} ({self.format}, sha256 {self.sha256[:16]}…, newest {newest})"
+        return f"{self.name} ({self.format}, sha256 {self.sha256}, newest {newest})"
 
 
 # ------------------------------------------------------------------------------------ formats
@@ -393,7 +393,7 @@ def _pinned(
     for sha in pins:
         where = f"at hand: {given[sha].name}" if sha in given else "not among the files given"
         on_chain = "" if anchored is None else f"; {anchored.get(sha, 'not anchored in this registry')}"
-        parts.append(f"export sha256 {sha[:16]}… {where}{on_chain}")
+        parts.append(f"export sha256 {sha} {where}{on_chain}")
     others = [f for f in files or () if f.sha256 not in pins]
     if others:
         parts.append(

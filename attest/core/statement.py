@@ -21,14 +21,17 @@ field. Beyond shape, content that cannot be true is rejected:
 - the credits retired total at least the residual emissions.
 
 `carbon-verification/2` is the same document with a richer record of each retirement behind a
-neutrality claim (`neutrality_claim.retirements`): the carbon registry (`verra`, `gold-standard`, or
-a registry URI), the project, the serial blocks retired (a Verra serial, or `issuance` + `start` +
-`end` for other registries; see attest.core.serials), quantity, vintage, retirement date, beneficiary
-and reason. Its schema checks the shape: every serial parses, a Verra serial agrees with its
-retirement's project and vintage, no two blocks of one issuance overlap, and the residual equals the
-verified total. What the retirements must add up to and when they may happen — quantity = the units
-of the blocks, retired total ≥ residual, retirement dates, vintage age, beneficiary — are checked by
-`attest verify`, one line each (attest.core.credits), so a reader sees which rule failed. Both
+neutrality claim (`neutrality_claim.retirements`): the carbon registry (an id or name of the table in
+attest.core.registries — `verra`, `gold-standard`, `VCS`… — or, read but refused at publishing, any
+other registry id or URI), the project, the serial blocks retired (a serial in the registry's own
+notation where the table reads one, or `issuance` + `start` + `end`), quantity, vintage, retirement
+date, beneficiary and reason; optionally the sha256 of the registry exports the verifier relied on
+(`registry_records_sha256`). Its schema checks the shape: every serial parses, a Verra serial agrees
+with its retirement's project and vintage, no two blocks name the same units (in any spelling: their
+canonical identity), and the residual equals the verified total. What the retirements must add up
+to and when they may happen — quantity = the units of the blocks, retired total ≥ residual,
+retirement dates, vintage age, beneficiary — are checked by `attest verify`, one line each
+(attest.core.credits), so a reader sees which rule failed. Both
 versions are read; `/1` documents digest exactly as before.
 
 `disclosure_root` (optional, `0x` + 64 lowercase hex) says the verifier audited the publisher's
