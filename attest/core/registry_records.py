@@ -235,11 +235,12 @@ def read_records(name: str, data: bytes) -> RecordsFile:
     header = next(rows, [])
     fmt = recognise(header)
     if fmt is None:
-        known = "; ".join(f"{f.name} ({', '.join(sorted(f.columns))})" for f in FORMATS)
+        known = ", ".join(f.name for f in FORMATS)
         shown = ", ".join(_header_name(h) for h in header[:6]) or "nothing"
         raise InputError(
             f"its header ({shown}{', …' if len(header) > 6 else ''}) is no registry export this tool "
-            f"knows; give a registry's own export with its header unchanged, one of: {known}",
+            f"knows; give a registry's own export with its header unchanged, one of: {known} "
+            "(docs/credits.md lists the columns that recognise each)",
             path=name,
             field="header",
         )
