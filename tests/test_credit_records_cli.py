@@ -292,3 +292,34 @@ def test_a_statement_pinning_the_export_it_relied_on_names_it_and_a_file_that_di
     pinned = {c["name"]: c for c in json.loads(done.stdout)[0]["checks"]}["credit records: pinned"]
     assert "not among the files given" in pinned["detail"]
     assert f"differs from every pinned export: {VERRA}" in pinned["detail"]
+
+
+def test_publishing_a_statement_naming_a_registry_not_in_the_table_is_one_line_exit_2(world: World) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from attest.chain.keystore import create_keystore
+
+    r = dict(MEMBERS["hilti"][1], registry="https://registry.example.org/forestry-carbon-sink")
+    r["serial_blocks"] = [{"issuance": "FCS-1-2025", "start": "1", "end": "5354"}]
+    _, statement = documents(
+        world.root, "unknown-registry", {"name": "Hilti Corporation", "country": "LI"}, r
+    )
+    key = world.root / "verifier-key.json"
+    if not key.exists():
+        create_keystore(key, "records test password", private_key=world.c.verifier.key.hex())
+    before = world.c.chain.head()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "attest"), "publish", "statement", str(statement),
+         "--covers", str(world.paths["hilti"][0].with_name("hilti-figures.receipt.json")),
+         "--keystore", str(key), "-d", str(world.manifest), "--rpc-url", world.rpc],
+        capture_output=True, text=True, timeout=120, env={**env, "ATTEST_PASSWORD": "records test password"},
+    )  # fmt: skip
+    assert done.returncode == 2, show(done)
+    (msg,) = done.stderr.strip().splitlines()
+    assert "field 'neutrality_claim.retirements[0].registry'" in msg and "is not one this tool knows" in msg
+    assert "verra, gold-standard, acr, car, art, cercarbono, ccer" in msg and "docs/credits.md" in msg
+    assert world.c.chain.head() == before
+    assert not statement.with_name("unknown-registry-statement.receipt.json").exists()
