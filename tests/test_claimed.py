@@ -57,3 +57,20 @@ def test_a_text_of_another_type_than_claimed_is_refused() -> None:
     figures_text = canonical_bytes(load_strict(FIGURES.read_bytes())).decode("utf-8")
     with pytest.raises(InputError, match="is an esg-figures/1 document, not"):
         parse_claims(claims_of(STATEMENT_V2, canonical=True) | {"canonical": figures_text})
+
+
+def test_the_page_cannot_be_given_registry_records_and_its_lines_say_so() -> None:
+    """The page verifies through `gather` with no registry records: each retirement's `credit records`
+    line is there, `info`, saying it was not checked — never missing."""
+    from attest.app.verify import document_records
+
+    doc = hash_document(STATEMENT_V2)
+    target = claimed_target(
+        doc.digest, "sha256-rfc8785", parse_claims(claims_of(STATEMENT_V2, canonical=True)), None
+    )
+    lines = document_records(target)
+    assert lines is not None and [n for n, _, _ in lines] == [
+        "credit records: retirements[0]",
+        "credit records: retirements[1]",
+    ]
+    assert all(s == "info" and d.startswith("not checked") for _, s, d in lines)

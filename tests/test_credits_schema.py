@@ -67,11 +67,11 @@ def test_a_13_field_verra_serial_and_one_without_program_code() -> None:
     )
 
 
-def test_blocks_of_one_issuance_share_the_key_other_issuances_do_not() -> None:
+def test_the_legacy_issuance_of_a_verra_serial_is_the_serial_without_its_units() -> None:
     a = parse_verra_serial("0001-000001-000100-VCS-VCU-003-VER-US-0003-01012020-31122020-1")
     b = parse_verra_serial("0001-000101-000200-VCS-VCU-003-VER-US-0003-01012020-31122020-1")
     c = parse_verra_serial("0002-000001-000100-VCS-VCU-003-VER-US-0003-01012020-31122020-1")
-    assert a.issuance == b.issuance != c.issuance
+    assert a.issuance == b.issuance != c.issuance  # the key statements anchored before the table used
     assert issuance_key("verra", a.issuance) != issuance_key("gold-standard", a.issuance)
 
 
@@ -121,8 +121,9 @@ def test_claimed_credits_are_the_blocks_keys_and_the_residual_rounded_up() -> No
     obj["neutrality_claim"]["residual_emissions_tco2e"] = "6860.4"
     claimed = claimed_credits(v2(obj))
     assert claimed is not None and claimed.residual_tonnes == 6861
-    issuance = "0001-VCS-VCU-003-VER-CN-0003-01012022-31122022-1"
-    assert claimed.blocks[0] == (issuance_key("verra", issuance), 1, 5000)
+    # Verra units are numbered registry-wide: every Verra block is keyed under the one issuance VCU
+    assert claimed.blocks[0] == (issuance_key("verra", "VCU"), 1, 5000)
+    assert claimed.blocks[1][0] == issuance_key("ccer", "FCS-EXAMPLE-1-2021-A")
     assert claimed.blocks[1][1:] == (200001, 201900)
     assert claimed_credits(load_statement(V1_2022)) is None
 
@@ -143,7 +144,7 @@ def _edit(obj: dict[str, Any], **changes: Any) -> dict[str, Any]:
          "not a Verra serial"),
         (lambda o: _edit(o, registry="Verra Registry"), "registry", "registry identifier"),
         (lambda o: retirement(o, 1).update(serial_blocks=[{"serial": "A-1-2"}]),
-         "[1].serial_blocks[0].serial", "only Verra serials are read"),
+         "[1].serial_blocks[0].serial", "give issuance, start and end"),
         (lambda o: retirement(o, 1).update(serial_blocks=[{"issuance": "X", "start": "1"}]),
          "[1].serial_blocks[0].end", "required field is missing"),
         (lambda o: retirement(o, 1).update(serial_blocks=[{"issuance": "X", "start": "5", "end": "4"}]),
@@ -168,10 +169,19 @@ def test_two_blocks_of_one_issuance_may_not_overlap_in_one_statement() -> None:
     )
     err = error(obj)
     assert "overlaps neutrality_claim.retirements[0].serial_blocks[0]" in err.detail, str(err)
-    # the same unit numbers of another issuance are other credits
+    # Verra numbers units registry-wide: the same unit numbers under another batch number are the
+    # same units (written with another batch number, leading zeros or case)
+    for serial in (
+        "0002-000001-000100-VCS-VCU-003-VER-CN-0003-01012022-31122022-1",
+        "1-4000-4100-vcs-vcu-3-ver-cn-3-01012022-31122022-1",
+    ):
+        obj = doc()
+        retirement(obj)["serial_blocks"].append({"serial": serial})
+        assert "overlaps neutrality_claim.retirements[0].serial_blocks[0]" in error(obj).detail
+    # units of another Verra range are other credits
     obj = doc()
     retirement(obj)["serial_blocks"].append(
-        {"serial": "0002-000001-000100-VCS-VCU-003-VER-CN-0003-01012022-31122022-1"}
+        {"serial": "0002-005001-005100-VCS-VCU-003-VER-CN-0003-01012022-31122022-1"}
     )
     retirement(obj)["quantity_tco2e"] = "5100"
     assert v2(obj).neutrality_claim is not None

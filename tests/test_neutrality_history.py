@@ -46,7 +46,7 @@ def year_2024(d: Path) -> tuple[Path, Path]:
     s.update(reporting_year=2024, period={"start": "2024-01-01", "end": "2024-12-31"}, issued="2025-03-28")
     verra, forestry = s["neutrality_claim"]["retirements"]
     verra.update(vintage=2024, retired_on="2025-03-14")
-    verra["serial_blocks"] = [{"serial": "0003-000001-005800-VCS-VCU-003-VER-CN-0003-01012024-31122024-1"}]
+    verra["serial_blocks"] = [{"serial": "0003-200001-205800-VCS-VCU-003-VER-CN-0003-01012024-31122024-1"}]
     forestry.update(vintage=2023, retired_on="2025-03-14")
     forestry["serial_blocks"][0]["issuance"] = "FCS-EXAMPLE-01-2023-A"
     return write(d / "figures-2024.json", f), write(d / "statement-2024.json", s)
@@ -79,6 +79,14 @@ def test_2022_and_2023_met(tmp_path: Path) -> None:
     lines = neutrality_lines("WeBank", c.bank_id, rows)
     assert lines[0] == f"WeBank (org #{c.bank_id}): carbon neutrality, 2022–2023"
     assert lines[2].startswith("2022  ✓        ✓          ✓ 6900 ≥ 6860 t      ✓               current")
+    # the year's credits per registry: Verra's (one key, units numbered registry-wide) are named from
+    # the chain alone; the CCER issuance only by records that hold it (none given here)
+    assert first["verified_emissions_tonnes"] == 6860
+    assert first["credits_by_registry"] == [
+        {"registry": "verra", "blocks": 1, "units": 5000, "confirmed_by_records": None},
+        {"registry": None, "blocks": 1, "units": 1900, "confirmed_by_records": None},
+    ]
+    assert "      credits   verra: 1 block(s), 5000 unit(s)" in lines
     # the verifier made no claim of its own; an organisation without any claim has no rows
     assert neutrality_history(c.dep, c.verifier_id) == [] and neutrality_history(c.dep, c.rival_id) == []
 

@@ -5,10 +5,13 @@ and bulk verification and `attest history --neutrality` read them the same way).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from attest.app.facts import ChainFacts
 from attest.core.credits import Claimant, ClaimRecord, CreditEvidence, blocks_of, residual_tonnes
+from attest.core.errors import InputError
 from attest.core.records import ZERO_REF, OnchainAttestation
+from attest.core.registry_records import RecordsFile, read_records
 from attest.core.statement import CarbonVerification, CarbonVerificationV2
 
 
@@ -34,7 +37,13 @@ def statement_credits(
         own = (referenced.org_id, referenced.year)
     else:
         own = None
-    keys = [b.key for b in blocks] if blocks is not None else [r.issuance_key for r in recorded_blocks]
+    # claims on its units: under their canonical keys, and under the keys of its spelling (statements
+    # anchored before the registry table were recorded under those)
+    keys = (
+        [k for b in blocks for k in b.keys]
+        if blocks is not None
+        else [r.issuance_key for r in recorded_blocks]
+    )
     claims = facts.credit_claims_on(list(dict.fromkeys(keys))) if keys else []
     return CreditEvidence(
         statement_uid=statement.uid,
@@ -68,3 +77,17 @@ def claimants(facts: ChainFacts, claims: Sequence[ClaimRecord], *, exclude: str 
             figures = facts.attestation(a.ref) if a.ref != ZERO_REF else None
             out[uid] = Claimant(a, figures.org_id if figures else None, figures.year if figures else None)
     return out
+
+
+def load_registry_records(paths: Sequence[str]) -> tuple[RecordsFile, ...]:
+    """The registry exports `verify --registry-records` names, each read and recognised by its header."""
+    out = []
+    for name in paths:
+        try:
+            data = Path(name).read_bytes()
+        except OSError as exc:
+            raise InputError(
+                f"cannot be read ({exc.strerror})", path=name, field="--registry-records"
+            ) from None
+        out.append(read_records(name, data))
+    return tuple(out)

@@ -8,13 +8,14 @@ statements cover each — not one file at a time. Reads come only from the manif
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from attest.chain.deployment import Deployment
 from attest.core.contracts import Kind
 from attest.core.credits import NeutralityRecord
 from attest.core.records import OnchainAttestation
+from attest.core.registry_records import RecordsFile, RegistryUnits, units_by_registry
 from attest.core.verification import attestation_status
 
 
@@ -127,6 +128,8 @@ class NeutralityYear:
     double_claims: list[str]
     figures_status: str | None
     statement_status: str | None
+    # the claimed credits per registry (and, with registry records, the units they confirm)
+    credits: list[RegistryUnits] = field(default_factory=list)
 
     @property
     def gap(self) -> bool:
@@ -185,14 +188,33 @@ class NeutralityYear:
             "retired_tonnes": None if c is None else c.retired_tonnes,
             "credits_unique": self.credits_unique,
             "double_claims": self.double_claims,
+            "verified_emissions_tonnes": None if c is None else c.residual_tonnes,
+            "credits_by_registry": [
+                {
+                    "registry": u.registry,
+                    "blocks": u.blocks,
+                    "units": u.units,
+                    "confirmed_by_records": u.confirmed,
+                }
+                for u in self.credits
+            ],
         }
 
 
-def neutrality_history(dep: Deployment, org_id: int, *, to_year: int | None = None) -> list[NeutralityYear]:
+def neutrality_history(
+    dep: Deployment,
+    org_id: int,
+    *,
+    to_year: int | None = None,
+    registry_records: tuple[RecordsFile, ...] | None = None,
+) -> list[NeutralityYear]:
     """One row per reporting year from the organisation's first neutrality claim (a statement's
     `NeutralityClaimed` for its figures) to its latest year (or `to_year`), a year without figures
     or without a claim included as a gap. Read from one scan of the registry's logs and its storage
-    (`IndexedFacts`), so each row says what `verify` would of its figures' statement."""
+    (`IndexedFacts`), so each row says what `verify` would of its figures' statement. Each row's
+    credits are counted per registry (the chain records issuance keys: a registry is named where the
+    table — Verra's one key — or the `registry_records` given identify the issuance), with the units
+    those records show retired for the organisation; a unit claimed in two years is a double claim."""
     from attest.app.bulk import IndexedFacts
     from attest.app.credits import statement_credits
     from attest.chain.index import registry_index
@@ -221,6 +243,7 @@ def neutrality_history(dep: Deployment, org_id: int, *, to_year: int | None = No
         record: NeutralityRecord | None = None
         verifier: str | None = None
         double: list[str] = []
+        per_registry: list[RegistryUnits] = []
         if chosen is not None:
             backing = [
                 s for s in facts.covering_statements(chosen.uid) if s.uid.lower() in facts.index.neutrality
@@ -234,6 +257,9 @@ def neutrality_history(dep: Deployment, org_id: int, *, to_year: int | None = No
             c = statement_credits(facts, statement, None, chosen)
             found, _ = collisions(c.blocks(), c.statement_uid, c.own, c.claims, c.claimants)
             double = [describe_collision(x, names, statement.block_number) for x in found]
+        if statement is not None:
+            claimed = [(r.issuance_key, r.first, r.last) for r in facts.credit_claims_of(statement.uid)]
+            per_registry = units_by_registry(claimed, [names[org_id]], registry_records)
         rows.append(
             NeutralityYear(
                 year,
@@ -244,6 +270,7 @@ def neutrality_history(dep: Deployment, org_id: int, *, to_year: int | None = No
                 double,
                 describe_status(chosen, names) if chosen is not None else None,
                 describe_status(statement, names) if statement is not None else None,
+                per_registry,
             )
         )
     return rows
@@ -284,5 +311,7 @@ def neutrality_lines(name: str, org_id: int, rows: list[NeutralityYear]) -> list
             out.append("      no statement backs a neutrality claim for these figures")
             continue
         out.append(f"      statement {r.statement.uid} by {r.verifier}: {r.statement_status}")
+        out.append(f"      verified emissions {c.residual_tonnes} t, credits retired {c.retired_tonnes} t")
+        out.extend(f"      credits   {u.describe()}" for u in r.credits)
         out.extend(f"      claimed twice: {d}" for d in r.double_claims)
     return out

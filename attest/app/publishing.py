@@ -20,7 +20,7 @@ from attest.app.proven import receipt_proofs
 from attest.chain.deployment import AnchorRequest, Deployment
 from attest.chain.index import read_blocks
 from attest.core.contracts import Kind
-from attest.core.credits import claimed_credits
+from attest.core.credits import claimed_credits, refuse_unknown_registries
 from attest.core.documents import HashedDocument, document_type, hash_document
 from attest.core.errors import InputError, NotAnchoredAsAsked, TransactionReverted
 from attest.core.manifest import write_atomic
@@ -90,6 +90,8 @@ def prepare(path: str | Path, *, kind: Kind, year: int | None) -> tuple[HashedDo
         raise InputError(
             f"publishing {wanted.label} needs {wanted.title}, not {doc.type.title}", path=path, field="schema"
         )
+    if kind is Kind.STATEMENT:
+        refuse_unknown_registries(doc.statement, str(path))
     stated = wanted.year(doc)
     if stated is not None:
         if year is not None and year != stated:

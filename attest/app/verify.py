@@ -20,6 +20,7 @@ from attest.core.errors import InputError
 from attest.core.names import holders
 from attest.core.receipt import Receipt, is_receipt, lookup_digest, parse_receipt
 from attest.core.records import ZERO_REF, OnchainAttestation
+from attest.core.registry_records import Line
 from attest.core.sidefiles import RECEIPT_SUFFIX, receipt_name
 from attest.core.statement import CarbonVerificationV2, cross_check
 from attest.core.verification import CrossCheck, Evidence, Report, decide
@@ -198,6 +199,7 @@ def gather(
         if chosen[0].kind is Kind.STATEMENT:
             credits = statement_credits(facts, chosen[0], statement_doc, referenced, schema=t.schema)
     retirements = document_retirements(t, credit_policy)
+    records = document_records(t, credit_policy, _pinned_exports(facts, t, names))
     same_year: list[OnchainAttestation] = []
     if not chosen and expected is not None and t.year is not None:
         same_year = [a for a in facts.attestations_by_org(expected) if a.year == t.year]
@@ -235,6 +237,7 @@ def gather(
         referenced=referenced,
         require_coverage=require_coverage,
         retirement_checks=retirements,
+        record_checks=records,
         credits=credits,
         figures_credits=figures_credits,
         strict=strict,
@@ -248,6 +251,33 @@ def document_retirements(t: Target, credit_policy: CreditPolicy | None = None) -
     statement_doc = t.document.statement if t.document is not None else None
     if isinstance(statement_doc, CarbonVerificationV2) and statement_doc.neutrality_claim is not None:
         return retirement_checks(statement_doc, None, credit_policy or CreditPolicy())
+    return None
+
+
+def _pinned_exports(facts: ChainFacts, t: Target, names: dict[int, str]) -> dict[str, str]:
+    """Who anchored each registry export a statement pins (sha256 → words), from the registry."""
+    statement_doc = t.document.statement if t.document is not None else None
+    out = {}
+    for sha in getattr(statement_doc, "registry_records_sha256", None) or ():
+        found = [a for a in facts.attestations_of_digest(sha) if not a.revoked]
+        if found:
+            out[sha] = "anchored by " + ", ".join(
+                f"{names.get(a.org_id, '?')} (org #{a.org_id}) at block {a.block_number}" for a in found
+            )
+    return out
+
+
+def document_records(
+    t: Target, credit_policy: CreditPolicy | None = None, anchored: dict[str, str] | None = None
+) -> list[Line] | None:
+    """Each retirement of a `/2` statement against the registries' records the policy holds (None:
+    not such a statement, or not at hand); where no records can be given, lines saying so."""
+    from attest.core.registry_records import record_lines
+
+    statement_doc = t.document.statement if t.document is not None else None
+    if isinstance(statement_doc, CarbonVerificationV2) and statement_doc.neutrality_claim is not None:
+        policy = credit_policy or CreditPolicy()
+        return record_lines(statement_doc, policy.registry_records, policy.require_registry, anchored)
     return None
 
 

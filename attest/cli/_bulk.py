@@ -38,6 +38,8 @@ def verify_many_command(
     trust_block: str | None,
     require_proofs: bool,
     max_vintage_age: int | None,
+    registry_records: tuple[str, ...],
+    require_registry: bool,
     deployment_path: str,
     rpc_url: str | None,
     confirmations: int | None,
@@ -64,7 +66,7 @@ def verify_many_command(
         checkpoint = parse_checkpoint(trust_block) if trust_block is not None else None
         dep = open_deployment(deployment_path, rpc_url, confirmations)
         prover = Prover(dep, proof_policy(dep, quorum, checkpoint, require_proofs))
-        credits = credit_policy(max_vintage_age)
+        credits = credit_policy(max_vintage_age, registry_records, require_registry)
         good, bad = 0, 0
         if as_json:
             # streamed: one report at a time, so 100,000 files never sit in memory together

@@ -33,6 +33,14 @@ if TYPE_CHECKING:
     default=None,
     help="With --neutrality: follow the commitment up to this year (default: the latest year on record).",
 )
+@click.option(
+    "--registry-records",
+    "registry_records",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="With --neutrality: a carbon registry's own export (repeatable): names the registry of the "
+    "issuances it holds and counts the units it shows retired for the organisation (docs/credits.md).",
+)
 @chain_options
 @json_option
 def history(
@@ -40,6 +48,7 @@ def history(
     year: int | None,
     neutrality: bool,
     to_year: int | None,
+    registry_records: tuple[str, ...],
     deployment_path: str,
     rpc_url: str | None,
     confirmations: int | None,
@@ -52,10 +61,12 @@ def history(
         dep = open_deployment(deployment_path, rpc_url, confirmations)
         org_id = dep.find_organisation(org)
         if neutrality:
-            _neutrality(dep, org_id, year, to_year, as_json)
+            _neutrality(dep, org_id, year, to_year, as_json, registry_records)
             return
         if to_year is not None:
             raise InputError("--to goes with --neutrality", field="--to")
+        if registry_records:
+            raise InputError("--registry-records goes with --neutrality", field="--registry-records")
         entries = organisation_history(dep, org_id, year)
         name = dep.organisation(org_id).info.name
         data = {
@@ -86,11 +97,20 @@ def history(
         emit(as_json, data, human)
 
 
-def _neutrality(dep: Deployment, org_id: int, year: int | None, to_year: int | None, as_json: bool) -> None:
+def _neutrality(
+    dep: Deployment,
+    org_id: int,
+    year: int | None,
+    to_year: int | None,
+    as_json: bool,
+    records: tuple[str, ...],
+) -> None:
     """`history --neutrality`: the commitment year by year (`--year`: that row only)."""
+    from attest.app.credits import load_registry_records
     from attest.app.history import neutrality_history, neutrality_lines
 
-    rows = neutrality_history(dep, org_id, to_year=to_year)
+    given = load_registry_records(records) if records else None
+    rows = neutrality_history(dep, org_id, to_year=to_year, registry_records=given)
     if year is not None:
         rows = [r for r in rows if r.year == year]
     name = dep.organisation(org_id).info.name

@@ -88,6 +88,8 @@ def verify(
     offline: bool,
     require_proofs: bool,
     max_vintage_age: int | None,
+    registry_records: tuple[str, ...],
+    require_registry: bool,
     deployment_path: str,
     rpc_url: str | None,
     confirmations: int | None,
@@ -132,12 +134,12 @@ def verify(
                 as_json,
                 org=org,
                 strict=strict,
-                credits=credit_policy(max_vintage_age),
+                credits=credit_policy(max_vintage_age, registry_records, require_registry),
             )
         dep = open_deployment(deployment_path, rpc_url, confirmations)
         # before anything is checked: one block whose hash the nodes agree on (or the checkpoint's)
         prover = Prover(dep, proof_policy(dep, quorum, checkpoint, require_proofs))
-        credits = credit_policy(max_vintage_age)
+        credits = credit_policy(max_vintage_age, registry_records, require_registry)
         skipped: list[tuple[str, str]] = []
         if statement is not None:
             reports = list(

@@ -23,13 +23,19 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
+from attest.core.errors import InputError
 from attest.core.figures import EsgFigures
 from attest.core.names import normalise_name
 from attest.core.records import OnchainAttestation
+from attest.core.registries import known_registries, resolve_registry
 from attest.core.serials import CreditBlock, units
 from attest.core.statement import CarbonVerification, CarbonVerificationV2, NeutralityClaimV2
 from attest.core.strictjson import quote_text
+
+if TYPE_CHECKING:
+    from attest.core.registry_records import RecordsFile
 
 #: Default oldest vintage accepted: this many years before the year the period ends. Neither ISO
 #: 14068-1:2023 nor PAS 2060:2014 fixes an age (the README says where the default comes from).
@@ -43,9 +49,13 @@ CrossCheck = tuple[str, bool, str]
 
 @dataclass(frozen=True)
 class CreditPolicy:
-    """What `verify` accepts of a retirement that the standards leave to practice."""
+    """What `verify` accepts of a retirement that the standards leave to practice, and the registries'
+    records it checks retirements against (`--registry-records`; None: none can be given here, so the
+    `credit records` lines say they were not checked; `--require-registry`: units not in them fail)."""
 
     max_vintage_age: int = DEFAULT_MAX_VINTAGE_AGE
+    registry_records: tuple[RecordsFile, ...] | None = None
+    require_registry: bool = False
 
 
 @dataclass(frozen=True)
@@ -102,10 +112,28 @@ class ClaimedCredits:
     blocks: tuple[tuple[str, int, int], ...]  # (issuance key, first unit, last unit)
 
 
+def refuse_unknown_registries(statement: CarbonVerification | None, path: str | None = None) -> None:
+    """A statement is anchored only if every registry it retires credits in is in the table
+    (attest.core.registries): a registry the tool cannot read gives no identity to compare claims by.
+    Statements already on-chain are still read (their unknown registries shown as such)."""
+    if not isinstance(statement, CarbonVerificationV2) or statement.neutrality_claim is None:
+        return
+    for i, r in enumerate(statement.neutrality_claim.retirements):
+        if resolve_registry(r.registry) is None:
+            raise InputError(
+                f"registry {quote_text(r.registry)} is not one this tool knows ({known_registries()}, "
+                "or one of their names): use one of them, or add the registry (docs/credits.md)",
+                path=path,
+                field=f"neutrality_claim.retirements[{i}].registry",
+            )
+
+
 def claimed_credits(statement: CarbonVerification | None) -> ClaimedCredits | None:
-    """The credits a `/2` statement's neutrality claim records on-chain; None for any other document."""
+    """The credits a `/2` statement's neutrality claim records on-chain, under their canonical keys;
+    None for any other document. A registry not in the table is refused (InputError)."""
     if not isinstance(statement, CarbonVerificationV2) or statement.neutrality_claim is None:
         return None
+    refuse_unknown_registries(statement)
     claim = statement.neutrality_claim
     blocks = tuple((b.key, b.first, b.last) for b in claim.blocks())
     return ClaimedCredits(residual_tonnes(claim), blocks)
@@ -140,7 +168,8 @@ class CreditEvidence:
         return [block_of(r) for r in self.recorded_blocks]
 
     def keys(self) -> list[str]:
-        return list(dict.fromkeys(b.key for b in self.blocks()))
+        """Every key claims on its blocks may be under: canonical, and the keys of their spelling."""
+        return list(dict.fromkeys(k for b in self.blocks() for k in b.keys))
 
 
 def residual_tonnes(claim: NeutralityClaimV2) -> int:

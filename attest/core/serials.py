@@ -13,8 +13,9 @@ fields are the issuance (batch) number and the block's first and last unit; the 
 project id, the vintage period's first and last day (DDMMYYYY) and a label flag; the fields between
 (program `VCS`, unit type `VCU`, codes for the verification body or methodology, the registry `VER`,
 the host country and, in longer serials, the sectoral scope) are not interpreted. The issuance is the
-serial with its two unit numbers taken out. Other registries give `issuance`, `start` and `end`.
-Pure: no I/O.
+serial with its two unit numbers taken out — the key statements anchored before the registry table
+were recorded under (`CreditBlock.legacy_key`). The canonical identity of a block, registry by
+registry (Verra numbers units registry-wide), is attest.core.registries'. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -66,12 +67,12 @@ def parse_verra_serial(serial: str) -> VerraSerial:
     for name, value in (("issuance number", batch), ("first unit", first), ("last unit", last)):
         if not _DIGITS.fullmatch(value):
             raise ValueError(f"the Verra serial's {name} {value!r} is not a number")
-    if "VCU" not in fields[3:-4]:
+    if "VCU" not in [f.upper() for f in fields[3:-4]]:
         raise ValueError("the Verra serial names no unit type VCU")
     project, start, end, flag = fields[-4:]
     if not _DIGITS.fullmatch(project):
         raise ValueError(f"the Verra serial's project id {project!r} is not a number")
-    if not re.fullmatch(r"[0-9A-Z]", flag):
+    if not re.fullmatch(r"[0-9A-Za-z]", flag):
         raise ValueError(f"the Verra serial's last field {flag!r} is not a one-character flag")
     vintage = []
     for name, value in (("vintage start", start), ("vintage end", end)):
@@ -99,30 +100,50 @@ def issuance_key(registry: str, issuance: str) -> str:
 
 @dataclass(frozen=True)
 class CreditBlock:
-    """Units `first`..`last` (inclusive) of one issuance of one registry, as a statement names them."""
+    """Units `first`..`last` (inclusive) of one issuance of one registry, as a statement names them.
 
-    registry: str
-    issuance: str
+    `key` is the block's canonical issuance key (attest.core.registries: the registry's id and the
+    issuance's canonical text); `legacy_key` the key of its spelling (registry and issuance as written,
+    a Verra serial without its unit numbers), which statements anchored before the registry table
+    were recorded under. For a registry not in the table both are the key of its spelling and
+    `registry_id` is None."""
+
+    registry: str  # as the statement writes it
+    issuance: str  # as written (a Verra serial without its unit numbers)
     first: int
     last: int
-    written: str  # as the statement writes it: the Verra serial, or "issuance units a–b"
+    written: str  # as the statement writes it: the serial, or "issuance units a–b"
     where: str  # the field naming it, e.g. neutrality_claim.retirements[0].serial_blocks[1]
-    key: str = ""  # `issuance_key(registry, issuance)`; given for a block known only from the chain
+    key: str = ""  # the canonical key; given for a block known only from the chain
+    legacy_key: str = ""
+    registry_id: str | None = None
+    canonical_issuance: str = ""
 
     def __post_init__(self) -> None:
+        spelled = issuance_key(self.registry, self.issuance) if self.registry else ""
         if not self.key:
-            object.__setattr__(self, "key", issuance_key(self.registry, self.issuance))
+            object.__setattr__(self, "key", spelled)
+        if not self.legacy_key:
+            object.__setattr__(self, "legacy_key", spelled or self.key)
 
     @property
     def size(self) -> int:
         return self.last - self.first + 1
 
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The keys claims on these units may be recorded under: canonical, then the spelling's."""
+        return tuple(dict.fromkeys((self.key, self.legacy_key)))
+
     def overlaps(self, key: str, first: int, last: int) -> bool:
         """Whether units `first`..`last` of the issuance `key` include any unit of this block."""
-        return key.lower() == self.key and first <= self.last and self.first <= last
+        return key.lower() in self.keys and first <= self.last and self.first <= last
 
     def describe(self) -> str:
-        return f"{self.registry} {self.written}" if self.registry else self.written
+        if not self.registry:
+            return self.written
+        unknown = "" if self.registry_id is not None else " (a registry not in the table)"
+        return f"{self.registry}{unknown} {self.written}"
 
 
 def units(first: int, last: int) -> str:

@@ -21,14 +21,17 @@ field. Beyond shape, content that cannot be true is rejected:
 - the credits retired total at least the residual emissions.
 
 `carbon-verification/2` is the same document with a richer record of each retirement behind a
-neutrality claim (`neutrality_claim.retirements`): the carbon registry (`verra`, `gold-standard`, or
-a registry URI), the project, the serial blocks retired (a Verra serial, or `issuance` + `start` +
-`end` for other registries; see attest.core.serials), quantity, vintage, retirement date, beneficiary
-and reason. Its schema checks the shape: every serial parses, a Verra serial agrees with its
-retirement's project and vintage, no two blocks of one issuance overlap, and the residual equals the
-verified total. What the retirements must add up to and when they may happen — quantity = the units
-of the blocks, retired total ≥ residual, retirement dates, vintage age, beneficiary — are checked by
-`attest verify`, one line each (attest.core.credits), so a reader sees which rule failed. Both
+neutrality claim (`neutrality_claim.retirements`): the carbon registry (an id or name of the table in
+attest.core.registries — `verra`, `gold-standard`, `VCS`… — or, read but refused at publishing, any
+other registry id or URI), the project, the serial blocks retired (a serial in the registry's own
+notation where the table reads one, or `issuance` + `start` + `end`), quantity, vintage, retirement
+date, beneficiary and reason; optionally the sha256 of the registry exports the verifier relied on
+(`registry_records_sha256`). Its schema checks the shape: every serial parses, a Verra serial agrees
+with its retirement's project and vintage, no two blocks name the same units (in any spelling: their
+canonical identity), and the residual equals the verified total. What the retirements must add up
+to and when they may happen — quantity = the units of the blocks, retired total ≥ residual,
+retirement dates, vintage age, beneficiary — are checked by `attest verify`, one line each
+(attest.core.credits), so a reader sees which rule failed. Both
 versions are read; `/1` documents digest exactly as before.
 
 `disclosure_root` (optional, `0x` + 64 lowercase hex) says the verifier audited the publisher's
@@ -58,7 +61,8 @@ from attest.core.figures import (
     Text,
     validate_document,
 )
-from attest.core.serials import VERRA, CreditBlock, is_registry_id, parse_verra_serial, units
+from attest.core.registries import credit_block, resolve_registry
+from attest.core.serials import VERRA, CreditBlock, is_registry_id, parse_verra_serial
 from attest.core.strictjson import format_path, load_strict_file, quote_text
 
 SCHEMA = "carbon-verification/1"
@@ -119,11 +123,11 @@ def _unique(values: list[str]) -> list[str]:
 
 
 def _registry(value: str) -> str:
-    if not is_registry_id(value):
+    if not is_registry_id(value) and resolve_registry(value) is None:
         raise PydanticCustomError(
             "registry_id",
             "must be a registry identifier such as 'verra' or 'gold-standard' (lower case, - or .), "
-            "or the registry's URI",
+            "one of a known registry's names, or the registry's URI",
         )
     return value
 
@@ -294,16 +298,25 @@ class Retirement(StrictModel):
 
     @model_validator(mode="after")
     def _serials_read(self) -> Retirement:
+        known = resolve_registry(self.registry)
         for j, block in enumerate(self.serial_blocks):
             at = format_path(["serial_blocks", j])
-            if self.registry != VERRA:
-                if block.serial is not None:
+            if known is None or known.id != VERRA:
+                if block.serial is None:
+                    continue
+                if known is None or known.serial is None:
+                    what = "a registry not in the table" if known is None else known.name
                     raise PydanticCustomError(
                         "serial_format",
-                        "only Verra serials are read (registry 'verra'); for {registry} give issuance, "
-                        "start and end",
-                        {"at": f"{at}.serial", "registry": quote_text(self.registry)},
+                        "no serial of {registry} ({what}) is read: give issuance, start and end",
+                        {"at": f"{at}.serial", "registry": quote_text(self.registry), "what": what},
                     )
+                try:
+                    known.serial(block.serial)
+                except ValueError as exc:
+                    raise PydanticCustomError(
+                        "registry_serial", "{why}", {"at": f"{at}.serial", "why": str(exc)}
+                    ) from None
                 continue
             if block.serial is None:
                 raise PydanticCustomError(
@@ -340,18 +353,18 @@ class Retirement(StrictModel):
         return self
 
     def blocks(self, where: str) -> list[CreditBlock]:
-        """The blocks it retires; `where` is its own field path (for messages)."""
+        """The blocks it retires, each with its canonical identity (attest.core.registries); `where`
+        is its own field path (for messages)."""
         out = []
         for j, b in enumerate(self.serial_blocks):
             here = f"{where}.serial_blocks[{j}]"
             if b.serial is not None:
-                s = parse_verra_serial(b.serial)
-                out.append(CreditBlock(self.registry, s.issuance, s.first, s.last, b.serial, here))
+                out.append(credit_block(self.registry, here, serial=b.serial))
             else:
                 assert b.issuance is not None and b.start is not None and b.end is not None
-                first, last = int(b.start), int(b.end)
-                written = f"{b.issuance} {units(first, last)}"
-                out.append(CreditBlock(self.registry, b.issuance, first, last, written, here))
+                out.append(
+                    credit_block(self.registry, here, issuance=b.issuance, start=int(b.start), end=int(b.end))
+                )
         return out
 
     def units_retired(self) -> int:
@@ -469,6 +482,12 @@ class CarbonVerificationV1(_Statement):
 class CarbonVerificationV2(_Statement):
     schema_: Literal["carbon-verification/2"] = Field(alias="schema")
     neutrality_claim: NeutralityClaimV2 | None = None
+    # the sha256 of each registry export the verifier checked the retirements against (optional;
+    # `verify --registry-records` says whether the file given is that one: docs/credits.md)
+    registry_records_sha256: (
+        Annotated[list[Annotated[str, AfterValidator(_sha256)]], Field(min_length=1), AfterValidator(_unique)]
+        | None
+    ) = None
 
     @model_validator(mode="after")
     def _consistent(self) -> CarbonVerificationV2:

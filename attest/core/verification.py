@@ -85,6 +85,9 @@ class Evidence:
     # against the figures when they are at hand. For a statement: its credits on-chain and everyone
     # else's claims on the same issuances; for figures: those of each live statement covering them.
     retirement_checks: list[CrossCheck] | None = None
+    # Each retirement against the registries' own records (attest.core.registry_records): (line name,
+    # status, detail); None when the statement document is not at hand.
+    record_checks: list[tuple[str, Status, str]] | None = None
     credits: CreditEvidence | None = None
     figures_credits: list[CreditEvidence] = field(default_factory=list)
     # Warnings (a key frozen after it signed) fail the verdict too (`--strict`).
@@ -322,6 +325,14 @@ CHECKS: tuple[CheckUnit, ...] = (
         "a neutrality claim's retirement rules",
         True,
         _on_many(lambda ev, a: _retirement_rule(ev, a)),
+        lambda ev, a: a is not None and Kind.STATEMENT in (a.kind, ev.document_kind),
+    ),
+    CheckUnit(
+        "credit records",
+        "each retirement is in the registries' records given (--registry-records): retired, for the "
+        "organisation, on a date that fits, in the quantity claimed",
+        True,
+        _on_many(lambda ev, a: [Check(n, s, d) for n, s, d in ev.record_checks or []]),
         lambda ev, a: a is not None and Kind.STATEMENT in (a.kind, ev.document_kind),
     ),
     CheckUnit(
@@ -574,7 +585,7 @@ def _statement_credits(ev: Evidence, c: CreditEvidence) -> list[Check]:
 
     out: list[Check] = []
     if c.document_blocks is not None:
-        recorded = _recorded(c)
+        recorded = _recorded(c, ev.strict)
         if recorded is not None:
             out.append(recorded)
     if c.schema == "carbon-verification/1" and not c.recorded_blocks and c.recorded is None:
@@ -601,7 +612,7 @@ def _statement_credits(ev: Evidence, c: CreditEvidence) -> list[Check]:
     return out
 
 
-def _recorded(c: CreditEvidence) -> Check | None:
+def _recorded(c: CreditEvidence, strict: bool = False) -> Check | None:
     assert c.document_blocks is not None
     stated = {(b.key, b.first, b.last) for b in c.document_blocks}
     on_chain = {(r.issuance_key.lower(), r.first, r.last) for r in c.recorded_blocks}
@@ -621,12 +632,23 @@ def _recorded(c: CreditEvidence) -> Check | None:
             "without them (not with attestStatementWithCredits), so other statements cannot see its claim",
         )
     problems = []
-    missing = [b for b in c.document_blocks if (b.key, b.first, b.last) not in on_chain]
-    if missing:
-        problems.append(f"not recorded: {'; '.join(b.describe() for b in missing[:_SHOWN])}")
-    extra = on_chain - stated
-    if extra:
-        problems.append(f"{len(extra)} block(s) recorded that the statement does not retire")
+    legacy = {(b.legacy_key, b.first, b.last) for b in c.document_blocks}
+    # a statement anchored before the registry table recorded every block under the key of its
+    # spelling: read as such (a warning: claims spelled otherwise find it only under the canonical key)
+    spelled = on_chain == legacy and legacy != stated
+    if not spelled:
+        missing = [b for b in c.document_blocks if (b.key, b.first, b.last) not in on_chain]
+        if missing:
+            not_canonical = [b for b in missing if (b.legacy_key, b.first, b.last) in on_chain]
+            problems.append(f"not recorded: {'; '.join(b.describe() for b in missing[:_SHOWN])}")
+            if not_canonical:
+                problems.append(
+                    f"{len(not_canonical)} of them recorded under the key of its spelling, not under the "
+                    "canonical identity of its units (attest.core.registries)"
+                )
+        extra = on_chain - stated - legacy
+        if extra:
+            problems.append(f"{len(extra)} block(s) recorded that the statement does not retire")
     if c.recorded is None:
         problems.append("no NeutralityClaimed record")
     elif c.document_residual is not None and c.recorded.residual_tonnes != c.document_residual:
@@ -637,6 +659,17 @@ def _recorded(c: CreditEvidence) -> Check | None:
         detail = "the chain's record differs from the statement: " + "; ".join(problems)
         return Check("credits: recorded", "fail", detail)
     assert c.recorded is not None
+    if spelled:
+        detail = (
+            f"its {len(stated)} serial block(s) ({c.recorded.retired_tonnes} t) and residual emissions "
+            f"({c.recorded.residual_tonnes} t) are on-chain, block {c.recorded.block_number}, under the keys "
+            "of their spelling (as statements anchored before canonical credit identities were): other "
+            "statements are compared with them under both keys, but a claim spelling these units "
+            "otherwise finds them only when it is the one verified"
+        )
+        if strict:
+            return Check("credits: recorded", "fail", detail + " — a warning, failed by --strict")
+        return Check("credits: recorded", "warn", detail)
     return Check(
         "credits: recorded",
         "pass",
