@@ -37,7 +37,7 @@ from typing import Any
 from attest.app.journal import open_journal
 from attest.app.publishing import PublishFailure, ToPublish, prepare, publish_documents
 from attest.chain.deployment import Deployment
-from attest.cli.exits import one_line_errors
+from attest.cli.exits import exit_codes_epilog, one_line_errors
 from attest.cli.script_signer import add_signer_arguments, signer_choice
 from attest.core.contracts import Kind
 from attest.core.errors import AttestationRevoked, InputError, TransactionReverted
@@ -49,7 +49,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="publish_many.py",
         description="Anchor each file as its own attestation (kind FILE), resumably.",
-        epilog="Exit codes: 0 done, 2 bad input or usage, 3 chain/keystore error or a revert, 4 internal.",
+        epilog=exit_codes_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("paths", nargs="+", help="Files, or directories (searched recursively).")
     parser.add_argument("--year", type=int, required=True, help="Reporting year of the files.")

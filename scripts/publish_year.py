@@ -57,7 +57,7 @@ from attest.app.publishing import PublishResult, prepare, publish
 from attest.app.references import parse_covers, parse_supersedes, resolve_covers, resolve_supersedes
 from attest.chain.deployment import Deployment
 from attest.chain.signer import SignerChoice
-from attest.cli.exits import one_line_errors
+from attest.cli.exits import exit_codes_epilog, one_line_errors
 from attest.cli.script_signer import add_signer_arguments, signer_choice
 from attest.core.contracts import Kind
 from attest.core.errors import InputError
@@ -68,7 +68,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="publish_year.py",
         description="Anchor a reporting year's ESG figures and report PDF (or a verification statement "
         "covering them); write receipts next to them.",
-        epilog="Exit codes: 0 done, 2 bad input or usage, 3 chain or keystore error, 4 internal error.",
+        epilog=exit_codes_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--deployment", required=True, help="Deployment manifest (JSON).")
     add_signer_arguments(parser)

@@ -11,7 +11,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from attest.chain.transport import is_transport_failure
-from attest.core.errors import EXIT_BROKEN_PIPE, EXIT_INTERNAL, AttestError, ChainError
+from attest.core.errors import (
+    EXIT_BROKEN_PIPE,
+    EXIT_CODES_DOC,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    AttestError,
+    ChainError,
+    exit_code_lines,
+)
+
+
+def exit_codes_epilog() -> str:
+    """The one exit-code table for a script's `--help` (argparse, RawDescriptionHelpFormatter)."""
+    return f"exit codes ({EXIT_CODES_DOC}):\n" + "\n".join(exit_code_lines())
 
 
 def silence_stdout() -> None:
@@ -34,7 +47,7 @@ def failure_line(exc: BaseException) -> tuple[int, str]:
     if isinstance(exc, AttestError):
         return exc.exit_code, f"error: {exc}"
     if isinstance(exc, KeyboardInterrupt):
-        return 130, "interrupted"
+        return EXIT_INTERRUPTED, "interrupted"
     if isinstance(exc, BrokenPipeError) and _stdout_reader_gone():
         return EXIT_BROKEN_PIPE, ""  # e.g. `attest history … | head`: not an error worth a line
     if is_transport_failure(exc):
