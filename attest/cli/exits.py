@@ -6,9 +6,13 @@ Shared by the `attest` command line and the scripts in `scripts/`, so all of the
 from __future__ import annotations
 
 import os
+import shlex
 import sys
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from attest.chain.transport import is_transport_failure
 from attest.core.errors import (
@@ -20,6 +24,9 @@ from attest.core.errors import (
     ChainError,
     exit_code_lines,
 )
+
+if TYPE_CHECKING:
+    from attest.app.publishing import DocumentState
 
 
 def exit_codes_epilog() -> str:
@@ -88,3 +95,54 @@ def one_line_errors(passthrough: tuple[type[BaseException], ...] = ()) -> Iterat
         else:
             print(line, file=sys.stderr)
         raise SystemExit(code) from None
+
+
+def this_command() -> str:
+    """The command line this process was started with, quoted for a shell: the exact command to run
+    again (secrets never are on it: they come from a file, the environment or a prompt)."""
+    argv = sys.argv
+    if argv and argv[0].endswith(".py"):  # a script: `python scripts/publish_many.py …`
+        return shlex.join([sys.executable, *argv])
+    return shlex.join([Path(argv[0]).name if argv else "attest", *argv[1:]])
+
+
+def end_unfinished(
+    exc: BaseException, states: Sequence[DocumentState], out: TextIO, *, each: bool = True
+) -> NoReturn:
+    """End a publishing run that was interrupted (Ctrl-C: 130) or failed on the chain (exit 3) before
+    the end: one line per document it did not finish on `out` (mined without its receipt yet, in
+    flight, not sent), then the error line and what was done, with the exact command that finishes
+    the job, on stderr. Any other error (bad input, a bug) is re-raised as it is, for `one_line_errors`.
+    `each=False` (a batch: its files share one root, so one fate; a receipt beside a file marks it
+    written) counts them without a line per file."""
+    from attest.app.publishing import ANCHORED, FAILED, IN_FLIGHT, MINED, NOT_SENT
+
+    if isinstance(exc, SystemExit):
+        raise exc
+    code, line = failure_line(exc)
+    if code not in (EXIT_INTERRUPTED, ChainError.exit_code):  # bad input, a bug: as any error ends
+        raise exc
+    words = {MINED: "mined, receipt not written yet"}
+    for s in states if each else ():
+        if s.state not in (ANCHORED, FAILED):  # those were reported as they happened
+            detail = "; ".join(x for x in (s.detail, words.get(s.state, "")) if x)
+            print(f"{s.state:<9} {s.path}" + (f" ({detail})" if detail else ""), file=out, flush=True)
+    counts = Counter(s.state for s in states)
+    names = {ANCHORED: "anchored (receipt written)", MINED: "mined (receipt not written yet)"}
+    done = ", ".join(
+        f"{counts[k]} {names.get(k, k)}" for k in (ANCHORED, MINED, IN_FLIGHT, NOT_SENT, FAILED) if counts[k]
+    )
+    print(line, file=sys.stderr)
+    lost = ""
+    if code == ChainError.exit_code:
+        lost = (
+            "; a node that lost its last blocks (a killed dev node) lost what they held, and their receipts "
+            "with them: the same command re-checks the recent ones and re-sends what the node lost"
+        )
+    print(
+        f"not finished: {done or 'nothing sent'}, of {len(states)} documents{lost}; to finish, run the same "
+        f"command again (what is in flight is settled from the journal, nothing is anchored twice): "
+        f"{this_command()}",
+        file=sys.stderr,
+    )
+    raise SystemExit(code)
