@@ -227,3 +227,51 @@ def test_member_admit_prints_its_own_lines(world: World) -> None:
     )
     assert vote.returncode == 0, show(vote)
     assert vote.stdout.splitlines()[1].startswith("executed in block "), vote.stdout
+
+
+def test_click_s_own_errors_are_error_lines_exit_2() -> None:
+    for args in (["verify"], ["publish", "file", "x", "--year", "abc"], ["nope"]):
+        done = attest(*args)
+        assert done.returncode == 2, show(done)
+        assert done.stderr.splitlines()[-1].startswith("error: "), show(done)
+        assert "Error:" not in done.stderr
+
+
+def test_ctrl_c_at_the_password_prompt_is_interrupted_exit_130(world: World) -> None:
+    """At a real terminal (a pty): click turns Ctrl-C at a prompt into "Aborted!", exit 1 ("not
+    verified"); it is `interrupted`, exit 130, as everywhere else."""
+    import pty
+    import select
+    import signal
+
+    leader, follower = pty.openpty()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
+    args = ["publish", "file", str(_report(world)), "--year", "2022", "--keystore", str(world.keystore)]
+    process = subprocess.Popen(
+        [str(ATTEST), *args, *world.chain()], stdin=follower, stdout=follower, stderr=follower, env=clean
+    )
+    os.close(follower)
+    seen = b""
+    try:
+        while b"Keystore password" not in seen:
+            ready, _, _ = select.select([leader], [], [], 60)
+            assert ready, seen
+            seen += os.read(leader, 1024)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 130, seen
+        while True:
+            ready, _, _ = select.select([leader], [], [], 1)
+            if not ready:
+                break
+            try:
+                chunk = os.read(leader, 1024)
+            except OSError:  # the pty closed with the process
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(leader)
+    assert b"interrupted" in seen and b"Aborted" not in seen, seen

@@ -37,9 +37,21 @@ def read_password(
         raise InputError(
             f"no keystore password and no terminal to ask on: set {PASSWORD_ENV} or pass --password-file FILE"
         )
+    return ask_secret("Keystore password", confirm=confirm)
+
+
+def ask_secret(question: str, *, confirm: bool = False) -> str:
+    """A secret typed at the terminal. Ctrl-C there is a KeyboardInterrupt, as anywhere else (click
+    turns it into its `Abort`, which would end the command as an internal error); the input ending
+    there (Ctrl-D) is bad input."""
     import click
 
-    return str(click.prompt("Keystore password", hide_input=True, confirmation_prompt=confirm))
+    try:
+        return str(click.prompt(question, hide_input=True, confirmation_prompt=confirm))
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__context__, EOFError):  # click raises its Abort "from None"
+            raise InputError(f"no answer: the input ended at the prompt ({question})") from None
+        raise KeyboardInterrupt from None
 
 
 def create_keystore(path: str | Path, password: str, *, private_key: str | None = None) -> str:

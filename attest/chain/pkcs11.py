@@ -147,9 +147,9 @@ def read_pin(token: str, *, pin_file: str | Path | None = None, prompt: bool = T
         return env
     if not prompt or not sys.stdin.isatty():  # cron, CI: no one to ask
         raise InputError(f"no PKCS#11 PIN and no terminal to ask on: set {PIN_ENV} or pass --pin-file FILE")
-    import click
+    from attest.chain.keystore import ask_secret
 
-    return str(click.prompt(f"User PIN of {token}", hide_input=True))
+    return ask_secret(f"User PIN of {token}")
 
 
 # ------------------------------------------------------------------------------------------ the token

@@ -7,7 +7,10 @@ Heavy modules are imported inside commands so `attest --help` and `attest hash` 
 from __future__ import annotations
 
 import functools
+import io
 import json
+import re
+import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -302,11 +305,35 @@ def first_sentence(text: str | None) -> str:
     return paragraph if end < 0 else paragraph[: end + 1]
 
 
-class WholeSummaries(click.Group):
-    """A group whose command list shows each summary as a whole sentence, wrapped, never cut
-    (its subgroups too)."""
+class AttestGroup(click.Group):
+    """The `attest` group: its command lists show each summary as a whole sentence, wrapped, never
+    cut (its subgroups too), and it ends as every entry point does (`attest.cli.exits`)."""
 
     group_class = type
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """click's `main`, with click's own endings made ours: its usage errors are `error:` lines
+        (click writes `Error:`), exit 2; Ctrl-C where click catches it — at a prompt, while parsing —
+        is `interrupted`, exit 130 (click writes `Aborted!` and exits 1, which is "not verified")."""
+        if kwargs.get("standalone_mode", True) is False:
+            return super().main(*args, **kwargs)
+        from attest.core.errors import EXIT_INTERRUPTED, InputError
+
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.exceptions.Abort as exc:
+            if isinstance(exc.__context__, EOFError):  # a prompt met the end of its input
+                click.echo("error: no answer: the input ended at a prompt", err=True)
+                sys.exit(InputError.exit_code)
+            click.echo("interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except click.ClickException as exc:
+            shown = io.StringIO()
+            exc.show(file=shown)
+            sys.stderr.write(re.sub(r"^Error: ", "error: ", shown.getvalue(), count=1, flags=re.MULTILINE))
+            sys.exit(exc.exit_code if exc.exit_code != 1 else InputError.exit_code)
+        sys.exit(code if isinstance(code, int) else 0)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = []
@@ -320,7 +347,7 @@ class WholeSummaries(click.Group):
 
 
 @click.group(
-    cls=WholeSummaries,
+    cls=AttestGroup,
     context_settings={"help_option_names": ["-h", "--help"]},
     help="Anchor and verify ESG figures and carbon verification statements on a permissioned chain.\n\n"
     + exit_codes_help(),
