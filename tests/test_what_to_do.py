@@ -275,3 +275,24 @@ def test_ctrl_c_at_the_password_prompt_is_interrupted_exit_130(world: World) -> 
             process.kill()
         os.close(leader)
     assert b"interrupted" in seen and b"Aborted" not in seen, seen
+
+
+def test_account_new_warns_of_a_key_git_would_commit(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    done = attest("account", "new", "bank.json", cwd=tmp_path, ATTEST_PASSWORD=PASSWORD)
+    assert done.returncode == 0, show(done)
+    assert done.stderr.splitlines() == [
+        f"warning: bank.json is inside the git work tree {tmp_path} and not ignored: a `git add .` would "
+        "commit it; keep keys outside the repository, or add it to .gitignore"
+    ]
+    (tmp_path / ".gitignore").write_text("/keys/\n", encoding="utf-8")
+    (tmp_path / "keys").mkdir()
+    ignored = attest("account", "new", "keys/bank.json", cwd=tmp_path, ATTEST_PASSWORD=PASSWORD)
+    assert ignored.returncode == 0 and ignored.stderr == "", show(ignored)
+    # and the repository ignores the keys its README creates at its root
+    checked = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "check-ignore", "bank.json", "committee.json"],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.stdout.split() == ["bank.json", "committee.json"], checked
