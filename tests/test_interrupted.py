@@ -189,3 +189,25 @@ def test_ctrl_c_in_publish_batch(world: World, stage: str, expected: dict[str, i
     assert len(done.stderr.splitlines()) == 2, done.stderr  # one root, one fate: counted, not listed
     assert len(list(folder.glob("*.receipt.json"))) == expected.get("anchored", 0)
     _finish(world, argv, folder, before, 1)  # one root
+
+
+# ------------------------------------------------------------------------ attest publish file (one)
+
+
+def test_ctrl_c_in_publish_file_once_sent(world: World) -> None:
+    folder = _files(world, "one", n=1)
+    (document,) = folder.iterdir()
+    argv = [
+        str(ATTEST), "publish", "file", str(document), "--year", "2022", "-d", str(world.manifest),
+        "--rpc-url", world.node.rpc_url, "--keystore", str(world.keystore),
+    ]  # fmt: skip
+    before = world.attestations()
+    done = _interrupt_at("sent", argv, world.env())
+    assert _ending(done, argv, 1) == {"in": 1}
+    assert _listed(done.stderr, "in flight") == 1 and not list(folder.glob("*.receipt.json"))
+    again = subprocess.run(
+        argv, env=world.env(), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300
+    )
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith(f"already anchored (nothing sent): {document}"), again.stdout
+    assert len(list(folder.glob("*.receipt.json"))) == 1 and world.attestations() == before + 1

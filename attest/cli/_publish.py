@@ -74,9 +74,10 @@ def _publish(
     supersedes: str | None = None,
 ) -> None:
     with handle_errors():
-        from attest.app.publishing import prepare
+        from attest.app.publishing import prepare, run_states
         from attest.app.publishing import publish as do_publish
         from attest.app.references import parse_covers, parse_supersedes, resolve_covers, resolve_supersedes
+        from attest.cli.exits import end_unfinished
         from attest.core.contracts import Kind
 
         kind = Kind[kind_name.upper()]
@@ -91,7 +92,11 @@ def _publish(
         if replaces is not None:
             ref = resolve_supersedes(dep, replaces, signer.address, kind, doc.digest)
         with _journal(deployment_path) as journal:
-            result = do_publish(dep, signer, doc, kind=kind, year=year, uri=uri, ref=ref, journal=journal)
+            try:
+                result = do_publish(dep, signer, doc, kind=kind, year=year, uri=uri, ref=ref, journal=journal)
+            except BaseException as exc:  # noqa: BLE001 - re-raised unless Ctrl-C or the chain
+                states = run_states(dep, signer, journal, [(doc.path, doc.digest)], {})
+                end_unfinished(exc, states, sys.stderr)
         a = result.published.attestation
         data = {
             "outcome": result.outcome,

@@ -22,6 +22,7 @@ from attest.core.errors import (
     EXIT_INTERRUPTED,
     AttestError,
     ChainError,
+    TransactionReverted,
     exit_code_lines,
 )
 
@@ -120,8 +121,8 @@ def end_unfinished(
     if isinstance(exc, SystemExit):
         raise exc
     code, line = failure_line(exc)
-    if code not in (EXIT_INTERRUPTED, ChainError.exit_code):  # bad input, a bug: as any error ends
-        raise exc
+    if code not in (EXIT_INTERRUPTED, ChainError.exit_code) or isinstance(exc, TransactionReverted):
+        raise exc  # bad input, a bug, a revert (the same command again would not help): as any error ends
     words = {MINED: "mined, receipt not written yet"}
     for s in states if each else ():
         if s.state not in (ANCHORED, FAILED):  # those were reported as they happened
