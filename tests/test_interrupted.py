@@ -211,3 +211,31 @@ def test_ctrl_c_in_publish_file_once_sent(world: World) -> None:
     assert again.returncode == 0, again.stderr
     assert again.stdout.startswith(f"already anchored (nothing sent): {document}"), again.stdout
     assert len(list(folder.glob("*.receipt.json"))) == 1 and world.attestations() == before + 1
+
+
+# --------------------------------------------------------------------------- scripts/publish_year.py
+
+
+def test_ctrl_c_in_publish_year_once_the_figures_are_sent(world: World) -> None:
+    import shutil
+
+    folder = world.root / "year"
+    folder.mkdir()
+    figures, report = folder / "figures-2022.json", folder / "report-2022.pdf"
+    shutil.copy(REPO_ROOT / "examples" / "webank-2022-figures.json", figures)
+    report.write_bytes(b"%PDF-1.7 the 2022 report")
+    argv = [
+        sys.executable, str(REPO_ROOT / "scripts" / "publish_year.py"), "--deployment", str(world.manifest),
+        "--rpc-url", world.node.rpc_url, "--keystore", str(world.keystore),
+        "--figures", str(figures), "--report", str(report),
+    ]  # fmt: skip
+    before = world.attestations()
+    done = _interrupt_at("sent", argv, world.env())
+    assert _ending(done, argv, 2) == {"in": 1, "not": 1}
+    assert f"in flight {figures} (" in done.stderr and f"not sent  {report}" in done.stderr, done.stderr
+    again = subprocess.run(
+        argv, env=world.env(), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300
+    )
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines()[-1] == "done: 1 transaction(s) sent, 1 already anchored", again.stdout
+    assert world.attestations() == before + 2
