@@ -123,7 +123,7 @@ def end_unfinished(
     code, line = failure_line(exc)
     if code not in (EXIT_INTERRUPTED, ChainError.exit_code) or isinstance(exc, TransactionReverted):
         raise exc  # bad input, a bug, a revert (the same command again would not help): as any error ends
-    words = {MINED: "mined, receipt not written yet"}
+    words = {MINED: "receipt not written yet"}
     for s in states if each else ():
         if s.state not in (ANCHORED, FAILED):  # those were reported as they happened
             detail = "; ".join(x for x in (s.detail, words.get(s.state, "")) if x)
