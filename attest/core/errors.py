@@ -105,7 +105,7 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
     (0, "verified / done"),
     (1, "not verified: a check failed (the report names it)"),
     (2, "bad input or usage (a file, a field, an option, a missing password); nothing was sent"),
-    (3, "chain error: node unreachable or misconfigured, a transaction reverted or not mined"),
+    (3, "chain or key error: node unreachable or misconfigured, a transaction reverted, a key not unlocked"),
     (4, "internal error: a bug, please report it (ATTEST_DEBUG=1 shows a traceback)"),
     (5, "publishing: this organisation's attestation of a document was revoked; it cannot be re-anchored"),
     (6, "publishing: the document is already anchored with another kind, year or reference"),
