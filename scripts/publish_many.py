@@ -22,9 +22,9 @@ finish — mined (its receipt not written yet), in flight, not sent — and the 
 One line per file on stdout as it is anchored (``sent``, ``already``, ``resumed``, ``resent``), then a
 summary (``--json`` for machines); a file this organisation anchored before whose attestation was
 revoked (``revoked``) or records another year (``differs``) is listed too, and not counted as done.
-Exit codes are attest's: 0 done, 2 bad input, 3 chain or keystore error or a reverted transaction
-(reported, not retried blindly), else 5 if a file's attestation was revoked, 6 if one differs,
-4 internal error.
+Exit codes are attest's (docs/exit-codes.md): 0 done, 2 bad input, 3 chain or keystore error or a
+reverted transaction (reported, not retried blindly), else 5 if a file's attestation was revoked, 6 if
+one differs, 4 internal error, 130 interrupted.
 """
 
 from __future__ import annotations

@@ -42,7 +42,8 @@ terminal. With the key in an HSM, ``--signer 'pkcs11:token=…;object=…'`` rep
 (module: ``--pkcs11-module`` or ``$ATTEST_PKCS11_MODULE``; PIN: ``--pin-file``, ``$ATTEST_PKCS11_PIN``
 or the prompt). Exit codes are attest's: 0 done, 2 bad input or usage, 3 chain unreachable or
 misconfigured or a transaction failed (e.g. the account is not an admitted publisher), 4 internal
-error, 5 and 6 as above. Errors are one line on stderr.
+error, 5 and 6 as above, 130 interrupted (docs/exit-codes.md). Errors are one line on stderr; a run
+interrupted or stopped by the chain also says what became of each document and how to finish.
 """
 
 from __future__ import annotations
