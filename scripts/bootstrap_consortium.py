@@ -57,7 +57,7 @@ from attest.chain.deployment import Deployment
 from attest.chain.keystore import keystore_address, load_keystore, read_password
 from attest.chain.pkcs11 import open_signer, parse_uri, read_pin
 from attest.chain.signer import Signer
-from attest.cli.exits import one_line_errors
+from attest.cli.exits import exit_codes_epilog, one_line_errors
 from attest.core import governance
 from attest.core.errors import InputError
 from attest.core.manifest import write_atomic
@@ -304,7 +304,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="bootstrap_consortium.py",
         description="Deploy a consortium (or reuse its manifest); admit its first members by committee vote.",
-        epilog="Exit codes: 0 done, 2 bad input, 3 chain or keystore error, 4 internal error.",
+        epilog=exit_codes_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("config", help="Consortium config (JSON; shape in this script's docstring).")
     parser.add_argument(

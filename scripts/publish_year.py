@@ -42,7 +42,8 @@ terminal. With the key in an HSM, ``--signer 'pkcs11:token=…;object=…'`` rep
 (module: ``--pkcs11-module`` or ``$ATTEST_PKCS11_MODULE``; PIN: ``--pin-file``, ``$ATTEST_PKCS11_PIN``
 or the prompt). Exit codes are attest's: 0 done, 2 bad input or usage, 3 chain unreachable or
 misconfigured or a transaction failed (e.g. the account is not an admitted publisher), 4 internal
-error, 5 and 6 as above. Errors are one line on stderr.
+error, 5 and 6 as above, 130 interrupted (docs/exit-codes.md). Errors are one line on stderr; a run
+interrupted or stopped by the chain also says what became of each document and how to finish.
 """
 
 from __future__ import annotations
@@ -50,14 +51,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from attest.app.journal import open_journal
-from attest.app.publishing import PublishResult, prepare, publish
+from attest.app.publishing import ANCHORED, DocumentState, PublishResult, prepare, publish, run_states
 from attest.app.references import parse_covers, parse_supersedes, resolve_covers, resolve_supersedes
 from attest.chain.deployment import Deployment
 from attest.chain.signer import SignerChoice
-from attest.cli.exits import one_line_errors
+from attest.cli.exits import end_unfinished, exit_codes_epilog, one_line_errors
 from attest.cli.script_signer import add_signer_arguments, signer_choice
 from attest.core.contracts import Kind
 from attest.core.errors import InputError
@@ -68,7 +70,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="publish_year.py",
         description="Anchor a reporting year's ESG figures and report PDF (or a verification statement "
         "covering them); write receipts next to them.",
-        epilog="Exit codes: 0 done, 2 bad input or usage, 3 chain or keystore error, 4 internal error.",
+        epilog=exit_codes_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--deployment", required=True, help="Deployment manifest (JSON).")
     add_signer_arguments(parser)
@@ -157,12 +160,24 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     # 3. Anchor (idempotent: an existing attestation by this organisation is reused; the journal
     #    records each signed transaction before it is sent, so a crash mid-send resumes cleanly).
     with open_journal(args.journal, args.deployment) as journal:
-        figures = publish(
-            deployment, account, figures_doc, kind=Kind.FIGURES, year=year, ref=ref, journal=journal
-        )
-        report = publish(
-            deployment, account, report_doc, kind=Kind.FILE, year=year, uri=args.report_uri, journal=journal
-        )
+        finished: dict[Path, DocumentState] = {}
+        try:
+            figures = publish(
+                deployment, account, figures_doc, kind=Kind.FIGURES, year=year, ref=ref, journal=journal
+            )
+            finished[figures_doc.path] = DocumentState(figures_doc.path, ANCHORED, "receipt written")
+            report = publish(
+                deployment,
+                account,
+                report_doc,
+                kind=Kind.FILE,
+                year=year,
+                uri=args.report_uri,
+                journal=journal,
+            )
+        except BaseException as exc:  # noqa: BLE001 - re-raised unless Ctrl-C or the chain (each document's fate)
+            documents = [(d.path, d.digest) for d in (figures_doc, report_doc)]
+            end_unfinished(exc, run_states(deployment, account, journal, documents, finished), sys.stderr)
     return {
         "organisation": figures_doc.figures.organisation.name,
         "year": year,
@@ -183,15 +198,19 @@ def run_statement(args: argparse.Namespace, key: SignerChoice) -> dict[str, Any]
     ref = resolve_covers(deployment, covers, statement_doc.statement)
     account = key.load(prompt=sys.stdin.isatty())
     with open_journal(args.journal, args.deployment) as journal:
-        statement = publish(
-            deployment,
-            account,
-            statement_doc,
-            kind=Kind.STATEMENT,
-            uri=args.statement_uri,
-            ref=ref,
-            journal=journal,
-        )
+        try:
+            statement = publish(
+                deployment,
+                account,
+                statement_doc,
+                kind=Kind.STATEMENT,
+                uri=args.statement_uri,
+                ref=ref,
+                journal=journal,
+            )
+        except BaseException as exc:  # noqa: BLE001 - re-raised unless Ctrl-C or the chain
+            documents = [(statement_doc.path, statement_doc.digest)]
+            end_unfinished(exc, run_states(deployment, account, journal, documents, {}), sys.stderr)
     return {
         "organisation": statement_doc.statement.verifier.name,
         "year": year,

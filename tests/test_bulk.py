@@ -28,7 +28,6 @@ from attest.app.verify import verify_target
 from attest.chain.connection import Chain
 from attest.core.contracts import Kind
 from attest.core.documents import hash_document
-from attest.core.errors import InputError
 
 pytestmark = pytest.mark.anvil
 
@@ -323,14 +322,16 @@ def test_log_scan_in_chunks_gives_the_same_answer(world: World, monkeypatch: pyt
     assert as_json(verify_many(world.c.dep, world.targets)) == whole
 
 
-def test_bad_input_names_the_file(world: World) -> None:
+def test_bad_input_fails_that_file_and_names_it(world: World) -> None:
     missing = str(world.root / "nope.pdf")
-    with pytest.raises(InputError, match=r"nope\.pdf"):
-        verify_many(world.c.dep, [world.targets[0], missing])
-    reports = iter_verify(world.c.dep, [world.targets[0], missing, world.targets[1]])
-    assert next(reports).subject == world.targets[0]  # read ahead, but reported in its turn
-    with pytest.raises(InputError, match=r"nope\.pdf"):
-        next(reports)
+    alone = [r.verified for r in verify_many(world.c.dep, world.targets[:2])]
+    reports = list(iter_verify(world.c.dep, [world.targets[0], missing, world.targets[1]]))
+    assert [r.subject for r in reports] == [world.targets[0], missing, world.targets[1]]  # in its turn
+    bad = reports[1]
+    assert not bad.verified and bad.input_error == 2
+    assert [(c.name, c.status) for c in bad.checks] == [("input", "fail")]
+    assert "nope.pdf" in bad.checks[0].detail and "no such file" in bad.checks[0].detail
+    assert [reports[0].verified, reports[2].verified] == alone  # the others judged as without it
 
 
 def test_expand_targets_prefers_receipts_and_skips_canonical_copies(world: World) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shlex
 import shutil
 import signal
 import sqlite3
@@ -194,8 +195,12 @@ def finished(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
 
 def exited_unreachable(s: Setup, proc: subprocess.Popen[str]) -> None:
     err = s.ended(proc)
-    assert proc.returncode == 3, err  # chain unreachable: one line, no traceback
-    assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("error: "), err
+    assert proc.returncode == 3, err  # chain unreachable: one error line, no traceback…
+    *_, line, ending = err.strip().splitlines()
+    assert "Traceback" not in err and line.startswith("error: "), err
+    # …then what became of the files and the command that finishes the job (the same one)
+    assert ending.startswith("not finished: ") and "re-sends what the node lost" in ending, ending
+    assert ending.endswith(shlex.join([*map(str, proc.args)])), (ending, proc.args)
 
 
 def killed(s: Setup, proc: subprocess.Popen[str]) -> None:

@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from attest.app import stages
 from attest.app.journal import RECHECK_BLOCKS, Intent, IntentFacts, Journal, Scope
 from attest.chain import sender
 from attest.chain.deployment import (
@@ -175,10 +176,12 @@ class JournalRecorder:
             entries.append((facts(planned.request, planned.org_id), tx.nonce, tx.raw.hex(), tx.tx_hash))
         ids = self.journal.signed(self.scope, entries)  # committed: the window may leave now
         self.intents.update((tx.tx_hash, i) for tx, i in zip(txs, ids, strict=True))
+        stages.reached("signed")
 
     def sent(self, txs: Sequence[sender.Signed]) -> None:
         for tx in txs:  # left uncommitted: 'signed' and 'sent' recover alike
             self.journal.update(self.intents[tx.tx_hash], "sent", event="sent", commit=False)
+        stages.reached("sent")
 
     def settled(
         self, done: Sequence[tuple[sender.Signed, sender.Receipt, TransactionReverted | None]]

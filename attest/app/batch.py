@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from attest.app import stages
 from attest.app.anchor import anchor_one
 from attest.app.proven import receipt_proofs
-from attest.app.publishing import MAX_YEAR, MIN_YEAR, build_receipt
+from attest.app.publishing import ANCHORED, MAX_YEAR, MIN_YEAR, DocumentState, build_receipt, run_states
 from attest.chain.deployment import AnchorRequest, Deployment
 from attest.core.contracts import Kind
 from attest.core.documents import OCTET_STREAM, HashedDocument, plain_file_digest
@@ -50,6 +51,23 @@ class BatchResult:
     @property
     def receipt_paths(self) -> list[Path]:
         return [Path(r) for r in self.receipts]
+
+
+@dataclass
+class BatchTracker:
+    """How far `publish_batch` got: its files, the root they are anchored under, the receipts written."""
+
+    files: list[Path] = field(default_factory=list)
+    root: str | None = None
+    written: list[Path] = field(default_factory=list)
+
+    def states(
+        self, deployment: Deployment | None, account: Signer | None, journal: Journal | None
+    ) -> list[DocumentState]:
+        """Each file's state (`attest.app.publishing.run_states`): a written receipt is anchored; else
+        the root's journal record says mined, in flight or not sent."""
+        done = {p: DocumentState(p, ANCHORED, "receipt written") for p in self.written}
+        return run_states(deployment, account, journal, [(p, self.root) for p in self.files], done)
 
 
 def _plan_receipts(files: list[Path]) -> list[tuple[Path, str]]:
@@ -89,18 +107,23 @@ def publish_batch(
     year: int,
     progress: Callable[[int, int], None] | None = None,
     journal: Journal | None = None,
+    tracker: BatchTracker | None = None,
 ) -> BatchResult:
     """Anchor the Merkle root of `files` for the account's organisation; write every receipt.
 
     Idempotent: re-running over the same files finds the root already anchored, sends nothing,
     leaves the receipts that are already right untouched and rewrites missing or damaged ones.
     `progress(done, total)` is called every PROGRESS_EVERY files hashed or receipts written and at
-    the end of each phase, with `total` = 2 × number of files.
+    the end of each phase, with `total` = 2 × number of files. `tracker`, when given, is kept up to
+    date (the files, the root once known, the receipts written), for a run that stops before the end
+    to say what happened to each file (`BatchTracker.states`).
     """
     if isinstance(year, bool) or not MIN_YEAR <= year <= MAX_YEAR:
         raise InputError(f"year {year} is outside {MIN_YEAR}..{MAX_YEAR}", field="year")
     plan = _plan_receipts(files)
     paths = [p for p, _ in plan]
+    if tracker is not None:
+        tracker.files = list(paths)
     total = 2 * len(plan)
     digests: list[str] = []
     for n, p in enumerate(paths, 1):  # sequential: for small files threads only add GIL traffic
@@ -113,6 +136,9 @@ def publish_batch(
         leaf_index.setdefault(d, len(leaf_index))
     tree = StandardMerkleTree.of([[bytes.fromhex(d)] for d in leaf_index], LEAF_ENCODING)
     root = tree.root_bytes.hex()
+    if tracker is not None:
+        tracker.root = root
+    stages.reached("hashed")
 
     # with a journal, the root's transaction is recorded before it is sent (attest.app.journal)
     label = f"batch root of {len(paths)} files from {paths[0].parent}"
@@ -155,6 +181,9 @@ def publish_batch(
                 path=out,
             ) from None
         written.append(out)
+        if tracker is not None:
+            tracker.written.append(p)
+        stages.reached("receipt")
         if progress is not None and (n % PROGRESS_EVERY == 0 or n == total):
             progress(n, total)
     return BatchResult(root, published, len(paths), len(leaf_index), written)

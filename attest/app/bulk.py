@@ -38,7 +38,7 @@ from attest.core.membership_history import MembershipHistory, Position, Standing
 from attest.core.receipt import lookup_digest
 from attest.core.records import OnchainAttestation, StoredState, settled
 from attest.core.sidefiles import SideFile, receipt_name, side_file
-from attest.core.verification import Report
+from attest.core.verification import Report, unreadable
 
 if TYPE_CHECKING:
     from attest.app.verify import Target
@@ -121,8 +121,9 @@ def iter_verify(
     The evidence is gathered by `attest.app.verify`'s own code (`read_target`, `gather`, `finish`)
     over `IndexedFacts`, so the rules cannot drift apart. Targets are read and decided
     one at a time and each report is yielded at once, so memory does not grow with the number of
-    files. `progress(done, total)` is called after each target. Bad input (a missing file, a malformed
-    document) raises `InputError` naming it, as `verify_target` does.
+    files. `progress(done, total)` is called after each target. A target that is bad input (a missing
+    file, a malformed document) gets an `unreadable` report naming its error, and the rest go on:
+    one bad file among many fails that file, not the run.
     """
     from attest.app.verify import finish, gather
 
@@ -139,11 +140,14 @@ def iter_verify(
             prover.prefetch(facts.prefetched)
             by_uid = facts.index.by_uid
             prover.prefetch_logs(by_uid[u].block_number for u in facts.prefetched if u in by_uid)
-        for target, t in zip(chunk, read, strict=False):
-            if isinstance(t, AttestError):
-                raise t  # in its turn: the reports before it were yielded
-            evidence = gather(facts, t, target, org, require_coverage, strict, credit_policy=credit_policy)
-            yield finish(facts, evidence, prover)
+        for target, t in zip(chunk, read, strict=True):
+            if isinstance(t, AttestError):  # that file fails, in its turn; the others are still judged
+                yield unreadable(target, str(t), t.exit_code)
+            else:
+                evidence = gather(
+                    facts, t, target, org, require_coverage, strict, credit_policy=credit_policy
+                )
+                yield finish(facts, evidence, prover)
             n += 1
             if progress is not None:
                 progress(n, len(items))
@@ -155,7 +159,7 @@ def _lookup_digest(t: Target) -> str:
 
 
 def _read_ahead(chunk: Sequence[str], beside: dict[str, str | None]) -> list[Target | AttestError]:
-    """The targets read (digested), up to the first that cannot be, whose error takes its place."""
+    """The targets read (digested); one that cannot be has its error in its place."""
     from attest.app.verify import read_target
 
     out: list[Target | AttestError] = []
@@ -164,7 +168,6 @@ def _read_ahead(chunk: Sequence[str], beside: dict[str, str | None]) -> list[Tar
             out.append(read_target(target, in_directory=target in beside, beside=beside.get(target)))
         except AttestError as exc:
             out.append(exc)
-            break
     return out
 
 

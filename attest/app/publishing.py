@@ -10,12 +10,13 @@ or thousands go the same way (`publish_documents`, through `attest.app.anchor`).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from attest.app.anchor import anchor
+from attest.app import stages
+from attest.app.anchor import anchor, scope_of
 from attest.app.proven import receipt_proofs
 from attest.chain.deployment import AnchorRequest, Deployment
 from attest.chain.index import read_blocks
@@ -197,6 +198,7 @@ def publish_documents(
             yield PublishResult(
                 item.document, result.published, receipt, out, canonical.get(n), result.outcome
             )
+            stages.reached("receipt")  # once the caller has taken this result
             n += 1
 
 
@@ -297,3 +299,48 @@ def build_receipt(
             timestamp=timestamp,
         ),
     )
+
+
+# ------------------------------------------------------------------ a run that stopped before the end
+
+ANCHORED = "anchored"  # mined, and its receipt written
+MINED = "mined"  # mined (the journal saw it), its receipt not written yet
+IN_FLIGHT = "in flight"  # signed and committed to the journal, maybe sent: the node may still mine it
+NOT_SENT = "not sent"
+FAILED = "failed"  # reverted, revoked or anchored otherwise: the run reported why
+
+
+@dataclass(frozen=True)
+class DocumentState:
+    """What happened to one document of a publishing run that was interrupted or failed."""
+
+    path: Path
+    state: str  # ANCHORED | MINED | IN_FLIGHT | NOT_SENT | FAILED
+    detail: str = ""
+
+
+def run_states(
+    deployment: Deployment | None,
+    account: Signer | None,
+    journal: Journal | None,
+    documents: Sequence[tuple[Path, str | None]],
+    finished: Mapping[Path, DocumentState],
+) -> list[DocumentState]:
+    """Each document's state once a run stopped: what the run itself finished (`finished`: receipts
+    written, failures reported), else what the journal recorded for the digest it was anchored under
+    (its own, or its batch's root; None: not known yet, so nothing was sent for it) — mined, in
+    flight (signed, maybe sent), or nothing: not sent."""
+    scope = scope_of(deployment, account) if deployment is not None and account is not None else None
+    out = []
+    for path, digest in documents:
+        if path in finished:
+            out.append(finished[path])
+            continue
+        row = journal.row(scope, digest) if journal is not None and scope is not None and digest else None
+        if row is not None and row.status == "anchored":
+            out.append(DocumentState(path, MINED, f"block {row.block_number}, tx {row.tx_hash}"))
+        elif row is not None and row.status in ("signed", "sent"):
+            out.append(DocumentState(path, IN_FLIGHT, f"nonce {row.nonce}, tx {row.tx_hash}"))
+        else:
+            out.append(DocumentState(path, NOT_SENT))
+    return out

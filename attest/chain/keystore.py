@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,11 +33,25 @@ def read_password(
     env = os.environ.get(PASSWORD_ENV)
     if env is not None:
         return env
-    if not prompt:
-        raise InputError(f"no keystore password: set {PASSWORD_ENV} or pass --password-file")
+    if not prompt or not sys.stdin.isatty():  # cron, CI: no one to ask, and getpass would read stdin
+        raise InputError(
+            f"no keystore password and no terminal to ask on: set {PASSWORD_ENV} or pass --password-file FILE"
+        )
+    return ask_secret("Keystore password", confirm=confirm)
+
+
+def ask_secret(question: str, *, confirm: bool = False) -> str:
+    """A secret typed at the terminal. Ctrl-C there is a KeyboardInterrupt, as anywhere else (click
+    turns it into its `Abort`, which would end the command as an internal error); the input ending
+    there (Ctrl-D) is bad input."""
     import click
 
-    return str(click.prompt("Keystore password", hide_input=True, confirmation_prompt=confirm))
+    try:
+        return str(click.prompt(question, hide_input=True, confirmation_prompt=confirm))
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__context__, EOFError):  # click raises its Abort "from None"
+            raise InputError(f"no answer: the input ended at the prompt ({question})") from None
+        raise KeyboardInterrupt from None
 
 
 def create_keystore(path: str | Path, password: str, *, private_key: str | None = None) -> str:
@@ -56,15 +71,20 @@ def create_keystore(path: str | Path, password: str, *, private_key: str | None 
     return str(account.address)
 
 
+def unreadable_keystore(exc: OSError) -> str:
+    return f"cannot read keystore: {exc.strerror}: check --keystore / ATTEST_KEYSTORE"
+
+
 def load_keystore(path: str | Path, password: str) -> LocalAccount:
-    """Decrypt a keystore file; a wrong password or a bad file is a KeystoreError (exit 3)."""
+    """Decrypt a keystore file; a file that cannot be read is an InputError (exit 2), a wrong
+    password or a file that is no keystore a KeystoreError (exit 3)."""
     from eth_account import Account
 
     p = Path(path)
     try:
         encrypted = json.loads(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise KeystoreError(f"cannot read keystore: {exc.strerror}", path=p) from None
+    except OSError as exc:  # a mistyped path is bad input (exit 2), as a mistyped document is
+        raise InputError(unreadable_keystore(exc), path=p) from None
     except ValueError:
         raise KeystoreError("not a keystore file (invalid JSON)", path=p) from None
     try:
@@ -81,6 +101,8 @@ def keystore_address(path: str | Path) -> str:
     """The address a keystore holds, without decrypting it."""
     try:
         address = json.loads(Path(path).read_text(encoding="utf-8"))["address"]
-    except (OSError, ValueError, KeyError, TypeError):
+    except OSError as exc:
+        raise InputError(unreadable_keystore(exc), path=path) from None
+    except (ValueError, KeyError, TypeError):
         raise KeystoreError("not a readable keystore file", path=path) from None
     return "0x" + str(address).removeprefix("0x")

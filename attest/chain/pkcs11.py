@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -144,11 +145,11 @@ def read_pin(token: str, *, pin_file: str | Path | None = None, prompt: bool = T
     env = os.environ.get(PIN_ENV)
     if env is not None:
         return env
-    if not prompt:
-        raise InputError(f"no PKCS#11 PIN: set {PIN_ENV} or pass --pin-file")
-    import click
+    if not prompt or not sys.stdin.isatty():  # cron, CI: no one to ask
+        raise InputError(f"no PKCS#11 PIN and no terminal to ask on: set {PIN_ENV} or pass --pin-file FILE")
+    from attest.chain.keystore import ask_secret
 
-    return str(click.prompt(f"User PIN of {token}", hide_input=True))
+    return ask_secret(f"User PIN of {token}")
 
 
 # ------------------------------------------------------------------------------------------ the token

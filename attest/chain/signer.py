@@ -167,8 +167,9 @@ class SignerChoice:
         if self._loaded is not None:
             return self._loaded
         if self.keystore:
-            from attest.chain.keystore import load_keystore, read_password
+            from attest.chain.keystore import keystore_address, load_keystore, read_password
 
+            keystore_address(self.keystore)  # a mistyped path is named before a password is asked for
             self._loaded = load_keystore(
                 self.keystore, read_password(password_file=self.password_file, prompt=prompt)
             )

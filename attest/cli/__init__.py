@@ -1,8 +1,7 @@
 """The `attest` command line: a thin shell over the library, one module per command group.
 
-Exit codes (the README's table): 0 verified / done; 1 not verified; 2 bad input or usage; 3 chain unreachable,
-misconfigured, or a transaction failed; 4 internal error (a bug: please report it). Heavy modules are
-imported inside commands so `attest --help` and `attest hash` start fast.
+Exit codes: the one table, `attest.core.errors.EXIT_CODES` (shown by `attest --help`, docs/exit-codes.md).
+Heavy modules are imported inside commands so `attest --help` and `attest hash` start fast.
 """
 
 from __future__ import annotations

@@ -86,6 +86,13 @@ def account_new(
             assert keystore is not None
             address = create_keystore(keystore, read_password(password_file=password_file, confirm=True))
             where = {"keystore": keystore}
+            committable = in_git_and_not_ignored(keystore)
+            if committable is not None:
+                click.echo(
+                    f"warning: {keystore} is inside the git work tree {committable} and not ignored: a "
+                    "`git add .` would commit it; keep keys outside the repository, or add it to .gitignore",
+                    err=True,
+                )
         emit(
             as_json,
             {**where, "address": address},
@@ -155,3 +162,26 @@ def keystores_in(directory: str) -> list[dict[str, str]]:
         if is_address(address):
             rows.append({"keystore": str(path), "address": str(to_checksum_address(address))})
     return rows
+
+
+def in_git_and_not_ignored(path: str) -> str | None:
+    """The top of the git work tree `path` lies in when git would not ignore it (a key a `git add .`
+    would commit), else None (no git, not a work tree, or ignored)."""
+    import subprocess
+    from pathlib import Path
+
+    folder = str(Path(path).resolve().parent)
+    try:
+        top = subprocess.run(
+            ["git", "-C", folder, "rev-parse", "--show-toplevel"], capture_output=True, text=True, timeout=10
+        )
+        if top.returncode != 0:
+            return None
+        ignored = subprocess.run(
+            ["git", "-C", folder, "check-ignore", "-q", str(Path(path).resolve())],
+            capture_output=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return top.stdout.strip() if ignored.returncode == 1 else None

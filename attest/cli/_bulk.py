@@ -49,14 +49,17 @@ def verify_many_command(
 
     A directory stands for its files (recursively; entries left out are listed as skipped); a
     document with a receipt next to it is checked through the receipt, and a receipt without its
-    document fails. The chain is read for many targets at a time, not once per file, and only for
+    document fails; a file that is bad input fails alone with its error, and the exit code is the
+    worst result. The chain is read for many targets at a time, not once per file, and only for
     what the targets reach; every target's state facts are proven against one block the nodes agree on
     (as `attest verify` does).
     """
     with handle_errors():
         from attest.app.bulk import expand_targets, iter_verify
         from attest.app.proven import Prover
+        from attest.cli._verify import say_input_errors
         from attest.core.header import parse_checkpoint
+        from attest.core.verification import worst_exit
 
         items = expand_targets(targets)
         if not items:
@@ -67,7 +70,7 @@ def verify_many_command(
         dep = open_deployment(deployment_path, rpc_url, confirmations)
         prover = Prover(dep, proof_policy(dep, quorum, checkpoint, require_proofs))
         credits = credit_policy(max_vintage_age, registry_records, require_registry)
-        good, bad = 0, 0
+        good, bad, worst = 0, 0, 0
         if as_json:
             # streamed: one report at a time, so 100,000 files never sit in memory together
             click.echo('{"reports": [', nl=False)
@@ -75,6 +78,8 @@ def verify_many_command(
             for n, r in enumerate(reports):
                 click.echo(("," if n else "") + json.dumps(r.to_json(), ensure_ascii=False), nl=False)
                 good, bad = good + r.verified, bad + (not r.verified)
+                worst = max(worst, worst_exit([r]))
+                say_input_errors([r])
             summary = {"verified": good, "not_verified": bad, "total": good + bad, "proofs": prover.summary()}
             skipped = [{"path": p, "reason": why} for p, why in items.skipped]
             click.echo("], " + json.dumps({"summary": summary, "skipped": skipped}, ensure_ascii=False)[1:])
@@ -103,10 +108,12 @@ def verify_many_command(
                     prover=prover,
                     progress=lambda done, _: bar.update(task, completed=done),
                 ):
+                    worst = max(worst, worst_exit([r]))
                     if r.verified:
                         good += 1
                         continue
                     bad += 1
+                    say_input_errors([r])
                     say(f"{SYMBOL['fail']} {printable(r.subject)}")
                     for c in r.checks:
                         if c.status == "fail":
@@ -115,4 +122,4 @@ def verify_many_command(
                 click.echo(f"skipped: {printable(path)}: {why}")
             click.echo(f"{good} verified, {bad} not verified, of {good + bad}")
             click.echo(f"proofs: {prover.summary()}")
-        sys.exit(0 if not bad else 1)
+        sys.exit(worst)

@@ -1,14 +1,16 @@
 """Shared pieces of the command line: the `main` group, common options, error handling, output.
 
-Exit codes (the README's table): 0 verified / done; 1 not verified; 2 bad input or usage; 3 chain unreachable,
-misconfigured, or a transaction failed; 4 internal error (a bug: please report it). Heavy modules are
-imported inside commands so `attest --help` and `attest hash` start fast.
+Exit codes: the one table, `attest.core.errors.EXIT_CODES` (shown by `attest --help`, docs/exit-codes.md).
+Heavy modules are imported inside commands so `attest --help` and `attest hash` start fast.
 """
 
 from __future__ import annotations
 
 import functools
+import io
 import json
+import re
+import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -74,7 +76,8 @@ def chain_options(f: F) -> F:
         type=click.Path(dir_okay=False),
         default="deployments/local.json",
         show_default=True,
-        help="Deployment manifest. Env ATTEST_DEPLOYMENT.",
+        help="The consortium's deployment manifest: the JSON file naming its chain and contract addresses "
+        "(the consortium publishes it; `attest deploy` writes one). Env ATTEST_DEPLOYMENT.",
     )(f)
     f = click.option(
         "--confirmations",
@@ -287,10 +290,68 @@ def signer_address(keystore: str | None) -> str:
 _SIGNER_LOADED = "attest.signer_loaded"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def exit_codes_help() -> str:
+    """The exit-code table (`attest.core.errors.EXIT_CODES`) as a `--help` paragraph click keeps as is."""
+    from attest.core.errors import EXIT_CODES_DOC, exit_code_lines
+
+    return "\b\nExit codes (" + EXIT_CODES_DOC + "):\n" + "\n".join(exit_code_lines())
+
+
+def first_sentence(text: str | None) -> str:
+    """A command's summary for a help list: its first sentence whole (click's default cuts it to
+    fit one line, mid-sentence); the formatter wraps it."""
+    paragraph = " ".join((text or "").split("\n\n")[0].split())
+    end = paragraph.find(". ")
+    return paragraph if end < 0 else paragraph[: end + 1]
+
+
+class AttestGroup(click.Group):
+    """The `attest` group: its command lists show each summary as a whole sentence, wrapped, never
+    cut (its subgroups too), and it ends as every entry point does (`attest.cli.exits`)."""
+
+    group_class = type
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """click's `main`, with click's own endings made ours: its usage errors are `error:` lines
+        (click writes `Error:`), exit 2; Ctrl-C where click catches it — at a prompt, while parsing —
+        is `interrupted`, exit 130 (click writes `Aborted!` and exits 1, which is "not verified")."""
+        if kwargs.get("standalone_mode", True) is False:
+            return super().main(*args, **kwargs)
+        from attest.core.errors import EXIT_INTERRUPTED, InputError
+
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.exceptions.Abort as exc:
+            if isinstance(exc.__context__, EOFError):  # a prompt met the end of its input
+                click.echo("error: no answer: the input ended at a prompt", err=True)
+                sys.exit(InputError.exit_code)
+            click.echo("interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except click.ClickException as exc:
+            shown = io.StringIO()
+            exc.show(file=shown)
+            sys.stderr.write(re.sub(r"^Error: ", "error: ", shown.getvalue(), count=1, flags=re.MULTILINE))
+            sys.exit(exc.exit_code if exc.exit_code != 1 else InputError.exit_code)
+        sys.exit(code if isinstance(code, int) else 0)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.short_help or first_sentence(cmd.help)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(
+    cls=AttestGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="Anchor and verify ESG figures and carbon verification statements on a permissioned chain.\n\n"
+    + exit_codes_help(),
+)
 @click.version_option(package_name="esg-attest")
 def main() -> None:
-    """Anchor and verify ESG figures and carbon verification statements on a permissioned chain.
-
-    Exit codes: 0 ok/verified, 1 not verified, 2 bad input or usage, 3 chain error, 4 internal error.
-    """
+    pass

@@ -98,7 +98,7 @@ def _propose(common: dict[str, Any], build: Callable[[Deployment], Call] | Call)
         result: dict[str, Any] = {"proposal": proposal_id, **_short(view), "executed": False}
         if view.votes >= view.threshold:
             result.update(_execute(dep, signer, proposal_id))
-        emit(common["as_json"], result, lambda: click.echo(printable(_outcome_line(result))))
+        emit(common["as_json"], result, lambda: click.echo(_outcome_line(result)))
 
 
 def _short(view: ProposalView) -> dict[str, Any]:
@@ -129,7 +129,9 @@ def _execute(dep: Deployment, signer: Any, proposal_id: int) -> dict[str, Any]:
 
 
 def _outcome_line(r: dict[str, Any]) -> str:
-    head = f"proposal #{r['proposal']}: {r['description']}"
+    """Two lines: the proposal (its description made printable: names come from others), then its
+    outcome; the newline between them is ours, so it is never escaped."""
+    head = f"proposal #{r['proposal']}: {printable(r['description'])}"
     if r["executed"]:
         org = f" (organisation #{r['org_id']})" if "org_id" in r else ""
         return f"{head}\nexecuted in block {r['block']}{org}"
@@ -415,7 +417,7 @@ def member_vote(
         }
         if then_execute and view.votes >= view.threshold:
             result.update(_execute(dep, signer, proposal_id))
-        emit(as_json, result, lambda: click.echo(printable(_outcome_line(result))))
+        emit(as_json, result, lambda: click.echo(_outcome_line(result)))
 
 
 @member.command("execute")
@@ -441,7 +443,7 @@ def member_execute(
         done = _execute(dep, signer, proposal_id)
         view = proposals.proposal(dep, proposal_id)
         result = {"proposal": proposal_id, **_short(view), **done}
-        emit(as_json, result, lambda: click.echo(printable(_outcome_line(result))))
+        emit(as_json, result, lambda: click.echo(_outcome_line(result)))
 
 
 @member.command("cancel")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -73,9 +74,10 @@ def _publish(
     supersedes: str | None = None,
 ) -> None:
     with handle_errors():
-        from attest.app.publishing import prepare
+        from attest.app.publishing import prepare, run_states
         from attest.app.publishing import publish as do_publish
         from attest.app.references import parse_covers, parse_supersedes, resolve_covers, resolve_supersedes
+        from attest.cli.exits import end_unfinished
         from attest.core.contracts import Kind
 
         kind = Kind[kind_name.upper()]
@@ -90,7 +92,11 @@ def _publish(
         if replaces is not None:
             ref = resolve_supersedes(dep, replaces, signer.address, kind, doc.digest)
         with _journal(deployment_path) as journal:
-            result = do_publish(dep, signer, doc, kind=kind, year=year, uri=uri, ref=ref, journal=journal)
+            try:
+                result = do_publish(dep, signer, doc, kind=kind, year=year, uri=uri, ref=ref, journal=journal)
+            except BaseException as exc:  # noqa: BLE001 - re-raised unless Ctrl-C or the chain
+                states = run_states(dep, signer, journal, [(doc.path, doc.digest)], {})
+                end_unfinished(exc, states, sys.stderr)
         a = result.published.attestation
         data = {
             "outcome": result.outcome,
@@ -242,25 +248,39 @@ def publish_batch_cmd(
 ) -> None:
     """Anchor many files with ONE transaction (a Merkle root); a receipt with its proof next to each."""
     with handle_errors():
-        from attest.app.batch import publish_batch
+        from attest.app.batch import BatchTracker, publish_batch
         from attest.app.publishing import MAX_YEAR, MIN_YEAR
+        from attest.cli.exits import end_unfinished
         from attest.core.inputs import collect_files
 
         if not MIN_YEAR <= year <= MAX_YEAR:
             raise InputError(f"year {year} is outside {MIN_YEAR}..{MAX_YEAR}", field="--year")
         collected = collect_files(paths)
-        dep = open_deployment(deployment_path, rpc_url, confirmations)
-        signer = load_signer(keystore, password_file)
-        with progress_bar(hidden=as_json) as bar:
-            task = bar.add_task("hashing and writing receipts", total=None)
+        tracker = BatchTracker(list(collected.files))
+        try:
+            dep = open_deployment(deployment_path, rpc_url, confirmations)
+            signer = load_signer(keystore, password_file)
+            with progress_bar(hidden=as_json) as bar:
+                task = bar.add_task("hashing and writing receipts", total=None)
 
-            def progress(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
+                def progress(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
 
-            with _journal(deployment_path) as journal:
-                result = publish_batch(
-                    dep, signer, collected.files, year=year, progress=progress, journal=journal
-                )
+                with _journal(deployment_path) as journal:
+                    try:
+                        result = publish_batch(
+                            dep,
+                            signer,
+                            collected.files,
+                            year=year,
+                            progress=progress,
+                            journal=journal,
+                            tracker=tracker,
+                        )
+                    except BaseException as exc:  # noqa: BLE001 - re-raised unless Ctrl-C or the chain
+                        end_unfinished(exc, tracker.states(dep, signer, journal), sys.stderr, each=False)
+        except BaseException as exc:  # noqa: BLE001 - re-raised unless Ctrl-C or the chain
+            end_unfinished(exc, tracker.states(None, None, None), sys.stderr, each=False)
         skipped = collected.skipped
         a = result.published.attestation
         data = {

@@ -98,7 +98,8 @@ def verify(
     """Verify files, receipts or bare sha256 digests against the registry; exit 0 only if all verify.
 
     Several targets, or a directory (every document, through the receipt beside it when there is
-    one; a receipt without its document fails; entries left out are listed), are checked in bulk
+    one; a receipt without its document fails; entries left out are listed; a file that is bad
+    input fails alone with its error, and the exit code is the worst result), are checked in bulk
     from one read of the chain; `attest verify-many` does the same for very large sets, printing
     only failures.
 
@@ -111,6 +112,7 @@ def verify(
         from attest.app.proven import Prover
         from attest.app.verify import verify_pair, verify_target
         from attest.core.header import parse_checkpoint
+        from attest.core.verification import worst_exit
 
         if statement is not None and len(targets) != 1:
             raise InputError("--statement takes exactly one FIGURES target", field="--statement")
@@ -201,7 +203,16 @@ def verify(
                 click.echo(html_note)
         for path, why in skipped:  # on stderr with --json, whose output stays a list of reports
             click.echo(f"skipped: {printable(path)}: {why}", err=as_json)
-        sys.exit(0 if all(r.verified for r in reports) else 1)
+        say_input_errors(reports)
+        sys.exit(worst_exit(reports))
+
+
+def say_input_errors(reports: list[Report]) -> None:
+    """Each target that was bad input, once more as an `error:` line on stderr (its report, on stdout,
+    has it as a failed `input` line): the run went on, the exit code is the input error's."""
+    for r in reports:
+        if r.input_error is not None:
+            click.echo(f"error: {printable(r.checks[0].detail)}", err=True)
 
 
 def verify_offline_command(

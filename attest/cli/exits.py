@@ -6,12 +6,33 @@ Shared by the `attest` command line and the scripts in `scripts/`, so all of the
 from __future__ import annotations
 
 import os
+import shlex
 import sys
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from attest.chain.transport import is_transport_failure
-from attest.core.errors import EXIT_BROKEN_PIPE, EXIT_INTERNAL, AttestError, ChainError
+from attest.core.errors import (
+    EXIT_BROKEN_PIPE,
+    EXIT_CODES_DOC,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    AttestError,
+    ChainError,
+    TransactionReverted,
+    exit_code_lines,
+)
+
+if TYPE_CHECKING:
+    from attest.app.publishing import DocumentState
+
+
+def exit_codes_epilog() -> str:
+    """The one exit-code table for a script's `--help` (argparse, RawDescriptionHelpFormatter)."""
+    return f"exit codes ({EXIT_CODES_DOC}):\n" + "\n".join(exit_code_lines())
 
 
 def silence_stdout() -> None:
@@ -34,7 +55,7 @@ def failure_line(exc: BaseException) -> tuple[int, str]:
     if isinstance(exc, AttestError):
         return exc.exit_code, f"error: {exc}"
     if isinstance(exc, KeyboardInterrupt):
-        return 130, "interrupted"
+        return EXIT_INTERRUPTED, "interrupted"
     if isinstance(exc, BrokenPipeError) and _stdout_reader_gone():
         return EXIT_BROKEN_PIPE, ""  # e.g. `attest history … | head`: not an error worth a line
     if is_transport_failure(exc):
@@ -75,3 +96,54 @@ def one_line_errors(passthrough: tuple[type[BaseException], ...] = ()) -> Iterat
         else:
             print(line, file=sys.stderr)
         raise SystemExit(code) from None
+
+
+def this_command() -> str:
+    """The command line this process was started with, quoted for a shell: the exact command to run
+    again (secrets never are on it: they come from a file, the environment or a prompt)."""
+    argv = sys.argv
+    if argv and argv[0].endswith(".py"):  # a script: `python scripts/publish_many.py …`
+        return shlex.join([sys.executable, *argv])
+    return shlex.join([Path(argv[0]).name if argv else "attest", *argv[1:]])
+
+
+def end_unfinished(
+    exc: BaseException, states: Sequence[DocumentState], out: TextIO, *, each: bool = True
+) -> NoReturn:
+    """End a publishing run that was interrupted (Ctrl-C: 130) or failed on the chain (exit 3) before
+    the end: one line per document it did not finish on `out` (mined without its receipt yet, in
+    flight, not sent), then the error line and what was done, with the exact command that finishes
+    the job, on stderr. Any other error (bad input, a bug) is re-raised as it is, for `one_line_errors`.
+    `each=False` (a batch: its files share one root, so one fate; a receipt beside a file marks it
+    written) counts them without a line per file."""
+    from attest.app.publishing import ANCHORED, FAILED, IN_FLIGHT, MINED, NOT_SENT
+
+    if isinstance(exc, SystemExit):
+        raise exc
+    code, line = failure_line(exc)
+    if code not in (EXIT_INTERRUPTED, ChainError.exit_code) or isinstance(exc, TransactionReverted):
+        raise exc  # bad input, a bug, a revert (the same command again would not help): as any error ends
+    words = {MINED: "receipt not written yet"}
+    for s in states if each else ():
+        if s.state not in (ANCHORED, FAILED):  # those were reported as they happened
+            detail = "; ".join(x for x in (s.detail, words.get(s.state, "")) if x)
+            print(f"{s.state:<9} {s.path}" + (f" ({detail})" if detail else ""), file=out, flush=True)
+    counts = Counter(s.state for s in states)
+    names = {ANCHORED: "anchored (receipt written)", MINED: "mined (receipt not written yet)"}
+    done = ", ".join(
+        f"{counts[k]} {names.get(k, k)}" for k in (ANCHORED, MINED, IN_FLIGHT, NOT_SENT, FAILED) if counts[k]
+    )
+    print(line, file=sys.stderr)
+    lost = ""
+    if code == ChainError.exit_code:
+        lost = (
+            "; a node that lost its last blocks (a killed dev node) lost what they held, and their receipts "
+            "with them: the same command re-checks the recent ones and re-sends what the node lost"
+        )
+    print(
+        f"not finished: {done or 'nothing sent'}, of {len(states)} documents{lost}; to finish, run the same "
+        f"command again (what is in flight is settled from the journal, nothing is anchored twice): "
+        f"{this_command()}",
+        file=sys.stderr,
+    )
+    raise SystemExit(code)

@@ -1,6 +1,6 @@
 """The project's exception hierarchy.
 
-Every error a user can cause maps to one exit code of the command line (the README's exit-code table):
+Every error a user can cause maps to one exit code of the command line (`EXIT_CODES`, below):
 1 not verified, 2 bad input or usage, 3 chain unreachable or misconfigured, 5 and 6 a document already
 anchored otherwise than asked (revoked; another kind, year or reference). Messages are one line
 and name the file and field when there is one; they never contain secrets.
@@ -96,4 +96,25 @@ class UnfinishedOutput(AttestError):
 
 
 EXIT_INTERNAL = 4
+EXIT_INTERRUPTED = 130  # 128 + SIGINT: Ctrl-C (or a SIGINT from a supervisor)
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as `yes | head` reports: the reader of our output went away
+
+# The one exit-code table: every entry point (`attest`, the scripts, `attest.cli.exits`) ends with one of
+# these codes; `attest --help`, the scripts' `--help` and docs/exit-codes.md show this table.
+EXIT_CODES: tuple[tuple[int, str], ...] = (
+    (0, "verified / done"),
+    (1, "not verified: a check failed (the report names it)"),
+    (2, "bad input or usage (a file, a field, an option, a missing password); nothing was sent"),
+    (3, "chain or key error: node unreachable or misconfigured, a transaction reverted, a key not unlocked"),
+    (4, "internal error: a bug, please report it (ATTEST_DEBUG=1 shows a traceback)"),
+    (5, "publishing: this organisation's attestation of a document was revoked; it cannot be re-anchored"),
+    (6, "publishing: the document is already anchored with another kind, year or reference"),
+    (EXIT_INTERRUPTED, "interrupted (Ctrl-C): what was sent is listed; the same command again finishes"),
+    (EXIT_BROKEN_PIPE, "the reader of the output went away (e.g. piped into `head`); not an error"),
+)
+EXIT_CODES_DOC = "docs/exit-codes.md"
+
+
+def exit_code_lines() -> list[str]:
+    """The exit-code table as text lines, `CODE  meaning`, for every `--help`."""
+    return [f"{code:>3}  {meaning}" for code, meaning in EXIT_CODES]

@@ -95,11 +95,23 @@ class Manifest(_Model):
         return {n.url: n.operator for n in self.nodes}
 
 
+def missing_manifest(path: Path) -> str:
+    """What to do when there is no manifest at `path`: what one is, where it comes from, how to give it."""
+    where = "" if path.is_absolute() else f" (relative to {Path.cwd()})"
+    return (
+        f"no deployment manifest here{where}; the manifest is the consortium's JSON file naming its "
+        "chain and contract addresses (the consortium publishes it; `attest deploy` writes one): "
+        "pass -d/--deployment FILE or set ATTEST_DEPLOYMENT"
+    )
+
+
 def load_manifest(path: str | Path) -> Manifest:
     """Read and validate a manifest; any problem is one InputError line naming the file."""
     p = Path(path)
     try:
         data = p.read_bytes()
+    except FileNotFoundError:
+        raise InputError(missing_manifest(p), path=p) from None
     except OSError as exc:
         raise InputError(f"cannot read deployment manifest: {exc.strerror}", path=p) from None
     obj = load_strict(data, path=p)

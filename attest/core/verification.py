@@ -8,7 +8,7 @@ and the verdict is positive only when every required check passed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -116,6 +116,8 @@ class Report:
     checks: list[Check]
     attestation: OnchainAttestation | None
     anchored_at: int | None = None
+    # The target could not be read as a document (bad input, `unreadable`): its exit code (2).
+    input_error: int | None = None
 
     @property
     def verified(self) -> bool:
@@ -137,7 +139,23 @@ class Report:
             "checks": [asdict(c) for c in self.checks],
             "attestation": _attestation_json(self.attestation),
             "anchored_at": self.anchored_at,
+            **({"input_error": self.input_error} if self.input_error is not None else {}),
         }
+
+
+def unreadable(subject: str, error: str, exit_code: int = 2) -> Report:
+    """The report of one target among many that could not be read (a malformed document, a missing
+    file): one failed `input` line with the error, so that file fails and the others are still judged."""
+    return Report(subject, "", [Check("input", "fail", error)], None, input_error=exit_code)
+
+
+def worst_exit(reports: Iterable[Report]) -> int:
+    """The exit code of a run over many targets: the worst result — an input error's code (2), else 1
+    if any did not verify, else 0."""
+    worst = 0
+    for r in reports:
+        worst = max(worst, r.input_error if r.input_error is not None else 0 if r.verified else 1)
+    return worst
 
 
 def required_role(kind: Kind) -> Role:
