@@ -91,13 +91,22 @@ def describe_status(a: OnchainAttestation, names: dict[int, str]) -> str:
 
 def organisation_history(dep: Deployment, org_id: int, year: int | None = None) -> list[HistoryEntry]:
     """Every attestation `org_id` made (for `year`, if given), oldest first, with covering statements."""
+    names = _names(dep, org_id)
+    found = [a for a in dep.attestations_by_org(org_id) if year is None or a.year == year]
+    found.sort(key=lambda a: (a.block_number, a.log_index))
+    return _entries(dep, found, names)
+
+
+def _names(dep: Deployment, org_id: int) -> dict[int, str]:
     names = dep.membership_history().organisation_names()
     if org_id not in names:
         from attest.core.errors import InputError
 
         raise InputError(f"no admitted organisation #{org_id}", field="--org")
-    found = [a for a in dep.attestations_by_org(org_id) if year is None or a.year == year]
-    found.sort(key=lambda a: (a.block_number, a.log_index))
+    return names
+
+
+def _entries(dep: Deployment, found: list[OnchainAttestation], names: dict[int, str]) -> list[HistoryEntry]:
     out = []
     for a in found:
         covering = []
@@ -107,6 +116,71 @@ def organisation_history(dep: Deployment, org_id: int, year: int | None = None) 
                 covering.append(Covering(s, verifier, describe_status(s, names)))
         out.append(HistoryEntry(a, describe_status(a, names), covering, _revoked_by(a, names)))
     return out
+
+
+#: attestations on one page of the history: what one screen shows
+PER_PAGE = 10
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    """One page of an organisation's history, newest first, filtered by year and kind.
+
+    Only the page's attestations are settled (revoked, superseded, covering statements) and dated;
+    the counts (`total`, `matching`, `years`, `kinds`) come from the `Attested` events, which say
+    nothing of revocation. `anchored_at`: each shown block's time, as the node reports it."""
+
+    org_id: int
+    entries: list[HistoryEntry]
+    anchored_at: dict[int, int]
+    total: int
+    matching: int
+    page: int
+    pages: int
+    per_page: int
+    years: list[tuple[int, int]]
+    kinds: list[tuple[str, int]]
+
+
+def history_page(
+    dep: Deployment,
+    org_id: int,
+    *,
+    year: int | None = None,
+    kind: Kind | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    attested: list[OnchainAttestation] | None = None,
+) -> HistoryPage:
+    """Page `page` (from 1; past the last, the last) of `org_id`'s attestations, newest first, for
+    `year` and of `kind` when given. `attested`: the organisation's `Attested` events when the
+    caller already holds them (`Deployment.attested_by_org`), else read here."""
+    from collections import Counter
+
+    names = _names(dep, org_id)
+    every = dep.attested_by_org(org_id) if attested is None else attested
+    matching = [a for a in every if (year is None or a.year == year) and (kind is None or a.kind is kind)]
+    matching.sort(key=lambda a: (a.block_number, a.log_index), reverse=True)
+    pages = max(1, -(-len(matching) // per_page))
+    page = min(max(1, page), pages)
+    shown = matching[(page - 1) * per_page : page * per_page]
+    settled = {a.uid: a for a in dep.settle(shown)}
+    entries = _entries(dep, [settled[a.uid] for a in shown if a.uid in settled], names)
+    times = {n: int(dep.chain.block(n)["timestamp"]) for n in sorted({a.block_number for a in shown})}
+    years = Counter(a.year for a in every)
+    kinds = Counter(a.kind.label for a in every)
+    return HistoryPage(
+        org_id=org_id,
+        entries=entries,
+        anchored_at=times,
+        total=len(every),
+        matching=len(matching),
+        page=page,
+        pages=pages,
+        per_page=per_page,
+        years=sorted(years.items(), reverse=True),
+        kinds=sorted(kinds.items()),
+    )
 
 
 # ---------------------------------------------------------------- the neutrality commitment

@@ -428,8 +428,18 @@ class Deployment:
 
     def attestations_by_org(self, org_id: int) -> list[OnchainAttestation]:
         """Every attestation an organisation made, through the indexed orgId topic."""
-        logs = self._logs(events.topics().attested, None, None, "0x" + org_id.to_bytes(32, "big").hex())
-        return self.settle([events.attested(log) for log in logs])
+        return self.settle(self.attested_by_org(org_id))
+
+    def attested_by_org(self, org_id: int) -> list[OnchainAttestation]:
+        """Every `Attested` event of an organisation, as the event says (not settled: revoked and
+        superseded not read), for a history that settles only the page it shows. Read raw, in block
+        ranges (`chain.index.scan_logs`): web3's formatting of 10,000 logs costs a second or more."""
+        from attest.chain.index import scan_logs
+
+        topics = ["0x" + events.topics().attested.hex(), None, None, "0x" + org_id.to_bytes(32, "big").hex()]
+        start = self.manifest.registry.block_number
+        logs = scan_logs(self, self.registry.address, start, self.chain.head(), topics)
+        return [events.attested(log) for log in logs]
 
     def covering_statements(self, figures_uid: str) -> list[OnchainAttestation]:
         """Verification statements whose reference is this figures attestation."""
