@@ -38,7 +38,9 @@ from attest.chain.deployment import Deployment
 from attest.chain.transport import is_transport_failure
 from attest.core.documents import MAX_JSON_BYTES
 from attest.core.errors import AttestError, ChainError, InputError
+from attest.core.records import OnchainAttestation
 from attest.core.report_html import ReportContext, render_html
+from attest.core.report_summary import plain_checks, summary_sentence
 from attest.core.report_text import report_lines
 from attest.core.verification import Report
 
@@ -87,6 +89,7 @@ class Service:
         self.config = config
         self.manifest_bytes = Path(config.deployment_path).read_bytes()
         self.lock = threading.Lock()
+        self._attested: tuple[tuple[int, int, bytes], list[OnchainAttestation]] | None = None
 
     def verify(self, request: dict[str, Any]) -> dict[str, Any]:
         from attest.app.claimed import verify_claimed
@@ -103,6 +106,9 @@ class Service:
             html = render_html([report], self._context(report))
         return {
             "verified": report.verified,
+            # the report in plain words and each line in short (attest.core.report_summary)
+            "summary": summary_sentence(report),
+            "plain": plain_checks(report),
             "lines": report_lines(report),
             "report": [report.to_json()],  # what `attest verify --json` prints for this target
             "html": html,
@@ -177,22 +183,48 @@ class Service:
             names = self.dep.membership_history().organisation_names()
         return [{"org_id": i, "name": n} for i, n in sorted(names.items())]
 
-    def history(self, org: str, year: int | None) -> dict[str, Any]:
-        from attest.app.history import organisation_history
+    def history(self, org: str, year: int | None, kind: str | None = None, page: int = 1) -> dict[str, Any]:
+        """One page of an organisation's history (attest.app.history.history_page), newest first."""
+        from attest.app.history import history_page
+        from attest.core.contracts import Kind
 
+        kinds = {k.label: k for k in Kind}
+        if kind is not None and kind not in kinds:
+            raise InputError(f"must be one of {', '.join(kinds)}", field="kind")
         with self.lock:
             org_id = self.dep.find_organisation(org)
-            entries = [e.to_json() for e in organisation_history(self.dep, org_id, year)]
+            # the organisation's Attested events, read once per head block (the chain moved: read again)
+            head = self.dep.chain.block("latest")
+            key = (org_id, int(head["number"]), bytes(head["hash"]))
+            if self._attested is None or self._attested[0] != key:
+                self._attested = (key, self.dep.attested_by_org(org_id))
+            found = history_page(
+                self.dep,
+                org_id,
+                year=year,
+                kind=None if kind is None else kinds[kind],
+                page=page,
+                attested=self._attested[1],
+            )
             name = self.dep.organisation(org_id).info.name
-        years: dict[int, list[dict[str, Any]]] = {}
-        for e in entries:
-            years.setdefault(int(e["year"]), []).append(e)
+        entries = []
+        for e in found.entries:
+            data = e.to_json()  # what `attest history --json` prints for it
+            data["anchored_at"] = found.anchored_at.get(e.attestation.block_number)
+            entries.append(data)
         return {
             "org_id": org_id,
             "organisation": name,
             "year": year,
-            "attestations": entries,  # what `attest history --json` prints
-            "by_year": [{"year": y, "attestations": years[y]} for y in sorted(years, reverse=True)],
+            "kind": kind,
+            "total": found.total,
+            "matching": found.matching,
+            "page": found.page,
+            "pages": found.pages,
+            "per_page": found.per_page,
+            "years": [{"year": y, "count": n} for y, n in found.years],
+            "kinds": [{"kind": k, "count": n} for k, n in found.kinds],
+            "attestations": entries,
         }
 
     def disclosure(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -304,7 +336,12 @@ def create_app(dep: Deployment, config: ServeConfig, *, hasher: Path | None = No
         year_text = request.query_params.get("year", "").strip()
         if year_text and not year_text.isdigit():
             raise InputError("must be a year", field="year")
-        return await run_in_threadpool(service.history, org, int(year_text) if year_text else None)
+        kind = request.query_params.get("kind", "").strip() or None
+        page_text = request.query_params.get("page", "").strip() or "1"
+        if not page_text.isdigit() or len(page_text) > 9:
+            raise InputError("must be a page number", field="page")
+        year = int(year_text) if year_text else None
+        return await run_in_threadpool(service.history, org, year, kind, int(page_text))
 
     async def disclosure(request: Request) -> Any:
         body = await _json_body(request)
