@@ -122,6 +122,12 @@ def test_each_line_has_a_plain_summary() -> None:
     assert plain[2] == "Published by WeBank as its ESG figures for 2022, in block 48."
     assert (
         plain_check(Check("cross-check: emissions", "fail", "x"))
-        == "the statement does not agree with the figures"
+        == "The statement does not agree with the figures."
     )
     assert "frozen" in plain[4]
+    revoked = attestation(revoked=True, revocation=Revocation(52, 0, "0x" + "66" * 20, "lapsed"))
+    (line,) = plain_checks(report(("status", "fail"), a=revoked))
+    assert (
+        line == "It has been withdrawn: revoked by the consortium's committee in block 52, "
+        "giving as reason “lapsed”."
+    )

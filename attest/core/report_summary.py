@@ -159,7 +159,7 @@ def summary_sentence(report: Report) -> str:
     anchored = _line(report, "anchored")
     if grounds or a is None or anchored is None or anchored.status != "pass":
         why = grounds or failed
-        what = "; ".join(plain_check(c, report) for c in why) if why else "the checks are incomplete"
+        what = "; ".join(_clause(c) for c in why) if why else "the checks are incomplete"
         lines = f" (see the line{'s' if len(why) > 1 else ''} marked ✗: {_names(why)})" if why else ""
         head = f"Not verified: {what}{lines}."
         if any(c.name == "proofs" for c in grounds):
@@ -177,7 +177,7 @@ def summary_sentence(report: Report) -> str:
     others = [c for c in failed if c.name != "status"]
     status = _line(report, "status")
     but = [current] if status is not None and status.status == "fail" else []
-    but += [plain_check(c, report) for c in others]
+    but += [_clause(c) for c in others]
     see = f"see the line{'s' if len(failed) > 1 else ''} marked ✗: {_names(failed) or 'none'}"
     what = "; and ".join(but) or "the checks are incomplete"
     return f"Not verified: {published}, but {what} ({see}). {_rests_on(report)}"
@@ -227,6 +227,11 @@ _FAIL = {
 }
 
 
+def _clause(check: Check) -> str:
+    """A failed line as a clause of the summary sentence."""
+    return _FAIL.get(_family(check.name), f"the {check.name} check failed")
+
+
 def _family(name: str) -> str:
     """`cross-check: emissions` and `retirement: vintage` are summarised as their family."""
     return name if name in _PASS or name in _FAIL else name.split(":", 1)[0]
@@ -237,7 +242,10 @@ def plain_check(check: Check, report: Report | None = None) -> str:
     line's own detail stays the technical record."""
     name = _family(check.name)
     if check.status == "fail":
-        return _FAIL.get(name, f"the {check.name} check failed")
+        text = _clause(check)
+        if name == "status" and report is not None and report.attestation is not None:
+            text = _current(report)
+        return text[0].upper() + text[1:] + "."
     if name == "anchored" and report is not None and report.attestation is not None:
         a = report.attestation
         who = report.org_name or f"organisation #{a.org_id}"
