@@ -126,9 +126,9 @@ PER_PAGE = 10
 class HistoryPage:
     """One page of an organisation's history, newest first, filtered by year and kind.
 
-    Only the page's attestations are settled (revoked, superseded, covering statements) and dated;
-    the counts (`total`, `matching`, `years`, `kinds`) come from the `Attested` events, which say
-    nothing of revocation. `anchored_at`: each shown block's time, as the node reports it."""
+    Only the page's attestations are decoded, settled (revoked, superseded, covering statements)
+    and dated; the counts (`total`, `matching`, `years`, `kinds`) come from the `Attested` logs,
+    which say nothing of revocation. `anchored_at`: each shown block's time, as the node reports it."""
 
     org_id: int
     entries: list[HistoryEntry]
@@ -142,6 +142,10 @@ class HistoryPage:
     kinds: list[tuple[str, int]]
 
 
+def _kind_label(kind: int) -> str:
+    return Kind(kind).label if kind in Kind._value2member_map_ else f"kind {kind}"
+
+
 def history_page(
     dep: Deployment,
     org_id: int,
@@ -150,25 +154,30 @@ def history_page(
     kind: Kind | None = None,
     page: int = 1,
     per_page: int = PER_PAGE,
-    attested: list[OnchainAttestation] | None = None,
+    logs: list[Any] | None = None,
 ) -> HistoryPage:
     """Page `page` (from 1; past the last, the last) of `org_id`'s attestations, newest first, for
-    `year` and of `kind` when given. `attested`: the organisation's `Attested` events when the
-    caller already holds them (`Deployment.attested_by_org`), else read here."""
+    `year` and of `kind` when given. `logs`: the organisation's `Attested` logs when the caller
+    already holds them (`Deployment.attested_logs_by_org`), else read here."""
     from collections import Counter
 
+    from attest.chain import events
+
     names = _names(dep, org_id)
-    every = dep.attested_by_org(org_id) if attested is None else attested
-    matching = [a for a in every if (year is None or a.year == year) and (kind is None or a.kind is kind)]
-    matching.sort(key=lambda a: (a.block_number, a.log_index), reverse=True)
+    every = dep.attested_logs_by_org(org_id) if logs is None else logs
+    placed = [(events.attested_place(log), log) for log in every]
+    matching = [
+        (p, log) for p, log in placed if (year is None or p[3] == year) and (kind is None or p[2] == kind)
+    ]
+    matching.sort(key=lambda x: (x[0][0], x[0][1]), reverse=True)
     pages = max(1, -(-len(matching) // per_page))
     page = min(max(1, page), pages)
-    shown = matching[(page - 1) * per_page : page * per_page]
+    shown = [events.attested(log) for _, log in matching[(page - 1) * per_page : page * per_page]]
     settled = {a.uid: a for a in dep.settle(shown)}
     entries = _entries(dep, [settled[a.uid] for a in shown if a.uid in settled], names)
     times = {n: int(dep.chain.block(n)["timestamp"]) for n in sorted({a.block_number for a in shown})}
-    years = Counter(a.year for a in every)
-    kinds = Counter(a.kind.label for a in every)
+    years = Counter(p[3] for p, _ in placed)
+    kinds = Counter(_kind_label(p[2]) for p, _ in placed)
     return HistoryPage(
         org_id=org_id,
         entries=entries,

@@ -428,18 +428,19 @@ class Deployment:
 
     def attestations_by_org(self, org_id: int) -> list[OnchainAttestation]:
         """Every attestation an organisation made, through the indexed orgId topic."""
-        return self.settle(self.attested_by_org(org_id))
+        logs = self._logs(events.topics().attested, None, None, "0x" + org_id.to_bytes(32, "big").hex())
+        return self.settle([events.attested(log) for log in logs])
 
-    def attested_by_org(self, org_id: int) -> list[OnchainAttestation]:
-        """Every `Attested` event of an organisation, as the event says (not settled: revoked and
-        superseded not read), for a history that settles only the page it shows. Read raw, in block
-        ranges (`chain.index.scan_logs`): web3's formatting of 10,000 logs costs a second or more."""
+    def attested_logs_by_org(self, org_id: int) -> list[Any]:
+        """Every `Attested` log of an organisation, undecoded (`events.attested` decodes one,
+        `events.attested_place` reads where and what it is): a history decodes only the page it
+        shows. Read raw, in block ranges (`chain.index.scan_logs`): web3's formatting of 10,000
+        logs costs a second or more."""
         from attest.chain.index import scan_logs
 
         topics = ["0x" + events.topics().attested.hex(), None, None, "0x" + org_id.to_bytes(32, "big").hex()]
         start = self.manifest.registry.block_number
-        logs = scan_logs(self, self.registry.address, start, self.chain.head(), topics)
-        return [events.attested(log) for log in logs]
+        return scan_logs(self, self.registry.address, start, self.chain.head(), topics)
 
     def covering_statements(self, figures_uid: str) -> list[OnchainAttestation]:
         """Verification statements whose reference is this figures attestation."""

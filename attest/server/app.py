@@ -38,7 +38,6 @@ from attest.chain.deployment import Deployment
 from attest.chain.transport import is_transport_failure
 from attest.core.documents import MAX_JSON_BYTES
 from attest.core.errors import AttestError, ChainError, InputError
-from attest.core.records import OnchainAttestation
 from attest.core.report_html import ReportContext, render_html
 from attest.core.report_summary import plain_checks, summary_sentence
 from attest.core.report_text import report_lines
@@ -89,7 +88,7 @@ class Service:
         self.config = config
         self.manifest_bytes = Path(config.deployment_path).read_bytes()
         self.lock = threading.Lock()
-        self._attested: tuple[tuple[int, int, bytes], list[OnchainAttestation]] | None = None
+        self._attested: tuple[tuple[int, int, bytes], list[Any]] | None = None
 
     def verify(self, request: dict[str, Any]) -> dict[str, Any]:
         from attest.app.claimed import verify_claimed
@@ -197,14 +196,14 @@ class Service:
             head = self.dep.chain.block("latest")
             key = (org_id, int(head["number"]), bytes(head["hash"]))
             if self._attested is None or self._attested[0] != key:
-                self._attested = (key, self.dep.attested_by_org(org_id))
+                self._attested = (key, self.dep.attested_logs_by_org(org_id))
             found = history_page(
                 self.dep,
                 org_id,
                 year=year,
                 kind=None if kind is None else kinds[kind],
                 page=page,
-                attested=self._attested[1],
+                logs=self._attested[1],
             )
             name = self.dep.organisation(org_id).info.name
         entries = []
