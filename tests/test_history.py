@@ -102,9 +102,8 @@ def test_a_page_of_the_history_newest_first_filtered_and_dated(story: Story) -> 
     assert every.years == [(2022, 2), (2021, 1)] and every.kinds == [("figures", 2), ("file", 1)]
     assert set(every.anchored_at) == {e.attestation.block_number for e in every.entries}
     for e in every.entries:
-        assert (
-            every.anchored_at[e.attestation.block_number]
-            == dep.chain.block(e.attestation.block_number)["timestamp"]
+        assert every.anchored_at[e.attestation.block_number] == dep.chain.timestamp(
+            e.attestation.block_number
         )
     last = history_page(dep, bank, per_page=2, page=99)  # past the end: the last page
     assert last.page == 2 and [e.attestation.uid for e in last.entries] == [story.old]

@@ -143,7 +143,7 @@ class HistoryPage:
 
 
 def _kind_label(kind: int) -> str:
-    return Kind(kind).label if kind in Kind._value2member_map_ else f"kind {kind}"
+    return Kind(kind).label if kind in {k.value for k in Kind} else f"kind {kind}"
 
 
 def history_page(
@@ -175,7 +175,7 @@ def history_page(
     shown = [events.attested(log) for _, log in matching[(page - 1) * per_page : page * per_page]]
     settled = {a.uid: a for a in dep.settle(shown)}
     entries = _entries(dep, [settled[a.uid] for a in shown if a.uid in settled], names)
-    times = {n: int(dep.chain.block(n)["timestamp"]) for n in sorted({a.block_number for a in shown})}
+    times = {n: dep.chain.timestamp(n) for n in sorted({a.block_number for a in shown})}
     years = Counter(p[3] for p, _ in placed)
     kinds = Counter(_kind_label(p[2]) for p, _ in placed)
     return HistoryPage(

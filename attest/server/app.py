@@ -88,7 +88,7 @@ class Service:
         self.config = config
         self.manifest_bytes = Path(config.deployment_path).read_bytes()
         self.lock = threading.Lock()
-        self._attested: tuple[tuple[int, int, bytes], list[Any]] | None = None
+        self._attested: tuple[tuple[int, str, str], list[Any]] | None = None
 
     def verify(self, request: dict[str, Any]) -> dict[str, Any]:
         from attest.app.claimed import verify_claimed
@@ -194,7 +194,7 @@ class Service:
             org_id = self.dep.find_organisation(org)
             # the organisation's Attested events, read once per head block (the chain moved: read again)
             head = self.dep.chain.block("latest")
-            key = (org_id, int(head["number"]), bytes(head["hash"]))
+            key = (org_id, str(head.get("number")), str(head.get("hash")))
             if self._attested is None or self._attested[0] != key:
                 self._attested = (key, self.dep.attested_logs_by_org(org_id))
             found = history_page(
