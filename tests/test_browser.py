@@ -489,8 +489,8 @@ def test_the_page_says_in_plain_words_who_published_what_when(tab: Page, net: Se
     assert verify_file(page, edited) == "not-verified"
     said = page.inner_text("#summary")
     assert said.startswith(
-        "Not verified: no publication of this document by a member organisation was found in the "
-        "registry (see the line marked ✗: anchored)."
+        "Not verified: the organisation it names published a different document for that year: this "
+        "file is not what was published (see the line marked ✗: anchored)."
     ), said
     assert "WeBank published" not in said
     # the proofs line no longer points to a logs line that is not there

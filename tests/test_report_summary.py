@@ -102,6 +102,19 @@ def test_a_document_not_anchored_states_no_publisher() -> None:
     assert "WeBank" not in s.split("rests on")[0] and "see the line marked ✗: anchored" in s
 
 
+def test_an_edited_document_is_told_apart_from_one_never_published() -> None:
+    r = report(("deployment", "pass"), ("digest", "pass"), ("anchored", "fail"), ("proofs", "pass"))
+    r.checks[2] = Check(
+        "anchored",
+        "fail",
+        "no attestation…; it anchored other content for that year "
+        "(ab12…): this file is not what was published",
+    )
+    assert summary_sentence(r).startswith(
+        "Not verified: the organisation it names published a different document for that year"
+    )
+
+
 def test_a_node_caught_lying_leaves_nothing_to_state() -> None:
     r = report(*GOOD, *TAIL[:2], ("proofs", "fail"), a=attestation())
     s = summary_sentence(r)

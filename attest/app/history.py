@@ -107,11 +107,12 @@ def _names(dep: Deployment, org_id: int) -> dict[int, str]:
 
 
 def _entries(dep: Deployment, found: list[OnchainAttestation], names: dict[int, str]) -> list[HistoryEntry]:
+    statements = dep.covering_statements_of([a.uid for a in found if a.kind is Kind.FIGURES])
     out = []
     for a in found:
         covering = []
         if a.kind is Kind.FIGURES:
-            for s in dep.covering_statements(a.uid):
+            for s in statements.get(a.uid.lower(), []):
                 verifier = f"{names.get(s.org_id, '?')} (org #{s.org_id})"
                 covering.append(Covering(s, verifier, describe_status(s, names)))
         out.append(HistoryEntry(a, describe_status(a, names), covering, _revoked_by(a, names)))

@@ -450,6 +450,22 @@ class Deployment:
         events.covering_checked(covered, {a.uid.lower(): a for a in statements}, self.chain.name)
         return statements
 
+    def covering_statements_of(self, figures_uids: Sequence[str]) -> dict[str, list[OnchainAttestation]]:
+        """`covering_statements` of each of these figures attestations (by lower-case uid), in one
+        `Covered` query and one read of the statements: a history page's figures together."""
+        uids = list(dict.fromkeys("0x" + u.removeprefix("0x").lower() for u in figures_uids))
+        if not uids:
+            return {}
+        covered = [events.covered(log) for log in self._logs_of(events.topics().covered, uids)]
+        statements = {a.uid.lower(): a for a in self.attestations([c.statement_uid for c in covered])}
+        events.covering_checked(covered, statements, self.chain.name)
+        out: dict[str, list[OnchainAttestation]] = {u: [] for u in uids}
+        for c in covered:
+            s, mine = statements.get(c.statement_uid.lower()), out.setdefault(c.figures_uid.lower(), [])
+            if s is not None and s not in mine:
+                mine.append(s)
+        return out
+
     def neutrality_claims(self, statement_uids: Sequence[str]) -> dict[str, NeutralityRecord]:
         """The `NeutralityClaimed` record of each of these statements that has one."""
         out: dict[str, NeutralityRecord] = {}

@@ -229,6 +229,12 @@ _FAIL = {
 
 def _clause(check: Check) -> str:
     """A failed line as a clause of the summary sentence."""
+    if check.name == "anchored" and "this file is not what was published" in check.detail:
+        # decide's words when the organisation the document names anchored other content that year
+        return (
+            "the organisation it names published a different document for that year: this file is not "
+            "what was published"
+        )
     return _FAIL.get(_family(check.name), f"the {check.name} check failed")
 
 
