@@ -143,8 +143,44 @@ class HistoryPage:
     kinds: list[tuple[str, int]]
 
 
-def _kind_label(kind: int) -> str:
-    return Kind(kind).label if kind in {k.value for k in Kind} else f"kind {kind}"
+_LABELS = {k.value: k.label for k in Kind}
+
+#: an organisation's `Attested` logs, each with (block number, log index, kind, year): what a
+#: history page sorts, counts and filters by
+Placed = list[tuple[tuple[int, int, int, int], Any]]
+
+
+@dataclass(frozen=True)
+class HistoryIndex:
+    """An organisation's `Attested` logs up to block `block` (whose hash was `block_hash`), each
+    placed (`events.attested_place`). A server keeps one per organisation and brings it up to the
+    head with the logs of the new blocks only (`history_index`)."""
+
+    org_id: int
+    block: int
+    block_hash: str
+    placed: Placed
+
+
+def history_index(dep: Deployment, org_id: int, since: HistoryIndex | None = None) -> HistoryIndex:
+    """`org_id`'s `Attested` logs up to the head, placed. With `since` (an earlier index of the
+    same organisation) only the blocks after its block are read, if that block is still the
+    chain's (its hash unchanged, so is every block before it); else, after a reorganisation,
+    everything is read again."""
+    from attest.chain import events
+
+    head = dep.chain.block("latest")
+    number, block_hash = events.as_int(head["number"]), str(head["hash"]).lower()
+    start: int | None = None
+    kept: Placed = []
+    still = since is not None and since.org_id == org_id and since.block <= number
+    if since is not None and still and dep.chain.block_hash(since.block).lower() == since.block_hash:
+        if since.block == number:
+            return since
+        start, kept = since.block + 1, since.placed
+    logs = dep.attested_logs_by_org(org_id, from_block=start, to_block=number)
+    placed = [(events.attested_place(log), log) for log in logs]
+    return HistoryIndex(org_id, number, block_hash, kept + placed)
 
 
 def history_page(
@@ -155,18 +191,17 @@ def history_page(
     kind: Kind | None = None,
     page: int = 1,
     per_page: int = PER_PAGE,
-    logs: list[Any] | None = None,
+    index: HistoryIndex | None = None,
 ) -> HistoryPage:
     """Page `page` (from 1; past the last, the last) of `org_id`'s attestations, newest first, for
-    `year` and of `kind` when given. `logs`: the organisation's `Attested` logs when the caller
-    already holds them (`Deployment.attested_logs_by_org`), else read here."""
+    `year` and of `kind` when given. `index`: the organisation's `history_index` when the caller
+    already holds it, else read here."""
     from collections import Counter
 
     from attest.chain import events
 
     names = _names(dep, org_id)
-    every = dep.attested_logs_by_org(org_id) if logs is None else logs
-    placed = [(events.attested_place(log), log) for log in every]
+    placed = (history_index(dep, org_id) if index is None else index).placed
     matching = [
         (p, log) for p, log in placed if (year is None or p[3] == year) and (kind is None or p[2] == kind)
     ]
@@ -176,14 +211,16 @@ def history_page(
     shown = [events.attested(log) for _, log in matching[(page - 1) * per_page : page * per_page]]
     settled = {a.uid: a for a in dep.settle(shown)}
     entries = _entries(dep, [settled[a.uid] for a in shown if a.uid in settled], names)
-    times = {n: dep.chain.timestamp(n) for n in sorted({a.block_number for a in shown})}
+    from attest.chain.index import read_blocks  # the shown blocks' times, in one batch request
+
+    times = {n: t for n, (_, t) in read_blocks(dep, sorted({a.block_number for a in shown})).items()}
     years = Counter(p[3] for p, _ in placed)
-    kinds = Counter(_kind_label(p[2]) for p, _ in placed)
+    kinds = Counter(_LABELS.get(p[2], f"kind {p[2]}") for p, _ in placed)
     return HistoryPage(
         org_id=org_id,
         entries=entries,
         anchored_at=times,
-        total=len(every),
+        total=len(placed),
         matching=len(matching),
         page=page,
         pages=pages,

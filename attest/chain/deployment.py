@@ -431,16 +431,20 @@ class Deployment:
         logs = self._logs(events.topics().attested, None, None, "0x" + org_id.to_bytes(32, "big").hex())
         return self.settle([events.attested(log) for log in logs])
 
-    def attested_logs_by_org(self, org_id: int) -> list[Any]:
+    def attested_logs_by_org(
+        self, org_id: int, from_block: int | None = None, to_block: int | None = None
+    ) -> list[Any]:
         """Every `Attested` log of an organisation, undecoded (`events.attested` decodes one,
         `events.attested_place` reads where and what it is): a history decodes only the page it
         shows. Read raw, in block ranges (`chain.index.scan_logs`): web3's formatting of 10,000
-        logs costs a second or more."""
+        logs costs a second or more. From the registry's deployment (or `from_block`) to the head
+        (or `to_block`)."""
         from attest.chain.index import scan_logs
 
         topics = ["0x" + events.topics().attested.hex(), None, None, "0x" + org_id.to_bytes(32, "big").hex()]
-        start = self.manifest.registry.block_number
-        return scan_logs(self, self.registry.address, start, self.chain.head(), topics)
+        start = self.manifest.registry.block_number if from_block is None else from_block
+        end = self.chain.head() if to_block is None else to_block
+        return scan_logs(self, self.registry.address, start, end, topics)
 
     def covering_statements(self, figures_uid: str) -> list[OnchainAttestation]:
         """Verification statements whose reference is this figures attestation."""

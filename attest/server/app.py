@@ -33,6 +33,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from attest.app.history import HistoryIndex
 from attest.app.proven import ProofPolicy, Prover
 from attest.chain.deployment import Deployment
 from attest.chain.transport import is_transport_failure
@@ -48,6 +49,8 @@ HASHER = ("hash-wasm", "dist", "sha256.umd.min.js")
 #: a receipt or a proof (1 MiB each), and a published JSON document's canonical text: as large as
 #: `attest hash` reads one (MAX_JSON_BYTES), its quotes escaped in the request (at most doubled)
 MAX_BODY = 2 * MAX_JSON_BYTES + (4 << 20)
+#: organisations whose history index `attest serve` keeps (attest.app.history.HistoryIndex)
+MAX_INDEXES = 16
 PAGES = {"/": "index.html", "/history": "history.html", "/deployment": "deployment.html"}
 PAGES["/disclosure"] = "disclosure.html"
 CSP = (
@@ -88,7 +91,7 @@ class Service:
         self.config = config
         self.manifest_bytes = Path(config.deployment_path).read_bytes()
         self.lock = threading.Lock()
-        self._attested: tuple[tuple[int, str, str], list[Any]] | None = None
+        self._indexes: dict[int, HistoryIndex] = {}  # by organisation, the most recently asked last
 
     def verify(self, request: dict[str, Any]) -> dict[str, Any]:
         from attest.app.claimed import verify_claimed
@@ -184,7 +187,7 @@ class Service:
 
     def history(self, org: str, year: int | None, kind: str | None = None, page: int = 1) -> dict[str, Any]:
         """One page of an organisation's history (attest.app.history.history_page), newest first."""
-        from attest.app.history import history_page
+        from attest.app.history import history_index, history_page
         from attest.core.contracts import Kind
 
         kinds = {k.label: k for k in Kind}
@@ -192,18 +195,19 @@ class Service:
             raise InputError(f"must be one of {', '.join(kinds)}", field="kind")
         with self.lock:
             org_id = self.dep.find_organisation(org)
-            # the organisation's Attested events, read once per head block (the chain moved: read again)
-            head = self.dep.chain.block("latest")
-            key = (org_id, str(head.get("number")), str(head.get("hash")))
-            if self._attested is None or self._attested[0] != key:
-                self._attested = (key, self.dep.attested_logs_by_org(org_id))
+            # the organisation's Attested logs, kept and brought up to the head with only the new
+            # blocks' logs (attest.app.history.history_index): a page reads the chain for its own rows
+            index = history_index(self.dep, org_id, self._indexes.pop(org_id, None))
+            self._indexes[org_id] = index
+            while len(self._indexes) > MAX_INDEXES:
+                self._indexes.pop(next(iter(self._indexes)))
             found = history_page(
                 self.dep,
                 org_id,
                 year=year,
                 kind=None if kind is None else kinds[kind],
                 page=page,
-                logs=self._attested[1],
+                index=index,
             )
             name = self.dep.organisation(org_id).info.name
         entries = []
