@@ -4,9 +4,11 @@ WeBank publishes 10,000 attestations through the anchor path (`publish_documents
 benchmarks/scale.py does): ESG figures for 2015–2024 and 9,990 small files spread over those years,
 then withdraws five. `attest serve` runs as a child process; Debian's Chromium (Playwright, by path)
 opens /history and each step is timed from the click to the rows drawn (`body[data-render-ms]`):
-the first page on a freshly started server (which reads the organisation's 10,000 `Attested` events
-once per head block), the next and the last page, one year, one kind. The page must be drawn in
-under 0.5 s and fit one 1100×900 screen. BENCH_SCALE shrinks the history (e.g. 0.1 for a quick run).
+the first page on a freshly started server (which reads each organisation's `Attested` logs in the
+background as it starts, then only the new blocks'), then, five times over, the next and the last
+page, one year, one kind, and page 1 again after a new block. Each must be drawn in under 0.5 s
+(the median; the worst is printed too) and fit one 1100×900 screen. Click-to-drawn, in the browser:
+the server's answer, the JSON, the DOM. BENCH_SCALE shrinks the history (0.1 for a quick run).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 N = 10_000
 VIEWPORT = {"width": 1100, "height": 900}
 TARGET_S = 0.5
+ROUNDS = 5
 
 
 def scaled(n: int) -> int:
@@ -95,11 +98,24 @@ def serve(manifest: Path, port: int) -> subprocess.Popen[bytes]:
             time.sleep(0.2)
 
 
-def measure(base: str, screenshot: Path | None = None) -> list[tuple[str, str, str, str]]:
+def mine(rpc_url: str) -> None:
+    """One empty block: the chain moves on between pages, as a consortium chain does."""
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "evm_mine", "params": []}).encode()
+    request = urllib.request.Request(rpc_url, data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        answer.read()
+
+
+def measure(base: str, rpc_url: str, screenshot: Path | None = None) -> list[tuple[str, str, str, str]]:
+    """Each step timed from the click to the rows drawn: the first page once, the others ROUNDS
+    times (median and worst reported: the machine may be shared)."""
     os.environ["PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD"] = "1"
+    from statistics import median
+
     from playwright.sync_api import sync_playwright
 
-    rows: list[tuple[str, str, str, str]] = []
+    times: dict[str, list[float]] = {}
+    sizes: dict[str, tuple[int, int, int]] = {}
     with sync_playwright() as p:
         chromium = os.environ.get("ATTEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
         browser = p.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])
@@ -115,35 +131,45 @@ def measure(base: str, screenshot: Path | None = None) -> list[tuple[str, str, s
                 page.click("#history-button"),
             )
 
-        steps: list[tuple[str, Callable[[], Any]]] = [
-            ("first page, server just started", lambda: page.click("#history-button")),
-            ("next page", lambda: page.click("text=Next ›")),
-            ("last page", lambda: page.click("text=Last »")),
-            ("one year (2019)", pick("2019", "")),
-            ("one kind (ESG figures)", pick("", "figures")),
-        ]
-        for label, action in steps:
+        def step(label: str, action: Callable[[], Any]) -> None:
             page.evaluate("document.body.removeAttribute('data-render-ms')")
             started = time.perf_counter()
             action()
             page.wait_for_selector("body[data-render-ms]")
-            seconds = time.perf_counter() - started
+            times.setdefault(label, []).append(time.perf_counter() - started)
             width, height = page.evaluate(
                 "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
             )
             shown = page.evaluate("document.querySelectorAll('#history-table tbody tr').length")
-            fits = width <= VIEWPORT["width"] and height <= VIEWPORT["height"]
-            rows.append(
-                (
-                    f"history page: {label} ({shown} rows; {page.inner_text('#history-summary')})",
-                    f"{seconds * 1000:.0f} ms, {width}×{height} px",
-                    f"< {TARGET_S * 1000:.0f} ms, one screen",
-                    "ok" if seconds < TARGET_S and fits else "MISSED",
-                )
-            )
-            if screenshot is not None and label.startswith("first"):
-                page.screenshot(path=str(screenshot), full_page=True)
+            sizes[label] = (width, height, shown)
+
+        step("first page, server just started", lambda: page.click("#history-button"))
+        if screenshot is not None:
+            page.screenshot(path=str(screenshot), full_page=True)
+        for _ in range(ROUNDS):
+            step("next page", lambda: page.click("text=Next ›"))
+            step("last page", lambda: page.click("text=Last »"))
+            step("one year (2019)", pick("2019", ""))
+            step("one kind (ESG figures)", pick("", "figures"))
+            mine(rpc_url)
+            step("page 1 after a new block", pick("", ""))
         browser.close()
+    rows = []
+    for label, seconds in times.items():
+        width, height, shown = sizes[label]
+        fits = width <= VIEWPORT["width"] and height <= VIEWPORT["height"]
+        middle = median(seconds)
+        measured = f"{middle * 1000:.0f} ms" + (
+            f" (median of {len(seconds)}, worst {max(seconds) * 1000:.0f} ms)" if len(seconds) > 1 else ""
+        )
+        rows.append(
+            (
+                f"history page: {label} ({shown} rows, {width}×{height} px)",
+                measured,
+                f"< {TARGET_S * 1000:.0f} ms, one screen",
+                "ok" if middle < TARGET_S and fits else "MISSED",
+            )
+        )
     return rows
 
 
@@ -165,7 +191,7 @@ def main() -> list[tuple[str, str, str, str]]:
             proc = serve(manifest, port)
             try:
                 shot = os.environ.get("ATTEST_SCREENSHOT")
-                rows += measure(f"http://127.0.0.1:{port}", Path(shot) if shot else None)
+                rows += measure(f"http://127.0.0.1:{port}", node.rpc_url, Path(shot) if shot else None)
             finally:
                 proc.send_signal(signal.SIGINT)
                 proc.wait(timeout=15)

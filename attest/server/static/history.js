@@ -43,8 +43,8 @@
   function table(data) {
     const head = el("tr", {}, ...["Anchored (UTC)", "Year", "What", "Status", "Document"].map((h) => el("th", { scope: "col" }, h)));
     const rows = data.attestations.map((a) => el("tr", { "data-uid": a.uid, class: a.current ? "" : "gone" },
-      el("td", { class: "when" }, date(a.anchored_at)), el("td", {}, String(a.year)),
-      el("td", {}, WHAT[a.kind] || a.kind), el("td", {}, standing(a)), el("td", {}, more(a))));
+      el("td", { class: "when" }, date(a.anchored_at)), el("td", { class: "year" }, String(a.year)),
+      el("td", { class: "what" }, WHAT[a.kind] || a.kind), el("td", {}, standing(a)), el("td", { class: "doc" }, more(a))));
     return el("table", { class: "history", id: "history-table" },
       el("caption", { class: "visually-hidden" }, "Attestations, newest first"), el("thead", {}, head), el("tbody", {}, ...rows));
   }
@@ -65,7 +65,7 @@
   function fillYears(data) {
     const select = $("year");
     const keep = data.year === null ? "" : String(data.year);
-    select.replaceChildren(el("option", { value: "" }, `All years (${data.total.toLocaleString("en")})`),
+    select.replaceChildren(el("option", { value: "" }, "All years"),
       ...data.years.map((y) => el("option", { value: String(y.year) }, `${y.year} (${y.count.toLocaleString("en")})`)));
     select.value = keep;
   }
