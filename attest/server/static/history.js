@@ -86,7 +86,7 @@
       const which = [query.year ? `for ${query.year}` : "", query.kind ? `(${WHATS[query.kind]} only)` : ""].filter(Boolean).join(" ");
       const said = data.matching
         ? `${data.organisation} (org #${data.org_id}): ${data.matching.toLocaleString("en")} attestation(s)` +
-          (which ? ` ${which}` : "") + ` of ${data.total.toLocaleString("en")}; showing ${first}–${last}, newest first.`
+          (which ? ` ${which}` : "") + ` of ${data.total.toLocaleString("en")}; showing ${first === last ? first : `${first}–${last}`}, newest first.`
         : `${data.organisation} (org #${data.org_id}): no attestation ${which || "at all"}.`;
       $("result-body").replaceChildren(el("p", { id: "history-summary" }, said),
         ...(data.matching ? [pager(data), table(data)] : []));
