@@ -454,6 +454,19 @@ def test_history_page(tab: Page, net: ServeNet) -> None:
     page.screenshot(path=str(SHOTS / "attest-serve-history.png"), full_page=True)
 
 
+def test_the_history_fits_a_phone(browser: Any, url: str) -> None:
+    t = Page(browser, url, viewport=PHONE)
+    try:
+        page = t.open("/history")
+        page.select_option("#org-select", label="WeBank (#1)")
+        show_history(page)
+        page.locator("#history-table summary").first.click()  # a record opened, its long hashes too
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        page.screenshot(path=str(SHOTS / "attest-serve-history-phone.png"), full_page=True)
+    finally:
+        t.close()
+
+
 def test_the_page_says_in_plain_words_who_published_what_when(tab: Page, net: ServeNet) -> None:
     """The summary sentence (attest.core.report_summary) for a verified, a failed and a revoked
     document: who published it, as what, for which year, when, whether it is still current, and

@@ -28,6 +28,7 @@
       ["status", a.status],
     ];
     if (a.kind === "statement") rows.push(["covers", el("code", {}, a.ref)]);
+    else if (a.kind === "disclosure") rows.push(["private data of figures", el("code", {}, a.ref)]);
     else if (!/^0x0+$/.test(a.ref)) rows.push(["restates", el("code", {}, a.ref)]);
     if (a.kind === "figures") {
       rows.push(["covered by", a.covered_by.length
