@@ -471,6 +471,7 @@ def test_the_page_says_in_plain_words_who_published_what_when(tab: Page, net: Se
     """The summary sentence (attest.core.report_summary) for a verified, a failed and a revoked
     document: who published it, as what, for which year, when, whether it is still current, and
     what the answer rests on; each line's technical detail folded under its plain summary."""
+    from attest.chain.connection import Chain
     from attest.core.report_summary import when
 
     page = tab.open()
@@ -524,11 +525,12 @@ def test_the_page_says_in_plain_words_who_published_what_when(tab: Page, net: Se
     assert verify_file(page, withdrawn) == "not-verified"
     cli = cli_report(net, withdrawn)
     said = page.inner_text("#summary")
+    revoked_at = when(Chain.connect(net.rpc_url).timestamp(gone["block_number"]))
     assert said.startswith(
         "Not verified: WeBank published this document as a document for the reporting year 2023, "
         f"on {when(cli['anchored_at'])} (block {cli['attestation']['block_number']}), but it has been "
-        f"withdrawn: revoked by its publisher in block {gone['block_number']}, giving as reason "
-        "“the draft, not the final report” (see the line marked ✗: status)."
+        f"withdrawn: revoked by its publisher on {revoked_at} (block {gone['block_number']}), giving "
+        "as reason “the draft, not the final report” (see the line marked ✗: status)."
     ), said
     assert [n for n, s, _ in checks(page) if s == "fail"] == ["status"]
     page.screenshot(path=str(SHOTS / "attest-serve-revoked-plain.png"), full_page=True)

@@ -93,6 +93,10 @@ def test_a_revoked_document_says_who_withdrew_it_and_why() -> None:
         in s
     )
     assert "(see the line marked ✗: status)" in s
+    r.revoked_at, r.revoked_at_proven = T + 3600, True
+    assert f"revoked by its publisher on {when(T + 3600)} (block 52), giving as reason" in summary_sentence(r)
+    r.revoked_at_proven = False
+    assert "(block 52, the time as the node reports it)" in summary_sentence(r)
 
 
 def test_a_document_not_anchored_states_no_publisher() -> None:

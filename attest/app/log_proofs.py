@@ -178,6 +178,12 @@ class LogProver:
             return None
         return entry[0].timestamp
 
+    def proven_time_of(self, number: int) -> int | None:
+        """The timestamp of block `number` from its header, when that header's hash was agreed (or
+        linked to the checkpoint) while proving a report's logs; None when it was not."""
+        entry = self._headers.get(number)
+        return entry[0].timestamp if isinstance(entry, tuple) else None
+
     def prefetch(self, numbers: Iterable[int]) -> None:
         """Prove these blocks' logs ahead, in one go (a bulk run's chunk of targets): one batch per
         node for their headers, one for their receipts."""

@@ -209,6 +209,9 @@ class Prover:
             proven = self.logs.proven_time(a.block_number, a.block_hash)
             if proven is not None:  # the header's own time, its hash agreed: no longer the node's word
                 report.anchored_at, report.anchored_at_proven = proven, True
+            revoked = None if a.revocation is None else self.logs.proven_time_of(a.revocation.block_number)
+            if revoked is not None:
+                report.revoked_at, report.revoked_at_proven = revoked, True
         return [proofs, *([logs] if logs is not None else [])]
 
     def basis(self) -> Basis:

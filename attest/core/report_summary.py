@@ -142,9 +142,11 @@ def _current(report: Report) -> str:
         if r is None:
             return "it has been withdrawn (revoked)"
         by = "the consortium's committee" if r.org_id == 0 else "its publisher"
-        return (
-            f"it has been withdrawn: revoked by {by} in block {r.block_number}, giving as reason “{r.reason}”"
-        )
+        at = f"in block {r.block_number}"
+        if report.revoked_at is not None:
+            source = "" if report.revoked_at_proven else ", the time as the node reports it"
+            at = f"on {when(report.revoked_at)} (block {r.block_number}{source})"
+        return f"it has been withdrawn: revoked by {by} {at}, giving as reason “{r.reason}”"
     if a.superseded_by:
         return "it is no longer current: a corrected version replaced it"
     return "it is no longer current"

@@ -123,6 +123,10 @@ class Report:
     org_name: str | None = None
     anchored_at_proven: bool = False
     basis: Basis | None = None
+    # The time of the block that revoked the attestation relied on (None: not revoked), and whether
+    # it was read from a header whose hash the trusted nodes agreed on.
+    revoked_at: int | None = None
+    revoked_at_proven: bool = False
 
     @property
     def verified(self) -> bool:
