@@ -142,6 +142,9 @@ def test_each_line_has_a_plain_summary() -> None:
         == "The statement does not agree with the figures."
     )
     assert "frozen" in plain[4]
+    assert plain_check(Check("credits: recorded", "warn", "old spelling")).startswith("A caution")
+    records = Check("credit records: retirements[0]", "info", "not checked: no --registry-records")
+    assert plain_check(records).startswith("Not compared with the carbon registry's records")
     revoked = attestation(revoked=True, revocation=Revocation(52, 0, "0x" + "66" * 20, "lapsed"))
     (line,) = plain_checks(report(("status", "fail"), a=revoked))
     assert (

@@ -200,6 +200,7 @@ _PASS = {
     "coverage": "A verification statement covers these figures.",
     "credits": "No other statement claims the same carbon credits.",
     "credits: recorded": "The credits the statement retires are recorded on the chain.",
+    "credit records": "The carbon registry's records show this retirement, for this organisation.",
     "confirmations": "Deep enough in the chain to be final.",
     "proofs": "The registry's answers were proven against a trusted block.",
     "logs": "The publication records were proven against their blocks.",
@@ -223,6 +224,7 @@ _FAIL = {
     "coverage": "no current verification statement covers these figures",
     "credits": "carbon credits it relies on are claimed twice",
     "credits: recorded": "the credits on the chain are not the ones the statement retires",
+    "credit records": "the carbon registry's records do not show the retirement as claimed",
     "confirmations": "it is too recent to be final yet",
     "proofs": "the node's answers contradict the proofs",
     "logs": "the node's records contradict its blocks",
@@ -278,6 +280,10 @@ def plain_check(check: Check, report: Report | None = None) -> str:
         return "Current again: a correction once replaced it and was withdrawn."
     if name == "credits" and check.status != "pass":
         return "The carbon credits could not be fully compared with other statements' claims."
+    if check.status == "warn":
+        return "A caution, not a failure: open the line for what it is."
+    if name == "credit records" and check.status == "info":
+        return "Not compared with the carbon registry's records here (see the detail)."
     if check.status == "info":
         return f"Not decided here: {name}."
     return _PASS.get(name, f"The {check.name} check passed.")
