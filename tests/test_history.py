@@ -90,6 +90,63 @@ def test_all_years_and_revocation_by_the_organisation(story: Story) -> None:
     assert pdf.to_json()["revocation"]["reason"] == "wrong file uploaded"
 
 
+def test_a_page_of_the_history_newest_first_filtered_and_dated(story: Story) -> None:
+    """What the page shows: a page at a time, newest first, by year and kind, each row dated; the
+    counts from the events, the page's rows settled as `organisation_history` settles them."""
+    from attest.app.history import history_page
+
+    dep, bank = story.c.dep, story.c.bank_id
+    every = history_page(dep, bank, per_page=2)
+    assert (every.total, every.matching, every.pages, every.page) == (3, 3, 2, 1)
+    assert [e.attestation.uid for e in every.entries] == [story.pdf, story.new]
+    assert every.years == [(2022, 2), (2021, 1)] and every.kinds == [("figures", 2), ("file", 1)]
+    assert set(every.anchored_at) == {e.attestation.block_number for e in every.entries}
+    for e in every.entries:
+        assert every.anchored_at[e.attestation.block_number] == dep.chain.timestamp(
+            e.attestation.block_number
+        )
+    last = history_page(dep, bank, per_page=2, page=99)  # past the end: the last page
+    assert last.page == 2 and [e.attestation.uid for e in last.entries] == [story.old]
+    whole = {e.attestation.uid: e for e in organisation_history(dep, bank)}
+    assert last.entries[0] == whole[story.old] and every.entries[0] == whole[story.pdf]  # settled alike
+    figures = history_page(dep, bank, year=2022, kind=Kind.FIGURES)
+    assert figures.matching == 2 and [e.attestation.uid for e in figures.entries] == [story.new, story.old]
+    assert history_page(dep, bank, year=2021, kind=Kind.FIGURES).entries == []
+
+
+def test_the_history_index_reads_only_new_blocks(consortium: Consortium, tmp_path: Path) -> None:
+    """A server keeps an organisation's index and reads only the blocks after it; the same chain
+    head gives the same index back; a block no longer the chain's (a reorganisation) reads all."""
+    from dataclasses import replace
+
+    from attest.app.history import history_index, history_page
+
+    c = consortium
+    first = tmp_path / "a.pdf"
+    first.write_bytes(b"%PDF-1.4 first\n")
+    publish(c.dep, c.bank, first, kind=Kind.FILE, year=2020)
+    index = history_index(c.dep, c.bank_id)
+    assert len(index.placed) == 1 and history_index(c.dep, c.bank_id, index) is index
+    second = tmp_path / "b.pdf"
+    second.write_bytes(b"%PDF-1.4 second\n")
+    publish(c.dep, c.bank, second, kind=Kind.FILE, year=2021)
+    asked: list[tuple[int | None, int | None]] = []
+    read = c.dep.attested_logs_by_org
+
+    def spy(org_id: int, from_block: int | None = None, to_block: int | None = None) -> list[Any]:
+        asked.append((from_block, to_block))
+        return read(org_id, from_block, to_block)
+
+    c.dep.attested_logs_by_org = spy  # type: ignore[method-assign]
+    newer = history_index(c.dep, c.bank_id, index)
+    assert asked == [(index.block + 1, newer.block)] and len(newer.placed) == 2
+    page = history_page(c.dep, c.bank_id, index=newer)
+    assert [e.attestation.year for e in page.entries] == [2021, 2020]
+    forked = replace(index, block_hash="0x" + "00" * 32)  # that block is not the chain's any more
+    again = history_index(c.dep, c.bank_id, forked)
+    assert asked[-1] == (None, again.block) and len(again.placed) == 2
+
+
 def test_a_verifiers_history_shows_what_it_covers(story: Story) -> None:
     (e,) = organisation_history(story.c.dep, story.c.verifier_id, 2022)
     assert e.attestation.kind is Kind.STATEMENT and e.attestation.ref == story.old

@@ -211,3 +211,32 @@ def test_the_manifests_nodes_are_each_asked_and_named_with_their_operator(
     finally:
         liar.close()
     assert done.returncode == 3 and liar.url in done.stderr, done.stdout + done.stderr
+
+
+def test_the_plain_sentence_says_what_the_answer_rests_on(world: World, proxy: LyingProxy) -> None:
+    """The summary's "rests on" comes from the prover that settled the trusted block: the nodes of
+    two named organisations, or a checkpoint; the anchoring time from that block's agreed header."""
+    from attest.app.proven import ProofPolicy, Prover
+    from attest.app.verify import verify_target
+    from attest.core.header import Checkpoint
+    from attest.core.report_summary import summary_sentence, when
+
+    urls = (proxy.url, world.node.rpc_url)
+    operators = {proxy.url: "Bank of Ningbo", world.node.rpc_url: "WeBank"}
+    prover = Prover(world.c.dep, ProofPolicy(urls, operators=operators))
+    report = verify_target(world.c.dep, str(world.figures), prover=prover)
+    assert report.verified and report.anchored_at_proven
+    assert report.anchored_at == world.c.chain.timestamp(report.attestation.block_number)  # type: ignore[union-attr]
+    said = summary_sentence(report)
+    assert said.startswith(
+        "Verified: WeBank published this document as its ESG figures for 2022, "
+        f"on {when(report.anchored_at)} (block {report.attestation.block_number}), and it is still current"  # type: ignore[union-attr]
+    ), said
+    assert "whose hash the nodes of 2 organisations (Bank of Ningbo, WeBank) agreed on." in said, said
+    assert prover.header is not None
+    checkpoint = Checkpoint(prover.header.number, prover.header.hash)
+    pinned = Prover(world.c.dep, ProofPolicy((world.node.rpc_url,), checkpoint=checkpoint))
+    report = verify_target(world.c.dep, str(world.figures), prover=pinned)
+    assert f"block {checkpoint.number}, which a checkpoint given to this server names" in summary_sentence(
+        report
+    )

@@ -303,12 +303,20 @@ def test_history_is_what_attest_history_says(net: ServeNet, url: str) -> None:
     assert status == 200
     page = json.loads(body)
     cli = net.attest("history", "--org", "WeBank", "--year", "2022", "--json")
-    assert page["attestations"] == cli["attestations"]
-    assert [y["year"] for y in page["by_year"]] == [2022]
+    # a page (newest first), each row as `attest history --json` prints it, dated by its block
+    dates = {a["uid"]: a.pop("anchored_at") for a in page["attestations"]}
+    assert page["attestations"] == list(reversed(cli["attestations"]))
+    assert all(isinstance(t, int) and t > 1_600_000_000 for t in dates.values())
+    assert (page["page"], page["pages"], page["matching"]) == (1, 1, 3)
+    assert {y["year"] for y in page["years"]} >= {2021, 2022}
     kinds = sorted(a["kind"] for a in page["attestations"])
     assert kinds == ["batch", "figures", "file"]
     figures = next(a for a in page["attestations"] if a["kind"] == "figures")
     assert len(figures["covered_by"]) == 1
+    files = json.loads(get(url + "/api/history?org=WeBank&year=2022&kind=file")[2])
+    assert [a["kind"] for a in files["attestations"]] == ["file"] and files["matching"] == 1
+    assert get(url + "/api/history?org=WeBank&kind=poem")[0] == 400
+    assert get(url + "/api/history?org=WeBank&page=-1")[0] == 400
     status, _, body = get(url + "/api/history?org=Nobody")
     assert status == 400 and "Nobody" in json.loads(body)["error"]
     orgs = json.loads(get(url + "/api/organisations")[2])

@@ -91,22 +91,143 @@ def describe_status(a: OnchainAttestation, names: dict[int, str]) -> str:
 
 def organisation_history(dep: Deployment, org_id: int, year: int | None = None) -> list[HistoryEntry]:
     """Every attestation `org_id` made (for `year`, if given), oldest first, with covering statements."""
+    names = _names(dep, org_id)
+    found = [a for a in dep.attestations_by_org(org_id) if year is None or a.year == year]
+    found.sort(key=lambda a: (a.block_number, a.log_index))
+    return _entries(dep, found, names)
+
+
+def _names(dep: Deployment, org_id: int) -> dict[int, str]:
     names = dep.membership_history().organisation_names()
     if org_id not in names:
         from attest.core.errors import InputError
 
         raise InputError(f"no admitted organisation #{org_id}", field="--org")
-    found = [a for a in dep.attestations_by_org(org_id) if year is None or a.year == year]
-    found.sort(key=lambda a: (a.block_number, a.log_index))
+    return names
+
+
+def _entries(dep: Deployment, found: list[OnchainAttestation], names: dict[int, str]) -> list[HistoryEntry]:
+    statements = dep.covering_statements_of([a.uid for a in found if a.kind is Kind.FIGURES])
     out = []
     for a in found:
         covering = []
         if a.kind is Kind.FIGURES:
-            for s in dep.covering_statements(a.uid):
+            for s in statements.get(a.uid.lower(), []):
                 verifier = f"{names.get(s.org_id, '?')} (org #{s.org_id})"
                 covering.append(Covering(s, verifier, describe_status(s, names)))
         out.append(HistoryEntry(a, describe_status(a, names), covering, _revoked_by(a, names)))
     return out
+
+
+#: attestations on one page of the history: what one screen shows
+PER_PAGE = 10
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    """One page of an organisation's history, newest first, filtered by year and kind.
+
+    Only the page's attestations are decoded, settled (revoked, superseded, covering statements)
+    and dated; the counts (`total`, `matching`, `years`, `kinds`) come from the `Attested` logs,
+    which say nothing of revocation. `anchored_at`: each shown block's time, as the node reports it."""
+
+    org_id: int
+    entries: list[HistoryEntry]
+    anchored_at: dict[int, int]
+    total: int
+    matching: int
+    page: int
+    pages: int
+    per_page: int
+    years: list[tuple[int, int]]
+    kinds: list[tuple[str, int]]
+
+
+_LABELS = {k.value: k.label for k in Kind}
+
+#: an organisation's `Attested` logs, each with (block number, log index, kind, year): what a
+#: history page sorts, counts and filters by
+Placed = list[tuple[tuple[int, int, int, int], Any]]
+
+
+@dataclass(frozen=True)
+class HistoryIndex:
+    """An organisation's `Attested` logs up to block `block` (whose hash was `block_hash`), each
+    placed (`events.attested_place`). A server keeps one per organisation and brings it up to the
+    head with the logs of the new blocks only (`history_index`)."""
+
+    org_id: int
+    block: int
+    block_hash: str
+    placed: Placed
+
+
+def history_index(dep: Deployment, org_id: int, since: HistoryIndex | None = None) -> HistoryIndex:
+    """`org_id`'s `Attested` logs up to the head, placed. With `since` (an earlier index of the
+    same organisation) only the blocks after its block are read, if that block is still the
+    chain's (its hash unchanged, so is every block before it); else, after a reorganisation,
+    everything is read again."""
+    from attest.chain import events
+
+    head = dep.chain.block("latest")
+    number, block_hash = events.as_int(head["number"]), str(head["hash"]).lower()
+    start: int | None = None
+    kept: Placed = []
+    still = since is not None and since.org_id == org_id and since.block <= number
+    if since is not None and still and dep.chain.block_hash(since.block).lower() == since.block_hash:
+        if since.block == number:
+            return since
+        start, kept = since.block + 1, since.placed
+    logs = dep.attested_logs_by_org(org_id, from_block=start, to_block=number)
+    placed = [(events.attested_place(log), log) for log in logs]
+    return HistoryIndex(org_id, number, block_hash, kept + placed)
+
+
+def history_page(
+    dep: Deployment,
+    org_id: int,
+    *,
+    year: int | None = None,
+    kind: Kind | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    index: HistoryIndex | None = None,
+) -> HistoryPage:
+    """Page `page` (from 1; past the last, the last) of `org_id`'s attestations, newest first, for
+    `year` and of `kind` when given. `index`: the organisation's `history_index` when the caller
+    already holds it, else read here."""
+    from collections import Counter
+
+    from attest.chain import events
+
+    names = _names(dep, org_id)
+    placed = (history_index(dep, org_id) if index is None else index).placed
+    matching = [
+        (p, log) for p, log in placed if (year is None or p[3] == year) and (kind is None or p[2] == kind)
+    ]
+    matching.sort(key=lambda x: (x[0][0], x[0][1]), reverse=True)
+    pages = max(1, -(-len(matching) // per_page))
+    page = min(max(1, page), pages)
+    shown = [events.attested(log) for _, log in matching[(page - 1) * per_page : page * per_page]]
+    settled = {a.uid: a for a in dep.settle(shown)}
+    entries = _entries(dep, [settled[a.uid] for a in shown if a.uid in settled], names)
+    from attest.chain.index import read_blocks  # the shown blocks' times, in one batch request
+
+    times = {n: t for n, (_, t) in read_blocks(dep, sorted({a.block_number for a in shown})).items()}
+    years = Counter(p[3] for p, _ in placed)
+    kinds = Counter(_LABELS.get(p[2], f"kind {p[2]}") for p, _ in placed)
+    return HistoryPage(
+        org_id=org_id,
+        entries=entries,
+        anchored_at=times,
+        total=len(placed),
+        matching=len(matching),
+        page=page,
+        pages=pages,
+        per_page=per_page,
+        years=sorted(years.items(), reverse=True),
+        kinds=sorted(kinds.items()),
+    )
 
 
 # ---------------------------------------------------------------- the neutrality commitment

@@ -170,6 +170,20 @@ class LogProver:
             return Check("logs", "fail", "; ".join(parts))
         return self._line(judged.results, judged.unproven, newer, complete)
 
+    def proven_time(self, number: int, block_hash: str) -> int | None:
+        """The timestamp of block `number` from its header, when that header's hash is agreed (or
+        linked to the checkpoint) and is `block_hash`; None when it is not proven (the node's word)."""
+        entry = self._headers.get(number)
+        if not isinstance(entry, tuple) or "0x" + entry[1].hex() != block_hash.lower():
+            return None
+        return entry[0].timestamp
+
+    def proven_time_of(self, number: int) -> int | None:
+        """The timestamp of block `number` from its header, when that header's hash was agreed (or
+        linked to the checkpoint) while proving a report's logs; None when it was not."""
+        entry = self._headers.get(number)
+        return entry[0].timestamp if isinstance(entry, tuple) else None
+
     def prefetch(self, numbers: Iterable[int]) -> None:
         """Prove these blocks' logs ahead, in one go (a bulk run's chunk of targets): one batch per
         node for their headers, one for their receipts."""

@@ -38,6 +38,7 @@ from attest.core.proven import (
 )
 from attest.core.receipt import ProofPart
 from attest.core.records import OnchainAttestation
+from attest.core.report_summary import Basis
 from attest.core.storage import contract_layout, word_of_address, word_of_bytes32, word_of_uint
 from attest.core.verification import Check, Evidence, Report
 
@@ -201,7 +202,29 @@ class Prover:
     def checks(self, report: Report, ev: Evidence) -> list[Check]:
         """The `proofs` line of one report, and its `logs` line (attest.app.log_proofs)."""
         logs = self.logs.check(report, ev) if self.logs is not None else None
-        return [self.check(report, ev), *([logs] if logs is not None else [])]
+        proofs = self.check(report, ev)
+        report.basis = self.basis()
+        a = report.attestation
+        if self.logs is not None and a is not None and proofs.status != "fail":
+            proven = self.logs.proven_time(a.block_number, a.block_hash)
+            if proven is not None:  # the header's own time, its hash agreed: no longer the node's word
+                report.anchored_at, report.anchored_at_proven = proven, True
+            revoked = None if a.revocation is None else self.logs.proven_time_of(a.revocation.block_number)
+            if revoked is not None:
+                report.revoked_at, report.revoked_at_proven = revoked, True
+        return [proofs, *([logs] if logs is not None else [])]
+
+    def basis(self) -> Basis:
+        """What this command's answers rest on, for the plain summary (attest.core.report_summary)."""
+        ops = self.policy.operators
+        if self.header is None or self.unproven is not None:
+            first = (self.policy.urls or (self.deployment.chain.name,))[0]
+            return Basis("node", (f"{first}, run by {ops[first]}" if first in ops else first,))
+        if self.header.checkpoint is not None:
+            return Basis("checkpoint", (), block=self.header.number, checkpoint=str(self.header.checkpoint))
+        nodes = tuple(ops.get(u, u) for u in self.header.agreed)
+        operators = tuple(dict.fromkeys(ops[u] for u in self.header.agreed if u in ops))
+        return Basis("nodes", nodes, operators, block=self.header.number)
 
     def check(self, report: Report, ev: Evidence) -> Check:
         """The `proofs` line of one report."""

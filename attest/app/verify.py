@@ -16,7 +16,7 @@ from attest.app.facts import ChainFacts, LiveFacts
 from attest.core.contracts import Kind
 from attest.core.credits import CreditPolicy, retirement_checks
 from attest.core.documents import HashedDocument, hash_document, read_json_document
-from attest.core.errors import InputError
+from attest.core.errors import ChainError, InputError
 from attest.core.names import holders
 from attest.core.receipt import Receipt, is_receipt, lookup_digest, parse_receipt
 from attest.core.records import ZERO_REF, OnchainAttestation
@@ -143,11 +143,18 @@ def verify_pair(
 
 
 def finish(facts: ChainFacts, evidence: Evidence, prover: Prover | None = None) -> Report:
-    """The report the pure rules (`decide`) give for `evidence`, with the anchoring block's time,
-    and the `proofs` and `logs` lines when a `prover` proves its state facts against a trusted block."""
+    """The report the pure rules (`decide`) give for `evidence`, with the anchoring block's time
+    (and the revoking block's, when it was revoked), and the `proofs` and `logs` lines when a
+    `prover` proves its state facts against a trusted block."""
     report = decide(evidence)
     if report.attestation is not None:
         report.anchored_at = facts.block_timestamp(report.attestation.block_number)
+        revocation = report.attestation.revocation
+        if revocation is not None:
+            try:  # for the plain summary only: a block the node cannot date leaves it undated
+                report.revoked_at = facts.block_timestamp(revocation.block_number)
+            except ChainError:
+                report.revoked_at = None
     if prover is not None:
         report.checks.extend(prover.checks(report, evidence))
     return report

@@ -431,6 +431,21 @@ class Deployment:
         logs = self._logs(events.topics().attested, None, None, "0x" + org_id.to_bytes(32, "big").hex())
         return self.settle([events.attested(log) for log in logs])
 
+    def attested_logs_by_org(
+        self, org_id: int, from_block: int | None = None, to_block: int | None = None
+    ) -> list[Any]:
+        """Every `Attested` log of an organisation, undecoded (`events.attested` decodes one,
+        `events.attested_place` reads where and what it is): a history decodes only the page it
+        shows. Read raw, in block ranges (`chain.index.scan_logs`): web3's formatting of 10,000
+        logs costs a second or more. From the registry's deployment (or `from_block`) to the head
+        (or `to_block`)."""
+        from attest.chain.index import scan_logs
+
+        topics = ["0x" + events.topics().attested.hex(), None, None, "0x" + org_id.to_bytes(32, "big").hex()]
+        start = self.manifest.registry.block_number if from_block is None else from_block
+        end = self.chain.head() if to_block is None else to_block
+        return scan_logs(self, self.registry.address, start, end, topics)
+
     def covering_statements(self, figures_uid: str) -> list[OnchainAttestation]:
         """Verification statements whose reference is this figures attestation."""
         logs = self._logs(events.topics().covered, "0x" + figures_uid.removeprefix("0x").lower())
@@ -438,6 +453,22 @@ class Deployment:
         statements = self.attestations([c.statement_uid for c in covered])
         events.covering_checked(covered, {a.uid.lower(): a for a in statements}, self.chain.name)
         return statements
+
+    def covering_statements_of(self, figures_uids: Sequence[str]) -> dict[str, list[OnchainAttestation]]:
+        """`covering_statements` of each of these figures attestations (by lower-case uid), in one
+        `Covered` query and one read of the statements: a history page's figures together."""
+        uids = list(dict.fromkeys("0x" + u.removeprefix("0x").lower() for u in figures_uids))
+        if not uids:
+            return {}
+        covered = [events.covered(log) for log in self._logs_of(events.topics().covered, uids)]
+        statements = {a.uid.lower(): a for a in self.attestations([c.statement_uid for c in covered])}
+        events.covering_checked(covered, statements, self.chain.name)
+        out: dict[str, list[OnchainAttestation]] = {u: [] for u in uids}
+        for c in covered:
+            s, mine = statements.get(c.statement_uid.lower()), out.setdefault(c.figures_uid.lower(), [])
+            if s is not None and s not in mine:
+                mine.append(s)
+        return out
 
     def neutrality_claims(self, statement_uids: Sequence[str]) -> dict[str, NeutralityRecord]:
         """The `NeutralityClaimed` record of each of these statements that has one."""

@@ -142,6 +142,17 @@ def attested(log: Mapping[str, Any]) -> OnchainAttestation:
     )
 
 
+def attested_place(log: Mapping[str, Any]) -> tuple[int, int, int, int]:
+    """(block number, log index, kind, year) of an `Attested` log, read without decoding the rest:
+    to sort and filter thousands (a history page); `attested` decodes, and checks, those shown.
+    A log too short to hold them is a ValueError."""
+    data = as_bytes(log["data"])
+    if len(data) < 96:
+        raise ValueError(f"Attested data of {len(data)} bytes")
+    kind, year = int.from_bytes(data[32:64], "big"), int.from_bytes(data[64:96], "big")
+    return as_int(log["blockNumber"]), as_int(log["logIndex"]), kind, year
+
+
 def attested_data(data: bytes) -> tuple[bytes, int, int, bytes, str]:
     """(attester, kind, year, ref, uri) from `Attested`'s ABI-encoded data, checked as strictly as
     eth_abi checks it (padding, the string's offset and length): every bulk read decodes one per

@@ -300,7 +300,8 @@ def proof_check(report: Report, ev: Evidence, proven: ProvenState) -> Check:
     detail = (
         f"proven against block {proven.block} {proven.block_hash} ({proven.vouched}): "
         + "; ".join(what)
-        + "; the facts only logs carry are on the logs line"
+        # a logs line follows only when a record was relied on (attest.app.log_proofs)
+        + ("; the facts only logs carry are on the logs line" if chosen is not None else "")
     )
     said = node_word(ev, proven)
     if not said:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
 
+from attest.core.report_summary import summary_sentence
 from attest.core.report_text import SYMBOL
 from attest.core.verification import Report
 
@@ -25,6 +26,7 @@ th{background:#f2f2f2;white-space:nowrap}
 code{word-break:break-all}
 .pass{color:#0a6a0a}.fail{color:#b00000;font-weight:bold}.info{color:#555}
 .verdict{font-size:1.2rem;font-weight:bold}
+.summary{font-size:1.05rem;border-left:4px solid #1a5fb4;padding:.4rem .6rem;background:#f5f8fc}
 """
 
 
@@ -68,6 +70,7 @@ def _report_section(r: Report) -> str:
     parts = [
         f"<h2>{escape(r.subject)}</h2>",
         f'<p class="verdict {"pass" if r.verified else "fail"}">{escape(verdict)}</p>',
+        f'<p class="summary">{escape(summary_sentence(r))}</p>',
         "<table><tr><th></th><th>check</th><th>result</th></tr>" + rows + "</table>",
         "<table>",
         _row("document digest (sha256)", r.digest, code=True),

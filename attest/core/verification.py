@@ -20,6 +20,7 @@ from attest.core.records import OnchainAttestation, Revocation
 
 if TYPE_CHECKING:
     from attest.core.credits import Collision, CreditEvidence
+    from attest.core.report_summary import Basis
 
 Status = Literal["pass", "fail", "warn", "info"]
 CrossCheck = tuple[str, bool, str]
@@ -118,6 +119,16 @@ class Report:
     anchored_at: int | None = None
     # The target could not be read as a document (bad input, `unreadable`): its exit code (2).
     input_error: int | None = None
+    # For the plain summary (attest.core.report_summary): the chosen attestation's organisation name
+    # (as the `anchored` line names it), whether `anchored_at` was read from a header whose hash the
+    # trusted nodes agreed on (else it is the node's word), and what the answer rests on (the prover's).
+    org_name: str | None = None
+    anchored_at_proven: bool = False
+    basis: Basis | None = None
+    # The time of the block that revoked the attestation relied on (None: not revoked), and whether
+    # it was read from a header whose hash the trusted nodes agreed on.
+    revoked_at: int | None = None
+    revoked_at_proven: bool = False
 
     @property
     def verified(self) -> bool:
@@ -177,7 +188,8 @@ def decide(ev: Evidence) -> Report:
                 checks.append(Check(unit.name, "info", ev.unknowable[unit.name]))
         else:
             checks.extend(unit.rule(ev, chosen))
-    return Report(ev.subject, ev.digest, checks, chosen)
+    name = None if chosen is None else ev.org_names.get(chosen.org_id)
+    return Report(ev.subject, ev.digest, checks, chosen, org_name=name)
 
 
 Rule = Callable[["Evidence", "OnchainAttestation | None"], list["Check"]]

@@ -33,12 +33,14 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from attest.app.history import HistoryIndex
 from attest.app.proven import ProofPolicy, Prover
 from attest.chain.deployment import Deployment
 from attest.chain.transport import is_transport_failure
 from attest.core.documents import MAX_JSON_BYTES
 from attest.core.errors import AttestError, ChainError, InputError
 from attest.core.report_html import ReportContext, render_html
+from attest.core.report_summary import plain_checks, summary_sentence
 from attest.core.report_text import report_lines
 from attest.core.verification import Report
 
@@ -47,6 +49,8 @@ HASHER = ("hash-wasm", "dist", "sha256.umd.min.js")
 #: a receipt or a proof (1 MiB each), and a published JSON document's canonical text: as large as
 #: `attest hash` reads one (MAX_JSON_BYTES), its quotes escaped in the request (at most doubled)
 MAX_BODY = 2 * MAX_JSON_BYTES + (4 << 20)
+#: organisations whose history index `attest serve` keeps (attest.app.history.HistoryIndex)
+MAX_INDEXES = 16
 PAGES = {"/": "index.html", "/history": "history.html", "/deployment": "deployment.html"}
 PAGES["/disclosure"] = "disclosure.html"
 CSP = (
@@ -87,6 +91,7 @@ class Service:
         self.config = config
         self.manifest_bytes = Path(config.deployment_path).read_bytes()
         self.lock = threading.Lock()
+        self._indexes: dict[int, HistoryIndex] = {}  # by organisation, the most recently asked last
 
     def verify(self, request: dict[str, Any]) -> dict[str, Any]:
         from attest.app.claimed import verify_claimed
@@ -103,6 +108,9 @@ class Service:
             html = render_html([report], self._context(report))
         return {
             "verified": report.verified,
+            # the report in plain words and each line in short (attest.core.report_summary)
+            "summary": summary_sentence(report),
+            "plain": plain_checks(report),
             "lines": report_lines(report),
             "report": [report.to_json()],  # what `attest verify --json` prints for this target
             "html": html,
@@ -177,22 +185,65 @@ class Service:
             names = self.dep.membership_history().organisation_names()
         return [{"org_id": i, "name": n} for i, n in sorted(names.items())]
 
-    def history(self, org: str, year: int | None) -> dict[str, Any]:
-        from attest.app.history import organisation_history
+    def prime_histories(self) -> None:
+        """Read each organisation's history index ahead (`attest serve` does it in the background
+        as it starts), so that a reader's first history page reads only its own rows: at 10,000
+        attestations the index costs more than half a second. A failure here is only a cold cache."""
+        from attest.app.history import history_index
 
+        try:
+            with self.lock:
+                orgs = sorted(self.dep.membership_history().organisation_names())[:MAX_INDEXES]
+            for org_id in orgs:
+                with self.lock:
+                    if org_id not in self._indexes:
+                        self._indexes[org_id] = history_index(self.dep, org_id)
+        except Exception:  # noqa: BLE001 - the page still answers, reading the index on demand
+            return
+
+    def history(self, org: str, year: int | None, kind: str | None = None, page: int = 1) -> dict[str, Any]:
+        """One page of an organisation's history (attest.app.history.history_page), newest first."""
+        from attest.app.history import history_index, history_page
+        from attest.core.contracts import Kind
+
+        kinds = {k.label: k for k in Kind}
+        if kind is not None and kind not in kinds:
+            raise InputError(f"must be one of {', '.join(kinds)}", field="kind")
         with self.lock:
             org_id = self.dep.find_organisation(org)
-            entries = [e.to_json() for e in organisation_history(self.dep, org_id, year)]
+            # the organisation's Attested logs, kept and brought up to the head with only the new
+            # blocks' logs (attest.app.history.history_index): a page reads the chain for its own rows
+            index = history_index(self.dep, org_id, self._indexes.pop(org_id, None))
+            self._indexes[org_id] = index
+            while len(self._indexes) > MAX_INDEXES:
+                self._indexes.pop(next(iter(self._indexes)))
+            found = history_page(
+                self.dep,
+                org_id,
+                year=year,
+                kind=None if kind is None else kinds[kind],
+                page=page,
+                index=index,
+            )
             name = self.dep.organisation(org_id).info.name
-        years: dict[int, list[dict[str, Any]]] = {}
-        for e in entries:
-            years.setdefault(int(e["year"]), []).append(e)
+        entries = []
+        for e in found.entries:
+            data = e.to_json()  # what `attest history --json` prints for it
+            data["anchored_at"] = found.anchored_at.get(e.attestation.block_number)
+            entries.append(data)
         return {
             "org_id": org_id,
             "organisation": name,
             "year": year,
-            "attestations": entries,  # what `attest history --json` prints
-            "by_year": [{"year": y, "attestations": years[y]} for y in sorted(years, reverse=True)],
+            "kind": kind,
+            "total": found.total,
+            "matching": found.matching,
+            "page": found.page,
+            "pages": found.pages,
+            "per_page": found.per_page,
+            "years": [{"year": y, "count": n} for y, n in found.years],
+            "kinds": [{"kind": k, "count": n} for k, n in found.kinds],
+            "attestations": entries,
         }
 
     def disclosure(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -282,10 +333,15 @@ def _api(work: Callable[[Request], Any]) -> Callable[[Request], Any]:
     return endpoint
 
 
-def create_app(dep: Deployment, config: ServeConfig, *, hasher: Path | None = None) -> Starlette:
-    """The application: pages, assets, the hasher from node_modules, and the read-only JSON API."""
+def create_app(
+    dep: Deployment, config: ServeConfig, *, hasher: Path | None = None, prime: bool = True
+) -> Starlette:
+    """The application: pages, assets, the hasher from node_modules, and the read-only JSON API;
+    with `prime`, the organisations' history indexes read in the background as it starts."""
     service = Service(dep, config)
     hasher_file = hasher or find_hasher()
+    if prime:
+        threading.Thread(target=service.prime_histories, name="prime-histories", daemon=True).start()
 
     async def verify(request: Request) -> Any:
         body = await _json_body(request)
@@ -304,7 +360,12 @@ def create_app(dep: Deployment, config: ServeConfig, *, hasher: Path | None = No
         year_text = request.query_params.get("year", "").strip()
         if year_text and not year_text.isdigit():
             raise InputError("must be a year", field="year")
-        return await run_in_threadpool(service.history, org, int(year_text) if year_text else None)
+        kind = request.query_params.get("kind", "").strip() or None
+        page_text = request.query_params.get("page", "").strip() or "1"
+        if not page_text.isdigit() or len(page_text) > 9:
+            raise InputError("must be a page number", field="page")
+        year = int(year_text) if year_text else None
+        return await run_in_threadpool(service.history, org, year, kind, int(page_text))
 
     async def disclosure(request: Request) -> Any:
         body = await _json_body(request)

@@ -28,16 +28,22 @@
     return node;
   }
 
-  /* One list item per check: mark, name, detail (the CLI's line, as text, never as markup). */
-  function checkList(checks) {
+  /* One list item per check: mark, name, detail (the CLI's line, as text, never as markup). With
+     `plain` (one short sentence per check, from the server), the sentence is shown and the
+     technical detail folded under it. */
+  function checkList(checks, plain) {
     const list = el("ol", { class: "checks" });
-    for (const c of checks) {
+    checks.forEach((c, i) => {
+      const detail = el("span", { class: "detail" }, c.detail);
+      const body = plain && plain[i] !== undefined
+        ? el("details", { class: "more" }, el("summary", { class: "plain" }, plain[i]), detail)
+        : detail;
       list.append(el("li", { class: c.status, "data-check": c.name, "data-status": c.status },
         el("span", { class: "mark", "aria-hidden": "true" }, MARKS[c.status] || "?"),
         el("span", { class: "visually-hidden" }, WORDS[c.status] || c.status, ": "),
         el("span", { class: "name" }, c.name),
-        el("span", { class: "detail" }, c.detail)));
-    }
+        body));
+    });
     return list;
   }
 

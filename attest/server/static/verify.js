@@ -79,19 +79,23 @@
     const r = answer.report[0];
     const body = $("result-body");
     const parts = [verdict(answer.verified, answer.verified ? "VERIFIED" : "NOT VERIFIED")];
-    parts.push(el("p", {}, "Subject: ", el("span", { class: "digest" }, r.subject)));
-    parts.push(el("p", {}, "sha256 ", el("span", { class: "digest", id: "result-digest" }, r.digest),
-      hashed ? ` (hashed in this browser in ${hashed.seconds.toFixed(2)} s)` : ""));
-    parts.push(checkList(r.checks));
+    // the report in one plain sentence (attest.core.report_summary: the verifier's words, not the page's)
+    parts.push(el("p", { class: "summary", id: "summary" }, answer.summary));
     const stem = r.digest.slice(0, 16);
     parts.push(el("p", { class: "links" },
       link("Report as JSON", JSON.stringify(answer.report, null, 2) + "\n", "application/json",
         `verification-${stem}.json`),
       link("Self-contained HTML report", answer.html, "text/html", `verification-${stem}.html`)));
+    parts.push(el("h3", {}, "The checks"));
+    parts.push(el("p", { class: "hint" }, "Each line in short; open it for the technical record."));
+    parts.push(checkList(r.checks, answer.plain));
+    parts.push(el("p", { class: "small" }, "Subject: ", el("span", { class: "digest" }, r.subject)));
+    parts.push(el("p", { class: "small" }, "sha256 ", el("span", { class: "digest", id: "result-digest" }, r.digest),
+      hashed ? ` (hashed in this browser in ${hashed.seconds.toFixed(2)} s)` : ""));
     body.replaceChildren(...parts);
     $("result").hidden = false;
     document.body.dataset.verdict = answer.verified ? "verified" : "not-verified";
-    $("status").textContent = answer.verified ? "Verified." : "Not verified: see the checks marked ✗.";
+    $("status").textContent = answer.verified ? "Verified." : "Not verified: see the summary and the checks marked ✗.";
     $("result-heading").focus();
   }
 
