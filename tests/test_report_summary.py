@@ -151,3 +151,12 @@ def test_each_line_has_a_plain_summary() -> None:
         line == "It has been withdrawn: revoked by the consortium's committee in block 52, "
         "giving as reason “lapsed”."
     )
+
+
+def test_a_file_that_could_not_be_read_says_so_and_rests_on_nothing() -> None:
+    from attest.core.verification import unreadable
+
+    r = unreadable("bad.json", "bad.json: field 'a': duplicate key \"a\"")
+    sentence = summary_sentence(r)
+    assert sentence.startswith("Not verified: the file could not be read as a document")
+    assert "✗: input" in sentence and "node" not in sentence

@@ -164,8 +164,8 @@ def summary_sentence(report: Report) -> str:
         what = "; ".join(_clause(c) for c in why) if why else "the checks are incomplete"
         lines = f" (see the line{'s' if len(why) > 1 else ''} marked ✗: {_names(why)})" if why else ""
         head = f"Not verified: {what}{lines}."
-        if any(c.name == "proofs" for c in grounds):
-            return head
+        if report.input_error is not None or any(c.name == "proofs" for c in grounds):
+            return head  # nothing was asked of a chain: nothing to rest on
         return f"{head} {_rests_on(report)}"
     who = report.org_name or f"organisation #{a.org_id}"
     published = f"{who} published this document as {_as_what(a.kind, a.year)}, {_anchored_when(report)}"
@@ -207,6 +207,7 @@ _PASS = {
 }
 
 _FAIL = {
+    "input": "the file could not be read as a document of the kind it claims to be",
     "deployment": "the registry is not the one the deployment file describes",
     "digest": "the file is not the one the receipt describes",
     "receipt": "the receipt does not agree with the chain",
