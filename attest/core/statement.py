@@ -303,6 +303,14 @@ class Retirement(StrictModel):
             at = format_path(["serial_blocks", j])
             if known is None or known.id != VERRA:
                 if block.serial is None:
+                    if known is not None:
+                        assert block.issuance is not None
+                        try:
+                            known.issuance_of(block.issuance)
+                        except ValueError as exc:
+                            raise PydanticCustomError(
+                                "registry_issuance", "{why}", {"at": f"{at}.issuance", "why": str(exc)}
+                            ) from None
                     continue
                 if known is None or known.serial is None:
                     what = "a registry not in the table" if known is None else known.name
