@@ -32,7 +32,7 @@ from typing import Literal
 
 from attest.core.errors import InputError
 from attest.core.names import normalise_name
-from attest.core.registries import canonical_text, resolve_registry
+from attest.core.registries import canonical_text, known_registries, resolve_registry
 from attest.core.serials import CreditBlock, units
 from attest.core.statement import CarbonVerificationV2, Retirement
 from attest.core.strictjson import quote_text
@@ -355,6 +355,16 @@ def _judge_block(
         t.missing.append(f"{b.describe()}: {units(covered, b.last)}")
 
 
+def unknown_registry(registry: str) -> str:
+    """The line of a retirement in a registry not in the table (a statement anchored before it may
+    name one: it is read, and this says so)."""
+    return (
+        f"registry {quote_text(registry)} is not one the tool knows; known: {known_registries()}: its "
+        "records are not read and its units have no identity to compare claims by (the statement is "
+        "read, as one anchored before the registry table is, but this retirement is not confirmed)"
+    )
+
+
 NOT_GIVEN = "not checked: no registry records were given (`attest verify --registry-records FILE…`)"
 
 
@@ -372,7 +382,10 @@ def record_lines(
     pinned = _pinned(statement, files, anchored)
     if files is None:
         lines: list[Line] = [
-            (f"credit records: retirements[{i}]", "info", NOT_GIVEN) for i in range(len(claim.retirements))
+            (f"credit records: retirements[{i}]", "info", NOT_GIVEN)
+            if resolve_registry(r.registry) is not None
+            else (f"credit records: retirements[{i}]", "fail", unknown_registry(r.registry))
+            for i, r in enumerate(claim.retirements)
         ]
         return lines + pinned
     org = statement.organisation
@@ -438,12 +451,7 @@ def _one_retirement(
     name = f"credit records: retirements[{i}]"
     known = resolve_registry(r.registry)
     if known is None:
-        status: LineStatus = "fail" if require else "info"
-        return (
-            name,
-            status,
-            f"registry {quote_text(r.registry)} is not in the table: its records are not read",
-        )
+        return (name, "fail", unknown_registry(r.registry))
     t = _Tally(missing=[], problems=[], texts=[], days=set())
     earliest = dt.date(r.vintage, 1, 1)
     blocks = r.blocks(f"retirements[{i}]")

@@ -608,8 +608,34 @@ def _statement_credits(ev: Evidence, c: CreditEvidence) -> list[Check]:
         out.append(Check("credits", "info", f"no credit blocks to compare: {why}"))
         return out
     double, same = collisions(blocks, c.statement_uid, c.own, c.claims, c.claimants)
-    out.append(_uniqueness(ev, c, double, same, blocks_text=f"{len(blocks)} serial block(s)"))
+    line = _uniqueness(ev, c, double, same, blocks_text=f"{len(blocks)} serial block(s)")
+    unknown = _unknown_registries(c)
+    if unknown is not None:
+        detail = unknown if line.status == "pass" else f"{line.detail}; and {unknown}"
+        line = Check("credits", "fail", detail)
+    out.append(line)
     return out
+
+
+def _unknown_registries(c: CreditEvidence) -> str | None:
+    """Why the blocks of a registry not in the table (attest.core.registries) cannot be shown claimed
+    once: keyed by their spelling, the same units written otherwise are another issuance to the chain.
+    A statement anchored before the table is still read; this says so. None: every registry is known."""
+    from attest.core.registries import known_registries
+    from attest.core.strictjson import quote_text
+
+    names = list(
+        dict.fromkeys(b.registry for b in c.document_blocks or () if b.registry and b.registry_id is None)
+    )
+    if not names:
+        return None
+    which = ", ".join(quote_text(n) for n in names)
+    return (
+        f"registry {which} is not one the tool knows; known: {known_registries()} (or one of their names): "
+        "its blocks are keyed by their spelling, so the same units written otherwise would not be seen "
+        "as claimed twice (the statement is still read, as statements anchored before the registry table "
+        "are, but its credits are not shown to be claimed once)"
+    )
 
 
 def _recorded(c: CreditEvidence, strict: bool = False) -> Check | None:
