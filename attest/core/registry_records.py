@@ -34,6 +34,7 @@ from attest.core.errors import InputError
 from attest.core.names import normalise_name
 from attest.core.registries import canonical_text, known_registries, resolve_registry
 from attest.core.serials import CreditBlock, units
+from attest.core.figures import EsgFigures
 from attest.core.statement import CarbonVerificationV2, Retirement
 from attest.core.strictjson import quote_text
 
@@ -61,6 +62,7 @@ class RegistryRecord:
     day: dt.date | None
     file: str
     line: int
+    free_text: bool = False  # the beneficiary column is free text (a reason), not a name field
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,9 @@ class Format:
     status: Callable[[Row], str]
     date: str | None
     beneficiary: str | None
+    # the beneficiary column is free text ("retired on behalf of X for …"): a name found in it is a
+    # mention (a warning), not the beneficiary field a registry fills with one name
+    free_text: bool = False
 
 
 def _verra_status(row: Row) -> str:
@@ -186,7 +191,7 @@ FORMATS: tuple[Format, ...] = (
         "CAR retirements", "car",
         _cols("Offset Credit Serial Numbers", "Retirement Reason Details", "Status Effective"),
         "Offset Credit Serial Numbers", _serial_units("car"), _always(RETIRED), "Status Effective",
-        "Retirement Reason Details",
+        "Retirement Reason Details", free_text=True,
     ),
     Format(
         "CAR cancellations", "car",
@@ -197,7 +202,7 @@ FORMATS: tuple[Format, ...] = (
         "ART retirements", "art",
         _cols("Credit Serial Numbers", "Retired on Behalf of", "Status Effective", "Program ID"),
         "Credit Serial Numbers", _serial_units("art"), _always(RETIRED), "Status Effective",
-        "Retired on Behalf of",
+        "Retired on Behalf of", free_text=True,
     ),
     Format(
         "ART cancellations", "art",
@@ -261,7 +266,9 @@ def read_records(name: str, data: bytes) -> RecordsFile:
             ) from None
         beneficiary = " ".join(row.get(fmt.beneficiary, "").split()) if fmt.beneficiary else ""
         records.append(
-            RegistryRecord(fmt.registry, issuance, first, last, fmt.status(row), beneficiary, day, name, n)
+            RegistryRecord(
+                fmt.registry, issuance, first, last, fmt.status(row), beneficiary, day, name, n, fmt.free_text
+            )
         )
     return RecordsFile(name, hashlib.sha256(data).hexdigest(), fmt.name, fmt.registry, tuple(records))
 
@@ -269,19 +276,18 @@ def read_records(name: str, data: bytes) -> RecordsFile:
 # ------------------------------------------------------------------------------------ the check
 
 
-def _for_organisation(text: str, names: Sequence[str]) -> bool:
-    """Whether the registry's beneficiary text names the organisation: its normalised name or legal
-    name equal to the text, or found in it as whole words."""
+def _for_organisation(text: str, names: Sequence[str], free_text: bool = False) -> str | None:
+    """How the registry's beneficiary text names the organisation: "equal" (normalised, to one of
+    `names`), "mentions" (a free-text column naming it as whole words: a warning), or None."""
     have = normalise_name(text)
     if not have:
-        return False
-    for name in names:
-        want = normalise_name(name)
-        if not want:
-            continue
-        if have == want or re.search(rf"(?<!\w){re.escape(want)}(?!\w)", have):
-            return True
-    return False
+        return None
+    wanted = [w for w in (normalise_name(n) for n in names) if w]
+    if have in wanted:
+        return "equal"
+    if free_text and any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", have) for w in wanted):
+        return "mentions"
+    return None
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
@@ -303,6 +309,7 @@ class _Tally:
     texts: list[str] | None = None
     days: set[dt.date] | None = None
     verra: bool = False
+    mentions: list[str] | None = None
 
 
 def _judge_block(
@@ -312,6 +319,7 @@ def _judge_block(
     earliest: dt.date,
     latest: dt.date,
     t: _Tally,
+    legal: str = "",
 ) -> None:
     assert t.missing is not None and t.problems is not None and t.texts is not None and t.days is not None
     mine = sorted(
@@ -335,12 +343,21 @@ def _judge_block(
             t.problems.append(f"{what} of {b.describe()} were cancelled, not retired ({at})")
             continue
         t.verra = t.verra or r.status == RETIRED_OR_CANCELLED
-        if not _for_organisation(r.beneficiary, names):
+        match = _for_organisation(r.beneficiary, names, r.free_text)
+        if match is None:
             whom = quote_text(r.beneficiary) if r.beneficiary else "no beneficiary named"
-            t.problems.append(
-                f"{what} of {b.describe()} were retired for {whom}, not this organisation ({at})"
-            )
+            why = "not this organisation"
+            if legal and normalise_name(r.beneficiary) == normalise_name(legal):
+                why = (
+                    "the legal name the statement itself gives, not confirmed as this organisation's (it "
+                    "is, with the figures at hand and their legal name the same: verify FIGURES "
+                    "--statement S)"
+                )
+            t.problems.append(f"{what} of {b.describe()} were retired for {whom}, {why} ({at})")
             continue
+        if match == "mentions":
+            assert t.mentions is not None
+            t.mentions.append(f"{what} of {b.describe()} ({at}): {quote_text(r.beneficiary)}")
         if r.day is None or not earliest <= r.day <= latest:
             day = r.day.isoformat() if r.day else "no date"
             t.problems.append(
@@ -373,9 +390,11 @@ def record_lines(
     files: Sequence[RecordsFile] | None,
     require: bool,
     anchored: Mapping[str, str] | None = None,
+    names: Sequence[str] | None = None,
 ) -> list[Line]:
     """The `credit records` lines of a statement: judged against `files`, or — where no records can
-    be given (None) — one `info` line per retirement saying it was not checked."""
+    be given (None) — one `info` line per retirement saying it was not checked. `names`: whom the
+    beneficiary must be (`beneficiary_names`; None: the organisation name the statement gives)."""
     claim = statement.neutrality_claim
     if claim is None:
         return []
@@ -388,9 +407,23 @@ def record_lines(
             for i, r in enumerate(claim.retirements)
         ]
         return lines + pinned
-    org = statement.organisation
-    names = [org.name] + ([org.legal_name] if org.legal_name else [])
+    if names is None:
+        names = [statement.organisation.name]
     return record_checks(statement, names, files, require) + pinned
+
+
+def beneficiary_names(
+    statement: CarbonVerificationV2, member: str | None, figures: EsgFigures | None = None
+) -> list[str]:
+    """The names a registry's beneficiary is matched against: the organisation's admitted member name
+    as the chain records it (`member`; else the name the statement gives, which the `reference` line
+    compares with it), and the legal name only where the figures at hand give the statement's own
+    (never the statement's word alone: it could name anyone whose real retirement it wants)."""
+    out = [member if member else statement.organisation.name]
+    legal = statement.organisation.legal_name
+    if figures is not None and legal and figures.organisation.legal_name == legal:
+        out.append(legal)
+    return out
 
 
 def _pinned(
@@ -434,8 +467,9 @@ def record_checks(
     end = dt.date.fromisoformat(statement.period.end)
     latest = min(_add_months(end, RETIRE_WITHIN_MONTHS), dt.date.fromisoformat(statement.issued))
     out = []
+    legal = statement.organisation.legal_name or ""
     for i, r in enumerate(claim.retirements):
-        out.append(_one_retirement(i, r, names, records, looked, latest, require))
+        out.append(_one_retirement(i, r, names, records, looked, latest, require, legal))
     return out
 
 
@@ -447,16 +481,17 @@ def _one_retirement(
     looked: str,
     latest: dt.date,
     require: bool,
+    legal: str = "",
 ) -> Line:
     name = f"credit records: retirements[{i}]"
     known = resolve_registry(r.registry)
     if known is None:
         return (name, "fail", unknown_registry(r.registry))
-    t = _Tally(missing=[], problems=[], texts=[], days=set())
+    t = _Tally(missing=[], problems=[], texts=[], days=set(), mentions=[])
     earliest = dt.date(r.vintage, 1, 1)
     blocks = r.blocks(f"retirements[{i}]")
     for b in blocks:
-        _judge_block(b, records, names, earliest, latest, t)
+        _judge_block(b, records, names, earliest, latest, t, legal)
     assert t.missing is not None and t.problems is not None and t.texts is not None and t.days is not None
     rule = (
         f"records of {known.id} in {looked}"
@@ -489,11 +524,15 @@ def _one_retirement(
         if t.verra
         else ""
     )
-    return (
-        name,
-        "pass",
-        f"{t.confirmed} unit(s) of {len(blocks)} block(s) retired for {texts} on {days}{note} ({rule})",
-    )
+    done = f"{t.confirmed} unit(s) of {len(blocks)} block(s) retired for {texts} on {days}{note} ({rule})"
+    if t.mentions:
+        return (
+            name,
+            "warn",
+            f"{done}; the registry's free-text column only mentions the organisation, it names no "
+            f"beneficiary field: {'; '.join(t.mentions[:3])}{' …' if len(t.mentions) > 3 else ''}",
+        )
+    return (name, "pass", done)
 
 
 # ------------------------------------------------------------------------------------ by registry
@@ -544,7 +583,9 @@ def units_by_registry(
         for r in records:
             if (r.registry, r.issuance) != (registry, issuance) or r.last < first or last < r.first:
                 continue
-            if r.status in (RETIRED, RETIRED_OR_CANCELLED) and _for_organisation(r.beneficiary, names):
+            if r.status in (RETIRED, RETIRED_OR_CANCELLED) and _for_organisation(
+                r.beneficiary, names, r.free_text
+            ):
                 row[2] += min(r.last, last) - max(r.first, first) + 1
     return [
         RegistryUnits(reg, n, u, None if files is None else c)

@@ -551,7 +551,8 @@ def is_statement_document(obj: object) -> bool:
 def cross_check(statement: CarbonVerification, figures: EsgFigures) -> list[tuple[str, bool, str]]:
     """Compare a statement with the figures it covers: (check name, ok, detail) for each check.
 
-    Checks, always in this order: the organisation (name and country), the reporting year, the
+    Checks, always in this order: the organisation (name, country, and the legal name where the
+    statement gives one: a registry's beneficiary is matched against it), the reporting year, the
     period, and carbon neutrality — when the figures claim `E.carbon_neutral_operations`, the
     statement must carry a neutrality claim whose credits cover its residual emissions, under an
     opinion that is not adverse or a disclaimer.
@@ -568,6 +569,15 @@ def cross_check(statement: CarbonVerification, figures: EsgFigures) -> list[tupl
         )
     elif s_org.country != f_org.country:
         out.append(("organisation", False, f"statement country {s_org.country}, figures {f_org.country}"))
+    elif s_org.legal_name is not None and s_org.legal_name != f_org.legal_name:
+        figures_legal = quote_text(f_org.legal_name) if f_org.legal_name else "none"
+        out.append(
+            (
+                "organisation",
+                False,
+                f"statement legal name {quote_text(s_org.legal_name)}, figures {figures_legal}",
+            )
+        )
     else:
         out.append(("organisation", True, f"{quote_text(s_org.name)} ({s_org.country})"))
 

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 Status = Literal["pass", "fail", "warn", "info"]
 CrossCheck = tuple[str, bool, str]
+#: A retirement rule's line: ok None is "not confirmed by what is at hand" (a warning; --strict fails it).
+RuleCheck = tuple[str, bool | None, str]
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ class Evidence:
     # For a `/2` statement with a neutrality claim: each retirement rule (attest.core.credits), judged
     # against the figures when they are at hand. For a statement: its credits on-chain and everyone
     # else's claims on the same issuances; for figures: those of each live statement covering them.
-    retirement_checks: list[CrossCheck] | None = None
+    retirement_checks: list[RuleCheck] | None = None
     # Each retirement against the registries' own records (attest.core.registry_records): (line name,
     # status, detail); None when the statement document is not at hand.
     record_checks: list[tuple[str, Status, str]] | None = None
@@ -227,7 +229,13 @@ def _statement_reference(ev: Evidence, a: OnchainAttestation) -> list[Check]:
 
 
 def _retirement_rule(ev: Evidence, _: OnchainAttestation | None) -> list[Check]:
-    return [Check(name, "pass" if ok else "fail", d) for name, ok, d in ev.retirement_checks or []]
+    out = []
+    for name, ok, d in ev.retirement_checks or []:
+        if ok is None:
+            out.append(Check(name, "fail", d + " — a warning, failed by --strict") if ev.strict else Check(name, "warn", d))
+        else:
+            out.append(Check(name, "pass" if ok else "fail", d))
+    return out
 
 
 def _credits_rule(ev: Evidence, a: OnchainAttestation) -> list[Check]:
