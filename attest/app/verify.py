@@ -24,7 +24,7 @@ from attest.core.records import ZERO_REF, OnchainAttestation
 from attest.core.registry_records import Line
 from attest.core.sidefiles import RECEIPT_SUFFIX, receipt_name
 from attest.core.statement import CarbonVerificationV2, cross_check
-from attest.core.verification import Evidence, Report, RuleCheck, decide
+from attest.core.verification import Evidence, Report, RuleCheck, Status, decide
 
 if TYPE_CHECKING:
     from attest.app.proven import Prover
@@ -212,6 +212,8 @@ def gather(
     beneficiary_org = own[0] if own is not None else (referenced.org_id if referenced is not None else None)
     member = names.get(beneficiary_org) if beneficiary_org is not None else None
     records = document_records(t, credit_policy, _pinned_exports(facts, t, names), member)
+    if records is None and len(chosen) == 1 and chosen[0].kind is Kind.STATEMENT:
+        records = records_not_at_hand(t, credit_policy)
     same_year: list[OnchainAttestation] = []
     if not chosen and expected is not None and t.year is not None:
         same_year = [a for a in facts.attestations_by_org(expected) if a.year == t.year]
@@ -298,6 +300,26 @@ def document_records(
         names = beneficiary_names(statement_doc, member, figures)
         return record_lines(statement_doc, policy.registry_records, policy.require_registry, anchored, names)
     return None
+
+
+def records_not_at_hand(t: Target, credit_policy: CreditPolicy | None) -> list[Line] | None:
+    """The `credit records` line of a statement verified without its document (by digest or receipt)
+    when registry records were given or required: nothing can be checked, and the line says so —
+    `info`, failing with --require-registry — rather than the auditor's requirement vanishing."""
+    policy = credit_policy or CreditPolicy()
+    if t.document is not None or (policy.registry_records is None and not policy.require_registry):
+        return None
+    status: Status = "fail" if policy.require_registry else "info"
+    more = " (--require-registry)" if policy.require_registry else ""
+    return [
+        (
+            "credit records",
+            status,
+            f"not checked{more}: the statement document is not at hand (verified by its "
+            f"{'receipt' if t.receipt is not None else 'digest'}), so its retirements cannot be read; "
+            "give the document itself to check them against the registry records",
+        )
+    ]
 
 
 def _whose_attestation_counts(
