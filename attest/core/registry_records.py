@@ -26,7 +26,7 @@ import datetime as dt
 import hashlib
 import io
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -236,7 +236,15 @@ def read_records(name: str, data: bytes) -> RecordsFile:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError("is not UTF-8 text: not a registry export this tool reads", path=name) from None
-    rows = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return _read_rows(name, data, csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:  # e.g. a cell over csv's field size limit: no export of a registry's
+        raise InputError(
+            f"is not a CSV this tool reads ({exc}): give the registry's export unedited", path=name
+        ) from None
+
+
+def _read_rows(name: str, data: bytes, rows: Iterator[list[str]]) -> RecordsFile:
     header = next(rows, [])
     fmt = recognise(header)
     if fmt is None:
@@ -250,6 +258,15 @@ def read_records(name: str, data: bytes) -> RecordsFile:
             field="header",
         )
     columns = [_header_name(h) for h in header]
+    folded = [c.casefold() for c in columns if c]
+    twice = sorted({c for c in columns if c and folded.count(c.casefold()) > 1})
+    if twice:  # a spreadsheet shows one copy, a reader keeps another: a registry never repeats a column
+        raise InputError(
+            f"its header names {', '.join(quote_text(c) for c in twice)} more than once: not a registry's "
+            "export as published; give it unedited",
+            path=name,
+            field="header",
+        )
     records = []
     for n, values in enumerate(rows, start=2):
         if not any(v.strip() for v in values):
@@ -328,17 +345,15 @@ def _judge_block(
          and r.first <= b.last and b.first <= r.last),
         key=lambda r: (r.first, r.last),
     )  # fmt: skip
-    covered = b.first
-    for r in mine:
+    # what became of the units (retired, cancelled) decides over an export listing them as issued
+    # (Gold Standard's issuances export lists a whole issuance `Issued`, whatever was retired since)
+    decided = [r for r in mine if r.status != ISSUED]
+    decided_spans = _union([(max(r.first, b.first), min(r.last, b.last)) for r in decided])
+    confirmed: list[tuple[int, int]] = []
+    for r in decided:
         lo, hi = max(r.first, b.first), min(r.last, b.last)
-        if lo > covered:
-            t.missing.append(f"{b.describe()}: {units(covered, lo - 1)}")
-        covered = max(covered, hi + 1)
         at = f"{r.file} line {r.line}"
         what = units(lo, hi)
-        if r.status == ISSUED:
-            t.problems.append(f"{what} of {b.describe()} are issued, not retired ({at})")
-            continue
         if r.status == CANCELLED:
             t.problems.append(f"{what} of {b.describe()} were cancelled, not retired ({at})")
             continue
@@ -365,11 +380,45 @@ def _judge_block(
                 f"{latest.isoformat()} ({at})"
             )
             continue
-        t.confirmed += hi - lo + 1
+        # units two rows both show retired for the organisation are counted once
+        t.confirmed += sum(y - x + 1 for x, y in _minus((lo, hi), confirmed))
+        confirmed = _union([*confirmed, (lo, hi)])
         t.texts.append(r.beneficiary)
         t.days.add(r.day)
-    if covered <= b.last:
-        t.missing.append(f"{b.describe()}: {units(covered, b.last)}")
+    for r in mine:
+        if r.status != ISSUED:
+            continue
+        for x, y in _minus((max(r.first, b.first), min(r.last, b.last)), decided_spans):
+            t.problems.append(f"{units(x, y)} of {b.describe()} are issued, not retired ({r.file} line {r.line})")
+    seen = _union([(max(r.first, b.first), min(r.last, b.last)) for r in mine])
+    for x, y in _minus((b.first, b.last), seen):
+        t.missing.append(f"{b.describe()}: {units(x, y)}")
+
+
+def _union(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Inclusive integer spans merged, in order."""
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(spans):
+        if out and lo <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _minus(span: tuple[int, int], merged: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The parts of the inclusive `span` outside the merged spans."""
+    lo, hi = span
+    out = []
+    for x, y in merged:
+        if y < lo or x > hi:
+            continue
+        if x > lo:
+            out.append((lo, x - 1))
+        lo = max(lo, y + 1)
+    if lo <= hi:
+        out.append((lo, hi))
+    return out
 
 
 def unknown_registry(registry: str) -> str:
@@ -462,6 +511,7 @@ def record_checks(
     claim = statement.neutrality_claim
     if claim is None:
         return []
+    files = list({f.sha256: f for f in files}.values())  # the same export given twice is read once
     records = [r for f in files for r in f.records]
     looked = "; ".join(f.describe() for f in files)
     end = dt.date.fromisoformat(statement.period.end)
@@ -580,13 +630,15 @@ def units_by_registry(
         row = tally.setdefault(registry, [0, 0, 0])
         row[0] += 1
         row[1] += last - first + 1
+        spans = []
         for r in records:
             if (r.registry, r.issuance) != (registry, issuance) or r.last < first or last < r.first:
                 continue
             if r.status in (RETIRED, RETIRED_OR_CANCELLED) and _for_organisation(
                 r.beneficiary, names, r.free_text
             ):
-                row[2] += min(r.last, last) - max(r.first, first) + 1
+                spans.append((max(r.first, first), min(r.last, last)))
+        row[2] += sum(y - x + 1 for x, y in _union(spans))  # (rows given twice count once)
     return [
         RegistryUnits(reg, n, u, None if files is None else c)
         for reg, (n, u, c) in sorted(tally.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
