@@ -287,7 +287,9 @@ def _evidence(
         document_year=t.year,
         retirement_checks=document_retirements(t, credits),
         record_checks=document_records(t, credits)
-        or (records_not_at_hand(t, credits) if record is not None and record.kind is Kind.STATEMENT else None),
+        or (
+            records_not_at_hand(t, credits) if record is not None and record.kind is Kind.STATEMENT else None
+        ),
         unknowable=unknowable,
         bound_by=(
             ": proven code (its codeHash at the checkpoint's block is the artifact's with that membership)"

@@ -296,7 +296,11 @@ def _beneficiary(
             if normalise_name(r.beneficiary) != normalise_name(expected)
         ]
         if wrong:
-            return ("retirement: beneficiary", False, f"{'; '.join(wrong)}, not {quote_text(expected)} ({rule})")
+            return (
+                "retirement: beneficiary",
+                False,
+                f"{'; '.join(wrong)}, not {quote_text(expected)} ({rule})",
+            )
         return ("retirement: beneficiary", True, f"every retirement is for {quote_text(expected)} ({rule})")
     org = statement.organisation
     rule = (
@@ -320,7 +324,8 @@ def _beneficiary(
         return (
             "retirement: beneficiary",
             None,
-            f"{'; '.join(unconfirmed)}: the legal name the statement itself gives, not confirmed here ({rule})",
+            f"{'; '.join(unconfirmed)}: the legal name the statement itself gives, not confirmed here "
+            f"({rule})",
         )
     return ("retirement: beneficiary", True, f"every retirement is for {quote_text(org.name)} ({rule})")
 

@@ -134,9 +134,7 @@ def _verra(serial: str) -> Parsed:
     return Parsed("VCU", s.first, s.last, legacy_issuance=s.issuance)
 
 
-_GS_FORM = (
-    "GS1-1-country-GSID-type-vintage-issuance-first-last, e.g. GS1-1-KE-GS11603-16-2025-30256-110-5463"
-)
+_GS_FORM = "GS1-1-country-GSID-type-vintage-issuance-first-last, e.g. GS1-1-KE-GS11603-16-2025-30256-110-5463"
 
 
 def _gold_standard_range(serial: str) -> Parsed:

@@ -31,10 +31,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from attest.core.errors import InputError
+from attest.core.figures import EsgFigures
 from attest.core.names import normalise_name
 from attest.core.registries import canonical_text, known_registries, resolve_registry
 from attest.core.serials import CreditBlock, units
-from attest.core.figures import EsgFigures
 from attest.core.statement import CarbonVerificationV2, Retirement
 from attest.core.strictjson import quote_text
 
@@ -389,7 +389,9 @@ def _judge_block(
         if r.status != ISSUED:
             continue
         for x, y in _minus((max(r.first, b.first), min(r.last, b.last)), decided_spans):
-            t.problems.append(f"{units(x, y)} of {b.describe()} are issued, not retired ({r.file} line {r.line})")
+            t.problems.append(
+                f"{units(x, y)} of {b.describe()} are issued, not retired ({r.file} line {r.line})"
+            )
     seen = _union([(max(r.first, b.first), min(r.last, b.last)) for r in mine])
     for x, y in _minus((b.first, b.last), seen):
         t.missing.append(f"{b.describe()}: {units(x, y)}")
@@ -551,7 +553,7 @@ def _one_retirement(
     if t.problems:
         return (name, "fail", f"{'; '.join(t.problems[:3])}{' …' if len(t.problems) > 3 else ''} ({rule})")
     if t.missing:
-        status = "fail" if require else "info"
+        status: LineStatus = "fail" if require else "info"
         more = " (--require-registry)" if require else ""
         return (
             name,

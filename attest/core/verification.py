@@ -232,7 +232,11 @@ def _retirement_rule(ev: Evidence, _: OnchainAttestation | None) -> list[Check]:
     out = []
     for name, ok, d in ev.retirement_checks or []:
         if ok is None:
-            out.append(Check(name, "fail", d + " — a warning, failed by --strict") if ev.strict else Check(name, "warn", d))
+            out.append(
+                Check(name, "fail", d + " — a warning, failed by --strict")
+                if ev.strict
+                else Check(name, "warn", d)
+            )
         else:
             out.append(Check(name, "pass" if ok else "fail", d))
     return out
