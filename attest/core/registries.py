@@ -299,6 +299,35 @@ def _squash(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum())
 
 
+_GS_FACTS = re.compile(r"GS1-1-[A-Z]{2,3}-GS([0-9]+)-[0-9]+-([0-9]{4})-[0-9]+")
+_PROJECT = re.compile(r"\s*(?:[A-Za-z]+[- ]?)?0*([0-9]{1,40})\s*")
+
+
+def serial_facts(
+    registry_id: str, issuance: str, serial: str = ""
+) -> tuple[int | None, tuple[int, int] | None]:
+    """(project number, (first, last) vintage year) a block's serial states, where the registry's
+    notation says them: Verra (`serial`: its project id and vintage period), Gold Standard (the
+    canonical `issuance`: its GSID and vintage year); (None, None) otherwise."""
+    if registry_id == "verra" and serial:
+        try:
+            s = parse_verra_serial(serial)
+        except ValueError:
+            return None, None
+        return s.project_id, (s.vintage_start.year, s.vintage_end.year)
+    if registry_id == "gold-standard":
+        m = _GS_FACTS.fullmatch(issuance)
+        if m is not None:
+            return int(m.group(1)), (int(m.group(2)), int(m.group(2)))
+    return None, None
+
+
+def project_number(project_id: str) -> int | None:
+    """The number a retirement's `project_id` names (`VCS1491`, `GS11603`, `ACR869`, `4268`), or None."""
+    m = _PROJECT.fullmatch(project_id)
+    return int(m.group(1)) if m else None
+
+
 def resolve_registry(name: str) -> Registry | None:
     """The registry `name` means — its id, one of its names in any case or spacing, or a web address
     whose host is named after it — or None."""

@@ -33,7 +33,13 @@ from typing import Literal
 from attest.core.errors import InputError
 from attest.core.figures import EsgFigures
 from attest.core.names import normalise_name
-from attest.core.registries import canonical_text, known_registries, resolve_registry
+from attest.core.registries import (
+    canonical_text,
+    known_registries,
+    project_number,
+    resolve_registry,
+    serial_facts,
+)
 from attest.core.serials import CreditBlock, units
 from attest.core.statement import CarbonVerificationV2, Retirement
 from attest.core.strictjson import quote_text
@@ -63,6 +69,10 @@ class RegistryRecord:
     file: str
     line: int
     free_text: bool = False  # the beneficiary column is free text (a reason), not a name field
+    # what the record's serial says of the credits, where the registry's serial says it (Verra: the
+    # project and the vintage period; Gold Standard: the GSID and the vintage): None otherwise
+    project: int | None = None
+    vintages: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -283,10 +293,9 @@ def _read_rows(name: str, data: bytes, rows: Iterator[list[str]]) -> RecordsFile
             ) from None
         beneficiary = " ".join(row.get(fmt.beneficiary, "").split()) if fmt.beneficiary else ""
         records.append(
-            RegistryRecord(
-                fmt.registry, issuance, first, last, fmt.status(row), beneficiary, day, name, n, fmt.free_text
-            )
-        )
+            RegistryRecord(fmt.registry, issuance, first, last, fmt.status(row), beneficiary, day, name, n,
+                           fmt.free_text, *serial_facts(fmt.registry, issuance, row[fmt.serial]))
+        )  # fmt: skip
     return RecordsFile(name, hashlib.sha256(data).hexdigest(), fmt.name, fmt.registry, tuple(records))
 
 
@@ -318,6 +327,23 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     raise AssertionError("unreachable")
 
 
+@dataclass(frozen=True)
+class _Want:
+    """What a record must say of a retirement's units: for whom (`names`; `legal` only to explain a
+    refusal), when (`earliest`..`latest`, and the day the retirement gives, a day either side for time
+    zones; before the period only with a warning), of which project and vintage."""
+
+    names: Sequence[str]
+    earliest: dt.date
+    latest: dt.date
+    legal: str
+    retired_on: dt.date
+    period_start: dt.date
+    project: int | None
+    project_text: str
+    vintage: int
+
+
 @dataclass
 class _Tally:
     confirmed: int = 0
@@ -327,17 +353,10 @@ class _Tally:
     days: set[dt.date] | None = None
     verra: bool = False
     mentions: list[str] | None = None
+    early: list[str] | None = None
 
 
-def _judge_block(
-    b: CreditBlock,
-    records: Sequence[RegistryRecord],
-    names: Sequence[str],
-    earliest: dt.date,
-    latest: dt.date,
-    t: _Tally,
-    legal: str = "",
-) -> None:
+def _judge_block(b: CreditBlock, records: Sequence[RegistryRecord], want: _Want, t: _Tally) -> None:
     assert t.missing is not None and t.problems is not None and t.texts is not None and t.days is not None
     mine = sorted(
         (r for r in records
@@ -358,11 +377,11 @@ def _judge_block(
             t.problems.append(f"{what} of {b.describe()} were cancelled, not retired ({at})")
             continue
         t.verra = t.verra or r.status == RETIRED_OR_CANCELLED
-        match = _for_organisation(r.beneficiary, names, r.free_text)
+        match = _for_organisation(r.beneficiary, want.names, r.free_text)
         if match is None:
             whom = quote_text(r.beneficiary) if r.beneficiary else "no beneficiary named"
             why = "not this organisation"
-            if legal and normalise_name(r.beneficiary) == normalise_name(legal):
+            if want.legal and normalise_name(r.beneficiary) == normalise_name(want.legal):
                 why = (
                     "the legal name the statement itself gives, not confirmed as this organisation's (it "
                     "is, with the figures at hand and their legal name the same: verify FIGURES "
@@ -373,13 +392,37 @@ def _judge_block(
         if match == "mentions":
             assert t.mentions is not None
             t.mentions.append(f"{what} of {b.describe()} ({at}): {quote_text(r.beneficiary)}")
-        if r.day is None or not earliest <= r.day <= latest:
-            day = r.day.isoformat() if r.day else "no date"
+        if r.project is not None and r.project != want.project:
             t.problems.append(
-                f"{what} of {b.describe()} were retired {day}, outside {earliest.isoformat()}.."
-                f"{latest.isoformat()} ({at})"
+                f"{what} of {b.describe()} are of project {r.project} in the records, the retirement names "
+                f"{quote_text(want.project_text)} ({at})"
             )
             continue
+        if r.vintages is not None and not r.vintages[0] <= want.vintage <= r.vintages[1]:
+            years = (
+                str(r.vintages[0]) if r.vintages[0] == r.vintages[1] else f"{r.vintages[0]}–{r.vintages[1]}"
+            )
+            t.problems.append(
+                f"{what} of {b.describe()} are of vintage {years} in the records, the retirement says "
+                f"{want.vintage} ({at})"
+            )
+            continue
+        if r.day is None or not want.earliest <= r.day <= want.latest:
+            day = r.day.isoformat() if r.day else "no date"
+            t.problems.append(
+                f"{what} of {b.describe()} were retired {day}, outside {want.earliest.isoformat()}.."
+                f"{want.latest.isoformat()} ({at})"
+            )
+            continue
+        if abs((r.day - want.retired_on).days) > 1:
+            t.problems.append(
+                f"{what} of {b.describe()} were retired {r.day.isoformat()} in the records, the retirement "
+                f"says {want.retired_on.isoformat()} ({at})"
+            )
+            continue
+        if r.day < want.period_start:
+            assert t.early is not None
+            t.early.append(f"{what} of {b.describe()} on {r.day.isoformat()} ({at})")
         # units two rows both show retired for the organisation are counted once
         t.confirmed += sum(y - x + 1 for x, y in _minus((lo, hi), confirmed))
         confirmed = _union([*confirmed, (lo, hi)])
@@ -520,30 +563,27 @@ def record_checks(
     latest = min(_add_months(end, RETIRE_WITHIN_MONTHS), dt.date.fromisoformat(statement.issued))
     out = []
     legal = statement.organisation.legal_name or ""
+    start = dt.date.fromisoformat(statement.period.start)
     for i, r in enumerate(claim.retirements):
-        out.append(_one_retirement(i, r, names, records, looked, latest, require, legal))
+        want = _Want(
+            names, dt.date(r.vintage, 1, 1), latest, legal, dt.date.fromisoformat(r.retired_on), start,
+            project_number(r.project_id), r.project_id, r.vintage,
+        )  # fmt: skip
+        out.append(_one_retirement(i, r, want, records, looked, require))
     return out
 
 
 def _one_retirement(
-    i: int,
-    r: Retirement,
-    names: Sequence[str],
-    records: Sequence[RegistryRecord],
-    looked: str,
-    latest: dt.date,
-    require: bool,
-    legal: str = "",
+    i: int, r: Retirement, want: _Want, records: Sequence[RegistryRecord], looked: str, require: bool
 ) -> Line:
     name = f"credit records: retirements[{i}]"
     known = resolve_registry(r.registry)
     if known is None:
         return (name, "fail", unknown_registry(r.registry))
-    t = _Tally(missing=[], problems=[], texts=[], days=set(), mentions=[])
-    earliest = dt.date(r.vintage, 1, 1)
+    t = _Tally(missing=[], problems=[], texts=[], days=set(), mentions=[], early=[])
     blocks = r.blocks(f"retirements[{i}]")
     for b in blocks:
-        _judge_block(b, records, names, earliest, latest, t, legal)
+        _judge_block(b, records, want, t)
     assert t.missing is not None and t.problems is not None and t.texts is not None and t.days is not None
     rule = (
         f"records of {known.id} in {looked}"
@@ -577,13 +617,19 @@ def _one_retirement(
         else ""
     )
     done = f"{t.confirmed} unit(s) of {len(blocks)} block(s) retired for {texts} on {days}{note} ({rule})"
+    warnings = []
     if t.mentions:
-        return (
-            name,
-            "warn",
-            f"{done}; the registry's free-text column only mentions the organisation, it names no "
-            f"beneficiary field: {'; '.join(t.mentions[:3])}{' …' if len(t.mentions) > 3 else ''}",
+        warnings.append(
+            "the registry's free-text column only mentions the organisation, it names no beneficiary "
+            f"field: {'; '.join(t.mentions[:3])}{' …' if len(t.mentions) > 3 else ''}"
         )
+    if t.early:
+        warnings.append(
+            f"retired before the period began ({want.period_start.isoformat()}): "
+            f"{'; '.join(t.early[:3])}{' …' if len(t.early) > 3 else ''}"
+        )
+    if warnings:
+        return (name, "warn", f"{done}; " + "; ".join(warnings))
     return (name, "pass", done)
 
 
