@@ -8,6 +8,7 @@ and the verdict is positive only when every required check passed.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -687,9 +688,23 @@ def _recorded(c: CreditEvidence, strict: bool = False) -> Check | None:
         extra = on_chain - stated - legacy
         if extra:
             problems.append(f"{len(extra)} block(s) recorded that the statement does not retire")
+    # a multiset: the same block recorded twice counts its tonnes twice in NeutralityClaimed
+    counted = Counter((r.issuance_key.lower(), r.first, r.last) for r in c.recorded_blocks)
+    repeated = sum(n - 1 for n in counted.values() if n > 1)
+    if repeated:
+        problems.append(f"{repeated} block(s) recorded more than once")
+    retired = sum(b.size for b in c.document_blocks)
     if c.recorded is None:
         problems.append("no NeutralityClaimed record")
-    elif c.document_residual is not None and c.recorded.residual_tonnes != c.document_residual:
+    elif c.recorded.retired_tonnes != retired:
+        problems.append(
+            f"retired recorded as {c.recorded.retired_tonnes} t, the statement's blocks are {retired} units"
+        )
+    if (
+        c.recorded is not None
+        and c.document_residual is not None
+        and (c.recorded.residual_tonnes != c.document_residual)
+    ):
         problems.append(
             f"residual recorded as {c.recorded.residual_tonnes} t, the statement's is {c.document_residual} t"
         )
