@@ -7,9 +7,14 @@ identity is computed here, from a closed table (`REGISTRIES`): each registry's i
 mean it, how its serials are read, and what identifies an issuance and a unit there. docs/credits.md
 says, registry by registry, how each serial is read and how to add a registry.
 
-- **Canonical text** (`canonical_text`): fields split at `-`, `_` and spaces, joined by `-`; in each
-  field, runs of digits compare as numbers (leading zeros dropped) and letters case-insensitively
+- **Canonical text** (`canonical_text`): after `clean_text` (NFKC; format characters such as a
+  zero-width space dropped; dashes read as `-`; anything but ASCII letters, digits, `-`, `_` and
+  spaces refused with ValueError), fields split at `-`, `_` and spaces, joined by `-`; in each field,
+  runs of digits compare as numbers (leading zeros dropped) and letters case-insensitively
   (upper-cased). `GS1-1-ke-GS011603` and `GS1-1-KE-GS11603` are one issuance.
+- **Issuance shapes**: a registry with a serial notation reads an issuance written as `issuance` +
+  `start` + `end` in that notation's shape (Gold Standard: exactly GS1-1-country-GSID-type-vintage-
+  issuance; ACR, CAR, ART: one word before the first unit), so no free text escapes the key.
 - **Issuance key**: `issuance_key(registry id, canonical issuance)` — the key the registry contract
   logs each claimed block under and refuses an exact duplicate by.
 - **Verra** numbers its units registry-wide (the evidence is in docs/credits.md: in the 200 rows of

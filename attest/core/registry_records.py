@@ -9,12 +9,16 @@ identity claims are compared by), its status, beneficiary text and date.
 For each retirement a statement lists, `record_checks` gives one line:
 - **pass**: every unit of its blocks is in the records, retired (Verra's export does not tell a
   retirement from a cancellation: its rows count as "retired or cancelled", and the line says so),
-  for a beneficiary that is the organisation (its normalised name or legal name, equal to the
-  registry's text or contained in it as words: the registry's text is shown), on a date that fits
-  the statement (on or after 1 January of the vintage year, and no later than the statement was
-  issued nor 12 months after its period), in the quantity the retirement claims;
+  for a beneficiary that is the organisation (`beneficiary_names`: the admitted member's name the
+  chain records, and the legal name only where the figures at hand give the statement's; equal,
+  normalised, to a structured column; a free-text column naming it as words is a warning), of the
+  retirement's project and vintage where the record's serial says them, on the retirement's day and a
+  date that fits the statement (on or after 1 January of the vintage year, and no later than the
+  statement was issued nor 12 months after its period; before the period, a warning), in the quantity
+  the retirement claims (each unit counted once);
 - **fail**: any unit retired (or cancelled) for someone else, cancelled rather than retired, only
-  issued, retired on a date that does not fit, or a quantity the records do not give;
+  issued (unless another record retires it), of another project or vintage, retired on a date that
+  does not fit, or a quantity the records do not give; a registry not in the table;
 - **info** (`·`): units the records given do not hold — a fail with `--require-registry`.
 Every line names each file's sha256 and the newest date it holds, so a reader knows what was looked at.
 """
