@@ -4,9 +4,9 @@ Two questions, kept apart:
 
 - **Each retirement** (`retirement_checks`, one line per rule): the beneficiary is the organisation
   whose figures the statement covers (its legal name; without the figures, the name the statement
-  gives — a beneficiary that is only the statement's own legal name is not confirmed, a warning); each retirement is dated on or after the first
-  day of its vintage year and no later than 12 months after the period's end; each retirement's
-  quantity is the number of units its serial blocks cover, and the total retired covers the residual
+  gives — a beneficiary that is only the statement's own legal name is not confirmed, a warning);
+  each retirement is dated on or after the first day of its vintage year and no later than 12 months
+  after the period's end; each retirement's quantity is the number of units its serial blocks cover, and the total retired covers the residual
   emissions; the vintage is no older than the policy allows (`CreditPolicy`).
 - **Claimed twice** (`collisions`): every statement that backs a neutrality claim records its serial
   blocks on-chain (`CreditClaimed`, attest.chain.events); a block of this statement that overlaps a
