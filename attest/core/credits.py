@@ -7,7 +7,8 @@ Two questions, kept apart:
   gives — a beneficiary that is only the statement's own legal name is not confirmed, a warning);
   each retirement is dated on or after the first day of its vintage year and no later than 12 months
   after the period's end; each retirement's quantity is the number of units its serial blocks
-  cover, and the total retired covers the residual emissions; the vintage is no older than the policy allows (`CreditPolicy`).
+  cover, and the total retired covers the residual emissions; the vintage is no older than the
+  policy allows (`CreditPolicy`).
 - **Claimed twice** (`collisions`): every statement that backs a neutrality claim records its serial
   blocks on-chain (`CreditClaimed`, attest.chain.events); a block of this statement that overlaps a
   block of the same issuance claimed by another statement that is not revoked, for another
