@@ -20,6 +20,7 @@ import copy
 import csv
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -127,6 +128,23 @@ def test_the_same_units_twice_in_one_statement_behind_an_invisible_character_are
     r["serial_blocks"].append({"issuance": "FCS-EXAMPLE-01-2022-A\u200b", "start": "300001", "end": "300900"})
     r["quantity_tco2e"] = "1800"
     with pytest.raises(InputError, match="counted twice"):
+        parse_statement(s)
+
+
+@pytest.mark.parametrize("where", ["serial", "issuance"])
+def test_a_look_alike_letter_is_a_schema_error_naming_the_field(where: str) -> None:
+    """A Cyrillic ES for the C of `VCS` in a Verra serial, or a Cyrillic KA in a CCER issuance: one
+    schema error line naming the block's field (not a bare value error about the whole claim)."""
+    s = _statement()
+    if where == "serial":
+        block = s["neutrality_claim"]["retirements"][0]["serial_blocks"][0]
+        block["serial"] = block["serial"].replace("VCS", "V\u0421S")
+        at = "retirements[0].serial_blocks[0].serial"
+    else:
+        block = s["neutrality_claim"]["retirements"][1]["serial_blocks"][0]
+        block["issuance"] = block["issuance"].replace("E", "\u0415", 1)
+        at = "retirements[1].serial_blocks[0].issuance"
+    with pytest.raises(InputError, match=rf"{re.escape(at)}'?: holds U\+04"):
         parse_statement(s)
 
 

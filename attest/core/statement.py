@@ -61,7 +61,7 @@ from attest.core.figures import (
     Text,
     validate_document,
 )
-from attest.core.registries import credit_block, project_number, resolve_registry, serial_facts
+from attest.core.registries import clean_text, credit_block, project_number, resolve_registry, serial_facts
 from attest.core.serials import VERRA, CreditBlock, is_registry_id, parse_verra_serial
 from attest.core.strictjson import format_path, load_strict_file, quote_text
 
@@ -334,6 +334,7 @@ class Retirement(StrictModel):
                 )
             try:
                 serial = parse_verra_serial(block.serial)
+                clean_text(block.serial)
             except ValueError as exc:
                 raise PydanticCustomError(
                     "verra_serial", "{why}", {"at": f"{at}.serial", "why": str(exc)}
