@@ -425,6 +425,69 @@ def test_e2e_verra_units_claimed_again_under_a_registry_name_not_in_the_table_do
     assert records_line.status == "fail" and "is not one the tool knows" in records_line.detail
 
 
+def test_e2e_a_pre_table_verra_claim_is_seen_whatever_batch_number_a_new_claim_writes(
+    tmp_path: Path,
+) -> None:
+    """A statement anchored before the table (legacy keys: `verra` + the serial without its units,
+    batch 0001 included) holds Verra units 1–5000. Since the table, the batch number is no part of a
+    Verra unit's identity, so a new statement may write any batch: Rival Bank's verifier publishes the
+    same units as batch 0002 through the normal CLI path. Before the fix `verify` found no double
+    claim; now every claim on those Verra unit numbers is read, and one under a key the statement does
+    not have is a warning naming it (failed by --strict): the key alone does not say it is Verra's."""
+    from attest.app.publishing import publish
+    from attest.app.verify import verify_target
+    from attest.core.contracts import Kind
+
+    c, fuid, ruid = _world(tmp_path)
+    old = tmp_path / "webank-old.json"
+    shutil.copyfile(S2022, old)
+    _anchor_directly(c, old, fuid, keys="legacy")
+
+    def rebatch(s: dict[str, Any]) -> None:
+        r = s["neutrality_claim"]["retirements"][0]
+        r["serial_blocks"] = [{"serial": "0002-000001-005000-VCS-VCU-003-VER-CN-0003-01012022-31122022-1"}]
+        ccer = s["neutrality_claim"]["retirements"][1]["serial_blocks"][0]
+        ccer.update(start="900001", end="901900")  # other CCER units: only the Verra block is shared
+
+    new = _rival_statement(tmp_path, "rival.json", rebatch)
+    publish(c.dep, c.verifier, new, kind=Kind.STATEMENT, ref=ruid)
+    credits = _check(verify_target(c.dep, str(new)), "credits")
+    assert credits.status == "warn" and "under another issuance key" in credits.detail, credits.detail
+    assert "units 1–5000 claimed by statement 0x" in credits.detail
+    strict = verify_target(c.dep, str(new), strict=True)
+    assert _check(strict, "credits").status == "fail" and not strict.verified
+
+
+def test_e2e_a_new_claim_recorded_under_its_spellings_key_is_not_hidden_from_later_claims(
+    tmp_path: Path,
+) -> None:
+    """The old-spelling read path used by a NEW statement: Rival Bank's verifier anchors the example's
+    units spelled `VCS` with batch 0099 under the keys of that spelling (a warning only). WeBank's
+    honest canonical claim of the same units, anchored afterwards, verified clean before the fix:
+    neither the contract nor `verify` of WeBank's statement found Rival Bank's claim. Now its Verra
+    unit numbers are seen claimed under another key: a warning naming Rival Bank's statement."""
+    from attest.app.publishing import publish
+    from attest.app.verify import verify_target
+    from attest.core.contracts import Kind
+
+    c, fuid, ruid = _world(tmp_path)
+
+    def respell(s: dict[str, Any]) -> None:
+        r = s["neutrality_claim"]["retirements"][0]
+        r["registry"] = "VCS"
+        r["serial_blocks"] = [{"serial": "0099-000001-005000-VCS-VCU-003-VER-CN-0003-01012022-31122022-1"}]
+        s["neutrality_claim"]["retirements"][1]["registry"] = "CCER"
+
+    early = _rival_statement(tmp_path, "rival.json", respell)
+    _anchor_directly(c, early, ruid, keys="legacy")
+    honest = tmp_path / "webank.json"
+    shutil.copyfile(S2022, honest)
+    publish(c.dep, c.verifier, honest, kind=Kind.STATEMENT, ref=fuid)
+    credits = _check(verify_target(c.dep, str(honest)), "credits")
+    assert credits.status in ("warn", "fail") and "Rival Bank" in credits.detail, credits.detail
+    assert not verify_target(c.dep, str(honest), strict=True).verified
+
+
 @pytest.mark.anvil
 def test_cli_someone_elses_real_verra_retirement_is_not_confirmed_for_us_by_a_legal_name_we_write(
     tmp_path: Path,

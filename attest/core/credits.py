@@ -164,6 +164,9 @@ class CreditEvidence:
     claimants: dict[str, Claimant]
     own: tuple[int, int] | None
     head: int
+    # claims by other statements on the unit numbers of its Verra blocks under other issuance keys: an
+    # old spelling of the same Verra units would be recorded so (units are numbered registry-wide)
+    elsewhere: tuple[ClaimRecord, ...] = ()
 
     def blocks(self) -> list[CreditBlock]:
         """The blocks compared with others: the document's, else what the chain recorded."""

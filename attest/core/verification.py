@@ -622,12 +622,58 @@ def _statement_credits(ev: Evidence, c: CreditEvidence) -> list[Check]:
         return out
     double, same = collisions(blocks, c.statement_uid, c.own, c.claims, c.claimants)
     line = _uniqueness(ev, c, double, same, blocks_text=f"{len(blocks)} serial block(s)")
+    if line.status == "pass":
+        line = _verra_elsewhere(ev, c, line)
     unknown = _unknown_registries(c)
     if unknown is not None:
         detail = unknown if line.status == "pass" else f"{line.detail}; and {unknown}"
         line = Check("credits", "fail", detail)
     out.append(line)
     return out
+
+
+def _verra_elsewhere(ev: Evidence, c: CreditEvidence, line: Check) -> Check:
+    """A warning (failed by --strict) for claims by other live statements, for another organisation or
+    year, on the unit numbers of its Verra blocks under another issuance key: Verra numbers units
+    registry-wide, so an old spelling of these units (a statement anchored before the registry
+    table, keyed by its serial's text) is recorded so — the key does not say whether it is."""
+    from attest.core.serials import units
+
+    found = []
+    for claim in c.elsewhere:
+        claimant = c.claimants.get(claim.statement_uid.lower())
+        if claimant is not None and claimant.statement.revoked:
+            continue
+        if (
+            claimant is not None
+            and c.own is not None
+            and (claimant.beneficiary_org_id, claimant.year) == c.own
+        ):
+            continue
+        if claimant is None:
+            whose = "a statement the node gives no record of"
+        else:
+            s = claimant.statement
+            org = claimant.beneficiary_org_id
+            for_whom = (
+                "" if org is None else f", for {ev.org_names.get(org, '?')} (org #{org}), {claimant.year}"
+            )
+            whose = f"verifier {ev.org_names.get(s.org_id, '?')} (org #{s.org_id}){for_whom}"
+        found.append(
+            f"{units(claim.first, claim.last)} claimed by statement {claim.statement_uid} ({whose}; block "
+            f"{claim.block_number}) under issuance key {claim.issuance_key[:18]}…"
+        )
+    if not found:
+        return line
+    detail = (
+        f"{line.detail}; but its Verra unit numbers are also claimed under another issuance key: "
+        f"{'; '.join(found[:_SHOWN])}{f' (and {len(found) - _SHOWN} more)' if len(found) > _SHOWN else ''}"
+        " — Verra numbers units registry-wide, so this may be the same units under an old spelling (a "
+        "statement anchored before the registry table); read that statement to tell"
+    )
+    if ev.strict:
+        return Check("credits", "fail", detail + " — a warning, failed by --strict")
+    return Check("credits", "warn", detail)
 
 
 def _unknown_registries(c: CreditEvidence) -> str | None:
