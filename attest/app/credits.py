@@ -12,6 +12,7 @@ from attest.core.credits import Claimant, ClaimRecord, CreditEvidence, blocks_of
 from attest.core.errors import InputError
 from attest.core.records import ZERO_REF, OnchainAttestation
 from attest.core.registry_records import RecordsFile, read_records
+from attest.core.serials import VERRA, CreditBlock, issuance_key
 from attest.core.statement import CarbonVerification, CarbonVerificationV2
 
 
@@ -45,6 +46,7 @@ def statement_credits(
         else [r.issuance_key for r in recorded_blocks]
     )
     claims = facts.credit_claims_on(list(dict.fromkeys(keys))) if keys else []
+    elsewhere = _verra_elsewhere(facts, statement.uid, blocks, recorded_blocks, keys)
     return CreditEvidence(
         statement_uid=statement.uid,
         statement_block=statement.block_number,
@@ -55,10 +57,40 @@ def statement_credits(
         recorded=recorded,
         recorded_blocks=recorded_blocks,
         claims=claims,
-        claimants=claimants(facts, claims, exclude=statement.uid),
+        claimants=claimants(facts, [*claims, *elsewhere], exclude=statement.uid),
         own=own,
         head=facts.head(),
+        elsewhere=tuple(elsewhere),
     )
+
+
+def _verra_elsewhere(
+    facts: ChainFacts,
+    uid: str,
+    blocks: list[CreditBlock] | None,
+    recorded: Sequence[ClaimRecord],
+    keys: Sequence[str],
+) -> list[ClaimRecord]:
+    """Claims by other statements on the unit numbers of this statement's Verra blocks under keys it
+    did not look under. Verra numbers units registry-wide, so the same units under an old spelling (a
+    statement anchored before the registry table, keyed by its serial's text, batch number included)
+    are only found so: every claim is read, and the overlaps are returned for a warning."""
+    verra = issuance_key(VERRA, "VCU")
+    ranges = (
+        [(b.first, b.last) for b in blocks if b.key.lower() == verra]
+        if blocks is not None
+        else [(r.first, r.last) for r in recorded if r.issuance_key.lower() == verra]
+    )
+    if not ranges:
+        return []
+    looked = {k.lower() for k in keys} | {verra}
+    return [
+        c
+        for c in facts.credit_claims_all()
+        if c.issuance_key.lower() not in looked
+        and c.statement_uid.lower() != uid.lower()
+        and any(c.first <= last and first <= c.last for first, last in ranges)
+    ]
 
 
 def claimants(facts: ChainFacts, claims: Sequence[ClaimRecord], *, exclude: str = "") -> dict[str, Claimant]:

@@ -93,6 +93,10 @@ class ChainFacts(Protocol):
         """Every claim by any statement on any of these issuances, in log order."""
         ...
 
+    def credit_claims_all(self) -> list[ClaimRecord]:
+        """Every claim by any statement on any issuance, in log order (Verra's old spellings)."""
+        ...
+
     def block_hash(self, number: int) -> str | None:
         """The hash of block `number`, or None if there is no such block."""
         ...
@@ -160,6 +164,9 @@ class LiveFacts:
 
     def credit_claims_on(self, issuance_keys: Sequence[str]) -> list[ClaimRecord]:
         return self.deployment.credit_claims_on(issuance_keys)
+
+    def credit_claims_all(self) -> list[ClaimRecord]:
+        return self.deployment.credit_claims_all()
 
     def block_hash(self, number: int) -> str | None:
         return self.deployment.block_hash(number)

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from attest.app.proven import name_slots, record_slot
-from attest.app.verify import Target, document_records, document_retirements, read_target
+from attest.app.verify import Target, document_records, document_retirements, read_target, records_not_at_hand
 from attest.chain.proving import account_proof_from_rpc
 from attest.core.chain_family import family
 from attest.core.contracts import GOVERNANCE, REGISTRY, Kind, Role
@@ -286,7 +286,10 @@ def _evidence(
         document_kind=t.kind,
         document_year=t.year,
         retirement_checks=document_retirements(t, credits),
-        record_checks=document_records(t, credits),
+        record_checks=document_records(t, credits)
+        or (
+            records_not_at_hand(t, credits) if record is not None and record.kind is Kind.STATEMENT else None
+        ),
         unknowable=unknowable,
         bound_by=(
             ": proven code (its codeHash at the checkpoint's block is the artifact's with that membership)"

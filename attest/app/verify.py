@@ -17,13 +17,14 @@ from attest.core.contracts import Kind
 from attest.core.credits import CreditPolicy, retirement_checks
 from attest.core.documents import HashedDocument, hash_document, read_json_document
 from attest.core.errors import ChainError, InputError
+from attest.core.figures import EsgFigures
 from attest.core.names import holders
 from attest.core.receipt import Receipt, is_receipt, lookup_digest, parse_receipt
 from attest.core.records import ZERO_REF, OnchainAttestation
 from attest.core.registry_records import Line
 from attest.core.sidefiles import RECEIPT_SUFFIX, receipt_name
 from attest.core.statement import CarbonVerificationV2, cross_check
-from attest.core.verification import CrossCheck, Evidence, Report, decide
+from attest.core.verification import Evidence, Report, RuleCheck, Status, decide
 
 if TYPE_CHECKING:
     from attest.app.proven import Prover
@@ -125,6 +126,7 @@ def verify_pair(
     s_evidence = gather(facts, s_target, statement_target, None, False, strict, credit_policy=credit_policy)
     checks = None
     retirements = s_evidence.retirement_checks
+    records = s_evidence.record_checks
     if f_target.document is not None and s_target.document is not None:
         figures_doc, statement_doc = f_target.document.figures, s_target.document.statement
         if figures_doc is not None and statement_doc is not None:
@@ -132,12 +134,18 @@ def verify_pair(
             if retirements is not None and isinstance(statement_doc, CarbonVerificationV2):
                 # the beneficiary is judged against the figures' organisation now that they are at hand
                 retirements = retirement_checks(statement_doc, figures_doc, credit_policy or CreditPolicy())
+            if records is not None and figures_report.attestation is not None:
+                # and the registry's beneficiary may be the figures' legal name, where the statement's is it
+                member = s_evidence.org_names.get(figures_report.attestation.org_id)
+                anchored = _pinned_exports(facts, s_target, s_evidence.org_names)
+                records = document_records(s_target, credit_policy, anchored, member, figures_doc)
     s_evidence = replace(
         s_evidence,
         paired=True,
         paired_figures=figures_report.attestation,
         cross_checks=checks,
         retirement_checks=retirements,
+        record_checks=records,
     )
     return figures_report, finish(facts, s_evidence, prover)
 
@@ -206,7 +214,13 @@ def gather(
         if chosen[0].kind is Kind.STATEMENT:
             credits = statement_credits(facts, chosen[0], statement_doc, referenced, schema=t.schema)
     retirements = document_retirements(t, credit_policy)
-    records = document_records(t, credit_policy, _pinned_exports(facts, t, names))
+    # whom the credits are for, as the chain records it (never the statement's own word)
+    own = credits.own if credits is not None and credits.own is not None else None
+    beneficiary_org = own[0] if own is not None else (referenced.org_id if referenced is not None else None)
+    member = names.get(beneficiary_org) if beneficiary_org is not None else None
+    records = document_records(t, credit_policy, _pinned_exports(facts, t, names), member)
+    if records is None and len(chosen) == 1 and chosen[0].kind is Kind.STATEMENT:
+        records = records_not_at_hand(t, credit_policy)
     same_year: list[OnchainAttestation] = []
     if not chosen and expected is not None and t.year is not None:
         same_year = [a for a in facts.attestations_by_org(expected) if a.year == t.year]
@@ -252,7 +266,7 @@ def gather(
     )
 
 
-def document_retirements(t: Target, credit_policy: CreditPolicy | None = None) -> list[CrossCheck] | None:
+def document_retirements(t: Target, credit_policy: CreditPolicy | None = None) -> list[RuleCheck] | None:
     """The retirement rules of a `/2` statement's neutrality claim, judged on the document alone
     (None: not such a statement, or not at hand). Pure: every way of verifying runs them alike."""
     statement_doc = t.document.statement if t.document is not None else None
@@ -275,17 +289,44 @@ def _pinned_exports(facts: ChainFacts, t: Target, names: dict[int, str]) -> dict
 
 
 def document_records(
-    t: Target, credit_policy: CreditPolicy | None = None, anchored: dict[str, str] | None = None
+    t: Target,
+    credit_policy: CreditPolicy | None = None,
+    anchored: dict[str, str] | None = None,
+    member: str | None = None,
+    figures: EsgFigures | None = None,
 ) -> list[Line] | None:
     """Each retirement of a `/2` statement against the registries' records the policy holds (None:
-    not such a statement, or not at hand); where no records can be given, lines saying so."""
-    from attest.core.registry_records import record_lines
+    not such a statement, or not at hand); where no records can be given, lines saying so. The
+    beneficiary must be `member` (the admitted name of the organisation the credits are for, from the
+    chain), or the legal name the figures at hand give the statement's (`beneficiary_names`)."""
+    from attest.core.registry_records import beneficiary_names, record_lines
 
     statement_doc = t.document.statement if t.document is not None else None
     if isinstance(statement_doc, CarbonVerificationV2) and statement_doc.neutrality_claim is not None:
         policy = credit_policy or CreditPolicy()
-        return record_lines(statement_doc, policy.registry_records, policy.require_registry, anchored)
+        names = beneficiary_names(statement_doc, member, figures)
+        return record_lines(statement_doc, policy.registry_records, policy.require_registry, anchored, names)
     return None
+
+
+def records_not_at_hand(t: Target, credit_policy: CreditPolicy | None) -> list[Line] | None:
+    """The `credit records` line of a statement verified without its document (by digest or receipt)
+    when registry records were given or required: nothing can be checked, and the line says so —
+    `info`, failing with --require-registry — rather than the auditor's requirement vanishing."""
+    policy = credit_policy or CreditPolicy()
+    if t.document is not None or (policy.registry_records is None and not policy.require_registry):
+        return None
+    status: Status = "fail" if policy.require_registry else "info"
+    more = " (--require-registry)" if policy.require_registry else ""
+    return [
+        (
+            "credit records",
+            status,
+            f"not checked{more}: the statement document is not at hand (verified by its "
+            f"{'receipt' if t.receipt is not None else 'digest'}), so its retirements cannot be read; "
+            "give the document itself to check them against the registry records",
+        )
+    ]
 
 
 def _whose_attestation_counts(

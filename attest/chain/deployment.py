@@ -488,6 +488,10 @@ class Deployment:
         keys = list(dict.fromkeys(k.lower() for k in issuance_keys))
         return [events.credit_claimed(log) for log in self._logs_of(events.topics().credit_claimed, keys)]
 
+    def credit_claims_all(self) -> list[ClaimRecord]:
+        """Every claim on any issuance, by any statement (`CreditClaimed`, all of them, in log order)."""
+        return [events.credit_claimed(log) for log in self._logs(events.topics().credit_claimed)]
+
     def settle(self, records: Sequence[OnchainAttestation]) -> list[OnchainAttestation]:
         """Attestations read from their `Attested` events, as they stand: revoked and superseded as the
         registry's storage says now (`stored_states`), with the history the events tell (who revoked

@@ -3,10 +3,12 @@
 Two questions, kept apart:
 
 - **Each retirement** (`retirement_checks`, one line per rule): the beneficiary is the organisation
-  whose figures the statement covers (its legal name); each retirement is dated on or after the first
-  day of its vintage year and no later than 12 months after the period's end; each retirement's
-  quantity is the number of units its serial blocks cover, and the total retired covers the residual
-  emissions; the vintage is no older than the policy allows (`CreditPolicy`).
+  whose figures the statement covers (its legal name; without the figures, the name the statement
+  gives — a beneficiary that is only the statement's own legal name is not confirmed, a warning);
+  each retirement is dated on or after the first day of its vintage year and no later than 12 months
+  after the period's end; each retirement's quantity is the number of units its serial blocks
+  cover, and the total retired covers the residual emissions; the vintage is no older than the
+  policy allows (`CreditPolicy`).
 - **Claimed twice** (`collisions`): every statement that backs a neutrality claim records its serial
   blocks on-chain (`CreditClaimed`, attest.chain.events); a block of this statement that overlaps a
   block of the same issuance claimed by another statement that is not revoked, for another
@@ -45,6 +47,8 @@ DEFAULT_MAX_VINTAGE_AGE = 5
 RETIRE_WITHIN_MONTHS = 12
 
 CrossCheck = tuple[str, bool, str]
+#: A retirement rule's line: ok None is "not confirmed by what is at hand" (shown as a warning).
+RuleCheck = tuple[str, bool | None, str]
 
 
 @dataclass(frozen=True)
@@ -160,6 +164,9 @@ class CreditEvidence:
     claimants: dict[str, Claimant]
     own: tuple[int, int] | None
     head: int
+    # claims by other statements on the unit numbers of its Verra blocks under other issuance keys: an
+    # old spelling of the same Verra units would be recorded so (units are numbered registry-wide)
+    elsewhere: tuple[ClaimRecord, ...] = ()
 
     def blocks(self) -> list[CreditBlock]:
         """The blocks compared with others: the document's, else what the chain recorded."""
@@ -259,8 +266,10 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 
 def retirement_checks(
     statement: CarbonVerificationV2, figures: EsgFigures | None, policy: CreditPolicy
-) -> list[CrossCheck]:
-    """One (name, ok, detail) per retirement rule, each detail saying the rule; [] without a claim."""
+) -> list[RuleCheck]:
+    """One (name, ok, detail) per retirement rule, each detail saying the rule; [] without a claim.
+    ok None: not confirmed by what is at hand (the beneficiary is only the legal name the statement
+    itself gives, the figures not at hand)."""
     claim = statement.neutrality_claim
     if claim is None:
         return []
@@ -278,21 +287,52 @@ def _place(i: int) -> str:
 
 def _beneficiary(
     statement: CarbonVerificationV2, figures: EsgFigures | None, claim: NeutralityClaimV2
-) -> CrossCheck:
-    org = figures.organisation if figures is not None else statement.organisation
-    expected = org.legal_name or org.name
-    source = "the figures' organisation" if figures is not None else "the organisation the statement names"
-    if figures is None:
-        source += " (the figures are not at hand)"
-    rule = f"rule: the beneficiary is {source}, by legal name"
-    wrong = [
-        f"{_place(i)} retires for {quote_text(r.beneficiary)}"
-        for i, r in enumerate(claim.retirements)
-        if normalise_name(r.beneficiary) != normalise_name(expected)
-    ]
+) -> RuleCheck:
+    """With the figures: their legal name (or name). Without: the statement's organisation name (the
+    `reference` line compares it with the admitted member's); its legal name is the statement's own
+    word, so a beneficiary that is only that is not confirmed (a warning) — never a pass."""
+    if figures is not None:
+        org = figures.organisation
+        expected = org.legal_name or org.name
+        rule = "rule: the beneficiary is the figures' organisation, by legal name"
+        wrong = [
+            f"{_place(i)} retires for {quote_text(r.beneficiary)}"
+            for i, r in enumerate(claim.retirements)
+            if normalise_name(r.beneficiary) != normalise_name(expected)
+        ]
+        if wrong:
+            return (
+                "retirement: beneficiary",
+                False,
+                f"{'; '.join(wrong)}, not {quote_text(expected)} ({rule})",
+            )
+        return ("retirement: beneficiary", True, f"every retirement is for {quote_text(expected)} ({rule})")
+    org = statement.organisation
+    rule = (
+        "rule: the beneficiary is the organisation the statement names (the figures are not at hand: "
+        "the legal name the statement gives is confirmed only against the figures', "
+        "`verify FIGURES --statement S`)"
+    )
+    named, legal = normalise_name(org.name), normalise_name(org.legal_name or "")
+    wrong, unconfirmed = [], []
+    for i, r in enumerate(claim.retirements):
+        have = normalise_name(r.beneficiary)
+        if have == named:
+            continue
+        if legal and have == legal:
+            unconfirmed.append(f"{_place(i)} retires for {quote_text(r.beneficiary)}")
+        else:
+            wrong.append(f"{_place(i)} retires for {quote_text(r.beneficiary)}")
     if wrong:
-        return ("retirement: beneficiary", False, f"{'; '.join(wrong)}, not {quote_text(expected)} ({rule})")
-    return ("retirement: beneficiary", True, f"every retirement is for {quote_text(expected)} ({rule})")
+        return ("retirement: beneficiary", False, f"{'; '.join(wrong)}, not {quote_text(org.name)} ({rule})")
+    if unconfirmed:
+        return (
+            "retirement: beneficiary",
+            None,
+            f"{'; '.join(unconfirmed)}: the legal name the statement itself gives, not confirmed here "
+            f"({rule})",
+        )
+    return ("retirement: beneficiary", True, f"every retirement is for {quote_text(org.name)} ({rule})")
 
 
 def _dates(statement: CarbonVerificationV2, claim: NeutralityClaimV2) -> CrossCheck:

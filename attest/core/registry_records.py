@@ -9,12 +9,16 @@ identity claims are compared by), its status, beneficiary text and date.
 For each retirement a statement lists, `record_checks` gives one line:
 - **pass**: every unit of its blocks is in the records, retired (Verra's export does not tell a
   retirement from a cancellation: its rows count as "retired or cancelled", and the line says so),
-  for a beneficiary that is the organisation (its normalised name or legal name, equal to the
-  registry's text or contained in it as words: the registry's text is shown), on a date that fits
-  the statement (on or after 1 January of the vintage year, and no later than the statement was
-  issued nor 12 months after its period), in the quantity the retirement claims;
+  for a beneficiary that is the organisation (`beneficiary_names`: the admitted member's name the
+  chain records, and the legal name only where the figures at hand give the statement's; equal,
+  normalised, to a structured column; a free-text column naming it as words is a warning), of the
+  retirement's project and vintage where the record's serial says them, on the retirement's day and a
+  date that fits the statement (on or after 1 January of the vintage year, and no later than the
+  statement was issued nor 12 months after its period; before the period, a warning), in the quantity
+  the retirement claims (each unit counted once);
 - **fail**: any unit retired (or cancelled) for someone else, cancelled rather than retired, only
-  issued, retired on a date that does not fit, or a quantity the records do not give;
+  issued (unless another record retires it), of another project or vintage, retired on a date that
+  does not fit, or a quantity the records do not give; a registry not in the table;
 - **info** (`·`): units the records given do not hold — a fail with `--require-registry`.
 Every line names each file's sha256 and the newest date it holds, so a reader knows what was looked at.
 """
@@ -26,13 +30,20 @@ import datetime as dt
 import hashlib
 import io
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from attest.core.errors import InputError
+from attest.core.figures import EsgFigures
 from attest.core.names import normalise_name
-from attest.core.registries import canonical_text, resolve_registry
+from attest.core.registries import (
+    canonical_text,
+    known_registries,
+    project_number,
+    resolve_registry,
+    serial_facts,
+)
 from attest.core.serials import CreditBlock, units
 from attest.core.statement import CarbonVerificationV2, Retirement
 from attest.core.strictjson import quote_text
@@ -61,6 +72,11 @@ class RegistryRecord:
     day: dt.date | None
     file: str
     line: int
+    free_text: bool = False  # the beneficiary column is free text (a reason), not a name field
+    # what the record's serial says of the credits, where the registry's serial says it (Verra: the
+    # project and the vintage period; Gold Standard: the GSID and the vintage): None otherwise
+    project: int | None = None
+    vintages: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +146,9 @@ class Format:
     status: Callable[[Row], str]
     date: str | None
     beneficiary: str | None
+    # the beneficiary column is free text ("retired on behalf of X for …"): a name found in it is a
+    # mention (a warning), not the beneficiary field a registry fills with one name
+    free_text: bool = False
 
 
 def _verra_status(row: Row) -> str:
@@ -186,7 +205,7 @@ FORMATS: tuple[Format, ...] = (
         "CAR retirements", "car",
         _cols("Offset Credit Serial Numbers", "Retirement Reason Details", "Status Effective"),
         "Offset Credit Serial Numbers", _serial_units("car"), _always(RETIRED), "Status Effective",
-        "Retirement Reason Details",
+        "Retirement Reason Details", free_text=True,
     ),
     Format(
         "CAR cancellations", "car",
@@ -197,7 +216,7 @@ FORMATS: tuple[Format, ...] = (
         "ART retirements", "art",
         _cols("Credit Serial Numbers", "Retired on Behalf of", "Status Effective", "Program ID"),
         "Credit Serial Numbers", _serial_units("art"), _always(RETIRED), "Status Effective",
-        "Retired on Behalf of",
+        "Retired on Behalf of", free_text=True,
     ),
     Format(
         "ART cancellations", "art",
@@ -231,7 +250,15 @@ def read_records(name: str, data: bytes) -> RecordsFile:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError("is not UTF-8 text: not a registry export this tool reads", path=name) from None
-    rows = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return _read_rows(name, data, csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:  # e.g. a cell over csv's field size limit: no export of a registry's
+        raise InputError(
+            f"is not a CSV this tool reads ({exc}): give the registry's export unedited", path=name
+        ) from None
+
+
+def _read_rows(name: str, data: bytes, rows: Iterator[list[str]]) -> RecordsFile:
     header = next(rows, [])
     fmt = recognise(header)
     if fmt is None:
@@ -245,6 +272,15 @@ def read_records(name: str, data: bytes) -> RecordsFile:
             field="header",
         )
     columns = [_header_name(h) for h in header]
+    folded = [c.casefold() for c in columns if c]
+    twice = sorted({c for c in columns if c and folded.count(c.casefold()) > 1})
+    if twice:  # a spreadsheet shows one copy, a reader keeps another: a registry never repeats a column
+        raise InputError(
+            f"its header names {', '.join(quote_text(c) for c in twice)} more than once: not a registry's "
+            "export as published; give it unedited",
+            path=name,
+            field="header",
+        )
     records = []
     for n, values in enumerate(rows, start=2):
         if not any(v.strip() for v in values):
@@ -261,27 +297,27 @@ def read_records(name: str, data: bytes) -> RecordsFile:
             ) from None
         beneficiary = " ".join(row.get(fmt.beneficiary, "").split()) if fmt.beneficiary else ""
         records.append(
-            RegistryRecord(fmt.registry, issuance, first, last, fmt.status(row), beneficiary, day, name, n)
-        )
+            RegistryRecord(fmt.registry, issuance, first, last, fmt.status(row), beneficiary, day, name, n,
+                           fmt.free_text, *serial_facts(fmt.registry, issuance, row[fmt.serial]))
+        )  # fmt: skip
     return RecordsFile(name, hashlib.sha256(data).hexdigest(), fmt.name, fmt.registry, tuple(records))
 
 
 # ------------------------------------------------------------------------------------ the check
 
 
-def _for_organisation(text: str, names: Sequence[str]) -> bool:
-    """Whether the registry's beneficiary text names the organisation: its normalised name or legal
-    name equal to the text, or found in it as whole words."""
+def _for_organisation(text: str, names: Sequence[str], free_text: bool = False) -> str | None:
+    """How the registry's beneficiary text names the organisation: "equal" (normalised, to one of
+    `names`), "mentions" (a free-text column naming it as whole words: a warning), or None."""
     have = normalise_name(text)
     if not have:
-        return False
-    for name in names:
-        want = normalise_name(name)
-        if not want:
-            continue
-        if have == want or re.search(rf"(?<!\w){re.escape(want)}(?!\w)", have):
-            return True
-    return False
+        return None
+    wanted = [w for w in (normalise_name(n) for n in names) if w]
+    if have in wanted:
+        return "equal"
+    if free_text and any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", have) for w in wanted):
+        return "mentions"
+    return None
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
@@ -295,6 +331,23 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     raise AssertionError("unreachable")
 
 
+@dataclass(frozen=True)
+class _Want:
+    """What a record must say of a retirement's units: for whom (`names`; `legal` only to explain a
+    refusal), when (`earliest`..`latest`, and the day the retirement gives, a day either side for time
+    zones; before the period only with a warning), of which project and vintage."""
+
+    names: Sequence[str]
+    earliest: dt.date
+    latest: dt.date
+    legal: str
+    retired_on: dt.date
+    period_start: dt.date
+    project: int | None
+    project_text: str
+    vintage: int
+
+
 @dataclass
 class _Tally:
     confirmed: int = 0
@@ -303,16 +356,11 @@ class _Tally:
     texts: list[str] | None = None
     days: set[dt.date] | None = None
     verra: bool = False
+    mentions: list[str] | None = None
+    early: list[str] | None = None
 
 
-def _judge_block(
-    b: CreditBlock,
-    records: Sequence[RegistryRecord],
-    names: Sequence[str],
-    earliest: dt.date,
-    latest: dt.date,
-    t: _Tally,
-) -> None:
+def _judge_block(b: CreditBlock, records: Sequence[RegistryRecord], want: _Want, t: _Tally) -> None:
     assert t.missing is not None and t.problems is not None and t.texts is not None and t.days is not None
     mine = sorted(
         (r for r in records
@@ -320,39 +368,116 @@ def _judge_block(
          and r.first <= b.last and b.first <= r.last),
         key=lambda r: (r.first, r.last),
     )  # fmt: skip
-    covered = b.first
-    for r in mine:
+    # what became of the units (retired, cancelled) decides over an export listing them as issued
+    # (Gold Standard's issuances export lists a whole issuance `Issued`, whatever was retired since)
+    decided = [r for r in mine if r.status != ISSUED]
+    decided_spans = _union([(max(r.first, b.first), min(r.last, b.last)) for r in decided])
+    confirmed: list[tuple[int, int]] = []
+    for r in decided:
         lo, hi = max(r.first, b.first), min(r.last, b.last)
-        if lo > covered:
-            t.missing.append(f"{b.describe()}: {units(covered, lo - 1)}")
-        covered = max(covered, hi + 1)
         at = f"{r.file} line {r.line}"
         what = units(lo, hi)
-        if r.status == ISSUED:
-            t.problems.append(f"{what} of {b.describe()} are issued, not retired ({at})")
-            continue
         if r.status == CANCELLED:
             t.problems.append(f"{what} of {b.describe()} were cancelled, not retired ({at})")
             continue
         t.verra = t.verra or r.status == RETIRED_OR_CANCELLED
-        if not _for_organisation(r.beneficiary, names):
+        match = _for_organisation(r.beneficiary, want.names, r.free_text)
+        if match is None:
             whom = quote_text(r.beneficiary) if r.beneficiary else "no beneficiary named"
+            why = "not this organisation"
+            if want.legal and normalise_name(r.beneficiary) == normalise_name(want.legal):
+                why = (
+                    "the legal name the statement itself gives, not confirmed as this organisation's (it "
+                    "is, with the figures at hand and their legal name the same: verify FIGURES "
+                    "--statement S)"
+                )
+            t.problems.append(f"{what} of {b.describe()} were retired for {whom}, {why} ({at})")
+            continue
+        if match == "mentions":
+            assert t.mentions is not None
+            t.mentions.append(f"{what} of {b.describe()} ({at}): {quote_text(r.beneficiary)}")
+        if r.project is not None and r.project != want.project:
             t.problems.append(
-                f"{what} of {b.describe()} were retired for {whom}, not this organisation ({at})"
+                f"{what} of {b.describe()} are of project {r.project} in the records, the retirement names "
+                f"{quote_text(want.project_text)} ({at})"
             )
             continue
-        if r.day is None or not earliest <= r.day <= latest:
+        if r.vintages is not None and not r.vintages[0] <= want.vintage <= r.vintages[1]:
+            years = (
+                str(r.vintages[0]) if r.vintages[0] == r.vintages[1] else f"{r.vintages[0]}–{r.vintages[1]}"
+            )
+            t.problems.append(
+                f"{what} of {b.describe()} are of vintage {years} in the records, the retirement says "
+                f"{want.vintage} ({at})"
+            )
+            continue
+        if r.day is None or not want.earliest <= r.day <= want.latest:
             day = r.day.isoformat() if r.day else "no date"
             t.problems.append(
-                f"{what} of {b.describe()} were retired {day}, outside {earliest.isoformat()}.."
-                f"{latest.isoformat()} ({at})"
+                f"{what} of {b.describe()} were retired {day}, outside {want.earliest.isoformat()}.."
+                f"{want.latest.isoformat()} ({at})"
             )
             continue
-        t.confirmed += hi - lo + 1
+        if abs((r.day - want.retired_on).days) > 1:
+            t.problems.append(
+                f"{what} of {b.describe()} were retired {r.day.isoformat()} in the records, the retirement "
+                f"says {want.retired_on.isoformat()} ({at})"
+            )
+            continue
+        if r.day < want.period_start:
+            assert t.early is not None
+            t.early.append(f"{what} of {b.describe()} on {r.day.isoformat()} ({at})")
+        # units two rows both show retired for the organisation are counted once
+        t.confirmed += sum(y - x + 1 for x, y in _minus((lo, hi), confirmed))
+        confirmed = _union([*confirmed, (lo, hi)])
         t.texts.append(r.beneficiary)
         t.days.add(r.day)
-    if covered <= b.last:
-        t.missing.append(f"{b.describe()}: {units(covered, b.last)}")
+    for r in mine:
+        if r.status != ISSUED:
+            continue
+        for x, y in _minus((max(r.first, b.first), min(r.last, b.last)), decided_spans):
+            t.problems.append(
+                f"{units(x, y)} of {b.describe()} are issued, not retired ({r.file} line {r.line})"
+            )
+    seen = _union([(max(r.first, b.first), min(r.last, b.last)) for r in mine])
+    for x, y in _minus((b.first, b.last), seen):
+        t.missing.append(f"{b.describe()}: {units(x, y)}")
+
+
+def _union(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Inclusive integer spans merged, in order."""
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(spans):
+        if out and lo <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _minus(span: tuple[int, int], merged: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The parts of the inclusive `span` outside the merged spans."""
+    lo, hi = span
+    out = []
+    for x, y in merged:
+        if y < lo or x > hi:
+            continue
+        if x > lo:
+            out.append((lo, x - 1))
+        lo = max(lo, y + 1)
+    if lo <= hi:
+        out.append((lo, hi))
+    return out
+
+
+def unknown_registry(registry: str) -> str:
+    """The line of a retirement in a registry not in the table (a statement anchored before it may
+    name one: it is read, and this says so)."""
+    return (
+        f"registry {quote_text(registry)} is not one the tool knows; known: {known_registries()}: its "
+        "records are not read and its units have no identity to compare claims by (the statement is "
+        "read, as one anchored before the registry table is, but this retirement is not confirmed)"
+    )
 
 
 NOT_GIVEN = "not checked: no registry records were given (`attest verify --registry-records FILE…`)"
@@ -363,21 +488,40 @@ def record_lines(
     files: Sequence[RecordsFile] | None,
     require: bool,
     anchored: Mapping[str, str] | None = None,
+    names: Sequence[str] | None = None,
 ) -> list[Line]:
     """The `credit records` lines of a statement: judged against `files`, or — where no records can
-    be given (None) — one `info` line per retirement saying it was not checked."""
+    be given (None) — one `info` line per retirement saying it was not checked. `names`: whom the
+    beneficiary must be (`beneficiary_names`; None: the organisation name the statement gives)."""
     claim = statement.neutrality_claim
     if claim is None:
         return []
     pinned = _pinned(statement, files, anchored)
     if files is None:
         lines: list[Line] = [
-            (f"credit records: retirements[{i}]", "info", NOT_GIVEN) for i in range(len(claim.retirements))
+            (f"credit records: retirements[{i}]", "info", NOT_GIVEN)
+            if resolve_registry(r.registry) is not None
+            else (f"credit records: retirements[{i}]", "fail", unknown_registry(r.registry))
+            for i, r in enumerate(claim.retirements)
         ]
         return lines + pinned
-    org = statement.organisation
-    names = [org.name] + ([org.legal_name] if org.legal_name else [])
+    if names is None:
+        names = [statement.organisation.name]
     return record_checks(statement, names, files, require) + pinned
+
+
+def beneficiary_names(
+    statement: CarbonVerificationV2, member: str | None, figures: EsgFigures | None = None
+) -> list[str]:
+    """The names a registry's beneficiary is matched against: the organisation's admitted member name
+    as the chain records it (`member`; else the name the statement gives, which the `reference` line
+    compares with it), and the legal name only where the figures at hand give the statement's own
+    (never the statement's word alone: it could name anyone whose real retirement it wants)."""
+    out = [member if member else statement.organisation.name]
+    legal = statement.organisation.legal_name
+    if figures is not None and legal and figures.organisation.legal_name == legal:
+        out.append(legal)
+    return out
 
 
 def _pinned(
@@ -416,39 +560,34 @@ def record_checks(
     claim = statement.neutrality_claim
     if claim is None:
         return []
+    files = list({f.sha256: f for f in files}.values())  # the same export given twice is read once
     records = [r for f in files for r in f.records]
     looked = "; ".join(f.describe() for f in files)
     end = dt.date.fromisoformat(statement.period.end)
     latest = min(_add_months(end, RETIRE_WITHIN_MONTHS), dt.date.fromisoformat(statement.issued))
     out = []
+    legal = statement.organisation.legal_name or ""
+    start = dt.date.fromisoformat(statement.period.start)
     for i, r in enumerate(claim.retirements):
-        out.append(_one_retirement(i, r, names, records, looked, latest, require))
+        want = _Want(
+            names, dt.date(r.vintage, 1, 1), latest, legal, dt.date.fromisoformat(r.retired_on), start,
+            project_number(r.project_id), r.project_id, r.vintage,
+        )  # fmt: skip
+        out.append(_one_retirement(i, r, want, records, looked, require))
     return out
 
 
 def _one_retirement(
-    i: int,
-    r: Retirement,
-    names: Sequence[str],
-    records: Sequence[RegistryRecord],
-    looked: str,
-    latest: dt.date,
-    require: bool,
+    i: int, r: Retirement, want: _Want, records: Sequence[RegistryRecord], looked: str, require: bool
 ) -> Line:
     name = f"credit records: retirements[{i}]"
     known = resolve_registry(r.registry)
     if known is None:
-        status: LineStatus = "fail" if require else "info"
-        return (
-            name,
-            status,
-            f"registry {quote_text(r.registry)} is not in the table: its records are not read",
-        )
-    t = _Tally(missing=[], problems=[], texts=[], days=set())
-    earliest = dt.date(r.vintage, 1, 1)
+        return (name, "fail", unknown_registry(r.registry))
+    t = _Tally(missing=[], problems=[], texts=[], days=set(), mentions=[], early=[])
     blocks = r.blocks(f"retirements[{i}]")
     for b in blocks:
-        _judge_block(b, records, names, earliest, latest, t)
+        _judge_block(b, records, want, t)
     assert t.missing is not None and t.problems is not None and t.texts is not None and t.days is not None
     rule = (
         f"records of {known.id} in {looked}"
@@ -458,7 +597,7 @@ def _one_retirement(
     if t.problems:
         return (name, "fail", f"{'; '.join(t.problems[:3])}{' …' if len(t.problems) > 3 else ''} ({rule})")
     if t.missing:
-        status = "fail" if require else "info"
+        status: LineStatus = "fail" if require else "info"
         more = " (--require-registry)" if require else ""
         return (
             name,
@@ -481,11 +620,21 @@ def _one_retirement(
         if t.verra
         else ""
     )
-    return (
-        name,
-        "pass",
-        f"{t.confirmed} unit(s) of {len(blocks)} block(s) retired for {texts} on {days}{note} ({rule})",
-    )
+    done = f"{t.confirmed} unit(s) of {len(blocks)} block(s) retired for {texts} on {days}{note} ({rule})"
+    warnings = []
+    if t.mentions:
+        warnings.append(
+            "the registry's free-text column only mentions the organisation, it names no beneficiary "
+            f"field: {'; '.join(t.mentions[:3])}{' …' if len(t.mentions) > 3 else ''}"
+        )
+    if t.early:
+        warnings.append(
+            f"retired before the period began ({want.period_start.isoformat()}): "
+            f"{'; '.join(t.early[:3])}{' …' if len(t.early) > 3 else ''}"
+        )
+    if warnings:
+        return (name, "warn", f"{done}; " + "; ".join(warnings))
+    return (name, "pass", done)
 
 
 # ------------------------------------------------------------------------------------ by registry
@@ -533,11 +682,15 @@ def units_by_registry(
         row = tally.setdefault(registry, [0, 0, 0])
         row[0] += 1
         row[1] += last - first + 1
+        spans = []
         for r in records:
             if (r.registry, r.issuance) != (registry, issuance) or r.last < first or last < r.first:
                 continue
-            if r.status in (RETIRED, RETIRED_OR_CANCELLED) and _for_organisation(r.beneficiary, names):
-                row[2] += min(r.last, last) - max(r.first, first) + 1
+            if r.status in (RETIRED, RETIRED_OR_CANCELLED) and _for_organisation(
+                r.beneficiary, names, r.free_text
+            ):
+                spans.append((max(r.first, first), min(r.last, last)))
+        row[2] += sum(y - x + 1 for x, y in _union(spans))  # (rows given twice count once)
     return [
         RegistryUnits(reg, n, u, None if files is None else c)
         for reg, (n, u, c) in sorted(tally.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))

@@ -25,14 +25,16 @@ import re
 from dataclasses import dataclass
 
 VERRA = "verra"
-_REGISTRY_ID = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*|https?://[^\s]+")
+_REGISTRY_ID = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*|https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[!-~]*)?")
 _DIGITS = re.compile(r"[0-9]{1,40}")
 _VERRA_DATE = re.compile(r"[0-9]{8}")
 
 
 def is_registry_id(value: str) -> bool:
-    """A stable identifier of a carbon registry: lower-case words joined by `-` or `.` (`verra`,
-    `gold-standard`), or the registry's URI."""
+    """A stable identifier of a carbon registry: lower-case ASCII words joined by `-` or `.` (`verra`,
+    `gold-standard`), or the registry's URI (an ASCII host; a path of printable ASCII, no spaces).
+    Read for statements anchored before the registry table; publishing wants a registry the table
+    knows (attest.core.credits.refuse_unknown_registries)."""
     return _REGISTRY_ID.fullmatch(value) is not None
 
 

@@ -61,7 +61,7 @@ from attest.core.figures import (
     Text,
     validate_document,
 )
-from attest.core.registries import credit_block, resolve_registry
+from attest.core.registries import clean_text, credit_block, project_number, resolve_registry, serial_facts
 from attest.core.serials import VERRA, CreditBlock, is_registry_id, parse_verra_serial
 from attest.core.strictjson import format_path, load_strict_file, quote_text
 
@@ -303,6 +303,15 @@ class Retirement(StrictModel):
             at = format_path(["serial_blocks", j])
             if known is None or known.id != VERRA:
                 if block.serial is None:
+                    if known is not None:
+                        assert block.issuance is not None
+                        try:
+                            issuance = known.issuance_of(block.issuance)
+                        except ValueError as exc:
+                            raise PydanticCustomError(
+                                "registry_issuance", "{why}", {"at": f"{at}.issuance", "why": str(exc)}
+                            ) from None
+                        self._agrees(known.id, issuance, f"{at}.issuance")
                     continue
                 if known is None or known.serial is None:
                     what = "a registry not in the table" if known is None else known.name
@@ -312,11 +321,12 @@ class Retirement(StrictModel):
                         {"at": f"{at}.serial", "registry": quote_text(self.registry), "what": what},
                     )
                 try:
-                    known.serial(block.serial)
+                    parsed = known.serial(block.serial)
                 except ValueError as exc:
                     raise PydanticCustomError(
                         "registry_serial", "{why}", {"at": f"{at}.serial", "why": str(exc)}
                     ) from None
+                self._agrees(known.id, parsed.issuance, f"{at}.serial")
                 continue
             if block.serial is None:
                 raise PydanticCustomError(
@@ -324,6 +334,7 @@ class Retirement(StrictModel):
                 )
             try:
                 serial = parse_verra_serial(block.serial)
+                clean_text(block.serial)
             except ValueError as exc:
                 raise PydanticCustomError(
                     "verra_serial", "{why}", {"at": f"{at}.serial", "why": str(exc)}
@@ -351,6 +362,23 @@ class Retirement(StrictModel):
                     },
                 )
         return self
+
+    def _agrees(self, registry_id: str, issuance: str, at: str) -> None:
+        """A serial that states its project and vintage (Gold Standard's: GSID and vintage year) states
+        the retirement's: old credits are not relabelled as this year's, nor one project as another."""
+        project, vintages = serial_facts(registry_id, issuance)
+        if project is not None and project_number(self.project_id) != project:
+            raise PydanticCustomError(
+                "serial_project",
+                "the serial is of project {serial}, the retirement names {project}",
+                {"at": at, "serial": str(project), "project": quote_text(self.project_id)},
+            )
+        if vintages is not None and not vintages[0] <= self.vintage <= vintages[1]:
+            raise PydanticCustomError(
+                "serial_vintage",
+                "the serial's vintage {serial} is not the retirement's vintage {vintage}",
+                {"at": at, "serial": str(vintages[0]), "vintage": self.vintage},
+            )
 
     def blocks(self, where: str) -> list[CreditBlock]:
         """The blocks it retires, each with its canonical identity (attest.core.registries); `where`
@@ -543,7 +571,8 @@ def is_statement_document(obj: object) -> bool:
 def cross_check(statement: CarbonVerification, figures: EsgFigures) -> list[tuple[str, bool, str]]:
     """Compare a statement with the figures it covers: (check name, ok, detail) for each check.
 
-    Checks, always in this order: the organisation (name and country), the reporting year, the
+    Checks, always in this order: the organisation (name, country, and the legal name where the
+    statement gives one: a registry's beneficiary is matched against it), the reporting year, the
     period, and carbon neutrality — when the figures claim `E.carbon_neutral_operations`, the
     statement must carry a neutrality claim whose credits cover its residual emissions, under an
     opinion that is not adverse or a disclaimer.
@@ -560,6 +589,15 @@ def cross_check(statement: CarbonVerification, figures: EsgFigures) -> list[tupl
         )
     elif s_org.country != f_org.country:
         out.append(("organisation", False, f"statement country {s_org.country}, figures {f_org.country}"))
+    elif s_org.legal_name is not None and s_org.legal_name != f_org.legal_name:
+        figures_legal = quote_text(f_org.legal_name) if f_org.legal_name else "none"
+        out.append(
+            (
+                "organisation",
+                False,
+                f"statement legal name {quote_text(s_org.legal_name)}, figures {figures_legal}",
+            )
+        )
     else:
         out.append(("organisation", True, f"{quote_text(s_org.name)} ({s_org.country})"))
 

@@ -8,6 +8,7 @@ and the verdict is positive only when every required check passed.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 
 Status = Literal["pass", "fail", "warn", "info"]
 CrossCheck = tuple[str, bool, str]
+#: A retirement rule's line: ok None is "not confirmed by what is at hand" (a warning; --strict fails it).
+RuleCheck = tuple[str, bool | None, str]
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,7 @@ class Evidence:
     # For a `/2` statement with a neutrality claim: each retirement rule (attest.core.credits), judged
     # against the figures when they are at hand. For a statement: its credits on-chain and everyone
     # else's claims on the same issuances; for figures: those of each live statement covering them.
-    retirement_checks: list[CrossCheck] | None = None
+    retirement_checks: list[RuleCheck] | None = None
     # Each retirement against the registries' own records (attest.core.registry_records): (line name,
     # status, detail); None when the statement document is not at hand.
     record_checks: list[tuple[str, Status, str]] | None = None
@@ -257,7 +260,17 @@ def _statement_reference(ev: Evidence, a: OnchainAttestation) -> list[Check]:
 
 
 def _retirement_rule(ev: Evidence, _: OnchainAttestation | None) -> list[Check]:
-    return [Check(name, "pass" if ok else "fail", d) for name, ok, d in ev.retirement_checks or []]
+    out = []
+    for name, ok, d in ev.retirement_checks or []:
+        if ok is None:
+            out.append(
+                Check(name, "fail", d + " — a warning, failed by --strict")
+                if ev.strict
+                else Check(name, "warn", d)
+            )
+        else:
+            out.append(Check(name, "pass" if ok else "fail", d))
+    return out
 
 
 def _credits_rule(ev: Evidence, a: OnchainAttestation) -> list[Check]:
@@ -638,8 +651,80 @@ def _statement_credits(ev: Evidence, c: CreditEvidence) -> list[Check]:
         out.append(Check("credits", "info", f"no credit blocks to compare: {why}"))
         return out
     double, same = collisions(blocks, c.statement_uid, c.own, c.claims, c.claimants)
-    out.append(_uniqueness(ev, c, double, same, blocks_text=f"{len(blocks)} serial block(s)"))
+    line = _uniqueness(ev, c, double, same, blocks_text=f"{len(blocks)} serial block(s)")
+    if line.status == "pass":
+        line = _verra_elsewhere(ev, c, line)
+    unknown = _unknown_registries(c)
+    if unknown is not None:
+        detail = unknown if line.status == "pass" else f"{line.detail}; and {unknown}"
+        line = Check("credits", "fail", detail)
+    out.append(line)
     return out
+
+
+def _verra_elsewhere(ev: Evidence, c: CreditEvidence, line: Check) -> Check:
+    """A warning (failed by --strict) for claims by other live statements, for another organisation or
+    year, on the unit numbers of its Verra blocks under another issuance key: Verra numbers units
+    registry-wide, so an old spelling of these units (a statement anchored before the registry
+    table, keyed by its serial's text) is recorded so — the key does not say whether it is."""
+    from attest.core.serials import units
+
+    found = []
+    for claim in c.elsewhere:
+        claimant = c.claimants.get(claim.statement_uid.lower())
+        if claimant is not None and claimant.statement.revoked:
+            continue
+        if (
+            claimant is not None
+            and c.own is not None
+            and (claimant.beneficiary_org_id, claimant.year) == c.own
+        ):
+            continue
+        if claimant is None:
+            whose = "a statement the node gives no record of"
+        else:
+            s = claimant.statement
+            org = claimant.beneficiary_org_id
+            for_whom = (
+                "" if org is None else f", for {ev.org_names.get(org, '?')} (org #{org}), {claimant.year}"
+            )
+            whose = f"verifier {ev.org_names.get(s.org_id, '?')} (org #{s.org_id}){for_whom}"
+        found.append(
+            f"{units(claim.first, claim.last)} claimed by statement {claim.statement_uid} ({whose}; block "
+            f"{claim.block_number}) under issuance key {claim.issuance_key[:18]}…"
+        )
+    if not found:
+        return line
+    detail = (
+        f"{line.detail}; but its Verra unit numbers are also claimed under another issuance key: "
+        f"{'; '.join(found[:_SHOWN])}{f' (and {len(found) - _SHOWN} more)' if len(found) > _SHOWN else ''}"
+        " — Verra numbers units registry-wide, so this may be the same units under an old spelling (a "
+        "statement anchored before the registry table); read that statement to tell"
+    )
+    if ev.strict:
+        return Check("credits", "fail", detail + " — a warning, failed by --strict")
+    return Check("credits", "warn", detail)
+
+
+def _unknown_registries(c: CreditEvidence) -> str | None:
+    """Why the blocks of a registry not in the table (attest.core.registries) cannot be shown claimed
+    once: keyed by their spelling, the same units written otherwise are another issuance to the chain.
+    A statement anchored before the table is still read; this says so. None: every registry is known."""
+    from attest.core.registries import known_registries
+    from attest.core.strictjson import quote_text
+
+    names = list(
+        dict.fromkeys(b.registry for b in c.document_blocks or () if b.registry and b.registry_id is None)
+    )
+    if not names:
+        return None
+    which = ", ".join(quote_text(n) for n in names)
+    return (
+        f"registry {which} is not one the tool knows; known: {known_registries()} (or one of their names): "
+        "its blocks are keyed by their spelling, so the same units written otherwise would not be seen "
+        "as claimed twice (the statement is still read, as statements anchored before the registry table "
+        "are, but its credits are not shown to be claimed once)"
+    )
 
 
 def _recorded(c: CreditEvidence, strict: bool = False) -> Check | None:
@@ -679,9 +764,23 @@ def _recorded(c: CreditEvidence, strict: bool = False) -> Check | None:
         extra = on_chain - stated - legacy
         if extra:
             problems.append(f"{len(extra)} block(s) recorded that the statement does not retire")
+    # a multiset: the same block recorded twice counts its tonnes twice in NeutralityClaimed
+    counted = Counter((r.issuance_key.lower(), r.first, r.last) for r in c.recorded_blocks)
+    repeated = sum(n - 1 for n in counted.values() if n > 1)
+    if repeated:
+        problems.append(f"{repeated} block(s) recorded more than once")
+    retired = sum(b.size for b in c.document_blocks)
     if c.recorded is None:
         problems.append("no NeutralityClaimed record")
-    elif c.document_residual is not None and c.recorded.residual_tonnes != c.document_residual:
+    elif c.recorded.retired_tonnes != retired:
+        problems.append(
+            f"retired recorded as {c.recorded.retired_tonnes} t, the statement's blocks are {retired} units"
+        )
+    if (
+        c.recorded is not None
+        and c.document_residual is not None
+        and (c.recorded.residual_tonnes != c.document_residual)
+    ):
         problems.append(
             f"residual recorded as {c.recorded.residual_tonnes} t, the statement's is {c.document_residual} t"
         )
