@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup softhsm browser demo test bench compile clean
+.PHONY: setup softhsm browser demo test test-fast bench compile clean
 
 setup: $(VENV)/.installed node_modules/.installed browser
 
@@ -33,8 +33,13 @@ node_modules/.installed: package.json package-lock.json
 demo: setup
 	$(BIN)/attest demo
 
+# The whole suite, the slowest tests listed at the end. `make test-fast`: the unit tier alone (no node,
+# browser, HSM or compiler), the loop to run while changing code.
 test: setup softhsm
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --durations=20
+
+test-fast: setup
+	$(BIN)/pytest -n 2 -m unit
 
 # The HSM tests' token: SoftHSM2 (its PKCS#11 module and softhsm2-util). Installed on Debian/Ubuntu
 # when run as root; otherwise one line says what to install (the tests fail, not skip, without it).

@@ -17,6 +17,35 @@ from attest.core.contracts import Role
 from attest.core.records import OrganisationInfo
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Test tiers. A test module that names one of these outside tools is marked with it; every other
+# test is marked `unit` — no node, browser, HSM or compiler (the in-process embedded chain is not a
+# node) — so `pytest -m unit` is the fast loop a developer runs alone (README: "Tests").
+TOOLS = {
+    "anvil": ("anvil", "AnvilNode", "make_node", "consortium_on_anvil"),
+    "browser": ("playwright", "chromium"),
+    "hsm": ("softhsm", "pkcs11", "Pkcs11"),
+    "compiler": ("solc", "attest.chain.compiler"),
+}
+
+
+def tools_named(source: str) -> list[str]:
+    """The outside tools a test module's source names (see TOOLS)."""
+    return [tool for tool, words in TOOLS.items() if any(w in source for w in words)]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    by_module: dict[Path, list[str]] = {}
+    for item in items:
+        path = Path(str(item.fspath))
+        if path not in by_module:
+            by_module[path] = tools_named(path.read_text(encoding="utf-8"))
+        for tool in by_module[path]:
+            item.add_marker(getattr(pytest.mark, tool))
+        if not by_module[path] and item.get_closest_marker("anvil") is None:
+            item.add_marker(pytest.mark.unit)
+
+
 EXAMPLES = REPO_ROOT / "examples"
 # The verification body named by examples/illustrative-carbon-verification-2022.json.
 VERIFIER_NAME = "Example Carbon Verification Body (illustrative)"
