@@ -1,16 +1,15 @@
 """A JSON-RPC proxy on 127.0.0.1 that forwards to a real node and can lie about its answers: the
 node a verifier must not believe. `lie(method, result)` returns the forged result of one call (or
-the result unchanged); batches are forged call by call. The pattern of tests/rpc_proxy.py."""
+the result unchanged); batches are forged call by call. Built on tests/rpc_proxy.py's one proxy server."""
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import requests
+from rpc_proxy import ProxyServer
 
 Lie = Callable[[str, Any], Any]
 
@@ -42,37 +41,10 @@ def low_head(by: int) -> Lie:
     return lie
 
 
-class LyingProxy:
+class LyingProxy(ProxyServer):
     def __init__(self, upstream: str, lie: Lie = honest) -> None:
-        self.upstream = upstream
         self.lie = lie
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                answer = proxy.handle(body)
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(upstream)
 
     def handle(self, body: bytes) -> bytes:
         calls = json.loads(body)

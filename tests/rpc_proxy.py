@@ -19,16 +19,14 @@ from typing import Any
 import requests
 
 
-class RpcProxy:
+class ProxyServer:
+    """The one JSON-RPC proxy of the tests: a server on 127.0.0.1 that hands each request body to
+    `handle` and sends back what it returns (None: the connection is cut, as by a node that vanished).
+    The base forwards untouched; a test's proxy overrides `handle` — to pace or cut sends here
+    (`RpcProxy`), to lie about answers in tests/lying_proxy.py."""
+
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream
-        self.send_delay = 0.0
-        self.sends = 0  # sending requests seen
-        self.held = threading.Event()
-        self._hold: tuple[int, int] | None = None
-        self._release = threading.Event()
-        self._forward_rest = True
-        self._lock = threading.Lock()
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -56,6 +54,35 @@ class RpcProxy:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def handle(self, body: bytes) -> bytes | None:
+        return self.forward(body)
+
+    def forward(self, body: bytes) -> bytes | None:
+        """The node's answer to `body`, as bytes; None if the node is gone."""
+        try:
+            reply = requests.post(
+                self.upstream, data=body, headers={"Content-Type": "application/json"}, timeout=30
+            )
+        except requests.RequestException:
+            return None
+        return reply.content
+
+
+class RpcProxy(ProxyServer):
+    def __init__(self, upstream: str) -> None:
+        self.send_delay = 0.0
+        self.sends = 0  # sending requests seen
+        self.held = threading.Event()
+        self._hold: tuple[int, int] | None = None
+        self._release = threading.Event()
+        self._forward_rest = True
+        self._lock = threading.Lock()
+        super().__init__(upstream)
+
     def hold(self, batch: int, forward: int) -> None:
         self._hold = (batch, forward)
 
@@ -65,8 +92,7 @@ class RpcProxy:
 
     def close(self) -> None:
         self._release.set()
-        self.server.shutdown()
-        self.server.server_close()
+        super().close()
 
     def handle(self, body: bytes) -> bytes | None:
         calls = json.loads(body)
@@ -90,12 +116,3 @@ class RpcProxy:
         if head is None or tail is None:
             return None
         return json.dumps(json.loads(head) + json.loads(tail)).encode()
-
-    def forward(self, body: bytes) -> bytes | None:
-        try:
-            reply = requests.post(
-                self.upstream, data=body, headers={"Content-Type": "application/json"}, timeout=30
-            )
-        except requests.RequestException:
-            return None  # the node is gone
-        return reply.content

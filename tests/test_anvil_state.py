@@ -10,13 +10,12 @@ from __future__ import annotations
 import copy
 import gzip
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rpc_proxy import ProxyServer
 
 from attest.devtools.anvil_state import StateSummary, TornState, check_state, dump_state, save_state
 from attest.devtools.node import AnvilNode, dev_private_keys
@@ -106,32 +105,17 @@ def test_a_dump_cut_short_is_refused(real_dump: dict[str, Any], cut: int) -> Non
         check_state(text[:cut])
 
 
-class _DumpServer:
-    """127.0.0.1 JSON-RPC answering anvil_dumpState with one given dump, gzip'd and hex-encoded."""
+class _DumpServer(ProxyServer):
+    """127.0.0.1 JSON-RPC answering anvil_dumpState with one given dump, gzip'd and hex-encoded (the
+    tests' one proxy server, answering instead of forwarding)."""
 
     def __init__(self, dump: dict[str, Any]) -> None:
-        payload = "0x" + gzip.compress(json.dumps(dump).encode()).hex()
+        self.payload = "0x" + gzip.compress(json.dumps(dump).encode()).hex()
+        super().__init__(upstream="")
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                body = json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": payload}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def handle(self, body: bytes) -> bytes:
+        request = json.loads(body)
+        return json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": self.payload}).encode()
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from conftest import EXAMPLES, Consortium, consortium_on_anvil, manifest_of, mine
@@ -123,25 +122,15 @@ def test_a_node_that_does_not_answer_is_unreachable_and_one_that_answers_garbage
         port = s.getsockname()[1]
     with pytest.raises(ChainUnreachable):
         HttpRpc(f"http://127.0.0.1:{port}", timeout=2).call("eth_blockNumber", [])
-    from http.server import BaseHTTPRequestHandler, HTTPServer
-    from threading import Thread
+    from rpc_proxy import ProxyServer
 
-    class Garbage(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers["Content-Length"]))
-            body = json.dumps({"jsonrpc": "2.0", "id": 999, "result": "0x1"}).encode()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    class Garbage(ProxyServer):
+        def handle(self, body: bytes) -> bytes:
+            return json.dumps({"jsonrpc": "2.0", "id": 999, "result": "0x1"}).encode()
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Garbage)
-    Thread(target=server.serve_forever, daemon=True).start()
+    server = Garbage(upstream="")
     try:
         with pytest.raises(ChainError, match="gave no answer to eth_blockNumber"):
-            HttpRpc(f"http://127.0.0.1:{server.server_port}").call("eth_blockNumber", [])
+            HttpRpc(server.url).call("eth_blockNumber", [])
     finally:
-        server.shutdown()
+        server.close()
