@@ -13,7 +13,7 @@ import re
 import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 import click
 
@@ -334,6 +334,21 @@ class AttestGroup(click.Group):
             sys.stderr.write(re.sub(r"^Error: ", "error: ", shown.getvalue(), count=1, flags=re.MULTILINE))
             sys.exit(exc.exit_code if exc.exit_code != 1 else InputError.exit_code)
         sys.exit(code if isinstance(code, int) else 0)
+
+    #: Each top-level command's module, imported when the command is asked for (`attest verify`
+    #: loads the verifying modules, never the publishing, governance or node ones); the modules
+    #: register their commands on `main` as they are imported.
+    lazy: ClassVar[dict[str, str]] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            import importlib
+
+            importlib.import_module(self.lazy[cmd_name])
+        return super().get_command(ctx, cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = []
