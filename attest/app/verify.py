@@ -21,7 +21,6 @@ from attest.core.figures import EsgFigures
 from attest.core.names import holders
 from attest.core.receipt import Receipt, is_receipt, lookup_digest, parse_receipt
 from attest.core.records import ZERO_REF, OnchainAttestation
-from attest.core.registry_records import Line
 from attest.core.sidefiles import RECEIPT_SUFFIX, receipt_name
 from attest.core.statement import CarbonVerificationV2, cross_check
 from attest.core.verification import Evidence, Report, RuleCheck, Status, decide
@@ -29,6 +28,7 @@ from attest.core.verification import Evidence, Report, RuleCheck, Status, decide
 if TYPE_CHECKING:
     from attest.app.proven import Prover
     from attest.chain.deployment import Deployment
+    from attest.core.registry_records import Line  # read only where records are given
 
 _DIGEST = re.compile(r"^(?:sha256:|0x)?([0-9a-fA-F]{64})$")
 
