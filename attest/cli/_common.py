@@ -338,16 +338,17 @@ class AttestGroup(click.Group):
     #: Each top-level command's module, imported when the command is asked for (`attest verify`
     #: loads the verifying modules, never the publishing, governance or node ones); the modules
     #: register their commands on `main` as they are imported.
-    lazy: ClassVar[dict[str, str]] = {}
+    lazy: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*self.commands, *self.lazy})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in self.commands and cmd_name in self.lazy:
+        if cmd_name in self.lazy:
             import importlib
 
-            importlib.import_module(self.lazy[cmd_name])
+            for module in self.lazy[cmd_name]:  # a group's module, and any that add to the group
+                importlib.import_module(module)
         return super().get_command(ctx, cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
