@@ -129,6 +129,21 @@ def consortium_on_anvil(root: Path) -> Iterator[tuple[Any, Consortium]]:
         node.stop()
 
 
+def watch_requests(chain: Chain, seen: Any) -> Any:
+    """Call `seen(calls, answers)` for every request the chain's one JSON-RPC client sends from now
+    on (a batch is one request); returns what undoes it."""
+    client: Any = chain.client
+    answers = client.answers
+
+    def watched(calls: Any) -> Any:
+        got = answers(calls)
+        seen(calls, got)
+        return got
+
+    client.answers = watched
+    return lambda: delattr(client, "answers")
+
+
 def mine(c: Consortium, blocks: int) -> None:
     """`blocks` empty blocks on the consortium's anvil (confirmations for what was just published)."""
     for _ in range(blocks):

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, REPO_ROOT, Consortium, build_consortium
+from conftest import EXAMPLES, REPO_ROOT, Consortium, build_consortium, watch_requests
 
 from attest.app.batch import publish_batch
 from attest.app.bulk import expand_targets, iter_verify, verify_many
@@ -241,24 +241,21 @@ def count_requests(world: World, run: Callable[[], object], counter: _Counter | 
     """Every request `run` makes (see `_Counter`)."""
     counter = counter or _Counter()
     client: Any = world.c.dep.chain.client
-    direct = client.answers
 
-    def counted(calls: Any) -> Any:
+    def seen(calls: Any, answers: Any) -> None:
         cached = getattr(client, "_chain_id", None) is not None and all(m == "eth_chainId" for m, _ in calls)
-        answers = direct(calls)
         if not cached:  # the client answers a known chain id itself: no request is sent
             counter.requests.append(calls[0][0] if len(calls) == 1 else "batch")
         for (method, params), answer in zip(calls, answers, strict=True):
             if method == "eth_getLogs":
                 counter.log_queries.append(params[0])
                 counter.logs_returned += len(answer.get("result") or [])
-        return answers
 
-    client.answers = counted
+    undo = watch_requests(world.c.dep.chain, seen)
     try:
         run()
     finally:
-        del client.answers
+        undo()
     return counter.requests
 
 

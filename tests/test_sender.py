@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from conftest import Consortium, build_consortium
+from conftest import Consortium, build_consortium, watch_requests
 from eth_account import Account
 
 from attest.chain.connection import Chain
@@ -224,29 +224,18 @@ def test_the_embedded_chain_goes_the_same_way_one_by_one() -> None:
     assert all(c.dep.attestation_of(c.bank_id, digest(i)) is not None for i in range(5))
 
 
-def counting_requests(chain: Chain) -> Any:
-    """Count the HTTP requests the chain's client makes from now on (a batch counts once)."""
-    client: Any = chain.client
+def counting_requests(chain: Chain, *, carrying: str | None = None) -> Any:
+    """Count the HTTP requests the chain's client makes from now on (a batch counts once); with
+    `carrying`, only those that carry that method."""
     count = [0]
-    answers = client.answers
 
-    def counted(calls: Any) -> Any:
-        count[0] += 1
-        return answers(calls)
+    def seen(calls: Any, _: Any) -> None:
+        count[0] += carrying is None or any(method == carrying for method, _ in calls)
 
-    client.answers = counted
+    watch_requests(chain, seen)
     return lambda: count[0]
 
 
 def counting_sends(chain: Chain) -> Any:
     """Count the requests that carry eth_sendRawTransaction from now on."""
-    client: Any = chain.client
-    count = [0]
-    answers = client.answers
-
-    def counted(calls: Any) -> Any:
-        count[0] += any(method == "eth_sendRawTransaction" for method, _ in calls)
-        return answers(calls)
-
-    client.answers = counted
-    return lambda: count[0]
+    return counting_requests(chain, carrying="eth_sendRawTransaction")

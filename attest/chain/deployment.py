@@ -385,12 +385,16 @@ class Deployment:
 
     def held(self, uids: Sequence[str | None]) -> list[bool]:
         """Whether the registry's storage holds each attestation uid (None: the signer has no
-        organisation, so no), in one batch of reads."""
+        organisation, so no), in one batch of reads (one `getAttestation` each)."""
         asked = [u for u in uids if u is not None]
         if not asked:
             return [False] * len(uids)
-        states = self.stored_states(asked)
-        return [False if u is None else states[u].exists for u in uids]
+        data = [self.registry.call_data("getAttestation", _as_bytes(u)) for u in asked]
+        answers = self.chain.batch(
+            [("eth_call", [{"to": self.registry.address, "data": d}, "latest"]) for d in data]
+        )
+        exists = iter(any(_as_bytes(self.chain.result(a, "eth_call"))[:32]) for a in answers)
+        return [False if u is None else next(exists) for u in uids]
 
     # ---------------------------------------------------------------- registry: reading
 

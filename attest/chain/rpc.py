@@ -61,14 +61,19 @@ def refusal(error: object, method: str, where: str) -> AttestError:
         name, text = decode_error(raw)
         return TransactionReverted(f"reverted: {text}", error_name=name)
     if "insufficient funds" in message.lower():
-        return ChainError(
-            f"insufficient funds for gas on {where}: {message} (the sending account needs ether "
-            "here; on a local anvil: `attest node fund ADDRESS` or `attest node start --zero-fees`)"
-        )
+        return insufficient_funds(message, where)
     return NodeRefused(
         f"{where} refused {method}: {message}",
         code=code if isinstance(code, int) else None,
         rpc_message=message,
+    )
+
+
+def insufficient_funds(message: str, where: str) -> ChainError:
+    """A node refusing a transaction its sender cannot pay for, with what to do about it."""
+    return ChainError(
+        f"insufficient funds for gas on {where}: {message} (the sending account needs ether "
+        "here; on a local anvil: `attest node fund ADDRESS` or `attest node start --zero-fees`)"
     )
 
 

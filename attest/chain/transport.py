@@ -70,10 +70,9 @@ def chain_error(exc: Exception, where: str) -> AttestError:
     if isinstance(exc, Web3RPCError):
         message = str(exc.message or exc)
         if "insufficient funds" in message.lower():
-            return ChainError(
-                f"insufficient funds for gas on {where}: {message} (the sending account needs ether "
-                "here; on a local anvil: `attest node fund ADDRESS` or `attest node start --zero-fees`)"
-            )
+            from attest.chain.rpc import insufficient_funds
+
+            return insufficient_funds(message, where)
         return ChainError(f"{where} refused the request: {message}")
     return ChainError(f"{where}: {type(exc).__name__}: {exc}")
 
