@@ -150,6 +150,16 @@ def mine(c: Consortium, blocks: int) -> None:
         c.chain.call("evm_mine", [])
 
 
+def checkpoint(url: str) -> list[str]:
+    """`--trust-block NUMBER:HASH` naming the head of the node at `url`: the checkpoint an auditor
+    obtains out of band. With one node only, `--require-proofs` needs it (or a second node): a block
+    that one node alone vouches for proves nothing against that node."""
+    from attest.chain.rpc import HttpRpc
+
+    head = HttpRpc(url).call("eth_getBlockByNumber", ["latest", False])
+    return ["--trust-block", f"{int(head['number'], 16)}:{head['hash']}"]
+
+
 def manifest_of(c: Consortium, root: Path) -> Path:
     """The consortium's deployment manifest, written to `root/deployment.json`."""
     from attest.core.manifest import write_atomic

@@ -164,7 +164,10 @@ def assert_caught(w: World, done: subprocess.CompletedProcess[str], node: str, v
 def test_honestly_the_second_tree_fails_bound_and_only_bound(world: World) -> None:
     p = LyingProxy(world.node.rpc_url, honest)
     try:
-        done = verify_disclosure(world, world.forged_proof, "--rpc-url", p.url, "--require-proofs")
+        good = checkpoint(world)
+        done = verify_disclosure(
+            world, world.forged_proof, "--rpc-url", p.url, "--require-proofs", "--trust-block", good
+        )
     finally:
         p.close()
     assert done.returncode == 1, done.stdout + done.stderr
@@ -201,7 +204,10 @@ def test_the_bound_root_verifies_proven_through_an_honest_node(world: World) -> 
     """(c) the honest proof, through an honest proxy, with --require-proofs: every line proven."""
     p = LyingProxy(world.node.rpc_url, honest)
     try:
-        done = verify_disclosure(world, world.honest_proof, "--rpc-url", p.url, "--require-proofs")
+        good = checkpoint(world)
+        args = ("--rpc-url", p.url, "--require-proofs", "--trust-block", good)
+        done = verify_disclosure(world, world.honest_proof, *args)
+        alone = verify_disclosure(world, world.honest_proof, *args[:3])
     finally:
         p.close()
     assert done.returncode == 0, done.stdout + done.stderr
@@ -209,7 +215,10 @@ def test_the_bound_root_verifies_proven_through_an_honest_node(world: World) -> 
     assert (
         bound.startswith("✓ bound") and f"figures attestation {world.figures_uid} (proven at block " in bound
     )
-    assert f"(hash agreed by 1 of 1 node(s): {p.url})" in bound, bound
+    assert f"(checkpoint {good})" in bound, bound
+    # one node alone vouches for its own block: --require-proofs fails every line resting on it
+    assert alone.returncode == 1, alone.stdout + alone.stderr
+    assert "rests on one node: failed by --require-proofs" in line(alone, "bound"), alone.stdout
     assert line(done, "proofs").startswith("✓") and line(done, "logs").startswith("✓"), done.stdout
     assert done.stdout.splitlines()[-1] == "VERIFIED (the value rests on the publisher's tree)"
 
@@ -229,7 +238,7 @@ def test_without_proofs_bound_is_the_nodes_word_and_require_proofs_fails_it(worl
     assert required.returncode == 1, required.stdout + required.stderr
     bound = line(required, "bound")
     assert bound.startswith("✗ bound") and "unproven: the root bound to figures attestation" in bound
-    assert "is the node's word" in bound and bound.endswith("(--require-proofs)"), bound
+    assert "is the node's word" in bound and bound.endswith("(--require-proofs)  [node's word]"), bound
 
 
 def test_the_page_proves_the_binding_too(world: World) -> None:

@@ -246,7 +246,10 @@ class Recording(LyingProxy):
 
 def verify(w: World, target: Path, url: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
+    # the lying node first (it serves every answer and proof), the honest node beside it: they must
+    # agree on the trusted block. With one node alone, --require-proofs proves nothing against it.
     args = [str(ATTEST), "verify", str(target), "-d", str(w.manifest), "--rpc-url", url, "--require-proofs"]
+    args += ["--rpc-url", w.node.rpc_url]
     return subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
 
 
@@ -255,6 +258,12 @@ NOT_DECISIVE: dict[tuple[str, str], tuple[str, str]] = {
     ("OnchainAttestation", "transaction_hash"): (
         "shown on the anchored line; the receipts prove the log, not which transaction carried it",
         "transaction hashes remain the node's word",
+    ),
+    ("chain", "head"): (
+        "the depth the trusted block vouches for (every node that agreed on it had it that deep) already "
+        "meets the confirmations required; a head beyond it is only printed, and where the depth rests on "
+        "it alone the line rests on the node's word",
+        "vouched for by the trusted block",
     ),
     ("GovernanceEvent", "log_index"): (
         "orders governance events within one block: it decides only for an attestation in the same block "

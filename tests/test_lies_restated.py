@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, Consortium, consortium_on_anvil, manifest_of, mine
+from conftest import EXAMPLES, Consortium, checkpoint, consortium_on_anvil, manifest_of, mine
 from eth_utils import keccak
 from lying_proxy import LyingProxy, honest
 
@@ -92,6 +92,7 @@ def verify(w: World, target: Path, proxy: LyingProxy) -> subprocess.CompletedPro
         "--rpc-url",
         proxy.url,
         "--require-proofs",
+        *checkpoint(w.node.rpc_url),
     ]
     try:
         return subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
@@ -121,8 +122,11 @@ def test_honestly_the_restatement_fails_the_old_figures_and_the_statement(
 def test_a_hidden_restatement_contradicts_the_proofs(world: World, target: str, decided_by: str) -> None:
     done = through(world, getattr(world, target), hide=True)
     assert done.returncode == 1, done.stdout + done.stderr
-    assert line(done, decided_by).lstrip().startswith("✓"), done.stdout  # the lie made it look current…
-    proofs = line(done, "proofs")  # …which the record's proven supersededBy slot contradicts
+    # the lie made it look current, which the record's proven supersededBy slot contradicts: the line
+    # then rests on the node's word, and --require-proofs fails it
+    decided = line(done, decided_by).lstrip()
+    assert decided.startswith("✗") and "rests on node's word: failed by --require-proofs" in decided, decided
+    proofs = line(done, "proofs")
     assert proofs.lstrip().startswith("✗"), done.stdout
     assert f"is superseded by restatement {world.restatement_uid} at block" in proofs.lower(), proofs
     assert "the node says it is not superseded" in proofs, proofs

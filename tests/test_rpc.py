@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, Consortium, consortium_on_anvil, manifest_of, mine
+from conftest import EXAMPLES, Consortium, checkpoint, consortium_on_anvil, manifest_of, mine
 
 from attest.app.publishing import publish
 from attest.chain.connection import Chain
@@ -41,9 +41,18 @@ def anvil_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path
 @pytest.mark.parametrize(
     "command",
     [
-        ["verify", "{receipt}", "-d", "{manifest}", "--require-proofs"],
-        ["verify", "{figures}", "-d", "{manifest}", "--require-proofs"],
-        ["verify-many", "{figures}", "{receipt}", "-d", "{manifest}", "--require-proofs"],
+        ["verify", "{receipt}", "-d", "{manifest}", "--require-proofs", "--trust-block", "{head}"],
+        ["verify", "{figures}", "-d", "{manifest}", "--require-proofs", "--trust-block", "{head}"],
+        [
+            "verify-many",
+            "{figures}",
+            "{receipt}",
+            "-d",
+            "{manifest}",
+            "--require-proofs",
+            "--trust-block",
+            "{head}",
+        ],
         ["verify", "{receipt}", "-d", "{manifest}", "--offline", "--trust-block", "{block}"],
     ],
     ids=["receipt", "file", "verify-many", "offline"],
@@ -55,7 +64,10 @@ def test_verification_imports_no_web3(anvil_world: tuple[Path, Path, Consortium]
     manifest = manifest_of(c, root)
     chain = json.loads(receipt.read_text(encoding="utf-8"))["chain"]
     block = f"{chain['block_number']}:{chain['block_hash']}"
-    argv = [a.format(receipt=receipt, manifest=manifest, figures=figures, block=block) for a in command]
+    head = checkpoint(c.dep.manifest.rpc_url or "")[1]
+    argv = [
+        a.format(receipt=receipt, manifest=manifest, figures=figures, block=block, head=head) for a in command
+    ]
     program = (
         "import sys\n"
         "from attest.cli import main\n"

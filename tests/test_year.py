@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, Consortium, consortium_on_anvil, manifest_of, mine
+from conftest import EXAMPLES, Consortium, checkpoint, consortium_on_anvil, manifest_of, mine
 
 from attest.app.claimed import verify_claimed
 from attest.core.contracts import Kind
@@ -54,7 +54,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 def verify(w: World, target: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
     args = [str(ATTEST), "verify", str(target), "-d", str(w.manifest), "--rpc-url", w.node.rpc_url]
-    return subprocess.run([*args, "--require-proofs"], capture_output=True, text=True, env=env, timeout=120)
+    args += ["--require-proofs", *checkpoint(w.node.rpc_url)]
+    return subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
 
 
 def test_figures_anchored_under_another_year_fail_the_year_check(world: World) -> None:

@@ -38,7 +38,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +48,7 @@ from attest.core.canonical import canonical_bytes
 from attest.core.contracts import Kind
 from attest.core.documents import HashedDocument, hash_document, read_json_document
 from attest.core.errors import InputError
+from attest.core.grounds import Ground
 from attest.core.manifest import write_atomic
 from attest.core.merkle import StandardMerkleTree, verify_proof
 from attest.core.records import Published, attestation_uid
@@ -406,18 +407,15 @@ def verify_disclosure(
     names = deployment.membership_history().organisation_names()
     if p["organisation"] not in names.values():
         checks.append(Check("anchored", "fail", f"{p['organisation']!r} is not an admitted organisation"))
-        return DisclosureResult(metric, checks, None)
+        return DisclosureResult(metric, _grounded(checks, None, False), None)
     org_id = next(i for i, n in names.items() if n == p["organisation"])
     root_hex = p["root"].removeprefix("0x")
     if not re.fullmatch(r"[0-9a-fA-F]{64}", root_hex):
         checks.append(Check("anchored", "fail", "the root is not a hash"))
-        return DisclosureResult(metric, checks, None)
+        return DisclosureResult(metric, _grounded(checks, None, False), None)
     root_hex = root_hex.lower()
     report = verify_target(deployment, root_hex, org=str(org_id), prover=prover)
-    for c in report.checks:
-        if c.name in ("digest", "coverage"):
-            continue
-        checks.append(Check(c.name, c.status, c.detail))
+    checks.extend(c for c in report.checks if c.name not in ("digest", "coverage"))
     a = report.attestation
     if a is not None:
         fits = a.kind is Kind.DISCLOSURE and a.year == p["year"]
@@ -437,7 +435,41 @@ def verify_disclosure(
     checks.append(_bound_check(deployment, figures_uid, root_uid, prover))
     audit, audited_by = _audit_check(deployment, figures_uid, "0x" + root_hex, statement, prover)
     checks.append(audit)
-    return DisclosureResult(metric, checks, report if report.verified else None, audited_by)
+    require = prover is not None and prover.policy.require
+    return DisclosureResult(
+        metric, _grounded(checks, report, require), report if report.verified else None, audited_by
+    )
+
+
+#: A disclosure's own lines that rest on the proof file alone.
+_FROM_THE_FILE = ("leaf", "proof", "registry")
+
+
+def _grounded(checks: list[Check], root: Report | None, require: bool) -> list[Check]:
+    """Each of a disclosure's own lines with what it rests on: the proof file (leaf, path, registry),
+    or the chain as firmly as the root's own verification rests on it (its weakest chain line);
+    `bound` says itself when the binding is only the node's word. With `require` (--require-proofs),
+    a line of its own resting on less than a proof fails, as the root's lines do."""
+    lines = root.checks if root is not None else []
+    chain = [Ground.of_label(c.rests_on) for c in lines if c.rests_on and c.rests_on != Ground.FILE.label]
+    weakest = min(chain, default=Ground.NODE)
+    why = next((c.rests_on_detail for c in lines if Ground.of_label(c.rests_on) is weakest), "")
+    out = []
+    for c in checks:
+        if c.rests_on:
+            out.append(c)
+        elif c.name in _FROM_THE_FILE:
+            out.append(replace(c, rests_on=Ground.FILE.label, rests_on_detail="the disclosure proof file"))
+        elif c.name == "bound" and "node's word" in c.detail:
+            out.append(
+                replace(c, rests_on=Ground.NODE.label, rests_on_detail="the node's disclosureOf answer")
+            )
+        else:
+            failed = require and weakest < Ground.PROVEN and c.status != "fail"
+            detail = c.detail + (f" — rests on {weakest.label}: failed by --require-proofs" if failed else "")
+            status = "fail" if failed else c.status
+            out.append(replace(c, status=status, detail=detail, rests_on=weakest.label, rests_on_detail=why))
+    return out
 
 
 def _bound_check(deployment: Deployment, figures_uid: str, root_uid: str, prover: Prover | None) -> Check:

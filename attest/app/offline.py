@@ -27,6 +27,7 @@ from attest.core.chain_family import family
 from attest.core.contracts import GOVERNANCE, REGISTRY, Kind, Role
 from attest.core.credits import CreditPolicy
 from attest.core.errors import InputError
+from attest.core.grounds import Ground, Grounds
 from attest.core.header import BlockHeader, Checkpoint, header_hash
 from attest.core.manifest import Manifest
 from attest.core.membership_history import Standing
@@ -36,7 +37,7 @@ from attest.core.proofs import verify_account_proof
 from attest.core.receipt import Receipt, lookup_digest
 from attest.core.records import ZERO_REF, OnchainAttestation, attestation_uid
 from attest.core.storage import contract_layout, word_of_bytes32, word_of_uint
-from attest.core.verification import Check, Evidence, Report, decide
+from attest.core.verification import Check, Evidence, Report, decide, rest
 
 
 def verify_offline(
@@ -75,7 +76,9 @@ def verify_offline(
     at = f"block {checkpoint.number} {'0x' + checkpoint.hash.hex()} (checkpoint)"
     problem = _header_problem(header, r, checkpoint, at, manifest)
     if problem is not None:
-        return Report(target, t.digest, [Check("receipt", "fail", problem)], None)
+        # the receipt's header against the checkpoint the reader gave: nothing from any chain
+        line = Check("receipt", "fail", problem, Ground.FILE.label, "the receipt and the checkpoint given")
+        return Report(target, t.digest, [line], None)
     # 2. the registry's code at that block: the deployment, and what its rules guarantee
     try:
         code_hash = verify_account_proof(
@@ -116,7 +119,13 @@ def verify_offline(
     evidence = _evidence(
         manifest, manifest_sha256, target, t, r, header, at, record, name, code_problem, org, credits
     )
-    return decide(replace(evidence, anchored_problem=problem, strict=strict))
+    report = decide(replace(evidence, anchored_problem=problem, strict=strict))
+    # every fact offline comes from the receipt's proofs, against the checkpoint's header; what it
+    # cannot know (the head, anything after the block) is named unknowable, and said so on its line
+    proven = (Ground.PROVEN, f"the receipt's proofs against {at}")
+    grounds = Grounds(dict.fromkeys(("code", "record", "status", "names", "standing", "logs"), proven))
+    rest(report, grounds, require=False, unknowable=evidence.unknowable)
+    return report
 
 
 def _header_problem(

@@ -23,6 +23,7 @@ from attest.chain.rpc import HttpRpc, NodeRefused
 from attest.core.chain_family import family
 from attest.core.contracts import GOVERNANCE, REGISTRY
 from attest.core.errors import ChainError
+from attest.core.grounds import Ground, Grounds
 from attest.core.header import Checkpoint, TrustedHeader
 from attest.core.proof_errors import ProofError, ProofRootMismatch
 from attest.core.proofs import verify_account_proof
@@ -31,6 +32,7 @@ from attest.core.proven import (
     ProvenRecord,
     ProvenState,
     accounts_to_prove,
+    after_block,
     orgs_to_prove,
     proof_check,
     uids_to_prove,
@@ -40,7 +42,7 @@ from attest.core.receipt import ProofPart
 from attest.core.records import OnchainAttestation
 from attest.core.report_summary import Basis
 from attest.core.storage import contract_layout, word_of_address, word_of_bytes32, word_of_uint
-from attest.core.verification import Check, Evidence, Report
+from attest.core.verification import Check, Evidence, Report, rest
 
 if TYPE_CHECKING:
     from attest.app.log_proofs import LogProver
@@ -199,10 +201,27 @@ class Prover:
         if self.logs is not None:
             self.logs.prefetch(blocks)
 
-    def checks(self, report: Report, ev: Evidence) -> list[Check]:
-        """The `proofs` line of one report, and its `logs` line (attest.app.log_proofs)."""
+    def vouched_head(self) -> int | None:
+        """The highest head the trusted block vouches for: every node that agreed on it had it at least
+        `confirmations` deep, so no head below `number + confirmations - 1` (a checkpoint vouches for
+        its own block only). None when nothing was settled: the head is the node's word."""
+        if self.header is None or self.unproven is not None:
+            return None
+        if self.header.checkpoint is not None:
+            return self.header.number
+        return self.header.number + max(1, self.deployment.chain.confirmations) - 1
+
+    def attach(self, report: Report, ev: Evidence) -> None:
+        """Add the `proofs` line of one report, and its `logs` line (attest.app.log_proofs); then each
+        line of the report says what it rests on (`attest.core.verification.rest`), and with
+        `--require-proofs` the lines resting on less than a proof fail."""
         logs = self.logs.check(report, ev) if self.logs is not None else None
-        proofs = self.check(report, ev)
+        state = self._state(ev)
+        proofs = (
+            proof_check(report, ev, state)
+            if state is not None
+            else unproven_check(self.unproven or "no trusted block", required=self.policy.require)
+        )
         report.basis = self.basis()
         a = report.attestation
         if self.logs is not None and a is not None and proofs.status != "fail":
@@ -212,7 +231,47 @@ class Prover:
             revoked = None if a.revocation is None else self.logs.proven_time_of(a.revocation.block_number)
             if revoked is not None:
                 report.revoked_at, report.revoked_at_proven = revoked, True
-        return [proofs, *([logs] if logs is not None else [])]
+        report.checks.extend([proofs, *([logs] if logs is not None else [])])
+        rest(report, self.grounds(report, ev, state, proofs, logs), require=self.policy.require)
+
+    def grounds(
+        self, report: Report, ev: Evidence, state: ProvenState | None, proofs: Check, logs: Check | None
+    ) -> Grounds:
+        """How each kind of fact of one report was established: proven against the trusted block
+        (`Ground.PROVEN` when independent nodes or a checkpoint vouch for it, else `ONE_NODE`), or the
+        node's word — where nothing could be proven, where the node contradicts the proofs, for a
+        record or a change newer than the trusted block, and for logs the receipts did not prove."""
+        if state is None or self.header is None:
+            return Grounds.node_only(self.unproven or "no trusted block")
+        basis = self.basis()
+        at = f"block {self.header.number}"
+        if basis.independent:
+            base, why = Ground.PROVEN, f"proven against {at} ({self._vouched()})"
+        else:
+            base, why = (
+                Ground.ONE_NODE,
+                f"proven against {at}, whose hash only {basis.vouched_by()} gave: ask another "
+                "organisation's node too (--rpc-url again) or give --trust-block",
+            )
+        facts: dict[str, tuple[Ground, str]] = dict.fromkeys(
+            ("code", "record", "status", "names", "standing", "logs", "head"), (base, why)
+        )
+        if proofs.status == "fail":
+            for fact in ("code", "record", "status", "names", "standing"):
+                facts[fact] = (Ground.NODE, f"the node contradicts the proofs at {at} (the proofs line)")
+        for fact, said in after_block(ev, state).items():
+            if said:
+                facts[fact] = (Ground.NODE, "not provable at that block: " + "; ".join(said))
+        if logs is not None and logs.status != "pass":
+            facts["logs"] = (Ground.NODE, "not all proven by their blocks' receipts (the logs line)")
+        vouched, a = self.vouched_head(), report.attestation
+        if vouched is not None and a is not None and vouched - a.block_number + 1 < ev.confirmations_required:
+            # deep enough only by the node's head: the trusted block does not vouch for it
+            facts["head"] = (
+                Ground.NODE,
+                f"the node's head {ev.head}; the trusted block vouches for {vouched}",
+            )
+        return Grounds(facts)
 
     def basis(self) -> Basis:
         """What this command's answers rest on, for the plain summary (attest.core.report_summary)."""
@@ -226,8 +285,9 @@ class Prover:
         operators = tuple(dict.fromkeys(ops[u] for u in self.header.agreed if u in ops))
         return Basis("nodes", nodes, operators, block=self.header.number)
 
-    def check(self, report: Report, ev: Evidence) -> Check:
-        """The `proofs` line of one report."""
+    def _state(self, ev: Evidence) -> ProvenState | None:
+        """What the proofs show at the trusted block of the records, names and standings `ev` rests
+        on (None: nothing could be proven; `unproven` says why)."""
         if self.header is not None and self.unproven is None:
             try:
                 uids, named, accounts = uids_to_prove(ev), orgs_to_prove(ev), accounts_to_prove(ev)
@@ -243,8 +303,8 @@ class Prover:
                 self.unproven = f"{self.node} serves no state proof for block {self.header.number} ({exc})"
             self.prove_code()  # when no record was asked for
         if self.header is None or self.unproven is not None:
-            return unproven_check(self.unproven or "no trusted block", required=self.policy.require)
-        state = ProvenState(
+            return None
+        return ProvenState(
             block=self.header.number,
             block_hash="0x" + self.header.hash.hex(),
             vouched=self._vouched(),
@@ -257,7 +317,6 @@ class Prover:
             organisations=org_roles,
             require=self.policy.require,
         )
-        return proof_check(report, ev, state)
 
     def summary(self) -> str:
         """One line for a bulk run: which block every report's facts were proven against, or why not."""

@@ -18,12 +18,13 @@ from attest.core.credits import CreditPolicy, retirement_checks
 from attest.core.documents import HashedDocument, hash_document, read_json_document
 from attest.core.errors import ChainError, InputError
 from attest.core.figures import EsgFigures
+from attest.core.grounds import Grounds
 from attest.core.names import holders
 from attest.core.receipt import Receipt, is_receipt, lookup_digest, parse_receipt
 from attest.core.records import ZERO_REF, OnchainAttestation
 from attest.core.sidefiles import RECEIPT_SUFFIX, receipt_name
 from attest.core.statement import CarbonVerificationV2, cross_check
-from attest.core.verification import Evidence, Report, RuleCheck, Status, decide
+from attest.core.verification import Evidence, Report, RuleCheck, Status, decide, rest
 
 if TYPE_CHECKING:
     from attest.app.proven import Prover
@@ -154,6 +155,8 @@ def finish(facts: ChainFacts, evidence: Evidence, prover: Prover | None = None) 
     """The report the pure rules (`decide`) give for `evidence`, with the anchoring block's time
     (and the revoking block's, when it was revoked), and the `proofs` and `logs` lines when a
     `prover` proves its state facts against a trusted block."""
+    if prover is not None:  # how deep the trusted block vouches an attestation is, beside the node's head
+        evidence = replace(evidence, vouched_head=prover.vouched_head())
     report = decide(evidence)
     if report.attestation is not None:
         report.anchored_at = facts.block_timestamp(report.attestation.block_number)
@@ -164,7 +167,13 @@ def finish(facts: ChainFacts, evidence: Evidence, prover: Prover | None = None) 
             except ChainError:
                 report.revoked_at = None
     if prover is not None:
-        report.checks.extend(prover.checks(report, evidence))
+        prover.attach(report, evidence)
+    else:
+        rest(
+            report,
+            Grounds.node_only("no trusted block was settled: the node's answers as they came"),
+            require=False,
+        )
     return report
 
 

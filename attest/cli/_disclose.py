@@ -23,7 +23,7 @@ from attest.cli._common import (
     signer_options,
 )
 from attest.cli._publish import publish
-from attest.core.report_text import printable
+from attest.core.report_text import check_line, legend, printable
 
 
 @publish.command("disclosure-root")
@@ -157,8 +157,8 @@ def verify_disclosure(
         def human() -> None:
             m = result.metric
             click.echo(f"{proof}: {m['code']} ({m['label']}) = {m['value']} {m['unit']}")
-            for c in result.checks:
-                click.echo(f"  {SYMBOL[c.status]} {c.name:<13} {printable(c.detail)}")
+            for line in [*(check_line(c) for c in result.checks), *legend(result.checks)]:
+                click.echo(line)
             failed = [c.name for c in result.checks if c.status == "fail"]
             if not result.verified:
                 click.echo(f"NOT VERIFIED (failed: {', '.join(failed)})")

@@ -231,28 +231,33 @@ def _supersession_lies(said: OnchainAttestation, record: ProvenRecord, block: in
     ]
 
 
-def node_word(ev: Evidence, proven: ProvenState) -> list[str]:
+def after_block(ev: Evidence, proven: ProvenState) -> dict[str, list[str]]:
     """The facts the verdict rests on that the proofs cannot settle because the node puts them after
-    the trusted block — a record written since, a revocation since (which stops another statement's
-    claim on credits counting), a restatement withdrawn since: the node's word, said on the line and
-    failed by `--require-proofs`."""
+    the trusted block, by kind (attest.core.grounds.FACTS): a record written since ("record"); a
+    revocation since (which stops another statement's claim on credits counting), a restatement
+    withdrawn since ("status"). The node's word, said on the lines and failed by `--require-proofs`."""
     block = proven.block
-    out: list[str] = []
+    out: dict[str, list[str]] = {"record": [], "status": []}
     for a in _reported(ev):
         uid = attestation_uid(a.org_id, bytes.fromhex(a.digest.removeprefix("0x"))).lower()
         record = proven.records.get(uid)
         if record is not None and not record.exists and a.block_number > block:
-            out.append(f"attestation {a.uid} at block {a.block_number}, after block {block}")
+            out["record"].append(f"attestation {a.uid} at block {a.block_number}, after block {block}")
         when = a.revocation.block_number if a.revocation is not None else None
         if a.revoked and record is not None and record.exists and not record.revoked and (when or 0) > block:
-            out.append(f"the revocation of {a.uid} at block {when}, after block {block}")
+            out["status"].append(f"the revocation of {a.uid} at block {when}, after block {block}")
         for w in a.withdrawn_restatements:
             at = w.revocation.block_number if w.revocation is not None else None
             if at is not None and at > block:
-                out.append(
+                out["status"].append(
                     f"the withdrawal of restatement {w.uid} of {a.uid} at block {at}, after block {block}"
                 )
-    return list(dict.fromkeys(out))
+    return {k: list(dict.fromkeys(v)) for k, v in out.items()}
+
+
+def node_word(ev: Evidence, proven: ProvenState) -> list[str]:
+    """Every fact of `after_block`, in one list."""
+    return [said for facts in after_block(ev, proven).values() for said in facts]
 
 
 def proof_check(report: Report, ev: Evidence, proven: ProvenState) -> Check:

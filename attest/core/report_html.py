@@ -64,14 +64,15 @@ def _report_section(r: Report) -> str:
     verdict = "VERIFIED" if r.verified else f"NOT VERIFIED (failed: {', '.join(failed) or 'incomplete'})"
     rows = "".join(
         f'<tr class="{escape(c.status)}"><td>{SYMBOL[c.status]}</td><td>{escape(c.name)}</td>'
-        f"<td>{escape(c.detail)}</td></tr>"
+        f"<td>{escape(c.detail)}</td>"
+        f'<td title="{escape(c.rests_on_detail)}">{escape(c.rests_on or "—")}</td></tr>'
         for c in r.checks
     )
     parts = [
         f"<h2>{escape(r.subject)}</h2>",
         f'<p class="verdict {"pass" if r.verified else "fail"}">{escape(verdict)}</p>',
         f'<p class="summary">{escape(summary_sentence(r))}</p>',
-        "<table><tr><th></th><th>check</th><th>result</th></tr>" + rows + "</table>",
+        "<table><tr><th></th><th>check</th><th>result</th><th>rests on</th></tr>" + rows + "</table>",
         "<table>",
         _row("document digest (sha256)", r.digest, code=True),
     ]

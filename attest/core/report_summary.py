@@ -40,6 +40,19 @@ class Basis:
     block: int | None = None
     checkpoint: str | None = None
 
+    @property
+    def independent(self) -> bool:
+        """Whether the trusted block is vouched for by more than one party: a checkpoint, or nodes of
+        at least two parties — each node counted as its operator where the manifest names one, else
+        as its URL (two URLs given on the command line are as independent as the nodes behind them)."""
+        return self.how == "checkpoint" or (self.how == "nodes" and len(set(self.nodes)) >= 2)
+
+    def vouched_by(self) -> str:
+        """Who alone vouched for the trusted block, when that is not `independent`."""
+        if len(self.operators) == 1 and len(self.nodes) > 1:
+            return f"{len(self.nodes)} nodes all run by {self.operators[0]}"
+        return f"one node ({self.nodes[0] if self.nodes else '?'})"
+
     def trusted(self) -> str:
         """The trusted block and why it is trusted (for "checkpoint" and "nodes")."""
         at = f"block {self.block}"

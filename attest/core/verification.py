@@ -9,11 +9,12 @@ and the verdict is positive only when every required check passed.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from attest.core.contracts import Kind, Role
+from attest.core.grounds import Fact, Ground, Grounds
 from attest.core.membership_history import MembershipHistory, Standing
 from attest.core.names import normalise_name
 from attest.core.receipt import Receipt
@@ -34,6 +35,10 @@ class Check:
     name: str
     status: Status
     detail: str
+    #: What the line rests on — a `Ground`'s label (attest.core.grounds) — and why; set by `rest` once
+    #: the facts' grounds are known ("" until then: a report decided from evidence alone).
+    rests_on: str = ""
+    rests_on_detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,9 @@ class Evidence:
     receipt_vouched_by: str = ""
     authorised_by: str = ""
     deployment_problem: str | None = None
+    # The highest head the trusted block vouches for (None: no trusted block; the head is the node's
+    # word): the `confirmations` line says how deep an attestation is by both.
+    vouched_head: int | None = None
     # The question "is it attested?" could not be answered (offline: the receipt's proof of the
     # record does not hold): `anchored` fails with this, and nothing after it is decided.
     anchored_problem: str | None = None
@@ -212,6 +220,11 @@ class CheckUnit:
     #: Whether the check concerns this target at all (a statement's reference, figures' coverage…):
     #: where the facts are unknowable, its `info` line is printed only then.
     applies: Callable[[Evidence, OnchainAttestation | None], bool] = lambda ev, a: True
+    #: The kinds of fact its rule decides on (attest.core.grounds.FACTS): its lines rest on the
+    #: weakest of them. Facts only shown (a transaction hash) or completeness ("no other statement")
+    #: are not decisive, and are said in `labelled`.
+    facts: tuple[Fact, ...] = field(kw_only=True)
+    labelled: str = field(default="", kw_only=True)
 
 
 def _one(check: Check | None) -> list[Check]:
@@ -283,10 +296,15 @@ def _credits_rule(ev: Evidence, a: OnchainAttestation) -> list[Check]:
 def _confirmations(ev: Evidence, a: OnchainAttestation) -> Check:
     depth = ev.head - a.block_number + 1
     ok = depth >= ev.confirmations_required
+    vouched = ""
+    if ev.vouched_head is not None and ev.vouched_head < ev.head:
+        vouched = (
+            f" (at least {max(0, ev.vouched_head - a.block_number + 1)} vouched for by the trusted block)"
+        )
     return Check(
         "confirmations",
         "pass" if ok else "fail",
-        f"{depth} confirmation(s), {ev.confirmations_required} required",
+        f"{depth} confirmation(s){vouched}, {ev.confirmations_required} required",
     )
 
 
@@ -314,54 +332,103 @@ CHECKS: tuple[CheckUnit, ...] = (
         "the manifest's registry is bound to its governance",
         False,
         lambda ev, _: [_deployment(ev)],
+        facts=("code",),
     ),
     CheckUnit(
-        "digest", "the file's sha256 (RFC 8785 canonical form for JSON documents)", False, _digest_rule
+        "digest",
+        "the file's sha256 (RFC 8785 canonical form for JSON documents)",
+        False,
+        _digest_rule,
+        facts=("file",),
     ),
     CheckUnit(
         "receipt",
         "a receipt's chain, registry, block and transaction are the chain's",
         False,
         lambda ev, a: [] if ev.receipt is None else [_receipt_check(ev, a)],
+        facts=("file", "record", "logs"),
+        labelled="the transaction hash is the node's word",
     ),
     CheckUnit(
-        "merkle", "a batch receipt's proof leads from the digest to the anchored root", False, _merkle_rule
+        "merkle",
+        "a batch receipt's proof leads from the digest to the anchored root",
+        False,
+        _merkle_rule,
+        facts=("file",),
     ),
     CheckUnit(
         "organisation",
         "the organisation the document names is the one the receipt or --org names",
         False,
         _organisation_rule,
+        facts=("file", "names"),
     ),
-    CheckUnit("anchored", "the digest is attested in the registry, by which organisation, when", False, None),
-    CheckUnit("kind", "it was anchored as what the document is", True, _on(lambda ev, a: _kind(ev, a))),
-    CheckUnit("year", "the year the document states is the year its attestation records", True, _on(_year)),
+    CheckUnit(
+        "anchored",
+        "the digest is attested in the registry, by which organisation, when",
+        False,
+        None,
+        facts=("record", "names"),
+        labelled="the transaction hash is the node's word",
+    ),
+    CheckUnit(
+        "kind",
+        "it was anchored as what the document is",
+        True,
+        _on(lambda ev, a: _kind(ev, a)),
+        facts=("record",),
+    ),
+    CheckUnit(
+        "year",
+        "the year the document states is the year its attestation records",
+        True,
+        _on(_year),
+        facts=("file", "record"),
+    ),
     CheckUnit(
         "authorised",
         "the attester's organisation held the role then (and today)",
         True,
         _on(lambda ev, a: _authorised(ev, a)),
+        # then: the registry's code refuses an account without the role, and the record exists
+        facts=("record", "code", "standing"),
+        labelled="the governance history between its block and the trusted block is the node's word",
     ),
-    CheckUnit("key", "the attester's key was not frozen since", True, _on(lambda ev, a: _key_since(ev, a))),
-    CheckUnit("status", "not revoked, not superseded", True, _on(lambda ev, a: _status(a, ev.strict))),
+    CheckUnit(
+        "key",
+        "the attester's key was not frozen since",
+        True,
+        _on(lambda ev, a: _key_since(ev, a)),
+        facts=("standing",),
+    ),
+    CheckUnit(
+        "status",
+        "not revoked, not superseded",
+        True,
+        _on(lambda ev, a: _status(a, ev.strict)),
+        facts=("record", "status"),
+    ),
     CheckUnit(
         "reference",
         "a statement covers live figures",
         True,
         _on_many(_statement_reference),
         lambda ev, a: a is not None and Kind.STATEMENT in (a.kind, ev.document_kind),
+        facts=("record", "status", "logs"),
     ),
     CheckUnit(
         "covers",
         "with figures at hand: the statement covers exactly these figures",
         True,
         _on(lambda ev, a: _covers(ev, a) if ev.paired else None),
+        facts=("file", "record", "logs"),
     ),
     CheckUnit(
         "cross-check",
         "with figures at hand: the statement's content agrees with the figures'",
         True,
         _on_many(lambda ev, a: _cross_checks(ev) if ev.paired else []),
+        facts=("file",),
     ),
     CheckUnit(
         "retirement",
@@ -369,6 +436,7 @@ CHECKS: tuple[CheckUnit, ...] = (
         True,
         _on_many(lambda ev, a: _retirement_rule(ev, a)),
         lambda ev, a: a is not None and Kind.STATEMENT in (a.kind, ev.document_kind),
+        facts=("file",),
     ),
     CheckUnit(
         "credit records",
@@ -377,6 +445,8 @@ CHECKS: tuple[CheckUnit, ...] = (
         True,
         _on_many(lambda ev, a: [Check(n, s, d) for n, s, d in ev.record_checks or []]),
         lambda ev, a: a is not None and Kind.STATEMENT in (a.kind, ev.document_kind),
+        facts=("file",),
+        labelled="as true as the exports given are the registries'",
     ),
     CheckUnit(
         "coverage",
@@ -384,6 +454,8 @@ CHECKS: tuple[CheckUnit, ...] = (
         True,
         _on(lambda ev, a: _coverage(ev) if a.kind is Kind.FIGURES else None),
         lambda ev, a: a is not None and a.kind is Kind.FIGURES,
+        facts=("record", "status", "logs"),
+        labelled="that no other statement covers them is as complete as the logs of the nodes asked",
     ),
     CheckUnit(
         "credits",
@@ -391,14 +463,77 @@ CHECKS: tuple[CheckUnit, ...] = (
         True,
         _on_many(_credits_rule),
         lambda ev, a: a is not None and a.kind in (Kind.FIGURES, Kind.STATEMENT),
+        facts=("record", "status", "logs"),
+        labelled="that no other statement claims them is as complete as the logs of the nodes asked",
     ),
-    CheckUnit("confirmations", "the attestation is deep enough to be final", True, _on(_confirmations)),
-    CheckUnit("proofs", "the state facts, proven against a trusted block (added by the prover)", False, None),
-    CheckUnit("logs", "the log facts, proven by their blocks' receipts (added by the prover)", False, None),
+    CheckUnit(
+        "confirmations",
+        "the attestation is deep enough to be final",
+        True,
+        _on(_confirmations),
+        facts=("record", "head"),
+    ),
+    CheckUnit(
+        "proofs",
+        "the state facts, proven against a trusted block (added by the prover)",
+        False,
+        None,
+        facts=("code", "record", "status", "names", "standing"),
+    ),
+    CheckUnit(
+        "logs",
+        "the log facts, proven by their blocks' receipts (added by the prover)",
+        False,
+        None,
+        facts=("logs",),
+    ),
 )
 
 #: The names of the lines, in order (`CHECKS`).
 CHECK_ORDER = tuple(unit.name for unit in CHECKS)
+UNITS = {unit.name: unit for unit in CHECKS}
+
+
+def unit_of(line: str) -> CheckUnit | None:
+    """The unit a line belongs to: `credits: recorded` and `retirement: vintage` to their family."""
+    return UNITS.get(line) or UNITS.get(line.split(":", 1)[0])
+
+
+#: The tag of a line this way of verifying cannot decide (`Evidence.unknowable`: offline, what
+#: happened after the receipt's block): it rests on nothing, and says why itself.
+NOT_KNOWN_HERE = "not known here"
+
+
+def rest(
+    report: Report,
+    grounds: Grounds,
+    *,
+    require: bool,
+    more: Mapping[str, tuple[Fact, ...]] | None = None,
+    unknowable: Iterable[str] = (),
+) -> None:
+    """Say on each line of `report` what it rests on: the weakest ground among the facts its unit
+    decides on (`more` names the facts of lines that are no unit of `CHECKS`, such as a disclosure's;
+    a line no unit or `more` names rests on the file alone — an input error). With `require`
+    (`--require-proofs`) a line resting on less than a proof fails, saying so. A line of `unknowable`
+    left undecided is tagged `NOT_KNOWN_HERE`."""
+    out: list[Check] = []
+    unknown = set(unknowable)
+    for c in report.checks:
+        unit = unit_of(c.name)
+        if unit is not None and unit.name in unknown and c.status == "info":
+            out.append(replace(c, rests_on=NOT_KNOWN_HERE, rests_on_detail=c.detail))
+            continue
+        facts: tuple[Fact, ...] = unit.facts if unit is not None else (more or {}).get(c.name, ("file",))
+        ground, why = grounds.weakest(facts)
+        if unit is not None and unit.labelled:
+            why += f"; {unit.labelled}"
+        status, detail = c.status, c.detail
+        if require and ground < Ground.PROVEN and status != "fail":
+            status = "fail"
+            detail += f" — rests on {ground.label}: failed by --require-proofs"
+        out.append(replace(c, status=status, detail=detail, rests_on=ground.label, rests_on_detail=why))
+    report.checks[:] = out
 
 
 def _deployment(ev: Evidence) -> Check:

@@ -35,9 +35,14 @@
     const list = el("ol", { class: "checks" });
     checks.forEach((c, i) => {
       const detail = el("span", { class: "detail" }, c.detail);
+      // what the line rests on (the file, a proof, one node's block, the node's word), and why
+      const rests = c.rests_on
+        ? el("span", { class: "rests", title: c.rests_on_detail || "" }, "rests on: " + c.rests_on)
+        : null;
+      const folded = rests ? [detail, rests] : [detail];
       const body = plain && plain[i] !== undefined
-        ? el("details", { class: "more" }, el("summary", { class: "plain" }, plain[i]), detail)
-        : detail;
+        ? el("details", { class: "more" }, el("summary", { class: "plain" }, plain[i]), ...folded)
+        : el("span", { class: "body" }, ...folded);
       list.append(el("li", { class: c.status, "data-check": c.name, "data-status": c.status },
         el("span", { class: "mark", "aria-hidden": "true" }, MARKS[c.status] || "?"),
         el("span", { class: "visually-hidden" }, WORDS[c.status] || c.status, ": "),

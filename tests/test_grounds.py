@@ -1,0 +1,106 @@
+"""What each report line rests on (attest.core.grounds, attest.core.verification.rest), without a chain.
+
+Each line rests on the weakest of the kinds of fact its check unit decides on; `--require-proofs`
+fails a line resting on less than a proof — the node's word, or a block only one node vouched for —
+and never one resting on the file alone. The lies these defeat: a verdict on one node's answers
+passing `--require-proofs` because its own `proofs` line passed; a line that rests on an unproven
+fact (a record newer than the trusted block) shown as if it were proven.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from test_verification import attestation, evidence
+
+from attest.core.grounds import FACTS, Ground, Grounds
+from attest.core.report_summary import Basis
+from attest.core.report_text import report_lines
+from attest.core.verification import CHECKS, decide, rest, unit_of
+
+pytestmark = pytest.mark.unit
+
+PROVEN = Grounds(dict.fromkeys(FACTS, (Ground.PROVEN, "proven against block 9 (checkpoint 9:0xab)")))
+
+
+def test_every_unit_names_known_facts_and_the_trust_model_lists_them() -> None:
+    """Each unit names at least one kind of fact, every kind is one `FACTS` knows, and
+    docs/trust-model.md's table says the same for each line."""
+    page = (Path(__file__).resolve().parent.parent / "docs" / "trust-model.md").read_text(encoding="utf-8")
+    table = page.split("| line | what it establishes | what it rests on |", 1)[1].split("\n\n", 1)[0]
+    rows = dict(re.findall(r"^\| `([^`]+)` \| [^|]+ \| ([a-z, ]+) \|$", table, flags=re.M))
+    for unit in CHECKS:
+        assert unit.facts, unit.name
+        assert set(unit.facts) <= set(FACTS), unit.name
+        assert rows.get(unit.name) == ", ".join(unit.facts), unit.name
+
+
+def test_lines_rest_on_the_weakest_of_their_facts() -> None:
+    report = decide(evidence([attestation()]))
+    mixed = Grounds({**PROVEN.facts, "logs": (Ground.NODE, "not proven by receipts")})
+    rest(report, mixed, require=False)
+    by_name = {c.name: c for c in report.checks}
+    assert by_name["digest"].rests_on == "the file"
+    assert by_name["anchored"].rests_on == "proven"  # record and names: no logs
+    assert by_name["coverage"].rests_on == "node's word"  # logs among its facts
+    assert "not proven by receipts" in by_name["coverage"].rests_on_detail
+    assert "as complete as the logs of the nodes asked" in by_name["coverage"].rests_on_detail
+    assert all(c.status != "fail" for c in report.checks)  # without --require-proofs nothing changes
+
+
+def test_require_proofs_fails_each_line_on_less_than_a_proof_and_never_the_file() -> None:
+    """The lie: every fact on one node's block. Its lines fail one by one; the file's do not."""
+    report = decide(evidence([attestation()]))
+    one = Grounds(dict.fromkeys(FACTS, (Ground.ONE_NODE, "proven against block 9, one node alone")))
+    rest(report, one, require=True)
+    assert {c.name: c.status for c in report.checks if c.rests_on == "the file"} == {"digest": "pass"}
+    chain_lines = [c for c in report.checks if c.rests_on != "the file"]
+    assert chain_lines and all(c.status == "fail" for c in chain_lines)
+    assert all(c.detail.endswith("rests on one node: failed by --require-proofs") for c in chain_lines)
+    assert not report.verified
+
+
+def test_with_every_fact_proven_require_proofs_changes_nothing() -> None:
+    report = decide(evidence([attestation()]))
+    before = [(c.name, c.status, c.detail) for c in report.checks]
+    rest(report, PROVEN, require=True)
+    assert [(c.name, c.status, c.detail) for c in report.checks] == before
+    assert report.verified
+
+
+def test_the_text_report_tags_each_line_and_explains_weak_tags_once() -> None:
+    report = decide(evidence([attestation()]))
+    rest(report, Grounds.node_only("no trusted block: no --rpc-url"), require=False)
+    lines = report_lines(report)
+    checks = [x for x in lines if x.startswith("  ") and x[2] in "✓✗!·"]
+    assert checks and all(x.endswith(("[the file]", "[node's word]")) for x in checks), lines
+    legend = [x for x in lines if x.startswith("  [node's word] ")]
+    assert legend == ["  [node's word] no trusted block: no --rpc-url"], lines
+
+
+def test_lines_of_families_find_their_unit() -> None:
+    unit = unit_of("credits: recorded")
+    assert unit is not None and unit.name == "credits"
+    unit = unit_of("retirement: vintage")
+    assert unit is not None and unit.name == "retirement"
+    assert unit_of("input") is None
+
+
+@pytest.mark.parametrize(
+    ("basis", "independent"),
+    [
+        (Basis("checkpoint", (), block=9, checkpoint="9:0xab"), True),
+        (Basis("nodes", ("http://a",), block=9), False),
+        (Basis("nodes", ("http://a", "http://a"), block=9), False),  # the same URL twice is one node
+        (Basis("nodes", ("http://a", "http://b"), block=9), True),
+        (Basis("nodes", ("WeBank", "WeBank"), ("WeBank",), block=9), False),  # one operator's nodes
+        (Basis("nodes", ("WeBank", "Verifier"), ("WeBank", "Verifier"), block=9), True),
+        (Basis("node", ("http://a",)), False),
+    ],
+)
+def test_a_block_is_vouched_for_independently_only_by_two_parties_or_a_checkpoint(
+    basis: Basis, independent: bool
+) -> None:
+    assert basis.independent is independent
