@@ -64,6 +64,17 @@ class TransactionReverted(ChainError):
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
 
 
+class NotConfirmed(ChainError):
+    """A mined transaction's block did not get the confirmations the deployment requires in time
+    (exit 3): it is not final yet, so no receipt is written for it; the same command again waits
+    again (nothing is sent twice)."""
+
+    def __init__(self, message: str, *, block_number: int, required: int, **kwargs: object) -> None:
+        self.block_number = block_number
+        self.required = required
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+
+
 class KeystoreError(ChainError):
     """A key in a token (PKCS#11, attest.chain.pkcs11) cannot be used: its module, token or key not
     found, a wrong or locked PIN (exit 3). A keystore *file* that cannot be used is `BadKeystore`."""
