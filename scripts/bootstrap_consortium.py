@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Any
 
 from attest.chain.deployment import Deployment
-from attest.chain.keystore import keystore_address, load_keystore, read_password
+from attest.chain.keystore import keystore_address, load_keystore, password_source, read_password
 from attest.chain.pkcs11 import open_signer, parse_uri, read_pin
 from attest.chain.signer import Signer
 from attest.cli.exits import exit_codes_epilog, one_line_errors
@@ -224,8 +224,16 @@ def load_config(path: Path) -> Config:
 class Keys:
     """Opens the committee's keys: keystores with the one password, HSM keys with one PIN per token."""
 
-    def __init__(self, password: str | None, *, pkcs11_module: str | None, pin_file: str | None) -> None:
+    def __init__(
+        self,
+        password: str | None,
+        *,
+        pkcs11_module: str | None,
+        pin_file: str | None,
+        password_from: str | None = None,
+    ) -> None:
         self.password = password
+        self.password_from = password_from  # where the password came from, for a wrong one's message
         self.module = pkcs11_module
         self.pin_file = pin_file
         self.pins: dict[str, str] = {}
@@ -233,7 +241,7 @@ class Keys:
     def open(self, key: Key) -> Signer:
         if isinstance(key, Path):
             assert self.password is not None
-            return load_keystore(key, self.password)
+            return load_keystore(key, self.password, source=self.password_from)
         return open_signer(key, module=self.module, pin=self.pin)
 
     def pin(self, token: str) -> str:
@@ -327,7 +335,12 @@ def main(argv: list[str] | None = None) -> int:
         password = (
             read_password(password_file=args.password_file, prompt=sys.stdin.isatty()) if files else None
         )
-        keys = Keys(password, pkcs11_module=args.pkcs11_module, pin_file=args.pin_file)
+        keys = Keys(
+            password,
+            pkcs11_module=args.pkcs11_module,
+            pin_file=args.pin_file,
+            password_from=password_source(args.password_file),
+        )
         report = bootstrap(config, keys)
     if args.json:
         print(json.dumps(report, indent=2))

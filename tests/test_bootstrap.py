@@ -125,10 +125,10 @@ def test_bootstrap_deploys_admits_and_is_idempotent(anvil: Any, tmp_path: Path) 
     assert "skipped Late Bank: already organisation #3" in third.stdout
     assert gov.proposalCount().call() == proposals_after_first + 1
 
-    # Wrong password: exit 3, one line, nothing sent.
+    # Wrong password: bad input, exit 2, one line, nothing sent.
     orgs.append({"name": "Never", "roles": ["publisher"]})
     path.write_text(json.dumps(config), encoding="utf-8")
-    one_line(bootstrap(path, password="wrong"), 3, "wrong password")
+    one_line(bootstrap(path, password="wrong"), 2, "wrong password for this keystore")
     assert gov.proposalCount().call() == proposals_after_first + 1
 
 

@@ -643,12 +643,9 @@ def test_publish_file_year_1800_exit_2(net: Net) -> None:
     _assert_nothing_written(net, before, work, {"report.pdf"})
 
 
-# ------------------------------------------------------------------------------------------ chain errors
-
-
 @anvil
 @pytest.mark.parametrize("via", ["env", "password-file"])
-def test_wrong_password_exit_3(net: Net, via: str, tmp_path: Path) -> None:
+def test_wrong_password_exit_2(net: Net, via: str, tmp_path: Path) -> None:
     wrong = "not-the-password-8a1f"
     work = net.workdir(f"wrong-password-{via}")
     pdf = work / "report.pdf"
@@ -665,10 +662,13 @@ def test_wrong_password_exit_3(net: Net, via: str, tmp_path: Path) -> None:
             "publish", "file", pdf, "--year", "2022", "--keystore", net.keystores["bank"],
             "--password-file", pw, password=None,
         )  # fmt: skip
-    line = assert_one_line_error(result, 3, str(net.keystores["bank"]), "password")
+    line = assert_one_line_error(result, 2, str(net.keystores["bank"]), "wrong password")
     assert wrong not in line and wrong not in result.stdout
     assert PASSWORD not in result.stderr + result.stdout
     _assert_nothing_written(net, before, work, {"report.pdf"})
+
+
+# ------------------------------------------------------------------------------------------ chain errors
 
 
 @anvil

@@ -2,7 +2,8 @@
 
 A folder with one bad document fails that document and judges the rest; a missing manifest says what
 one is and how to give it; no password and no terminal is one line, exit 2; a mistyped keystore is
-bad input (exit 2) like a mistyped document; `member admit` prints its own newline as a newline; one
+bad input (exit 2) like a mistyped document, and so are a wrong password and a file that is no
+keystore, from every command that opens one; `member admit` prints its own newline as a newline; one
 exit-code table in every `--help` and in docs/exit-codes.md. (Interrupted publishing runs:
 tests/test_interrupted.py.)
 """
@@ -204,6 +205,88 @@ def test_a_mistyped_keystore_is_bad_input_like_a_mistyped_document(world: World)
     assert done.stderr.splitlines() == [
         f"error: {typo}: cannot read keystore: No such file or directory: check --keystore / ATTEST_KEYSTORE"
     ]
+
+
+KEYSTORE_TROUBLES = ("wrong password", "missing", "not a keystore")
+
+
+def _entry_points(w: World, keystore: Path) -> dict[str, list[str | Path]]:
+    """Every kind of command that opens a keystore: publishing (a file, a batch), the committee's
+    (member admit), and the two publishing scripts; each run as its user would."""
+    report = _report(w)
+    batch = w.root / "keystore-batch"
+    batch.mkdir(exist_ok=True)
+    (batch / "bill.pdf").write_bytes(b"%PDF-1.7 a bill no one published")
+    python, scripts = sys.executable, REPO_ROOT / "scripts"
+    deployment = ["--deployment", w.manifest, "--rpc-url", w.node.rpc_url, "--keystore", keystore]
+    publish = [ATTEST, "publish"]
+    key = ["--year", "2022", "--keystore", keystore, *w.chain()]
+    return {
+        "publish file": [*publish, "file", report, *key],
+        "publish batch": [*publish, "batch", batch, *key],
+        "member admit": [
+            ATTEST, "member", "admit", "--name", "Key Bank", "--role", "publisher",
+            "--account", "0x" + "34" * 20, "--keystore", keystore, *w.chain(),
+        ],
+        "publish_many.py": [python, scripts / "publish_many.py", *deployment, "--year", "2022", report],
+        "publish_year.py": [
+            python, scripts / "publish_year.py", *deployment,
+            "--figures", w.anchored, "--report", report,
+        ],
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("trouble", KEYSTORE_TROUBLES)
+def test_a_keystore_that_cannot_be_opened_is_bad_input_naming_it(
+    world: World, trouble: str, tmp_path: Path
+) -> None:
+    """A wrong password, a mistyped keystore path, a file that is no keystore: each is bad input
+    (exit 2, as a mistyped document is), one line naming the keystore and what to do, whatever the
+    command — and nothing sent. Neither the password nor the file's content is ever echoed."""
+    wrong = "not-the-password-25b"
+    keystore = {
+        "wrong password": world.keystore,
+        "missing": world.root / "bnak.json",
+        "not a keystore": world.manifest,  # a JSON file, but a deployment manifest
+    }[trouble]
+    expected = {
+        "wrong password": "wrong password for this keystore (the one from ATTEST_PASSWORD): give its "
+        "password through ATTEST_PASSWORD or --password-file FILE",
+        "missing": "cannot read keystore: No such file or directory: check --keystore / ATTEST_KEYSTORE",
+        "not a keystore": "not a keystore file (no `address`; a V3 keystore is the JSON `attest account new` "
+        "writes): check --keystore / ATTEST_KEYSTORE",
+    }[trouble]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
+    before = world.head()
+    for name, command in _entry_points(world, keystore).items():
+        done = subprocess.run(
+            [str(c) for c in command],
+            capture_output=True,
+            text=True,
+            env={**clean, "ATTEST_PASSWORD": wrong if trouble == "wrong password" else PASSWORD},
+            stdin=subprocess.DEVNULL,
+            timeout=180,
+        )
+        assert done.returncode == 2, (name, show(done))
+        assert done.stderr.splitlines() == [f"error: {keystore}: {expected}"], (name, show(done))
+        assert "Traceback" not in done.stderr and wrong not in done.stdout + done.stderr, name
+        assert world.head() == before, name  # nothing sent
+
+
+def test_a_wrong_password_from_a_file_names_that_file(world: World, tmp_path: Path) -> None:
+    password_file = tmp_path / "password.txt"
+    password_file.write_text("not it\n", encoding="utf-8")
+    before = world.head()
+    done = attest(
+        "publish", "file", _report(world), "--year", "2022", "--keystore", world.keystore,
+        "--password-file", password_file, *world.chain(),
+    )  # fmt: skip
+    assert done.returncode == 2, show(done)
+    assert done.stderr.splitlines() == [
+        f"error: {world.keystore}: wrong password for this keystore (the one from --password-file "
+        f"{password_file}): give its password through ATTEST_PASSWORD or --password-file FILE"
+    ], show(done)
+    assert world.head() == before
 
 
 def test_member_admit_prints_its_own_lines(world: World) -> None:

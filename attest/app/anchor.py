@@ -65,6 +65,7 @@ def anchor(
         if journal is None:
             for results in deployment.anchor(account, requests, window=window):
                 results = as_asked(results)
+                confirmed(deployment.chain, results)
                 yield results
                 _stop_at(results)
             return
@@ -75,8 +76,9 @@ def anchor(
             account, requests, recorder=recorder, window=window, timeout=journal.timeout
         )
         for results in anchored:
-            results = as_asked(results)
-            yield _classified(journal, scope, results)
+            results = _classified(journal, scope, as_asked(results))  # recorded, then waited for
+            confirmed(deployment.chain, results, timeout=journal.timeout)
+            yield results
             _stop_at(results)
 
 
@@ -87,6 +89,16 @@ def anchor_one(
     ((result,),) = anchor(deployment, account, [request], journal=journal)
     result.unwrap()
     return result
+
+
+def confirmed(chain: Chain, window: list[AnchorResult], *, timeout: float = sender.DEFAULT_TIMEOUT) -> None:
+    """Wait until every attestation of `window` — sent now or found anchored by an earlier run —
+    has the confirmations the deployment requires (`Chain.confirmations`), at most `timeout`
+    seconds: a window is handed over (and its receipts written) only once it is final by the
+    deployment's own rule. `NotConfirmed` otherwise; the journal has what was mined."""
+    blocks = [r.published.attestation.block_number for r in window if r.published is not None]
+    if blocks:
+        chain.wait_confirmations(max(blocks), timeout=timeout)
 
 
 def _stop_at(window: list[AnchorResult]) -> None:
@@ -286,12 +298,10 @@ def _check_not_kept_without_transactions(deployment: Deployment, doomed: list[In
 
 
 def _settle(chain: Chain, journal: Journal, pairs: list[tuple[int, sender.Receipt]], *, found: bool) -> None:
-    """Record the outcome of mined transactions (reverts decoded), in one commit."""
+    """Record the outcome of mined transactions (reverts decoded), in one commit. Their
+    confirmations are waited for when their documents' window is handed over (`confirmed`)."""
     if not pairs:
         return
-    ok = [r.block_number for _, r in pairs if r.ok]
-    if ok:
-        chain.wait_confirmations(max(ok))
     for intent, receipt in pairs:
         reverted = None if receipt.ok else sender.reverted_on_chain(chain, receipt)
         _record_outcome(journal, intent, receipt, reverted, found=found)

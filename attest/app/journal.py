@@ -306,6 +306,29 @@ class Journal:
         return int(intent)
 
 
+#: How long a publishing run waits for its transactions to be mined and then to reach the
+#: deployment's confirmations (seconds; docs/publishing.md).
+WAIT_ENV = "ATTEST_WAIT_SECONDS"
+
+
 def open_journal(path: str | Path | None, manifest_path: str | Path) -> Journal:
-    """The journal a publish command uses: `path` (--journal / ATTEST_JOURNAL), else beside the manifest."""
-    return Journal(path or os.environ.get("ATTEST_JOURNAL") or default_journal_path(manifest_path))
+    """The journal a publish command uses: `path` (--journal / ATTEST_JOURNAL), else beside the
+    manifest; its runs wait for mining and confirmations $ATTEST_WAIT_SECONDS (default 120)."""
+    return Journal(
+        path or os.environ.get("ATTEST_JOURNAL") or default_journal_path(manifest_path),
+        timeout=wait_seconds(),
+    )
+
+
+def wait_seconds() -> float:
+    """$ATTEST_WAIT_SECONDS, a positive number of seconds (default 120)."""
+    text = os.environ.get(WAIT_ENV)
+    if text is None:
+        return 120.0
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise InputError(f"{WAIT_ENV}={text!r}: give a positive number of seconds", field=WAIT_ENV)
+    return seconds

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from attest.chain.rpc import JsonRpc, result_of
 from attest.chain.transport import chain_error, node_errors
-from attest.core.errors import ChainError, TransactionReverted, WrongChain
+from attest.core.errors import ChainError, NotConfirmed, TransactionReverted, WrongChain
 
 if TYPE_CHECKING:
     from web3 import Web3
@@ -304,13 +304,19 @@ class Chain:
         )
 
     def wait_confirmations(self, block_number: int, timeout: float = 120) -> None:
-        """Block until `block_number` has `self.confirmations` confirmations (1 = mined)."""
+        """Block until `block_number` has `self.confirmations` confirmations (1 = mined), at most
+        `timeout` seconds; then `NotConfirmed`, saying how deep it is."""
         if self.tester is not None:
             return  # the embedded chain mines on demand: waiting would never end
         deadline = time.monotonic() + timeout
-        while self.head() - block_number + 1 < self.confirmations:
+        while (have := self.head() - block_number + 1) < self.confirmations:
             if time.monotonic() > deadline:
-                raise ChainError(f"block {block_number} did not reach {self.confirmations} confirmations")
+                raise NotConfirmed(
+                    f"block {block_number} has {max(have, 0)} of the {self.confirmations} confirmations "
+                    f"required after {timeout:g} s: is the chain producing blocks?",
+                    block_number=block_number,
+                    required=self.confirmations,
+                )
             time.sleep(0.2)
 
     def set_fees(self, tx: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from attest.core.errors import InputError, KeystoreError
+from attest.core.errors import BadKeystore, InputError
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -71,38 +71,76 @@ def create_keystore(path: str | Path, password: str, *, private_key: str | None 
     return str(account.address)
 
 
+KEYSTORE_OPTION = "check --keystore / ATTEST_KEYSTORE"
+
+
 def unreadable_keystore(exc: OSError) -> str:
-    return f"cannot read keystore: {exc.strerror}: check --keystore / ATTEST_KEYSTORE"
+    return f"cannot read keystore: {exc.strerror}: {KEYSTORE_OPTION}"
 
 
-def load_keystore(path: str | Path, password: str) -> LocalAccount:
-    """Decrypt a keystore file; a file that cannot be read is an InputError (exit 2), a wrong
-    password or a file that is no keystore a KeystoreError (exit 3)."""
+def not_a_keystore(why: str) -> str:
+    return (
+        f"not a keystore file ({why}; a V3 keystore is the JSON `attest account new` writes): "
+        f"{KEYSTORE_OPTION}"
+    )
+
+
+def password_source(password_file: str | Path | None) -> str:
+    """Where `read_password` took the password from, for an error message (never the password)."""
+    if password_file is not None:
+        return f"--password-file {password_file}"
+    if os.environ.get(PASSWORD_ENV) is not None:
+        return PASSWORD_ENV
+    return "the prompt"
+
+
+def read_keystore(path: str | Path) -> dict[str, object]:
+    """A keystore file's JSON, checked to be one (an object naming an address and a `crypto`
+    section), without decrypting it. Every way it cannot be used is a `BadKeystore` (exit 2)
+    naming the file: a mistyped path is bad input, as a mistyped document is."""
+    p = Path(path)
+    if p.is_dir():
+        raise BadKeystore(f"is a directory, not a keystore file: {KEYSTORE_OPTION}", path=p)
+    try:
+        obj = json.loads(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise BadKeystore(unreadable_keystore(exc), path=p) from None
+    except ValueError:  # invalid JSON or UTF-8; its content is never echoed (it may be a key)
+        raise BadKeystore(not_a_keystore("not JSON"), path=p) from None
+    if not isinstance(obj, dict) or not isinstance(obj.get("address"), str):
+        raise BadKeystore(not_a_keystore("no `address`"), path=p)
+    if not isinstance(obj.get("crypto", obj.get("Crypto")), dict):
+        raise BadKeystore(not_a_keystore("no `crypto` section"), path=p)
+    return obj
+
+
+def load_keystore(path: str | Path, password: str, *, source: str | None = None) -> LocalAccount:
+    """Decrypt a keystore file. The one place a keystore is opened (every command and script goes
+    through `attest.chain.signer.SignerChoice` or here): a file that cannot be read, is no keystore,
+    or that `password` (taken from `source`, see `password_source`) does not open is a
+    `BadKeystore` (exit 2) naming the file and what to do; nothing has been sent."""
     from eth_account import Account
 
     p = Path(path)
-    try:
-        encrypted = json.loads(p.read_text(encoding="utf-8"))
-    except OSError as exc:  # a mistyped path is bad input (exit 2), as a mistyped document is
-        raise InputError(unreadable_keystore(exc), path=p) from None
-    except ValueError:
-        raise KeystoreError("not a keystore file (invalid JSON)", path=p) from None
+    encrypted = read_keystore(p)
     try:
         key = Account.decrypt(encrypted, password)
-    except ValueError:
-        raise KeystoreError("cannot decrypt keystore: wrong password?", path=p) from None
+    except ValueError as exc:
+        if str(exc) != "MAC mismatch":
+            raise BadKeystore(not_a_keystore("its `crypto` section is malformed"), path=p) from None
+        given = f" (the one from {source})" if source else ""
+        raise BadKeystore(
+            f"wrong password for this keystore{given}: give its password through {PASSWORD_ENV} or "
+            "--password-file FILE",
+            path=p,
+        ) from None
     except Exception:  # noqa: BLE001 - malformed keystore structure; never echo its content
-        raise KeystoreError("not a valid V3 keystore file", path=p) from None
+        raise BadKeystore(not_a_keystore("its `crypto` section is malformed"), path=p) from None
     account: LocalAccount = Account.from_key(key)
     return account
 
 
 def keystore_address(path: str | Path) -> str:
-    """The address a keystore holds, without decrypting it."""
-    try:
-        address = json.loads(Path(path).read_text(encoding="utf-8"))["address"]
-    except OSError as exc:
-        raise InputError(unreadable_keystore(exc), path=path) from None
-    except (ValueError, KeyError, TypeError):
-        raise KeystoreError("not a readable keystore file", path=path) from None
+    """The address a keystore holds, without decrypting it (`read_keystore`'s checks)."""
+    address = read_keystore(path)["address"]
     return "0x" + str(address).removeprefix("0x")

@@ -245,11 +245,11 @@ class WindowSender:
         return flight.mined
 
     def outcomes(self, flight: InFlight) -> list[Outcome]:
-        """The window's outcomes, in order (revert reasons decoded), recorded."""
+        """The window's outcomes, in order (revert reasons decoded), recorded; then the mined blocks'
+        confirmations waited for (`NotConfirmed` when they do not come in time: what was mined is
+        recorded first, so a re-run knows it)."""
         chain, timeout, outcomes = self.chain, self.timeout, flight.outcomes
         mined = self.mined(flight)
-        if mined:
-            chain.wait_confirmations(max(r.block_number for r in mined.values()), timeout=timeout)
         done: list[tuple[Signed, Receipt, TransactionReverted | None]] = []
         for i, s in flight.accepted:
             receipt = mined.get(s.tx_hash)
@@ -261,6 +261,8 @@ class WindowSender:
             outcomes[i] = Outcome(flight.calls[i], s, receipt, reverted)
         if self.recorder is not None and done:
             self.recorder.settled(done)
+        if mined:
+            chain.wait_confirmations(max(r.block_number for r in mined.values()), timeout=timeout)
         return [outcomes[i] for i in range(len(flight.calls))]
 
 

@@ -167,12 +167,12 @@ class SignerChoice:
         if self._loaded is not None:
             return self._loaded
         if self.keystore:
-            from attest.chain.keystore import keystore_address, load_keystore, read_password
+            from attest.chain.keystore import load_keystore, password_source, read_keystore, read_password
 
-            keystore_address(self.keystore)  # a mistyped path is named before a password is asked for
-            self._loaded = load_keystore(
-                self.keystore, read_password(password_file=self.password_file, prompt=prompt)
-            )
+            read_keystore(self.keystore)  # a mistyped path or no keystore: named before a password is asked
+            password = read_password(password_file=self.password_file, prompt=prompt)
+            source = password_source(self.password_file)
+            self._loaded = load_keystore(self.keystore, password, source=source)
         else:
             from attest.chain.pkcs11 import open_signer, read_pin
 

@@ -22,6 +22,7 @@ from attest.core.errors import (
     EXIT_INTERRUPTED,
     AttestError,
     ChainError,
+    NotConfirmed,
     TransactionReverted,
     exit_code_lines,
 )
@@ -135,7 +136,12 @@ def end_unfinished(
     )
     print(line, file=sys.stderr)
     lost = ""
-    if code == ChainError.exit_code:
+    if isinstance(exc, NotConfirmed):
+        lost = (
+            f"; a receipt is written only once its block has the {exc.required} confirmations the "
+            "deployment requires"
+        )
+    elif code == ChainError.exit_code:
         lost = (
             "; a node that lost its last blocks (a killed dev node) lost what they held, and their receipts "
             "with them: the same command re-checks the recent ones and re-sends what the node lost"

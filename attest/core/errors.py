@@ -64,8 +64,25 @@ class TransactionReverted(ChainError):
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
 
 
+class NotConfirmed(ChainError):
+    """A mined transaction's block did not get the confirmations the deployment requires in time
+    (exit 3): it is not final yet, so no receipt is written for it; the same command again waits
+    again (nothing is sent twice)."""
+
+    def __init__(self, message: str, *, block_number: int, required: int, **kwargs: object) -> None:
+        self.block_number = block_number
+        self.required = required
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+
+
 class KeystoreError(ChainError):
-    """A keystore file cannot be read or decrypted (wrong password, bad file)."""
+    """A key in a token (PKCS#11, attest.chain.pkcs11) cannot be used: its module, token or key not
+    found, a wrong or locked PIN (exit 3). A keystore *file* that cannot be used is `BadKeystore`."""
+
+
+class BadKeystore(InputError):
+    """A keystore file cannot be used: missing or unreadable, not a V3 keystore, or the password
+    given does not open it (exit 2, bad input as a mistyped document is): nothing was sent."""
 
 
 class NotAnchoredAsAsked(AttestError):
@@ -104,8 +121,8 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as `yes | head` reports: the reader of 
 EXIT_CODES: tuple[tuple[int, str], ...] = (
     (0, "verified / done"),
     (1, "not verified: a check failed (the report names it)"),
-    (2, "bad input or usage (a file, a field, an option, a missing password); nothing was sent"),
-    (3, "chain or key error: node unreachable or misconfigured, a transaction reverted, a key not unlocked"),
+    (2, "bad input or usage (a file, a field, an option, a keystore or its password); nothing was sent"),
+    (3, "chain or HSM error: node unreachable or misconfigured, a transaction reverted, an HSM key locked"),
     (4, "internal error: a bug, please report it (ATTEST_DEBUG=1 shows a traceback)"),
     (5, "publishing: this organisation's attestation of a document was revoked; it cannot be re-anchored"),
     (6, "publishing: the document is already anchored with another kind, year or reference"),
