@@ -11,10 +11,11 @@ so decoding a hundred thousand logs costs little. Which contract emitted a log i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from attest.core.contracts import Kind, Topics, topics
 from attest.core.credits import ClaimRecord, NeutralityRecord
@@ -45,6 +46,30 @@ def as_int(value: Any) -> int:
 
 def _hex(value: Any) -> str:
     return "0x" + as_bytes(value).hex()
+
+
+_D = TypeVar("_D", bound=Callable[..., Any])
+
+
+def _decoder(event: str) -> Callable[[_D], _D]:
+    """A log decoder whose every failure on a malformed log (a field missing, data cut short, a
+    topic that is no hash) is a chain error naming the event: the node's answer, never a traceback."""
+
+    def wrap(decode: _D) -> _D:
+        @functools.wraps(decode)
+        def decoded(*args: Any, **kwargs: Any) -> Any:
+            from attest.core.errors import ChainError
+
+            try:
+                return decode(*args, **kwargs)
+            except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+                raise ChainError(
+                    f"the node answered with a malformed {event} log ({type(exc).__name__}: {exc})"
+                ) from None
+
+        return cast(_D, decoded)
+
+    return wrap
 
 
 def covering_checked(
@@ -114,11 +139,13 @@ def _mismatch(
     return None
 
 
+@_decoder("registry")
 def topic0(log: Mapping[str, Any]) -> bytes | None:
     t = log["topics"]
     return as_bytes(t[0]) if t else None
 
 
+@_decoder("Attested")
 def attested(log: Mapping[str, Any]) -> OnchainAttestation:
     """The attestation an `Attested` log records, as it stood when emitted (not revoked or superseded)."""
     t = log["topics"]
@@ -142,6 +169,7 @@ def attested(log: Mapping[str, Any]) -> OnchainAttestation:
     )
 
 
+@_decoder("Attested")
 def attested_place(log: Mapping[str, Any]) -> tuple[int, int, int, int]:
     """(block number, log index, kind, year) of an `Attested` log, read without decoding the rest:
     to sort and filter thousands (a history page); `attested` decodes, and checks, those shown.
@@ -190,6 +218,7 @@ def _checksum(address: bytes) -> str:
     return str(to_checksum_address(address))
 
 
+@_decoder("Revoked")
 def revoked(log: Mapping[str, Any]) -> tuple[str, Revocation]:
     """(uid, revocation) from a `Revoked` log."""
     from eth_abi import decode
@@ -202,12 +231,14 @@ def revoked(log: Mapping[str, Any]) -> tuple[str, Revocation]:
     )
 
 
+@_decoder("Superseded")
 def superseded(log: Mapping[str, Any]) -> tuple[str, str]:
     """(uid, replacement uid) from a `Superseded` log."""
     t = log["topics"]
     return _hex(t[1]), _hex(t[2])
 
 
+@_decoder("Covered")
 def covered(log: Mapping[str, Any]) -> Covered:
     t = log["topics"]
     return Covered(_hex(t[1]), _hex(t[2]), int.from_bytes(as_bytes(t[3]), "big"))
@@ -220,6 +251,7 @@ def _words(log: Mapping[str, Any], n: int, event: str) -> list[int]:
     return [int.from_bytes(data[32 * i : 32 * i + 32], "big") for i in range(n)]
 
 
+@_decoder("CreditClaimed")
 def credit_claimed(log: Mapping[str, Any]) -> ClaimRecord:
     """A statement claims units first..last of an issuance (`CreditClaimed`)."""
     t = log["topics"]
@@ -229,6 +261,7 @@ def credit_claimed(log: Mapping[str, Any]) -> ClaimRecord:
     )
 
 
+@_decoder("NeutralityClaimed")
 def neutrality_claimed(log: Mapping[str, Any]) -> NeutralityRecord:
     """What a statement's neutrality claim records on-chain (`NeutralityClaimed`)."""
     t = log["topics"]

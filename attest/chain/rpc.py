@@ -16,8 +16,9 @@ Verification imports no web3: only `EmbeddedRpc` (the embedded chain) and publis
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from attest.core.contracts import decode_error
@@ -77,11 +78,41 @@ def insufficient_funds(message: str, where: str) -> ChainError:
     )
 
 
+def _data(v: Any) -> bool:
+    return isinstance(v, str) and re.fullmatch(r"0x(?:[0-9a-fA-F]{2})*", v) is not None
+
+
+def _quantity(v: Any) -> bool:
+    return isinstance(v, str) and re.fullmatch(r"0x[0-9a-fA-F]+", v) is not None
+
+
+#: The shape the JSON-RPC specification gives each method's result (None where "not found" is an
+#: answer): anything else is a malformed answer, a chain error here — never a traceback further up.
+SHAPES: Mapping[str, tuple[Callable[[Any], bool], str]] = {
+    "eth_call": (_data, "0x-hex data"),
+    "eth_getCode": (_data, "0x-hex code"),
+    "eth_getStorageAt": (_data, "a 0x-hex word"),
+    "eth_blockNumber": (_quantity, "a 0x-hex quantity"),
+    "eth_chainId": (_quantity, "a 0x-hex quantity"),
+    "eth_getLogs": (lambda v: isinstance(v, list), "a list of logs"),
+    "eth_getProof": (lambda v: isinstance(v, dict), "a proof object"),
+    "eth_getBlockByNumber": (lambda v: v is None or isinstance(v, dict), "a block object or null"),
+    "eth_getBlockByHash": (lambda v: v is None or isinstance(v, dict), "a block object or null"),
+    "eth_getBlockReceipts": (lambda v: v is None or isinstance(v, list), "a list of receipts or null"),
+    "eth_getTransactionReceipt": (lambda v: v is None or isinstance(v, dict), "a receipt object or null"),
+}
+
+
 def result_of(answer: Mapping[str, Any], method: str, where: str) -> Any:
-    """The result of one answer, or raise the error it carries (`refusal`)."""
+    """The result of one answer, or raise the error it carries (`refusal`), or a `ChainError` when it
+    is not of the shape `method` returns (`SHAPES`)."""
     if "error" in answer:
         raise refusal(answer["error"], method, where)
-    return answer.get("result")
+    result = answer.get("result")
+    shape = SHAPES.get(method)
+    if shape is not None and not shape[0](result):
+        raise ChainError(f"{where} answered {method} with {result!r:.80}, not {shape[1]}: a malformed answer")
+    return result
 
 
 class JsonRpc(ABC):
