@@ -519,7 +519,8 @@ def test_verify_json_structure(net: Net) -> None:
         assert [c["status"] for c in report["checks"][-2:]] == ["pass", "pass"]
         assert {"deployment", "digest", "anchored", "authorised", "status", "confirmations"} <= set(names)
         for check in report["checks"]:
-            assert set(check) == {"name", "status", "detail"}
+            assert set(check) == {"name", "status", "detail", "rests_on", "rests_on_detail"}
+            assert check["rests_on"] in ("the file", "proven", "one node", "node's word"), check
             assert check["status"] in ("pass", "fail", "info")
         a = report["attestation"]
         assert a["kind"] == "figures" and a["year"] == 2022 and a["org_id"] == 1
@@ -880,11 +881,11 @@ def test_a_revoked_restatement_frees_its_original_and_cannot_be_republished(net:
     assert original.returncode == 0, original.stdout + original.stderr
     assert (
         f"  ! status        current again: restatement {b['uid']} replaced it until it was revoked by "
-        f"its organisation at block {block}: {reason}\n"
+        f"its organisation at block {block}: {reason}  ["
     ) in original.stdout
     replacement = net.attest("verify", docs["b"], password=None)
     assert replacement.returncode == 1
-    assert f"  ✗ status        revoked by its organisation at block {block}: {reason}\n" in replacement.stdout
+    assert f"  ✗ status        revoked by its organisation at block {block}: {reason}  [" in replacement.stdout
     many = net.attest("verify-many", "--json", docs["a"], docs["b"], password=None)
     assert [r["verified"] for r in json.loads(many.stdout)["reports"]] == [True, False]
 

@@ -289,12 +289,12 @@ def test_usage_error_exit_2(setup: Setup) -> None:
     assert "--keystore" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_chain_and_keystore_errors_exit_3(setup: Setup, tmp_path: Path) -> None:
+def test_chain_errors_exit_3_and_a_wrong_password_exit_2(setup: Setup, tmp_path: Path) -> None:
     figures, report = year_documents(setup.root / "errors", 7)
     before = setup.head()
 
-    wrong = script(setup, figures, report, password="not the password")
-    line = assert_one_line_error(wrong, 3, str(setup.keystore), "password")
+    wrong = script(setup, figures, report, password="not the password")  # bad input: exit 2
+    line = assert_one_line_error(wrong, 2, str(setup.keystore), "password")
     assert "not the password" not in line and PASSWORD not in line
 
     outsider = script(setup, figures, report, keystore=setup.outsider_keystore)
