@@ -104,3 +104,15 @@ def test_a_block_is_vouched_for_independently_only_by_two_parties_or_a_checkpoin
     basis: Basis, independent: bool
 ) -> None:
     assert basis.independent is independent
+
+
+def test_one_operator_written_two_ways_behind_two_urls_is_one_party() -> None:
+    """The manifest lists `http://a:8545/` and `http://b:8545`, both run by WeBank (once spelt
+    `WEBANK `): the quorum asks the URLs without their trailing slash, and the operator must still be
+    found, and be one party — else two of one bank's nodes count as independent."""
+    from attest.app.proven import operators_by_url
+
+    ops = operators_by_url({"http://a:8545/": "WeBank", "http://b:8545": "WEBANK "})
+    assert ops == {"http://a:8545": "WeBank", "http://b:8545": "WeBank"}
+    nodes = tuple(ops[u] for u in ("http://a:8545", "http://b:8545"))
+    assert not Basis("nodes", nodes, tuple(dict.fromkeys(nodes)), block=9).independent

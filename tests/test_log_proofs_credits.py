@@ -221,3 +221,30 @@ def test_the_other_statements_attested_log_left_out_does_not_drop_its_claim(
     assert "claimed twice" in credits, done.stdout
     assert f"claimed by statement {world.webank_statement_uid}" in credits.lower(), credits
     assert "of which the node gives no attestation record" in credits, credits
+
+
+@pytest.mark.parametrize("command", ["verify", "verify-many"])
+def test_a_claim_one_node_leaves_out_is_found_by_asking_every_node(world: World, command: str) -> None:
+    """The bank's node leaves WeBank's `CreditClaimed` log out of eth_getLogs, so the verdict it reads
+    sees no overlap, and the `credits` line passes. The contract refuses only an exact duplicate, so
+    nothing on-chain stops the overlap: the auditor's second node (of another party) is asked the same
+    question about the same issuances up to the trusted block, holds the claim, and the verdict
+    fails on `logs` (the nodes' logs differ). Without that question `credits` passed, `logs` passed
+    and the double claim went unseen, with --require-proofs: the lie this test keeps out."""
+
+    def claim_hidden(method: str, result: Any) -> Any:
+        if method == "eth_getLogs" and isinstance(result, list):
+            return [log for log in result if not webanks(world, CLAIMED, log, 2)]
+        return result
+
+    proxy = LyingProxy(world.node.rpc_url, claim_hidden)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
+    nodes = ["--rpc-url", proxy.url, "--rpc-url", world.node.rpc_url, "--require-proofs"]
+    args = [str(ATTEST), command, str(world.rival_statement), "-d", str(world.manifest), *nodes]
+    try:
+        done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+    finally:
+        proxy.close()
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "the nodes' logs differ" in done.stdout, done.stdout
+    assert f"holds a claim by statement {world.webank_statement_uid}" in done.stdout.lower(), done.stdout

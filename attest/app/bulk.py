@@ -234,7 +234,6 @@ class IndexedFacts(LiveFacts):
         self.index = index.index if isinstance(index, TargetedIndex) else index
         self.history = history
         self.blocks = {} if blocks is None else blocks
-        self.orgs: dict[str, int] = {}
         self.orgs_loaded: set[int] = set()
         self.bound: str | None = None
         self.states: dict[str, StoredState] = {}
@@ -306,11 +305,6 @@ class IndexedFacts(LiveFacts):
 
     def head(self) -> int:
         return self.index.head
-
-    def find_organisation(self, name_or_id: str) -> int:
-        if name_or_id not in self.orgs:
-            self.orgs[name_or_id] = self.deployment.find_organisation(name_or_id)
-        return self.orgs[name_or_id]
 
     def membership_history(self) -> MembershipHistory:
         return self.history

@@ -165,7 +165,7 @@ def publish_disclosure_root(
     figures_uid = figures_attestation.uid
     # refuse now a root that verify-disclosure could never accept; confirmations only need time,
     # so figures published a moment ago may carry their root at once
-    _, problems = _figures_standing(deployment, org_id, org, digest, year, waive_confirmations=True)
+    _, problems, _ = _figures_standing(deployment, org_id, org, digest, year, waive_confirmations=True)
     if problems:
         raise InputError(f"these figures cannot carry a disclosure root: {problems}", path=figures)
     out = tree_path(figures)
@@ -228,21 +228,21 @@ def _figures_standing(
     *,
     waive_confirmations: bool = False,
     prover: Prover | None = None,
-) -> tuple[OnchainAttestation | None, str]:
-    """Figures `digest` and why they cannot back a disclosure for `year` ("" when they can): they
-    must be anchored by this organisation as FIGURES for that year, and still current (with a
-    `prover`, their record proven at its trusted block: a contradiction is a reason too)."""
+) -> tuple[OnchainAttestation | None, str, Report]:
+    """Figures `digest`, why they cannot back a disclosure for `year` ("" when they can), and their
+    report: they must be anchored by this organisation as FIGURES for that year, and still current
+    (with a `prover`, their record proven at its trusted block: a contradiction is a reason too)."""
     from attest.app.verify import verify_target
 
     report = verify_target(deployment, digest, org=str(org_id), prover=prover)
     a, named = report.attestation, f"figures sha256 {digest}"
     if a is None or a.kind is not Kind.FIGURES:
-        return a, f"{named} are not anchored as figures by {org}"
+        return a, f"{named} are not anchored as figures by {org}", report
     if a.year != year:
-        return a, f"{named} are for {a.year}, the disclosure for {year}"
+        return a, f"{named} are for {a.year}, the disclosure for {year}", report
     waived = ("confirmations",) if waive_confirmations else ()
     failed = [c.detail for c in report.checks if c.status == "fail" and c.name not in waived]
-    return a, f"{named}: {'; '.join(failed)}" if failed else ""
+    return a, f"{named}: {'; '.join(failed)}" if failed else "", report
 
 
 def _write_private(path: Path, data: dict[str, Any]) -> None:
@@ -441,19 +441,32 @@ def verify_disclosure(
     )
 
 
+def _resting_on(check: Check, report: Report) -> Check:
+    """`check`, a line decided on `report` (the figures' or the statement's own verification), as
+    firmly as that report rests on the chain: its weakest chain line."""
+    ground, why = _weakest(report.checks)
+    return replace(check, rests_on=ground.label, rests_on_detail=why)
+
+
+def _weakest(lines: list[Check]) -> tuple[Ground, str]:
+    """The weakest ground among `lines` that rest on the chain (the node's word when none does)."""
+    chain = [c for c in lines if c.rests_on and c.rests_on != Ground.FILE.label]
+    weakest = min((Ground.of_label(c.rests_on) for c in chain), default=Ground.NODE)
+    why = next((c.rests_on_detail for c in chain if Ground.of_label(c.rests_on) is weakest), "")
+    return weakest, why
+
+
 #: A disclosure's own lines that rest on the proof file alone.
 _FROM_THE_FILE = ("leaf", "proof", "registry")
 
 
 def _grounded(checks: list[Check], root: Report | None, require: bool) -> list[Check]:
     """Each of a disclosure's own lines with what it rests on: the proof file (leaf, path, registry),
-    or the chain as firmly as the root's own verification rests on it (its weakest chain line);
-    `bound` says itself when the binding is only the node's word. With `require` (--require-proofs),
-    a line of its own resting on less than a proof fails, as the root's lines do."""
-    lines = root.checks if root is not None else []
-    chain = [Ground.of_label(c.rests_on) for c in lines if c.rests_on and c.rests_on != Ground.FILE.label]
-    weakest = min(chain, default=Ground.NODE)
-    why = next((c.rests_on_detail for c in lines if Ground.of_label(c.rests_on) is weakest), "")
+    the report it was decided on (`figures`, `audit`: `_resting_on`), or the chain as firmly as the
+    root's own verification rests on it (its weakest chain line); `bound` says itself when the binding
+    is only the node's word. With `require` (--require-proofs), a line of its own resting on less
+    than a proof fails, as the root's lines do."""
+    weakest, why = _weakest(root.checks if root is not None else [])
     out = []
     for c in checks:
         if c.rests_on:
@@ -591,14 +604,17 @@ def _audit_check(
         problems.append(f"it names disclosure root {named}, not {root}")
     if problems or a is None:
         detail = f"the value rests on the publisher's tree: statement {statement} does not back it: "
-        return Check("audit", "fail", detail + "; ".join(problems)), None
+        return _resting_on(Check("audit", "fail", detail + "; ".join(problems)), report), None
     by = doc.statement.verifier.name
     return (
-        Check(
-            "audit",
-            "pass",
-            f"tree audited by {by} (org #{a.org_id}): statement attestation {a.uid} covers these "
-            f"figures, names root {root} and is {attestation_status(a)}",
+        _resting_on(
+            Check(
+                "audit",
+                "pass",
+                f"tree audited by {by} (org #{a.org_id}): statement attestation {a.uid} covers these "
+                f"figures, names root {root} and is {attestation_status(a)}",
+            ),
+            report,
         ),
         by,
     )
@@ -629,14 +645,19 @@ def _figures_check(deployment: Deployment, p: dict[str, Any], org_id: int, prove
         committed = False
     if not committed:
         return Check("figures", "fail", f"the root does not commit to figures sha256 {digest}")
-    a, problems = _figures_standing(deployment, org_id, p["organisation"], digest, p["year"], prover=prover)
+    a, problems, report = _figures_standing(
+        deployment, org_id, p["organisation"], digest, p["year"], prover=prover
+    )
     if problems or a is None:
-        return Check("figures", "fail", problems)
-    return Check(
-        "figures",
-        "pass",
-        f"the root commits to figures sha256 {digest}, anchored as figures for {a.year} by "
-        f"{p['organisation']} (org #{org_id}) in block {a.block_number}, current",
+        return _resting_on(Check("figures", "fail", problems), report)
+    return _resting_on(
+        Check(
+            "figures",
+            "pass",
+            f"the root commits to figures sha256 {digest}, anchored as figures for {a.year} by "
+            f"{p['organisation']} (org #{org_id}) in block {a.block_number}, current",
+        ),
+        report,
     )
 
 
@@ -693,7 +714,7 @@ def audit_disclosure(deployment: Deployment, figures: Path, tree_file: Path) -> 
         mismatches.append(Mismatch("figures", f"they name {org!r}, which is not an admitted organisation"))
     else:
         figures_uid = attestation_uid(ids[0], bytes.fromhex(digest))
-        _, problems = _figures_standing(deployment, ids[0], org, digest, year, waive_confirmations=True)
+        _, problems, _ = _figures_standing(deployment, ids[0], org, digest, year, waive_confirmations=True)
         if problems:
             mismatches.append(Mismatch("figures", problems))
         disclosure_uid = deployment.disclosure_of(figures_uid)

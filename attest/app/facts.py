@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from attest.core.verification import Read
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -55,10 +57,6 @@ class ChainFacts(Protocol):
 
     def head(self) -> int:
         """The newest block number."""
-        ...
-
-    def find_organisation(self, name_or_id: str) -> int:
-        """An organisation id from a number or an admitted organisation's exact name."""
         ...
 
     def membership_history(self) -> MembershipHistory:
@@ -106,6 +104,90 @@ class ChainFacts(Protocol):
         ...
 
 
+class Reading:
+    """A `ChainFacts` that remembers what was read through it (`read`): what one target's verdict can
+    rest on. Two reads are not remembered, and say why: `attestations_by_org` (only to explain a digest
+    that is not attested: "it anchored other content for that year") and `credit_claims_all` (every
+    claim of the registry; the few that overlap a statement's credits are read again, one by one, as
+    the claimants they are)."""
+
+    def __init__(self, inner: ChainFacts) -> None:
+        self.inner = inner
+        self.read = Read()
+
+    @property
+    def chain_id(self) -> int:
+        return self.inner.chain_id
+
+    @property
+    def registry(self) -> str:
+        return self.inner.registry
+
+    @property
+    def governance(self) -> str:
+        return self.inner.governance
+
+    @property
+    def manifest_sha256(self) -> str | None:
+        return self.inner.manifest_sha256
+
+    @property
+    def confirmations_required(self) -> int:
+        return self.inner.confirmations_required
+
+    def bound_governance(self) -> str:
+        return self.inner.bound_governance()
+
+    def head(self) -> int:
+        return self.inner.head()
+
+    def membership_history(self) -> MembershipHistory:
+        return self.inner.membership_history()
+
+    def attestations_of_digest(self, digest: str) -> list[OnchainAttestation]:
+        found = self.inner.attestations_of_digest(digest)
+        self.read.saw(found)
+        return found
+
+    def attestations_by_org(self, org_id: int) -> list[OnchainAttestation]:
+        return self.inner.attestations_by_org(org_id)
+
+    def covering_statements(self, figures_uid: str) -> list[OnchainAttestation]:
+        found = self.inner.covering_statements(figures_uid)
+        self.read.saw(found)
+        return found
+
+    def attestation(self, uid: str) -> OnchainAttestation | None:
+        found = self.inner.attestation(uid)
+        self.read.saw([found] if found is not None else [])
+        return found
+
+    def neutrality_claims(self, statement_uids: Sequence[str]) -> dict[str, NeutralityRecord]:
+        found = self.inner.neutrality_claims(statement_uids)
+        self.read.neutrality.update(found)
+        return found
+
+    def credit_claims_of(self, statement_uid: str) -> list[ClaimRecord]:
+        found = self.inner.credit_claims_of(statement_uid)
+        self.read.saw_claims(found)
+        return found
+
+    def credit_claims_on(self, issuance_keys: Sequence[str]) -> list[ClaimRecord]:
+        found = self.inner.credit_claims_on(issuance_keys)
+        self.read.saw_claims(found)
+        self.read.claim_keys.update(k.lower() for k in issuance_keys)
+        return found
+
+    def credit_claims_all(self) -> list[ClaimRecord]:
+        return self.inner.credit_claims_all()
+
+    def block_hash(self, number: int) -> str | None:
+        return self.inner.block_hash(number)
+
+    def block_timestamp(self, number: int) -> int:
+        return self.inner.block_timestamp(number)
+
+
 class LiveFacts:
     """`ChainFacts` read from the node for each question: the path of a single `attest verify`."""
 
@@ -137,9 +219,6 @@ class LiveFacts:
 
     def head(self) -> int:
         return self.deployment.chain.head()
-
-    def find_organisation(self, name_or_id: str) -> int:
-        return self.deployment.find_organisation(name_or_id)
 
     def membership_history(self) -> MembershipHistory:
         return self.deployment.membership_history()

@@ -27,7 +27,6 @@ from attest.chain.proving import block_receipts, claimed_hash, header_from_block
 from attest.chain.rpc import HttpRpc, NodeRefused
 from attest.core.chain_family import ChainFamily, family
 from attest.core.contracts import Kind
-from attest.core.credits import ClaimRecord, CreditEvidence
 from attest.core.errors import ChainError
 from attest.core.header import BlockHeader, TrustedHeader, header_hash
 from attest.core.log_proofs import (
@@ -46,17 +45,20 @@ from attest.core.log_proofs import (
 from attest.core.proof_errors import MalformedProof, ProofError, QuorumError
 from attest.core.receipt_trie import TxReceipt
 from attest.core.records import ZERO_REF, OnchainAttestation
-from attest.core.verification import Check, Evidence, Report
+from attest.core.verification import Check, Evidence, Read, Report
 
 if TYPE_CHECKING:
     from attest.app.proven import ProofPolicy
     from attest.chain.deployment import Deployment
+    from attest.core.credits import ClaimRecord
 
 #: how many blocks before a `--trust-block` checkpoint are linked to it by parentHash
 MAX_WALK = 256
 #: figures whose covering statements are asked by their uid; past that (verify-many) every Covered
 #: log is asked once per node: their number grows with the statements, not with the targets
 FEW_FIGURES = 8
+#: Issuances one CreditClaimed query names; for more, every such log is asked for and filtered here.
+CLAIM_KEYS_PER_QUERY = 100
 
 
 class LogProver:
@@ -80,6 +82,7 @@ class LogProver:
         self._coverage: dict[str, tuple[list[str], list[str], list[str]]] = {}
         self._figures_asked: set[str] = set()
         self._every_covered: dict[str, list[_Covering] | str] = {}
+        self._claims_asked: dict[tuple[str, tuple[str, ...]], list[ClaimRecord] | str] = {}
         self._sessions: dict[str, HttpRpc] = {}
 
     # ------------------------------------------------------------------ the report line
@@ -90,18 +93,20 @@ class LogProver:
         if chosen is None:
             return None
         limit = self.trusted.number
-        records = _records(chosen, ev)
+        # what was read for this target and relied on (`Evidence.read`): every record, claim and
+        # neutrality claim, proven by its block's receipts; nothing worked out again here
+        read = ev.read if ev.read is not None else Read()
+        records = list({a.uid.lower(): a for a in [chosen, *read.records.values()]}.values())
         revocations = [(uid, r) for a in records for uid, r in _revocations(a)]
         covered: list[tuple[str, OnchainAttestation]] = [(chosen.uid, s) for s in ev.covering_statements]
         if chosen.kind is Kind.STATEMENT and chosen.ref.lower() != ZERO_REF and ev.referenced is not None:
             covered.append((chosen.ref, chosen))
         credits = [c for c in (ev.credits, *ev.figures_credits) if c is not None]
-        claims = list({(c.block_number, c.log_index): c for ce in credits for c in _claims_of(ce)}.values())
-        neutrality = [ce.recorded for ce in credits if ce.recorded is not None]
+        claims = list(read.claims.values())
+        neutrality = list(read.neutrality.values())
         claimants = list(
             {cl.statement.uid.lower(): cl for ce in credits for cl in ce.claimants.values()}.values()
         )
-        records = list({a.uid.lower(): a for a in [*records, *(cl.statement for cl in claimants)]}.values())
         # what the node puts after the trusted block cannot be proven by its receipts: the node's word,
         # named, and failed by --require-proofs (a revocation dated later hides a double claim)
         newer = [
@@ -160,9 +165,16 @@ class LogProver:
                 f"{none} covers these figures: as complete as the logs of node(s) {', '.join(answered)}"
             )
             complete += "".join(f" ({s})" for s in silent)
-        if credits:
-            others = f"other statements' claims on these credits: as complete as the logs of node {self.node}"
-            complete += ("; " if complete else "") + others
+        if read.claim_keys:
+            more, answered, silent = self._claims_complete(
+                sorted(read.claim_keys), list(read.claims.values())
+            )
+            left_out += more
+            others = (
+                "other statements' claims on these credits: as complete as the logs of node(s) "
+                + ", ".join(answered)
+            )
+            complete += ("; " if complete else "") + others + "".join(f" ({s})" for s in silent)
         if lies or left_out:
             parts = [f"receipts contradict the node's logs: {'; '.join(dict.fromkeys(lies))}"] if lies else []
             if left_out:
@@ -427,6 +439,60 @@ class LogProver:
                 problems = [p for p in problems if c.statement_uid not in p]
         return invented + problems, list(by_node), silent
 
+    def _claims_complete(
+        self, keys: list[str], read: list[ClaimRecord]
+    ) -> tuple[list[str], list[str], list[str]]:
+        """(claims on these issuances some node holds that the verdict's reads left out, the nodes
+        asked, those that did not answer), up to the trusted block. A claim that overlaps another only
+        by unit range is refused by no contract: a node that leaves one out hides a double claim, so
+        every node is asked, as for coverage."""
+        have = {(c.block_number, c.log_index) for c in read}
+        wanted = set(keys)
+        left_out: list[str] = []
+        answered: list[str] = []
+        silent: list[str] = []
+        for url in self.urls:
+            found = self._claim_logs(url, keys)
+            if isinstance(found, str):
+                silent.append(f"{url} did not answer eth_getLogs ({found})")
+                continue
+            answered.append(url)
+            for c in found:
+                if c.issuance_key.lower() in wanted and (c.block_number, c.log_index) not in have:
+                    left_out.append(
+                        f"{url} holds a claim by statement {c.statement_uid} on issuance {c.issuance_key} "
+                        f"units {c.first}..{c.last} (block {c.block_number}) that the logs read for this "
+                        "verdict left out"
+                    )
+        return left_out, answered, silent
+
+    def _claim_logs(self, url: str, keys: list[str]) -> list[ClaimRecord] | str:
+        """The registry's CreditClaimed logs at `url` on these issuances, up to the trusted block
+        (asked once per node and set of issuances)."""
+        from attest.chain import events
+
+        cache = (url, tuple(keys))
+        if cache in self._claims_asked:
+            return self._claims_asked[cache]
+        topic = "0x" + events.topics().credit_claimed.hex()
+        topics: list[Any] = [topic, keys] if len(keys) <= CLAIM_KEYS_PER_QUERY else [topic]
+        query = {
+            "address": self.registry,
+            "fromBlock": hex(self.from_block),
+            "toBlock": hex(self.trusted.number),
+            "topics": topics,
+        }
+        try:
+            logs = self._rpc(url).call("eth_getLogs", [query])
+        except ChainError as exc:
+            found: list[ClaimRecord] | str = str(exc)  # a node that does not answer: said on the line
+        else:
+            # a node contradicting its own filter, or a malformed log, is a chain error (exit 3)
+            checked = events.matching(logs, self.registry, topics, where=url)
+            found = [events.credit_claimed(log) for log in checked]
+        self._claims_asked[cache] = found
+        return found
+
     def _covered_logs(self, url: str, key: str) -> list[_Covering] | str:
         """The registry's Covered logs at `url` up to the trusted block: those of `key`'s figures, or,
         once more than FEW_FIGURES have been asked (verify-many), every one, asked once per node."""
@@ -497,17 +563,6 @@ def _stub(uid: str, org_id: int) -> OnchainAttestation:
         ref=ZERO_REF, uri="", block_number=0, log_index=0, block_hash=ZERO_REF, transaction_hash=ZERO_REF,
         revoked=False, revocation=None, superseded_by=None,
     )  # fmt: skip
-
-
-def _records(chosen: OnchainAttestation, ev: Evidence) -> list[OnchainAttestation]:
-    """The records the report rests on, each once."""
-    found = [chosen, *ev.covering_statements, *([ev.referenced] if ev.referenced is not None else [])]
-    return list({a.uid.lower(): a for a in found}.values())
-
-
-def _claims_of(ce: CreditEvidence) -> list[ClaimRecord]:
-    """The claims a statement's credit verdict rests on: its own, and every claim on the same credits."""
-    return [*ce.recorded_blocks, *ce.claims]
 
 
 def _revocations(a: OnchainAttestation) -> list[tuple[str, Any]]:

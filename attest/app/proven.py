@@ -25,6 +25,7 @@ from attest.core.contracts import GOVERNANCE, REGISTRY
 from attest.core.errors import ChainError
 from attest.core.grounds import Ground, Grounds
 from attest.core.header import Checkpoint, TrustedHeader
+from attest.core.names import normalise_name
 from attest.core.proof_errors import ProofError, ProofRootMismatch
 from attest.core.proofs import verify_account_proof
 from attest.core.proven import (
@@ -33,6 +34,7 @@ from attest.core.proven import (
     ProvenState,
     accounts_to_prove,
     after_block,
+    contradictions,
     orgs_to_prove,
     proof_check,
     uids_to_prove,
@@ -256,9 +258,19 @@ class Prover:
         facts: dict[str, tuple[Ground, str]] = dict.fromkeys(
             ("code", "record", "status", "names", "standing", "logs", "head"), (base, why)
         )
-        if proofs.status == "fail":
+        if contradictions(ev, state) or state.code_problem is not None:
             for fact in ("code", "record", "status", "names", "standing"):
                 facts[fact] = (Ground.NODE, f"the node contradicts the proofs at {at} (the proofs line)")
+        if self.header.checkpoint is not None and ev.head > self.header.number:
+            # a revocation, a restatement or a key frozen after the checkpoint's block is in no proof:
+            # a node that hides one is believed (offline verification calls these unknowable)
+            since = (
+                Ground.NODE,
+                f"a change after checkpoint block {self.header.number} (the head is {ev.head}) would be "
+                "the node's word: give a newer checkpoint, or the nodes of two parties",
+            )
+            facts["status"] = min(facts["status"], since)
+            facts["standing"] = min(facts["standing"], since)
         for fact, said in after_block(ev, state).items():
             if said:
                 facts[fact] = (Ground.NODE, "not provable at that block: " + "; ".join(said))
@@ -275,14 +287,15 @@ class Prover:
 
     def basis(self) -> Basis:
         """What this command's answers rest on, for the plain summary (attest.core.report_summary)."""
-        ops = self.policy.operators
+        ops = self._operators()
         if self.header is None or self.unproven is not None:
             first = (self.policy.urls or (self.deployment.chain.name,))[0]
             return Basis("node", (f"{first}, run by {ops[first]}" if first in ops else first,))
         if self.header.checkpoint is not None:
             return Basis("checkpoint", (), block=self.header.number, checkpoint=str(self.header.checkpoint))
-        nodes = tuple(ops.get(u, u) for u in self.header.agreed)
-        operators = tuple(dict.fromkeys(ops[u] for u in self.header.agreed if u in ops))
+        agreed = [_url(u) for u in self.header.agreed]
+        nodes = tuple(ops.get(u, u) for u in agreed)
+        operators = tuple(dict.fromkeys(ops[u] for u in agreed if u in ops))
         return Basis("nodes", nodes, operators, block=self.header.number)
 
     def _state(self, ev: Evidence) -> ProvenState | None:
@@ -328,13 +341,16 @@ class Prover:
             f"0x{self.header.hash.hex()} ({self._vouched()})"
         )
 
+    def _operators(self) -> dict[str, str]:
+        return operators_by_url(self.policy.operators)
+
     def _vouched(self) -> str:
         assert self.header is not None
         if self.header.checkpoint is not None:
             return f"checkpoint {self.header.checkpoint}"
         asked = len(self.header.agreed) + len(self.header.dissent)
-        ops = self.policy.operators
-        named = [f"{u} (run by {ops[u]})" if u in ops else u for u in self.header.agreed]
+        ops = self._operators()
+        named = [f"{u} (run by {ops[_url(u)]})" if _url(u) in ops else u for u in self.header.agreed]
         return f"hash agreed by {len(self.header.agreed)} of {asked} node(s): {', '.join(named)}"
 
     def _records(self, uids: list[str]) -> dict[str, ProvenRecord]:
@@ -475,6 +491,20 @@ class Prover:
                 self._check_code(proven.account)
             out.append(dict(proven.storage))
         return out
+
+
+def operators_by_url(operators: Mapping[str, str]) -> dict[str, str]:
+    """Who runs each node the manifest lists, by URL as the quorum asks it (`_url`); one
+    organisation written two ways (case, spacing, look-alike characters) is one name, the first
+    written: two nodes of one operator are never counted as two parties."""
+    first: dict[str, str] = {}
+    return {_url(u): first.setdefault(normalise_name(o), o) for u, o in operators.items()}
+
+
+def _url(url: str) -> str:
+    """A node's URL as the quorum asks it (chain.quorum strips the trailing slash), so the manifest's
+    operator of a node is found whichever way the URL was written."""
+    return url.strip().rstrip("/")
 
 
 def _name_and_continuation(slot: int) -> list[int]:

@@ -12,14 +12,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from attest.app.facts import ChainFacts, LiveFacts
+from attest.app.facts import ChainFacts, LiveFacts, Reading
 from attest.core.contracts import Kind
 from attest.core.credits import CreditPolicy, retirement_checks
 from attest.core.documents import HashedDocument, hash_document, read_json_document
 from attest.core.errors import ChainError, InputError
 from attest.core.figures import EsgFigures
 from attest.core.grounds import Grounds
-from attest.core.names import holders
+from attest.core.names import holders, organisation_id
 from attest.core.receipt import Receipt, is_receipt, lookup_digest, parse_receipt
 from attest.core.records import ZERO_REF, OnchainAttestation
 from attest.core.sidefiles import RECEIPT_SUFFIX, receipt_name
@@ -187,9 +187,11 @@ def gather(
     *,
     credit_policy: CreditPolicy | None = None,
 ) -> Evidence:
-    """Everything the rules need about target `t`, asked of `facts` (the chain); nothing decided yet."""
+    """Everything the rules need about target `t`, asked of `facts` (the chain); nothing decided yet.
+    What it reads and relies on is kept in `Evidence.read`, for the provers."""
     from attest.app.credits import statement_credits
 
+    facts = Reading(facts)
     history = facts.membership_history()
     names = history.organisation_names()
     expected, source, conflicts = _whose_attestation_counts(facts, t, org, names)
@@ -272,6 +274,7 @@ def gather(
         figures_credits=figures_credits,
         strict=strict,
         history=history,
+        read=facts.read,
     )
 
 
@@ -348,7 +351,7 @@ def _whose_attestation_counts(
     named = t.named_org
     if named is None:
         if org is not None:
-            return facts.find_organisation(org), "--org", []
+            return organisation_id(org, names), "--org", []
         if t.receipt is not None:
             return t.receipt.attestation.org_id, "receipt", []
         return None, None, []
@@ -366,8 +369,8 @@ def _whose_attestation_counts(
             "the name does not tell which one published this"
         )
     others = []
-    if org is not None and facts.find_organisation(org) != expected:
-        others.append(f"--org {org} is organisation #{facts.find_organisation(org)}")
+    if org is not None and organisation_id(org, names) != expected:
+        others.append(f"--org {org} is organisation #{organisation_id(org, names)}")
     if t.receipt is not None and t.receipt.attestation.org_id != expected:
         others.append(f"the receipt says organisation #{t.receipt.attestation.org_id}")
     if others:

@@ -218,19 +218,11 @@ class Deployment:
         organisations with the same normalised name (admitted by a client that skipped the key, or
         before names were unique) make the name ambiguous: refused, naming both ids.
         """
-        from attest.core.names import holders
+        from attest.core.names import organisation_id
 
         if name_or_id.isdigit():
             return int(name_or_id)
-        matches = holders(name_or_id, {o.org_id: o.info.name for o in self.organisations()})
-        if not matches:
-            raise InputError(f"no admitted organisation is named {name_or_id!r}", field="--org")
-        if len(matches) > 1:
-            ids = ", ".join(f"#{i}" for i in matches)
-            raise InputError(
-                f"several admitted organisations are named {name_or_id!r} ({ids}): give the id", field="--org"
-            )
-        return matches[0]
+        return organisation_id(name_or_id, {o.org_id: o.info.name for o in self.organisations()})
 
     def membership_history(self) -> MembershipHistory:
         """Every governance event since deployment, in order, in one log query."""

@@ -67,6 +67,25 @@ def holders(name: str, names: Mapping[int, str]) -> list[int]:
     return sorted(i for i, n in names.items() if normalise_name(n) == wanted)
 
 
+def organisation_id(name_or_id: str, names: Mapping[int, str]) -> int:
+    """The organisation `--org` means among `names` (id → display name): a number, or the one name
+    that normalises as it does. Raises InputError (exit 2) for no such name, or one that several
+    organisations hold (admitted before names were unique), naming their ids."""
+    from attest.core.errors import InputError
+
+    if name_or_id.isdigit():
+        return int(name_or_id)
+    matches = holders(name_or_id, names)
+    if not matches:
+        raise InputError(f"no admitted organisation is named {name_or_id!r}", field="--org")
+    if len(matches) > 1:
+        ids = ", ".join(f"#{i}" for i in matches)
+        raise InputError(
+            f"several admitted organisations are named {name_or_id!r} ({ids}): give the id", field="--org"
+        )
+    return matches[0]
+
+
 def lookalikes(name: str, names: Mapping[int, str]) -> list[int]:
     """The ids among `names` whose name looks like `name` (the same skeleton) without being the same
     name (another normalised form): an admission worth a second look."""

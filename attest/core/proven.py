@@ -61,13 +61,11 @@ class ProvenState:
 
 
 def _reported(ev: Evidence) -> list[OnchainAttestation]:
-    """Every attestation record the node reported that the verdict rests on: with the statements
-    claiming the same credits, whose being live or revoked decides whether a claim collides."""
-    found = [*ev.attestations, *ev.covering_statements]
-    found += [ev.referenced] if ev.referenced is not None else []
-    credits = [c for c in (ev.credits, *ev.figures_credits) if c is not None]
-    found += [cl.statement for c in credits for cl in c.claimants.values()]
-    return list({a.uid.lower(): a for a in found}.values())
+    """Every attestation record the node reported that the verdict can rest on: each one read for
+    this target (`Evidence.read`, kept as it was read — the digest's attestations, covering statements,
+    the referenced figures, the statements claiming the same credits). Nothing is derived here from
+    the verdict, so nothing read can be forgotten."""
+    return list(ev.read.records.values()) if ev.read is not None else []
 
 
 def _own_uid(ev: Evidence) -> str | None:
@@ -89,8 +87,9 @@ def uids_to_prove(ev: Evidence) -> list[str]:
 
 
 def orgs_to_prove(ev: Evidence) -> list[int]:
-    """The organisations whose names the report prints for the records it rests on."""
-    ids = {a.org_id for a in ev.attestations}
+    """The organisations whose names the report prints for the records it rests on: every record
+    read (covering statements' verifiers, credit claimants too) and the one expected."""
+    ids = {a.org_id for a in [*ev.attestations, *_reported(ev)]}
     if ev.expected_org is not None:
         ids.add(ev.expected_org)
     if ev.referenced is not None:  # `reference` compares a statement's organisation with its name

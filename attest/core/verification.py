@@ -21,7 +21,9 @@ from attest.core.receipt import Receipt
 from attest.core.records import OnchainAttestation, Revocation
 
 if TYPE_CHECKING:
-    from attest.core.credits import Collision, CreditEvidence
+    from collections.abc import Sequence
+
+    from attest.core.credits import ClaimRecord, Collision, CreditEvidence, NeutralityRecord
     from attest.core.report_summary import Basis
 
 Status = Literal["pass", "fail", "warn", "info"]
@@ -39,6 +41,27 @@ class Check:
     #: the facts' grounds are known ("" until then: a report decided from evidence alone).
     rests_on: str = ""
     rests_on_detail: str = ""
+
+
+@dataclass
+class Read:
+    """What one target's verification read from the chain and relied on: every attestation record,
+    credit claim and neutrality claim an `attest.app.facts.Reading` returned. The provers prove
+    exactly these (state: `attest.app.proven.Prover`; logs: `attest.app.log_proofs.LogProver`), so a
+    fact the rules read is never left on the node's word because a prover did not think of it."""
+
+    records: dict[str, OnchainAttestation] = field(default_factory=dict)  # by lower-case uid
+    claims: dict[tuple[int, int], ClaimRecord] = field(default_factory=dict)  # by (block, log index)
+    neutrality: dict[str, NeutralityRecord] = field(default_factory=dict)  # by lower-case statement uid
+    # the issuances whose claims were asked for: "no other claim on these credits" is a question about
+    # them, which every node is asked (attest.app.log_proofs)
+    claim_keys: set[str] = field(default_factory=set)
+
+    def saw(self, records: Sequence[OnchainAttestation]) -> None:
+        self.records.update((a.uid.lower(), a) for a in records)
+
+    def saw_claims(self, claims: Sequence[ClaimRecord]) -> None:
+        self.claims.update(((c.block_number, c.log_index), c) for c in claims)
 
 
 @dataclass(frozen=True)
@@ -116,6 +139,9 @@ class Evidence:
     # The highest head the trusted block vouches for (None: no trusted block; the head is the node's
     # word): the `confirmations` line says how deep an attestation is by both.
     vouched_head: int | None = None
+    # Every record and claim read from the chain for this target (attest.app.facts.Reading): what the
+    # provers prove. None: evidence not read from a chain (offline, tests), nothing to prove.
+    read: Read | None = field(default=None, compare=False, repr=False)
     # The question "is it attested?" could not be answered (offline: the receipt's proof of the
     # record does not hold): `anchored` fails with this, and nothing after it is decided.
     anchored_problem: str | None = None
@@ -406,7 +432,8 @@ CHECKS: tuple[CheckUnit, ...] = (
         "not revoked, not superseded",
         True,
         _on(lambda ev, a: _status(a, ev.strict)),
-        facts=("record", "status"),
+        facts=("record", "status", "logs"),
+        labelled="a restatement withdrawn since (Superseded logs) is the node's word",
     ),
     CheckUnit(
         "reference",
@@ -445,7 +472,8 @@ CHECKS: tuple[CheckUnit, ...] = (
         True,
         _on_many(lambda ev, a: [Check(n, s, d) for n, s, d in ev.record_checks or []]),
         lambda ev, a: a is not None and Kind.STATEMENT in (a.kind, ev.document_kind),
-        facts=("file",),
+        # the beneficiary is matched against the member the chain records the credits for
+        facts=("file", "names", "logs"),
         labelled="as true as the exports given are the registries'",
     ),
     CheckUnit(
@@ -454,7 +482,7 @@ CHECKS: tuple[CheckUnit, ...] = (
         True,
         _on(lambda ev, a: _coverage(ev) if a.kind is Kind.FIGURES else None),
         lambda ev, a: a is not None and a.kind is Kind.FIGURES,
-        facts=("record", "status", "logs"),
+        facts=("record", "status", "names", "logs"),
         labelled="that no other statement covers them is as complete as the logs of the nodes asked",
     ),
     CheckUnit(
@@ -463,7 +491,7 @@ CHECKS: tuple[CheckUnit, ...] = (
         True,
         _on_many(_credits_rule),
         lambda ev, a: a is not None and a.kind in (Kind.FIGURES, Kind.STATEMENT),
-        facts=("record", "status", "logs"),
+        facts=("record", "status", "names", "logs"),
         labelled="that no other statement claims them is as complete as the logs of the nodes asked",
     ),
     CheckUnit(

@@ -1,0 +1,96 @@
+"""A checkpoint older than the head proves nothing about what happened since.
+
+Found by an adversarial review (a working attack before the fix): the auditor gives `--trust-block`
+with a checkpoint taken weeks ago; the bank's figures were revoked after it; the bank's node hides the
+revocation (its `getAttestation` answer says "not revoked", its logs leave the `Revoked` log out).
+Storage at the checkpoint agrees ("not revoked" then), so no proof contradicts the node, and the
+`status` line said `current … [proven]`, VERIFIED even with `--require-proofs`. A change after the
+checkpoint is the node's word: the line says so, and `--require-proofs` fails it. A checkpoint at the
+head still proves the status.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import EXAMPLES, checkpoint, consortium_on_anvil, manifest_of, mine
+from lying_proxy import GET_ATTESTATION, REVOKED, ForgingProxy, run_attest, show
+
+from attest.app.publishing import publish
+from attest.core.contracts import Kind
+
+pytestmark = pytest.mark.anvil
+
+
+@dataclass
+class World:
+    node: Any
+    manifest: Path
+    figures: Path
+    uid: str
+    old: str  # a checkpoint taken before the revocation
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    root = tmp_path_factory.mktemp("stale")
+    with consortium_on_anvil(root) as (node, c):
+        figures = root / "webank-2022-figures.json"
+        shutil.copy(EXAMPLES / "webank-2022-figures.json", figures)
+        uid = publish(c.dep, c.bank, figures, kind=Kind.FIGURES).published.attestation.uid.lower()
+        mine(c, 2)
+        old = checkpoint(node.rpc_url)[1]
+        c.dep.revoke(c.bank, uid, "figures withdrawn")
+        mine(c, 2)
+        yield World(node, manifest_of(c, root), figures, uid, old)
+
+
+def revocation_hidden(w: World) -> Any:
+    def forge(call: dict[str, Any], result: Any) -> Any:
+        if call.get("method") == "eth_call":
+            data = str(call["params"][0].get("data", "")).lower()
+            if data == GET_ATTESTATION + w.uid[2:] and isinstance(result, str):
+                return result[: 2 + 5 * 64] + "00" * 32 + result[2 + 6 * 64 :]  # revoked flag: false
+        if call.get("method") == "eth_getLogs" and isinstance(result, list):
+            return [log for log in result if str(log["topics"][0]).lower() != REVOKED]
+        return result
+
+    return forge
+
+
+def verify(w: World, trust_block: str, *more: str, lie: Any = None) -> Any:
+    proxy = ForgingProxy(w.node.rpc_url, lie or (lambda call, result: result))
+    try:
+        args = ["verify", str(w.figures), "-d", str(w.manifest), "--rpc-url", proxy.url]
+        return run_attest(*args, "--trust-block", trust_block, *more)
+    finally:
+        proxy.close()
+
+
+def status(done: Any) -> str:
+    return next(x.strip() for x in done.stdout.splitlines() if x.strip()[2:].startswith("status "))
+
+
+def test_a_revocation_hidden_after_an_old_checkpoint_is_the_nodes_word(world: World) -> None:
+    done = verify(world, world.old, lie=revocation_hidden(world))
+    assert done.returncode == 0, show(done)  # the lie works on the verdict without --require-proofs…
+    line = status(done)
+    assert line.startswith("✓ status") and line.endswith("[node's word]"), show(done)  # …but is named
+    assert "a change after checkpoint block" in done.stdout, show(done)
+    required = verify(world, world.old, "--require-proofs", lie=revocation_hidden(world))
+    assert required.returncode == 1, show(required)
+    assert status(required).startswith("✗ status"), show(required)
+
+
+def test_honestly_the_revocation_fails_and_a_checkpoint_at_the_head_proves_it(world: World) -> None:
+    done = verify(world, world.old)
+    assert done.returncode == 1 and status(done).startswith("✗ status"), show(done)
+    now = verify(world, checkpoint(world.node.rpc_url)[1], "--require-proofs")
+    assert now.returncode == 1, show(now)
+    line = status(now)
+    assert line.startswith("✗ status") and "revoked" in line and line.endswith("[proven]"), show(now)
