@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ from attest.cli._common import (
 )
 from attest.cli._credits import credit_policy, max_vintage_age_option
 from attest.core.errors import InputError
+from attest.core.grounds import Ground
 from attest.core.report_text import printable
 
 if TYPE_CHECKING:
@@ -188,7 +190,11 @@ def verify(
             )
             skipped = items.skipped
         if check_code:
+            # the deployed code compared with the committed artifacts, as the node serves it
+            # (eth_getCode): the node's word, said on the line like every other
             code = code_check(dep)
+            node = dep.chain.name
+            code = replace(code, rests_on=Ground.NODE.label, rests_on_detail=f"{node}'s eth_getCode")
             for r in reports:
                 r.checks.append(code)
         html_note = None
@@ -301,8 +307,11 @@ def write_html_report(dep: Deployment, deployment_path: str, reports: list[Repor
 
 
 def print_report(report: Report) -> None:
-    """Human form of a report (`attest.core.report_text`): one line per check, then the verdict."""
-    from attest.core.report_text import report_lines
+    """Human form of a report (`attest.core.report_text`): the subject, the report in one plain
+    sentence (`attest.core.report_summary`, as the page says it), one line per check, the verdict."""
+    from attest.core.report_summary import summary_sentence
+    from attest.core.report_text import printable, report_lines
 
-    for line in report_lines(report):
+    subject, *rest = report_lines(report)
+    for line in [subject, f"In short: {printable(summary_sentence(report))}", *rest]:
         click.echo(line)
