@@ -226,3 +226,35 @@ def test_cli_history_neutrality_verify_and_sign_on_anvil(anvil: Any, tmp_path: P
     )  # fmt: skip
     assert signed.returncode == 2 and signed.stderr.count("\n") == 1, signed.stderr
     assert "retires 2 credit block(s)" in signed.stderr and "attest publish statement" in signed.stderr
+
+
+def test_each_row_runs_verifys_own_checks_on_its_statement(tmp_path: Path) -> None:
+    """The history is one more way of verifying: each row carries its statement's report by the same
+    checks as `verify DIGEST --org VERIFIER` (the same lines, the same verdict), and a row is met only
+    if that report verifies — the 2023 statement that reuses 2022's credits fails `credits` there
+    as in `verify`."""
+    from attest.app.verify import verify_target
+
+    c = build_consortium(Chain.embedded())
+    p = copies(tmp_path)
+    pair(c, p[F2022.name], p[S2022.name])
+    s = load(S2023)
+    extra = copy.deepcopy(s["neutrality_claim"]["retirements"][0])
+    extra.update(vintage=2022, quantity_tco2e="200")
+    extra["serial_blocks"] = [{"serial": "0001-004901-005100-VCS-VCU-003-VER-CN-0003-01012022-31122022-1"}]
+    s["neutrality_claim"]["retirements"].append(extra)
+    pair(c, p[F2023.name], write(tmp_path / "reusing.json", s))
+    rows = neutrality_history(c.dep, c.bank_id)
+    for r in rows:
+        assert r.statement is not None and r.verification is not None
+        alone = verify_target(c.dep, r.statement.digest.removeprefix("0x"), org=str(r.statement.org_id))
+        assert [(x.name, x.status) for x in r.verification.checks] == [
+            (x.name, x.status) for x in alone.checks
+        ]
+        assert r.verification.verified is alone.verified
+    assert [(r.year, r.verification is not None and r.verification.verified) for r in rows] == [
+        (2022, False),  # its units are claimed again in 2023: `credits` fails for both
+        (2023, False),
+    ]
+    lines = "\n".join(neutrality_lines("WeBank", c.bank_id, rows))
+    assert "verify    the statement NOT VERIFIED (failed: credits" in lines, lines

@@ -16,7 +16,7 @@ from attest.core.contracts import Kind
 from attest.core.credits import NeutralityRecord
 from attest.core.records import OnchainAttestation
 from attest.core.registry_records import RecordsFile, RegistryUnits, units_by_registry
-from attest.core.verification import attestation_status
+from attest.core.verification import Report, attestation_status
 
 
 @dataclass(frozen=True)
@@ -251,6 +251,9 @@ class NeutralityYear:
     statement_status: str | None
     # the claimed credits per registry (and, with registry records, the units they confirm)
     credits: list[RegistryUnits] = field(default_factory=list)
+    # the statement's own verification, by the same checks as `attest verify` (its digest, its
+    # verifier's attestation): None without a statement
+    verification: Report | None = None
 
     @property
     def gap(self) -> bool:
@@ -282,7 +285,8 @@ class NeutralityYear:
 
     @property
     def met(self) -> bool:
-        return self.status == "current" and bool(self.claim_met) and bool(self.credits_unique)
+        verified = self.verification is None or self.verification.verified
+        return self.status == "current" and bool(self.claim_met) and bool(self.credits_unique) and verified
 
     def to_json(self) -> dict[str, Any]:
         c = self.claim
@@ -309,6 +313,7 @@ class NeutralityYear:
             "retired_tonnes": None if c is None else c.retired_tonnes,
             "credits_unique": self.credits_unique,
             "double_claims": self.double_claims,
+            "statement_verification": None if self.verification is None else self.verification.to_json(),
             "verified_emissions_tonnes": None if c is None else c.residual_tonnes,
             "credits_by_registry": [
                 {
@@ -338,6 +343,7 @@ def neutrality_history(
     those records show retired for the organisation; a unit claimed in two years is a double claim."""
     from attest.app.bulk import IndexedFacts
     from attest.app.credits import statement_credits
+    from attest.app.verify import finish, gather, read_target
     from attest.chain.index import registry_index
     from attest.core.credits import collisions, describe_collision
     from attest.core.errors import InputError
@@ -378,9 +384,15 @@ def neutrality_history(
             c = statement_credits(facts, statement, None, chosen)
             found, _ = collisions(c.blocks(), c.statement_uid, c.own, c.claims, c.claimants)
             double = [describe_collision(x, names, statement.block_number) for x in found]
+        verification = None
         if statement is not None:
             claimed = [(r.issuance_key, r.first, r.last) for r in facts.credit_claims_of(statement.uid)]
             per_registry = units_by_registry(claimed, [names[org_id]], registry_records)
+            # the statement verified as `attest verify DIGEST --org VERIFIER` would: the same checks
+            digest = statement.digest.removeprefix("0x")
+            target = read_target(digest)
+            evidence = gather(facts, target, f"statement {statement.uid}", str(statement.org_id), False)
+            verification = finish(facts, evidence)
         rows.append(
             NeutralityYear(
                 year,
@@ -392,6 +404,7 @@ def neutrality_history(
                 describe_status(chosen, names) if chosen is not None else None,
                 describe_status(statement, names) if statement is not None else None,
                 per_registry,
+                verification,
             )
         )
     return rows
@@ -435,4 +448,11 @@ def neutrality_lines(name: str, org_id: int, rows: list[NeutralityYear]) -> list
         out.append(f"      verified emissions {c.residual_tonnes} t, credits retired {c.retired_tonnes} t")
         out.extend(f"      credits   {u.describe()}" for u in r.credits)
         out.extend(f"      claimed twice: {d}" for d in r.double_claims)
+        if r.verification is not None:
+            failed = [c.name for c in r.verification.checks if c.status == "fail"]
+            out.append(
+                "      verify    the statement "
+                + ("VERIFIED" if r.verification.verified else f"NOT VERIFIED (failed: {', '.join(failed)})")
+                + f" (attest verify {r.statement.digest.removeprefix('0x')} --org {r.statement.org_id})"
+            )
     return out
