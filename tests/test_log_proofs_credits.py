@@ -248,3 +248,39 @@ def test_a_claim_one_node_leaves_out_is_found_by_asking_every_node(world: World,
     assert done.returncode == 1, done.stdout + done.stderr
     assert "the nodes' logs differ" in done.stdout, done.stdout
     assert f"holds a claim by statement {world.webank_statement_uid}" in done.stdout.lower(), done.stdout
+
+
+def test_a_statements_own_claims_left_out_are_found_in_its_block(world: World) -> None:
+    """Verified by its digest alone (no document: the issuances asked about come from the node), the
+    rival statement's own `CreditClaimed` logs are left out of eth_getLogs: no claim, so no overlap, so
+    nothing to ask the other nodes, and `credits` said "none recorded" (info), the verdict passing.
+    The registry writes a statement's claims in the transaction that anchors it: its proven block holds
+    them, and the verdict fails naming the hidden claims (found by a second adversarial review)."""
+    from attest.core.documents import hash_document
+
+    digest = hash_document(world.rival_statement).digest
+
+    def own_claims_hidden(method: str, result: Any) -> Any:
+        if method == "eth_getLogs" and isinstance(result, list):
+            return [
+                log
+                for log in result
+                if not (
+                    log.get("topics", [None])[0] == CLAIMED
+                    and log["topics"][2].lower() != world.webank_statement_uid
+                )
+            ]
+        return result
+
+    proxy = LyingProxy(world.node.rpc_url, own_claims_hidden)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
+    nodes = ["--rpc-url", proxy.url, "--rpc-url", world.node.rpc_url, "--require-proofs"]
+    try:
+        done = subprocess.run(
+            [str(ATTEST), "verify", digest, "-d", str(world.manifest), *nodes],
+            capture_output=True, text=True, env=env, timeout=120,
+        )  # fmt: skip
+    finally:
+        proxy.close()
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "which the node's logs left out: a claim on credits hidden" in done.stdout, done.stdout

@@ -165,11 +165,13 @@ class Reading:
     def neutrality_claims(self, statement_uids: Sequence[str]) -> dict[str, NeutralityRecord]:
         found = self.inner.neutrality_claims(statement_uids)
         self.read.neutrality.update(found)
+        self.read.neutrality_asked.update(u.lower() for u in statement_uids)
         return found
 
     def credit_claims_of(self, statement_uid: str) -> list[ClaimRecord]:
         found = self.inner.credit_claims_of(statement_uid)
         self.read.saw_claims(found)
+        self.read.claims_asked.add(statement_uid.lower())
         return found
 
     def credit_claims_on(self, issuance_keys: Sequence[str]) -> list[ClaimRecord]:

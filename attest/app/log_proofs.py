@@ -36,6 +36,7 @@ from attest.core.log_proofs import (
     judge_attested,
     judge_beneficiary,
     judge_claim,
+    judge_claims_of,
     judge_covered,
     judge_neutrality,
     judge_revoked,
@@ -83,6 +84,7 @@ class LogProver:
         self._figures_asked: set[str] = set()
         self._every_covered: dict[str, list[_Covering] | str] = {}
         self._claims_asked: dict[tuple[str, tuple[str, ...]], list[ClaimRecord] | str] = {}
+        self._claim_sets: set[tuple[str, ...]] = set()
         self._sessions: dict[str, HttpRpc] = {}
 
     # ------------------------------------------------------------------ the report line
@@ -149,6 +151,18 @@ class LogProver:
         for r in neutrality:
             if r.block_number <= limit and (block := self._block(judged, r.block_number)):
                 judged.results.append(judge_neutrality(r, block, reg))
+        for uid in sorted(read.claims_asked | read.neutrality_asked):  # all in its anchoring block
+            held = read.records.get(uid)
+            if held is None or held.block_number > limit:
+                continue
+            if block := self._block(judged, held.block_number):
+                mine = (
+                    [c for c in claims if c.statement_uid.lower() == uid]
+                    if uid in read.claims_asked
+                    else None
+                )
+                said = read.neutrality.get(uid) if uid in read.neutrality_asked else False
+                judged.results.append(judge_claims_of(uid, mine, said, block, reg))
         for cl in claimants:  # for whom another statement's credits are: its claim, in its own block
             at = cl.statement.block_number
             if at <= limit and (block := self._block(judged, at)):
@@ -469,15 +483,26 @@ class LogProver:
         return left_out, answered, silent
 
     def _claim_logs(self, url: str, keys: list[str]) -> list[ClaimRecord] | str:
-        """The registry's CreditClaimed logs at `url` on these issuances, up to the trusted block
-        (asked once per node and set of issuances)."""
+        """The registry's CreditClaimed logs at `url` on these issuances, up to the trusted block:
+        asked by issuance for the first FEW_FIGURES sets of issuances; past that (verify-many), every
+        claim is asked once per node and filtered here, as for coverage."""
+        self._claim_sets.add(tuple(keys))
+        every = len(self._claim_sets) > FEW_FIGURES or len(keys) > CLAIM_KEYS_PER_QUERY
+        cache = (url, ("*",) if every else tuple(keys))
+        if cache not in self._claims_asked:
+            self._claims_asked[cache] = self._ask_claims(url, None if every else keys)
+        found = self._claims_asked[cache]
+        if isinstance(found, str):
+            return found
+        wanted = set(keys)
+        return [c for c in found if c.issuance_key.lower() in wanted]
+
+    def _ask_claims(self, url: str, keys: list[str] | None) -> list[ClaimRecord] | str:
+        """One eth_getLogs of CreditClaimed logs (on `keys`, or all) at `url` up to the trusted block."""
         from attest.chain import events
 
-        cache = (url, tuple(keys))
-        if cache in self._claims_asked:
-            return self._claims_asked[cache]
         topic = "0x" + events.topics().credit_claimed.hex()
-        topics: list[Any] = [topic, keys] if len(keys) <= CLAIM_KEYS_PER_QUERY else [topic]
+        topics: list[Any] = [topic] if keys is None else [topic, keys]
         query = {
             "address": self.registry,
             "fromBlock": hex(self.from_block),
@@ -487,13 +512,9 @@ class LogProver:
         try:
             logs = self._rpc(url).call("eth_getLogs", [query])
         except ChainError as exc:
-            found: list[ClaimRecord] | str = str(exc)  # a node that does not answer: said on the line
-        else:
-            # a node contradicting its own filter, or a malformed log, is a chain error (exit 3)
-            checked = events.matching(logs, self.registry, topics, where=url)
-            found = [events.credit_claimed(log) for log in checked]
-        self._claims_asked[cache] = found
-        return found
+            return str(exc)  # a node that does not answer: said on the line
+        # a node contradicting its own filter, or a malformed log, is a chain error (exit 3)
+        return [events.credit_claimed(log) for log in events.matching(logs, self.registry, topics, where=url)]
 
     def _covered_logs(self, url: str, key: str) -> list[_Covering] | str:
         """The registry's Covered logs at `url` up to the trusted block: those of `key`'s figures, or,

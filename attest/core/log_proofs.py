@@ -250,6 +250,46 @@ def judge_claim(claim: ClaimRecord, block: ProvenBlock, registry: str) -> LogRes
     )  # fmt: skip
 
 
+def judge_claims_of(
+    statement_uid: str,
+    claims: Sequence[ClaimRecord] | None,
+    neutrality: NeutralityRecord | bool | None,
+    block: ProvenBlock,
+    registry: str,
+) -> LogResult:
+    """Whether the node's answers left out any of a statement's own credit logs: the registry emits
+    every `CreditClaimed` and the `NeutralityClaimed` of a statement in the transaction that anchors
+    it, so `block` (its `Attested` log's, proven) holds them all. `claims`: what the node gave of this
+    statement's claims when all of them were asked for (None: they were not); `neutrality`: its
+    neutrality claim as given when it was asked for (None: none given; False: not asked). A proven
+    log the node did not give hid a claim: the verdict asked about it and was answered short."""
+    uid = statement_uid.lower()
+    me = _b32(uid)
+    claimed, neutral = event_topics().credit_claimed, event_topics().neutrality_claimed
+    address = _address(registry)
+    left_out: list[str] = []
+    if claims is not None:
+        given = {c.log_index for c in claims if c.block_number == block.number}
+        left_out += [
+            f"a CreditClaimed log at log index {i}"
+            for i, log in enumerate(block.logs)
+            if log.address == address and len(log.topics) == 3 and log.topics[0] == claimed
+            and log.topics[2] == me and i not in given
+        ]  # fmt: skip
+    if neutrality is None and any(
+        log.address == address and len(log.topics) >= 2 and log.topics[0] == neutral and log.topics[1] == me
+        for log in block.logs
+    ):
+        left_out.append("its NeutralityClaimed log")
+    if not left_out:
+        return LogResult(uid, "CreditClaimed", block.number)
+    return LogResult(
+        uid, "CreditClaimed", block.number,
+        f"block {block.number}'s receipts (proven) hold {', '.join(left_out)} of statement {uid}, which "
+        "the node's logs left out: a claim on credits hidden",
+    )  # fmt: skip
+
+
 def judge_neutrality(record: NeutralityRecord, block: ProvenBlock, registry: str) -> LogResult:
     """Whether `block` holds exactly the `NeutralityClaimed` log the node described."""
     uid, fact = record.statement_uid.lower(), "NeutralityClaimed"

@@ -56,9 +56,20 @@ class Read:
     # the issuances whose claims were asked for: "no other claim on these credits" is a question about
     # them, which every node is asked (attest.app.log_proofs)
     claim_keys: set[str] = field(default_factory=set)
+    # the statements whose own credit claims (all of them) and whose neutrality claims were asked for:
+    # their anchoring block holds them all, which the log prover compares with what was given
+    claims_asked: set[str] = field(default_factory=set)
+    neutrality_asked: set[str] = field(default_factory=set)
 
     def saw(self, records: Sequence[OnchainAttestation]) -> None:
-        self.records.update((a.uid.lower(), a) for a in records)
+        """Remember `records`; the same attestation read again must read the same (a node answering
+        two ways about one record has the rules decide on one answer and the prover prove the other)."""
+        from attest.core.errors import ChainError
+
+        for a in records:
+            held = self.records.setdefault(a.uid.lower(), a)
+            if held != a:
+                raise ChainError(f"the node answered two ways about attestation {a.uid}: {held} and then {a}")
 
     def saw_claims(self, claims: Sequence[ClaimRecord]) -> None:
         self.claims.update(((c.block_number, c.log_index), c) for c in claims)
