@@ -36,7 +36,7 @@ def low_head(by: int) -> Lie:
     """eth_blockNumber answers `by` blocks fewer than the node has."""
 
     def lie(method: str, result: Any) -> Any:
-        return hex(int(result, 16) - by) if method == "eth_blockNumber" else result
+        return hex(max(0, int(result, 16) - by)) if method == "eth_blockNumber" else result
 
     return lie
 

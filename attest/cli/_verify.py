@@ -307,11 +307,10 @@ def write_html_report(dep: Deployment, deployment_path: str, reports: list[Repor
 
 
 def print_report(report: Report) -> None:
-    """Human form of a report (`attest.core.report_text`): the subject, the report in one plain
-    sentence (`attest.core.report_summary`, as the page says it), one line per check, the verdict."""
+    """Human form of a report (`attest.core.report_text`): the subject, one line per check, the
+    verdict, then the report in one plain sentence (`attest.core.report_summary`, as the page says it)."""
     from attest.core.report_summary import summary_sentence
     from attest.core.report_text import printable, report_lines
 
-    subject, *rest = report_lines(report)
-    for line in [subject, f"In short: {printable(summary_sentence(report))}", *rest]:
+    for line in [*report_lines(report), f"In short: {printable(summary_sentence(report))}"]:
         click.echo(line)
