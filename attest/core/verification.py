@@ -69,7 +69,12 @@ class Read:
         for a in records:
             held = self.records.setdefault(a.uid.lower(), a)
             if held != a:
-                raise ChainError(f"the node answered two ways about attestation {a.uid}: {held} and then {a}")
+                fields = [f for f in held.__dataclass_fields__ if getattr(held, f) != getattr(a, f)]
+                said = "; ".join(f"{f} {getattr(held, f)!r}, then {getattr(a, f)!r}" for f in fields)
+                raise ChainError(
+                    f"the node answered two ways about attestation {a.uid} ({said}): verify again; "
+                    "if it persists, the node is not to be believed"
+                )
 
     def saw_claims(self, claims: Sequence[ClaimRecord]) -> None:
         self.claims.update(((c.block_number, c.log_index), c) for c in claims)
