@@ -290,7 +290,8 @@ class Prover:
         ops = self._operators()
         if self.header is None or self.unproven is not None:
             first = (self.policy.urls or (self.deployment.chain.name,))[0]
-            return Basis("node", (f"{first}, run by {ops[first]}" if first in ops else first,))
+            run_by = ops.get(_url(first))
+            return Basis("node", (f"{first}, run by {run_by}" if run_by else first,))
         if self.header.checkpoint is not None:
             return Basis("checkpoint", (), block=self.header.number, checkpoint=str(self.header.checkpoint))
         agreed = [_url(u) for u in self.header.agreed]
