@@ -31,7 +31,7 @@ def revoked_and_restated(w: World) -> dict[str, Any]:
     o = publish(c.dep, c.bank, old, kind=Kind.FIGURES).published.attestation
     new = restatement(old, w.root / "new" / "webank-2022-figures.json", 1)
     publish(c.dep, c.bank, new, kind=Kind.FIGURES, ref=o.uid)
-    return {"old": old, "old_uid": o.uid.lower()}
+    return {"restated_figures": old, "old_uid": o.uid.lower()}
 
 
 @pytest.fixture(scope="module")
@@ -94,12 +94,12 @@ def test_revoked_figures_verify_when_the_node_moves_their_log_after_the_checkpoi
 
 
 def test_superseded_figures_verify_the_same_way(world: World) -> None:
-    honest = verify(world, world.made["old"], ForgingProxy(world.node.rpc_url, lambda c, r: r))
+    honest = verify(world, world.restated_figures, ForgingProxy(world.node.rpc_url, lambda c, r: r))
     assert honest.returncode == 1 and "superseded" in honest.stdout, show(honest)
     n = world.checkpoint_number + 1
     h = world.chain.block_hash(n)
     done = verify(
-        world, world.made["old"], ForgingProxy(world.node.rpc_url, forward(world.made["old_uid"], n, h))
+        world, world.restated_figures, ForgingProxy(world.node.rpc_url, forward(world.old_uid, n, h))
     )
     assert done.returncode in (1, 3), show(done)
 

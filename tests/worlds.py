@@ -13,10 +13,11 @@
    and retires FCS-EXAMPLE-01-2021-B 300001..306400 (6400 t);
 4. `restated=`: a restatement of the figures (first metric + 1) at that path under `root`;
 5. `withdrawn=`: a file `withdrawn.pdf` published by the bank and revoked with that reason;
-6. `setup(world)`: anything else, on the world built so far (its return value is `world.made`);
-7. `mine` empty blocks; then, with `checkpoint=True`, the head is taken as the trusted block
-   (`world.checkpoint`, "NUMBER:HASH"), `after_checkpoint(world)` runs and `mine_after` more
-   blocks are mined;
+6. `setup(world)`: anything else, on the world built so far; what it returns (a dict) is
+   `world.made`, each name an attribute too (`world.edited`);
+7. `mine_blocks` empty blocks; then, with `checkpoint=True`, the head is taken as the trusted block
+   (`world.checkpoint`, "NUMBER:HASH"), `after_checkpoint(world)` runs (what it returns is made too)
+   and `mine_after` more blocks are mined;
 8. the deployment manifest is written (tests/conftest.py `manifest_of`).
 
 The node is stopped when the context ends. `run_attest` runs the installed command without the
@@ -77,9 +78,14 @@ class World:
     withdrawn_uid: str = ""
     checkpoint: str = ""  # "NUMBER:HASH", for --trust-block
     checkpoint_number: int = 0
-    made: Any = None  # what `setup` returned
-    after: Any = None  # what `after_checkpoint` returned
-    extra: dict[str, Any] = field(default_factory=dict)
+    made: dict[str, Any] = field(default_factory=dict)  # what `setup` and `after_checkpoint` returned
+
+    def __getattr__(self, name: str) -> Any:
+        """What `setup` or `after_checkpoint` made, by name: `world.edited` for {"edited": ...}."""
+        made = self.__dict__.get("made") or {}
+        if name in made:
+            return made[name]
+        raise AttributeError(name)
 
     @property
     def chain(self) -> Chain:
@@ -133,10 +139,10 @@ def anvil_world(
     rival_names: tuple[str, str] = ("rival-figures.json", "rival-statement.json"),
     restated: str | None = None,
     withdrawn: str | None = None,
-    setup: Callable[[World], Any] | None = None,
+    setup: Callable[[World], dict[str, Any] | None] | None = None,
     mine_blocks: int = 3,
     checkpoint: bool = False,
-    after_checkpoint: Callable[[World], Any] | None = None,
+    after_checkpoint: Callable[[World], dict[str, Any] | None] | None = None,
     mine_after: int = 0,
 ) -> Iterator[World]:
     """A consortium on a fresh anvil under `root` with the documents asked for (see the module's
@@ -180,13 +186,13 @@ def anvil_world(
             c.dep.revoke(c.bank, uid, withdrawn)
             w.withdrawn_uid = uid.lower()
         if setup is not None:
-            w.made = setup(w)
+            w.made.update(setup(w) or {})
         mine(c, mine_blocks)
         if checkpoint:
             w.checkpoint_number = c.chain.head()
             w.checkpoint = f"{w.checkpoint_number}:{c.chain.block_hash(w.checkpoint_number)}"
             if after_checkpoint is not None:
-                w.after = after_checkpoint(w)
+                w.made.update(after_checkpoint(w) or {})
             mine(c, mine_after)
         w.manifest = manifest_of(c, root)
         yield w
