@@ -205,7 +205,8 @@ def run_attest(
     env: dict[str, str] | None = None,
     input: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """The installed `attest` command, without the user's ATTEST_* settings (`env` adds some)."""
+    """The installed `attest` command, without the user's ATTEST_* settings (`env` adds some), with
+    no terminal on stdin (`input`, when given, is its stdin)."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
     return subprocess.run(
         [str(ATTEST), *map(str, args)],
@@ -215,6 +216,7 @@ def run_attest(
         timeout=timeout,
         cwd=cwd,
         input=input,
+        stdin=subprocess.DEVNULL if input is None else None,
     )
 
 
