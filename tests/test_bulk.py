@@ -11,8 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +18,7 @@ from typing import Any
 
 import pytest
 from conftest import EXAMPLES, REPO_ROOT, Consortium, build_consortium, watch_requests
+from worlds import run_attest
 
 from attest.app.batch import publish_batch
 from attest.app.bulk import expand_targets, iter_verify, verify_many
@@ -351,32 +350,28 @@ def test_expand_targets_prefers_receipts_and_skips_canonical_copies(world: World
 def test_cli_verify_many(world: World) -> None:
     manifest = world.root / "manifest.json"
     manifest.write_bytes(world.c.dep.manifest.dump())
-    env_cmd = [str(Path(sys.executable).with_name("attest")), "verify-many", "-d", str(manifest)]
+    env_cmd = ["verify-many", "-d", str(manifest)]
     rpc = ["--rpc-url", world.c.chain.name]
     good = world.batch_receipts[10:20]
-    done = subprocess.run([*env_cmd, *rpc, *good], capture_output=True, text=True, cwd=REPO_ROOT)
+    done = run_attest(*env_cmd, *rpc, *good, cwd=REPO_ROOT)
     assert done.returncode == 0, done.stderr
     count, proofs = done.stdout.splitlines()  # no progress-bar residue on stdout
     assert count == "10 verified, 0 not verified, of 10"
     assert proofs.startswith("proofs: state facts of every report proven against block "), proofs
     assert done.stderr == ""  # not a terminal: no bar at all
-    done = subprocess.run([*env_cmd, *rpc, str(world.root / "batch")], capture_output=True, text=True)
+    done = run_attest(*env_cmd, *rpc, str(world.root / "batch"))
     assert done.returncode == 1
     lines = done.stdout.splitlines()  # failures (subject, then each failed check), then the count
     assert lines[-2] == "38 verified, 2 not verified, of 40"
     assert sum("bill-00" in line and line.startswith("✗") for line in lines) == 2
-    done = subprocess.run(
-        [*env_cmd, *rpc, "--json", str(world.root / "batch")], capture_output=True, text=True, cwd=REPO_ROOT
-    )
+    done = run_attest(*env_cmd, *rpc, "--json", str(world.root / "batch"), cwd=REPO_ROOT)
     assert done.returncode == 1, done.stderr
     data = json.loads(done.stdout)
     assert data["summary"].pop("proofs").startswith("state facts of every report proven")
     assert data["summary"] == {"verified": 38, "not_verified": 2, "total": 40}
     bad = {Path(r["subject"]).name for r in data["reports"] if not r["verified"]}
     assert bad == {"bill-007.txt.receipt.json", "bill-008.txt.receipt.json"}
-    done = subprocess.run(
-        [*env_cmd, *rpc, str(world.root / "missing.pdf")], capture_output=True, text=True, cwd=REPO_ROOT
-    )
+    done = run_attest(*env_cmd, *rpc, str(world.root / "missing.pdf"), cwd=REPO_ROOT)
     assert done.returncode == 2 and "missing.pdf" in done.stderr and len(done.stderr.splitlines()) == 1
 
 
