@@ -204,10 +204,12 @@ def run_attest(
     cwd: Path | None = None,
     env: dict[str, str] | None = None,
     input: str | None = None,
+    inherit: bool = True,
 ) -> subprocess.CompletedProcess[str]:
-    """The installed `attest` command, without the user's ATTEST_* settings (`env` adds some), with
-    no terminal on stdin (`input`, when given, is its stdin)."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
+    """The installed `attest` command, without the user's ATTEST_* settings (`env` adds some; with
+    `inherit=False`, `env` is the whole environment), with no terminal on stdin (`input`, when
+    given, is its stdin)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")} if inherit else {}
     return subprocess.run(
         [str(ATTEST), *map(str, args)],
         capture_output=True,
