@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from conftest import EXAMPLES, REPO_ROOT, Consortium, build_consortium, watch_requests
-from worlds import run_attest
+from worlds import RIVAL_ORGANISATION, rival_statement_doc, run_attest, write_json
 
 from attest.app.batch import publish_batch
 from attest.app.bulk import expand_targets, iter_verify, verify_many
@@ -100,22 +100,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         shutil.copy(EXAMPLES / "illustrative-carbon-verification-2022-v2.json", statement)
         publish(c.dep, c.verifier, statement, kind=Kind.STATEMENT, ref=webank_fig.uid)
         rival_doc = json.loads((EXAMPLES / "webank-2022-figures.json").read_text(encoding="utf-8"))
-        rival_doc["organisation"] = {"name": "Rival Bank", "legal_name": "Rival Bank Co.", "country": "CN"}
-        rival_figures = claims / "rival-figures.json"
-        rival_figures.write_text(json.dumps(rival_doc, ensure_ascii=False), encoding="utf-8")
+        rival_doc["organisation"] = dict(RIVAL_ORGANISATION)
+        rival_figures = write_json(claims / "rival-figures.json", rival_doc)
         rival_fig = publish(c.dep, c.rival, rival_figures, kind=Kind.FIGURES).published.attestation
-        rival_st = json.loads(statement.read_text(encoding="utf-8"))
-        rival_st["organisation"] = rival_doc["organisation"]
-        verra = rival_st["neutrality_claim"]["retirements"][0]
-        verra["serial_blocks"] = [
-            {"serial": "0001-004001-004500-VCS-VCU-003-VER-CN-0003-01012022-31122022-1"}
-        ]
-        verra["quantity_tco2e"] = "500"
-        rival_st["neutrality_claim"]["retirements"][1]["serial_blocks"][0]["issuance"] = (
-            "FCS-EXAMPLE-01-2021-B"
-        )
-        rival_statement = claims / "rival-statement.json"
-        rival_statement.write_text(json.dumps(rival_st, ensure_ascii=False), encoding="utf-8")
+        rival_st = rival_statement_doc(json.loads(statement.read_text(encoding="utf-8")), "overlap")
+        rival_statement = write_json(claims / "rival-statement.json", rival_st)
         publish(c.dep, c.verifier, rival_statement, kind=Kind.STATEMENT, ref=rival_fig.uid)
 
         batch_dir = root / "batch"
