@@ -10,6 +10,8 @@ from typing import Any
 
 import requests
 from rpc_proxy import ProxyServer
+from worlds import run_attest as run_attest  # the one CLI runner: tests/worlds.py
+from worlds import show as show
 
 Lie = Callable[[str, Any], Any]
 
@@ -101,19 +103,3 @@ def _topic(name: str) -> str:
 GET_ATTESTATION = _selector("getAttestation(bytes32)")
 SUPERSEDED_BY = _selector("supersededBy(bytes32)")
 ATTESTED, REVOKED = _topic("attested"), _topic("revoked")
-
-
-def run_attest(*args: str, timeout: int = 180) -> Any:
-    """The installed `attest` command, without the user's ATTEST_* settings."""
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
-    attest = Path(sys.executable).parent / "attest"
-    return subprocess.run([str(attest), *args], capture_output=True, text=True, env=env, timeout=timeout)
-
-
-def show(done: Any) -> str:
-    return f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"

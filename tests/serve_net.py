@@ -15,7 +15,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -25,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from conftest import EXAMPLES
+from worlds import ATTEST, run_attest
 
-ATTEST = Path(sys.executable).parent / "attest"
 PASSWORD = "correct horse battery staple 7"
 FIGURES = EXAMPLES / "webank-2022-figures.json"
 STATEMENT = EXAMPLES / "illustrative-carbon-verification-2022.json"
@@ -37,18 +36,7 @@ VERIFIER_NAME = "Example Verification Body"
 
 def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None, timeout: int = 180) -> Any:
     """The installed `attest` script; its JSON output (exit 0 required)."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
-    environment["ATTEST_PASSWORD"] = PASSWORD
-    environment.update(env or {})
-    r = subprocess.run(
-        [str(ATTEST), *(str(a) for a in args)],
-        cwd=cwd,
-        env=environment,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    r = run_attest(*args, cwd=cwd, env={"ATTEST_PASSWORD": PASSWORD, **(env or {})}, timeout=timeout)
     assert r.returncode == 0, f"attest {args}: exit {r.returncode}\n{r.stdout}\n{r.stderr}"
     return json.loads(r.stdout) if r.stdout.strip().startswith(("{", "[")) else r.stdout
 
@@ -56,17 +44,7 @@ def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None, timeout
 def run_raw(
     *args: str | Path, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
-    environment.update(env or {})
-    return subprocess.run(
-        [str(ATTEST), *(str(a) for a in args)],
-        cwd=cwd,
-        env=environment,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    return run_attest(*args, cwd=cwd, env=env)
 
 
 @dataclass

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +25,7 @@ from eth_account import Account
 from eth_utils import keccak
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from worlds import run_attest
 
 from attest.app.batch import LEAF_ENCODING, verify_batch_receipt
 from attest.app.publishing import build_receipt, publish
@@ -45,7 +44,6 @@ from attest.devtools.node import AnvilNode, dev_private_keys
 
 FIGURES = EXAMPLES / "webank-2022-figures.json"
 STATEMENT = EXAMPLES / "illustrative-carbon-verification-2022.json"
-ATTEST = Path(sys.executable).parent / "attest"
 
 
 @pytest.fixture(scope="module")
@@ -508,7 +506,7 @@ def test_extra_field_is_bad_input_exit_2(c: Consortium, published: Path, tmp_pat
     with pytest.raises(InputError) as exc:
         verify_target(c.dep, str(edited))
     assert exc.value.exit_code == 2 and "approved_by_board" in str(exc.value)
-    cli = subprocess.run([str(ATTEST), "hash", str(edited)], capture_output=True, text=True, timeout=60)
+    cli = run_attest("hash", str(edited), timeout=60)
     assert cli.returncode == 2 and "Traceback" not in cli.stderr
     assert len(cli.stderr.strip().splitlines()) == 1 and str(edited) in cli.stderr
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from conftest import EXAMPLES, build_consortium
+from worlds import ATTEST, run_attest
 
 from attest.chain.connection import Chain
 from attest.chain.keystore import create_keystore
@@ -27,7 +28,6 @@ from attest.devtools.node import AnvilNode, dev_private_keys
 pytestmark = pytest.mark.anvil
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-ATTEST = Path(sys.executable).parent / "attest"
 PUBLISH_MANY = REPO_ROOT / "scripts" / "publish_many.py"
 PASSWORD = "bad-input password 9"
 TIMEOUT = 120
@@ -52,10 +52,7 @@ class Net:
         return env
 
     def attest(self, *args: str | Path) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(ATTEST), *map(str, args)], env=self.env(), cwd=self.root, stdin=subprocess.DEVNULL,
-            capture_output=True, text=True, timeout=TIMEOUT,
-        )  # fmt: skip
+        return run_attest(*args, env=self.env(), cwd=self.root, timeout=TIMEOUT)
 
     def state(self) -> tuple[int, int]:
         return self.chain.head(), self.chain.nonce(self.bank)

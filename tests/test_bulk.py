@@ -11,8 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +18,7 @@ from typing import Any
 
 import pytest
 from conftest import EXAMPLES, REPO_ROOT, Consortium, build_consortium, watch_requests
+from worlds import RIVAL_ORGANISATION, rival_statement_doc, run_attest, write_json
 
 from attest.app.batch import publish_batch
 from attest.app.bulk import expand_targets, iter_verify, verify_many
@@ -101,22 +100,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         shutil.copy(EXAMPLES / "illustrative-carbon-verification-2022-v2.json", statement)
         publish(c.dep, c.verifier, statement, kind=Kind.STATEMENT, ref=webank_fig.uid)
         rival_doc = json.loads((EXAMPLES / "webank-2022-figures.json").read_text(encoding="utf-8"))
-        rival_doc["organisation"] = {"name": "Rival Bank", "legal_name": "Rival Bank Co.", "country": "CN"}
-        rival_figures = claims / "rival-figures.json"
-        rival_figures.write_text(json.dumps(rival_doc, ensure_ascii=False), encoding="utf-8")
+        rival_doc["organisation"] = dict(RIVAL_ORGANISATION)
+        rival_figures = write_json(claims / "rival-figures.json", rival_doc)
         rival_fig = publish(c.dep, c.rival, rival_figures, kind=Kind.FIGURES).published.attestation
-        rival_st = json.loads(statement.read_text(encoding="utf-8"))
-        rival_st["organisation"] = rival_doc["organisation"]
-        verra = rival_st["neutrality_claim"]["retirements"][0]
-        verra["serial_blocks"] = [
-            {"serial": "0001-004001-004500-VCS-VCU-003-VER-CN-0003-01012022-31122022-1"}
-        ]
-        verra["quantity_tco2e"] = "500"
-        rival_st["neutrality_claim"]["retirements"][1]["serial_blocks"][0]["issuance"] = (
-            "FCS-EXAMPLE-01-2021-B"
-        )
-        rival_statement = claims / "rival-statement.json"
-        rival_statement.write_text(json.dumps(rival_st, ensure_ascii=False), encoding="utf-8")
+        rival_st = rival_statement_doc(json.loads(statement.read_text(encoding="utf-8")), "overlap")
+        rival_statement = write_json(claims / "rival-statement.json", rival_st)
         publish(c.dep, c.verifier, rival_statement, kind=Kind.STATEMENT, ref=rival_fig.uid)
 
         batch_dir = root / "batch"
@@ -351,32 +339,28 @@ def test_expand_targets_prefers_receipts_and_skips_canonical_copies(world: World
 def test_cli_verify_many(world: World) -> None:
     manifest = world.root / "manifest.json"
     manifest.write_bytes(world.c.dep.manifest.dump())
-    env_cmd = [str(Path(sys.executable).with_name("attest")), "verify-many", "-d", str(manifest)]
+    env_cmd = ["verify-many", "-d", str(manifest)]
     rpc = ["--rpc-url", world.c.chain.name]
     good = world.batch_receipts[10:20]
-    done = subprocess.run([*env_cmd, *rpc, *good], capture_output=True, text=True, cwd=REPO_ROOT)
+    done = run_attest(*env_cmd, *rpc, *good, cwd=REPO_ROOT)
     assert done.returncode == 0, done.stderr
     count, proofs = done.stdout.splitlines()  # no progress-bar residue on stdout
     assert count == "10 verified, 0 not verified, of 10"
     assert proofs.startswith("proofs: state facts of every report proven against block "), proofs
     assert done.stderr == ""  # not a terminal: no bar at all
-    done = subprocess.run([*env_cmd, *rpc, str(world.root / "batch")], capture_output=True, text=True)
+    done = run_attest(*env_cmd, *rpc, str(world.root / "batch"))
     assert done.returncode == 1
     lines = done.stdout.splitlines()  # failures (subject, then each failed check), then the count
     assert lines[-2] == "38 verified, 2 not verified, of 40"
     assert sum("bill-00" in line and line.startswith("✗") for line in lines) == 2
-    done = subprocess.run(
-        [*env_cmd, *rpc, "--json", str(world.root / "batch")], capture_output=True, text=True, cwd=REPO_ROOT
-    )
+    done = run_attest(*env_cmd, *rpc, "--json", str(world.root / "batch"), cwd=REPO_ROOT)
     assert done.returncode == 1, done.stderr
     data = json.loads(done.stdout)
     assert data["summary"].pop("proofs").startswith("state facts of every report proven")
     assert data["summary"] == {"verified": 38, "not_verified": 2, "total": 40}
     bad = {Path(r["subject"]).name for r in data["reports"] if not r["verified"]}
     assert bad == {"bill-007.txt.receipt.json", "bill-008.txt.receipt.json"}
-    done = subprocess.run(
-        [*env_cmd, *rpc, str(world.root / "missing.pdf")], capture_output=True, text=True, cwd=REPO_ROOT
-    )
+    done = run_attest(*env_cmd, *rpc, str(world.root / "missing.pdf"), cwd=REPO_ROOT)
     assert done.returncode == 2 and "missing.pdf" in done.stderr and len(done.stderr.splitlines()) == 1
 
 

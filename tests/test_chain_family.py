@@ -10,29 +10,23 @@ node can run here); an old manifest without the field reads as Ethereum-style an
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES, Consortium, checkpoint
+from worlds import run_attest
 
 from attest.app.publishing import publish
 from attest.core.contracts import Kind
 from attest.core.manifest import load_manifest, write_atomic
 
 pytestmark = pytest.mark.anvil
-ATTEST = Path(sys.executable).parent / "attest"
 
 
 def verify(target: Path, manifest: Path, *more: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
-    return subprocess.run(
-        [str(ATTEST), "verify", str(target), "-d", str(manifest), *more],
-        capture_output=True, text=True, env=env, timeout=120,
-    )  # fmt: skip
+    return run_attest("verify", str(target), "-d", str(manifest), *more, timeout=120)
 
 
 def proofs_line(done: subprocess.CompletedProcess[str]) -> str:

@@ -11,23 +11,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from worlds import run_attest
 
 from attest.devtools.node import AnvilNode, dev_private_keys
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_FIGURES = REPO_ROOT / "examples" / "webank-2022-figures.json"
-ATTEST = Path(sys.executable).parent / "attest"
 PASSWORD = "correct horse battery staple 7"
 TIMEOUT = 120
 FAKE_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%% WeBank 2022 sustainability report\n%%EOF\n"
@@ -42,19 +40,8 @@ def run(
     env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run the installed `attest` script; the password (if any) goes in via $ATTEST_PASSWORD."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
-    if password is not None:
-        environment["ATTEST_PASSWORD"] = password
-    environment.update(env or {})
-    return subprocess.run(
-        [str(ATTEST), *(str(a) for a in args)],
-        cwd=cwd,
-        env=environment,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-    )
+    environment = {} if password is None else {"ATTEST_PASSWORD": password}
+    return run_attest(*args, cwd=cwd, env={**environment, **(env or {})}, timeout=TIMEOUT)
 
 
 def ok_json(result: subprocess.CompletedProcess[str]) -> Any:

@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from worlds import run_attest
 
 from attest.chain.keystore import create_keystore
 from attest.core.manifest import write_atomic
 
-ATTEST = str(Path(sys.executable).parent / "attest")
 PASSWORD = "correct horse battery staple"
 
 pytestmark = pytest.mark.anvil
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, ATTEST_PASSWORD=PASSWORD)
-    return subprocess.run([ATTEST, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    return run_attest(*args, cwd=cwd, env={"ATTEST_PASSWORD": PASSWORD}, timeout=120)
 
 
 @pytest.fixture

@@ -7,12 +7,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from worlds import run_attest
 
 from attest.core.canonical import canonical_bytes
 from attest.core.errors import InputError
@@ -21,7 +20,6 @@ from attest.core.strictjson import load_strict
 HERE = Path(__file__).resolve().parent / "conformance"
 JCS = json.loads((HERE / "jcs.json").read_text(encoding="utf-8"))
 DOCUMENTS = json.loads((HERE / "documents.json").read_text(encoding="utf-8"))
-ATTEST = Path(sys.executable).parent / "attest"
 
 
 @pytest.mark.parametrize("vector", JCS, ids=[v["name"] for v in JCS])
@@ -47,9 +45,7 @@ def test_vectors_cover_what_the_issue_names() -> None:
 def test_attest_hash_on_every_document() -> None:
     paths = [HERE / "documents" / e["file"] for e in DOCUMENTS]
     for entry, path in zip(DOCUMENTS, paths, strict=True):
-        r = subprocess.run(
-            [str(ATTEST), "hash", "--json", str(path)], capture_output=True, text=True, check=False
-        )
+        r = run_attest("hash", "--json", str(path))
         if "refuse" in entry:
             assert r.returncode == 2, (entry["file"], r.stdout)
             assert r.stderr.strip() == f"error: {path}: {entry['refuse']}"

@@ -307,9 +307,6 @@ def test_a_statement_pinning_the_export_it_relied_on_names_it_and_a_file_that_di
 
 
 def test_publishing_a_statement_naming_a_registry_not_in_the_table_is_one_line_exit_2(world: World) -> None:
-    import os
-    import subprocess
-    import sys
 
     from attest.chain.keystore import create_keystore
 
@@ -322,12 +319,11 @@ def test_publishing_a_statement_naming_a_registry_not_in_the_table_is_one_line_e
     if not key.exists():
         create_keystore(key, "records test password", private_key=world.c.verifier.key.hex())
     before = world.c.chain.head()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
-    done = subprocess.run(
-        [str(Path(sys.executable).parent / "attest"), "publish", "statement", str(statement),
-         "--covers", str(world.paths["hilti"][0].with_name("hilti-figures.receipt.json")),
-         "--keystore", str(key), "-d", str(world.manifest), "--rpc-url", world.rpc],
-        capture_output=True, text=True, timeout=120, env={**env, "ATTEST_PASSWORD": "records test password"},
+    done = run_attest(
+        "publish", "statement", statement,
+        "--covers", world.paths["hilti"][0].with_name("hilti-figures.receipt.json"),
+        "--keystore", key, "-d", world.manifest, "--rpc-url", world.rpc,
+        timeout=120, env={"ATTEST_PASSWORD": "records test password"},
     )  # fmt: skip
     assert done.returncode == 2, show(done)
     (msg,) = done.stderr.strip().splitlines()

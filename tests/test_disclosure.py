@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +14,7 @@ from typing import Any
 import pytest
 from conftest import EXAMPLES, REPO_ROOT, VERIFIER_NAME, Consortium
 from web3.logs import DISCARD
+from worlds import run_attest
 
 from attest.app.disclosure import (
     LEAF_ENCODING,
@@ -34,7 +33,6 @@ from attest.core.errors import InputError, TransactionReverted
 from attest.core.merkle import StandardMerkleTree, standard_leaf_hash
 
 METRIC = "E.paperless.paper_saved"
-ATTEST = Path(sys.executable).with_name("attest")
 
 
 @pytest.fixture
@@ -216,13 +214,10 @@ def test_cli_publish_disclose_verify(anvil_consortium: Consortium, figures: Path
     manifest = write(tmp_path / "manifest.json", json.loads(c.dep.manifest.dump()))
     keystore = tmp_path / "bank.keystore.json"
     create_keystore(keystore, "pw-for-test", private_key=c.bank.key.hex())
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
-    env.update(ATTEST_PASSWORD="pw-for-test", ATTEST_DEPLOYMENT=str(manifest), ATTEST_RPC_URL=c.chain.name)
+    env = dict(ATTEST_PASSWORD="pw-for-test", ATTEST_DEPLOYMENT=str(manifest), ATTEST_RPC_URL=c.chain.name)
 
     def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(ATTEST), *map(str, args)], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120
-        )
+        return run_attest(*args, env=env, cwd=tmp_path, timeout=120)
 
     done = run("publish", "disclosure-root", figures, "--keystore", keystore, "--json")
     assert done.returncode == 2 and "publish the figures first" in done.stderr  # nothing to bind to yet
@@ -587,13 +582,10 @@ def test_cli_one_root_audit_and_audited_statement(
     manifest = write(tmp_path / "manifest.json", json.loads(c.dep.manifest.dump()))
     keystore = tmp_path / "bank.keystore.json"
     create_keystore(keystore, "pw-for-test", private_key=c.bank.key.hex())
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
-    env.update(ATTEST_PASSWORD="pw-for-test", ATTEST_DEPLOYMENT=str(manifest), ATTEST_RPC_URL=c.chain.name)
+    env = dict(ATTEST_PASSWORD="pw-for-test", ATTEST_DEPLOYMENT=str(manifest), ATTEST_RPC_URL=c.chain.name)
 
     def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(ATTEST), *map(str, args)], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120
-        )
+        return run_attest(*args, env=env, cwd=tmp_path, timeout=120)
 
     assert run("publish", "figures", figures, "--keystore", keystore).returncode == 0
     done = run("publish", "disclosure-root", figures, "--keystore", keystore, "--json")

@@ -8,10 +8,8 @@ Library on the embedded chain, then the real CLI against a real anvil node.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,13 +17,12 @@ from typing import Any
 import pytest
 from conftest import EXAMPLES, Consortium, build_consortium
 from eth_abi import encode
+from worlds import run_attest
 
 from attest.app.history import organisation_history
 from attest.app.publishing import publish
 from attest.chain.connection import Chain
 from attest.core.contracts import Action, Kind
-
-ATTEST = Path(sys.executable).parent / "attest"
 
 
 @dataclass
@@ -161,11 +158,7 @@ def test_unknown_organisation_is_input_error(story: Story) -> None:
 
 
 def _run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
-    return subprocess.run(
-        [str(ATTEST), *(str(a) for a in args)],
-        cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    return run_attest(*args, cwd=cwd, timeout=120)
 
 
 @pytest.mark.anvil

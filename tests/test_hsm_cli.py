@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 from rpc_proxy import RpcProxy
 from softhsm import P256, USER_PIN, SoftHsm, uri
+from worlds import run_attest
 
 from attest.chain.connection import Chain
 from attest.chain.deployment import WINDOW, Deployment
@@ -43,7 +44,6 @@ EXAMPLES = REPO_ROOT / "examples"
 FIGURES = EXAMPLES / "webank-2022-figures.json"
 STATEMENT = EXAMPLES / "illustrative-carbon-verification-2022.json"
 VERIFIER_NAME = "Example Carbon Verification Body (illustrative)"
-ATTEST = Path(sys.executable).parent / "attest"
 PUBLISH_MANY = REPO_ROOT / "scripts" / "publish_many.py"
 TOKEN = "bank-hsm"
 TIMEOUT = 120
@@ -70,15 +70,7 @@ class Net:
     def attest(
         self, *args: str | Path, pin: str | None = USER_PIN, **extra: str
     ) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(ATTEST), *(str(a) for a in args)],
-            cwd=self.root,
-            env=self.env(pin, **extra),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-        )
+        return run_attest(*args, cwd=self.root, env=self.env(pin, **extra), inherit=False, timeout=TIMEOUT)
 
     def deployment(self) -> Deployment:
         return Deployment.open(self.manifest)

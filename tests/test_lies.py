@@ -5,67 +5,29 @@ same commands through an honest proxy verify (tests/test_proven.py)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, Consortium, build_consortium
 from lying_proxy import Lie, LyingProxy, low_head
-
-from attest.app.publishing import publish
-from attest.chain.connection import Chain
-from attest.core.contracts import Kind
-from attest.core.manifest import write_atomic
-
-ATTEST = Path(sys.executable).parent / "attest"
-FIGURES = EXAMPLES / "webank-2022-figures.json"
-
-
-@dataclass
-class World:
-    c: Consortium
-    node: Any
-    manifest: Path
-    live: Path  # figures anchored and live
-    revoked: Path  # a file anchored, then revoked
+from worlds import World, anvil_world, run_attest
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    from attest.devtools.node import AnvilNode, dev_private_keys
-
+    """The figures anchored and live; a file (withdrawn.pdf) anchored, then revoked."""
     root = tmp_path_factory.mktemp("lies")
-    node = AnvilNode(root / "node")
-    node.start()
-    try:
-        c = build_consortium(Chain.connect(node.rpc_url), funder_key=dev_private_keys(1)[0])
-        live = root / FIGURES.name
-        live.write_bytes(FIGURES.read_bytes())
-        publish(c.dep, c.bank, live, kind=Kind.FIGURES)
-        revoked = root / "withdrawn.pdf"
-        revoked.write_bytes(b"%PDF-1.4 a report withdrawn\n")
-        published = publish(c.dep, c.bank, revoked, kind=Kind.FILE, year=2022)
-        c.dep.revoke(c.bank, published.published.attestation.uid, "wrong file")
-        for _ in range(3):
-            c.chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
-        manifest = root / "deployment.json"
-        write_atomic(manifest, c.dep.manifest.dump())
-        yield World(c, node, manifest, live, revoked)
-    finally:
-        node.stop()
+    with anvil_world(root, withdrawn="wrong file") as w:
+        yield w
 
 
 def verify(w: World, target: Path, *urls: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
-    args = [str(ATTEST), "verify", str(target), "-d", str(w.manifest)]
+    args = ["verify", str(target), "-d", str(w.manifest)]
     for url in urls:
         args += ["--rpc-url", url]
-    return subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+    return run_attest(*args, timeout=120)
 
 
 def through(w: World, lie: Lie, target: Path, *also: str) -> subprocess.CompletedProcess[str]:
@@ -138,42 +100,42 @@ def account_proof_truncated(method: str, result: Any) -> Any:
 
 
 def test_a_forged_eth_call_cannot_unrevoke(world: World) -> None:
-    caught(through(world, revoked_flag_cleared, world.revoked), "was revoked by block", "✗ proofs")
+    caught(through(world, revoked_flag_cleared, world.withdrawn), "was revoked by block", "✗ proofs")
 
 
 def test_omitted_logs_are_found_by_the_slot(world: World) -> None:
-    caught(through(world, attested_logs_dropped, world.live), "left it out")
+    caught(through(world, attested_logs_dropped, world.figures), "left it out")
 
 
 def test_forged_logs_contradict_the_proven_record(world: World) -> None:
-    caught(through(world, attester_forged_in_logs, world.live), "storage holds", "✗ proofs")
+    caught(through(world, attester_forged_in_logs, world.figures), "storage holds", "✗ proofs")
 
 
 def test_a_forged_storage_value_is_refused_by_its_proof(world: World) -> None:
-    done = through(world, storage_value_forged, world.live)
+    done = through(world, storage_value_forged, world.figures)
     caught(done, "the node claims 0x5")
     assert done.returncode == 3 and "127.0.0.1" in done.stderr
 
 
 def test_a_proof_for_another_key_is_refused(world: World) -> None:
-    done = through(world, proof_for_another_key, world.live)
+    done = through(world, proof_for_another_key, world.figures)
     assert done.returncode == 3, done.stdout + done.stderr
 
 
 def test_a_truncated_account_proof_is_refused(world: World) -> None:
-    done = through(world, account_proof_truncated, world.live)
+    done = through(world, account_proof_truncated, world.figures)
     assert done.returncode == 3 and "proof" in done.stderr, done.stdout + done.stderr
 
 
 def test_a_stale_head_is_named(world: World) -> None:
     """A node reporting an old head would pull the trusted block back before what others have seen."""
-    done = through(world, low_head(40), world.live, world.node.rpc_url)
+    done = through(world, low_head(40), world.figures, world.node.rpc_url)
     caught(done, "a node is stale or hides recent blocks")
     assert done.returncode == 3
 
 
 def test_the_revoked_file_fails_honestly_too(world: World) -> None:
-    done = verify(world, world.revoked, world.node.rpc_url)
+    done = verify(world, world.withdrawn, world.node.rpc_url)
     assert done.returncode == 1 and "✗ status" in done.stdout, done.stdout + done.stderr
 
 
@@ -194,7 +156,7 @@ def proof_from_another_state(method: str, result: Any) -> Any:
 
 
 def test_a_proof_from_another_state_is_refused_though_asked_twice(world: World) -> None:
-    done = through(world, proof_from_another_state, world.live)
+    done = through(world, proof_from_another_state, world.figures)
     assert done.returncode == 3 and "not at the root" in done.stderr, done.stdout + done.stderr
 
 
@@ -209,7 +171,7 @@ def test_one_stray_proof_is_asked_again(world: World) -> None:
             return _root_node_flipped(result)
         return result
 
-    done = through(world, once, world.live)
+    done = through(world, once, world.figures)
     assert done.returncode == 0 and not strays, done.stdout + done.stderr
     assert "✓ proofs" in done.stdout
 
@@ -233,7 +195,7 @@ def malformed_proof(shape: str) -> Lie:
 def test_a_malformed_proof_answer_names_the_node_never_crashes(world: World, shape: str) -> None:
     """Found by an adversarial review: storage entries that are not objects, a proof that is not a
     list, an answer that is a string ended `internal error` (exit 4)."""
-    done = through(world, malformed_proof(shape), world.live)
+    done = through(world, malformed_proof(shape), world.figures)
     out = done.stdout + done.stderr
     assert done.returncode in (1, 3) and "internal error" not in out, out
     assert "eth_getProof" in out, out

@@ -9,62 +9,36 @@ number too. Real CLI, real anvil, tests/lying_proxy.py `ForgingProxy`.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, consortium_on_anvil, manifest_of, mine
 from lying_proxy import ATTESTED, GET_ATTESTATION, SUPERSEDED_BY, ForgingProxy, run_attest, show
+from worlds import World, anvil_world, restatement
 
 from attest.app.publishing import publish
-from attest.chain.connection import Chain
 from attest.core.contracts import Kind
 
 
-@dataclass
-class World:
-    node: Any
-    manifest: Path
-    figures: Path
-    restated_figures: Path
-    uid: str
-    old_uid: str
-    checkpoint: str
-    checkpoint_number: int
-    chain: Chain
+def revoked_and_restated(w: World) -> dict[str, Any]:
+    """The figures revoked; other figures (first metric + 5) published, then restated (+ 1 more)."""
+    c = w.c
+    c.dep.revoke(c.bank, w.figures_uid, "the figures were wrong")
+    # second case: old figures restated (superseded)
+    assert w.figures is not None
+    old = restatement(w.figures, w.root / "old" / "webank-2022-figures.json", 5)
+    o = publish(c.dep, c.bank, old, kind=Kind.FIGURES).published.attestation
+    new = restatement(old, w.root / "new" / "webank-2022-figures.json", 1)
+    publish(c.dep, c.bank, new, kind=Kind.FIGURES, ref=o.uid)
+    return {"restated_figures": old, "old_uid": o.uid.lower()}
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     root = tmp_path_factory.mktemp("fwd")
-    with consortium_on_anvil(root) as (node, c):
-        figures = root / "webank-2022-figures.json"
-        shutil.copy(EXAMPLES / "webank-2022-figures.json", figures)
-        a = publish(c.dep, c.bank, figures, kind=Kind.FIGURES).published.attestation
-        c.dep.revoke(c.bank, a.uid, "the figures were wrong")
-        # second case: old figures restated (superseded)
-        import json
-
-        doc = json.loads(figures.read_text(encoding="utf-8"))
-        doc["metrics"][0]["value"] = str(int(doc["metrics"][0]["value"]) + 5)
-        old = root / "old" / "webank-2022-figures.json"
-        old.parent.mkdir()
-        old.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-        o = publish(c.dep, c.bank, old, kind=Kind.FIGURES).published.attestation
-        doc["metrics"][0]["value"] = str(int(doc["metrics"][0]["value"]) + 1)
-        new = root / "new" / "webank-2022-figures.json"
-        new.parent.mkdir()
-        new.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-        publish(c.dep, c.bank, new, kind=Kind.FIGURES, ref=o.uid)
-        mine(c, 2)
-        n = c.chain.head()
-        h = c.chain.block_hash(n)
-        mine(c, 4)
-        manifest = manifest_of(c, root)
-        yield World(node, manifest, figures, old, a.uid.lower(), o.uid.lower(), f"{n}:{h}", n, c.chain)
+    with anvil_world(root, setup=revoked_and_restated, mine_blocks=2, checkpoint=True, mine_after=4) as w:
+        yield w
 
 
 def forward(uid: str, to_block: int, block_hash: str):
@@ -115,7 +89,7 @@ def test_honest_revoked_figures_fail(world: World) -> None:
 def test_revoked_figures_verify_when_the_node_moves_their_log_after_the_checkpoint(world: World) -> None:
     n = world.checkpoint_number + 1
     h = world.chain.block_hash(n)
-    done = verify(world, world.figures, ForgingProxy(world.node.rpc_url, forward(world.uid, n, h)))
+    done = verify(world, world.figures, ForgingProxy(world.node.rpc_url, forward(world.figures_uid, n, h)))
     assert done.returncode in (1, 3), show(done)  # the attack that used to end VERIFIED
 
 
@@ -140,7 +114,7 @@ def test_quorum_of_two_nodes_one_lagging_honest(world: World) -> None:
     trusted = head - 3
     n = trusted + 1
     h = world.chain.block_hash(n)
-    bank = ForgingProxy(world.node.rpc_url, forward(world.uid, n, h))
+    bank = ForgingProxy(world.node.rpc_url, forward(world.figures_uid, n, h))
     lagging = LyingProxy(world.node.rpc_url, low_head(3))
     try:
         done = run_attest(
@@ -163,7 +137,7 @@ def test_quorum_of_two_nodes_one_lagging_honest(world: World) -> None:
 def test_verify_many_too(world: World) -> None:
     n = world.checkpoint_number + 1
     h = world.chain.block_hash(n)
-    proxy = ForgingProxy(world.node.rpc_url, forward(world.uid, n, h))
+    proxy = ForgingProxy(world.node.rpc_url, forward(world.figures_uid, n, h))
     try:
         done = run_attest(
             "verify-many",

@@ -14,82 +14,53 @@ does the same. Real CLI, real anvil, tests/lying_proxy.py."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, Consortium, build_consortium
 from eth_utils import keccak
 from lying_proxy import LyingProxy, honest
 from serve_net import ServeNet, serving
 from test_disclosure import METRIC, hand_tree, of_metric, proof_from, variant, with_value, write
+from worlds import World, anvil_world, run_attest
 
 from attest.app.disclosure import disclose, publish_disclosure_root
 from attest.app.publishing import publish
-from attest.chain.connection import Chain
 from attest.core.contracts import Kind
-from attest.core.manifest import write_atomic
 
 pytestmark = pytest.mark.anvil
 
-ATTEST = Path(sys.executable).parent / "attest"
 DISCLOSURE_OF = "0x" + keccak(text="disclosureOf(bytes32)")[:4].hex()
 
 
-@dataclass
-class World:
-    c: Consortium
-    node: Any
-    root: Path
-    manifest: Path
-    honest_proof: Path  # from RA, the root bound to figures A
-    forged_proof: Path  # from the second tree, bound to figures B, naming figures A
-    figures_uid: str  # A's attestation
-    bound_uid: str  # RA's attestation: what the registry binds to A
-    forged_uid: str  # the second tree's attestation, bound to B
+def bound_and_forged(w: World) -> dict[str, Any]:
+    """RA bound to figures A; other figures B, and a second tree over A bound to B."""
+    c, root = w.c, w.root
+    assert w.figures is not None
+    bound = publish_disclosure_root(c.dep, c.bank, w.figures).published.attestation
+    other = variant(w.figures, root / "webank-2022-other.json", "7")
+    b = publish(c.dep, c.bank, other, kind=Kind.FIGURES).published.attestation
+    tree = hand_tree(w.figures, root / "second-tree.json", with_value("1"))  # over A, bound to B
+    forged = c.dep.attest(c.bank, tree.root[2:], Kind.DISCLOSURE, 2022, ref=b.uid).attestation
+    return {
+        # from RA, the root bound to figures A
+        "honest_proof": write(root / "honest.proof.json", disclose(w.figures, METRIC)),
+        # from the second tree, bound to figures B, naming figures A
+        "forged_proof": write(root / "forged.proof.json", proof_from(c, tree, of_metric)),
+        "bound_uid": bound.uid.lower(),  # RA's attestation: what the registry binds to A
+        "forged_uid": forged.uid.lower(),  # the second tree's attestation, bound to B
+    }
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    from attest.devtools.node import AnvilNode, dev_private_keys
-
+    """`world.figures_uid` is A's attestation."""
     root = tmp_path_factory.mktemp("lies-disclosure")
-    node = AnvilNode(root / "node")
-    node.start()
-    try:
-        c = build_consortium(Chain.connect(node.rpc_url), funder_key=dev_private_keys(1)[0])
-        figures = root / "webank-2022-figures.json"
-        shutil.copy(EXAMPLES / "webank-2022-figures.json", figures)
-        a = publish(c.dep, c.bank, figures, kind=Kind.FIGURES).published.attestation
-        bound = publish_disclosure_root(c.dep, c.bank, figures).published.attestation
-        other = variant(figures, root / "webank-2022-other.json", "7")
-        b = publish(c.dep, c.bank, other, kind=Kind.FIGURES).published.attestation
-        tree = hand_tree(figures, root / "second-tree.json", with_value("1"))  # over A, bound to B
-        forged = c.dep.attest(c.bank, tree.root[2:], Kind.DISCLOSURE, 2022, ref=b.uid).attestation
-        for _ in range(3):
-            c.chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
-        manifest = root / "deployment.json"
-        write_atomic(manifest, c.dep.manifest.dump())
-        yield World(
-            c,
-            node,
-            root,
-            manifest,
-            write(root / "honest.proof.json", disclose(figures, METRIC)),
-            write(root / "forged.proof.json", proof_from(c, tree, of_metric)),
-            a.uid.lower(),
-            bound.uid.lower(),
-            forged.uid.lower(),
-        )
-    finally:
-        node.stop()
+    with anvil_world(root, setup=bound_and_forged) as w:
+        yield w
 
 
 class ForgingProxy(LyingProxy):
@@ -135,9 +106,7 @@ def lying(w: World) -> ForgingProxy:
 
 
 def verify_disclosure(w: World, proof: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
-    command = [str(ATTEST), "verify-disclosure", str(proof), "-d", str(w.manifest), *args]
-    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    return run_attest("verify-disclosure", str(proof), "-d", str(w.manifest), *args, timeout=120)
 
 
 def line(done: subprocess.CompletedProcess[str], name: str) -> str:

@@ -15,54 +15,31 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import shutil
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, Consortium, consortium_on_anvil, manifest_of, mine
 from lying_proxy import LyingProxy
+from worlds import World, anvil_world, run_attest
 
-from attest.app.publishing import publish
 from attest.chain import events
-from attest.core.contracts import Kind
 from attest.core.credits import ClaimRecord, NeutralityRecord
 from attest.core.membership_history import GovernanceEvent
 from attest.core.records import OnchainAttestation
 
 pytestmark = pytest.mark.anvil
-ATTEST = Path(sys.executable).parent / "attest"
 T = events.topics()
 ATTESTED, COVERED = "0x" + T.attested.hex(), "0x" + T.covered.hex()
 CLAIMED, NEUTRALITY = "0x" + T.credit_claimed.hex(), "0x" + T.neutrality_claimed.hex()
 
 
-@dataclass
-class World:
-    c: Consortium
-    node: Any
-    manifest: Path
-    targets: dict[str, Path]
-
-
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     root = tmp_path_factory.mktemp("everyfact")
-    with consortium_on_anvil(root) as (node, c):
-        figures = root / "webank-2022-figures.json"
-        shutil.copy(EXAMPLES / "webank-2022-figures.json", figures)
-        fig = publish(c.dep, c.bank, figures, kind=Kind.FIGURES).published.attestation
-        statement = root / "statement-2022.json"
-        shutil.copy(EXAMPLES / "illustrative-carbon-verification-2022-v2.json", statement)
-        publish(c.dep, c.verifier, statement, kind=Kind.STATEMENT, ref=fig.uid)
-        mine(c, 3)
-        manifest = manifest_of(c, root)
-        yield World(c, node, manifest, {"figures": figures, "statement": statement})
+    with anvil_world(root, statement="statement-2022.json") as w:
+        yield w
 
 
 # ---------------------------------------------------------------- forgeries, one per fact field
@@ -245,12 +222,11 @@ class Recording(LyingProxy):
 
 
 def verify(w: World, target: Path, url: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
     # the lying node first (it serves every answer and proof), the honest node beside it: they must
     # agree on the trusted block. With one node alone, --require-proofs proves nothing against it.
-    args = [str(ATTEST), "verify", str(target), "-d", str(w.manifest), "--rpc-url", url, "--require-proofs"]
+    args = ["verify", str(target), "-d", str(w.manifest), "--rpc-url", url, "--require-proofs"]
     args += ["--rpc-url", w.node.rpc_url]
-    return subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+    return run_attest(*args, timeout=120)
 
 
 #: Fields shown in a report but decided on by no check, with why and the label the report gives them.
@@ -278,7 +254,7 @@ def through(w: World, target: str, lie: Forge | None) -> tuple[subprocess.Comple
     """The verification through a proxy forging with `lie` (None: honest); whether it forged anything."""
     proxy = Recording(w.node.rpc_url, lie or (lambda method, result: result))
     try:
-        return verify(w, w.targets[target], proxy.url), proxy.changed
+        return verify(w, getattr(w, target), proxy.url), proxy.changed
     finally:
         proxy.close()
 

@@ -11,55 +11,29 @@ statement references. Real CLI, real anvil, tests/lying_proxy.py."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
-from conftest import EXAMPLES, Consortium, checkpoint, consortium_on_anvil, manifest_of, mine
+from conftest import checkpoint
 from eth_utils import keccak
 from lying_proxy import LyingProxy, honest
+from worlds import World, anvil_world, run_attest
 
-from attest.app.publishing import publish
-from attest.core.contracts import Kind
-
-ATTEST = Path(sys.executable).parent / "attest"
 SUPERSEDED_BY = "0x" + keccak(text="supersededBy(bytes32)")[:4].hex()
-
-
-@dataclass
-class World:
-    c: Consortium
-    node: Any
-    manifest: Path
-    figures: Path
-    statement: Path
-    restatement_uid: str
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     root = tmp_path_factory.mktemp("restated")
-    with consortium_on_anvil(root) as (node, c):
-        figures = root / "webank-2022-figures.json"
-        shutil.copy(EXAMPLES / "webank-2022-figures.json", figures)
-        fig = publish(c.dep, c.bank, figures, kind=Kind.FIGURES).published.attestation
-        statement = root / "statement-2022.json"
-        shutil.copy(EXAMPLES / "illustrative-carbon-verification-2022.json", statement)
-        publish(c.dep, c.verifier, statement, kind=Kind.STATEMENT, ref=fig.uid)
-        doc = json.loads(figures.read_text(encoding="utf-8"))
-        doc["metrics"][0]["value"] = str(int(doc["metrics"][0]["value"]) + 1)
-        restated = root / "webank-2022-restated.json"
-        restated.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-        new = publish(c.dep, c.bank, restated, kind=Kind.FIGURES, ref=fig.uid).published.attestation
-        mine(c, 3)
-        manifest = manifest_of(c, root)
-        yield World(c, node, manifest, figures, statement, new.uid.lower())
+    with anvil_world(
+        root,
+        statement="statement-2022.json",
+        statement_example="illustrative-carbon-verification-2022.json",
+        restated="webank-2022-restated.json",
+    ) as w:
+        yield w
 
 
 class HidingProxy(LyingProxy):
@@ -82,20 +56,9 @@ class HidingProxy(LyingProxy):
 
 
 def verify(w: World, target: Path, proxy: LyingProxy) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
-    args = [
-        str(ATTEST),
-        "verify",
-        str(target),
-        "-d",
-        str(w.manifest),
-        "--rpc-url",
-        proxy.url,
-        "--require-proofs",
-        *checkpoint(w.node.rpc_url),
-    ]
+    args = [str(target), "-d", str(w.manifest), "--rpc-url", proxy.url, "--require-proofs"]
     try:
-        return subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+        return run_attest("verify", *args, *checkpoint(w.node.rpc_url), timeout=120)
     finally:
         proxy.close()
 
@@ -128,5 +91,5 @@ def test_a_hidden_restatement_contradicts_the_proofs(world: World, target: str, 
     assert decided.startswith("✗") and "rests on node's word: failed by --require-proofs" in decided, decided
     proofs = line(done, "proofs")
     assert proofs.lstrip().startswith("✗"), done.stdout
-    assert f"is superseded by restatement {world.restatement_uid} at block" in proofs.lower(), proofs
+    assert f"is superseded by restatement {world.restated_uid} at block" in proofs.lower(), proofs
     assert "the node says it is not superseded" in proofs, proofs

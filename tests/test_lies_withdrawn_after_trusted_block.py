@@ -8,93 +8,48 @@ supersededBy comparison allowed. Such a withdrawal is now the node's word, faile
 
 from __future__ import annotations
 
-import json
-import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, consortium_on_anvil, manifest_of, mine
 from eth_abi import encode
 from lying_proxy import REVOKED, SUPERSEDED_BY, ForgingProxy, run_attest, show
-
-from attest.app.publishing import publish
-from attest.chain.connection import Chain
-from attest.core.contracts import Kind
-
-
-@dataclass
-class World:
-    node: Any
-    manifest: Path
-    old: Path
-    old_uid: str
-    new_uid: str
-    bank: str
-    registry: str
-    checkpoint: str
-    n: int
-    chain: Chain
+from worlds import World, anvil_world
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     root = tmp_path_factory.mktemp("wd")
-    with consortium_on_anvil(root) as (node, c):
-        old = root / "webank-2022-figures.json"
-        shutil.copy(EXAMPLES / "webank-2022-figures.json", old)
-        o = publish(c.dep, c.bank, old, kind=Kind.FIGURES).published.attestation
-        doc = json.loads(old.read_text(encoding="utf-8"))
-        doc["metrics"][0]["value"] = str(int(doc["metrics"][0]["value"]) + 1)
-        new = root / "new" / "webank-2022-figures.json"
-        new.parent.mkdir()
-        new.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-        r = publish(c.dep, c.bank, new, kind=Kind.FIGURES, ref=o.uid).published.attestation
-        mine(c, 2)
-        n = c.chain.head()
-        h = c.chain.block_hash(n)
-        mine(c, 3)
-        manifest = manifest_of(c, root)
-        yield World(
-            node,
-            manifest,
-            old,
-            o.uid.lower(),
-            r.uid.lower(),
-            c.bank.address,
-            c.dep.manifest.registry.address,
-            f"{n}:{h}",
-            n,
-            c.chain,
-        )
+    with anvil_world(
+        root, restated="new/webank-2022-figures.json", mine_blocks=2, checkpoint=True, mine_after=3
+    ) as w:
+        yield w
 
 
 def hide_and_withdraw(w: World):
-    later = w.n + 1
+    later = w.checkpoint_number + 1
     block_hash = w.chain.block_hash(later)
 
     def forge(call: dict[str, Any], result: Any) -> Any:
         m = call.get("method")
         if m == "eth_call":
             data = str(call["params"][0].get("data", "")).lower()
-            if data == SUPERSEDED_BY + w.old_uid[2:]:
+            if data == SUPERSEDED_BY + w.figures_uid[2:]:
                 return "0x" + "00" * 32
         if m == "eth_getLogs" and isinstance(result, list):
             topics = call["params"][0].get("topics") or []
             if topics and str(topics[0]).lower() == REVOKED:
                 asked = topics[1] if isinstance(topics[1], list) else [topics[1]]
-                if w.new_uid in [x.lower() for x in asked]:
+                if w.restated_uid in [x.lower() for x in asked]:
                     return [
                         *result,
                         {
-                            "address": w.registry,
+                            "address": w.c.dep.manifest.registry.address,
                             "topics": [
                                 REVOKED,
-                                w.new_uid,
+                                w.restated_uid,
                                 "0x" + (1).to_bytes(32, "big").hex(),
-                                "0x" + "00" * 12 + w.bank[2:].lower(),
+                                "0x" + "00" * 12 + w.c.bank.address[2:].lower(),
                             ],
                             "data": "0x" + encode(["string"], ["restatement withdrawn"]).hex(),
                             "blockNumber": hex(later),
@@ -115,7 +70,7 @@ def test_superseded_figures_verify_with_a_forged_later_withdrawal(world: World) 
     try:
         done = run_attest(
             "verify",
-            str(world.old),
+            str(world.figures),
             "-d",
             str(world.manifest),
             "--rpc-url",
@@ -131,7 +86,7 @@ def test_superseded_figures_verify_with_a_forged_later_withdrawal(world: World) 
     try:
         done = run_attest(
             "verify",
-            str(world.old),
+            str(world.figures),
             "-d",
             str(world.manifest),
             "--rpc-url",

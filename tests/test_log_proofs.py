@@ -10,28 +10,21 @@ statement one node leaves out is named with the node that returned it. Each lie 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, Consortium, build_consortium
 from lying_proxy import Lie, LyingProxy
+from worlds import World, anvil_world, run_attest
 
-from attest.app.publishing import publish
 from attest.chain import events
 from attest.chain.connection import Chain
-from attest.core.contracts import Kind
-from attest.core.manifest import write_atomic
 from attest.core.receipt_trie import receipts_root
 
-ATTEST = Path(sys.executable).parent / "attest"
-FIGURES = EXAMPLES / "webank-2022-figures.json"
 URI = "https://bank.example/esg/2022-figures.json"
 FORGED_URI = "https://evil.example/esg/2022-figures.json"
 REASON = "wrong file"
@@ -40,53 +33,27 @@ ATTESTED = "0x" + events.topics().attested.hex()
 REVOKED = "0x" + events.topics().revoked.hex()
 
 
-@dataclass
-class World:
-    c: Consortium
-    node: Any
-    manifest: Path
-    figures: Path  # anchored with URI, covered by `statement`
-    statement: Path
-    revoked: Path  # anchored, then revoked (REASON)
-    statement_uid: str
-
-
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    from attest.devtools.node import AnvilNode, dev_private_keys
-
+    """The figures anchored with URI, covered by `statement`; a file anchored, then revoked (REASON)."""
     root = tmp_path_factory.mktemp("logproofs")
-    node = AnvilNode(root / "node")
-    node.start()
-    try:
-        c = build_consortium(Chain.connect(node.rpc_url), funder_key=dev_private_keys(1)[0])
-        figures = root / FIGURES.name
-        shutil.copy(FIGURES, figures)
-        fig = publish(c.dep, c.bank, figures, kind=Kind.FIGURES, uri=URI).published.attestation
-        statement = root / "statement.json"
-        shutil.copy(EXAMPLES / "illustrative-carbon-verification-2022.json", statement)
-        st = publish(c.dep, c.verifier, statement, kind=Kind.STATEMENT, ref=fig.uid).published.attestation
-        revoked = root / "withdrawn.pdf"
-        revoked.write_bytes(b"%PDF-1.4 a report withdrawn\n")
-        published = publish(c.dep, c.bank, revoked, kind=Kind.FILE, year=2022)
-        c.dep.revoke(c.bank, published.published.attestation.uid, REASON)
-        for _ in range(3):
-            c.chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
-        manifest = root / "deployment.json"
-        write_atomic(manifest, c.dep.manifest.dump())
-        yield World(c, node, manifest, figures, statement, revoked, st.uid)
-    finally:
-        node.stop()
+    with anvil_world(
+        root,
+        figures_uri=URI,
+        statement="statement.json",
+        statement_example="illustrative-carbon-verification-2022.json",
+        withdrawn=REASON,
+    ) as w:
+        yield w
 
 
 def verify(
     w: World, target: Path, *urls: str, extra: tuple[str, ...] = ()
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
-    args = [str(ATTEST), "verify", str(target), "-d", str(w.manifest)]
+    args = ["verify", str(target), "-d", str(w.manifest)]
     for url in urls:
         args += ["--rpc-url", url]
-    return subprocess.run([*args, *extra], capture_output=True, text=True, env=env, timeout=120)
+    return run_attest(*args, *extra, timeout=120)
 
 
 def through(w: World, lie: Lie, target: Path, *also: str) -> subprocess.CompletedProcess[str]:
@@ -175,7 +142,7 @@ def test_a_statement_proves_its_reference_and_coverage(world: World) -> None:
 
 
 def test_a_revocations_history_is_proven(world: World) -> None:
-    done = verify(world, world.revoked, world.node.rpc_url)
+    done = verify(world, world.withdrawn, world.node.rpc_url)
     assert done.returncode == 1 and "✗ status" in done.stdout, done.stdout + done.stderr
     logs = line(done, "logs")
     assert "Revoked 0x" in logs and logs.lstrip().startswith("✓ logs") and "who and why" in logs
@@ -193,7 +160,7 @@ def test_a_log_forged_in_the_receipts_too_does_not_rebuild_the_receipts_root(wor
 
 
 def test_a_forged_revocation_reason_is_caught(world: World) -> None:
-    done = through(world, reason_rewritten, world.revoked)
+    done = through(world, reason_rewritten, world.withdrawn)
     caught(done, "✗ logs", "hold no Revoked log of", "'right file'")
 
 
@@ -362,11 +329,10 @@ def test_malformed_receipts_are_a_lie_not_a_refusal(world: World) -> None:
 
 
 def verify_many(w: World, *urls: str, targets: tuple[Path, ...]) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
-    args = [str(ATTEST), "verify-many", *map(str, targets), "-d", str(w.manifest)]
+    args = ["verify-many", *map(str, targets), "-d", str(w.manifest)]
     for url in urls:
         args += ["--rpc-url", url]
-    return subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+    return run_attest(*args, timeout=120)
 
 
 def test_in_bulk_the_log_facts_are_proven_and_lies_caught(world: World) -> None:

@@ -11,88 +11,36 @@ real CLI, against a real anvil node behind tests/lying_proxy.py."""
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, Consortium, build_consortium
 from lying_proxy import Lie, LyingProxy, honest
+from worlds import World, anvil_world, run_attest
 
-from attest.app.publishing import publish
 from attest.chain import events
-from attest.chain.connection import Chain
 from attest.core.contracts import Kind
-from attest.core.manifest import write_atomic
 
-ATTEST = Path(sys.executable).parent / "attest"
 CLAIMED = "0x" + events.topics().credit_claimed.hex()
 NEUTRALITY = "0x" + events.topics().neutrality_claimed.hex()
 
 
-@dataclass
-class World:
-    c: Consortium
-    node: Any
-    manifest: Path
-    rival_statement: Path
-    webank_statement_uid: str
-    webank_statement_block: int
-
-
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    from attest.devtools.node import AnvilNode, dev_private_keys
-
     root = tmp_path_factory.mktemp("creditproofs")
-    node = AnvilNode(root / "node")
-    node.start()
-    try:
-        c = build_consortium(Chain.connect(node.rpc_url), funder_key=dev_private_keys(1)[0])
-        figures = root / "webank-figures.json"
-        shutil.copy(EXAMPLES / "webank-2022-figures.json", figures)
-        fig = publish(c.dep, c.bank, figures, kind=Kind.FIGURES).published.attestation
-        statement = root / "statement-2022.json"
-        shutil.copy(EXAMPLES / "illustrative-carbon-verification-2022-v2.json", statement)
-        st = publish(c.dep, c.verifier, statement, kind=Kind.STATEMENT, ref=fig.uid).published.attestation
-
-        rival_doc = json.loads(figures.read_text(encoding="utf-8"))
-        rival_doc["organisation"] = {"name": "Rival Bank", "legal_name": "Rival Bank Co.", "country": "CN"}
-        rival_figures = root / "rival-figures.json"
-        rival_figures.write_text(json.dumps(rival_doc, ensure_ascii=False), encoding="utf-8")
-        rival_fig = publish(c.dep, c.rival, rival_figures, kind=Kind.FIGURES).published.attestation
-        rival_st = json.loads(statement.read_text(encoding="utf-8"))
-        rival_st["organisation"] = rival_doc["organisation"]
-        verra = rival_st["neutrality_claim"]["retirements"][0]
-        serial = "0001-004001-004500-VCS-VCU-003-VER-CN-0003-01012022-31122022-1"
-        verra["serial_blocks"] = [{"serial": serial}]
-        verra["quantity_tco2e"] = "500"
-        other = rival_st["neutrality_claim"]["retirements"][1]["serial_blocks"][0]
-        other["issuance"] = "FCS-EXAMPLE-01-2021-B"
-        rival_statement = root / "rival-statement.json"
-        rival_statement.write_text(json.dumps(rival_st, ensure_ascii=False), encoding="utf-8")
-        publish(c.dep, c.verifier, rival_statement, kind=Kind.STATEMENT, ref=rival_fig.uid)
-        for _ in range(3):
-            c.chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
-        manifest = root / "deployment.json"
-        write_atomic(manifest, c.dep.manifest.dump())
-        yield World(c, node, manifest, rival_statement, st.uid.lower(), st.block_number)
-    finally:
-        node.stop()
+    with anvil_world(
+        root, figures="webank-figures.json", statement="statement-2022.json", rival="overlap"
+    ) as w:
+        yield w
 
 
 def run(w: World, lie: Lie, command: str = "verify") -> subprocess.CompletedProcess[str]:
     proxy = LyingProxy(w.node.rpc_url, lie)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
-    args = [str(ATTEST), command, str(w.rival_statement), "-d", str(w.manifest), "--rpc-url", proxy.url]
     try:
-        return subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+        return run_attest(
+            command, str(w.rival_statement), "-d", str(w.manifest), "--rpc-url", proxy.url, timeout=120
+        )
     finally:
         proxy.close()
 
@@ -116,7 +64,7 @@ def webanks(w: World, topic0: str, log: dict[str, Any], position: int) -> bool:
     topics = log.get("topics", [])
     if len(topics) <= position or topics[0] != topic0:
         return False
-    return bool(topics[position].lower() == w.webank_statement_uid)
+    return bool(topics[position].lower() == w.statement_uid)
 
 
 def test_through_an_honest_node_the_double_claim_fails_and_the_claims_are_proven(world: World) -> None:
@@ -170,7 +118,7 @@ def test_the_other_statement_said_revoked_is_caught_by_its_storage(world: World)
         if method != "eth_call" or not (isinstance(result, str) and len(result) == 2 + 6 * 64):
             return result
         words = [result[2 + 64 * i : 2 + 64 * (i + 1)] for i in range(6)]
-        if int(words[2], 16) == world.webank_statement_block and int(words[4], 16) == int(Kind.STATEMENT):
+        if int(words[2], 16) == world.statement_block and int(words[4], 16) == int(Kind.STATEMENT):
             return result[:-1] + "1"
         return result
 
@@ -179,7 +127,7 @@ def test_the_other_statement_said_revoked_is_caught_by_its_storage(world: World)
     assert line(done, "credits").lstrip().startswith("✓"), done.stdout  # a revoked claim does not count
     proofs = line(done, "proofs")
     assert proofs.lstrip().startswith("✗"), proofs
-    assert f"attestation {world.webank_statement_uid} is live at block" in proofs.lower(), proofs
+    assert f"attestation {world.statement_uid} is live at block" in proofs.lower(), proofs
     assert "the node says it was revoked" in proofs, proofs
 
 
@@ -219,7 +167,7 @@ def test_the_other_statements_attested_log_left_out_does_not_drop_its_claim(
     else:  # verify-many lists the lines that fail, without a mark
         credits = next(x for x in done.stdout.splitlines() if x.lstrip().startswith("credits "))
     assert "claimed twice" in credits, done.stdout
-    assert f"claimed by statement {world.webank_statement_uid}" in credits.lower(), credits
+    assert f"claimed by statement {world.statement_uid}" in credits.lower(), credits
     assert "of which the node gives no attestation record" in credits, credits
 
 
@@ -238,16 +186,14 @@ def test_a_claim_one_node_leaves_out_is_found_by_asking_every_node(world: World,
         return result
 
     proxy = LyingProxy(world.node.rpc_url, claim_hidden)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
     nodes = ["--rpc-url", proxy.url, "--rpc-url", world.node.rpc_url, "--require-proofs"]
-    args = [str(ATTEST), command, str(world.rival_statement), "-d", str(world.manifest), *nodes]
     try:
-        done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+        done = run_attest(command, str(world.rival_statement), "-d", str(world.manifest), *nodes, timeout=120)
     finally:
         proxy.close()
     assert done.returncode == 1, done.stdout + done.stderr
     assert "the nodes' logs differ" in done.stdout, done.stdout
-    assert f"holds a claim by statement {world.webank_statement_uid}" in done.stdout.lower(), done.stdout
+    assert f"holds a claim by statement {world.statement_uid}" in done.stdout.lower(), done.stdout
 
 
 def test_a_statements_own_claims_left_out_are_found_in_its_block(world: World) -> None:
@@ -267,19 +213,15 @@ def test_a_statements_own_claims_left_out_are_found_in_its_block(world: World) -
                 for log in result
                 if not (
                     log.get("topics", [None])[0] == CLAIMED
-                    and log["topics"][2].lower() != world.webank_statement_uid
+                    and log["topics"][2].lower() != world.statement_uid
                 )
             ]
         return result
 
     proxy = LyingProxy(world.node.rpc_url, own_claims_hidden)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
     nodes = ["--rpc-url", proxy.url, "--rpc-url", world.node.rpc_url, "--require-proofs"]
     try:
-        done = subprocess.run(
-            [str(ATTEST), "verify", digest, "-d", str(world.manifest), *nodes],
-            capture_output=True, text=True, env=env, timeout=120,
-        )  # fmt: skip
+        done = run_attest("verify", digest, "-d", str(world.manifest), *nodes, timeout=120)
     finally:
         proxy.close()
     assert done.returncode == 1, done.stdout + done.stderr

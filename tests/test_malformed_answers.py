@@ -12,43 +12,22 @@ anvil; the same verification through an honest proxy passes.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, Consortium, consortium_on_anvil, manifest_of, mine
 from lying_proxy import LyingProxy, run_attest, show
-
-from attest.app.publishing import publish
-from attest.core.contracts import Kind
+from worlds import World, anvil_world
 
 pytestmark = pytest.mark.anvil
-
-
-@dataclass
-class World:
-    c: Consortium
-    node: Any
-    manifest: Path
-    figures: Path
-    statement: Path
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     root = tmp_path_factory.mktemp("malformed")
-    with consortium_on_anvil(root) as (node, c):
-        figures = root / "webank-2022-figures.json"
-        shutil.copy(EXAMPLES / "webank-2022-figures.json", figures)
-        fig = publish(c.dep, c.bank, figures, kind=Kind.FIGURES).published.attestation
-        statement = root / "statement-2022.json"
-        shutil.copy(EXAMPLES / "illustrative-carbon-verification-2022-v2.json", statement)
-        publish(c.dep, c.verifier, statement, kind=Kind.STATEMENT, ref=fig.uid)
-        mine(c, 3)
-        yield World(c, node, manifest_of(c, root), figures, statement)
+    with anvil_world(root, statement="statement-2022.json") as w:
+        yield w
 
 
 def on(method: str, shape: Callable[[Any], Any]) -> Callable[[str, Any], Any]:

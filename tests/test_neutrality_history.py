@@ -7,22 +7,20 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import EXAMPLES, Consortium, build_consortium
+from worlds import run_attest
 
 from attest.app.history import neutrality_history, neutrality_lines
 from attest.app.publishing import publish
 from attest.chain.connection import Chain
 from attest.core.contracts import Kind
 
-ATTEST = Path(sys.executable).parent / "attest"
 F2022 = EXAMPLES / "webank-2022-figures.json"
 S2022 = EXAMPLES / "illustrative-carbon-verification-2022-v2.json"
 F2023 = EXAMPLES / "illustrative-webank-2023-figures.json"
@@ -139,11 +137,7 @@ def test_reused_credits_revoked_statements_and_restated_figures(tmp_path: Path) 
 
 
 def _run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
-    return subprocess.run(
-        [str(ATTEST), *(str(a) for a in args)],
-        cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    return run_attest(*args, cwd=cwd, timeout=120)
 
 
 @pytest.mark.anvil
@@ -164,13 +158,10 @@ def test_cli_history_neutrality_verify_and_sign_on_anvil(anvil: Any, tmp_path: P
     publish(c.dep, c.bank, f2024, kind=Kind.FIGURES)
     verifier_key = tmp_path / "verifier-key.json"
     create_keystore(verifier_key, "neutrality test password", private_key=c.verifier.key.hex())
-    published = subprocess.run(
-        [str(ATTEST), "publish", "statement", str(s2024),
-         "--covers", str(f2024.with_name("figures-2024.receipt.json")), "--keystore", str(verifier_key),
-         *(str(x) for x in common), "--json"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
-        env={**{k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")},
-             "ATTEST_PASSWORD": "neutrality test password"},
+    published = run_attest(
+        "publish", "statement", s2024, "--covers", f2024.with_name("figures-2024.receipt.json"),
+        "--keystore", verifier_key, *common, "--json",
+        cwd=tmp_path, timeout=120, env={"ATTEST_PASSWORD": "neutrality test password"},
     )  # fmt: skip
     assert published.returncode == 0, published.stderr
     out = json.loads(published.stdout)
@@ -213,16 +204,11 @@ def test_cli_history_neutrality_verify_and_sign_on_anvil(anvil: Any, tmp_path: P
     # an off-line signed attestation cannot carry credit blocks: refused before signing
     key = tmp_path / "verifier.json"
     env_pw = {"ATTEST_PASSWORD": "neutrality test password"}
-    made = subprocess.run(
-        [str(ATTEST), "account", "new", str(key)], cwd=tmp_path, capture_output=True, text=True, timeout=120,
-        env={**{k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}, **env_pw},
-    )  # fmt: skip
+    made = run_attest("account", "new", key, cwd=tmp_path, timeout=120, env=env_pw)
     assert made.returncode == 0, made.stderr
-    signed = subprocess.run(
-        [str(ATTEST), "sign-statement", str(p[S2022.name]), "--covers", "0x" + "11" * 32, "--nonce", "0",
-         "--keystore", str(key), "--deployment", str(manifest)],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
-        env={**{k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}, **env_pw},
+    signed = run_attest(
+        "sign-statement", p[S2022.name], "--covers", "0x" + "11" * 32, "--nonce", "0",
+        "--keystore", key, "--deployment", manifest, cwd=tmp_path, timeout=120, env=env_pw,
     )  # fmt: skip
     assert signed.returncode == 2 and signed.stderr.count("\n") == 1, signed.stderr
     assert "retires 2 credit block(s)" in signed.stderr and "attest publish statement" in signed.stderr

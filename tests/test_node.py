@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from worlds import run_attest
 
 from attest.core.errors import ChainError
 from attest.devtools import node as node_mod
@@ -391,20 +392,12 @@ def test_cli_node_fund_gives_ether_then_an_unfunded_deploy_works(
     node = make_node().start()
     w3 = _w3(node.rpc_url)
     a, b = Account.create(), Account.create()
-    attest = str(Path(sys.executable).with_name("attest"))
-    env = dict(os.environ, ATTEST_RPC_URL=node.rpc_url)
-    done = subprocess.run(
-        [attest, "node", "fund", a.address, b.address, "--ether", "3"],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    env = {"ATTEST_RPC_URL": node.rpc_url}
+    done = run_attest("node", "fund", a.address, b.address, "--ether", "3", env=env)
     assert done.returncode == 0, done.stderr
     assert w3.eth.get_balance(a.address) == w3.eth.get_balance(b.address) == 3 * 10**18
     assert done.stdout.count("funded 0x") == 2
-    bad = subprocess.run(
-        [attest, "node", "fund", "0xnot-an-address"], env=env, capture_output=True, text=True
-    )
+    bad = run_attest("node", "fund", "0xnot-an-address", env=env)
     assert bad.returncode == 2 and "not an account address" in bad.stderr
     assert w3.eth.get_balance(a.address) == 3 * 10**18
 
@@ -418,12 +411,15 @@ def test_cli_deploy_from_an_unfunded_account_says_how_to_fund_it(
     node = make_node().start()
     keystore = tmp_path / "committee.json"
     create_keystore(keystore, "pw")
-    attest = str(Path(sys.executable).with_name("attest"))
-    env = dict(os.environ, ATTEST_PASSWORD="pw")
-    done = subprocess.run(
-        [attest, "deploy", "--rpc-url", node.rpc_url, "--keystore", str(keystore)],
-        env=env, cwd=tmp_path, capture_output=True, text=True,
-    )  # fmt: skip
+    done = run_attest(
+        "deploy",
+        "--rpc-url",
+        node.rpc_url,
+        "--keystore",
+        keystore,
+        env={"ATTEST_PASSWORD": "pw"},
+        cwd=tmp_path,
+    )
     assert done.returncode == 3, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert "insufficient funds" in done.stderr and "attest node fund" in done.stderr
@@ -509,14 +505,10 @@ def test_block_states_stay_in_memory_and_few(
 
 @pytest.mark.anvil
 def test_cli_node_start_mines_interval_blocks_by_default_and_0_means_automine(tmp_path: Path) -> None:
-    attest = str(Path(sys.executable).with_name("attest"))
     for args, expected in (([], 1.0), (["--block-time", "0"], None)):
         data = tmp_path / f"node{len(args)}"
         port = str(node_mod.free_port())
-        started = subprocess.run(
-            [attest, "node", "start", "--data-dir", str(data), "--port", port, "--json", *args],
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
+        started = run_attest("node", "start", "--data-dir", data, "--port", port, "--json", *args)
         try:
             assert started.returncode == 0, started.stderr
             assert json.loads(started.stdout)["block_time"] == expected
@@ -525,9 +517,8 @@ def test_cli_node_start_mines_interval_blocks_by_default_and_0_means_automine(tm
             assert ("--block-time" in info["flags"]) is (expected is not None)
             assert info["state_interval"] == node_mod.CONSORTIUM_STATE_INTERVAL_S
         finally:
-            stop = [attest, "node", "stop", "--data-dir", str(data)]
-            subprocess.run(stop, capture_output=True, check=False)
-    bad = subprocess.run([attest, "node", "start", "--block-time", "-1"], capture_output=True, text=True)
+            run_attest("node", "stop", "--data-dir", data)
+    bad = run_attest("node", "start", "--block-time", "-1")
     assert bad.returncode == 2 and "--block-time" in bad.stderr
 
 
@@ -594,12 +585,8 @@ def test_cli_node_start_refuses_a_torn_state_with_no_consistent_copy(make_node: 
     node.stop()
     _tear(node.state_file)
     (node.data_dir / "anvil-state.json.bak").unlink()
-    attest = str(Path(sys.executable).with_name("attest"))
     port = str(node_mod.free_port())
-    started = subprocess.run(
-        [attest, "node", "start", "--data-dir", str(node.data_dir), "--port", port],
-        capture_output=True, text=True, check=False, timeout=60,
-    )  # fmt: skip
+    started = run_attest("node", "start", "--data-dir", node.data_dir, "--port", port, timeout=60)
     assert started.returncode == 3, started.stderr
     (line,) = started.stderr.strip().splitlines()
     assert line.startswith("error: ") and "the saved chain is not consistent: account" in line

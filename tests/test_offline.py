@@ -4,10 +4,8 @@ checkpoint of its block; a wrong checkpoint, an edited document or a forged proo
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,13 +13,13 @@ from typing import Any
 
 import pytest
 from conftest import EXAMPLES, build_consortium
+from worlds import run_attest
 
 from attest.app.publishing import publish
 from attest.chain.connection import Chain
 from attest.core.contracts import Kind
 from attest.core.manifest import write_atomic
 
-ATTEST = Path(sys.executable).parent / "attest"
 FIGURES = EXAMPLES / "webank-2022-figures.json"
 
 
@@ -140,11 +138,10 @@ def _committed_in_a_batch(c: Any, root: Path) -> tuple[Path, str]:
 
 
 def offline(p: Published, receipt: Path, checkpoint: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
-    env["ATTEST_RPC_URL"] = f"http://127.0.0.1:{closed_port()}"
-    args = [str(ATTEST), "verify", str(receipt), "--offline", "--trust-block", checkpoint]
+    env = {"ATTEST_RPC_URL": f"http://127.0.0.1:{closed_port()}"}
+    args = ["verify", str(receipt), "--offline", "--trust-block", checkpoint]
     args += ["-d", str(p.manifest)]
-    return subprocess.run(args, capture_output=True, text=True, env=env, timeout=60)
+    return run_attest(*args, env=env, timeout=60)
 
 
 def test_publishing_writes_a_receipt_with_its_proofs(published: Published) -> None:
@@ -285,19 +282,14 @@ def test_a_receipt_naming_an_organisation_id_out_of_range_is_one_line(
 
 def test_offline_takes_org_as_online_and_refuses_what_needs_the_chain(published: Published) -> None:
     """Found by an adversarial review: --org, --require-coverage were silently ignored offline."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
-    base = [str(ATTEST), "verify", str(published.receipt), "--offline", "--trust-block", published.checkpoint]
+    base = ["verify", str(published.receipt), "--offline", "--trust-block", published.checkpoint]
     base += ["-d", str(published.manifest)]
-    other = subprocess.run(
-        [*base, "--org", "Rival Bank"], capture_output=True, text=True, env=env, timeout=60
-    )
+    other = run_attest(*base, "--org", "Rival Bank", timeout=60)
     assert other.returncode == 1 and "✗ organisation" in other.stdout, other.stdout + other.stderr
     assert "--org Rival Bank is not the proven attestation's organisation, WeBank (org #1)" in other.stdout
-    same = subprocess.run([*base, "--org", "WeBank"], capture_output=True, text=True, env=env, timeout=60)
+    same = run_attest(*base, "--org", "WeBank", timeout=60)
     assert same.returncode == 0, same.stdout + same.stderr
-    coverage = subprocess.run(
-        [*base, "--require-coverage"], capture_output=True, text=True, env=env, timeout=60
-    )
+    coverage = run_attest(*base, "--require-coverage", timeout=60)
     assert coverage.returncode == 2, coverage.stdout + coverage.stderr
     (line,) = coverage.stderr.strip().splitlines()
     assert "--require-coverage needs the chain" in line and "verify online" in line, line

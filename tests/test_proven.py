@@ -9,75 +9,48 @@ commands through an honest proxy verify, with a `✓ proofs` line saying what is
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, Consortium, build_consortium
+from conftest import EXAMPLES
 from lying_proxy import LyingProxy, another_hash, forged_state_root
+from worlds import World, anvil_world, restatement, run_attest
 
-from attest.app.publishing import publish
-from attest.chain.connection import Chain
-from attest.core.contracts import Kind
 from attest.core.documents import hash_document
 from attest.core.manifest import write_atomic
 
-ATTEST = Path(sys.executable).parent / "attest"
 FIGURES = EXAMPLES / "webank-2022-figures.json"
 
 
-@dataclass
-class World:
-    c: Consortium
-    node: Any
-    manifest: Path
-    figures: Path
-    edited: Path
-    genuine_digest: str
-    edited_digest: str
+def edited(w: World) -> dict[str, Any]:
+    """The figures edited (first metric + 1), not anchored; both digests."""
+    assert w.figures is not None
+    edited = restatement(w.figures, w.root / "edited" / FIGURES.name)
+    return {
+        "edited": edited,
+        "genuine_digest": hash_document(w.figures).digest,
+        "edited_digest": hash_document(edited).digest,
+    }
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    from attest.devtools.node import AnvilNode, dev_private_keys
-
     root = tmp_path_factory.mktemp("proven")
-    node = AnvilNode(root / "node")
-    node.start()
-    try:
-        c = build_consortium(Chain.connect(node.rpc_url), funder_key=dev_private_keys(1)[0])
-        figures = root / FIGURES.name
-        figures.write_bytes(FIGURES.read_bytes())
-        publish(c.dep, c.bank, figures, kind=Kind.FIGURES)
-        doc = json.loads(FIGURES.read_text(encoding="utf-8"))
-        doc["metrics"][0]["value"] = str(int(doc["metrics"][0]["value"]) + 1)
-        edited = root / "edited" / FIGURES.name
-        edited.parent.mkdir()
-        edited.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-        manifest = root / "deployment.json"
-        write_atomic(manifest, c.dep.manifest.dump())
-        for _ in range(3):  # a few blocks above the attestation, so the trusted block holds it
-            c.chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
-        yield World(
-            c, node, manifest, figures, edited, hash_document(figures).digest, hash_document(edited).digest
-        )
-    finally:
-        node.stop()
+    # a few blocks above the attestation, so the trusted block holds it
+    with anvil_world(root, setup=edited) as w:
+        yield w
 
 
 def verify(
     w: World, target: Path | str, *urls: str, extra: tuple[str, ...] = ()
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
-    args = [str(ATTEST), "verify", str(target), "-d", str(w.manifest)]
+    args = ["verify", str(target), "-d", str(w.manifest)]
     for url in urls:
         args += ["--rpc-url", url]
-    return subprocess.run([*args, *extra], capture_output=True, text=True, env=env, timeout=120)
+    return run_attest(*args, *extra, timeout=120)
 
 
 class DigestSwap(LyingProxy):

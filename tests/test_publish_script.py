@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from worlds import run_attest
 
 from attest.devtools.node import AnvilNode, dev_private_keys
 
@@ -27,7 +28,6 @@ pytestmark = pytest.mark.anvil
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = REPO_ROOT / "scripts" / "publish_year.py"
 EXAMPLE_FIGURES = REPO_ROOT / "examples" / "webank-2022-figures.json"
-ATTEST = Path(sys.executable).parent / "attest"
 PASSWORD = "publisher password 2022"
 TIMEOUT = 120
 
@@ -78,15 +78,7 @@ def script(
 
 
 def attest_verify(s: Setup, *targets: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(ATTEST), "verify", "--deployment", str(s.manifest), *(str(t) for t in targets)],
-        cwd=s.root,
-        env=_env(None),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-    )
+    return run_attest("verify", "--deployment", s.manifest, *targets, cwd=s.root, timeout=TIMEOUT)
 
 
 def summary(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from conftest import VERIFIER_NAME
+from worlds import run_attest
 
 from attest.devtools.node import AnvilNode, dev_private_keys
 
@@ -27,7 +28,6 @@ pytestmark = pytest.mark.anvil
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = REPO_ROOT / "scripts" / "publish_year.py"
 EXAMPLES = REPO_ROOT / "examples"
-ATTEST = Path(sys.executable).parent / "attest"
 PASSWORD = "publish-year password"
 TIMEOUT = 120
 
@@ -174,10 +174,7 @@ def test_verification_body_publishes_a_statement_covering_the_figures(setup: Set
     assert human.returncode == 0, human.stderr
     assert f"covering the figures {figures_uid}" in human.stdout and "0 transaction(s) sent" in human.stdout
 
-    verified = subprocess.run(
-        [str(ATTEST), "verify", "-d", str(setup.manifest), str(figures), "--statement", str(statement)],
-        capture_output=True, text=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    verified = run_attest("verify", "-d", setup.manifest, figures, "--statement", statement, timeout=TIMEOUT)
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 

@@ -11,49 +11,43 @@ must be the figures'.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, consortium_on_anvil, manifest_of, mine
-from lying_proxy import run_attest, show
+from conftest import EXAMPLES
+from worlds import World, anvil_world, run_attest, show, write_json
 
 from attest.app.publishing import publish
 from attest.core.contracts import Kind
 
 
+def misreferenced(w: World) -> dict[str, Any]:
+    """A 2023 statement and Rival Bank's statement, both on WeBank's 2022 figures."""
+    c, root = w.c, w.root
+    assert w.statement is not None
+    s22 = json.loads(w.statement.read_text(encoding="utf-8"))
+    doc = json.loads((EXAMPLES / "illustrative-carbon-verification-2023.json").read_text(encoding="utf-8"))
+    doc["neutrality_claim"]["retirements"] = s22["neutrality_claim"]["retirements"]  # the 2022 blocks, again
+    s23 = write_json(root / "statement-2023.json", doc)
+    publish(c.dep, c.verifier, s23, kind=Kind.STATEMENT, ref=w.figures_uid)  # covers the 2022 figures
+    # Rival Bank's "2022 neutrality" statement: names Rival Bank, beneficiary Rival Bank, but its
+    # on-chain reference is WeBank's 2022 figures and it re-retires WeBank's credit blocks
+    rdoc = json.loads(w.statement.read_text(encoding="utf-8"))
+    rdoc["organisation"] = {"name": "Rival Bank", "legal_name": "Rival Bank Co.", "country": "CN"}
+    for r in rdoc["neutrality_claim"]["retirements"]:
+        r["beneficiary"] = "Rival Bank Co."
+        r["reason"] = "retired on behalf of Rival Bank Co."
+    rival = write_json(root / "rival-statement-2022.json", rdoc)
+    publish(c.dep, c.verifier, rival, kind=Kind.STATEMENT, ref=w.figures_uid)
+    return {"s23": s23, "rival": rival}
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     root = tmp_path_factory.mktemp("yr")
-    with consortium_on_anvil(root) as (node, c):
-        figures = root / "webank-2022-figures.json"
-        shutil.copy(EXAMPLES / "webank-2022-figures.json", figures)
-        fig = publish(c.dep, c.bank, figures, kind=Kind.FIGURES).published.attestation
-        s22 = root / "statement-2022.json"
-        shutil.copy(EXAMPLES / "illustrative-carbon-verification-2022-v2.json", s22)
-        publish(c.dep, c.verifier, s22, kind=Kind.STATEMENT, ref=fig.uid)
-        doc = json.loads(
-            (EXAMPLES / "illustrative-carbon-verification-2023.json").read_text(encoding="utf-8")
-        )
-        old = json.loads(s22.read_text(encoding="utf-8"))["neutrality_claim"]["retirements"]
-        doc["neutrality_claim"]["retirements"] = old  # the 2022 statement's blocks, again
-        s23 = root / "statement-2023.json"
-        s23.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-        publish(c.dep, c.verifier, s23, kind=Kind.STATEMENT, ref=fig.uid)  # covers the 2022 figures
-        # Rival Bank's "2022 neutrality" statement: names Rival Bank, beneficiary Rival Bank, but its
-        # on-chain reference is WeBank's 2022 figures and it re-retires WeBank's credit blocks
-        rdoc = json.loads(s22.read_text(encoding="utf-8"))
-        rdoc["organisation"] = {"name": "Rival Bank", "legal_name": "Rival Bank Co.", "country": "CN"}
-        for r in rdoc["neutrality_claim"]["retirements"]:
-            r["beneficiary"] = "Rival Bank Co."
-            r["reason"] = "retired on behalf of Rival Bank Co."
-        rival = root / "rival-statement-2022.json"
-        rival.write_text(json.dumps(rdoc, ensure_ascii=False), encoding="utf-8")
-        publish(c.dep, c.verifier, rival, kind=Kind.STATEMENT, ref=fig.uid)
-        mine(c, 2)
-        manifest = manifest_of(c, root)
-        yield {"node": node, "manifest": manifest, "s23": s23, "rival": rival}
+    with anvil_world(root, statement="statement-2022.json", setup=misreferenced, mine_blocks=2) as w:
+        yield {"node": w.node, "manifest": w.manifest, **w.made}
 
 
 def test_a_2023_statement_on_2022_figures_fails_its_reference(world: dict[str, Any]) -> None:

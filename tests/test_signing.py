@@ -8,16 +8,15 @@ an account with no role at all, which is the point: the registry checks the sign
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import EXAMPLES, Consortium, build_consortium
+from worlds import run_attest
 
 from attest.app.publishing import build_receipt, publish
 from attest.app.signing import (
@@ -40,7 +39,6 @@ from attest.core.errors import InputError, SchemaError, TransactionReverted
 from attest.core.receipt import receipt_path
 from attest.devtools.node import AnvilNode, dev_private_keys
 
-ATTEST = Path(sys.executable).parent / "attest"
 FIGURES = EXAMPLES / "webank-2022-figures.json"
 STATEMENT = EXAMPLES / "illustrative-carbon-verification-2022.json"
 PASSWORD = "signing test password 42"
@@ -194,17 +192,7 @@ def test_deadline_hours_must_be_positive() -> None:
 
 
 def run(*args: str | Path, password: str | None = PASSWORD) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
-    if password is not None:
-        env["ATTEST_PASSWORD"] = password
-    return subprocess.run(
-        [str(ATTEST), *(str(a) for a in args)],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_attest(*args, env={} if password is None else {"ATTEST_PASSWORD": password}, timeout=120)
 
 
 def test_cli_sign_offline_then_relay_then_verify(tmp_path: Path) -> None:

@@ -11,50 +11,34 @@ head still proves the status.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, checkpoint, consortium_on_anvil, manifest_of, mine
+from conftest import checkpoint
 from lying_proxy import GET_ATTESTATION, REVOKED, ForgingProxy, run_attest, show
-
-from attest.app.publishing import publish
-from attest.core.contracts import Kind
+from worlds import World, anvil_world
 
 pytestmark = pytest.mark.anvil
 
 
-@dataclass
-class World:
-    node: Any
-    manifest: Path
-    figures: Path
-    uid: str
-    old: str  # a checkpoint taken before the revocation
+def revoked(w: World) -> None:
+    w.c.dep.revoke(w.c.bank, w.figures_uid, "figures withdrawn")
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """The figures revoked after a checkpoint (`world.checkpoint`, taken before the revocation)."""
     root = tmp_path_factory.mktemp("stale")
-    with consortium_on_anvil(root) as (node, c):
-        figures = root / "webank-2022-figures.json"
-        shutil.copy(EXAMPLES / "webank-2022-figures.json", figures)
-        uid = publish(c.dep, c.bank, figures, kind=Kind.FIGURES).published.attestation.uid.lower()
-        mine(c, 2)
-        old = checkpoint(node.rpc_url)[1]
-        c.dep.revoke(c.bank, uid, "figures withdrawn")
-        mine(c, 2)
-        yield World(node, manifest_of(c, root), figures, uid, old)
+    with anvil_world(root, mine_blocks=2, checkpoint=True, after_checkpoint=revoked, mine_after=2) as w:
+        yield w
 
 
 def revocation_hidden(w: World) -> Any:
     def forge(call: dict[str, Any], result: Any) -> Any:
         if call.get("method") == "eth_call":
             data = str(call["params"][0].get("data", "")).lower()
-            if data == GET_ATTESTATION + w.uid[2:] and isinstance(result, str):
+            if data == GET_ATTESTATION + w.figures_uid[2:] and isinstance(result, str):
                 return result[: 2 + 5 * 64] + "00" * 32 + result[2 + 6 * 64 :]  # revoked flag: false
         if call.get("method") == "eth_getLogs" and isinstance(result, list):
             return [log for log in result if str(log["topics"][0]).lower() != REVOKED]
@@ -77,18 +61,18 @@ def status(done: Any) -> str:
 
 
 def test_a_revocation_hidden_after_an_old_checkpoint_is_the_nodes_word(world: World) -> None:
-    done = verify(world, world.old, lie=revocation_hidden(world))
+    done = verify(world, world.checkpoint, lie=revocation_hidden(world))
     assert done.returncode == 0, show(done)  # the lie works on the verdict without --require-proofs…
     line = status(done)
     assert line.startswith("✓ status") and line.endswith("[node's word]"), show(done)  # …but is named
     assert "a change after checkpoint block" in done.stdout, show(done)
-    required = verify(world, world.old, "--require-proofs", lie=revocation_hidden(world))
+    required = verify(world, world.checkpoint, "--require-proofs", lie=revocation_hidden(world))
     assert required.returncode == 1, show(required)
     assert status(required).startswith("✗ status"), show(required)
 
 
 def test_honestly_the_revocation_fails_and_a_checkpoint_at_the_head_proves_it(world: World) -> None:
-    done = verify(world, world.old)
+    done = verify(world, world.checkpoint)
     assert done.returncode == 1 and status(done).startswith("✗ status"), show(done)
     now = verify(world, checkpoint(world.node.rpc_url)[1], "--require-proofs")
     assert now.returncode == 1, show(now)

@@ -8,15 +8,14 @@ hosts the "attacker deploys the same bytecode bound to their own governance" cas
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import Consortium, build_consortium
+from worlds import run_attest
 
 from attest.app.deployment_check import (
     check_code,
@@ -28,8 +27,6 @@ from attest.chain.connection import Chain
 from attest.chain.deployment import Deployment
 from attest.core.contracts import REGISTRY, Kind, load_artifact
 from attest.devtools.node import AnvilNode, dev_private_keys
-
-ATTEST = Path(sys.executable).parent / "attest"
 
 
 @pytest.fixture(scope="module")
@@ -47,16 +44,7 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AnvilNode, C
 
 
 def run(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
-    environment.update(env or {})
-    return subprocess.run(
-        [str(ATTEST), *(str(a) for a in args)],
-        env=environment,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    return run_attest(*args, env=env, timeout=180)
 
 
 def statuses(checks: list[Any]) -> dict[str, str]:

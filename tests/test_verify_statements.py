@@ -8,10 +8,8 @@ node. Each failure case breaks exactly one thing and asserts which check names i
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import Any
 
 import pytest
 from conftest import EXAMPLES, Consortium, build_consortium
+from worlds import run_attest
 
 from attest.app.publishing import publish
 from attest.app.verify import verify_pair, verify_target
@@ -29,7 +28,6 @@ from attest.core.verification import Report
 
 FIGURES = EXAMPLES / "webank-2022-figures.json"
 STATEMENT = EXAMPLES / "illustrative-carbon-verification-2022.json"
-ATTEST = Path(sys.executable).parent / "attest"
 PASSWORD = "statement tests password 9"
 CROSS = (
     "cross-check: organisation",
@@ -286,12 +284,7 @@ def test_pair_with_unanchored_figures(world: World, tmp_path: Path) -> None:
 def attest(
     *args: str | Path, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
-    environment.update({"ATTEST_PASSWORD": PASSWORD, **(env or {})})
-    return subprocess.run(
-        [str(ATTEST), *(str(a) for a in args)],
-        cwd=cwd, env=environment, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    return run_attest(*args, cwd=cwd, env={"ATTEST_PASSWORD": PASSWORD, **(env or {})}, timeout=120)
 
 
 @dataclass

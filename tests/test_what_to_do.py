@@ -22,33 +22,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, REPO_ROOT, Consortium, consortium_on_anvil, manifest_of, mine
+import worlds
+from conftest import EXAMPLES, REPO_ROOT, Consortium
+from worlds import ATTEST, anvil_world, run_attest, show
 
 from attest.chain.keystore import create_keystore
 from attest.core.contracts import Kind
 from attest.core.documents import hash_document
 from attest.core.errors import EXIT_CODES
 
-ATTEST = Path(sys.executable).parent / "attest"
 PASSWORD = "what to do"
 
 
 def attest(*args: str | Path, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
     """The installed `attest`, without the user's ATTEST_* settings, with no terminal on stdin."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
-    return subprocess.run(
-        [str(ATTEST), *map(str, args)],
-        capture_output=True,
-        text=True,
-        env={**clean, **env},
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        timeout=180,
-    )
-
-
-def show(done: subprocess.CompletedProcess[str]) -> str:
-    return f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"
+    return run_attest(*args, cwd=cwd, env=env)
 
 
 # ------------------------------------------------------------------------------- no chain needed
@@ -111,21 +99,27 @@ class World:
         return int(self.c.chain.w3.eth.block_number)
 
 
+def anchored_and_keys(w: worlds.World) -> dict[str, Any]:
+    """WeBank's 2022 figures anchored as such (by digest: no receipt)."""
+    c, root = w.c, w.root
+    anchored = root / "webank-2022-figures.json"
+    shutil.copy(EXAMPLES / "webank-2022-figures.json", anchored)
+    c.dep.attest(c.bank, hash_document(anchored).digest, Kind.FIGURES, 2022)
+    return {"anchored": anchored}
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     root = tmp_path_factory.mktemp("what-to-do")
-    with consortium_on_anvil(root) as (node, c):
-        anchored = root / "webank-2022-figures.json"
-        shutil.copy(EXAMPLES / "webank-2022-figures.json", anchored)
-        c.dep.attest(c.bank, hash_document(anchored).digest, Kind.FIGURES, 2022)
-        mine(c, 2)
+    with anvil_world(root, figures=None, setup=anchored_and_keys, mine_blocks=2) as w:
+        c = w.c
         keystore = root / "bank.json"
         create_keystore(keystore, PASSWORD, private_key=c.bank.key.hex())
         committee = []
         for n, member in enumerate(c.committee[:2]):
             committee.append(root / f"committee-{n}.json")
             create_keystore(committee[-1], PASSWORD, private_key=member.key.hex())
-        yield World(c, node, root, manifest_of(c, root), keystore, committee, anchored)
+        yield World(c, w.node, root, w.manifest, keystore, committee, w.anchored)
 
 
 def _folder(w: World, name: str, *, malformed: bool) -> Path:

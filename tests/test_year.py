@@ -8,54 +8,44 @@ again". Through the real CLI (with proofs) and the page's verification endpoint,
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, Consortium, checkpoint, consortium_on_anvil, manifest_of, mine
+from conftest import EXAMPLES, checkpoint
+from worlds import World, anvil_world, run_attest
 
 from attest.app.claimed import verify_claimed
 from attest.core.contracts import Kind
 from attest.core.documents import hash_document
 
-ATTEST = Path(sys.executable).parent / "attest"
 
-
-@dataclass
-class World:
-    c: Consortium
-    node: Any
-    manifest: Path
-    misdated: Path  # 2023 figures, anchored as 2022
-    honest: Path  # 2022 figures, anchored as 2022
+def anchored_as_2022(w: World) -> dict[str, Any]:
+    """2023 figures anchored as 2022 (`misdated`), and 2022 figures anchored as 2022 (`honest`)."""
+    c, root = w.c, w.root
+    misdated = root / "webank-2023-figures.json"
+    shutil.copy(EXAMPLES / "illustrative-webank-2023-figures.json", misdated)
+    c.dep.attest(c.bank, hash_document(misdated).digest, Kind.FIGURES, 2022)
+    honest = root / "webank-2022-figures.json"
+    shutil.copy(EXAMPLES / "webank-2022-figures.json", honest)
+    c.dep.attest(c.bank, hash_document(honest).digest, Kind.FIGURES, 2022)
+    return {"misdated": misdated, "honest": honest}
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     root = tmp_path_factory.mktemp("year")
-    with consortium_on_anvil(root) as (node, c):
-        misdated = root / "webank-2023-figures.json"
-        shutil.copy(EXAMPLES / "illustrative-webank-2023-figures.json", misdated)
-        c.dep.attest(c.bank, hash_document(misdated).digest, Kind.FIGURES, 2022)
-        honest = root / "webank-2022-figures.json"
-        shutil.copy(EXAMPLES / "webank-2022-figures.json", honest)
-        c.dep.attest(c.bank, hash_document(honest).digest, Kind.FIGURES, 2022)
-        mine(c, 2)
-        manifest = manifest_of(c, root)
-        yield World(c, node, manifest, misdated, honest)
+    with anvil_world(root, figures=None, setup=anchored_as_2022, mine_blocks=2) as w:
+        yield w
 
 
 def verify(w: World, target: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
-    args = [str(ATTEST), "verify", str(target), "-d", str(w.manifest), "--rpc-url", w.node.rpc_url]
+    args = ["verify", str(target), "-d", str(w.manifest), "--rpc-url", w.node.rpc_url]
     args += ["--require-proofs", *checkpoint(w.node.rpc_url)]
-    return subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+    return run_attest(*args, timeout=120)
 
 
 def test_figures_anchored_under_another_year_fail_the_year_check(world: World) -> None:
