@@ -145,7 +145,14 @@ def iter_verify(
                 yield unreadable(target, str(t), t.exit_code)
             else:
                 evidence = gather(
-                    facts, t, target, org, require_coverage, strict, credit_policy=credit_policy
+                    facts,
+                    t,
+                    target,
+                    org,
+                    require_coverage,
+                    strict,
+                    credit_policy=credit_policy,
+                    prover=prover,
                 )
                 yield finish(facts, evidence, prover)
             n += 1

@@ -252,4 +252,5 @@ def verify_claimed(
     target = claimed_target(digest, request.get("rule"), claims, receipt)
     subject = claims.name if claims is not None else receipt[0] if receipt is not None else target.digest
     facts = LiveFacts(deployment)
-    return finish(facts, gather(facts, target, subject, org, require_coverage, strict), prover)
+    evidence = gather(facts, target, subject, org, require_coverage, strict, prover=prover)
+    return finish(facts, evidence, prover)

@@ -82,6 +82,7 @@ class Prover:
         self._orgs_seen: dict[int, tuple[int, bool]] = {}
         self._bindings_seen: dict[str, str] = {}  # figures uid → its proven disclosure root's uid
         self.logs: LogProver | None = None
+        self._grounds: dict[tuple[tuple[str, tuple[Ground, str]], ...], Grounds] = {}
         self._code_done = False
         self._session: HttpRpc | None = None
         self._by_hash = True
@@ -219,8 +220,10 @@ class Prover:
         `--require-proofs` the lines resting on less than a proof fail."""
         logs = self.logs.check(report, ev) if self.logs is not None else None
         state = self._state(ev)
+        lies = contradictions(ev, state) if state is not None else []
+        later = after_block(ev, state) if state is not None else {}
         proofs = (
-            proof_check(report, ev, state)
+            proof_check(report, ev, state, lies=lies, later=later)
             if state is not None
             else unproven_check(self.unproven or "no trusted block", required=self.policy.require)
         )
@@ -234,10 +237,18 @@ class Prover:
             if revoked is not None:
                 report.revoked_at, report.revoked_at_proven = revoked, True
         report.checks.extend([proofs, *([logs] if logs is not None else [])])
-        rest(report, self.grounds(report, ev, state, proofs, logs), require=self.policy.require)
+        grounds = self.grounds(report, ev, state, logs, lies=lies, later=later)
+        rest(report, grounds, require=self.policy.require)
 
     def grounds(
-        self, report: Report, ev: Evidence, state: ProvenState | None, proofs: Check, logs: Check | None
+        self,
+        report: Report,
+        ev: Evidence,
+        state: ProvenState | None,
+        logs: Check | None,
+        *,
+        lies: list[str],
+        later: dict[str, list[str]],
     ) -> Grounds:
         """How each kind of fact of one report was established: proven against the trusted block
         (`Ground.PROVEN` when independent nodes or a checkpoint vouch for it, else `ONE_NODE`), or the
@@ -258,7 +269,7 @@ class Prover:
         facts: dict[str, tuple[Ground, str]] = dict.fromkeys(
             ("code", "record", "status", "names", "standing", "logs", "head"), (base, why)
         )
-        if contradictions(ev, state) or state.code_problem is not None:
+        if lies or state.code_problem is not None:
             for fact in ("code", "record", "status", "names", "standing"):
                 facts[fact] = (Ground.NODE, f"the node contradicts the proofs at {at} (the proofs line)")
         if self.header.checkpoint is not None and ev.head > self.header.number:
@@ -271,7 +282,7 @@ class Prover:
             )
             facts["status"] = min(facts["status"], since)
             facts["standing"] = min(facts["standing"], since)
-        for fact, said in after_block(ev, state).items():
+        for fact, said in later.items():
             if said:
                 facts[fact] = (Ground.NODE, "not provable at that block: " + "; ".join(said))
         if logs is not None and logs.status != "pass":
@@ -283,7 +294,9 @@ class Prover:
                 Ground.NODE,
                 f"the node's head {ev.head}; the trusted block vouches for {vouched}",
             )
-        return Grounds(facts)
+        # thousands of reports of a bulk run rest on the same grounds: one Grounds (its memo warm)
+        key = tuple(sorted(facts.items()))
+        return self._grounds.setdefault(key, Grounds(facts))
 
     def basis(self) -> Basis:
         """What this command's answers rest on, for the plain summary (attest.core.report_summary)."""
@@ -307,10 +320,11 @@ class Prover:
                 uids, named, accounts = uids_to_prove(ev), orgs_to_prove(ev), accounts_to_prove(ev)
                 # the registry's slots and governance's in one batch request (the code on the way)
                 self._prove_state(uids, named, accounts)
-                records = self._records(uids)
+                records = {u: self._records_seen[u] for u in uids}  # proven just now, or before
                 orgs = sorted({*named, *(r.org_id for r in records.values() if r.exists)})
-                self._governance(orgs, accounts)
-                names = self._names(named)
+                if any(i not in self._orgs_seen for i in orgs):  # a record's organisation not named
+                    self._governance(orgs, accounts)
+                names = {i: self._names_seen[i] for i in named}
                 standing = {a: self._accounts_seen[a] for a in accounts}
                 org_roles = {i: self._orgs_seen[i] for i in orgs}
             except NodeRefused as exc:
@@ -456,11 +470,6 @@ class Prover:
             except NodeRefused:
                 self._by_hash = False
         return get_proofs(self._session, wanted, self.header.number)
-
-    def _names(self, org_ids: list[int]) -> dict[int, str]:
-        """The proven names of these organisations (read with their standing by `_governance`)."""
-        self._governance(list(dict.fromkeys(org_ids)), [])
-        return {i: self._names_seen[i] for i in org_ids}
 
     def _prove(self, address: str, slots: list[int]) -> dict[int, int]:
         """The proven words at `slots` of `address`'s storage at the trusted block."""

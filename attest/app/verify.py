@@ -89,7 +89,14 @@ def verify_target(
     `credit_policy` is what the retirement lines accept (default: `CreditPolicy()`)."""
     facts = LiveFacts(deployment)
     evidence = gather(
-        facts, read_target(target), target, org, require_coverage, strict, credit_policy=credit_policy
+        facts,
+        read_target(target),
+        target,
+        org,
+        require_coverage,
+        strict,
+        credit_policy=credit_policy,
+        prover=prover,
     )
     return finish(facts, evidence, prover)
 
@@ -121,10 +128,21 @@ def verify_pair(
         )
     figures_report = finish(
         facts,
-        gather(facts, f_target, figures_target, org, require_coverage, strict, credit_policy=credit_policy),
+        gather(
+            facts,
+            f_target,
+            figures_target,
+            org,
+            require_coverage,
+            strict,
+            credit_policy=credit_policy,
+            prover=prover,
+        ),
         prover,
     )
-    s_evidence = gather(facts, s_target, statement_target, None, False, strict, credit_policy=credit_policy)
+    s_evidence = gather(
+        facts, s_target, statement_target, None, False, strict, credit_policy=credit_policy, prover=prover
+    )
     checks = None
     retirements = s_evidence.retirement_checks
     records = s_evidence.record_checks
@@ -155,8 +173,6 @@ def finish(facts: ChainFacts, evidence: Evidence, prover: Prover | None = None) 
     """The report the pure rules (`decide`) give for `evidence`, with the anchoring block's time
     (and the revoking block's, when it was revoked), and the `proofs` and `logs` lines when a
     `prover` proves its state facts against a trusted block."""
-    if prover is not None:  # how deep the trusted block vouches an attestation is, beside the node's head
-        evidence = replace(evidence, vouched_head=prover.vouched_head())
     report = decide(evidence)
     if report.attestation is not None:
         report.anchored_at = facts.block_timestamp(report.attestation.block_number)
@@ -186,9 +202,11 @@ def gather(
     strict: bool = False,
     *,
     credit_policy: CreditPolicy | None = None,
+    prover: Prover | None = None,
 ) -> Evidence:
     """Everything the rules need about target `t`, asked of `facts` (the chain); nothing decided yet.
-    What it reads and relies on is kept in `Evidence.read`, for the provers."""
+    What it reads and relies on is kept in `Evidence.read`, for the provers; with a `prover`, how
+    deep its trusted block vouches an attestation is (`Evidence.vouched_head`)."""
     from attest.app.credits import statement_credits
 
     facts = Reading(facts)
@@ -275,6 +293,7 @@ def gather(
         strict=strict,
         history=history,
         read=facts.read,
+        vouched_head=prover.vouched_head() if prover is not None else None,
     )
 
 

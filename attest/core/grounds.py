@@ -69,6 +69,7 @@ class Grounds:
 
     facts: Mapping[str, tuple[Ground, str]] = field(default_factory=dict)
     default_why: str = "nothing was proven"
+    _memo: dict[tuple[str, ...], tuple[Ground, str]] = field(default_factory=dict, compare=False, repr=False)
 
     def of(self, fact: str) -> tuple[Ground, str]:
         """The ground of one kind of fact (the file is always the file)."""
@@ -79,7 +80,14 @@ class Grounds:
     def weakest(self, facts: Iterable[str]) -> tuple[Ground, str]:
         """The weakest ground among `facts`, with why (the first such fact's reason); the file when
         none is named."""
-        return min((self.of(f) for f in facts), key=lambda g: g[0], default=(Ground.FILE, "the file at hand"))
+        key = tuple(facts)
+        found = self._memo.get(key)
+        if found is None:
+            found = min(
+                (self.of(f) for f in key), key=lambda g: g[0], default=(Ground.FILE, "the file at hand")
+            )
+            self._memo[key] = found
+        return found
 
     @classmethod
     def node_only(cls, why: str) -> Grounds:

@@ -177,7 +177,7 @@ def _standing_lies(ev: Evidence, proven: ProvenState) -> list[str]:
 
 def _record_lies(said: OnchainAttestation, record: ProvenRecord, block: int) -> list[str]:
     if not record.exists and said.block_number > block:
-        return []  # written after the trusted block: not provable there yet (`node_word` says so)
+        return []  # written after the trusted block: not provable there yet (`after_block` says so)
     if not record.exists:
         return [
             f"the node reports attestation {said.uid} at block {said.block_number}, but its slot is "
@@ -222,7 +222,7 @@ def _supersession_lies(said: OnchainAttestation, record: ProvenRecord, block: in
         return []
     for w in said.withdrawn_restatements:
         if w.uid.lower() == proven.lower() and w.revocation is not None and w.revocation.block_number > block:
-            return []  # withdrawn after the trusted block: the node's word (`node_word` says so)
+            return []  # withdrawn after the trusted block: the node's word (`after_block` says so)
     now = f"superseded by {said.superseded_by}" if said.superseded_by else "not superseded"
     return [
         f"attestation {said.uid} is superseded by restatement {proven} at block {block} (proven), the node "
@@ -254,14 +254,17 @@ def after_block(ev: Evidence, proven: ProvenState) -> dict[str, list[str]]:
     return {k: list(dict.fromkeys(v)) for k, v in out.items()}
 
 
-def node_word(ev: Evidence, proven: ProvenState) -> list[str]:
-    """Every fact of `after_block`, in one list."""
-    return [said for facts in after_block(ev, proven).values() for said in facts]
-
-
-def proof_check(report: Report, ev: Evidence, proven: ProvenState) -> Check:
-    """The `proofs` line: what is proven against which block, or the node's lies."""
-    lies = contradictions(ev, proven)
+def proof_check(
+    report: Report,
+    ev: Evidence,
+    proven: ProvenState,
+    *,
+    lies: list[str] | None = None,
+    later: dict[str, list[str]] | None = None,
+) -> Check:
+    """The `proofs` line: what is proven against which block, or the node's lies (`lies`, `later`:
+    `contradictions` and `after_block` when the caller has them already)."""
+    lies = list(contradictions(ev, proven) if lies is None else lies)
     if proven.code_problem is not None:
         lies.append(proven.code_problem)
     if lies:
@@ -307,7 +310,7 @@ def proof_check(report: Report, ev: Evidence, proven: ProvenState) -> Check:
         # a logs line follows only when a record was relied on (attest.app.log_proofs)
         + ("; the facts only logs carry are on the logs line" if chosen is not None else "")
     )
-    said = node_word(ev, proven)
+    said = [x for facts in (after_block(ev, proven) if later is None else later).values() for x in facts]
     if not said:
         return Check("proofs", "pass", detail)
     unproven = f"; the node's word, not provable at that block: {'; '.join(said)}"

@@ -9,8 +9,8 @@ and the verdict is positive only when every required check passed.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from attest.core.contracts import Kind, Role
@@ -68,7 +68,7 @@ class Read:
 
         for a in records:
             held = self.records.setdefault(a.uid.lower(), a)
-            if held != a:
+            if held is not a and held != a:
                 fields = [f for f in held.__dataclass_fields__ if getattr(held, f) != getattr(a, f)]
                 said = "; ".join(f"{f} {getattr(held, f)!r}, then {getattr(a, f)!r}" for f in fields)
                 raise ChainError(
@@ -543,6 +543,8 @@ def unit_of(line: str) -> CheckUnit | None:
     return UNITS.get(line) or UNITS.get(line.split(":", 1)[0])
 
 
+_LABEL = {g: g.label for g in Ground}
+
 #: The tag of a line this way of verifying cannot decide (`Evidence.unknowable`: offline, what
 #: happened after the receipt's block): it rests on nothing, and says why itself.
 NOT_KNOWN_HERE = "not known here"
@@ -553,12 +555,10 @@ def rest(
     grounds: Grounds,
     *,
     require: bool,
-    more: Mapping[str, tuple[Fact, ...]] | None = None,
     unknowable: Iterable[str] = (),
 ) -> None:
     """Say on each line of `report` what it rests on: the weakest ground among the facts its unit
-    decides on (`more` names the facts of lines that are no unit of `CHECKS`, such as a disclosure's;
-    a line no unit or `more` names rests on the file alone — an input error). With `require`
+    decides on (a line of no unit of `CHECKS` rests on the file alone: an input error). With `require`
     (`--require-proofs`) a line resting on less than a proof fails, saying so. A line of `unknowable`
     left undecided is tagged `NOT_KNOWN_HERE`."""
     out: list[Check] = []
@@ -566,17 +566,17 @@ def rest(
     for c in report.checks:
         unit = unit_of(c.name)
         if unit is not None and unit.name in unknown and c.status == "info":
-            out.append(replace(c, rests_on=NOT_KNOWN_HERE, rests_on_detail=c.detail))
+            out.append(Check(c.name, c.status, c.detail, NOT_KNOWN_HERE, c.detail))
             continue
-        facts: tuple[Fact, ...] = unit.facts if unit is not None else (more or {}).get(c.name, ("file",))
+        facts: tuple[Fact, ...] = unit.facts if unit is not None else ("file",)
         ground, why = grounds.weakest(facts)
         if unit is not None and unit.labelled:
             why += f"; {unit.labelled}"
         status, detail = c.status, c.detail
         if require and ground < Ground.PROVEN and status != "fail":
             status = "fail"
-            detail += f" — rests on {ground.label}: failed by --require-proofs"
-        out.append(replace(c, status=status, detail=detail, rests_on=ground.label, rests_on_detail=why))
+            detail += f" — rests on {_LABEL[ground]}: failed by --require-proofs"
+        out.append(Check(c.name, status, detail, _LABEL[ground], why))
     report.checks[:] = out
 
 
