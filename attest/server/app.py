@@ -186,8 +186,8 @@ class Service:
         return [{"org_id": i, "name": n} for i, n in sorted(names.items())]
 
     def prime_histories(self) -> None:
-        """Read each organisation's history index ahead (`attest serve` does it in the background
-        as it starts), so that a reader's first history page reads only its own rows: at 10,000
+        """Read each organisation's history index ahead (`attest serve` does it as it starts, before it
+        listens), so that a reader's first history page reads only its own rows: at 10,000
         attestations the index costs more than half a second. A failure here is only a cold cache."""
         from attest.app.history import history_index
 
@@ -337,11 +337,13 @@ def create_app(
     dep: Deployment, config: ServeConfig, *, hasher: Path | None = None, prime: bool = True
 ) -> Starlette:
     """The application: pages, assets, the hasher from node_modules, and the read-only JSON API;
-    with `prime`, the organisations' history indexes read in the background as it starts."""
+    with `prime`, the organisations' history indexes read before it is handed over (so before the
+    server listens): a reader's first history page then reads only its own rows, instead of waiting
+    for the index (0.9 s at 10,000 attestations) behind the server's lock."""
     service = Service(dep, config)
     hasher_file = hasher or find_hasher()
     if prime:
-        threading.Thread(target=service.prime_histories, name="prime-histories", daemon=True).start()
+        service.prime_histories()
 
     async def verify(request: Request) -> Any:
         body = await _json_body(request)
