@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lying_proxy import LyingProxy, run_attest, show
+from lying_proxy import ForgingProxy, LyingProxy, run_attest, show
 from worlds import World, anvil_world
 
 pytestmark = pytest.mark.anvil
@@ -94,3 +94,26 @@ def test_a_malformed_answer_is_a_chain_error_or_a_failed_check(world: World, nam
         if done.returncode == 3:
             errors = [x for x in done.stderr.splitlines() if x.startswith("error:")]
             assert len(errors) == 1, show(done)
+
+
+def test_org_is_resolved_from_the_proven_history_not_from_the_nodes_calls(world: World) -> None:
+    """`--org NAME` was resolved by the node's `organisationCount()`/`getOrganisation` answers,
+    which no proof checks: a node answering "no organisations" (or another id for the name) chose the
+    attestation the verdict rests on. The name is now resolved from the governance history, whose
+    names the proofs compare with storage; the node's calls are not asked (found by an adversarial
+    review)."""
+    from eth_utils import keccak
+
+    count = "0x" + keccak(text="organisationCount()")[:4].hex()
+
+    def no_members(call: dict[str, Any], result: Any) -> Any:
+        data = str(call.get("params", [{}])[0].get("data", "")) if call.get("method") == "eth_call" else ""
+        return "0x" + "00" * 32 if data.startswith(count) else result
+
+    proxy = ForgingProxy(world.node.rpc_url, no_members)
+    try:
+        args = ["--rpc-url", proxy.url, "--org", "WeBank"]
+        done = run_attest("verify", str(world.figures), "-d", str(world.manifest), *args)
+    finally:
+        proxy.close()
+    assert done.returncode == 0, show(done)

@@ -109,7 +109,9 @@ def test_a_missing_year_is_a_gap_not_skipped(tmp_path: Path) -> None:
     ]  # fmt: skip
 
 
-def test_reused_credits_revoked_statements_and_restated_figures(tmp_path: Path) -> None:
+def reusing_2022_credits_in_2023(tmp_path: Path) -> tuple[Consortium, str, str]:
+    """2022's figures and statement, then 2023's with one more Verra block overlapping 2022's
+    credits: (the consortium, the 2022 figures' and statement's uids)."""
     c = build_consortium(Chain.embedded())
     p = copies(tmp_path)
     f22, s22 = pair(c, p[F2022.name], p[S2022.name])
@@ -119,6 +121,11 @@ def test_reused_credits_revoked_statements_and_restated_figures(tmp_path: Path) 
     extra["serial_blocks"] = [{"serial": "0001-004901-005100-VCS-VCU-003-VER-CN-0003-01012022-31122022-1"}]
     s["neutrality_claim"]["retirements"].append(extra)
     pair(c, p[F2023.name], write(tmp_path / "reusing.json", s))
+    return c, f22, s22
+
+
+def test_reused_credits_revoked_statements_and_restated_figures(tmp_path: Path) -> None:
+    c, f22, s22 = reusing_2022_credits_in_2023(tmp_path)
     rows = neutrality_history(c.dep, c.bank_id)
     assert [(r.year, r.credits_unique, r.met) for r in rows] == [(2022, False, False), (2023, False, False)]
     assert s22 in rows[1].double_claims[0] and "for WeBank (org #1), 2022" in rows[1].double_claims[0]
@@ -221,15 +228,7 @@ def test_each_row_runs_verifys_own_checks_on_its_statement(tmp_path: Path) -> No
     as in `verify`."""
     from attest.app.verify import verify_target
 
-    c = build_consortium(Chain.embedded())
-    p = copies(tmp_path)
-    pair(c, p[F2022.name], p[S2022.name])
-    s = load(S2023)
-    extra = copy.deepcopy(s["neutrality_claim"]["retirements"][0])
-    extra.update(vintage=2022, quantity_tco2e="200")
-    extra["serial_blocks"] = [{"serial": "0001-004901-005100-VCS-VCU-003-VER-CN-0003-01012022-31122022-1"}]
-    s["neutrality_claim"]["retirements"].append(extra)
-    pair(c, p[F2023.name], write(tmp_path / "reusing.json", s))
+    c, _, _ = reusing_2022_credits_in_2023(tmp_path)
     rows = neutrality_history(c.dep, c.bank_id)
     for r in rows:
         assert r.statement is not None and r.verification is not None

@@ -456,32 +456,32 @@ def _weakest(lines: list[Check]) -> tuple[Ground, str]:
     return weakest, why
 
 
+#: What the `bound` line rests on when it is not proven: the node's `disclosureOf` answer.
+DISCLOSURE_OF = "the node's disclosureOf answer"
+
 #: A disclosure's own lines that rest on the proof file alone.
 _FROM_THE_FILE = ("leaf", "proof", "registry")
 
 
 def _grounded(checks: list[Check], root: Report | None, require: bool) -> list[Check]:
-    """Each of a disclosure's own lines with what it rests on: the proof file (leaf, path, registry),
-    the report it was decided on (`figures`, `audit`: `_resting_on`), or the chain as firmly as the
-    root's own verification rests on it (its weakest chain line); `bound` says itself when the binding
-    is only the node's word. With `require` (--require-proofs), a line of its own resting on less
+    """Each of a disclosure's own lines with what it rests on: what it says itself (the root's own
+    lines, `bound`, and `figures` and `audit`, decided on their own reports: `_resting_on`), the
+    proof file (leaf, path, registry), or else the chain as firmly as the root's own verification
+    rests on it (its weakest chain line). With `require` (--require-proofs), a line resting on less
     than a proof fails, as the root's lines do."""
     weakest, why = _weakest(root.checks if root is not None else [])
     out = []
     for c in checks:
-        if c.rests_on:
-            out.append(c)
-        elif c.name in _FROM_THE_FILE:
-            out.append(replace(c, rests_on=Ground.FILE.label, rests_on_detail="the disclosure proof file"))
-        elif c.name == "bound" and "node's word" in c.detail:
-            out.append(
-                replace(c, rests_on=Ground.NODE.label, rests_on_detail="the node's disclosureOf answer")
+        if not c.rests_on:
+            ground, because = (
+                (Ground.FILE, "the disclosure proof file") if c.name in _FROM_THE_FILE else (weakest, why)
             )
-        else:
-            failed = require and weakest < Ground.PROVEN and c.status != "fail"
-            detail = c.detail + (f" — rests on {weakest.label}: failed by --require-proofs" if failed else "")
-            status = "fail" if failed else c.status
-            out.append(replace(c, status=status, detail=detail, rests_on=weakest.label, rests_on_detail=why))
+            c = replace(c, rests_on=ground.label, rests_on_detail=because)
+        if require and Ground.of_label(c.rests_on) < Ground.PROVEN and c.status != "fail":
+            c = replace(
+                c, status="fail", detail=f"{c.detail} — rests on {c.rests_on}: failed by --require-proofs"
+            )
+        out.append(c)
     return out
 
 
@@ -491,9 +491,21 @@ def _bound_check(deployment: Deployment, figures_uid: str, root_uid: str, prover
     `disclosureOf` answer counts only as far as the binding's storage slot, proven at the prover's
     trusted block, agrees with it; the line says which it rests on."""
     bound = deployment.disclosure_of(figures_uid)
-    rests = _binding_basis(deployment, figures_uid, bound, prover)
-    if isinstance(rests, Check):
-        return rests
+    basis = _binding_basis(deployment, figures_uid, bound, prover)
+    if isinstance(basis, Check):
+        return basis
+    ground, because, rests = basis
+    return replace(
+        _bound_line(deployment, figures_uid, root_uid, bound, rests),
+        rests_on=ground.label,
+        rests_on_detail=because,
+    )
+
+
+def _bound_line(
+    deployment: Deployment, figures_uid: str, root_uid: str, bound: str | None, rests: str
+) -> Check:
+    """The `bound` line for the node's answer `bound`, saying what it rests on (`rests`)."""
     if bound is None:
         return Check(
             "bound",
@@ -517,10 +529,10 @@ def _bound_check(deployment: Deployment, figures_uid: str, root_uid: str, prover
 
 def _binding_basis(
     deployment: Deployment, figures_uid: str, said: str | None, prover: Prover | None
-) -> str | Check:
-    """What the node's answer `said` (the root bound to `figures_uid`) rests on — `proven at block N
-    …` or `node's word (…)` — or the failed `bound` line when the proofs contradict it, or when
-    `--require-proofs` finds nothing proven."""
+) -> tuple[Ground, str, str] | Check:
+    """What the node's answer `said` (the root bound to `figures_uid`) rests on — its ground, why,
+    and the words the line says (`proven at block N …` or `node's word: …`) — or the failed `bound`
+    line when the proofs contradict it, or when `--require-proofs` finds nothing proven."""
     held = prover.prove_disclosure_binding(figures_uid) if prover is not None else None
     if prover is None or held is None or prover.header is None:
         why = prover.unproven if prover is not None and prover.unproven else "no proofs asked for"
@@ -530,8 +542,10 @@ def _binding_basis(
                 "fail",
                 f"unproven: the root bound to figures attestation {figures_uid} is the node's word "
                 f"({why}) (--require-proofs)",
+                Ground.NODE.label,
+                DISCLOSURE_OF,
             )
-        return f"node's word: {why}"
+        return Ground.NODE, DISCLOSURE_OF, f"node's word: {why}"
     at, node = prover.trusted_block, prover.node
     proven = None if int(held, 16) == 0 else held
     answer = f"disclosure attestation {said}" if said is not None else "no disclosure root"
@@ -556,9 +570,12 @@ def _binding_basis(
             )
         why = f"bound in block {record.block_number}, after the trusted {at}: not proven yet"
         if prover.policy.require:
-            return Check("bound", "fail", f"unproven: {why} (--require-proofs)")
-        return f"node's word: {why}"
-    return f"proven at {at}"
+            return Check(
+                "bound", "fail", f"unproven: {why} (--require-proofs)", Ground.NODE.label, DISCLOSURE_OF
+            )
+        return Ground.NODE, DISCLOSURE_OF, f"node's word: {why}"
+    ground, because = prover.trusted_ground()
+    return ground, because, f"proven at {at}"
 
 
 def _named_root(deployment: Deployment, disclosure_uid: str) -> str:

@@ -498,23 +498,12 @@ class LogProver:
         return [c for c in found if c.issuance_key.lower() in wanted]
 
     def _ask_claims(self, url: str, keys: list[str] | None) -> list[ClaimRecord] | str:
-        """One eth_getLogs of CreditClaimed logs (on `keys`, or all) at `url` up to the trusted block."""
+        """The CreditClaimed logs (on `keys`, or all) at `url` up to the trusted block."""
         from attest.chain import events
 
         topic = "0x" + events.topics().credit_claimed.hex()
-        topics: list[Any] = [topic] if keys is None else [topic, keys]
-        query = {
-            "address": self.registry,
-            "fromBlock": hex(self.from_block),
-            "toBlock": hex(self.trusted.number),
-            "topics": topics,
-        }
-        try:
-            logs = self._rpc(url).call("eth_getLogs", [query])
-        except ChainError as exc:
-            return str(exc)  # a node that does not answer: said on the line
-        # a node contradicting its own filter, or a malformed log, is a chain error (exit 3)
-        return [events.credit_claimed(log) for log in events.matching(logs, self.registry, topics, where=url)]
+        logs = self._registry_logs(url, [topic] if keys is None else [topic, keys])
+        return logs if isinstance(logs, str) else [events.credit_claimed(log) for log in logs]
 
     def _covered_logs(self, url: str, key: str) -> list[_Covering] | str:
         """The registry's Covered logs at `url` up to the trusted block: those of `key`'s figures, or,
@@ -525,7 +514,18 @@ class LogProver:
         every = len(self._figures_asked) > FEW_FIGURES
         if every and url in self._every_covered:
             return self._every_covered[url]
-        topics = ["0x" + events.topics().covered.hex(), *([] if every else [key])]
+        logs = self._registry_logs(url, ["0x" + events.topics().covered.hex(), *([] if every else [key])])
+        found: list[_Covering] | str = logs if isinstance(logs, str) else [_covering(log) for log in logs]
+        if every:
+            self._every_covered[url] = found
+        return found
+
+    def _registry_logs(self, url: str, topics: list[Any]) -> list[Any] | str:
+        """The registry's logs with these topics at `url`, from its deploy block to the trusted block,
+        each checked against the query (a node contradicting its own filter, or a malformed log, is a
+        chain error: exit 3); what the node said instead when it does not answer (said on the line)."""
+        from attest.chain import events
+
         query = {
             "address": self.registry,
             "fromBlock": hex(self.from_block),
@@ -534,30 +534,9 @@ class LogProver:
         }
         try:
             logs = self._rpc(url).call("eth_getLogs", [query])
-        except (ChainError, KeyError, ValueError, TypeError, IndexError) as exc:
-            found: list[_Covering] | str = str(exc)  # a node that does not answer: said on the line
-        else:
-            # a node contradicting its own filter is a chain error (exit 3), never a silent node
-            checked = events.matching(
-                logs if isinstance(logs, list) else [], self.registry, topics, where=url
-            )
-            try:
-                found = [
-                    _Covering(
-                        c.figures_uid.lower(),
-                        c.statement_uid.lower(),
-                        c.verifier_org_id,
-                        events.as_int(log["blockNumber"]),
-                    )
-                    for log in checked
-                    if events.topic0(log) == events.topics().covered
-                    for c in [events.covered(log)]
-                ]
-            except (KeyError, ValueError, TypeError, IndexError) as exc:
-                raise ChainError(f"{url} answered eth_getLogs with a malformed Covered log ({exc})") from None
-        if every:
-            self._every_covered[url] = found
-        return found
+        except ChainError as exc:
+            return str(exc)
+        return events.matching(logs, self.registry, topics, where=url)
 
 
 @dataclass(frozen=True)
@@ -586,6 +565,16 @@ def _stub(uid: str, org_id: int) -> OnchainAttestation:
         ref=ZERO_REF, uri="", block_number=0, log_index=0, block_hash=ZERO_REF, transaction_hash=ZERO_REF,
         revoked=False, revocation=None, superseded_by=None,
     )  # fmt: skip
+
+
+def _covering(log: Any) -> _Covering:
+    """A Covered log as the completeness question compares it."""
+    from attest.chain import events
+
+    c = events.covered(log)
+    return _Covering(
+        c.figures_uid.lower(), c.statement_uid.lower(), c.verifier_org_id, events.as_int(log["blockNumber"])
+    )
 
 
 def _revocations(a: OnchainAttestation) -> list[tuple[str, Any]]:

@@ -83,6 +83,7 @@ class Prover:
         self._bindings_seen: dict[str, str] = {}  # figures uid → its proven disclosure root's uid
         self.logs: LogProver | None = None
         self._grounds: dict[tuple[tuple[str, tuple[Ground, str]], ...], Grounds] = {}
+        self._base: tuple[Ground, str] | None = None
         self._code_done = False
         self._session: HttpRpc | None = None
         self._by_hash = True
@@ -256,18 +257,9 @@ class Prover:
         record or a change newer than the trusted block, and for logs the receipts did not prove."""
         if state is None or self.header is None:
             return Grounds.node_only(self.unproven or "no trusted block")
-        basis = self.basis()
         at = f"block {self.header.number}"
-        if basis.independent:
-            base, why = Ground.PROVEN, f"proven against {at} ({self._vouched()})"
-        else:
-            base, why = (
-                Ground.ONE_NODE,
-                f"proven against {at}, whose hash only {basis.vouched_by()} gave: ask another "
-                "organisation's node too (--rpc-url again) or give --trust-block",
-            )
         facts: dict[str, tuple[Ground, str]] = dict.fromkeys(
-            ("code", "record", "status", "names", "standing", "logs", "head"), (base, why)
+            ("code", "record", "status", "names", "standing", "logs", "head"), self.trusted_ground()
         )
         if lies or state.code_problem is not None:
             for fact in ("code", "record", "status", "names", "standing"):
@@ -297,6 +289,23 @@ class Prover:
         # thousands of reports of a bulk run rest on the same grounds: one Grounds (its memo warm)
         key = tuple(sorted(facts.items()))
         return self._grounds.setdefault(key, Grounds(facts))
+
+    def trusted_ground(self) -> tuple[Ground, str]:
+        """What a fact proven against the trusted block rests on: `PROVEN` when a checkpoint or two
+        parties' nodes vouch for the block, else `ONE_NODE` (worked out once per command)."""
+        if self._base is None:
+            assert self.header is not None
+            basis, at = self.basis(), f"block {self.header.number}"
+            self._base = (
+                (Ground.PROVEN, f"proven against {at} ({self._vouched()})")
+                if basis.independent
+                else (
+                    Ground.ONE_NODE,
+                    f"proven against {at}, whose hash only {basis.vouched_by()} gave: ask another "
+                    "organisation's node too (--rpc-url again) or give --trust-block",
+                )
+            )
+        return self._base
 
     def basis(self) -> Basis:
         """What this command's answers rest on, for the plain summary (attest.core.report_summary)."""

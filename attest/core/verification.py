@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from attest.core.contracts import Kind, Role
+from attest.core.errors import ChainError
 from attest.core.grounds import Fact, Ground, Grounds
 from attest.core.membership_history import MembershipHistory, Standing
 from attest.core.names import normalise_name
@@ -64,8 +65,6 @@ class Read:
     def saw(self, records: Sequence[OnchainAttestation]) -> None:
         """Remember `records`; the same attestation read again must read the same (a node answering
         two ways about one record has the rules decide on one answer and the prover prove the other)."""
-        from attest.core.errors import ChainError
-
         for a in records:
             held = self.records.setdefault(a.uid.lower(), a)
             if held is not a and held != a:
