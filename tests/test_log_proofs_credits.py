@@ -109,7 +109,9 @@ def test_a_rewritten_beneficiary_of_the_other_claim_is_caught_by_the_receipts(wo
     assert not line(done, "credits").lstrip().startswith("✗"), done.stdout  # "the same claim again"
     logs = line(done, "logs")
     assert logs.lstrip().startswith("✗"), logs
-    assert f"the node said org #{rival}'s 2022" in logs, logs
+    # the claim the node gave (read, so proven as read: `Read.neutrality`) is not in its block
+    assert "hold no NeutralityClaimed log of statement" in logs, logs
+    assert f"for org #{rival}'s 2022" in logs, logs
 
 
 def test_the_other_statement_said_revoked_is_caught_by_its_storage(world: World) -> None:

@@ -57,3 +57,18 @@ def test_what_was_read_is_kept_for_the_provers() -> None:
     read = reading.read
     assert list(read.records) == [node.live.uid.lower()]
     assert read.claims_asked == {node.live.uid.lower()} and read.neutrality_asked == {node.live.uid.lower()}
+    # the statement was read as covering those figures: its Covered log is what the log prover proves
+    assert read.covered == {("0x" + "01" * 32, node.live.uid.lower())}
+
+
+def test_a_statements_reference_is_read_as_what_it_covers() -> None:
+    """The pair the log prover proves by the statement's Covered log comes from the read itself
+    (`Reading.reference_of`), not from the verdict worked out afterwards."""
+    node = TwoFaced()
+    statement = replace(node.live, ref="0x" + "02" * 32)
+    node.revoked = replace(node.live, uid="0x" + "02" * 32, kind=Kind.FIGURES)  # what attestation() gives
+    reading = Reading(node)  # type: ignore[arg-type]
+    assert reading.reference_of(statement) == node.revoked
+    read = reading.read
+    assert read.covered == {("0x" + "02" * 32, statement.uid.lower())}
+    assert set(read.records) == {statement.uid.lower(), "0x" + "02" * 32}

@@ -155,11 +155,21 @@ class Reading:
     def covering_statements(self, figures_uid: str) -> list[OnchainAttestation]:
         found = self.inner.covering_statements(figures_uid)
         self.read.saw(found)
+        self.read.covered.update((figures_uid.lower(), s.uid.lower()) for s in found)
         return found
 
     def attestation(self, uid: str) -> OnchainAttestation | None:
         found = self.inner.attestation(uid)
         self.read.saw([found] if found is not None else [])
+        return found
+
+    def reference_of(self, statement: OnchainAttestation) -> OnchainAttestation | None:
+        """The attestation `statement` references (its `ref`), read and relied on as what it covers:
+        the statement's `Covered` log must show it."""
+        found = self.attestation(statement.ref)
+        if found is not None:
+            self.read.saw([statement])
+            self.read.covered.add((statement.ref.lower(), statement.uid.lower()))
         return found
 
     def neutrality_claims(self, statement_uids: Sequence[str]) -> dict[str, NeutralityRecord]:

@@ -34,7 +34,6 @@ from attest.core.log_proofs import (
     ProvenBlock,
     covered_log,
     judge_attested,
-    judge_beneficiary,
     judge_claim,
     judge_claims_of,
     judge_covered,
@@ -100,15 +99,10 @@ class LogProver:
         read = ev.read if ev.read is not None else Read()
         records = list({a.uid.lower(): a for a in [chosen, *read.records.values()]}.values())
         revocations = [(uid, r) for a in records for uid, r in _revocations(a)]
-        covered: list[tuple[str, OnchainAttestation]] = [(chosen.uid, s) for s in ev.covering_statements]
-        if chosen.kind is Kind.STATEMENT and chosen.ref.lower() != ZERO_REF and ev.referenced is not None:
-            covered.append((chosen.ref, chosen))
-        credits = [c for c in (ev.credits, *ev.figures_credits) if c is not None]
+        # statements read as covering figures, each with its Covered log to show (`Read.covered`)
+        covered = [(f, read.records[s]) for f, s in sorted(read.covered) if s in read.records]
         claims = list(read.claims.values())
         neutrality = list(read.neutrality.values())
-        claimants = list(
-            {cl.statement.uid.lower(): cl for ce in credits for cl in ce.claimants.values()}.values()
-        )
         # what the node puts after the trusted block cannot be proven by its receipts: the node's word,
         # named, and failed by --require-proofs (a revocation dated later hides a double claim)
         newer = [
@@ -163,12 +157,6 @@ class LogProver:
                 )
                 said = read.neutrality.get(uid) if uid in read.neutrality_asked else False
                 judged.results.append(judge_claims_of(uid, mine, said, block, reg))
-        for cl in claimants:  # for whom another statement's credits are: its claim, in its own block
-            at = cl.statement.block_number
-            if at <= limit and (block := self._block(judged, at)):
-                judged.results.append(
-                    judge_beneficiary(cl.statement.uid, cl.beneficiary_org_id, cl.year, block, reg)
-                )
         lies = [*judged.lies, *(x.problem for x in judged.results if x.problem), *receipt_lie]
         complete, left_out = "", list[str]()
         if chosen.kind is Kind.FIGURES:

@@ -239,7 +239,7 @@ def gather(
                 statement_credits(facts, s, None, chosen[0]) for s in covering if s.uid.lower() in claimed
             ]
         elif chosen[0].ref != ZERO_REF:
-            referenced = facts.attestation(chosen[0].ref)
+            referenced = facts.reference_of(chosen[0])
         if chosen[0].kind is Kind.STATEMENT:
             credits = statement_credits(facts, chosen[0], statement_doc, referenced, schema=t.schema)
     retirements = document_retirements(t, credit_policy)

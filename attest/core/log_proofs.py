@@ -303,40 +303,6 @@ def judge_neutrality(record: NeutralityRecord, block: ProvenBlock, registry: str
     )  # fmt: skip
 
 
-def judge_beneficiary(
-    statement_uid: str, org_id: int | None, year: int | None, block: ProvenBlock, registry: str
-) -> LogResult:
-    """Whether the `NeutralityClaimed` log of a statement claiming credits — in its own block: the
-    registry emits it with the claims — names the organisation and year the node said its credits are
-    for (None: the node had no such log)."""
-    uid, fact = statement_uid.lower(), "NeutralityClaimed"
-    mine = [
-        log
-        for log in block.logs
-        if log.address == _address(registry)
-        and len(log.topics) == 4
-        and log.topics[0] == event_topics().neutrality_claimed
-        and log.topics[1] == _b32(uid)
-        and len(log.data) == 96
-    ]
-    held = [(int.from_bytes(log.topics[3], "big"), int.from_bytes(log.data[:32], "big")) for log in mine]
-    if (org_id, year) in held:
-        return LogResult(uid, fact, block.number)
-    if not held:
-        return LogResult(
-            uid, fact, block.number,
-            f"statement {uid} claims credits, but its block {block.number}'s receipts (proven) hold no "
-            "NeutralityClaimed log of it",
-        )  # fmt: skip
-    proven = ", ".join(f"org #{o}'s {y}" for o, y in held)
-    said = "none" if org_id is None else f"org #{org_id}'s {year}"
-    return LogResult(
-        uid, fact, block.number,
-        f"statement {uid}'s credits are for {proven} (proven by block {block.number}'s receipts), the "
-        f"node said {said}",
-    )  # fmt: skip
-
-
 def omitted(figures_uid: str, by_node: Mapping[str, Sequence[str]], verdict: Sequence[str]) -> list[str]:
     """Every covering statement one node's logs left out that another node's returned.
 

@@ -61,6 +61,9 @@ class Read:
     # their anchoring block holds them all, which the log prover compares with what was given
     claims_asked: set[str] = field(default_factory=set)
     neutrality_asked: set[str] = field(default_factory=set)
+    # (figures uid, statement uid): a statement read as covering figures — the figures' covering
+    # statements, a statement's own reference — which its `Covered` log, in its block, must show
+    covered: set[tuple[str, str]] = field(default_factory=set)
 
     def saw(self, records: Sequence[OnchainAttestation]) -> None:
         """Remember `records`; the same attestation read again must read the same (a node answering
