@@ -35,7 +35,6 @@ from attest.core.credits import ClaimRecord, CreditPolicy, NeutralityRecord
 from attest.core.errors import AttestError, ChainError
 from attest.core.inputs import walk
 from attest.core.membership_history import MembershipHistory, Position, Standing
-from attest.core.receipt import lookup_digest
 from attest.core.records import OnchainAttestation, StoredState, settled
 from attest.core.sidefiles import SideFile, receipt_name, side_file
 from attest.core.verification import Report, unreadable
@@ -160,11 +159,6 @@ def iter_verify(
                 progress(n, len(items))
 
 
-def _lookup_digest(t: Target) -> str:
-    """The digest the registry is asked about for a target (core.receipt.lookup_digest)."""
-    return lookup_digest(t.receipt, t.digest)
-
-
 def _read_ahead(chunk: Sequence[str], beside: dict[str, str | None]) -> list[Target | AttestError]:
     """The targets read (digested); one that cannot be has its error in its place."""
     from attest.app.verify import read_target
@@ -256,7 +250,7 @@ class IndexedFacts(LiveFacts):
         from attest.core.records import attestation_uid
 
         read = [t for t in targets if not isinstance(t, AttestError)]
-        lookups = [_lookup_digest(t) for t in read]
+        lookups = [t.lookup for t in read]
         if self.loader is not None:
             self.loader.load_digests(lookups)
         names = self.history.organisation_names()

@@ -34,7 +34,7 @@ from attest.core.membership_history import Standing
 from attest.core.names import normalise_name
 from attest.core.proof_errors import HeaderMismatch, ProofError
 from attest.core.proofs import verify_account_proof
-from attest.core.receipt import Receipt, lookup_digest
+from attest.core.receipt import Receipt
 from attest.core.records import ZERO_REF, OnchainAttestation, attestation_uid
 from attest.core.storage import contract_layout, word_of_bytes32, word_of_uint
 from attest.core.verification import Check, Evidence, Report, decide, rest
@@ -91,7 +91,7 @@ def verify_offline(
     except ProofError as exc:
         code_problem = f"registry account: {exc}"
     # 3. the record and the organisation's name, from their storage proofs
-    lookup = lookup_digest(r, t.digest)
+    lookup = t.lookup
     uid = attestation_uid(r.attestation.org_id, bytes.fromhex(lookup)).lower()
     record, name, problem = None, "?", None
     try:

@@ -29,7 +29,6 @@ from attest.core.names import normalise_name
 from attest.core.proof_errors import ProofError, ProofRootMismatch
 from attest.core.proofs import verify_account_proof
 from attest.core.proven import (
-    ZERO32,
     ProvenRecord,
     ProvenState,
     accounts_to_prove,
@@ -41,7 +40,7 @@ from attest.core.proven import (
     unproven_check,
 )
 from attest.core.receipt import ProofPart
-from attest.core.records import OnchainAttestation
+from attest.core.records import ZERO_REF, OnchainAttestation
 from attest.core.report_summary import Basis
 from attest.core.storage import contract_layout, word_of_address, word_of_bytes32, word_of_uint
 from attest.core.verification import Check, Evidence, Report, rest
@@ -177,7 +176,7 @@ class Prover:
     def prove_disclosure_binding(self, figures_uid: str) -> str | None:
         """The disclosure root's attestation the registry binds to figures attestation `figures_uid`
         at the trusted block — its `_disclosureOf[figures_uid]` slot, proven by eth_getProof
-        (`ZERO32` while none is bound) — or None when nothing can be proven (no trusted block, a node
+        (`ZERO_REF` while none is bound) — or None when nothing can be proven (no trusted block, a node
         that serves no proofs: `unproven` says why). A binding is never cleared or changed once set."""
         if self.header is None or self.unproven is not None:
             return None
@@ -441,7 +440,7 @@ class Prover:
                 year=reg.read(reg.member(at, "year"), w),
                 kind=reg.read(reg.member(at, "kind"), w),
                 revoked=bool(reg.read(reg.member(at, "revoked"), w)),
-                superseded_by=None if replacement == ZERO32 else replacement,
+                superseded_by=None if replacement == ZERO_REF else replacement,
             )
         if not governance_slots:
             return

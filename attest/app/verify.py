@@ -46,6 +46,12 @@ class Target:
     receipt_problems: tuple[str, ...] = ()
 
     @property
+    def lookup(self) -> str:
+        """The digest the registry is asked about: a batch member's root, else its own digest
+        (`core.receipt.lookup_digest`, the one home of that rule)."""
+        return lookup_digest(self.receipt, self.digest)
+
+    @property
     def kind(self) -> Kind | None:
         """The document's kind, by its content, when the document is at hand (a receipt alone proves
         nothing)."""
@@ -215,7 +221,7 @@ def gather(
     expected, source, conflicts = _whose_attestation_counts(facts, t, org, names)
 
     merkle_ok = None
-    lookup = lookup_digest(t.receipt, t.digest)
+    lookup = t.lookup
     if t.receipt is not None and t.receipt.merkle is not None:
         from attest.app.batch import verify_batch_receipt
 

@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 
     from attest.chain.signer import Signer
 
-ZERO32 = b"\x00" * 32
 WINDOW = 200  # requests per window: intents committed in one journal transaction, then sent together
 STATES_PER_BATCH = 250  # attestations whose storage one JSON-RPC batch reads (two eth_calls each)
 OR_TOPICS = 100  # uids one log query names; for more, the event's logs are read whole and filtered
@@ -341,7 +340,7 @@ class Deployment:
         r = p.request
         if r.tx is not None:  # a prepared call (a relayed attestBySig): dry-run on its own
             return Call(str(r.tx["to"]), _as_bytes(r.tx["data"]), None, p)
-        ref = bytes.fromhex(r.ref.removeprefix("0x")) if r.ref else ZERO32
+        ref = bytes.fromhex(r.ref.removeprefix("0x")) if r.ref else bytes(32)
         if r.credits is not None:  # a neutrality statement: its credit blocks go with it
             blocks = [(bytes.fromhex(k.removeprefix("0x")), a, b) for k, a, b in r.credits.blocks]
             data = selector(REGISTRY, "attestStatementWithCredits") + _abi_encode(
@@ -536,7 +535,7 @@ class Deployment:
     def disclosure_of(self, figures_uid: str) -> str | None:
         """The uid of the one disclosure root the registry binds to a figures attestation, or None."""
         bound = self.registry.call("disclosureOf", bytes.fromhex(figures_uid.removeprefix("0x")))
-        return None if bound == ZERO32 else "0x" + bytes(bound).hex()
+        return None if bound == bytes(32) else "0x" + bytes(bound).hex()
 
     def block_hash(self, number: int) -> str | None:
         """The hash of block `number` on this chain, or None if it does not exist."""

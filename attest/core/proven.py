@@ -19,11 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from attest.core.receipt import lookup_digest
-from attest.core.records import ZERO_REF, OnchainAttestation, attestation_uid
+from attest.core.records import OnchainAttestation, attestation_uid
 from attest.core.verification import Check, Evidence, Report
-
-ZERO32 = ZERO_REF  # the zero bytes32 (core.records.ZERO_REF)
 
 
 @dataclass(frozen=True)
@@ -72,7 +69,7 @@ def _own_uid(ev: Evidence) -> str | None:
     """The expected organisation's attestation id for the digest, computed here."""
     if ev.expected_org is None:
         return None
-    return attestation_uid(ev.expected_org, bytes.fromhex(_lookup_digest(ev))).lower()
+    return attestation_uid(ev.expected_org, bytes.fromhex(ev.lookup)).lower()
 
 
 def uids_to_prove(ev: Evidence) -> list[str]:
@@ -103,15 +100,10 @@ def accounts_to_prove(ev: Evidence) -> list[str]:
     return sorted({a.attester.lower() for a in _reported(ev)})
 
 
-def _lookup_digest(ev: Evidence) -> str:
-    """The digest the registry was asked about (core.receipt.lookup_digest)."""
-    return lookup_digest(ev.receipt, ev.digest)
-
-
 def contradictions(ev: Evidence, proven: ProvenState) -> list[str]:
     """Every way the node's answers contradict the proofs (empty: none)."""
     lies: list[str] = []
-    lookup = _lookup_digest(ev)
+    lookup = ev.lookup
     by_uid: dict[str, OnchainAttestation] = {}
     for a in _reported(ev):
         digest = a.digest.removeprefix("0x").lower()

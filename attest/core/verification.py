@@ -18,7 +18,7 @@ from attest.core.errors import ChainError
 from attest.core.grounds import Fact, Ground, Grounds
 from attest.core.membership_history import MembershipHistory, Standing
 from attest.core.names import normalise_name
-from attest.core.receipt import Receipt
+from attest.core.receipt import Receipt, lookup_digest
 from attest.core.records import OnchainAttestation, Revocation
 
 if TYPE_CHECKING:
@@ -163,6 +163,12 @@ class Evidence:
     # The question "is it attested?" could not be answered (offline: the receipt's proof of the
     # record does not hold): `anchored` fails with this, and nothing after it is decided.
     anchored_problem: str | None = None
+
+    @property
+    def lookup(self) -> str:
+        """The digest the registry was asked about: a batch member's root, else its own digest
+        (`core.receipt.lookup_digest`)."""
+        return lookup_digest(self.receipt, self.digest)
 
 
 @dataclass
