@@ -160,3 +160,33 @@ def test_a_file_that_could_not_be_read_says_so_and_rests_on_nothing() -> None:
     sentence = summary_sentence(r)
     assert sentence.startswith("Not verified: the file could not be read as a document")
     assert "✗: input" in sentence and "node" not in sentence
+
+
+def test_lines_failed_only_by_require_proofs_are_not_called_a_contradiction() -> None:
+    """A record too new for the agreed block, with --require-proofs: its lines fail, the proofs and
+    logs lines name what is unproven — nothing was found wrong, and the sentence must not say the
+    node contradicts the proofs (it did, before)."""
+    unproven = " — rests on node's word: failed by --require-proofs"
+    r = report(*GOOD, *TAIL, a=attestation())
+    r.checks = [
+        Check(c.name, "fail", c.detail + unproven)
+        if c.name in ("anchored", "authorised", "status")
+        else Check(c.name, "fail", "proven against block 46 …; the node's word, not provable at that block: "
+                   "attestation 0x11… at block 48, after block 46 (--require-proofs)")
+        if c.name in ("proofs", "logs")
+        else c
+        for c in r.checks
+    ]  # fmt: skip
+    s = summary_sentence(r)
+    assert s.startswith("Not verified: WeBank published this document as its ESG figures for 2022"), s
+    assert "not all it rests on is proven against a block independent nodes agree on (--require-proofs)" in s
+    assert "contradict" not in s and "no publication" not in s, s
+    assert "see the lines marked ✗: anchored, authorised, status, proofs, logs" in s, s
+
+
+def test_a_contradiction_is_still_called_one_beside_unproven_lines() -> None:
+    r = report(*GOOD, ("status", "pass"), ("confirmations", "pass"), ("proofs", "fail"), ("logs", "pass"))
+    r.checks[2] = Check("anchored", "fail", "figures … — rests on node's word: failed by --require-proofs")
+    s = summary_sentence(r)
+    assert "the node's answers contradict the proofs" in s, s
+    assert "no publication" not in s, s

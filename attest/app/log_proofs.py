@@ -43,6 +43,7 @@ from attest.core.log_proofs import (
     proven_block,
 )
 from attest.core.proof_errors import MalformedProof, ProofError, QuorumError
+from attest.core.proven import only_shown
 from attest.core.receipt_trie import TxReceipt
 from attest.core.records import ZERO_REF, OnchainAttestation
 from attest.core.verification import Check, Evidence, Read, Report
@@ -105,13 +106,21 @@ class LogProver:
         neutrality = list(read.neutrality.values())
         # what the node puts after the trusted block cannot be proven by its receipts: the node's word,
         # named, and failed by --require-proofs (a revocation dated later hides a double claim)
+        shown = only_shown(ev)  # another organisation's record of the digest, "not relied on"
         newer = [
-            f"attestation {a.uid[:18]}… (block {a.block_number})" for a in records if a.block_number > limit
+            f"attestation {a.uid[:18]}… (block {a.block_number})"
+            for a in records
+            if a.block_number > limit and a.uid.lower() not in shown
         ]
         newer += [
             f"the revocation of {u[:18]}… (block {r.block_number})"
             for u, r in revocations
-            if r.block_number > limit
+            if r.block_number > limit and u.lower() not in shown
+        ]
+        shown_later = [
+            f"attestation {a.uid[:18]}… (block {a.block_number})"
+            for a in records
+            if a.block_number > limit and a.uid.lower() in shown
         ]
         newer += [
             f"a credit claim of {c.statement_uid[:18]}… (block {c.block_number})"
@@ -182,6 +191,10 @@ class LogProver:
             if left_out:
                 parts.append(f"the nodes' logs differ: {'; '.join(left_out)}")
             return Check("logs", "fail", "; ".join(parts))
+        if shown_later:  # said, never failed: no decision rests on them
+            complete += ("; " if complete else "") + (
+                f"only shown, not relied on, after block {limit} (the node's word): {', '.join(shown_later)}"
+            )
         return self._line(judged.results, judged.unproven, newer, complete)
 
     def proven_time(self, number: int, block_hash: str) -> int | None:

@@ -65,6 +65,22 @@ def _reported(ev: Evidence) -> list[OnchainAttestation]:
     return list(ev.read.records.values()) if ev.read is not None else []
 
 
+def only_shown(ev: Evidence) -> set[str]:
+    """The records read that the verdict only shows (lower-case uids): another organisation's
+    attestation of the same digest when whose counts is known — the `anchored` line names it "not
+    relied on" — unless it was read as something relied on too (a covering statement, the reference,
+    the paired figures, a statement claiming the same credits). Newer than the trusted block, such a
+    record is said, not failed: no line's decision rests on it."""
+    if ev.expected_org is None:
+        return set()
+    relied = {s.uid.lower() for s in ev.covering_statements}
+    relied |= {a.uid.lower() for a in (ev.referenced, ev.paired_figures) if a is not None}
+    for c in (ev.credits, *ev.figures_credits):
+        if c is not None:
+            relied |= {u.lower() for u in c.claimants}
+    return {a.uid.lower() for a in ev.attestations if a.org_id != ev.expected_org} - relied
+
+
 def _own_uid(ev: Evidence) -> str | None:
     """The expected organisation's attestation id for the digest, computed here."""
     if ev.expected_org is None:
@@ -229,7 +245,10 @@ def after_block(ev: Evidence, proven: ProvenState) -> dict[str, list[str]]:
     withdrawn since ("status"). The node's word, said on the lines and failed by `--require-proofs`."""
     block = proven.block
     out: dict[str, list[str]] = {"record": [], "status": []}
+    shown = only_shown(ev)
     for a in _reported(ev):
+        if a.uid.lower() in shown:
+            continue
         uid = attestation_uid(a.org_id, bytes.fromhex(a.digest.removeprefix("0x"))).lower()
         record = proven.records.get(uid)
         if record is not None and not record.exists and a.block_number > block:

@@ -112,12 +112,23 @@ def _names(checks: Sequence[Check]) -> str:
     return ", ".join(dict.fromkeys(c.name for c in checks))
 
 
+def unproven_only(check: Check) -> bool:
+    """Whether `check` failed only because what it rests on is less than a proof (`--require-proofs`),
+    not because anything was found wrong: `rest`'s words on a line, or a `proofs`/`logs` line that
+    found no contradiction (those end with the option's name; a contradiction never does)."""
+    if check.status != "fail":
+        return False
+    if check.detail.endswith("failed by --require-proofs"):
+        return True
+    return check.name in ("proofs", "logs") and check.detail.endswith("(--require-proofs)")
+
+
 def _rests_on(report: Report) -> str:
     proofs = _line(report, "proofs")
     basis = report.basis
     if proofs is None or basis is None:
         return "This answer rests on the word of the node this server reads: nothing was proven."
-    if proofs.status == "fail":
+    if proofs.status == "fail" and not unproven_only(proofs):
         return "The node's answers contradict the proofs: none of them can be relied on."
     if basis.how == "node" or proofs.detail.startswith("unproven"):
         who = basis.nodes[0] if basis.nodes else "the node this server reads"
@@ -168,13 +179,16 @@ def _current(report: Report) -> str:
 def summary_sentence(report: Report) -> str:
     """The report in plain words: verified or not; who published the document, as what, for which
     year, when, whether it is still current; and what the answer rests on."""
-    failed = _failed(report)
+    # a line failed only by --require-proofs found nothing wrong: said as one clause of its own
+    unproven = [c for c in _failed(report) if unproven_only(c)]
+    failed = [c for c in _failed(report) if not unproven_only(c)]
     a = report.attestation
     grounds = [c for c in failed if c.name in _GROUNDS]
     anchored = _line(report, "anchored")
-    if grounds or a is None or anchored is None or anchored.status != "pass":
+    if grounds or a is None or anchored is None or (anchored.status != "pass" and anchored not in unproven):
+        failed += unproven
         why = grounds or failed
-        what = "; ".join(_clause(c) for c in why) if why else "the checks are incomplete"
+        what = "; ".join(dict.fromkeys(_clause(c) for c in why)) if why else "the checks are incomplete"
         lines = f" (see the line{'s' if len(why) > 1 else ''} marked ✗: {_names(why)})" if why else ""
         head = f"Not verified: {what}{lines}."
         if report.input_error is not None or any(c.name == "proofs" for c in grounds):
@@ -191,8 +205,13 @@ def summary_sentence(report: Report) -> str:
         return f"Verified: {published}, and {current}.{caution} {_rests_on(report)}"
     others = [c for c in failed if c.name != "status"]
     status = _line(report, "status")
-    but = [current] if status is not None and status.status == "fail" else []
+    but = [current] if status is not None and status in failed else []
     but += [_clause(c) for c in others]
+    if unproven:
+        but.append(
+            "not all it rests on is proven against a block independent nodes agree on (--require-proofs)"
+        )
+    failed += unproven
     see = f"see the line{'s' if len(failed) > 1 else ''} marked ✗: {_names(failed) or 'none'}"
     what = "; and ".join(but) or "the checks are incomplete"
     return f"Not verified: {published}, but {what} ({see}). {_rests_on(report)}"
@@ -245,8 +264,13 @@ _FAIL = {
 }
 
 
+_UNPROVEN = "not all it rests on is proven against a block independent nodes agree on (--require-proofs)"
+
+
 def _clause(check: Check) -> str:
     """A failed line as a clause of the summary sentence."""
+    if unproven_only(check):
+        return _UNPROVEN
     if check.name == "anchored" and "this file is not what was published" in check.detail:
         # decide's words when the organisation the document names anchored other content that year
         return (
