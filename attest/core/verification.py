@@ -24,7 +24,7 @@ from attest.core.records import OnchainAttestation, Revocation
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from attest.core.credits import ClaimRecord, Collision, CreditEvidence, NeutralityRecord
+    from attest.core.credits import ClaimRecord, Collision, CreditEvidence, NeutralityRecord, UnitsElsewhere
     from attest.core.report_summary import Basis
 
 Status = Literal["pass", "fail", "warn", "info"]
@@ -61,6 +61,9 @@ class Read:
     # their anchoring block holds them all, which the log prover compares with what was given
     claims_asked: set[str] = field(default_factory=set)
     neutrality_asked: set[str] = field(default_factory=set)
+    # the claims on a statement's Verra unit numbers under other issuance keys (an old spelling) that
+    # were looked for in every claim of the registry: every node is asked the same (attest.app.log_proofs)
+    elsewhere_asked: set[UnitsElsewhere] = field(default_factory=set)
 
     def saw(self, records: Sequence[OnchainAttestation]) -> None:
         """Remember `records`; the same attestation read again must read the same (a node answering
@@ -77,6 +80,12 @@ class Read:
 
     def saw_claims(self, claims: Sequence[ClaimRecord]) -> None:
         self.claims.update(((c.block_number, c.log_index), c) for c in claims)
+
+    def saw_elsewhere(self, asked: UnitsElsewhere, found: Sequence[ClaimRecord]) -> None:
+        """Remember that every claim was read for `asked`, and the claims `found` answering it (relied
+        on by the verdict's warning, so proven by their blocks' receipts as every claim read is)."""
+        self.elsewhere_asked.add(asked)
+        self.saw_claims(found)
 
 
 @dataclass(frozen=True)
