@@ -156,7 +156,8 @@ def verify_pair(
             if records is not None and figures_report.attestation is not None:
                 # and the registry's beneficiary may be the figures' legal name, where the statement's is it
                 member = s_evidence.org_names.get(figures_report.attestation.org_id)
-                anchored = _pinned_exports(facts, s_target, s_evidence.org_names)
+                # who anchored the pinned exports: as read (and proven) with the statement's evidence
+                anchored = s_evidence.pinned_exports
                 records = document_records(s_target, credit_policy, anchored, member, figures_doc)
     s_evidence = replace(
         s_evidence,
@@ -247,7 +248,8 @@ def gather(
     own = credits.own if credits is not None and credits.own is not None else None
     beneficiary_org = own[0] if own is not None else (referenced.org_id if referenced is not None else None)
     member = names.get(beneficiary_org) if beneficiary_org is not None else None
-    records = document_records(t, credit_policy, _pinned_exports(facts, t, names), member)
+    pinned = _pinned_exports(facts, t, names)
+    records = document_records(t, credit_policy, pinned, member)
     if records is None and len(chosen) == 1 and chosen[0].kind is Kind.STATEMENT:
         records = records_not_at_hand(t, credit_policy)
     same_year: list[OnchainAttestation] = []
@@ -288,6 +290,7 @@ def gather(
         require_coverage=require_coverage,
         retirement_checks=retirements,
         record_checks=records,
+        pinned_exports=pinned,
         credits=credits,
         figures_credits=figures_credits,
         strict=strict,

@@ -144,6 +144,9 @@ class Evidence:
     # Each retirement against the registries' own records (attest.core.registry_records): (line name,
     # status, detail); None when the statement document is not at hand.
     record_checks: list[tuple[str, Status, str]] | None = None
+    # Who anchored each registry export the statement pins (sha256 → words), read once with the rest
+    # (so in `read`, proven); `verify FIGURES --statement S` judges the records again from these.
+    pinned_exports: dict[str, str] = field(default_factory=dict)
     credits: CreditEvidence | None = None
     figures_credits: list[CreditEvidence] = field(default_factory=list)
     # Warnings (a key frozen after it signed) fail the verdict too (`--strict`).
