@@ -173,7 +173,12 @@ def verify_pair(
 def finish(facts: ChainFacts, evidence: Evidence, prover: Prover | None = None) -> Report:
     """The report the pure rules (`decide`) give for `evidence`, with the anchoring block's time
     (and the revoking block's, when it was revoked), and the `proofs` and `logs` lines when a
-    `prover` proves its state facts against a trusted block."""
+    `prover` proves its state facts against a trusted block; with a prover, a revocation after its
+    block that another node holds counts too (attest.app.window)."""
+    if prover is not None:
+        from attest.app.window import others_revocations
+
+        evidence = others_revocations(evidence, prover)
     report = decide(evidence)
     if report.attestation is not None:
         report.anchored_at = facts.block_timestamp(report.attestation.block_number)
