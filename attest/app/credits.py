@@ -7,8 +7,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from attest.app.facts import ChainFacts
-from attest.core.credits import Claimant, ClaimRecord, CreditEvidence, blocks_of, residual_tonnes
+from attest.app.facts import ChainFacts, Reading
+from attest.core.credits import (
+    Claimant,
+    ClaimRecord,
+    CreditEvidence,
+    UnitsElsewhere,
+    blocks_of,
+    residual_tonnes,
+)
 from attest.core.errors import InputError
 from attest.core.records import ZERO_REF, OnchainAttestation
 from attest.core.registry_records import RecordsFile, read_records
@@ -83,14 +90,11 @@ def _verra_elsewhere(
     )
     if not ranges:
         return []
-    looked = {k.lower() for k in keys} | {verra}
-    return [
-        c
-        for c in facts.credit_claims_all()
-        if c.issuance_key.lower() not in looked
-        and c.statement_uid.lower() != uid.lower()
-        and any(c.first <= last and first <= c.last for first, last in ranges)
-    ]
+    asked = UnitsElsewhere(uid.lower(), frozenset({k.lower() for k in keys} | {verra}), frozenset(ranges))
+    found = [c for c in facts.credit_claims_all() if asked.concerns(c)]
+    if isinstance(facts, Reading):  # a question every node is asked too (attest.app.log_proofs)
+        facts.read.saw_elsewhere(asked, found)
+    return found
 
 
 def claimants(facts: ChainFacts, claims: Sequence[ClaimRecord], *, exclude: str = "") -> dict[str, Claimant]:

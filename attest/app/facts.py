@@ -106,10 +106,11 @@ class ChainFacts(Protocol):
 
 class Reading:
     """A `ChainFacts` that remembers what was read through it (`read`): what one target's verdict can
-    rest on. Two reads are not remembered, and say why: `attestations_by_org` (only to explain a digest
-    that is not attested: "it anchored other content for that year") and `credit_claims_all` (every
-    claim of the registry; the few that overlap a statement's credits are read again, one by one, as
-    the claimants they are)."""
+    rest on. Two reads are not remembered as they are answered, and say why: `attestations_by_org`
+    (only to explain a digest that is not attested: "it anchored other content for that year") and
+    `credit_claims_all` (every claim of the registry: attest.app.credits records the question it
+    answered, the Verra units it mattered for, and the few claims that overlap them —
+    `Read.saw_elsewhere` — and their claimants are read again, one by one, as the records they are)."""
 
     def __init__(self, inner: ChainFacts) -> None:
         self.inner = inner

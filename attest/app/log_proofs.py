@@ -51,7 +51,7 @@ from attest.core.verification import Check, Evidence, Read, Report
 if TYPE_CHECKING:
     from attest.app.proven import ProofPolicy
     from attest.chain.deployment import Deployment
-    from attest.core.credits import ClaimRecord
+    from attest.core.credits import ClaimRecord, UnitsElsewhere
 
 #: how many blocks before a `--trust-block` checkpoint are linked to it by parentHash
 MAX_WALK = 256
@@ -184,6 +184,16 @@ class LogProver:
             others = (
                 "other statements' claims on these credits: as complete as the logs of node(s) "
                 + ", ".join(answered)
+            )
+            complete += ("; " if complete else "") + others + "".join(f" ({s})" for s in silent)
+        if read.elsewhere_asked:
+            more, answered, silent = self._elsewhere_complete(
+                read.elsewhere_asked, list(read.claims.values())
+            )
+            left_out += more
+            others = (
+                "claims on its Verra unit numbers under other issuance keys: as complete as the logs of "
+                "node(s) " + ", ".join(answered)
             )
             complete += ("; " if complete else "") + others + "".join(f" ({s})" for s in silent)
         if lies or left_out:
@@ -480,6 +490,36 @@ class LogProver:
                         f"{url} holds a claim by statement {c.statement_uid} on issuance {c.issuance_key} "
                         f"units {c.first}..{c.last} (block {c.block_number}) that the logs read for this "
                         "verdict left out"
+                    )
+        return left_out, answered, silent
+
+    def _elsewhere_complete(
+        self, asked: set[UnitsElsewhere], read: list[ClaimRecord]
+    ) -> tuple[list[str], list[str], list[str]]:
+        """(claims some node holds on the Verra unit numbers of `asked` under another issuance key that
+        the verdict's read of every claim left out, the nodes asked, those that did not answer), up to
+        the trusted block. Such a claim turns the `credits` line into a warning (the same units under
+        an old spelling): a node that leaves it out hides it, so every node is asked for every claim
+        (once per node per command, as `_claim_logs` does past FEW_FIGURES)."""
+        have = {(c.block_number, c.log_index) for c in read}
+        left_out: list[str] = []
+        answered: list[str] = []
+        silent: list[str] = []
+        for url in self.urls:
+            cache = (url, ("*",))
+            if cache not in self._claims_asked:
+                self._claims_asked[cache] = self._ask_claims(url, None)
+            found = self._claims_asked[cache]
+            if isinstance(found, str):
+                silent.append(f"{url} did not answer eth_getLogs ({found})")
+                continue
+            answered.append(url)
+            for c in found:
+                if (c.block_number, c.log_index) not in have and any(q.concerns(c) for q in asked):
+                    left_out.append(
+                        f"{url} holds a claim by statement {c.statement_uid} on Verra unit numbers "
+                        f"{c.first}..{c.last} under another issuance key {c.issuance_key} (block "
+                        f"{c.block_number}) that the claims read for this verdict left out"
                     )
         return left_out, answered, silent
 

@@ -162,7 +162,8 @@ def verify_pair(
             if records is not None and figures_report.attestation is not None:
                 # and the registry's beneficiary may be the figures' legal name, where the statement's is it
                 member = s_evidence.org_names.get(figures_report.attestation.org_id)
-                anchored = _pinned_exports(facts, s_target, s_evidence.org_names)
+                # who anchored the pinned exports: as read (and proven) with the statement's evidence
+                anchored = s_evidence.pinned_exports
                 records = document_records(s_target, credit_policy, anchored, member, figures_doc)
     s_evidence = replace(
         s_evidence,
@@ -178,7 +179,12 @@ def verify_pair(
 def finish(facts: ChainFacts, evidence: Evidence, prover: Prover | None = None) -> Report:
     """The report the pure rules (`decide`) give for `evidence`, with the anchoring block's time
     (and the revoking block's, when it was revoked), and the `proofs` and `logs` lines when a
-    `prover` proves its state facts against a trusted block."""
+    `prover` proves its state facts against a trusted block; with a prover, a revocation after its
+    block that another node holds counts too (attest.app.window)."""
+    if prover is not None:
+        from attest.app.window import others_revocations
+
+        evidence = others_revocations(evidence, prover)
     report = decide(evidence)
     if report.attestation is not None:
         report.anchored_at = facts.block_timestamp(report.attestation.block_number)
@@ -253,7 +259,8 @@ def gather(
     own = credits.own if credits is not None and credits.own is not None else None
     beneficiary_org = own[0] if own is not None else (referenced.org_id if referenced is not None else None)
     member = names.get(beneficiary_org) if beneficiary_org is not None else None
-    records = document_records(t, credit_policy, _pinned_exports(facts, t, names), member)
+    pinned = _pinned_exports(facts, t, names)
+    records = document_records(t, credit_policy, pinned, member)
     if records is None and len(chosen) == 1 and chosen[0].kind is Kind.STATEMENT:
         records = records_not_at_hand(t, credit_policy)
     same_year: list[OnchainAttestation] = []
@@ -294,6 +301,7 @@ def gather(
         require_coverage=require_coverage,
         retirement_checks=retirements,
         record_checks=records,
+        pinned_exports=pinned,
         credits=credits,
         figures_credits=figures_credits,
         strict=strict,

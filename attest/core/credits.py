@@ -75,6 +75,26 @@ class ClaimRecord:
 
 
 @dataclass(frozen=True)
+class UnitsElsewhere:
+    """A question asked of every claim of the registry: which claims by statements other than
+    `statement_uid`, under an issuance key it did not look under (`looked`, lower case), name any of
+    the Verra unit numbers in `ranges`. Verra numbers units registry-wide, so the same units under an
+    old spelling (a statement anchored before the registry table) are found only so."""
+
+    statement_uid: str  # lower case
+    looked: frozenset[str]
+    ranges: frozenset[tuple[int, int]]
+
+    def concerns(self, c: ClaimRecord) -> bool:
+        """Whether claim `c` answers this question (the one rule: `verify` and every node alike)."""
+        return (
+            c.issuance_key.lower() not in self.looked
+            and c.statement_uid.lower() != self.statement_uid
+            and any(c.first <= last and first <= c.last for first, last in self.ranges)
+        )
+
+
+@dataclass(frozen=True)
 class NeutralityRecord:
     """One `NeutralityClaimed` event: what a statement's claim says on-chain."""
 

@@ -24,7 +24,7 @@ from attest.core.records import OnchainAttestation, Revocation
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from attest.core.credits import ClaimRecord, Collision, CreditEvidence, NeutralityRecord
+    from attest.core.credits import ClaimRecord, Collision, CreditEvidence, NeutralityRecord, UnitsElsewhere
     from attest.core.report_summary import Basis
 
 Status = Literal["pass", "fail", "warn", "info"]
@@ -64,6 +64,9 @@ class Read:
     # (figures uid, statement uid): a statement read as covering figures — the figures' covering
     # statements, a statement's own reference — which its `Covered` log, in its block, must show
     covered: set[tuple[str, str]] = field(default_factory=set)
+    # the claims on a statement's Verra unit numbers under other issuance keys (an old spelling) that
+    # were looked for in every claim of the registry: every node is asked the same (attest.app.log_proofs)
+    elsewhere_asked: set[UnitsElsewhere] = field(default_factory=set)
 
     def saw(self, records: Sequence[OnchainAttestation]) -> None:
         """Remember `records`; the same attestation read again must read the same (a node answering
@@ -80,6 +83,12 @@ class Read:
 
     def saw_claims(self, claims: Sequence[ClaimRecord]) -> None:
         self.claims.update(((c.block_number, c.log_index), c) for c in claims)
+
+    def saw_elsewhere(self, asked: UnitsElsewhere, found: Sequence[ClaimRecord]) -> None:
+        """Remember that every claim was read for `asked`, and the claims `found` answering it (relied
+        on by the verdict's warning, so proven by their blocks' receipts as every claim read is)."""
+        self.elsewhere_asked.add(asked)
+        self.saw_claims(found)
 
 
 @dataclass(frozen=True)
@@ -138,6 +147,9 @@ class Evidence:
     # Each retirement against the registries' own records (attest.core.registry_records): (line name,
     # status, detail); None when the statement document is not at hand.
     record_checks: list[tuple[str, Status, str]] | None = None
+    # Who anchored each registry export the statement pins (sha256 → words), read once with the rest
+    # (so in `read`, proven); `verify FIGURES --statement S` judges the records again from these.
+    pinned_exports: dict[str, str] = field(default_factory=dict)
     credits: CreditEvidence | None = None
     figures_credits: list[CreditEvidence] = field(default_factory=list)
     # Warnings (a key frozen after it signed) fail the verdict too (`--strict`).

@@ -1,0 +1,165 @@
+"""The confirmation window: revocations after the trusted block, asked of every node.
+
+Without a checkpoint the trusted block is the one every node has `confirmations` deep; what happened
+after it — a revocation in the last blocks — is in no proof, and was read from the reading node
+alone: a node that hid a revocation there had the verdict say "current". So before the rules decide,
+every other node given (`--rpc-url`) is asked, at its own head, whether each record the verdict
+relies on is revoked (the registry's storage, `getAttestation`). A revocation one node reports at
+block N is believed (it can only make a verification fail; it is shown on the `status` line, and,
+newer than the trusted block, rests on the node's word) — unless the reading node already has block
+N and says the record is not revoked there: then the nodes contradict each other, a chain error
+naming both (exit 3). The same the other way: a revocation the reading node dates at block N that
+another node, having block N, does not hold. A node whose head has not reached N yet is no
+contradiction (nodes' heads differ by a block or two), and a node that does not answer decides
+nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from attest.chain.rpc import HttpRpc, JsonRpc
+from attest.core.contracts import REGISTRY
+from attest.core.errors import ChainError
+from attest.core.records import OnchainAttestation, Revocation
+from attest.core.verification import Evidence
+
+if TYPE_CHECKING:
+    from attest.app.proven import Prover
+
+
+def others_revocations(ev: Evidence, prover: Prover) -> Evidence:
+    """`ev` with each record relied on that another node holds revoked (and the reading node cannot
+    contradict) marked revoked as that node says; a `ChainError` when two nodes that both have the
+    revocation's block disagree about it. Unchanged with one node or nothing proven."""
+    if prover.header is None or prover.unproven is not None or ev.read is None:
+        return ev
+    reading = _url(prover.deployment.chain.name)
+    others = [u for u in dict.fromkeys(_url(x) for x in prover.policy.urls) if u != reading]
+    records = list(ev.read.records.values())
+    if not others or not records:
+        return ev
+    believed: dict[str, Revocation] = {}
+    for url in others:
+        rpc = HttpRpc(url)
+        try:
+            believed.update(_compare(prover, reading, rpc, records, believed))
+        finally:
+            rpc.close()
+    return _with_revocations(ev, believed) if believed else ev
+
+
+def _compare(
+    prover: Prover,
+    reading: str,
+    rpc: HttpRpc,
+    records: list[OnchainAttestation],
+    believed: dict[str, Revocation],
+) -> dict[str, Revocation]:
+    """The revocations node `rpc` holds, at its head, that the reading node did not say (each checked
+    against the reading node: `_check_reading`); a `ChainError` for a revocation the reading node
+    dates after the trusted block that `rpc`, having that block, does not hold. A node that does not
+    answer decides nothing (the quorum of the trusted block named it already)."""
+    assert prover.header is not None
+    try:
+        head = int(rpc.call("eth_blockNumber", []), 16)
+        revoked = _revoked_at(rpc, prover, [a.uid for a in records], head)
+    except (ChainError, ValueError, TypeError):
+        return {}
+    out: dict[str, Revocation] = {}
+    for a in records:
+        uid = a.uid.lower()
+        if a.revoked and not revoked[uid] and a.revocation is not None:
+            n = a.revocation.block_number
+            if prover.header.number < n <= head:
+                raise ChainError(
+                    f"the nodes contradict each other about attestation {a.uid}: {reading} says it was "
+                    f"revoked at block {n}; {rpc.url} has block {n} (its head is {head}) and holds it not "
+                    "revoked: verify again; if it persists, one of them is not to be believed"
+                )
+        elif revoked[uid] and not a.revoked and uid not in believed:
+            out[uid] = _check_reading(prover, reading, rpc.url, a, _revocation(rpc, prover, uid, head))
+    return out
+
+
+def _check_reading(
+    prover: Prover, reading: str, url: str, a: OnchainAttestation, r: Revocation
+) -> Revocation:
+    """Revocation `r` of `a` that node `url` reports, believed unless the reading node has its block
+    and holds `a` not revoked there (a `ChainError` naming both)."""
+    chain = prover.deployment.chain
+    if chain.head() < r.block_number:
+        return r  # the reading node has not reached that block yet: no contradiction
+    if _revoked_at(chain.client, prover, [a.uid], r.block_number)[a.uid.lower()]:
+        return r  # revoked there too: the reading node's other answer is the one to doubt, not this
+    raise ChainError(
+        f"the nodes contradict each other about attestation {a.uid}: {url} says it was revoked at block "
+        f"{r.block_number} (by org #{r.org_id}, {r.by}); {reading} has block {r.block_number} and holds it "
+        "not revoked there: verify again; if it persists, one of them is not to be believed"
+    )
+
+
+def _revoked_at(rpc: JsonRpc, prover: Prover, uids: list[str], block: int) -> dict[str, bool]:
+    """Whether the registry's storage at `block` holds each of `uids` revoked (`getAttestation`'s last
+    word), as node `rpc` answers: one batch request."""
+    from attest.chain.contract import selector
+
+    registry = prover.deployment.manifest.registry.address
+    get = selector(REGISTRY, "getAttestation")
+    calls = [
+        (
+            "eth_call",
+            [{"to": registry, "data": "0x" + (get + bytes.fromhex(u.removeprefix("0x"))).hex()}, hex(block)],
+        )
+        for u in uids
+    ]
+    out = {}
+    for u, word in zip(uids, rpc.batch(calls), strict=True):
+        if not isinstance(word, str) or len(word) != 2 + 6 * 64:
+            raise ChainError(f"the registry answered getAttestation({u}) malformed")
+        out[u.lower()] = int(word[-64:], 16) != 0
+    return out
+
+
+def _revocation(rpc: HttpRpc, prover: Prover, uid: str, head: int) -> Revocation:
+    """The `Revoked` log of `uid` as node `rpc` gives it (who, why, at which block)."""
+    from attest.chain import events
+
+    query = {
+        "address": prover.deployment.manifest.registry.address,
+        "fromBlock": hex(prover.deployment.manifest.registry.block_number),
+        "toBlock": hex(head),
+        "topics": ["0x" + events.topics().revoked.hex(), uid],
+    }
+    logs = rpc.call("eth_getLogs", [query])
+    found = [events.revoked(log) for log in logs or []]
+    mine = [r for u, r in found if u.lower() == uid.lower()]
+    if not mine:
+        raise ChainError(f"{rpc.url} holds attestation {uid} revoked but gives no Revoked log of it")
+    return mine[0]
+
+
+def _url(url: str) -> str:
+    """A node's URL as the quorum asks it (no trailing slash)."""
+    return url.strip().rstrip("/")
+
+
+def _with_revocations(ev: Evidence, believed: dict[str, Revocation]) -> Evidence:
+    """`ev` with the records in `believed` revoked as another node says, wherever the rules read them."""
+
+    def settle(a: OnchainAttestation) -> OnchainAttestation:
+        r = believed.get(a.uid.lower())
+        return a if r is None else replace(a, revoked=True, revocation=r)
+
+    assert ev.read is not None
+    for uid in believed:
+        if uid in ev.read.records:
+            ev.read.records[uid] = settle(ev.read.records[uid])
+    return replace(
+        ev,
+        attestations=[settle(a) for a in ev.attestations],
+        covering_statements=[settle(a) for a in ev.covering_statements],
+        referenced=settle(ev.referenced) if ev.referenced is not None else None,
+        paired_figures=settle(ev.paired_figures) if ev.paired_figures is not None else None,
+    )
