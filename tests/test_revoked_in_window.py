@@ -98,3 +98,29 @@ def test_a_hidden_revocation_beyond_the_reading_nodes_head_is_believed(world: Wo
     assert done.returncode == 1, show(done)
     status = next(x for x in done.stdout.splitlines() if x.lstrip().startswith("✗ status"))
     assert REASON in status and "[node's word]" in status, show(done)
+
+
+def test_the_other_nodes_are_asked_once_per_command_not_once_per_report(world: World) -> None:
+    """verify-many with two nodes: the second node's head is asked as often for two targets as for
+    one (the window's answers are kept for the command, a chunk asked in one batch per node), so a
+    second node does not cost each of 10,000 reports a connection and two round trips."""
+    asked: list[str] = []
+
+    def count(call: dict[str, Any], result: Any) -> Any:
+        asked.append(str(call.get("method")))
+        return result
+
+    def heads(*targets: str) -> int:
+        asked.clear()
+        second = ForgingProxy(world.rpc_url, count)
+        try:
+            nodes = ["--rpc-url", world.rpc_url, "--rpc-url", second.url, "--confirmations", "2"]
+            done = run_attest("verify-many", *targets, "-d", str(world.manifest), *nodes, timeout=120)
+        finally:
+            second.close()
+        assert done.returncode in (0, 1), show(done)
+        return asked.count("eth_blockNumber")
+
+    assert world.figures is not None
+    one = heads(str(world.late))
+    assert heads(str(world.late), str(world.figures)) == one

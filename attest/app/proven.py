@@ -47,6 +47,7 @@ from attest.core.verification import Check, Evidence, Report, rest
 
 if TYPE_CHECKING:
     from attest.app.log_proofs import LogProver
+    from attest.app.window import Window
     from attest.chain.deployment import Deployment
 
 
@@ -86,6 +87,7 @@ class Prover:
         self._code_done = False
         self._session: HttpRpc | None = None
         self._by_hash = True
+        self._window: Window | None = None
         self._settle()
 
     @property
@@ -161,11 +163,22 @@ class Prover:
                 f"membership = governance {governance}"
             )
 
+    def window(self) -> Window:
+        """The other nodes' answers about revocations after the trusted block (attest.app.window),
+        one per command."""
+        if self._window is None:
+            from attest.app.window import Window
+
+            self._window = Window(self)
+        return self._window
+
     def prefetch(self, uids: Sequence[str]) -> None:
         """Prove these attestations' slots (and their organisations' names) ahead, in one go: what a
-        bulk run's chunk of targets will ask about (`attest.app.bulk.IndexedFacts.prefetch`)."""
+        bulk run's chunk of targets will ask about (`attest.app.bulk.IndexedFacts.prefetch`); and ask
+        the other nodes about their revocations since the trusted block, one batch each."""
         if self.header is None or self.unproven is not None:
             return
+        self.window().prefetch(uids)
         try:
             records = self._records([u.lower() for u in uids])
             found = [r for r in records.values() if r.exists]

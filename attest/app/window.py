@@ -16,6 +16,7 @@ nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -29,58 +30,101 @@ if TYPE_CHECKING:
     from attest.app.proven import Prover
 
 
+class Window:
+    """The other nodes' answers about revocations after the trusted block, for one command: each
+    node's session and head asked once, each record's state asked once per node (`prefetch` asks a
+    bulk run's chunk in one batch per node)."""
+
+    def __init__(self, prover: Prover) -> None:
+        self.prover = prover
+        self.reading = _url(prover.deployment.chain.name)
+        self.others = [u for u in dict.fromkeys(_url(x) for x in prover.policy.urls) if u != self.reading]
+        self._rpcs: dict[str, HttpRpc] = {}
+        self._heads: dict[str, int | None] = {}
+        self._revoked: dict[tuple[str, str], bool] = {}
+
+    def prefetch(self, uids: Sequence[str]) -> None:
+        """Ask every other node, in one batch each, whether these records are revoked at its head."""
+        for url in self.others:
+            self._ask(url, [u.lower() for u in uids])
+
+    def revocations(self, ev: Evidence) -> Evidence:
+        """`ev` with each record relied on that another node holds revoked (and the reading node
+        cannot contradict) marked revoked as that node says; a `ChainError` when two nodes that both
+        have the revocation's block disagree about it. Unchanged with one node or nothing proven."""
+        if self.prover.header is None or self.prover.unproven is not None or ev.read is None:
+            return ev
+        records = list(ev.read.records.values())
+        if not self.others or not records:
+            return ev
+        believed: dict[str, Revocation] = {}
+        for url in self.others:
+            believed.update(self._compare(url, records, believed))
+        return _with_revocations(ev, believed) if believed else ev
+
+    def _rpc(self, url: str) -> HttpRpc:
+        if url not in self._rpcs:
+            self._rpcs[url] = HttpRpc(url)
+        return self._rpcs[url]
+
+    def _head(self, url: str) -> int | None:
+        """Node `url`'s head, asked once per command (None: it did not answer, and decides nothing)."""
+        if url not in self._heads:
+            try:
+                self._heads[url] = int(self._rpc(url).call("eth_blockNumber", []), 16)
+            except (ChainError, ValueError, TypeError):
+                self._heads[url] = None
+        return self._heads[url]
+
+    def _ask(self, url: str, uids: list[str]) -> bool:
+        """Node `url`'s answers for `uids` at its head, cached; False when it does not answer."""
+        head = self._head(url)
+        if head is None:
+            return False
+        missing = [u for u in dict.fromkeys(uids) if (url, u) not in self._revoked]
+        if missing:
+            try:
+                answers = _revoked_at(self._rpc(url), self.prover, missing, head)
+            except ChainError:
+                return False
+            self._revoked.update(((url, u), v) for u, v in answers.items())
+        return True
+
+    def _compare(
+        self, url: str, records: list[OnchainAttestation], believed: dict[str, Revocation]
+    ) -> dict[str, Revocation]:
+        """The revocations node `url` holds, at its head, that the reading node did not say (each
+        checked against the reading node: `_check_reading`); a `ChainError` for a revocation the
+        reading node dates after the trusted block that `url`, having that block, does not hold. A
+        node that does not answer decides nothing (the quorum of the trusted block named it already)."""
+        prover = self.prover
+        assert prover.header is not None
+        if not self._ask(url, [a.uid.lower() for a in records]):
+            return {}
+        head = self._heads[url]
+        assert head is not None
+        out: dict[str, Revocation] = {}
+        for a in records:
+            uid = a.uid.lower()
+            revoked = self._revoked[(url, uid)]
+            if a.revoked and not revoked and a.revocation is not None:
+                n = a.revocation.block_number
+                if prover.header.number < n <= head:
+                    raise ChainError(
+                        f"the nodes contradict each other about attestation {a.uid}: {self.reading} says "
+                        f"it was revoked at block {n}; {url} has block {n} (its head is {head}) and holds "
+                        "it not revoked: verify again; if it persists, one of them is not to be believed"
+                    )
+            elif revoked and not a.revoked and uid not in believed:
+                r = _revocation(self._rpc(url), prover, uid, head)
+                out[uid] = _check_reading(prover, self.reading, url, a, r)
+        return out
+
+
 def others_revocations(ev: Evidence, prover: Prover) -> Evidence:
-    """`ev` with each record relied on that another node holds revoked (and the reading node cannot
-    contradict) marked revoked as that node says; a `ChainError` when two nodes that both have the
-    revocation's block disagree about it. Unchanged with one node or nothing proven."""
-    if prover.header is None or prover.unproven is not None or ev.read is None:
-        return ev
-    reading = _url(prover.deployment.chain.name)
-    others = [u for u in dict.fromkeys(_url(x) for x in prover.policy.urls) if u != reading]
-    records = list(ev.read.records.values())
-    if not others or not records:
-        return ev
-    believed: dict[str, Revocation] = {}
-    for url in others:
-        rpc = HttpRpc(url)
-        try:
-            believed.update(_compare(prover, reading, rpc, records, believed))
-        finally:
-            rpc.close()
-    return _with_revocations(ev, believed) if believed else ev
-
-
-def _compare(
-    prover: Prover,
-    reading: str,
-    rpc: HttpRpc,
-    records: list[OnchainAttestation],
-    believed: dict[str, Revocation],
-) -> dict[str, Revocation]:
-    """The revocations node `rpc` holds, at its head, that the reading node did not say (each checked
-    against the reading node: `_check_reading`); a `ChainError` for a revocation the reading node
-    dates after the trusted block that `rpc`, having that block, does not hold. A node that does not
-    answer decides nothing (the quorum of the trusted block named it already)."""
-    assert prover.header is not None
-    try:
-        head = int(rpc.call("eth_blockNumber", []), 16)
-        revoked = _revoked_at(rpc, prover, [a.uid for a in records], head)
-    except (ChainError, ValueError, TypeError):
-        return {}
-    out: dict[str, Revocation] = {}
-    for a in records:
-        uid = a.uid.lower()
-        if a.revoked and not revoked[uid] and a.revocation is not None:
-            n = a.revocation.block_number
-            if prover.header.number < n <= head:
-                raise ChainError(
-                    f"the nodes contradict each other about attestation {a.uid}: {reading} says it was "
-                    f"revoked at block {n}; {rpc.url} has block {n} (its head is {head}) and holds it not "
-                    "revoked: verify again; if it persists, one of them is not to be believed"
-                )
-        elif revoked[uid] and not a.revoked and uid not in believed:
-            out[uid] = _check_reading(prover, reading, rpc.url, a, _revocation(rpc, prover, uid, head))
-    return out
+    """`ev` as the other nodes' revocations after the trusted block leave it (`Window.revocations`,
+    with the prover's window for this command)."""
+    return prover.window().revocations(ev)
 
 
 def _check_reading(
