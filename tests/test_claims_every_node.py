@@ -15,6 +15,7 @@ Real anvil, real CLI; the first node is a proxy in front of the same anvil that 
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,9 +57,10 @@ def _anchor_with_legacy_keys(w: World, path: Path, figures_uid: str) -> tuple[st
     return result.unwrap().attestation.uid.lower(), verra.lower()
 
 
-def _old_and_new(w: World) -> dict[str, Any]:
+def _old_and_new(w: World, ccer_issuance: str | None = None) -> dict[str, Any]:
     """WeBank's statement anchored under the old spelling's keys, then Rival Bank's, published through
-    the normal path, on the same Verra unit numbers under batch 0002 (its CCER units its own)."""
+    the normal path, on the same Verra unit numbers under batch 0002 (its CCER units its own; with
+    `ccer_issuance`, of another CCER issuance, so nothing but the Verra unit numbers connects the two)."""
     from conftest import EXAMPLES
 
     from attest.app.publishing import publish
@@ -78,6 +80,8 @@ def _old_and_new(w: World) -> dict[str, Any]:
         r["beneficiary"] = RIVAL_ORGANISATION["legal_name"]
     verra["serial_blocks"] = [{"serial": REBATCHED}]
     ccer["serial_blocks"][0].update(start="900001", end="901900")  # only the Verra units are shared
+    if ccer_issuance is not None:
+        ccer["serial_blocks"][0]["issuance"] = ccer_issuance
     new = write_json(w.root / "rival-statement.json", doc)
     publish(w.c.dep, w.c.verifier, new, kind=Kind.STATEMENT, ref=ruid)
     return {"old_uid": old_uid, "old_key": old_key, "new": new}
@@ -86,6 +90,15 @@ def _old_and_new(w: World) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     with anvil_world(tmp_path_factory.mktemp("claimsnodes"), setup=_old_and_new) as w:
+        yield w
+
+
+@pytest.fixture(scope="module")
+def world_apart(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """As `world`, Rival Bank's CCER units of another issuance: the old statement shares no issuance
+    key with the new one, so an index of what the new one reaches does not hold it."""
+    setup = functools.partial(_old_and_new, ccer_issuance="FCS-EXAMPLE-01-2021-B")
+    with anvil_world(tmp_path_factory.mktemp("claimsapart"), setup=setup) as w:
         yield w
 
 
@@ -140,3 +153,29 @@ def test_an_old_spelling_claim_one_node_leaves_out_is_found_by_asking_every_node
         assert logs.lstrip().startswith("✗"), show(done)
     assert f"{world.rpc_url} holds a claim by statement {world.old_uid}" in logs.lower(), logs
     assert "on verra unit numbers 1..5000 under another issuance key" in logs.lower(), logs
+
+
+def test_verify_many_reads_every_claim_as_verify_does(world_apart: World) -> None:
+    """Parity: verify-many's index is targeted (it never scans the whole registry), so it held only
+    the claims its targets reach, and WeBank's old-spelling claim on the same Verra unit numbers was
+    not among them when the old statement is not a target: the `credits` warning was missing from
+    verify-many and, with every node asked since, its `logs` line said the nodes' logs differ, through
+    honest nodes. Every claim is now loaded (one query of the CreditClaimed topic) when a statement
+    retiring Verra units asks, so both commands give the same lines and verdict."""
+
+    def lines(command: str) -> tuple[int, dict[str, str]]:
+        proxy = LyingProxy(world_apart.rpc_url, honest)  # a second party's node
+        nodes = ["--rpc-url", proxy.url, "--rpc-url", world_apart.rpc_url, "--require-proofs", "--json"]
+        try:
+            done = run_attest(
+                command, str(world_apart.new), "-d", str(world_apart.manifest), *nodes, timeout=120
+            )
+        finally:
+            proxy.close()
+        data = json.loads(done.stdout)
+        report = (data["reports"] if command == "verify-many" else data)[0]
+        return done.returncode, {c["name"]: c["status"] for c in report["checks"]}
+
+    one, many = lines("verify"), lines("verify-many")
+    assert one[1].get("credits") == "warn", one
+    assert many == one

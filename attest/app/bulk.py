@@ -345,9 +345,11 @@ class IndexedFacts(LiveFacts):
         return sorted(found, key=lambda c: (c.block_number, c.log_index))
 
     def credit_claims_all(self) -> list[ClaimRecord]:
-        """Every claim the index holds: a targeted index holds only those its targets reach, so that
-        verify-many never scans the whole registry (old spellings of Verra units are seen only when
-        reached; `attest verify` of the statement reads every claim)."""
+        """Every claim of the registry (a targeted index loads them all the first time this is asked,
+        with one query of the `CreditClaimed` topic: only for a statement retiring Verra units, whose
+        unit numbers may be claimed under an old spelling), as `attest verify` reads them."""
+        if self.loader is not None:
+            self.loader.load_all_claims()
         found = [c for claims in self.index.claims_on.values() for c in claims]
         return sorted(found, key=lambda c: (c.block_number, c.log_index))
 

@@ -139,6 +139,14 @@ class TargetedIndex:
         found = self._query((events.topics().credit_claimed,), 1, list(keys))
         self._follow(["0x" + events.as_bytes(log["topics"][2]).hex() for log in found])
 
+    def load_all_claims(self) -> None:
+        """Load every credit claim of the registry and the statements that made them (one query of
+        the `CreditClaimed` topic, once): "are these Verra unit numbers claimed under another
+        issuance key (an old spelling)?" is a question about all of them, so verify-many answers it
+        as `attest verify` does."""
+        found = self._query((events.topics().credit_claimed,), 0, ["*"])
+        self._follow(["0x" + events.as_bytes(log["topics"][2]).hex() for log in found])
+
     def load_uids(self, uids: Sequence[str]) -> None:
         """Load these attestations (by uid) and what they reach."""
         self._follow(list(uids))
@@ -169,8 +177,8 @@ class TargetedIndex:
 
     def _query(self, topic0s: tuple[bytes, ...], position: int, values: Sequence[str]) -> list[Any]:
         """The registry's logs of these events whose indexed topic `position` is one of `values` not
-        asked about before; each is added to the index once, and the lists it touches kept in chain
-        order."""
+        asked about before (position 0: all of them); each is added to the index once, and the lists
+        it touches kept in chain order."""
         asked = self._asked[(topic0s, position)]
         new = [v for v in dict.fromkeys(v.lower() for v in values) if v not in asked]
         asked.update(new)
@@ -178,8 +186,9 @@ class TargetedIndex:
         names = ["0x" + t.hex() for t in topic0s]
         for i in range(0, len(new), TOPICS_PER_QUERY):
             topics: list[str | list[str] | None] = [names if len(names) > 1 else names[0]]
-            topics.extend([None] * (position - 1))
-            topics.append(new[i : i + TOPICS_PER_QUERY])
+            if position > 0:  # position 0: every log of these events (values: ["*"], asked once)
+                topics.extend([None] * (position - 1))
+                topics.append(new[i : i + TOPICS_PER_QUERY])
             start = dep.manifest.registry.block_number
             for log in scan_logs(dep, dep.registry.address, start, self.index.head, topics):
                 at = (events.as_int(log["blockNumber"]), events.as_int(log["logIndex"]))
