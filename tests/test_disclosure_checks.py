@@ -169,6 +169,7 @@ def test_the_root_lines_keep_what_their_own_verification_said() -> None:
     [
         # the leaf: another value than the tree holds, or a salt too short to hide it
         ("edited value", ["leaf", "proof"], "not this metric's canonical JSON"),
+        ("short salt", ["leaf", "proof"], "salt is 1 bytes, not 32"),
         ("path elsewhere", ["proof"], "does not lead to root"),
         ("other chain", ["registry"], "the proof names chain 1 registry"),
         ("root not anchored", ["anchored"], "anchored fail"),
@@ -201,6 +202,8 @@ def test_each_lie_fails_its_line(lie: str, fails: list[str], says: str) -> None:
     p = dict(ev.proof)
     if lie == "edited value":
         p["metric"] = dict(METRIC, value="1")
+    elif lie == "short salt":  # a salt too short to hide the value said to be 32 bytes (no tree has it)
+        p["value"] = [*p["value"][:3], "0x11"]
     elif lie == "path elsewhere":
         p["proof"] = list(reversed(p["proof"]))
     elif lie == "other chain":

@@ -31,6 +31,7 @@ from attest.core.verification import Check, CheckUnit, Report, attestation_statu
 LEAF_ENCODING = ("string", "string", "bytes", "bytes32")
 LEAF_TYPE = "metric"
 DOCUMENT_LEAF_TYPE, DOCUMENT_DIGEST_RULE = "document", "sha256-rfc8785"
+SALT_BYTES = 32
 
 #: Why the `bound` line rests on the node's word when it does: the node's `disclosureOf` answer.
 DISCLOSURE_OF = "the node's disclosureOf answer"
@@ -218,8 +219,8 @@ def _after_trusted(b: Binding) -> bool:
 
 
 def _leaf_problem(p: Mapping[str, Any]) -> str | None:
-    """Why the proof's leaf value is not its metric's leaf — type, code, canonical JSON — or None
-    when it is."""
+    """Why the proof's leaf value is not its metric's leaf — type, code, canonical JSON, a 32-byte
+    salt — or None when it is."""
     value = p["value"]
     try:
         salt = bytes.fromhex(str(value[3]).removeprefix("0x"))
@@ -233,6 +234,8 @@ def _leaf_problem(p: Mapping[str, Any]) -> str | None:
             return "the leaf's value is not this metric's canonical JSON"
     except (ValueError, IndexError, KeyError):
         return "the leaf's value is not this metric's canonical JSON"
+    if len(salt) != SALT_BYTES:
+        return f"the leaf's salt is {len(salt)} bytes, not {SALT_BYTES}: it does not hide the value"
     return None
 
 
