@@ -318,6 +318,17 @@ def test_a_statement_that_names_the_root_audits_it() -> None:
     assert audit.rests_on == "proven"
 
 
+def test_a_statement_on_less_than_a_proof_audits_nothing_under_require_proofs() -> None:
+    """The lie: the page shows "tree audited by" (`audited_by`) beside an `audit` line that
+    --require-proofs failed, the statement resting on one node's block."""
+    ev = honest(require=True)
+    s = statement(ev)
+    s = replace(s, report=report(s.report.attestation, rests=("one node", "proven against one node's block")))
+    result = decide_disclosure(replace(ev, statement=s))
+    assert failed(result) == ["audit"] and lines(result)["audit"].rests_on == "one node"
+    assert result.audited_by is None
+
+
 @pytest.mark.parametrize(
     ("lie", "says"),
     [

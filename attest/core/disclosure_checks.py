@@ -161,7 +161,10 @@ def decide_disclosure(ev: DisclosureEvidence) -> DisclosureResult:
         for c in unit.rule(ev, chosen):
             checks.append(c if c.rests_on else rested(c, unit, grounds, require=ev.require))
     root = ev.root if ev.root is not None and ev.root.verified else None
-    return DisclosureResult(dict(ev.proof["metric"]), checks, root, audited_by(ev))
+    # the verifier named only where its line, as it rests, passed (not one --require-proofs failed)
+    audited = any(c.name == "audit" and c.status == "pass" for c in checks)
+    by = ev.statement.verifier if audited and ev.statement is not None else None
+    return DisclosureResult(dict(ev.proof["metric"]), checks, root, by)
 
 
 def disclosure_grounds(ev: DisclosureEvidence) -> Grounds:
@@ -441,14 +444,6 @@ def _audit_problems(ev: DisclosureEvidence) -> list[str]:
     elif s.disclosure_root != root:
         problems.append(f"it names disclosure root {s.disclosure_root}, not {root}")
     return problems
-
-
-def audited_by(ev: DisclosureEvidence) -> str | None:
-    """The verifier whose statement (given with --statement) backs the tree, or None."""
-    s = ev.statement
-    if s is None or s.report.attestation is None or _audit_problems(ev):
-        return None
-    return s.verifier
 
 
 def _audit(ev: DisclosureEvidence, _: OnchainAttestation | None) -> list[Check]:
