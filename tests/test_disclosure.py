@@ -111,6 +111,13 @@ def test_disclosed_figure_verifies_and_edits_do_not(
     bad = verify_disclosure(dep, write(tmp_path / "forged.json", forged))
     assert not bad.verified and checks(bad)["proof"] == "fail"
 
+    # the leaf line says its salt is 32 bytes: a shorter one (which hides nothing) is not
+    short = json.loads(json.dumps(proof))
+    short["value"][3] = short["value"][3][:4]
+    bad = verify_disclosure(dep, write(tmp_path / "short-salt.json", short))
+    assert not bad.verified and checks(bad)["leaf"] == "fail", bad.checks
+    assert detail(bad, "leaf") == "the leaf's salt is 1 bytes, not 32: it does not hide the value"
+
     other_org = dict(proof, organisation="Rival Bank")
     bad = verify_disclosure(dep, write(tmp_path / "rival.json", other_org))
     assert not bad.verified and checks(bad)["anchored"] == "fail"

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from test_verification import attestation, evidence
 
+from attest.core.disclosure_checks import DISCLOSURE_CHECKS
 from attest.core.grounds import FACTS, Ground, Grounds
 from attest.core.report_summary import Basis
 from attest.core.report_text import report_lines
@@ -35,6 +36,18 @@ def test_every_unit_names_known_facts_and_the_trust_model_lists_them() -> None:
         assert unit.facts, unit.name
         assert set(unit.facts) <= set(FACTS), unit.name
         assert rows.get(unit.name) == ", ".join(unit.facts), unit.name
+
+
+def test_the_trust_model_lists_verify_disclosures_units_in_order() -> None:
+    """docs/trust-model.md's table of verify-disclosure's lines is its registry,
+    `DISCLOSURE_CHECKS`: name, what it establishes and the kinds of fact it rests on, in order."""
+    page = (Path(__file__).resolve().parent.parent / "docs" / "trust-model.md").read_text(encoding="utf-8")
+    section = page.split("### verify-disclosure's lines", 1)[1]
+    table = section.split("| line | what it establishes | what it rests on |", 1)[1].split("\n\n", 1)[0]
+    rows = re.findall(r"^\| `([^`]+)` \| (.+) \| ([a-z, ]+) \|$", table, flags=re.M)
+    assert rows == [(u.name, u.about, ", ".join(u.facts)) for u in DISCLOSURE_CHECKS]
+    for unit in DISCLOSURE_CHECKS:
+        assert unit.facts and set(unit.facts) <= set(FACTS), unit.name
 
 
 def test_lines_rest_on_the_weakest_of_their_facts() -> None:

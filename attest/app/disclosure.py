@@ -38,7 +38,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,14 +46,28 @@ from attest.app.anchor import anchor_one
 from attest.chain.deployment import AnchorRequest, Deployment
 from attest.core.canonical import canonical_bytes
 from attest.core.contracts import Kind
+from attest.core.disclosure_checks import (
+    DOCUMENT_DIGEST_RULE,
+    DOCUMENT_LEAF_TYPE,
+    LEAF_ENCODING,
+    LEAF_TYPE,
+    Binding,
+    DisclosureEvidence,
+    DisclosureResult,
+    StatementEvidence,
+    decide_disclosure,
+    document_leaf,
+    figures_problems,
+    metric_leaf,
+    root_digest,
+)
 from attest.core.documents import HashedDocument, hash_document, read_json_document
 from attest.core.errors import InputError
-from attest.core.grounds import Ground
 from attest.core.manifest import write_atomic
-from attest.core.merkle import StandardMerkleTree, verify_proof
+from attest.core.merkle import StandardMerkleTree
 from attest.core.records import Published, attestation_uid
 from attest.core.sidefiles import disclosure_tree_path
-from attest.core.verification import Check, Report, attestation_status
+from attest.core.verification import attestation_status
 
 if TYPE_CHECKING:
     from attest.app.journal import Journal
@@ -61,9 +75,6 @@ if TYPE_CHECKING:
     from attest.chain.signer import Signer
     from attest.core.records import OnchainAttestation
 
-LEAF_ENCODING = ("string", "string", "bytes", "bytes32")
-LEAF_TYPE = "metric"
-DOCUMENT_LEAF_TYPE, DOCUMENT_DIGEST_RULE = "document", "sha256-rfc8785"
 TREE_SCHEMA = "esg-attest/disclosure-tree/2"  # /1 had no document leaf: its proofs named no figures
 PROOF_SCHEMA = "esg-attest/disclosure/2"
 
@@ -71,16 +82,6 @@ PROOF_SCHEMA = "esg-attest/disclosure/2"
 def tree_path(figures: Path) -> Path:
     """`figures.json` → `figures.disclosure.json`: where the salted tree (private) is kept."""
     return disclosure_tree_path(figures)
-
-
-def metric_leaf(metric: dict[str, Any], salt: bytes) -> list[Any]:
-    """The leaf value of one metric object: (type, code, canonical JSON bytes, salt)."""
-    return [LEAF_TYPE, str(metric["code"]), canonical_bytes(metric), salt]
-
-
-def document_leaf(digest: bytes, salt: bytes) -> list[Any]:
-    """The leaf that names the figures the tree belongs to: (type, digest rule, digest, salt)."""
-    return [DOCUMENT_LEAF_TYPE, DOCUMENT_DIGEST_RULE, digest, salt]
 
 
 def read_figures(path: Path) -> tuple[dict[str, Any], str, str, int]:
@@ -163,9 +164,8 @@ def publish_disclosure_root(
             path=figures,
         )
     figures_uid = figures_attestation.uid
-    # refuse now a root that verify-disclosure could never accept; confirmations only need time,
-    # so figures published a moment ago may carry their root at once
-    _, problems, _ = _figures_standing(deployment, org_id, org, digest, year, waive_confirmations=True)
+    # refuse now a root that verify-disclosure could never accept
+    problems = _figures_problems(deployment, org_id, org, digest, year)
     if problems:
         raise InputError(f"these figures cannot carry a disclosure root: {problems}", path=figures)
     out = tree_path(figures)
@@ -219,30 +219,14 @@ def _root_of(deployment: Deployment, disclosure_uid: str) -> str:
     return "0x" + a.digest
 
 
-def _figures_standing(
-    deployment: Deployment,
-    org_id: int,
-    org: str,
-    digest: str,
-    year: int,
-    *,
-    waive_confirmations: bool = False,
-    prover: Prover | None = None,
-) -> tuple[OnchainAttestation | None, str, Report]:
-    """Figures `digest`, why they cannot back a disclosure for `year` ("" when they can), and their
-    report: they must be anchored by this organisation as FIGURES for that year, and still current
-    (with a `prover`, their record proven at its trusted block: a contradiction is a reason too)."""
+def _figures_problems(deployment: Deployment, org_id: int, org: str, digest: str, year: int) -> str:
+    """Why figures `digest` cannot carry a disclosure root for `year` ("" when they can), from their
+    verification by organisation `org_id` (`figures_problems`); confirmations only need time, so
+    figures published a moment ago may carry their root at once."""
     from attest.app.verify import verify_target
 
-    report = verify_target(deployment, digest, org=str(org_id), prover=prover)
-    a, named = report.attestation, f"figures sha256 {digest}"
-    if a is None or a.kind is not Kind.FIGURES:
-        return a, f"{named} are not anchored as figures by {org}", report
-    if a.year != year:
-        return a, f"{named} are for {a.year}, the disclosure for {year}", report
-    waived = ("confirmations",) if waive_confirmations else ()
-    failed = [c.detail for c in report.checks if c.status == "fail" and c.name not in waived]
-    return a, f"{named}: {'; '.join(failed)}" if failed else "", report
+    report = verify_target(deployment, digest, org=str(org_id))
+    return figures_problems(report, digest, org, year, waive_confirmations=True)
 
 
 def _write_private(path: Path, data: dict[str, Any]) -> None:
@@ -284,28 +268,6 @@ def disclose(figures: Path, code: str) -> dict[str, Any]:
             }
     codes = ", ".join(str(v[1]) for _, v in entries if v[0] == LEAF_TYPE)
     raise InputError(f"no metric {code!r} in the disclosure tree (it has: {codes})", field="--metric")
-
-
-@dataclass(frozen=True)
-class DisclosureResult:
-    metric: dict[str, Any]
-    checks: list[Check]
-    root_report: Report | None
-    audited_by: str | None = None  # the verification body whose statement names this root
-
-    @property
-    def verified(self) -> bool:
-        return all(c.status != "fail" for c in self.checks) and self.root_report is not None
-
-    def to_json(self) -> dict[str, Any]:
-        from dataclasses import asdict
-
-        return {
-            "metric": self.metric,
-            "verified": self.verified,
-            "audited_by": self.audited_by,
-            "checks": [asdict(c) for c in self.checks],
-        }
 
 
 def parse_proof(path: Path) -> dict[str, Any]:
@@ -362,278 +324,86 @@ def verify_disclosure(
 
     With a `prover` (a trusted block settled), every report asked of `verify_target` (the root, the
     figures, the statement) is proven like `attest verify`'s, and the binding itself (`bound`) is
-    the registry's storage slot proven at that block, compared with the node's `disclosureOf`."""
+    the registry's storage slot proven at that block, compared with the node's `disclosureOf`.
+    The decision is `attest.core.disclosure_checks.decide_disclosure`'s, on what `gather_disclosure`
+    read."""
+    p = parse_proof(proof_path)
+    return decide_disclosure(gather_disclosure(deployment, p, statement=statement, prover=prover))
+
+
+def gather_disclosure(
+    deployment: Deployment, p: dict[str, Any], *, statement: Path | None, prover: Prover | None
+) -> DisclosureEvidence:
+    """What verify-disclosure's rules decide on, for the parsed proof `p`: the organisation it names
+    (by governance's names), the root's and the figures' own verifications (`attest verify` of each
+    digest by that organisation), the root the node and the proofs say is bound to the figures, and
+    the statement's verification (`statement`) or the statements covering the figures. Nothing is
+    asked after an organisation governance does not know or a root that is not a hash."""
     from attest.app.verify import verify_target
 
-    p = parse_proof(proof_path)
-    metric, value = p["metric"], p["value"]
-    checks: list[Check] = []
-    try:
-        expected_leaf = metric_leaf(metric, bytes.fromhex(str(value[3]).removeprefix("0x")))
-        leaf_ok = (
-            len(value) == 4
-            and value[0] == expected_leaf[0]
-            and value[1] == expected_leaf[1]
-            and value[2] == "0x" + expected_leaf[2].hex()
-        )
-    except (ValueError, IndexError, KeyError):
-        leaf_ok = False
-    checks.append(
-        Check("leaf", "pass", f"the leaf is metric {metric['code']} with a 32-byte salt")
-        if leaf_ok
-        else Check("leaf", "fail", "the leaf's value is not this metric's canonical JSON")
-    )
-    try:
-        proof_ok = leaf_ok and verify_proof(p["root"], LEAF_ENCODING, value, p["proof"])
-    except InputError:
-        proof_ok = False
-    checks.append(
-        Check("proof", "pass", f"the Merkle path leads from the leaf to root {p['root']}")
-        if proof_ok
-        else Check("proof", "fail", f"the Merkle path does not lead to root {p['root']}")
-    )
     m = deployment.manifest
-    same = p["chain_id"] == m.chain_id and p["registry"].lower() == m.registry.address.lower()
-    checks.append(
-        Check("registry", "pass", f"chain {m.chain_id}, registry {m.registry.address} (the manifest's)")
-        if same
-        else Check(
-            "registry",
-            "fail",
-            f"the proof names chain {p['chain_id']} registry {p['registry']}, the manifest "
-            f"chain {m.chain_id} registry {m.registry.address}",
-        )
-    )
     names = deployment.membership_history().organisation_names()
-    if p["organisation"] not in names.values():
-        checks.append(Check("anchored", "fail", f"{p['organisation']!r} is not an admitted organisation"))
-        return DisclosureResult(metric, _grounded(checks, None, False), None)
-    org_id = next(i for i, n in names.items() if n == p["organisation"])
-    root_hex = p["root"].removeprefix("0x")
-    if not re.fullmatch(r"[0-9a-fA-F]{64}", root_hex):
-        checks.append(Check("anchored", "fail", "the root is not a hash"))
-        return DisclosureResult(metric, _grounded(checks, None, False), None)
-    root_hex = root_hex.lower()
-    report = verify_target(deployment, root_hex, org=str(org_id), prover=prover)
-    checks.extend(c for c in report.checks if c.name not in ("digest", "coverage"))
-    a = report.attestation
-    if a is not None:
-        fits = a.kind is Kind.DISCLOSURE and a.year == p["year"]
-        checks.append(
-            Check("year", "pass", f"the root is anchored as a disclosure root for {a.year}")
-            if fits
-            else Check(
-                "year",
-                "fail",
-                f"the root is anchored as {a.kind.label} for {a.year}, "
-                f"not as a disclosure root for {p['year']}",
-            )
-        )
-    checks.append(_figures_check(deployment, p, org_id, prover))
+    org_id = next((i for i, n in names.items() if n == p["organisation"]), None)
+    ev = DisclosureEvidence(
+        p,
+        m.chain_id,
+        m.registry.address,
+        org_id,
+        require=prover is not None and prover.policy.require,
+    )
+    root = root_digest(p)
+    if org_id is None or root is None:
+        return ev
+    root_report = verify_target(deployment, root, org=str(org_id), prover=prover)
+    figures_report = verify_target(deployment, p["figures"]["digest"], org=str(org_id), prover=prover)
     figures_uid = attestation_uid(org_id, bytes.fromhex(p["figures"]["digest"]))
-    root_uid = attestation_uid(org_id, bytes.fromhex(root_hex))
-    checks.append(_bound_check(deployment, figures_uid, root_uid, prover))
-    audit, audited_by = _audit_check(deployment, figures_uid, "0x" + root_hex, statement, prover)
-    checks.append(audit)
-    require = prover is not None and prover.policy.require
-    return DisclosureResult(
-        metric, _grounded(checks, report, require), report if report.verified else None, audited_by
-    )
-
-
-def _resting_on(check: Check, report: Report) -> Check:
-    """`check`, a line decided on `report` (the figures' or the statement's own verification), as
-    firmly as that report rests on the chain: its weakest chain line."""
-    ground, why = _weakest(report.checks)
-    return replace(check, rests_on=ground.label, rests_on_detail=why)
-
-
-def _weakest(lines: list[Check]) -> tuple[Ground, str]:
-    """The weakest ground among `lines` that rest on the chain (the node's word when none does)."""
-    chain = [c for c in lines if c.rests_on and c.rests_on != Ground.FILE.label]
-    weakest = min((Ground.of_label(c.rests_on) for c in chain), default=Ground.NODE)
-    why = next((c.rests_on_detail for c in chain if Ground.of_label(c.rests_on) is weakest), "")
-    return weakest, why
-
-
-#: What the `bound` line rests on when it is not proven: the node's `disclosureOf` answer.
-DISCLOSURE_OF = "the node's disclosureOf answer"
-
-#: A disclosure's own lines that rest on the proof file alone.
-_FROM_THE_FILE = ("leaf", "proof", "registry")
-
-
-def _grounded(checks: list[Check], root: Report | None, require: bool) -> list[Check]:
-    """Each of a disclosure's own lines with what it rests on: what it says itself (the root's own
-    lines, `bound`, and `figures` and `audit`, decided on their own reports: `_resting_on`), the
-    proof file (leaf, path, registry), or else the chain as firmly as the root's own verification
-    rests on it (its weakest chain line). With `require` (--require-proofs), a line resting on less
-    than a proof fails, as the root's lines do."""
-    weakest, why = _weakest(root.checks if root is not None else [])
-    out = []
-    for c in checks:
-        if not c.rests_on:
-            ground, because = (
-                (Ground.FILE, "the disclosure proof file") if c.name in _FROM_THE_FILE else (weakest, why)
-            )
-            c = replace(c, rests_on=ground.label, rests_on_detail=because)
-        if require and Ground.of_label(c.rests_on) < Ground.PROVEN and c.status != "fail":
-            c = replace(
-                c, status="fail", detail=f"{c.detail} — rests on {c.rests_on}: failed by --require-proofs"
-            )
-        out.append(c)
-    return out
-
-
-def _bound_check(deployment: Deployment, figures_uid: str, root_uid: str, prover: Prover | None) -> Check:
-    """Whether the root is the one the registry binds to the figures: any other tree, however it was
-    anchored, may hold other values than the ones every other reader is shown. The node's
-    `disclosureOf` answer counts only as far as the binding's storage slot, proven at the prover's
-    trusted block, agrees with it; the line says which it rests on."""
-    bound = deployment.disclosure_of(figures_uid)
-    basis = _binding_basis(deployment, figures_uid, bound, prover)
-    if isinstance(basis, Check):
-        return basis
-    ground, because, rests = basis
-    return replace(
-        _bound_line(deployment, figures_uid, root_uid, bound, rests),
-        rests_on=ground.label,
-        rests_on_detail=because,
-    )
-
-
-def _bound_line(
-    deployment: Deployment, figures_uid: str, root_uid: str, bound: str | None, rests: str
-) -> Check:
-    """The `bound` line for the node's answer `bound`, saying what it rests on (`rests`)."""
-    if bound is None:
-        return Check(
-            "bound",
-            "fail",
-            f"no disclosure root is bound on-chain to figures attestation {figures_uid}: this root is "
-            f"not the one every reader of these figures is shown ({rests})",
+    binding = _binding(deployment, figures_uid, prover)
+    covering: tuple[OnchainAttestation, ...] = ()
+    given = None
+    if statement is None:
+        covering = tuple(deployment.covering_statements(figures_uid))
+    else:
+        doc = read_statement(statement)
+        assert doc.statement is not None  # read_statement refuses anything else
+        given = StatementEvidence(
+            str(statement),
+            doc.digest,
+            doc.statement.disclosure_root,
+            doc.statement.verifier.name,
+            verify_target(deployment, str(statement), prover=prover),
         )
-    if bound.lower() != root_uid.lower():
-        return Check(
-            "bound",
-            "fail",
-            f"figures attestation {figures_uid} is bound on-chain to disclosure root "
-            f"{_named_root(deployment, bound)} (attestation {bound}), not to this root ({rests})",
-        )
-    return Check(
-        "bound",
-        "pass",
-        f"the one disclosure root bound on-chain to figures attestation {figures_uid} ({rests})",
+    return DisclosureEvidence(
+        p,
+        ev.chain_id,
+        ev.registry,
+        org_id,
+        root_report,
+        figures_report,
+        binding,
+        given,
+        covering,
+        ev.require,
     )
 
 
-def _binding_basis(
-    deployment: Deployment, figures_uid: str, said: str | None, prover: Prover | None
-) -> tuple[Ground, str, str] | Check:
-    """What the node's answer `said` (the root bound to `figures_uid`) rests on — its ground, why,
-    and the words the line says (`proven at block N …` or `node's word: …`) — or the failed `bound`
-    line when the proofs contradict it, or when `--require-proofs` finds nothing proven."""
+def _binding(deployment: Deployment, figures_uid: str, prover: Prover | None) -> Binding:
+    """The root the node says is bound to `figures_uid` (`disclosureOf`, and that attestation's
+    record) and, with a prover that settled a trusted block and a node that serves proofs, the
+    registry's slot proven at that block (a binding is never cleared or changed once set)."""
+    said = deployment.disclosure_of(figures_uid)
     held = prover.prove_disclosure_binding(figures_uid) if prover is not None else None
+    record = deployment.attestation(said) if said is not None else None
     if prover is None or held is None or prover.header is None:
         why = prover.unproven if prover is not None and prover.unproven else "no proofs asked for"
-        if prover is not None and prover.policy.require:
-            return Check(
-                "bound",
-                "fail",
-                f"unproven: the root bound to figures attestation {figures_uid} is the node's word "
-                f"({why}) (--require-proofs)",
-                Ground.NODE.label,
-                DISCLOSURE_OF,
-            )
-        return Ground.NODE, DISCLOSURE_OF, f"node's word: {why}"
-    at, node = prover.trusted_block, prover.node
-    proven = None if int(held, 16) == 0 else held
-    answer = f"disclosure attestation {said}" if said is not None else "no disclosure root"
-    if proven is not None and (said is None or said.lower() != proven.lower()):
-        # once bound, the slot is never cleared or changed: a later answer must be the same
-        return Check(
-            "bound",
-            "fail",
-            f"node {node} contradicts proofs at {at}: the registry's storage binds figures "
-            f"attestation {figures_uid} to disclosure attestation {proven} (proven), the node says "
-            f"{answer}",
-        )
-    if proven is None and said is not None:
-        record = deployment.attestation(said)
-        if record is None or record.block_number <= prover.header.number:
-            return Check(
-                "bound",
-                "fail",
-                f"node {node} contradicts proofs at {at}: no disclosure root is bound to figures "
-                f"attestation {figures_uid} at that block (proven), the node says {answer}"
-                + (f", anchored in block {record.block_number}" if record is not None else ""),
-            )
-        why = f"bound in block {record.block_number}, after the trusted {at}: not proven yet"
-        if prover.policy.require:
-            return Check(
-                "bound", "fail", f"unproven: {why} (--require-proofs)", Ground.NODE.label, DISCLOSURE_OF
-            )
-        return Ground.NODE, DISCLOSURE_OF, f"node's word: {why}"
-    ground, because = prover.trusted_ground()
-    return ground, because, f"proven at {at}"
-
-
-def _named_root(deployment: Deployment, disclosure_uid: str) -> str:
-    """The root a disclosure attestation anchors, as the node gives it (for the reader only)."""
-    a = deployment.attestation(disclosure_uid)
-    return "(a record the node does not give)" if a is None else "0x" + a.digest
-
-
-def _audit_check(
-    deployment: Deployment, figures_uid: str, root: str, statement: Path | None, prover: Prover | None
-) -> tuple[Check, str | None]:
-    """Who audited the tree behind the value: a verification statement that verifies, covers these
-    figures and names this root. Without one the reader is told the value rests on the publisher's
-    tree (a warning: the proof still shows what the publisher committed to)."""
-    if statement is None:
-        live = [
-            s for s in deployment.covering_statements(figures_uid) if not s.revoked and not s.superseded_by
-        ]
-        hint = (
-            f"{len(live)} current verification statement(s) cover these figures: pass one with "
-            "--statement to see whether it audited this tree"
-            if live
-            else "no current verification statement covers these figures"
-        )
-        return Check("audit", "warn", f"the value rests on the publisher's tree ({hint})"), None
-    from attest.app.verify import verify_target
-
-    doc = read_statement(statement)
-    assert doc.statement is not None  # read_statement refuses anything else
-    report = verify_target(deployment, str(statement), prover=prover)
-    a, named = report.attestation, doc.statement.disclosure_root
-    problems = []
-    if report.digest != doc.digest:
-        problems.append("it changed while it was read")
-    if not report.verified:
-        failed = "; ".join(f"{c.name}: {c.detail}" for c in report.checks if c.status == "fail")
-        problems.append(f"it does not verify ({failed or 'see attest verify'})")
-    if a is not None and a.ref.lower() != figures_uid.lower():
-        problems.append(f"it covers attestation {a.ref}, not these figures ({figures_uid})")
-    if named is None:
-        problems.append("it names no disclosure_root: its verifier audited no disclosure tree")
-    elif named != root:
-        problems.append(f"it names disclosure root {named}, not {root}")
-    if problems or a is None:
-        detail = f"the value rests on the publisher's tree: statement {statement} does not back it: "
-        return _resting_on(Check("audit", "fail", detail + "; ".join(problems)), report), None
-    by = doc.statement.verifier.name
-    return (
-        _resting_on(
-            Check(
-                "audit",
-                "pass",
-                f"tree audited by {by} (org #{a.org_id}): statement attestation {a.uid} covers these "
-                f"figures, names root {root} and is {attestation_status(a)}",
-            ),
-            report,
-        ),
-        by,
+        return Binding(said, record, None, unproven=why)
+    return Binding(
+        said,
+        record,
+        held,
+        at=prover.trusted_block,
+        at_number=prover.header.number,
+        node=prover.node,
+        trusted=prover.trusted_ground(),
     )
 
 
@@ -643,39 +413,6 @@ def read_statement(path: Path) -> HashedDocument:
     if doc.statement is None:
         raise InputError("not a carbon-verification/1 statement", path=path, field="--statement")
     return doc
-
-
-def _figures_check(deployment: Deployment, p: dict[str, Any], org_id: int, prover: Prover | None) -> Check:
-    """Whether the root commits to figures this organisation anchored for this year, and they are live."""
-    bound = p["figures"]
-    digest, value = bound["digest"], bound["value"]
-    try:
-        salt = bytes.fromhex(str(value[3]).removeprefix("0x"))
-        expected = document_leaf(bytes.fromhex(digest), salt)
-        committed = (
-            len(value) == 4
-            and value[:2] == expected[:2]
-            and value[2] == "0x" + digest
-            and verify_proof(p["root"], LEAF_ENCODING, value, bound["proof"])
-        )
-    except (ValueError, IndexError, InputError):
-        committed = False
-    if not committed:
-        return Check("figures", "fail", f"the root does not commit to figures sha256 {digest}")
-    a, problems, report = _figures_standing(
-        deployment, org_id, p["organisation"], digest, p["year"], prover=prover
-    )
-    if problems or a is None:
-        return _resting_on(Check("figures", "fail", problems), report)
-    return _resting_on(
-        Check(
-            "figures",
-            "pass",
-            f"the root commits to figures sha256 {digest}, anchored as figures for {a.year} by "
-            f"{p['organisation']} (org #{org_id}) in block {a.block_number}, current",
-        ),
-        report,
-    )
 
 
 # ---------------------------------------------------------------- audit-disclosure
@@ -731,7 +468,7 @@ def audit_disclosure(deployment: Deployment, figures: Path, tree_file: Path) -> 
         mismatches.append(Mismatch("figures", f"they name {org!r}, which is not an admitted organisation"))
     else:
         figures_uid = attestation_uid(ids[0], bytes.fromhex(digest))
-        _, problems, _ = _figures_standing(deployment, ids[0], org, digest, year, waive_confirmations=True)
+        problems = _figures_problems(deployment, ids[0], org, digest, year)
         if problems:
             mismatches.append(Mismatch("figures", problems))
         disclosure_uid = deployment.disclosure_of(figures_uid)

@@ -21,7 +21,20 @@ from typing import Literal
 
 #: The kinds of fact a check can decide on, and what each covers. A check unit names them; a test
 #: holds every unit to this list, and docs/trust-model.md's table of lines to the units.
-Fact = Literal["file", "code", "record", "status", "names", "standing", "logs", "head"]
+Fact = Literal[
+    "file",
+    "code",
+    "record",
+    "status",
+    "names",
+    "standing",
+    "logs",
+    "head",
+    "root",
+    "figures",
+    "statement",
+    "binding",
+]
 FACTS: Mapping[Fact, str] = {
     "file": "the document, receipt or digest at hand, and what the reader gave (no chain fact)",
     "code": "the registry's code, and the governance it is immutably bound to",
@@ -31,6 +44,12 @@ FACTS: Mapping[Fact, str] = {
     "standing": "the organisations' roles and the accounts' keys in governance storage",
     "logs": "the registry's events: references, coverage, credit claims, revocations, the receipt's block",
     "head": "the chain's head (how deep an attestation is)",
+    # verify-disclosure's own lines (attest.core.disclosure_checks) also decide on whole verifications,
+    # each as firm as its weakest line, and on one more storage slot
+    "root": "a disclosure root's own verification (`attest verify` of its digest by the organisation named)",
+    "figures": "the own verification of the figures a disclosure's root commits to",
+    "statement": "the own verification of the statement given with --statement",
+    "binding": "the disclosure root the registry binds to the figures (its disclosureOf slot)",
 }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from attest.core.contracts import Kind, Role
 from attest.core.errors import ChainError
@@ -267,21 +267,26 @@ def decide(ev: Evidence) -> Report:
 
 Rule = Callable[["Evidence", "OnchainAttestation | None"], list["Check"]]
 
+#: The evidence a registry's rules read: `Evidence` for `CHECKS`, a disclosure's for
+#: `attest.core.disclosure_checks.DISCLOSURE_CHECKS`.
+E = TypeVar("E")
+
 
 @dataclass(frozen=True)
-class CheckUnit:
+class CheckUnit(Generic[E]):
     """One check: the name its lines carry (or begin with), what it establishes (docs/trust-model.md's
-    table of lines is tested against these), whether it judges a chosen attestation, and its pure rule —
-    None for the lines the shell adds (`proofs`, `logs`: attest.app.proven) and for `anchored`,
-    which `decide` itself settles, since every later unit judges what it chose."""
+    tables of lines are tested against these), whether it judges a chosen attestation, and its pure
+    rule over its registry's evidence — None for the lines the shell adds (`proofs`, `logs`:
+    attest.app.proven) and for `anchored`, which `decide` itself settles, since every later unit
+    judges what it chose."""
 
     name: str
     about: str
     needs_attestation: bool
-    rule: Rule | None
+    rule: Callable[[E, OnchainAttestation | None], list[Check]] | None
     #: Whether the check concerns this target at all (a statement's reference, figures' coverage…):
     #: where the facts are unknowable, its `info` line is printed only then.
-    applies: Callable[[Evidence, OnchainAttestation | None], bool] = lambda ev, a: True
+    applies: Callable[[E, OnchainAttestation | None], bool] = lambda ev, a: True
     #: The kinds of fact its rule decides on (attest.core.grounds.FACTS): its lines rest on the
     #: weakest of them. Facts only shown (a transaction hash) or completeness ("no other statement")
     #: are not decisive, and are said in `labelled`.
@@ -388,7 +393,7 @@ def _on_many(rule: Callable[[Evidence, OnchainAttestation], list[Check]]) -> Rul
 
 #: Every check, in the order its lines are printed: the one registry. A new check is one unit here
 #: (its rule beside it) and the facts it needs in `Evidence`.
-CHECKS: tuple[CheckUnit, ...] = (
+CHECKS: tuple[CheckUnit[Evidence], ...] = (
     CheckUnit(
         "deployment",
         "the manifest's registry is bound to its governance",
@@ -558,7 +563,7 @@ CHECK_ORDER = tuple(unit.name for unit in CHECKS)
 UNITS = {unit.name: unit for unit in CHECKS}
 
 
-def unit_of(line: str) -> CheckUnit | None:
+def unit_of(line: str) -> CheckUnit[Evidence] | None:
     """The unit a line belongs to: `credits: recorded` and `retirement: vintage` to their family."""
     return UNITS.get(line) or UNITS.get(line.split(":", 1)[0])
 
@@ -588,16 +593,24 @@ def rest(
         if unit is not None and unit.name in unknown and c.status == "info":
             out.append(Check(c.name, c.status, c.detail, NOT_KNOWN_HERE, c.detail))
             continue
-        facts: tuple[Fact, ...] = unit.facts if unit is not None else ("file",)
-        ground, why = grounds.weakest(facts)
-        if unit is not None and unit.labelled:
-            why += f"; {unit.labelled}"
-        status, detail = c.status, c.detail
-        if require and ground < Ground.PROVEN and status != "fail":
-            status = "fail"
-            detail += f" — rests on {_LABEL[ground]}: failed by --require-proofs"
-        out.append(Check(c.name, status, detail, _LABEL[ground], why))
+        out.append(rested(c, unit, grounds, require=require))
     report.checks[:] = out
+
+
+def rested(c: Check, unit: CheckUnit[Any] | None, grounds: Grounds, *, require: bool) -> Check:
+    """`c`, a line of `unit` (of any registry), saying what it rests on: the weakest of `grounds`
+    among the facts the unit decides on (no unit: the file alone), and why — with the unit's
+    `labelled` caveat. With `require` (`--require-proofs`) a line resting on less than a proof fails,
+    saying so; a line resting on the file never does."""
+    facts: tuple[Fact, ...] = unit.facts if unit is not None else ("file",)
+    ground, why = grounds.weakest(facts)
+    if unit is not None and unit.labelled:
+        why += f"; {unit.labelled}"
+    status, detail = c.status, c.detail
+    if require and ground < Ground.PROVEN and status != "fail":
+        status = "fail"
+        detail += f" — rests on {_LABEL[ground]}: failed by --require-proofs"
+    return Check(c.name, status, detail, _LABEL[ground], why)
 
 
 def _deployment(ev: Evidence) -> Check:
