@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from attest.core.contracts import Kind
 from attest.core.verification import Read
 
 if TYPE_CHECKING:
@@ -165,10 +166,11 @@ class Reading:
         return found
 
     def reference_of(self, statement: OnchainAttestation) -> OnchainAttestation | None:
-        """The attestation `statement` references (its `ref`), read and relied on as what it covers:
-        the statement's `Covered` log must show it."""
+        """The attestation `statement` references (its `ref`), read and relied on: for a verification
+        statement, as what it covers, which its `Covered` log must show (a disclosure root references
+        its figures too, bound by `disclosureOf`, with no `Covered` log)."""
         found = self.attestation(statement.ref)
-        if found is not None:
+        if found is not None and statement.kind is Kind.STATEMENT:
             self.read.saw([statement])
             self.read.covered.add((statement.ref.lower(), statement.uid.lower()))
         return found
