@@ -72,3 +72,38 @@ def test_a_statements_reference_is_read_as_what_it_covers() -> None:
     read = reading.read
     assert read.covered == {("0x" + "02" * 32, statement.uid.lower())}
     assert set(read.records) == {statement.uid.lower(), "0x" + "02" * 32}
+
+
+class Spy:
+    """A prover that notes what it is asked to prove (attest.app.facts.Proves), in order."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, list[Any]]] = []
+
+    def prefetch(self, uids: Any) -> None:
+        self.asked.append(("state", list(uids)))
+
+    def prefetch_logs(self, blocks: Any) -> None:
+        self.asked.append(("logs", list(blocks)))
+
+
+def test_what_is_read_is_proven_as_it_is_read() -> None:
+    """Each read hands the prover what it returned before the next read is made: the records' storage
+    and their blocks' logs, the claims' blocks, the expected slot. Nothing is left for a step after
+    the verdict to work out."""
+    node, spy = TwoFaced(), Spy()
+    node.revoked = node.live  # one face this time
+    reading = Reading(node, spy)  # type: ignore[arg-type]
+    reading.expect("0x" + "0a" * 32)
+    assert spy.asked == [("state", ["0x" + "0a" * 32])]
+    reading.covering_statements("0x" + "01" * 32)
+    assert spy.asked[1:] == [("state", [node.live.uid]), ("logs", [node.live.block_number])]
+    del spy.asked[:]
+    reading.attestation(node.live.uid)  # the same record again: asked again, proven once (cached)
+    assert spy.asked == [
+        ("state", [node.live.uid, node.live.uid.lower()]),
+        ("logs", [node.live.block_number]),
+    ]
+    del spy.asked[:]
+    reading.credit_claims_of(node.live.uid)  # no claims: no block to prove
+    assert spy.asked == []

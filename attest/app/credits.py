@@ -93,7 +93,7 @@ def _verra_elsewhere(
     asked = UnitsElsewhere(uid.lower(), frozenset({k.lower() for k in keys} | {verra}), frozenset(ranges))
     found = [c for c in facts.credit_claims_all() if asked.concerns(c)]
     if isinstance(facts, Reading):  # a question every node is asked too (attest.app.log_proofs)
-        facts.read.saw_elsewhere(asked, found)
+        facts.saw_elsewhere(asked, found)
     return found
 
 

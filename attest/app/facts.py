@@ -15,10 +15,10 @@ from attest.core.contracts import Kind
 from attest.core.verification import Read
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
 
     from attest.chain.deployment import Deployment
-    from attest.core.credits import ClaimRecord, NeutralityRecord
+    from attest.core.credits import ClaimRecord, NeutralityRecord, UnitsElsewhere
     from attest.core.membership_history import MembershipHistory
     from attest.core.records import OnchainAttestation
 
@@ -105,6 +105,15 @@ class ChainFacts(Protocol):
         ...
 
 
+class Proves(Protocol):
+    """What `Reading` asks of a prover as it reads (attest.app.proven.Prover): prove these records'
+    storage, and these blocks' logs, against the trusted block (kept; asked once)."""
+
+    def prefetch(self, uids: Sequence[str]) -> None: ...
+
+    def prefetch_logs(self, blocks: Iterable[int]) -> None: ...
+
+
 class Reading:
     """A `ChainFacts` that remembers what was read through it (`read`): what one target's verdict can
     rest on. Two reads are not remembered as they are answered, and say why: `attestations_by_org`
@@ -113,9 +122,33 @@ class Reading:
     answered, the Verra units it mattered for, and the few claims that overlap them —
     `Read.saw_elsewhere` — and their claimants are read again, one by one, as the records they are)."""
 
-    def __init__(self, inner: ChainFacts) -> None:
+    def __init__(self, inner: ChainFacts, prover: Proves | None = None) -> None:
         self.inner = inner
         self.read = Read()
+        self.prover = prover
+
+    def _proved(self, records: Sequence[OnchainAttestation], *, uids: Sequence[str] = ()) -> None:
+        """Prove what was just read, as it is read: the records' storage (and their organisations'
+        and attesters' standing) against the trusted block, and the logs of their blocks (anchoring,
+        revocation) by those blocks' receipts. Kept by the prover (one batch per read; nothing again
+        when a bulk run proved its chunk ahead); `attest.app.proven.Prover.attach` compares them
+        with what the node said and says what each line rests on."""
+        if self.prover is None:
+            return
+        self.prover.prefetch([*(a.uid for a in records), *uids])
+        blocks = [a.block_number for a in records]
+        blocks += [a.revocation.block_number for a in records if a.revocation is not None]
+        self._logs_proved(blocks)
+
+    def _logs_proved(self, blocks: Sequence[int]) -> None:
+        if self.prover is not None and blocks:
+            self.prover.prefetch_logs(blocks)
+
+    def expect(self, uid: str) -> None:
+        """The attestation id the verdict expects (the expected organisation's, of the digest: computed,
+        never the node's), proven now with what is read, so a record the node leaves out is found."""
+        if self.prover is not None:
+            self.prover.prefetch([uid])
 
     @property
     def chain_id(self) -> int:
@@ -149,6 +182,7 @@ class Reading:
     def attestations_of_digest(self, digest: str) -> list[OnchainAttestation]:
         found = self.inner.attestations_of_digest(digest)
         self.read.saw(found)
+        self._proved(found)
         return found
 
     def attestations_by_org(self, org_id: int) -> list[OnchainAttestation]:
@@ -158,11 +192,13 @@ class Reading:
         found = self.inner.covering_statements(figures_uid)
         self.read.saw(found)
         self.read.covered.update((figures_uid.lower(), s.uid.lower()) for s in found)
+        self._proved(found)
         return found
 
     def attestation(self, uid: str) -> OnchainAttestation | None:
         found = self.inner.attestation(uid)
         self.read.saw([found] if found is not None else [])
+        self._proved([found] if found is not None else [], uids=[uid.lower()])
         return found
 
     def reference_of(self, statement: OnchainAttestation) -> OnchainAttestation | None:
@@ -179,19 +215,28 @@ class Reading:
         found = self.inner.neutrality_claims(statement_uids)
         self.read.neutrality.update(found)
         self.read.neutrality_asked.update(u.lower() for u in statement_uids)
+        self._logs_proved([r.block_number for r in found.values()])
         return found
 
     def credit_claims_of(self, statement_uid: str) -> list[ClaimRecord]:
         found = self.inner.credit_claims_of(statement_uid)
         self.read.saw_claims(found)
         self.read.claims_asked.add(statement_uid.lower())
+        self._logs_proved([c.block_number for c in found])
         return found
 
     def credit_claims_on(self, issuance_keys: Sequence[str]) -> list[ClaimRecord]:
         found = self.inner.credit_claims_on(issuance_keys)
         self.read.saw_claims(found)
         self.read.claim_keys.update(k.lower() for k in issuance_keys)
+        self._logs_proved([c.block_number for c in found])
         return found
+
+    def saw_elsewhere(self, asked: UnitsElsewhere, found: Sequence[ClaimRecord]) -> None:
+        """Every claim was read to answer `asked` (attest.app.credits): remembered, and the claims
+        `found` answering it proven by their blocks' receipts, as every claim read is."""
+        self.read.saw_elsewhere(asked, found)
+        self._logs_proved([c.block_number for c in found])
 
     def credit_claims_all(self) -> list[ClaimRecord]:
         return self.inner.credit_claims_all()

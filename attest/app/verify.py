@@ -21,7 +21,7 @@ from attest.core.figures import EsgFigures
 from attest.core.grounds import Grounds
 from attest.core.names import holders, organisation_id
 from attest.core.receipt import Receipt, is_receipt, lookup_digest, parse_receipt
-from attest.core.records import ZERO_REF, OnchainAttestation
+from attest.core.records import ZERO_REF, OnchainAttestation, attestation_uid
 from attest.core.sidefiles import RECEIPT_SUFFIX, receipt_name
 from attest.core.statement import CarbonVerificationV2, cross_check
 from attest.core.verification import Evidence, Report, RuleCheck, Status, decide, rest
@@ -221,7 +221,7 @@ def gather(
     deep its trusted block vouches an attestation is (`Evidence.vouched_head`)."""
     from attest.app.credits import statement_credits
 
-    facts = Reading(facts)
+    facts = Reading(facts, prover)  # what is read is proven as it is read (with a prover)
     history = facts.membership_history()
     names = history.organisation_names()
     expected, source, conflicts = _whose_attestation_counts(facts, t, org, names)
@@ -232,6 +232,8 @@ def gather(
         from attest.app.batch import verify_batch_receipt
 
         merkle_ok = verify_batch_receipt(t.receipt)
+    if expected is not None:  # its slot proven too: a record the node leaves out is found
+        facts.expect(attestation_uid(expected, bytes.fromhex(lookup)))
     attestations = facts.attestations_of_digest(lookup)
     head = facts.head()
     at, now = {}, {}
