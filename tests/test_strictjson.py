@@ -115,6 +115,22 @@ def test_too_deep_nesting_is_a_strict_json_error() -> None:
     _error(b"[" * 100_000 + b"]" * 100_000)
 
 
+@pytest.mark.parametrize("arrays", [0, 100, 256])
+def test_nesting_limit_counts_both_brackets(arrays: int) -> None:
+    """256 levels parse and 257 do not, however `[` and `{` share them (the pre-check counts both),
+    and a shallow document with more than 256 brackets still parses."""
+    from attest.core.strictjson import MAX_DEPTH
+
+    def nested(depth: int) -> bytes:
+        a = min(arrays, depth)
+        opening = b"[" * a + b'{"k":' * (depth - a)
+        return opening + b"0" + b"}" * (depth - a) + b"]" * a
+
+    assert load_strict(nested(MAX_DEPTH)) is not None
+    assert "nested more than 256 levels deep" in str(_error(nested(MAX_DEPTH + 1)))
+    assert load_strict(b"[" + b"[],{}," * 300 + b"0]")[-1] == 0
+
+
 def test_too_many_digits_is_a_strict_json_error() -> None:
     _error(b"1" * 5000)
 

@@ -162,6 +162,10 @@ def read_json_document(path: Path) -> object:
     return load_strict(data, path=path)
 
 
+#: the first bytes of a file that tell whether it may be one of our JSON documents
+_HEAD = 64
+
+
 def _looks_like_json(head: bytes) -> bool:
     return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
 
@@ -182,7 +186,7 @@ def _may_be_ours(path: Path) -> bool:
         if path.stat().st_size > MAX_JSON_BYTES:
             return False
         with open(path, "rb") as f:
-            head = f.read(64)
+            head = f.read(_HEAD)
     except OSError:
         return False
     return _looks_like_json(head) and _declared_type(path) is not None
@@ -234,8 +238,12 @@ def hash_document(path: str | Path, *, structured: bool | None = None) -> Hashed
     p = Path(path)
     if p.is_dir():
         raise InputError("is a directory, not a file", path=p)
-    if structured is None and p.suffix.lower() != ".json" and not _may_be_ours(p):
-        structured = False
+    if structured is None and p.suffix.lower() != ".json":
+        # hashed in the same read that tells a plain file (most evidence) from JSON: its first 64
+        # bytes, as `_may_be_ours` reads them, decide; JSON-looking, the file is asked as before
+        digest, head = file_sha256_and_head(p)
+        if not _looks_like_json(head[:_HEAD]) or not _may_be_ours(p):
+            return HashedDocument(p, FILE_TYPE.media_type, digest, FILE_TYPE.digest_rule)
     if structured is not False:
         schemas = " or ".join(str(t.schema) for t in STRUCTURED_TYPES)
         try:

@@ -78,10 +78,18 @@ def settled(
         for r in dict.fromkeys(replacements)
         if r != state.superseded_by and r in revocations
     )
+    revocation = revocations.get(a.uid) if state.revoked else None
+    if (a.revoked, a.revocation, a.superseded_by, a.withdrawn_restatements) == (
+        state.revoked,
+        revocation,
+        state.superseded_by,
+        withdrawn,
+    ):
+        return a  # it stands as read (most do): the same record, not a copy per target of a bulk run
     return replace(
         a,
         revoked=state.revoked,
-        revocation=revocations.get(a.uid) if state.revoked else None,
+        revocation=revocation,
         superseded_by=state.superseded_by,
         withdrawn_restatements=withdrawn,
     )

@@ -140,6 +140,21 @@ def _max_depth(text: str) -> int:
     return deepest
 
 
+def _more_openers_than(text: str, limit: int) -> bool:
+    """Whether `text` holds more than `limit` `[` and `{` together (so it may nest deeper than
+    `limit`): found one at a time with str.find (memchr) and stopped past the limit, where str.count
+    would scan every character of a large, shallow document such as a receipt."""
+    n = 0
+    for ch in "[{":
+        i = text.find(ch)
+        while i != -1:
+            n += 1
+            if n > limit:
+                return True
+            i = text.find(ch, i + 1)
+    return False
+
+
 def load_strict(data: bytes, *, path: str | Path | None = None) -> Any:
     """Parse UTF-8 JSON bytes, raising StrictJSONError (one line, file and field) on anything ambiguous."""
     if data.startswith(_BOM):
@@ -150,17 +165,18 @@ def load_strict(data: bytes, *, path: str | Path | None = None) -> Any:
         raise StrictJSONError(f"invalid UTF-8 at byte offset {e.start}", path=path) from None
     if not text.strip(" \t\r\n"):
         raise StrictJSONError("empty document: expected a JSON value", path=path)
-    if text.count("[") + text.count("{") > MAX_DEPTH and _max_depth(text) > MAX_DEPTH:
+    if _more_openers_than(text, MAX_DEPTH) and _max_depth(text) > MAX_DEPTH:
         # Checked before parsing: deep nesting can overflow the C stack of the json scanner in a
         # thread with a small stack, which would crash the process instead of raising.
         raise StrictJSONError(f"JSON is nested more than {MAX_DEPTH} levels deep", path=path)
     suspect: list[bool] = []  # set by the parser's hooks: what the walk below must then locate
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        obj = _object_pairs(items)
-        if isinstance(obj, _DuplicateKeyDict):
-            suspect.append(True)
-        return obj
+        obj = dict(items)
+        if len(obj) == len(items):  # no key repeated: the common case, without a second call
+            return obj
+        suspect.append(True)
+        return _object_pairs(items)
 
     def constant(token: str) -> _NonFinite:
         suspect.append(True)
@@ -183,8 +199,9 @@ def load_strict(data: bytes, *, path: str | Path | None = None) -> Any:
     except ValueError as e:  # e.g. an integer with more digits than Python will convert
         raise StrictJSONError(f"invalid JSON: {str(e).splitlines()[0]}", path=path) from None
     # the walk names the first offending value with its path; a document nothing flagged and without
-    # a surrogate escape has none, and is not walked (thousands of receipts are read in a bulk run)
-    if suspect or _SURROGATE_ESCAPE.search(text):
+    # a surrogate escape has none, and is not walked (thousands of receipts are read in a bulk run);
+    # a text without a backslash has no escape at all (memchr, before the regular expression's scan)
+    if suspect or ("\\" in text and _SURROGATE_ESCAPE.search(text)):
         _check_tree(result, path)
     return result
 
