@@ -178,9 +178,12 @@ class Prover:
         the other nodes about their revocations since the trusted block, one batch each."""
         if self.header is None or self.unproven is not None:
             return
-        self.window().prefetch(uids)
+        fresh = [u for u in (x.lower() for x in uids) if u not in self._records_seen]
+        if not fresh:  # proven before, with their organisations and attesters (and asked of the others)
+            return
+        self.window().prefetch(fresh)
         try:
-            records = self._records([u.lower() for u in uids])
+            records = self._records(fresh)
             found = [r for r in records.values() if r.exists]
             self._governance(sorted({r.org_id for r in found}), sorted({r.attester.lower() for r in found}))
         except NodeRefused as exc:
