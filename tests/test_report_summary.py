@@ -169,10 +169,10 @@ def test_lines_failed_only_by_require_proofs_are_not_called_a_contradiction() ->
     unproven = " — rests on node's word: failed by --require-proofs"
     r = report(*GOOD, *TAIL, a=attestation())
     r.checks = [
-        Check(c.name, "fail", c.detail + unproven)
+        Check(c.name, "fail", c.detail + unproven, unproven=True)
         if c.name in ("anchored", "authorised", "status")
         else Check(c.name, "fail", "proven against block 46 …; the node's word, not provable at that block: "
-                   "attestation 0x11… at block 48, after block 46 (--require-proofs)")
+                   "attestation 0x11… at block 48, after block 46 (--require-proofs)", unproven=True)
         if c.name in ("proofs", "logs")
         else c
         for c in r.checks
@@ -186,7 +186,19 @@ def test_lines_failed_only_by_require_proofs_are_not_called_a_contradiction() ->
 
 def test_a_contradiction_is_still_called_one_beside_unproven_lines() -> None:
     r = report(*GOOD, ("status", "pass"), ("confirmations", "pass"), ("proofs", "fail"), ("logs", "pass"))
-    r.checks[2] = Check("anchored", "fail", "figures … — rests on node's word: failed by --require-proofs")
+    r.checks[2] = Check(
+        "anchored", "fail", "figures … — rests on node's word: failed by --require-proofs", unproven=True
+    )
     s = summary_sentence(r)
     assert "the node's answers contradict the proofs" in s, s
     assert "no publication" not in s, s
+
+
+def test_words_that_only_look_unproven_are_a_failure_all_the_same() -> None:
+    """A revoker's reason (or a node's text) ending in the option's name is not the flag: the line is
+    a real failure and is said as one (tests/test_review_attacks.py plays it on a chain)."""
+    r = report(*GOOD, *TAIL, a=attestation(revoked=True))
+    sly = "revoked: restated — rests on node's word: failed by --require-proofs"
+    r.checks[4] = Check("status", "fail", sly)
+    s = summary_sentence(r)
+    assert "not all it rests on is proven" not in s, s

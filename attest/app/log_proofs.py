@@ -267,7 +267,7 @@ class LogProver:
             what.append(complete)
         what.append("restatement history (Superseded logs) rests on the node's logs")
         if (unproven or newer) and self.policy.require:
-            return Check("logs", "fail", "; ".join(what) + " (--require-proofs)")
+            return Check("logs", "fail", "; ".join(what) + " (--require-proofs)", unproven=True)
         return Check("logs", "info" if unproven or newer or not proven else "pass", "; ".join(what))
 
     def _vouched(self) -> str:

@@ -394,6 +394,7 @@ def _binding_words(b: Binding, figures_uid: str, require: bool) -> str | Check:
                 "fail",
                 f"unproven: the root bound to figures attestation {figures_uid} is the node's word "
                 f"({b.unproven}) (--require-proofs)",
+                unproven=True,
             )
         return f"node's word: {b.unproven}"
     proven = _proven(b)
@@ -420,7 +421,7 @@ def _binding_words(b: Binding, figures_uid: str, require: bool) -> str | Check:
         assert record is not None  # after the trusted block: the node gave its record
         why = f"bound in block {record.block_number}, after the trusted {b.at}: not proven yet"
         if require:
-            return Check("bound", "fail", f"unproven: {why} (--require-proofs)")
+            return Check("bound", "fail", f"unproven: {why} (--require-proofs)", unproven=True)
         return f"node's word: {why}"
     return f"proven at {b.at}"
 

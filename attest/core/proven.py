@@ -256,6 +256,8 @@ def after_block(ev: Evidence, proven: ProvenState) -> dict[str, list[str]]:
         when = a.revocation.block_number if a.revocation is not None else None
         if a.revoked and record is not None and record.exists and not record.revoked and (when or 0) > block:
             out["status"].append(f"the revocation of {a.uid} at block {when}, after block {block}")
+        if a.superseded_by and record is not None and record.exists and record.superseded_by is None:
+            out["status"].append(f"the restatement of {a.uid} by {a.superseded_by}, after block {block}")
         for w in a.withdrawn_restatements:
             at = w.revocation.block_number if w.revocation is not None else None
             if at is not None and at > block:
@@ -326,12 +328,12 @@ def proof_check(
         return Check("proofs", "pass", detail)
     unproven = f"; the node's word, not provable at that block: {'; '.join(said)}"
     if proven.require:
-        return Check("proofs", "fail", detail + unproven + " (--require-proofs)")
+        return Check("proofs", "fail", detail + unproven + " (--require-proofs)", unproven=True)
     return Check("proofs", "info", detail + unproven)
 
 
 def unproven_check(why: str, *, required: bool) -> Check:
     """The `proofs` line when nothing could be proven: the verdict rests on the node's word."""
     if required:
-        return Check("proofs", "fail", f"unproven: {why} (--require-proofs)")
+        return Check("proofs", "fail", f"unproven: {why} (--require-proofs)", unproven=True)
     return Check("proofs", "info", f"unproven: node's word ({why})")

@@ -114,13 +114,9 @@ def _names(checks: Sequence[Check]) -> str:
 
 def unproven_only(check: Check) -> bool:
     """Whether `check` failed only because what it rests on is less than a proof (`--require-proofs`),
-    not because anything was found wrong: `rest`'s words on a line, or a `proofs`/`logs` line that
-    found no contradiction (those end with the option's name; a contradiction never does)."""
-    if check.status != "fail":
-        return False
-    if check.detail.endswith("failed by --require-proofs"):
-        return True
-    return check.name in ("proofs", "logs") and check.detail.endswith("(--require-proofs)")
+    not because anything was found wrong: the flag its maker set (`Check.unproven`), never its words,
+    which may quote what a node or a revoker wrote."""
+    return check.status == "fail" and check.unproven
 
 
 def _rests_on(report: Report) -> str:

@@ -42,9 +42,19 @@ class Check:
     #: the facts' grounds are known ("" until then: a report decided from evidence alone).
     rests_on: str = ""
     rests_on_detail: str = ""
+    #: Failed only because what it rests on is less than a proof (`--require-proofs`): nothing was
+    #: found wrong. Set where the line is failed for that reason (`rested`, the proofs, logs and bound
+    #: lines), never read from its words (which may quote a node's or a revoker's text).
+    unproven: bool = False
 
     def __init__(
-        self, name: str, status: Status, detail: str, rests_on: str = "", rests_on_detail: str = ""
+        self,
+        name: str,
+        status: Status,
+        detail: str,
+        rests_on: str = "",
+        rests_on_detail: str = "",
+        unproven: bool = False,
     ) -> None:
         """The dataclass's own __init__, written out: a frozen dataclass sets each field through
         object.__setattr__ (0.8 us a line), and a bulk run makes some twenty lines per report, twice
@@ -52,6 +62,7 @@ class Check:
         fields = self.__dict__
         fields["name"], fields["status"], fields["detail"] = name, status, detail
         fields["rests_on"], fields["rests_on_detail"] = rests_on, rests_on_detail
+        fields["unproven"] = unproven
 
 
 @dataclass
@@ -616,11 +627,11 @@ def rested(c: Check, unit: CheckUnit[Any] | None, grounds: Grounds, *, require: 
     ground, why = grounds.weakest(facts)
     if unit is not None and unit.labelled:
         why += f"; {unit.labelled}"
-    status, detail = c.status, c.detail
+    status, detail, unproven = c.status, c.detail, c.unproven
     if require and ground < Ground.PROVEN and status != "fail":
-        status = "fail"
+        status, unproven = "fail", True
         detail += f" — rests on {_LABEL[ground]}: failed by --require-proofs"
-    return Check(c.name, status, detail, _LABEL[ground], why)
+    return Check(c.name, status, detail, _LABEL[ground], why, unproven)
 
 
 def _deployment(ev: Evidence) -> Check:
