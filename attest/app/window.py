@@ -41,7 +41,8 @@ class Window:
         self.others = [u for u in dict.fromkeys(_url(x) for x in prover.policy.urls) if u != self.reading]
         self._rpcs: dict[str, HttpRpc] = {}
         self._heads: dict[str, int | None] = {}
-        self._revoked: dict[tuple[str, str], bool] = {}
+        # (revoked, replacement or None) of each record, as each other node holds it at its head
+        self._states: dict[tuple[str, str], tuple[bool, str | None]] = {}
 
     def prefetch(self, uids: Sequence[str]) -> None:
         """Ask every other node, in one batch each, whether these records are revoked at its head."""
@@ -57,7 +58,7 @@ class Window:
         records = list(ev.read.records.values())
         if not self.others or not records:
             return ev
-        believed: dict[str, Revocation] = {}
+        believed: dict[str, Revocation | str] = {}
         for url in self.others:
             believed.update(self._compare(url, records, believed))
         return _with_revocations(ev, believed) if believed else ev
@@ -81,18 +82,18 @@ class Window:
         head = self._head(url)
         if head is None:
             return False
-        missing = [u for u in dict.fromkeys(uids) if (url, u) not in self._revoked]
+        missing = [u for u in dict.fromkeys(uids) if (url, u) not in self._states]
         if missing:
             try:
-                answers = _revoked_at(self._rpc(url), self.prover, missing, head)
+                answers = _states_at(self._rpc(url), self.prover, missing, head)
             except ChainError:
                 return False
-            self._revoked.update(((url, u), v) for u, v in answers.items())
+            self._states.update(((url, u), v) for u, v in answers.items())
         return True
 
     def _compare(
-        self, url: str, records: list[OnchainAttestation], believed: dict[str, Revocation]
-    ) -> dict[str, Revocation]:
+        self, url: str, records: list[OnchainAttestation], believed: dict[str, Revocation | str]
+    ) -> dict[str, Revocation | str]:
         """The revocations node `url` holds, at its head, that the reading node did not say (each
         checked against the reading node: `_check_reading`); a `ChainError` for a revocation the
         reading node dates after the trusted block that `url`, having that block, does not hold. A
@@ -103,10 +104,10 @@ class Window:
             return {}
         head = self._heads[url]
         assert head is not None
-        out: dict[str, Revocation] = {}
+        out: dict[str, Revocation | str] = {}
         for a in records:
             uid = a.uid.lower()
-            revoked = self._revoked[(url, uid)]
+            revoked, replacement = self._states[(url, uid)]
             if a.revoked and not revoked and a.revocation is not None:
                 n = a.revocation.block_number
                 if prover.header.number < n <= head:
@@ -117,8 +118,34 @@ class Window:
                     )
             elif revoked and not a.revoked and uid not in believed:
                 r = _revocation(self._rpc(url), prover, uid, head)
-                out[uid] = _check_reading(prover, self.reading, url, a, r)
+                if r.block_number > prover.header.number:  # before it, the proofs decide
+                    out[uid] = _check_reading(prover, self.reading, url, a, r)
+            if replacement is not None and not a.superseded_by and uid not in believed and uid not in out:
+                superseded = self._superseded(url, a, replacement)
+                if superseded is not None:
+                    out[uid] = superseded
         return out
+
+    def _superseded(self, url: str, a: OnchainAttestation, replacement: str) -> str | None:
+        """Restatement `replacement` of `a` that node `url` holds and the reading node did not say:
+        believed unless the reading node has the restatement's block and holds `a` not superseded
+        there (a `ChainError` naming both). A restatement after the trusted block is in no proof: a
+        reading node that hides one (its `supersededBy` answer zero, its `Superseded` log dropped)
+        would have the verdict say "current"."""
+        n = _block_of(self._rpc(url), self.prover, replacement, url)
+        assert self.prover.header is not None
+        if n <= self.prover.header.number:
+            return None  # at the trusted block: the proofs decide (a hidden one contradicts them)
+        chain = self.prover.deployment.chain
+        if chain.head() < n:
+            return replacement  # the reading node has not reached that block yet: no contradiction
+        if _states_at(chain.client, self.prover, [a.uid], n)[a.uid.lower()][1] is not None:
+            return replacement
+        raise ChainError(
+            f"the nodes contradict each other about attestation {a.uid}: {url} says it was superseded "
+            f"by {replacement} at block {n}; {self.reading} has block {n} and holds it not superseded "
+            "there: verify again; if it persists, one of them is not to be believed"
+        )
 
 
 def others_revocations(ev: Evidence, prover: Prover) -> Evidence:
@@ -135,7 +162,7 @@ def _check_reading(
     chain = prover.deployment.chain
     if chain.head() < r.block_number:
         return r  # the reading node has not reached that block yet: no contradiction
-    if _revoked_at(chain.client, prover, [a.uid], r.block_number)[a.uid.lower()]:
+    if _states_at(chain.client, prover, [a.uid], r.block_number)[a.uid.lower()][0]:
         return r  # revoked there too: the reading node's other answer is the one to doubt, not this
     raise ChainError(
         f"the nodes contradict each other about attestation {a.uid}: {url} says it was revoked at block "
@@ -144,26 +171,46 @@ def _check_reading(
     )
 
 
-def _revoked_at(rpc: JsonRpc, prover: Prover, uids: list[str], block: int) -> dict[str, bool]:
+def _states_at(
+    rpc: JsonRpc, prover: Prover, uids: list[str], block: int
+) -> dict[str, tuple[bool, str | None]]:
     """Whether the registry's storage at `block` holds each of `uids` revoked (`getAttestation`'s last
-    word), as node `rpc` answers: one batch request."""
+    word), and its replacement (`supersededBy`; None: none), as node `rpc` answers: one batch."""
     from attest.chain.contract import selector
 
     registry = prover.deployment.manifest.registry.address
-    get = selector(REGISTRY, "getAttestation")
+    get, sup = selector(REGISTRY, "getAttestation"), selector(REGISTRY, "supersededBy")
     calls = [
         (
             "eth_call",
-            [{"to": registry, "data": "0x" + (get + bytes.fromhex(u.removeprefix("0x"))).hex()}, hex(block)],
+            [{"to": registry, "data": "0x" + (f + bytes.fromhex(u.removeprefix("0x"))).hex()}, hex(block)],
         )
         for u in uids
+        for f in (get, sup)
     ]
-    out = {}
-    for u, word in zip(uids, rpc.batch(calls), strict=True):
+    answers = iter(rpc.batch(calls))
+    out: dict[str, tuple[bool, str | None]] = {}
+    for u in uids:
+        word, replaced = next(answers), next(answers)
         if not isinstance(word, str) or len(word) != 2 + 6 * 64:
             raise ChainError(f"the registry answered getAttestation({u}) malformed")
-        out[u.lower()] = int(word[-64:], 16) != 0
+        if not isinstance(replaced, str) or len(replaced) != 2 + 64:
+            raise ChainError(f"the registry answered supersededBy({u}) malformed")
+        out[u.lower()] = (int(word[-64:], 16) != 0, None if int(replaced, 16) == 0 else replaced.lower())
     return out
+
+
+def _block_of(rpc: JsonRpc, prover: Prover, uid: str, url: str) -> int:
+    """The block attestation `uid` was anchored in, as node `rpc` holds it (`getAttestation`'s third
+    word); a `ChainError` when it holds no such record."""
+    from attest.chain.contract import selector
+
+    registry = prover.deployment.manifest.registry.address
+    data = "0x" + (selector(REGISTRY, "getAttestation") + bytes.fromhex(uid.removeprefix("0x"))).hex()
+    word = rpc.call("eth_call", [{"to": registry, "data": data}, "latest"])
+    if not isinstance(word, str) or len(word) != 2 + 6 * 64 or int(word[2:66], 16) == 0:
+        raise ChainError(f"{url} names restatement {uid} but holds no record of it")
+    return int(word[2 + 2 * 64 : 2 + 3 * 64], 16)
 
 
 def _revocation(rpc: HttpRpc, prover: Prover, uid: str, head: int) -> Revocation:
@@ -189,12 +236,17 @@ def _url(url: str) -> str:
     return url.strip().rstrip("/")
 
 
-def _with_revocations(ev: Evidence, believed: dict[str, Revocation]) -> Evidence:
-    """`ev` with the records in `believed` revoked as another node says, wherever the rules read them."""
+def _with_revocations(ev: Evidence, believed: dict[str, Revocation | str]) -> Evidence:
+    """`ev` with the records in `believed` revoked (a `Revocation`) or superseded (the restatement's
+    uid) as another node says, wherever the rules read them."""
 
     def settle(a: OnchainAttestation) -> OnchainAttestation:
         r = believed.get(a.uid.lower())
-        return a if r is None else replace(a, revoked=True, revocation=r)
+        if r is None:
+            return a
+        if isinstance(r, str):
+            return replace(a, superseded_by=r)
+        return replace(a, revoked=True, revocation=r)
 
     assert ev.read is not None
     for uid in believed:
