@@ -150,10 +150,32 @@ def mine(c: Consortium, blocks: int) -> None:
         c.chain.call("evm_mine", [])
 
 
+_SECOND_PARTIES: dict[str, Any] = {}
+
+
+def second_party(url: str) -> list[str]:
+    """`--rpc-url URL2`: a second party's node in front of the chain at `url` (an honest JSON-RPC
+    proxy on 127.0.0.1, kept for the test session): with the node at `url`, the nodes of two parties,
+    which `--require-proofs` needs to prove what is current (a checkpoint proves what was so at its
+    block; whether it changed since is the node's word)."""
+    from lying_proxy import LyingProxy
+
+    if url not in _SECOND_PARTIES:
+        _SECOND_PARTIES[url] = LyingProxy(url)
+    return ["--rpc-url", _SECOND_PARTIES[url].url]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Stop the second parties' proxies (`second_party`)."""
+    for proxy in _SECOND_PARTIES.values():
+        proxy.close()
+    _SECOND_PARTIES.clear()
+
+
 def checkpoint(url: str) -> list[str]:
     """`--trust-block NUMBER:HASH` naming the head of the node at `url`: the checkpoint an auditor
-    obtains out of band. With one node only, `--require-proofs` needs it (or a second node): a block
-    that one node alone vouches for proves nothing against that node."""
+    obtains out of band. It proves what was so at its block; whether anything changed since is the
+    node's word, so `--require-proofs` needs the nodes of two parties (`second_party`) to pass."""
     from attest.chain.rpc import HttpRpc
 
     head = HttpRpc(url).call("eth_getBlockByNumber", ["latest", False])

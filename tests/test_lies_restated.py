@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import checkpoint
+from conftest import second_party
 from eth_utils import keccak
 from lying_proxy import LyingProxy, honest
 from worlds import World, anvil_world, run_attest
@@ -58,7 +58,7 @@ class HidingProxy(LyingProxy):
 def verify(w: World, target: Path, proxy: LyingProxy) -> subprocess.CompletedProcess[str]:
     args = [str(target), "-d", str(w.manifest), "--rpc-url", proxy.url, "--require-proofs"]
     try:
-        return run_attest("verify", *args, *checkpoint(w.node.rpc_url), timeout=120)
+        return run_attest("verify", *args, *second_party(w.node.rpc_url), timeout=120)
     finally:
         proxy.close()
 

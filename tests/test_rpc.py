@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, Consortium, checkpoint, consortium_on_anvil, manifest_of, mine
+from conftest import EXAMPLES, Consortium, consortium_on_anvil, manifest_of, mine, second_party
 
 from attest.app.publishing import publish
 from attest.chain.connection import Chain
@@ -41,8 +41,28 @@ def anvil_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path
 @pytest.mark.parametrize(
     "command",
     [
-        ["verify", "{receipt}", "-d", "{manifest}", "--require-proofs", "--trust-block", "{head}"],
-        ["verify", "{figures}", "-d", "{manifest}", "--require-proofs", "--trust-block", "{head}"],
+        [
+            "verify",
+            "{receipt}",
+            "-d",
+            "{manifest}",
+            "--require-proofs",
+            "--rpc-url",
+            "{node}",
+            "--rpc-url",
+            "{second}",
+        ],
+        [
+            "verify",
+            "{figures}",
+            "-d",
+            "{manifest}",
+            "--require-proofs",
+            "--rpc-url",
+            "{node}",
+            "--rpc-url",
+            "{second}",
+        ],
         [
             "verify-many",
             "{figures}",
@@ -50,8 +70,10 @@ def anvil_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path
             "-d",
             "{manifest}",
             "--require-proofs",
-            "--trust-block",
-            "{head}",
+            "--rpc-url",
+            "{node}",
+            "--rpc-url",
+            "{second}",
         ],
         ["verify", "{receipt}", "-d", "{manifest}", "--offline", "--trust-block", "{block}"],
     ],
@@ -64,9 +86,11 @@ def test_verification_imports_no_web3(anvil_world: tuple[Path, Path, Consortium]
     manifest = manifest_of(c, root)
     chain = json.loads(receipt.read_text(encoding="utf-8"))["chain"]
     block = f"{chain['block_number']}:{chain['block_hash']}"
-    head = checkpoint(c.dep.manifest.rpc_url or "")[1]
+    node = c.dep.manifest.rpc_url or ""
+    second = second_party(node)[1]  # the nodes of two parties: what --require-proofs needs
     argv = [
-        a.format(receipt=receipt, manifest=manifest, figures=figures, block=block, head=head) for a in command
+        a.format(receipt=receipt, manifest=manifest, figures=figures, block=block, node=node, second=second)
+        for a in command
     ]
     program = (
         "import sys\n"

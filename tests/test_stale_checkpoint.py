@@ -1,12 +1,13 @@
-"""A checkpoint older than the head proves nothing about what happened since.
+"""A checkpoint proves what was so at its block, nothing about what happened since.
 
 Found by an adversarial review (a working attack before the fix): the auditor gives `--trust-block`
 with a checkpoint taken weeks ago; the bank's figures were revoked after it; the bank's node hides the
 revocation (its `getAttestation` answer says "not revoked", its logs leave the `Revoked` log out).
 Storage at the checkpoint agrees ("not revoked" then), so no proof contradicts the node, and the
 `status` line said `current … [proven]`, VERIFIED even with `--require-proofs`. A change after the
-checkpoint is the node's word: the line says so, and `--require-proofs` fails it. A checkpoint at the
-head still proves the status.
+checkpoint is the node's word — whatever head the node gives, since a node that calls the checkpoint
+its head hides all that followed (tests/test_review_attacks.py): the line says so, and
+`--require-proofs` fails it. A revocation proven at the checkpoint is final, and proven.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def test_a_revocation_hidden_after_an_old_checkpoint_is_the_nodes_word(world: Wo
     assert done.returncode == 0, show(done)  # the lie works on the verdict without --require-proofs…
     line = status(done)
     assert line.startswith("✓ status") and line.endswith("[node's word]"), show(done)  # …but is named
-    assert "a change after checkpoint block" in done.stdout, show(done)
+    assert "whether it changed after checkpoint block" in done.stdout, show(done)
     required = verify(world, world.checkpoint, "--require-proofs", lie=revocation_hidden(world))
     assert required.returncode == 1, show(required)
     assert status(required).startswith("✗ status"), show(required)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, checkpoint
+from conftest import EXAMPLES, second_party
 from worlds import World, anvil_world, run_attest
 
 from attest.app.claimed import verify_claimed
@@ -44,7 +44,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 def verify(w: World, target: Path) -> subprocess.CompletedProcess[str]:
     args = ["verify", str(target), "-d", str(w.manifest), "--rpc-url", w.node.rpc_url]
-    args += ["--require-proofs", *checkpoint(w.node.rpc_url)]
+    args += ["--require-proofs", *second_party(w.node.rpc_url)]
     return run_attest(*args, timeout=120)
 
 

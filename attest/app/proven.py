@@ -279,15 +279,21 @@ class Prover:
         if lies or state.code_problem is not None:
             for fact in ("code", "record", "status", "names", "standing"):
                 facts[fact] = (Ground.NODE, f"the node contradicts the proofs at {at} (the proofs line)")
-        if self.header.checkpoint is not None and ev.head > self.header.number:
-            # a revocation, a restatement or a key frozen after the checkpoint's block is in no proof:
-            # a node that hides one is believed (offline verification calls these unknowable)
+        if self.header.checkpoint is not None:
+            # a revocation, a restatement or a key frozen after the checkpoint's block is in no proof,
+            # and whether there is any block after it is the node's word too (a node that calls the
+            # checkpoint its head hides all that followed): still so is the node's word (offline
+            # verification calls these unknowable)
             since = (
                 Ground.NODE,
-                f"a change after checkpoint block {self.header.number} (the head is {ev.head}) would be "
-                "the node's word: give a newer checkpoint, or the nodes of two parties",
+                f"whether it changed after checkpoint block {self.header.number} is the node's word (its "
+                f"head, {ev.head}, too): to prove it current, ask the nodes of two parties (--rpc-url "
+                "twice) without --trust-block",
             )
-            facts["status"] = min(facts["status"], since)
+            a = report.attestation
+            held = state.records.get(a.uid.lower()) if a is not None else None
+            if held is None or not held.revoked:  # a revocation proven at the checkpoint is final
+                facts["status"] = min(facts["status"], since)
             facts["standing"] = min(facts["standing"], since)
         for fact, said in later.items():
             if said:
