@@ -126,11 +126,26 @@ def proof_policy(
     dep: Deployment, quorum: int | None, checkpoint: Checkpoint | None, require: bool
 ) -> ProofPolicy:
     """The command line's proof policy: every `--rpc-url` given, else the manifest's nodes (each
-    named with the organisation that runs it), else its one `rpc_url`."""
+    named with the organisation that runs it), else its one `rpc_url`. The manifest is a file the
+    audited party may have written: unless it is pinned (`--manifest-sha256`), the nodes it lists
+    are counted as one party — whoever wrote it — however it labels them, so a bank listing two of
+    its own nodes under two names does not make its block "vouched for by two parties"."""
     from attest.app.proven import ProofPolicy
 
     manifest = dep.manifest
-    return ProofPolicy(rpc_urls(manifest.node_urls()), quorum, checkpoint, require, manifest.operators())
+    urls = rpc_urls(manifest.node_urls())
+    operators = manifest.operators()
+    if pinned_manifest() is None and urls == manifest.node_urls():
+        author = UNPINNED_AUTHOR
+        operators = {u: author for u in urls}
+    return ProofPolicy(urls, quorum, checkpoint, require, operators)
+
+
+#: Who runs the nodes an unpinned manifest lists, as far as this tool can tell.
+UNPINNED_AUTHOR = (
+    "whoever wrote the deployment file (not pinned: give --manifest-sha256, or nodes of your own "
+    "choosing with --rpc-url)"
+)
 
 
 _PIN_KEY = "attest.manifest_sha256"
