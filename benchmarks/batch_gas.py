@@ -16,8 +16,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from conftest import build_consortium
 
-from attest.app.batch import LEAF_ENCODING
 from attest.chain.connection import Chain
+from attest.core.batch_receipt import LEAF_ENCODING
 from attest.core.contracts import Kind
 from attest.core.merkle import StandardMerkleTree
 

@@ -27,12 +27,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from worlds import run_attest
 
-from attest.app.batch import LEAF_ENCODING, verify_batch_receipt
 from attest.app.publishing import build_receipt, publish
 from attest.app.signing import SignedRequest, attest_by_sig_call, deadline_in, relay, sign_statement
 from attest.app.verify import verify_target
 from attest.chain.connection import Chain
 from attest.chain.deployment import Deployment, unsigned_call
+from attest.core.batch_receipt import LEAF_ENCODING, verify_batch_receipt
 from attest.core.contracts import Action, Kind, Role
 from attest.core.documents import hash_document
 from attest.core.errors import AttestationRevoked, InputError, TransactionReverted

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 import attest.app.batch
-from attest.app.batch import publish_batch, verify_batch_receipt
+from attest.app.batch import publish_batch
+from attest.core.batch_receipt import verify_batch_receipt
 from attest.core.canonical import file_sha256
 from attest.core.contracts import Kind
 from attest.core.errors import InputError, UnfinishedOutput

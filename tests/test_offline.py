@@ -102,9 +102,9 @@ def _committed_in_a_batch(c: Any, root: Path) -> tuple[Path, str]:
     """Figures committed as one leaf of a batch root beside another version of them, anchored as a
     batch (which `publish batch` refuses to build, but a bank can anchor by hand): it could then
     reveal whichever version suits. The member's receipt is what `publish batch` writes."""
-    from attest.app.batch import LEAF_ENCODING
     from attest.app.proven import receipt_proofs
     from attest.app.publishing import build_receipt
+    from attest.core.batch_receipt import LEAF_ENCODING
     from attest.core.documents import hash_document
     from attest.core.merkle import StandardMerkleTree
     from attest.core.receipt import MerklePart

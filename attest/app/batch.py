@@ -22,22 +22,21 @@ from attest.app.anchor import anchor_one
 from attest.app.proven import receipt_proofs
 from attest.app.publishing import ANCHORED, MAX_YEAR, MIN_YEAR, DocumentState, build_receipt, run_states
 from attest.chain.deployment import AnchorRequest, Deployment
+from attest.core.batch_receipt import LEAF_ENCODING
 from attest.core.contracts import Kind
 from attest.core.documents import OCTET_STREAM, HashedDocument, plain_file_digest
 from attest.core.errors import InputError, UnfinishedOutput
 from attest.core.manifest import write_if_changed
-from attest.core.merkle import StandardMerkleTree, verify_proof
+from attest.core.merkle import StandardMerkleTree
 from attest.core.receipt import DocumentPart, MerklePart, Receipt, receipt_of_another
-from attest.core.records import Published, attestation_uid
+from attest.core.records import Published
 from attest.core.sidefiles import receipt_name
 
 if TYPE_CHECKING:
     from attest.app.journal import Journal
     from attest.chain.signer import Signer
 
-LEAF_ENCODING = ("bytes32",)
 PROGRESS_EVERY = 256  # files between progress calls: a redraw per file would cost more than the file
-MERKLE_FORMAT = "openzeppelin-standard-merkle-tree/1"
 
 
 @dataclass(frozen=True)
@@ -187,26 +186,3 @@ def publish_batch(
         if progress is not None and (n % PROGRESS_EVERY == 0 or n == total):
             progress(n, total)
     return BatchResult(root, published, len(paths), len(leaf_index), written)
-
-
-def verify_batch_receipt(receipt: Receipt) -> bool:
-    """Pure check of a batch receipt: its Merkle proof leads from its document digest to its root.
-
-    Also checks what needs no chain: the leaf is exactly `[0x<document digest>]` as bytes32, the
-    attestation is a batch one, and its uid is the registry's uid of (organisation, root). Whether
-    that attestation exists, is unrevoked and was made by whom is for `verify` to ask the chain.
-    """
-    m = receipt.merkle
-    if m is None or m.format != MERKLE_FORMAT or tuple(m.leaf_encoding) != LEAF_ENCODING:
-        return False
-    if len(m.value) != 1 or m.value[0].lower() != "0x" + receipt.document.digest:
-        return False
-    if receipt.attestation.kind != Kind.BATCH.label:
-        return False
-    try:
-        if not verify_proof(m.root, LEAF_ENCODING, m.value, m.proof):
-            return False
-        root = bytes.fromhex(m.root.removeprefix("0x"))
-        return receipt.attestation.uid.lower() == attestation_uid(receipt.attestation.org_id, root)
-    except (InputError, ValueError):
-        return False

@@ -232,7 +232,7 @@ def _evidence(
     credits: CreditPolicy | None = None,
 ) -> Evidence:
     """Online verification's evidence, from the receipt's proven facts; the rest named unknowable."""
-    from attest.app.batch import verify_batch_receipt
+    from attest.core.batch_receipt import verify_batch_receipt
 
     org_id = r.attestation.org_id
     block = header.number

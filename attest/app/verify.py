@@ -229,7 +229,7 @@ def gather(
     merkle_ok = None
     lookup = t.lookup
     if t.receipt is not None and t.receipt.merkle is not None:
-        from attest.app.batch import verify_batch_receipt
+        from attest.core.batch_receipt import verify_batch_receipt
 
         merkle_ok = verify_batch_receipt(t.receipt)
     if expected is not None:  # its slot proven too: a record the node leaves out is found
