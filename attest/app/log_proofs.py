@@ -201,6 +201,8 @@ class LogProver:
             if left_out:
                 parts.append(f"the nodes' logs differ: {'; '.join(left_out)}")
             return Check("logs", "fail", "; ".join(parts))
+        if complete:  # each node was asked up to the trusted block: what came after is in no answer
+            complete += f" (each up to block {limit})"
         if shown_later:  # said, never failed: no decision rests on them
             complete += ("; " if complete else "") + (
                 f"only shown, not relied on, after block {limit} (the node's word): {', '.join(shown_later)}"

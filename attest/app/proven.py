@@ -88,6 +88,7 @@ class Prover:
         self._session: HttpRpc | None = None
         self._by_hash = True
         self._window: Window | None = None
+        self._basis: tuple[str | None, Basis] | None = None
         self._settle()
 
     @property
@@ -329,7 +330,13 @@ class Prover:
         return self._base
 
     def basis(self) -> Basis:
-        """What this command's answers rest on, for the plain summary (attest.core.report_summary)."""
+        """What this command's answers rest on, for the plain summary (attest.core.report_summary):
+        worked out once per command (again only if proofs stop being served midway)."""
+        if self._basis is None or self._basis[0] != self.unproven:
+            self._basis = (self.unproven, self._work_out_basis())
+        return self._basis[1]
+
+    def _work_out_basis(self) -> Basis:
         ops = self._operators()
         if self.header is None or self.unproven is not None:
             first = (self.policy.urls or (self.deployment.chain.name,))[0]
