@@ -8,6 +8,7 @@ commands through an honest proxy verify, with a `✓ proofs` line saying what is
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 from collections.abc import Iterator
@@ -171,11 +172,18 @@ def test_the_manifests_nodes_are_each_asked_and_named_with_their_operator(
     write_atomic(listed, world.c.dep.manifest.model_copy(update={"nodes": nodes, "rpc_url": None}).dump())
     assert load_manifest(listed).nodes == nodes  # the list survives a round trip
     w = World(**{**world.__dict__, "manifest": listed})
-    done = verify(w, world.figures)
+    # the list is the consortium's once the manifest is pinned: each node named with its operator
+    pin = ("--manifest-sha256", hashlib.sha256(listed.read_bytes()).hexdigest())
+    done = verify(w, world.figures, extra=pin)
     assert done.returncode == 0, done.stdout + done.stderr
     line = next(x for x in done.stdout.splitlines() if "proofs" in x)
     assert "hash agreed by 2 of 2 node(s)" in line, line
     assert f"{proxy.url} (run by WeBank)" in line and "(run by Example Carbon Verification Body)" in line
+    assert line.endswith("[proven]"), line
+    # unpinned, it is a file the audited party may have written: its nodes are one party, whoever wrote it
+    done = verify(w, world.figures)
+    line = next(x for x in done.stdout.splitlines() if "proofs" in x)
+    assert "(run by whoever wrote the deployment file" in line and line.endswith("[one node]"), line
     liar = LyingProxy(world.node.rpc_url, another_hash)
     try:
         lying = (ConsortiumNode(url=liar.url, operator="WeBank"), nodes[1])
