@@ -12,7 +12,7 @@ from attest.core.contracts import Kind, Role
 from attest.core.membership_history import Standing
 from attest.core.receipt import AttestationPart, ChainPart, DocumentPart, Receipt
 from attest.core.records import OnchainAttestation, Revocation
-from attest.core.verification import Evidence, decide
+from attest.core.verification import DeploymentFacts, Evidence, decide
 
 DIGEST = "ab" * 32
 BANK, RIVAL, VERIFIER = 1, 2, 3
@@ -50,21 +50,26 @@ def standing(org: int, roles: int = Role.PUBLISHER, **kw: Any) -> Standing:
 
 
 def evidence(atts: list[OnchainAttestation], **kw: Any) -> Evidence:
+    """Evidence for `atts`, with `kw` replacing its fields (a `DeploymentFacts` field too, by name)."""
+    deployment = DeploymentFacts(
+        chain_id=31337,
+        registry=REGISTRY,
+        governance=GOVERNANCE,
+        bound_governance=GOVERNANCE,
+        manifest_sha256=None,
+        confirmations_required=1,
+    )
+    mine = {k: kw.pop(k) for k in list(kw) if k in DeploymentFacts.__dataclass_fields__}
     base = Evidence(
         subject="figures.json",
         digest=DIGEST,
         digest_detail="RFC 8785 canonical form",
-        chain_id=31337,
-        registry=REGISTRY,
+        deployment=replace(deployment, **mine),
         head=10,
-        confirmations_required=1,
         attestations=atts,
         standing_at_attest={a.uid: standing(a.org_id) for a in atts},
         standing_now={a.uid: standing(a.org_id) for a in atts},
         org_names=NAMES,
-        governance=GOVERNANCE,
-        bound_governance=GOVERNANCE,
-        manifest_sha256=None,
     )
     return replace(base, **kw)
 

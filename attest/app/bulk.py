@@ -236,7 +236,6 @@ class IndexedFacts(LiveFacts):
         self.history = history
         self.blocks = {} if blocks is None else blocks
         self.orgs_loaded: set[int] = set()
-        self.bound: str | None = None
         self.states: dict[str, StoredState] = {}
         self.prefetched: list[str] = []  # the uids the last `prefetch` read, for a prover to prove
 
@@ -298,11 +297,6 @@ class IndexedFacts(LiveFacts):
             for a in records
             if self.states[a.uid].exists
         ]
-
-    def bound_governance(self) -> str:
-        if self.bound is None:
-            self.bound = super().bound_governance()  # read once for every target
-        return self.bound
 
     def head(self) -> int:
         return self.index.head

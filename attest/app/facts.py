@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 from attest.core.contracts import Kind
-from attest.core.verification import Read
+from attest.core.verification import DeploymentFacts, Read
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -26,34 +26,11 @@ if TYPE_CHECKING:
 class ChainFacts(Protocol):
     """What verification asks of a deployment's chain (all reads; nothing is ever sent)."""
 
-    @property
-    def chain_id(self) -> int:
-        """The chain id the deployment manifest names."""
-        ...
-
-    @property
-    def registry(self) -> str:
-        """The registry address the deployment manifest names: the only source of attestations."""
-        ...
-
-    @property
-    def governance(self) -> str:
-        """The governance address the deployment manifest names."""
-        ...
-
-    @property
-    def manifest_sha256(self) -> str | None:
-        """The sha256 of the manifest file relied on (None if it was not read from a file)."""
-        ...
-
-    @property
-    def confirmations_required(self) -> int:
-        """How many confirmations make an attestation final for this deployment."""
-        ...
-
-    def bound_governance(self) -> str:
-        """The governance contract the registry obeys (its immutable `membership()`): the manifest
-        is only believed when this is the governance it names."""
+    def deployment_facts(self) -> DeploymentFacts:
+        """The deployment the manifest names (chain id, registry — the only source of attestations —,
+        governance, the manifest's sha256, the confirmations that make an attestation final) and the
+        governance contract the registry obeys (its immutable `membership()`): the manifest is only
+        believed when that is the governance it names."""
         ...
 
     def head(self) -> int:
@@ -150,28 +127,8 @@ class Reading:
         if self.prover is not None:
             self.prover.prefetch([uid])
 
-    @property
-    def chain_id(self) -> int:
-        return self.inner.chain_id
-
-    @property
-    def registry(self) -> str:
-        return self.inner.registry
-
-    @property
-    def governance(self) -> str:
-        return self.inner.governance
-
-    @property
-    def manifest_sha256(self) -> str | None:
-        return self.inner.manifest_sha256
-
-    @property
-    def confirmations_required(self) -> int:
-        return self.inner.confirmations_required
-
-    def bound_governance(self) -> str:
-        return self.inner.bound_governance()
+    def deployment_facts(self) -> DeploymentFacts:
+        return self.inner.deployment_facts()
 
     def head(self) -> int:
         return self.inner.head()
@@ -253,29 +210,21 @@ class LiveFacts:
 
     def __init__(self, deployment: Deployment) -> None:
         self.deployment = deployment
+        self._deployment_facts: DeploymentFacts | None = None
 
-    @property
-    def chain_id(self) -> int:
-        return self.deployment.manifest.chain_id
-
-    @property
-    def registry(self) -> str:
-        return self.deployment.manifest.registry.address
-
-    @property
-    def governance(self) -> str:
-        return self.deployment.manifest.governance.address
-
-    @property
-    def manifest_sha256(self) -> str | None:
-        return self.deployment.manifest.file_sha256
-
-    @property
-    def confirmations_required(self) -> int:
-        return self.deployment.chain.confirmations
-
-    def bound_governance(self) -> str:
-        return str(self.deployment.registry.call("membership"))
+    def deployment_facts(self) -> DeploymentFacts:
+        """Read once: the registry's bound governance is immutable."""
+        if self._deployment_facts is None:
+            m = self.deployment.manifest
+            self._deployment_facts = DeploymentFacts(
+                chain_id=m.chain_id,
+                registry=m.registry.address,
+                governance=m.governance.address,
+                bound_governance=str(self.deployment.registry.call("membership")),
+                manifest_sha256=m.file_sha256,
+                confirmations_required=self.deployment.chain.confirmations,
+            )
+        return self._deployment_facts
 
     def head(self) -> int:
         return self.deployment.chain.head()

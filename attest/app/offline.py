@@ -37,7 +37,7 @@ from attest.core.proofs import verify_account_proof
 from attest.core.receipt import Receipt
 from attest.core.records import ZERO_REF, OnchainAttestation, attestation_uid
 from attest.core.storage import contract_layout, word_of_bytes32, word_of_uint
-from attest.core.verification import Check, Evidence, Report, decide, rest
+from attest.core.verification import Check, DeploymentFacts, Evidence, Report, decide, rest
 
 
 def verify_offline(
@@ -273,17 +273,20 @@ def _evidence(
         subject=target,
         digest=t.digest,
         digest_detail=t.detail,
-        chain_id=manifest.chain_id,
-        registry=manifest.registry.address,
+        deployment=DeploymentFacts(
+            chain_id=manifest.chain_id,
+            registry=manifest.registry.address,
+            governance=manifest.governance.address,
+            # the receipt's proof of the registry's code, with this governance as membership
+            bound_governance=manifest.governance.address,
+            manifest_sha256=manifest_sha256,
+            confirmations_required=0,
+        ),
         head=block,
-        confirmations_required=0,
         attestations=[record] if record is not None else [],
         standing_at_attest=standing,
         standing_now={},
         org_names={org_id: name},
-        governance=manifest.governance.address,
-        bound_governance=manifest.governance.address,
-        manifest_sha256=manifest_sha256,
         expected_org=org_id,
         expected_org_source="receipt",
         organisation_conflicts=conflicts,

@@ -302,7 +302,8 @@ class Prover:
         if logs is not None and logs.status != "pass":
             facts["logs"] = (Ground.NODE, "not all proven by their blocks' receipts (the logs line)")
         vouched, a = self.vouched_head(), report.attestation
-        if vouched is not None and a is not None and vouched - a.block_number + 1 < ev.confirmations_required:
+        required = ev.deployment.confirmations_required
+        if vouched is not None and a is not None and vouched - a.block_number + 1 < required:
             # deep enough only by the node's head: the trusted block does not vouch for it
             facts["head"] = (
                 Ground.NODE,

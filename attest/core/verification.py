@@ -113,25 +113,33 @@ class Read:
 
 
 @dataclass(frozen=True)
+class DeploymentFacts:
+    """The deployment a verification is about, the same for every target of a run: what the manifest
+    names, and the governance the registry is immutably bound to (read from the chain). Organisation
+    names and roles are only believed when the two governances agree."""
+
+    chain_id: int
+    registry: str
+    governance: str
+    bound_governance: str
+    manifest_sha256: str | None
+    confirmations_required: int
+
+
+@dataclass(frozen=True)
 class Evidence:
     """Everything `decide` needs, gathered by the shell; attestations only from the manifest's registry."""
 
     subject: str
     digest: str
     digest_detail: str
-    chain_id: int
-    registry: str
+    # The trust root: the deployment the manifest names, as the chain confirms it.
+    deployment: DeploymentFacts
     head: int
-    confirmations_required: int
     attestations: list[OnchainAttestation]
     standing_at_attest: dict[str, Standing]
     standing_now: dict[str, Standing]
     org_names: dict[int, str]
-    # The trust root: the manifest's governance and the governance the registry is immutably bound
-    # to (read from the chain). Organisation names and roles are only believed when they agree.
-    governance: str
-    bound_governance: str
-    manifest_sha256: str | None
     expected_org: int | None = None
     expected_org_source: str | None = None
     # Where `--org` or the receipt point at another organisation than the document names (or the
@@ -383,7 +391,7 @@ def _credits_rule(ev: Evidence, a: OnchainAttestation) -> list[Check]:
 
 def _confirmations(ev: Evidence, a: OnchainAttestation) -> Check:
     depth = ev.head - a.block_number + 1
-    ok = depth >= ev.confirmations_required
+    ok = depth >= ev.deployment.confirmations_required
     vouched = ""
     if ev.vouched_head is not None and ev.vouched_head < ev.head:
         vouched = (
@@ -392,7 +400,7 @@ def _confirmations(ev: Evidence, a: OnchainAttestation) -> Check:
     return Check(
         "confirmations",
         "pass" if ok else "fail",
-        f"{depth} confirmation(s){vouched}, {ev.confirmations_required} required",
+        f"{depth} confirmation(s){vouched}, {ev.deployment.confirmations_required} required",
     )
 
 
@@ -637,18 +645,20 @@ def rested(c: Check, unit: CheckUnit[Any] | None, grounds: Grounds, *, require: 
 def _deployment(ev: Evidence) -> Check:
     """The manifest is believed only where the chain confirms it: its registry must be bound to its
     governance, else the organisation names and roles come from a contract of someone's choosing."""
-    pinned = f", manifest sha256 {ev.manifest_sha256}" if ev.manifest_sha256 else ""
-    where = f"chain id {ev.chain_id}, registry {ev.registry}{pinned}"
+    pinned = f", manifest sha256 {ev.deployment.manifest_sha256}" if ev.deployment.manifest_sha256 else ""
+    where = f"chain id {ev.deployment.chain_id}, registry {ev.deployment.registry}{pinned}"
     if ev.deployment_problem is not None:
         return Check("deployment", "fail", f"{where}: {ev.deployment_problem}")
-    if ev.bound_governance.lower() != ev.governance.lower():
+    if ev.deployment.bound_governance.lower() != ev.deployment.governance.lower():
         return Check(
             "deployment",
             "fail",
-            f"{where}: the registry obeys governance {ev.bound_governance}, not the manifest's "
-            f"{ev.governance}: the manifest does not describe this deployment",
+            f"{where}: the registry obeys governance {ev.deployment.bound_governance}, not the manifest's "
+            f"{ev.deployment.governance}: the manifest does not describe this deployment",
         )
-    return Check("deployment", "pass", f"{where}, bound to governance {ev.governance}{ev.bound_by}")
+    return Check(
+        "deployment", "pass", f"{where}, bound to governance {ev.deployment.governance}{ev.bound_by}"
+    )
 
 
 def _name(ev: Evidence, org_id: int) -> str:
@@ -675,7 +685,9 @@ def _choose(ev: Evidence) -> tuple[OnchainAttestation | None, Check]:
             note = "; also attested by " + ", ".join(_name(ev, a.org_id) for a in others) + " (not relied on)"
         return chosen, Check("anchored", "pass", _anchored_detail(ev, chosen) + note)
     if not found:
-        return None, Check("anchored", "fail", f"no attestation of this digest in registry {ev.registry}")
+        return None, Check(
+            "anchored", "fail", f"no attestation of this digest in registry {ev.deployment.registry}"
+        )
     if len({a.org_id for a in found}) > 1:
         names = ", ".join(_name(ev, a.org_id) for a in found)
         return None, Check("anchored", "fail", f"attested by several organisations ({names}): pass --org")
@@ -1088,10 +1100,10 @@ def _receipt_check(ev: Evidence, chosen: OnchainAttestation | None) -> Check:
     r = ev.receipt
     assert r is not None
     problems = list(ev.receipt_problems)
-    if r.chain.chain_id != ev.chain_id:
-        problems.append(f"chain id {r.chain.chain_id} ≠ {ev.chain_id}")
-    if r.chain.registry.lower() != ev.registry.lower():
-        problems.append(f"registry {r.chain.registry} is not the manifest's {ev.registry}")
+    if r.chain.chain_id != ev.deployment.chain_id:
+        problems.append(f"chain id {r.chain.chain_id} ≠ {ev.deployment.chain_id}")
+    if r.chain.registry.lower() != ev.deployment.registry.lower():
+        problems.append(f"registry {r.chain.registry} is not the manifest's {ev.deployment.registry}")
     if ev.receipt_block_hash_on_chain is None:
         problems.append(f"block {r.chain.block_number} does not exist on this chain")
     elif ev.receipt_block_hash_on_chain.lower() != r.chain.block_hash.lower():
