@@ -21,7 +21,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from attest.chain.rpc import HttpRpc, JsonRpc
-from attest.core.contracts import REGISTRY
+from attest.core.contracts import GOVERNANCE, REGISTRY
 from attest.core.errors import ChainError
 from attest.core.records import OnchainAttestation, Revocation
 from attest.core.verification import Evidence
@@ -43,6 +43,8 @@ class Window:
         self._heads: dict[str, int | None] = {}
         # (revoked, replacement or None) of each record, as each other node holds it at its head
         self._states: dict[tuple[str, str], tuple[bool, str | None]] = {}
+        # (organisation, roles while active, frozen) of each account, as each other node holds it at a block
+        self._accounts: dict[tuple[str, str, int], tuple[int, int, bool]] = {}
 
     def prefetch(self, uids: Sequence[str]) -> None:
         """Ask every other node, in one batch each, whether these records are revoked at its head."""
@@ -61,7 +63,38 @@ class Window:
         believed: dict[str, Revocation | str] = {}
         for url in self.others:
             believed.update(self._compare(url, records, believed))
+            self._standings(url, ev, records)
         return _with_revocations(ev, believed) if believed else ev
+
+    def _standings(self, url: str, ev: Evidence, records: list[OnchainAttestation]) -> None:
+        """Each attester's standing — its organisation, that organisation's roles while it is
+        active, whether the key is frozen (governance's `accountStatus`) — as node `url` holds it
+        at a block both it and the reading node have, against what the reading node's history says
+        there: a key frozen or a role taken away after the trusted block is in no proof, and a
+        reading node that hides it (its event left out) would have `authorised` and `key` pass. Any
+        difference is a chain error naming both nodes (exit 3)."""
+        head = self._head(url)
+        if head is None or ev.history is None:
+            return
+        at = min(head, ev.head)
+        accounts = sorted({a.attester.lower() for a in records})
+        missing = [x for x in accounts if (url, x, at) not in self._accounts]
+        if missing:
+            try:
+                said = _accounts_at(self._rpc(url), self.prover, missing, at)
+            except ChainError:
+                return  # a node that does not answer decides nothing
+            self._accounts.update(((url, x, at), v) for x, v in said.items())
+        for account in accounts:
+            theirs = self._accounts[(url, account, at)]
+            s = ev.history.standing(account, (at + 1, 0))
+            mine = (0, 0, False) if s.org_id == 0 else (s.org_id, s.roles if s.org_active else 0, s.frozen)
+            if theirs != mine:
+                raise ChainError(
+                    f"the nodes contradict each other about account {account} at block {at}: "
+                    f"{self.reading} says {_standing_words(mine)}; {url} holds {_standing_words(theirs)}: "
+                    "verify again; if it persists, one of them is not to be believed"
+                )
 
     def _rpc(self, url: str) -> HttpRpc:
         if url not in self._rpcs:
@@ -135,7 +168,23 @@ class Window:
         n = _block_of(self._rpc(url), self.prover, replacement, url)
         assert self.prover.header is not None
         if n <= self.prover.header.number:
-            return None  # at the trusted block: the proofs decide (a hidden one contradicts them)
+            # at the trusted block the proofs decide (a hidden restatement contradicts them), unless
+            # the reading node says it was withdrawn since: node `url` still holds it, so if it has the
+            # block of that withdrawal, the nodes contradict each other
+            head = self._heads[url]
+            for w in a.withdrawn_restatements:
+                r = w.revocation
+                if r is None or head is None or w.uid.lower() != replacement:
+                    continue
+                if self.prover.header.number < r.block_number <= head:
+                    raise ChainError(
+                        f"the nodes contradict each other about restatement {replacement} of "
+                        f"attestation {a.uid}: {self.reading} says it was withdrawn at block "
+                        f"{r.block_number}; {url} has block {r.block_number} (its head is {head}) and "
+                        "holds it in force: verify again; if it persists, one of them is not to be "
+                        "believed"
+                    )
+            return None
         chain = self.prover.deployment.chain
         if chain.head() < n:
             return replacement  # the reading node has not reached that block yet: no contradiction
@@ -198,6 +247,40 @@ def _states_at(
             raise ChainError(f"the registry answered supersededBy({u}) malformed")
         out[u.lower()] = (int(word[-64:], 16) != 0, None if int(replaced, 16) == 0 else replaced.lower())
     return out
+
+
+def _accounts_at(
+    rpc: JsonRpc, prover: Prover, accounts: list[str], block: int
+) -> dict[str, tuple[int, int, bool]]:
+    """Each account's (organisation, roles while active, frozen) in governance's storage at `block`,
+    as node `rpc` answers (`accountStatus`): one batch."""
+    from attest.chain.contract import selector
+
+    governance = prover.deployment.manifest.governance.address
+    status = selector(GOVERNANCE, "accountStatus")
+    calls = [
+        (
+            "eth_call",
+            [
+                {"to": governance, "data": "0x" + (status + bytes(12) + bytes.fromhex(x[2:])).hex()},
+                hex(block),
+            ],
+        )
+        for x in accounts
+    ]
+    out: dict[str, tuple[int, int, bool]] = {}
+    for x, word in zip(accounts, rpc.batch(calls), strict=True):
+        if not isinstance(word, str) or len(word) != 2 + 3 * 64:
+            raise ChainError(f"governance answered accountStatus({x}) malformed")
+        out[x] = (int(word[2:66], 16), int(word[66:130], 16), int(word[130:194], 16) != 0)
+    return out
+
+
+def _standing_words(s: tuple[int, int, bool]) -> str:
+    org, roles, frozen = s
+    if org == 0:
+        return "it belongs to no organisation"
+    return f"organisation #{org}, roles {roles}" + (", key frozen" if frozen else ", key not frozen")
 
 
 def _block_of(rpc: JsonRpc, prover: Prover, uid: str, url: str) -> int:
