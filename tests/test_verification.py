@@ -12,7 +12,7 @@ from attest.core.contracts import Kind, Role
 from attest.core.membership_history import Standing
 from attest.core.receipt import AttestationPart, ChainPart, DocumentPart, Receipt
 from attest.core.records import OnchainAttestation, Revocation
-from attest.core.verification import DeploymentFacts, Evidence, decide
+from attest.core.verification import DeploymentFacts, Evidence, TargetFacts, decide
 
 DIGEST = "ab" * 32
 BANK, RIVAL, VERIFIER = 1, 2, 3
@@ -50,7 +50,8 @@ def standing(org: int, roles: int = Role.PUBLISHER, **kw: Any) -> Standing:
 
 
 def evidence(atts: list[OnchainAttestation], **kw: Any) -> Evidence:
-    """Evidence for `atts`, with `kw` replacing its fields (a `DeploymentFacts` field too, by name)."""
+    """Evidence for `atts`, with `kw` replacing its fields (a `DeploymentFacts` or `TargetFacts`
+    field too, by name)."""
     deployment = DeploymentFacts(
         chain_id=31337,
         registry=REGISTRY,
@@ -60,10 +61,16 @@ def evidence(atts: list[OnchainAttestation], **kw: Any) -> Evidence:
         confirmations_required=1,
     )
     mine = {k: kw.pop(k) for k in list(kw) if k in DeploymentFacts.__dataclass_fields__}
+    said = {k: kw.pop(k) for k in list(kw) if k in TargetFacts.__dataclass_fields__}
     base = Evidence(
-        subject="figures.json",
-        digest=DIGEST,
-        digest_detail="RFC 8785 canonical form",
+        target=TargetFacts(
+            **{
+                "subject": "figures.json",
+                "digest": DIGEST,
+                "digest_detail": "RFC 8785 canonical form",
+                **said,
+            }
+        ),
         deployment=replace(deployment, **mine),
         head=10,
         attestations=atts,

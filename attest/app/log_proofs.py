@@ -230,7 +230,7 @@ class LogProver:
 
     def _receipt_block(self, ev: Evidence) -> list[str]:
         """The node's word that a receipt's block hash is the chain's, against the agreed hash."""
-        r = ev.receipt
+        r = ev.target.receipt
         if r is None or r.chain.block_number > self.trusted.number:
             return []
         said = (ev.receipt_block_hash_on_chain or "").lower()

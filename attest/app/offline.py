@@ -270,9 +270,7 @@ def _evidence(
             "restatement after that block: verify online for the current status"
         )
     return Evidence(
-        subject=target,
-        digest=t.digest,
-        digest_detail=t.detail,
+        target=t.facts(target, verify_batch_receipt(r) if r.merkle is not None else None),
         deployment=DeploymentFacts(
             chain_id=manifest.chain_id,
             registry=manifest.registry.address,
@@ -290,13 +288,7 @@ def _evidence(
         expected_org=org_id,
         expected_org_source="receipt",
         organisation_conflicts=conflicts,
-        digest_mismatch=t.mismatch,
-        merkle_proof_ok=verify_batch_receipt(r) if r.merkle is not None else None,
-        receipt=r,
-        receipt_problems=list(t.receipt_problems),
         receipt_block_hash_on_chain=r.chain.block_hash,
-        document_kind=t.kind,
-        document_year=t.year,
         retirement_checks=document_retirements(t, credits),
         record_checks=document_records(t, credits)
         or (

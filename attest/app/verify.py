@@ -24,7 +24,7 @@ from attest.core.receipt import Receipt, is_receipt, lookup_digest, parse_receip
 from attest.core.records import ZERO_REF, OnchainAttestation, attestation_uid
 from attest.core.sidefiles import RECEIPT_SUFFIX, receipt_name
 from attest.core.statement import CarbonVerificationV2, cross_check
-from attest.core.verification import Evidence, Report, RuleCheck, Status, decide, rest
+from attest.core.verification import Evidence, Report, RuleCheck, Status, TargetFacts, decide, rest
 
 if TYPE_CHECKING:
     from attest.app.proven import Prover
@@ -72,6 +72,23 @@ class Target:
         content = self.document.content if self.document is not None else None
         value = getattr(content, "schema_", None)
         return value if isinstance(value, str) else None
+
+    def facts(self, subject: str, merkle_proof_ok: bool | None) -> TargetFacts:
+        """What this target says about itself, as the rules read it (`Evidence.target`);
+        `merkle_proof_ok`: whether its batch receipt's Merkle path holds (None: not a batch member)."""
+        statement = self.document.statement if self.document is not None else None
+        return TargetFacts(
+            subject=subject,
+            digest=self.digest,
+            digest_detail=self.detail,
+            digest_mismatch=self.mismatch,
+            merkle_proof_ok=merkle_proof_ok,
+            receipt=self.receipt,
+            receipt_problems=list(self.receipt_problems),
+            document_kind=self.kind,
+            document_year=self.year,
+            statement_about=statement.organisation.name if statement is not None else None,
+        )
 
     def claimed_kind(self) -> str | None:
         """The kind the document or, failing that, its receipt says it is (for usage errors only)."""
@@ -272,9 +289,7 @@ def gather(
     if t.receipt is not None:
         receipt_hash = facts.block_hash(t.receipt.chain.block_number)
     return Evidence(
-        subject=subject,
-        digest=t.digest,
-        digest_detail=t.detail,
+        target=t.facts(subject, merkle_ok),
         deployment=facts.deployment_facts(),
         head=head,
         attestations=attestations,
@@ -284,16 +299,9 @@ def gather(
         expected_org=expected,
         expected_org_source=source,
         organisation_conflicts=conflicts,
-        digest_mismatch=t.mismatch,
-        merkle_proof_ok=merkle_ok,
-        receipt=t.receipt,
-        receipt_problems=list(t.receipt_problems),
         receipt_block_hash_on_chain=receipt_hash,
         covering_statements=covering,
         same_org_year=same_year,
-        document_kind=t.kind,
-        document_year=t.year,
-        statement_about=statement_doc.organisation.name if statement_doc is not None else None,
         referenced=referenced,
         require_coverage=require_coverage,
         retirement_checks=retirements,

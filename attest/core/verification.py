@@ -127,12 +127,35 @@ class DeploymentFacts:
 
 
 @dataclass(frozen=True)
-class Evidence:
-    """Everything `decide` needs, gathered by the shell; attestations only from the manifest's registry."""
+class TargetFacts:
+    """What the target says about itself, before the chain is asked anything: its digest, its
+    receipt, and, when the document is at hand, what it is (attest.app.verify.Target)."""
 
     subject: str
     digest: str
     digest_detail: str
+    # The file is not the one its receipt names (or a receipt's digest differs): `digest` fails.
+    digest_mismatch: str | None = None
+    merkle_proof_ok: bool | None = None  # None: the target was not anchored through a Merkle batch
+    receipt: Receipt | None = None
+    # What is wrong with the receipt itself, seen without the chain (e.g. it names another file).
+    receipt_problems: list[str] = field(default_factory=list)
+    # What the file at hand is (None: a bare digest, or a receipt without its document): a statement
+    # file needs the VERIFIER role whatever kind it was anchored as.
+    document_kind: Kind | None = None
+    # The reporting year the document states (None: not at hand, or a plain file, which states none).
+    document_year: int | None = None
+    # For a statement at hand: the organisation whose figures it says it verified (its `organisation`).
+    statement_about: str | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything `decide` needs, gathered by the shell; attestations only from the manifest's registry."""
+
+    # What the target says about itself, before the chain is asked anything.
+    target: TargetFacts
+
     # The trust root: the deployment the manifest names, as the chain confirms it.
     deployment: DeploymentFacts
     head: int
@@ -145,21 +168,9 @@ class Evidence:
     # Where `--org` or the receipt point at another organisation than the document names (or the
     # name is ambiguous): each is a reason the verdict fails.
     organisation_conflicts: list[str] = field(default_factory=list)
-    digest_mismatch: str | None = None
-    merkle_proof_ok: bool | None = None  # None: the target was not anchored through a Merkle batch
-    receipt: Receipt | None = None
-    # What is wrong with the receipt itself, seen without the chain (e.g. it names another file).
-    receipt_problems: list[str] = field(default_factory=list)
     receipt_block_hash_on_chain: str | None = None
     covering_statements: list[OnchainAttestation] = field(default_factory=list)
     same_org_year: list[OnchainAttestation] = field(default_factory=list)
-    # What the file at hand is (None: a bare digest, or a receipt without its document): a statement
-    # file needs the VERIFIER role whatever kind it was anchored as.
-    document_kind: Kind | None = None
-    # The reporting year the document states (None: not at hand, or a plain file, which states none).
-    document_year: int | None = None
-    # For a statement at hand: the organisation whose figures it says it verified (its `organisation`).
-    statement_about: str | None = None
     # For a statement: the attestation its on-chain reference points at (None if none or unknown).
     referenced: OnchainAttestation | None = None
     # With the figures at hand too (`verify FIGURES --statement S`): the figures attestation relied on
@@ -209,7 +220,7 @@ class Evidence:
     def lookup(self) -> str:
         """The digest the registry was asked about: a batch member's root, else its own digest
         (`core.receipt.lookup_digest`)."""
-        return lookup_digest(self.receipt, self.digest)
+        return lookup_digest(self.target.receipt, self.target.digest)
 
 
 @dataclass
@@ -291,7 +302,7 @@ def decide(ev: Evidence) -> Report:
         else:
             checks.extend(unit.rule(ev, chosen))
     name = None if chosen is None else ev.org_names.get(chosen.org_id)
-    return Report(ev.subject, ev.digest, checks, chosen, org_name=name)
+    return Report(ev.target.subject, ev.target.digest, checks, chosen, org_name=name)
 
 
 Rule = Callable[["Evidence", "OnchainAttestation | None"], list["Check"]]
@@ -328,16 +339,18 @@ def _one(check: Check | None) -> list[Check]:
 
 
 def _digest_rule(ev: Evidence, _: OnchainAttestation | None) -> list[Check]:
-    if ev.digest_mismatch:
-        return [Check("digest", "fail", ev.digest_mismatch)]
-    return [Check("digest", "pass", f"sha256 {ev.digest} ({ev.digest_detail})")]
+    if ev.target.digest_mismatch:
+        return [Check("digest", "fail", ev.target.digest_mismatch)]
+    return [Check("digest", "pass", f"sha256 {ev.target.digest} ({ev.target.digest_detail})")]
 
 
 def _merkle_rule(ev: Evidence, _: OnchainAttestation | None) -> list[Check]:
-    if ev.merkle_proof_ok is None:
+    if ev.target.merkle_proof_ok is None:
         return []
-    root = ev.receipt.merkle.root if ev.receipt is not None and ev.receipt.merkle else "?"
-    if ev.merkle_proof_ok:
+    root = (
+        ev.target.receipt.merkle.root if ev.target.receipt is not None and ev.target.receipt.merkle else "?"
+    )
+    if ev.target.merkle_proof_ok:
         return [Check("merkle", "pass", f"the receipt's proof leads from the digest to batch root {root}")]
     return [Check("merkle", "fail", "the receipt's Merkle proof does not lead to its root")]
 
@@ -352,18 +365,18 @@ def _year(ev: Evidence, a: OnchainAttestation) -> Check | None:
     """The year a document states must be the year its attestation records: otherwise 2023 figures
     anchored as 2022 would verify, and 2022 credits could back the 2023 neutrality claim as "the
     same claim again". Silent when they agree (the `anchored` line names the year)."""
-    if ev.document_year is None or a.year == ev.document_year:
+    if ev.target.document_year is None or a.year == ev.target.document_year:
         return None
     return Check(
         "year",
         "fail",
-        f"the document states {ev.document_year}, its attestation records {a.year}: it was not "
-        f"published as the {ev.document_year} document",
+        f"the document states {ev.target.document_year}, its attestation records {a.year}: it was not "
+        f"published as the {ev.target.document_year} document",
     )
 
 
 def _statement_reference(ev: Evidence, a: OnchainAttestation) -> list[Check]:
-    if a.kind is Kind.STATEMENT or ev.document_kind is Kind.STATEMENT:
+    if a.kind is Kind.STATEMENT or ev.target.document_kind is Kind.STATEMENT:
         return [_reference(ev, a)]
     return []
 
@@ -441,7 +454,7 @@ CHECKS: tuple[CheckUnit[Evidence], ...] = (
         "receipt",
         "a receipt's chain, registry, block and transaction are the chain's",
         False,
-        lambda ev, a: [] if ev.receipt is None else [_receipt_check(ev, a)],
+        lambda ev, a: [] if ev.target.receipt is None else [_receipt_check(ev, a)],
         facts=("file", "record", "logs"),
         labelled="the transaction hash is the node's word",
     ),
@@ -510,7 +523,7 @@ CHECKS: tuple[CheckUnit[Evidence], ...] = (
         "a statement covers live figures",
         True,
         _on_many(_statement_reference),
-        lambda ev, a: a is not None and Kind.STATEMENT in (a.kind, ev.document_kind),
+        lambda ev, a: a is not None and Kind.STATEMENT in (a.kind, ev.target.document_kind),
         facts=("record", "status", "logs"),
     ),
     CheckUnit(
@@ -532,7 +545,7 @@ CHECKS: tuple[CheckUnit[Evidence], ...] = (
         "a neutrality claim's retirement rules",
         True,
         _on_many(lambda ev, a: _retirement_rule(ev, a)),
-        lambda ev, a: a is not None and Kind.STATEMENT in (a.kind, ev.document_kind),
+        lambda ev, a: a is not None and Kind.STATEMENT in (a.kind, ev.target.document_kind),
         facts=("file",),
     ),
     CheckUnit(
@@ -541,7 +554,7 @@ CHECKS: tuple[CheckUnit[Evidence], ...] = (
         "organisation, on a date that fits, in the quantity claimed",
         True,
         _on_many(lambda ev, a: [Check(n, s, d) for n, s, d in ev.record_checks or []]),
-        lambda ev, a: a is not None and Kind.STATEMENT in (a.kind, ev.document_kind),
+        lambda ev, a: a is not None and Kind.STATEMENT in (a.kind, ev.target.document_kind),
         # the beneficiary is matched against the member the chain records the credits for
         facts=("file", "names", "logs"),
         labelled="as true as the exports given are the registries'",
@@ -697,16 +710,20 @@ def _choose(ev: Evidence) -> tuple[OnchainAttestation | None, Check]:
 def _kind(ev: Evidence, a: OnchainAttestation) -> Check | None:
     """The attestation must be of what the document is (decided by its content): figures anchored
     as a raw file, or a statement anchored as figures, were not published as what they claim."""
-    if ev.document_kind is None:
+    if ev.target.document_kind is None:
         return None
-    expected = Kind.BATCH if ev.merkle_proof_ok is not None else ev.document_kind
-    if ev.merkle_proof_ok is not None and ev.document_kind is not Kind.FILE:
+    expected = Kind.BATCH if ev.target.merkle_proof_ok is not None else ev.target.document_kind
+    if ev.target.merkle_proof_ok is not None and ev.target.document_kind is not Kind.FILE:
         return Check(
-            "kind", "fail", f"the document is {ev.document_kind.label}, which is never published in a batch"
+            "kind",
+            "fail",
+            f"the document is {ev.target.document_kind.label}, which is never published in a batch",
         )
     if a.kind is expected:
         return None
-    return Check("kind", "fail", f"anchored as {a.kind.label}, but the document is {ev.document_kind.label}")
+    return Check(
+        "kind", "fail", f"anchored as {a.kind.label}, but the document is {ev.target.document_kind.label}"
+    )
 
 
 def _explain_changed(ev: Evidence) -> str:
@@ -724,7 +741,7 @@ def _anchored_detail(ev: Evidence, a: OnchainAttestation) -> str:
 
 
 def _authorised(ev: Evidence, a: OnchainAttestation) -> Check:
-    role = required_role(ev.document_kind or a.kind)
+    role = required_role(ev.target.document_kind or a.kind)
     then = ev.standing_at_attest.get(a.uid)
     if then is None:
         return Check("authorised", "fail", "governance history could not be read")
@@ -815,13 +832,13 @@ def _reference(ev: Evidence, a: OnchainAttestation) -> Check:
     # as "the same claim again"
     if a.year != f.year:
         return Check("reference", "fail", f"{what}, but the statement is for {a.year}")
-    if ev.statement_about is not None and normalise_name(ev.statement_about) != normalise_name(
+    if ev.target.statement_about is not None and normalise_name(ev.target.statement_about) != normalise_name(
         ev.org_names.get(f.org_id, "")
     ):
         return Check(
             "reference",
             "fail",
-            f"{what}, but the statement is about {ev.statement_about!r}, not that organisation",
+            f"{what}, but the statement is about {ev.target.statement_about!r}, not that organisation",
         )
     return Check("reference", "pass", f"{what} (current)")
 
@@ -1097,9 +1114,9 @@ def _figures_credits(ev: Evidence) -> Check:
 
 
 def _receipt_check(ev: Evidence, chosen: OnchainAttestation | None) -> Check:
-    r = ev.receipt
+    r = ev.target.receipt
     assert r is not None
-    problems = list(ev.receipt_problems)
+    problems = list(ev.target.receipt_problems)
     if r.chain.chain_id != ev.deployment.chain_id:
         problems.append(f"chain id {r.chain.chain_id} ≠ {ev.deployment.chain_id}")
     if r.chain.registry.lower() != ev.deployment.registry.lower():
