@@ -74,14 +74,14 @@ class Run:
 
     def chunk(self) -> float:
         """Publish CHUNK new attestations; return the seconds taken (signing, sending, every receipt)."""
-        from attest.chain.deployment import AnchorRequest
+        from attest.chain.anchoring import AnchorRequest, anchor
         from attest.core.contracts import Kind
 
         dep, bank, start = self.c.dep, self.c.bank, self.published
         digests = [hashlib.sha256(f"pace {start + i}".encode()).hexdigest() for i in range(CHUNK)]
         requests = [AnchorRequest(d, Kind.FILE, 2022) for d in digests]
         started = time.perf_counter()
-        results = [r for window in dep.anchor(bank, requests, timeout=600) for r in window]
+        results = [r for window in anchor(dep, bank, requests, timeout=600) for r in window]
         seconds = time.perf_counter() - started
         assert len(results) == CHUNK and all(r.error is None for r in results), "an attestation failed"
         self.published += CHUNK

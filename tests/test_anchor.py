@@ -28,8 +28,9 @@ from attest.app.publishing import (
     publish,
     publish_documents,
 )
+from attest.chain.anchoring import AnchorRequest
 from attest.chain.connection import Chain
-from attest.chain.deployment import AnchorRequest, Deployment
+from attest.chain.deployment import Deployment
 from attest.core.contracts import Kind
 from attest.core.errors import AnchoredDifferently, AttestationRevoked, ChainError
 

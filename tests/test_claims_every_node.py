@@ -39,7 +39,7 @@ REBATCHED = "0002-000001-005000-VCS-VCU-003-VER-CN-0003-01012022-31122022-1"
 def _anchor_with_legacy_keys(w: World, path: Path, figures_uid: str) -> tuple[str, str]:
     """What a verification body did before the registry table: attestStatementWithCredits with each
     block keyed by its spelling (`legacy_key`). Returns the statement's uid and its Verra block's key."""
-    from attest.chain.deployment import AnchorRequest
+    from attest.chain.anchoring import AnchorRequest, anchor
     from attest.core.credits import ClaimedCredits, residual_tonnes
     from attest.core.documents import hash_document
     from attest.core.statement import CarbonVerificationV2, load_statement
@@ -52,7 +52,7 @@ def _anchor_with_legacy_keys(w: World, path: Path, figures_uid: str) -> tuple[st
     request = AnchorRequest(
         hash_document(path).digest, Kind.STATEMENT, 2022, ref=figures_uid, credits=credits
     )
-    ((result,),) = w.c.dep.anchor(w.c.verifier, [request])
+    ((result,),) = anchor(w.c.dep, w.c.verifier, [request])
     verra = next(b.legacy_key for b in blocks if b.registry_id == "verra")
     return result.unwrap().attestation.uid.lower(), verra.lower()
 

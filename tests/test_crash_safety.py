@@ -32,8 +32,8 @@ from conftest import build_consortium
 from rpc_proxy import RpcProxy
 
 from attest.app.journal import Journal
+from attest.chain.anchoring import WINDOW
 from attest.chain.connection import Chain
-from attest.chain.deployment import WINDOW
 from attest.chain.keystore import create_keystore
 from attest.core.errors import ChainError
 from attest.core.receipt import load_receipt

@@ -20,8 +20,8 @@ from conftest import EXAMPLES, Consortium, build_consortium
 
 from attest.app.publishing import publish
 from attest.app.verify import verify_target
+from attest.chain.anchoring import AnchorRequest, anchor
 from attest.chain.connection import Chain
-from attest.chain.deployment import AnchorRequest
 from attest.core.contracts import Kind
 from attest.core.credits import ClaimedCredits, residual_tonnes
 from attest.core.documents import hash_document
@@ -51,7 +51,7 @@ def anchored_with(c: Consortium, statement: Path, figures_uid: str, keys: str) -
     request = AnchorRequest(
         hash_document(statement).digest, Kind.STATEMENT, 2022, ref=figures_uid, credits=credits
     )
-    ((result,),) = c.dep.anchor(c.verifier, [request])
+    ((result,),) = anchor(c.dep, c.verifier, [request])
     result.unwrap()
 
 

@@ -363,7 +363,7 @@ def _anchor_directly(
     """What a verification body with its own client does: attestStatementWithCredits with the keys it
     computes itself (here: the tool's own canonical ones, or the keys of the spelling), skipping the
     CLI's refusal of registries not in the table."""
-    from attest.chain.deployment import AnchorRequest
+    from attest.chain.anchoring import AnchorRequest, anchor
     from attest.core.contracts import Kind
     from attest.core.credits import ClaimedCredits, residual_tonnes
     from attest.core.documents import hash_document
@@ -380,7 +380,7 @@ def _anchor_directly(
     request = AnchorRequest(
         hash_document(path).digest, Kind.STATEMENT, 2022, ref=figures_uid, credits=credits
     )
-    ((result,),) = c.dep.anchor(c.verifier, [request])
+    ((result,),) = anchor(c.dep, c.verifier, [request])
     result.unwrap()
 
 

@@ -31,8 +31,9 @@ from rpc_proxy import RpcProxy
 from softhsm import P256, USER_PIN, SoftHsm, uri
 from worlds import run_attest
 
+from attest.chain.anchoring import WINDOW
 from attest.chain.connection import Chain
-from attest.chain.deployment import WINDOW, Deployment
+from attest.chain.deployment import Deployment
 from attest.core.manifest import load_manifest
 from attest.core.sidefiles import receipt_path
 from attest.devtools.node import AnvilNode, dev_private_keys

@@ -15,7 +15,7 @@ from conftest import Consortium
 from eth_account import Account as EthAccount
 from eth_utils import keccak
 
-from attest.chain.deployment import AnchorRequest
+from attest.chain.anchoring import AnchorRequest, anchor
 from attest.chain.proving import block_header, get_proof
 from attest.chain.rpc import HttpRpc
 from attest.core.chain_family import ETHEREUM
@@ -241,7 +241,7 @@ def test_measure_an_account_and_5_slot_proof(anvil_consortium: Consortium) -> No
     holding 200 attestations (a storage trie 2–3 levels deep)."""
     c = anvil_consortium
     requests = [AnchorRequest(sha(f"bulk {i}").hex(), Kind.FILE, 2022) for i in range(200)]
-    results = [r for window in c.dep.anchor(c.bank, requests, window=100) for r in window]
+    results = [r for window in anchor(c.dep, c.bank, requests, window=100) for r in window]
     uids = [bytes.fromhex(r.unwrap().attestation.uid[2:]) for r in results[:5]]
     header = trusted_header(c.chain.name, "latest")
     registry = bytes.fromhex(c.dep.registry.address[2:])

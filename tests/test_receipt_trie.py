@@ -16,8 +16,9 @@ from eth_account import Account
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from attest.chain.anchoring import AnchorRequest, anchor
 from attest.chain.connection import Chain
-from attest.chain.deployment import AnchorRequest, unsigned_call
+from attest.chain.deployment import unsigned_call
 from attest.chain.proving import block_header, block_receipts
 from attest.chain.rpc import HttpRpc
 from attest.core.chain_family import ETHEREUM
@@ -132,7 +133,7 @@ def test_anvil_blocks_rebuild_their_receipts_root(anvil_consortium: Consortium) 
     mixed = mixed_anvil_block(c, rpc)
     rpc.call("evm_setIntervalMining", [1])  # a block a second: a window of 100 lands in one block
     requests = [AnchorRequest(sha(f"doc {i}").hex(), Kind.FILE, 2022) for i in range(100)]
-    results = [r for window in c.dep.anchor(c.bank, requests, window=100) for r in window]
+    results = [r for window in anchor(c.dep, c.bank, requests, window=100) for r in window]
     assert all(r.error is None for r in results)
     blocks = range(first, c.chain.head() + 1)
     sizes = {n: len(c.chain.block(n)["transactions"]) for n in blocks}

@@ -3,7 +3,7 @@
 Single documents (`attest publish …`, `scripts/publish_year.py`), many documents
 (`scripts/publish_many.py`), batch and disclosure roots and relayed statements all come here. With a
 journal (`attest.app.journal`, whose docstring states the rules) a run first settles what an earlier
-run left unfinished (`recover`), then anchors window by window through `Deployment.anchor`: each
+run left unfinished (`recover`), then anchors window by window through `attest.chain.anchoring.anchor`: each
 window's intents and signed bytes are committed in one journal transaction before they leave, sent
 in JSON-RPC batch requests, their receipts collected in batch requests and their outcomes recorded.
 A document is a window of one. What the organisation already anchored is reported as `already`, or
@@ -20,15 +20,9 @@ from typing import TYPE_CHECKING
 
 from attest.app import stages
 from attest.app.journal import RECHECK_BLOCKS, Intent, IntentFacts, Journal, Scope
-from attest.chain import sender
-from attest.chain.deployment import (
-    WINDOW,
-    AnchorRequest,
-    AnchorResult,
-    Deployment,
-    Planned,
-    effects_without_transactions,
-)
+from attest.chain import anchoring, sender
+from attest.chain.anchoring import WINDOW, AnchorRequest, AnchorResult, Planned, effects_without_transactions
+from attest.chain.deployment import Deployment
 from attest.chain.transport import lost_node_is_unreachable
 from attest.core.contracts import Kind
 from attest.core.errors import (
@@ -63,7 +57,7 @@ def anchor(
     """
     with lost_node_is_unreachable(deployment.chain.name):
         if journal is None:
-            for results in deployment.anchor(account, requests, window=window):
+            for results in anchoring.anchor(deployment, account, requests, window=window):
                 results = as_asked(results)
                 confirmed(deployment.chain, results)
                 yield results
@@ -72,8 +66,8 @@ def anchor(
         recover(deployment, account, journal)
         scope = scope_of(deployment, account)
         recorder = JournalRecorder(journal, scope)
-        anchored = deployment.anchor(
-            account, requests, recorder=recorder, window=window, timeout=journal.timeout
+        anchored = anchoring.anchor(
+            deployment, account, requests, recorder=recorder, window=window, timeout=journal.timeout
         )
         for results in anchored:
             results = _classified(journal, scope, as_asked(results))  # recorded, then waited for
@@ -288,7 +282,11 @@ def _check_not_kept_without_transactions(deployment: Deployment, doomed: list[In
     if not doomed:
         return
     uids = [deployment.uid_of(r.org_id, r.digest) if r.org_id else None for r in doomed]
-    held = [(r, str(u)) for r, u, is_held in zip(doomed, uids, deployment.held(uids), strict=True) if is_held]
+    held = [
+        (r, str(u))
+        for r, u, is_held in zip(doomed, uids, anchoring.held(deployment, uids), strict=True)
+        if is_held
+    ]
     if not held:
         return
     with_events = {a.uid for a in deployment.attestations([u for _, u in held])}

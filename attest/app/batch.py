@@ -21,7 +21,8 @@ from attest.app import stages
 from attest.app.anchor import anchor_one
 from attest.app.proven import receipt_proofs
 from attest.app.publishing import ANCHORED, MAX_YEAR, MIN_YEAR, DocumentState, build_receipt, run_states
-from attest.chain.deployment import AnchorRequest, Deployment
+from attest.chain.anchoring import AnchorRequest
+from attest.chain.deployment import Deployment
 from attest.core.batch_receipt import LEAF_ENCODING
 from attest.core.contracts import Kind
 from attest.core.documents import OCTET_STREAM, HashedDocument, plain_file_digest

@@ -43,7 +43,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from attest.app.anchor import anchor_one
-from attest.chain.deployment import AnchorRequest, Deployment
+from attest.chain.anchoring import AnchorRequest
+from attest.chain.deployment import Deployment
 from attest.core.canonical import canonical_bytes
 from attest.core.contracts import Kind
 from attest.core.disclosure_checks import (

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 from attest.app import stages
 from attest.app.anchor import anchor, scope_of
 from attest.app.proven import receipt_proofs
-from attest.chain.deployment import AnchorRequest, Deployment
+from attest.chain.anchoring import AnchorRequest
+from attest.chain.deployment import Deployment
 from attest.chain.index import read_blocks
 from attest.core.contracts import Kind
 from attest.core.credits import claimed_credits, refuse_unknown_registries

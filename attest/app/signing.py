@@ -273,7 +273,8 @@ def relay(
     relayed before), nothing is sent and that attestation is returned with `already_anchored`.
     """
     from attest.app.anchor import anchor_one
-    from attest.chain.deployment import AnchorRequest, unsigned_call
+    from attest.chain.anchoring import AnchorRequest
+    from attest.chain.deployment import unsigned_call
 
     check_domain(request, deployment.manifest, path=path)
     m = request.typed_data.message
