@@ -506,7 +506,7 @@ def test_verify_json_structure(net: Net) -> None:
         assert [c["status"] for c in report["checks"][-2:]] == ["pass", "pass"]
         assert {"deployment", "digest", "anchored", "authorised", "status", "confirmations"} <= set(names)
         for check in report["checks"]:
-            assert set(check) == {"name", "status", "detail", "rests_on", "rests_on_detail"}
+            assert set(check) == {"name", "status", "detail", "rests_on", "rests_on_detail", "unproven"}
             assert check["rests_on"] in ("the file", "proven", "one node", "node's word"), check
             assert check["status"] in ("pass", "fail", "info")
         a = report["attestation"]

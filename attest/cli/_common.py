@@ -128,14 +128,15 @@ def proof_policy(
     """The command line's proof policy: every `--rpc-url` given, else the manifest's nodes (each
     named with the organisation that runs it), else its one `rpc_url`. The manifest is a file the
     audited party may have written: unless it is pinned (`--manifest-sha256`), the nodes it lists
-    are counted as one party — whoever wrote it — however it labels them, so a bank listing two of
-    its own nodes under two names does not make its block "vouched for by two parties"."""
+    (two or more) are counted as one party — whoever wrote it — however it labels them, so a bank
+    listing two of its own nodes under two names does not make its block "vouched for by two
+    parties"; one node is one party anyway, named by its URL."""
     from attest.app.proven import ProofPolicy
 
     manifest = dep.manifest
     urls = rpc_urls(manifest.node_urls())
     operators = manifest.operators()
-    if pinned_manifest() is None and urls == manifest.node_urls():
+    if pinned_manifest() is None and urls == manifest.node_urls() and len(urls) > 1:
         author = UNPINNED_AUTHOR
         operators = {u: author for u in urls}
     return ProofPolicy(urls, quorum, checkpoint, require, operators)
