@@ -9,7 +9,7 @@ statements cover each — not one file at a time. Reads come only from the manif
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from attest.chain.deployment import Deployment
 from attest.core.contracts import Kind
@@ -17,6 +17,9 @@ from attest.core.credits import NeutralityRecord
 from attest.core.records import OnchainAttestation
 from attest.core.registry_records import RecordsFile, RegistryUnits, units_by_registry
 from attest.core.verification import Report, attestation_status
+
+if TYPE_CHECKING:
+    from attest.app.proven import Prover
 
 
 @dataclass(frozen=True)
@@ -333,6 +336,7 @@ def neutrality_history(
     *,
     to_year: int | None = None,
     registry_records: tuple[RecordsFile, ...] | None = None,
+    prover: Prover | None = None,
 ) -> list[NeutralityYear]:
     """One row per reporting year from the organisation's first neutrality claim (a statement's
     `NeutralityClaimed` for its figures) to its latest year (or `to_year`), a year without figures
@@ -340,7 +344,12 @@ def neutrality_history(
     (`IndexedFacts`), so each row says what `verify` would of its figures' statement. Each row's
     credits are counted per registry (the chain records issuance keys: a registry is named where the
     table — Verra's one key — or the `registry_records` given identify the issuance), with the units
-    those records show retired for the organisation; a unit claimed in two years is a double claim."""
+    those records show retired for the organisation; a unit claimed in two years is a double claim.
+
+    With a `prover`, each row's statement is verified as `attest verify` verifies it: what is read is
+    proven as it is read, against the trusted block, and every line says what it rests on; a row is
+    met only if that verification is (so under `--require-proofs`, only if it is proven). The table's
+    own columns are the node's index of the logs, shown for orientation; the verdict is the report's."""
     from attest.app.bulk import IndexedFacts
     from attest.app.credits import statement_credits
     from attest.app.verify import finish, gather, read_target
@@ -391,8 +400,9 @@ def neutrality_history(
             # the statement verified as `attest verify DIGEST --org VERIFIER` would: the same checks
             digest = statement.digest.removeprefix("0x")
             target = read_target(digest)
-            evidence = gather(facts, target, f"statement {statement.uid}", str(statement.org_id), False)
-            verification = finish(facts, evidence)
+            subject = f"statement {statement.uid}"
+            evidence = gather(facts, target, subject, str(statement.org_id), False, prover=prover)
+            verification = finish(facts, evidence, prover)
         rows.append(
             NeutralityYear(
                 year,
@@ -449,10 +459,13 @@ def neutrality_lines(name: str, org_id: int, rows: list[NeutralityYear]) -> list
         out.extend(f"      credits   {u.describe()}" for u in r.credits)
         out.extend(f"      claimed twice: {d}" for d in r.double_claims)
         if r.verification is not None:
-            failed = [c.name for c in r.verification.checks if c.status == "fail"]
+            checks = r.verification.checks
+            failed = [c.name + (" (unproven)" if c.unproven else "") for c in checks if c.status == "fail"]
             out.append(
                 "      verify    the statement "
                 + ("VERIFIED" if r.verification.verified else f"NOT VERIFIED (failed: {', '.join(failed)})")
                 + f" (attest verify {r.statement.digest.removeprefix('0x')} --org {r.statement.org_id})"
             )
+            # what that verdict rests on: its `proofs` line (proven against which block, or why not)
+            out.extend(f"      proofs    {c.detail}" for c in r.verification.checks if c.name == "proofs")
     return out

@@ -7,12 +7,22 @@ from typing import TYPE_CHECKING
 
 import click
 
-from attest.cli._common import chain_options, emit, handle_errors, json_option, main, open_deployment
+from attest.cli._common import (
+    chain_options,
+    emit,
+    handle_errors,
+    json_option,
+    main,
+    open_deployment,
+    proof_options,
+    proof_policy,
+)
 from attest.core.errors import InputError
 from attest.core.records import ZERO_REF
 from attest.core.report_text import printable
 
 if TYPE_CHECKING:
+    from attest.app.proven import Prover
     from attest.chain.deployment import Deployment
 
 
@@ -41,6 +51,7 @@ if TYPE_CHECKING:
     help="With --neutrality: a carbon registry's own export (repeatable): names the registry of the "
     "issuances it holds and counts the units it shows retired for the organisation (docs/credits.md).",
 )
+@proof_options
 @chain_options
 @json_option
 def history(
@@ -49,20 +60,46 @@ def history(
     neutrality: bool,
     to_year: int | None,
     registry_records: tuple[str, ...],
+    quorum: int | None,
+    trust_block: str | None,
+    require_proofs: bool,
     deployment_path: str,
     rpc_url: str | None,
     confirmations: int | None,
     as_json: bool,
 ) -> None:
-    """List an organisation's attestations: current, superseded by what, or revoked (when, by whom, why)."""
+    """List an organisation's attestations: current, superseded by what, or revoked (when, by whom, why).
+
+    With --neutrality, each year's statement is verified as `attest verify` verifies it, its facts
+    proven against a block the nodes agree on (--quorum, --trust-block, --require-proofs as for
+    verify); a row is met only if that verification is (a node contradicting its proofs fails that
+    row's `proofs` line). Exit 0 with the table, met or not ("met" in --json); 3 on a chain error,
+    such as nodes that disagree on the trusted block."""
     with handle_errors():
         from attest.app.history import organisation_history
 
         dep = open_deployment(deployment_path, rpc_url, confirmations)
         org_id = dep.find_organisation(org)
         if neutrality:
-            _neutrality(dep, org_id, year, to_year, as_json, registry_records)
+            from attest.app.proven import Prover
+            from attest.core.header import parse_checkpoint
+
+            checkpoint = parse_checkpoint(trust_block) if trust_block is not None else None
+            # before anything is read: one block whose hash the nodes agree on (or the checkpoint's)
+            prover = Prover(dep, proof_policy(dep, quorum, checkpoint, require_proofs))
+            _neutrality(dep, org_id, year, to_year, as_json, registry_records, prover)
             return
+        for given, option in (
+            (quorum is not None, "--quorum"),
+            (trust_block is not None, "--trust-block"),
+            (require_proofs, "--require-proofs"),
+        ):
+            if given:
+                raise InputError(
+                    f"{option} goes with --neutrality (the list of attestations is the node's index, "
+                    "shown as it answers: verify a file to have it proven)",
+                    field=option,
+                )
         if to_year is not None:
             raise InputError("--to goes with --neutrality", field="--to")
         if registry_records:
@@ -104,13 +141,15 @@ def _neutrality(
     to_year: int | None,
     as_json: bool,
     records: tuple[str, ...],
+    prover: Prover,
 ) -> None:
-    """`history --neutrality`: the commitment year by year (`--year`: that row only)."""
+    """`history --neutrality`: the commitment year by year (`--year`: that row only); each row's
+    statement verified with `prover`."""
     from attest.app.credits import load_registry_records
     from attest.app.history import neutrality_history, neutrality_lines
 
     given = load_registry_records(records) if records else None
-    rows = neutrality_history(dep, org_id, to_year=to_year, registry_records=given)
+    rows = neutrality_history(dep, org_id, to_year=to_year, registry_records=given, prover=prover)
     if year is not None:
         rows = [r for r in rows if r.year == year]
     name = dep.organisation(org_id).info.name
