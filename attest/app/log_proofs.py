@@ -43,7 +43,7 @@ from attest.core.log_proofs import (
     proven_block,
 )
 from attest.core.proof_errors import MalformedProof, ProofError, QuorumError
-from attest.core.proven import only_shown
+from attest.core.proven import only_shown, others_read
 from attest.core.receipt_trie import TxReceipt
 from attest.core.records import ZERO_REF, OnchainAttestation
 from attest.core.verification import Check, Evidence, Read, Report
@@ -107,15 +107,38 @@ class LogProver:
         # what the node puts after the trusted block cannot be proven by its receipts: the node's word,
         # named, and failed by --require-proofs (a revocation dated later hides a double claim)
         shown = only_shown(ev)  # another organisation's record of the digest, "not relied on"
+        # statements only the coverage and credit lines read: what of theirs is newer weakens those
+        # lines (`after_block`'s "others"), said here, not failing this line (and every line on logs)
+        theirs = others_read(ev)
         newer = [
             f"attestation {a.uid[:18]}… (block {a.block_number})"
             for a in records
-            if a.block_number > limit and a.uid.lower() not in shown
+            if a.block_number > limit and a.uid.lower() not in shown and a.uid.lower() not in theirs
         ]
         newer += [
             f"the revocation of {u[:18]}… (block {r.block_number})"
             for u, r in revocations
-            if r.block_number > limit and u.lower() not in shown
+            if r.block_number > limit and u.lower() not in shown and u.lower() not in theirs
+        ]
+        others_later = [
+            f"attestation {a.uid[:18]}… (block {a.block_number})"
+            for a in records
+            if a.block_number > limit and a.uid.lower() in theirs
+        ]
+        others_later += [
+            f"the revocation of {u[:18]}… (block {r.block_number})"
+            for u, r in revocations
+            if r.block_number > limit and u.lower() in theirs
+        ]
+        others_later += [
+            f"a credit claim of {c.statement_uid[:18]}… (block {c.block_number})"
+            for c in claims
+            if c.block_number > limit and c.statement_uid.lower() in theirs
+        ]
+        others_later += [
+            f"the neutrality claim of {r.statement_uid[:18]}… (block {r.block_number})"
+            for r in neutrality
+            if r.block_number > limit and r.statement_uid.lower() in theirs
         ]
         shown_later = [
             f"attestation {a.uid[:18]}… (block {a.block_number})"
@@ -125,12 +148,12 @@ class LogProver:
         newer += [
             f"a credit claim of {c.statement_uid[:18]}… (block {c.block_number})"
             for c in claims
-            if c.block_number > limit
+            if c.block_number > limit and c.statement_uid.lower() not in theirs
         ]
         newer += [
             f"the neutrality claim of {r.statement_uid[:18]}… (block {r.block_number})"
             for r in neutrality
-            if r.block_number > limit
+            if r.block_number > limit and r.statement_uid.lower() not in theirs
         ]
         numbers = {a.block_number for a in records} | {r.block_number for _, r in revocations}
         numbers |= {c.block_number for c in claims} | {r.block_number for r in neutrality}
@@ -203,6 +226,11 @@ class LogProver:
             return Check("logs", "fail", "; ".join(parts))
         if complete:  # each node was asked up to the trusted block: what came after is in no answer
             complete += f" (each up to block {limit})"
+        if others_later:  # the coverage and credit lines rest on the node for them (`after_block`)
+            complete += ("; " if complete else "") + (
+                f"read by the coverage and credit lines only, after block {limit} (the node's word, said "
+                f"on those lines): {', '.join(others_later)}"
+            )
         if shown_later:  # said, never failed: no decision rests on them
             complete += ("; " if complete else "") + (
                 f"only shown, not relied on, after block {limit} (the node's word): {', '.join(shown_later)}"

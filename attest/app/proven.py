@@ -275,10 +275,10 @@ class Prover:
             return Grounds.node_only(self.unproven or "no trusted block")
         at = f"block {self.header.number}"
         facts: dict[str, tuple[Ground, str]] = dict.fromkeys(
-            ("code", "record", "status", "names", "standing", "logs", "head"), self.trusted_ground()
+            ("code", "record", "status", "others", "names", "standing", "logs", "head"), self.trusted_ground()
         )
         if lies or state.code_problem is not None:
-            for fact in ("code", "record", "status", "names", "standing"):
+            for fact in ("code", "record", "status", "others", "names", "standing"):
                 facts[fact] = (Ground.NODE, f"the node contradicts the proofs at {at} (the proofs line)")
         if self.header.checkpoint is not None:
             # a revocation, a restatement or a key frozen after the checkpoint's block is in no proof,
@@ -295,6 +295,7 @@ class Prover:
             held = state.records.get(a.uid.lower()) if a is not None else None
             if held is None or not held.revoked:  # a revocation proven at the checkpoint is final
                 facts["status"] = min(facts["status"], since)
+            facts["others"] = min(facts["others"], since)  # a covering or claiming statement revoked since
             facts["standing"] = min(facts["standing"], since)
         for fact, said in later.items():
             if said:

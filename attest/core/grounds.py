@@ -26,6 +26,7 @@ Fact = Literal[
     "code",
     "record",
     "status",
+    "others",
     "names",
     "standing",
     "logs",
@@ -40,6 +41,8 @@ FACTS: Mapping[Fact, str] = {
     "code": "the registry's code, and the governance it is immutably bound to",
     "record": "the attestation records relied on: organisation, account, block, year, kind",
     "status": "whether those records are revoked or superseded",
+    "others": "the other organisations' records only coverage and credit lines read: the statements "
+    "covering the figures and those claiming the same credits (record and status)",
     "names": "the organisations' names in governance storage",
     "standing": "the organisations' roles and the accounts' keys in governance storage",
     "logs": "the registry's events: references, coverage, credit claims, revocations, the receipt's block",

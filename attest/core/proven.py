@@ -81,6 +81,19 @@ def only_shown(ev: Evidence) -> set[str]:
     return {a.uid.lower() for a in ev.attestations if a.org_id != ev.expected_org} - relied
 
 
+def others_read(ev: Evidence) -> set[str]:
+    """The records read that only the coverage and credit lines decide on (lower-case uids): the
+    statements covering the figures and those claiming the same credits, unless read as something
+    other lines rely on too (the attestation itself or another of the digest, the reference, the
+    paired figures)."""
+    read = {s.uid.lower() for s in ev.covering_statements}
+    for c in (ev.credits, *ev.figures_credits):
+        if c is not None:
+            read |= {u.lower() for u in c.claimants}
+    relied = {a.uid.lower() for a in (*ev.attestations, ev.referenced, ev.paired_figures) if a is not None}
+    return read - relied
+
+
 def _own_uid(ev: Evidence) -> str | None:
     """The expected organisation's attestation id for the digest, computed here."""
     if ev.expected_org is None:
@@ -241,29 +254,49 @@ def _supersession_lies(said: OnchainAttestation, record: ProvenRecord, block: in
 def after_block(ev: Evidence, proven: ProvenState) -> dict[str, list[str]]:
     """The facts the verdict rests on that the proofs cannot settle because the node puts them after
     the trusted block, by kind (attest.core.grounds.FACTS): a record written since ("record"); a
-    revocation since (which stops another statement's claim on credits counting), a restatement
-    withdrawn since ("status"). The node's word, said on the lines and failed by `--require-proofs`."""
+    revocation since, a restatement withdrawn since ("status"); either of them for a statement only
+    the coverage and credit lines read — one covering the figures, one claiming the same credits
+    ("others"), so a statement anyone publishes after the trusted block weakens those lines, not the
+    record's own. The node's word, said on the lines and failed by `--require-proofs`."""
     block = proven.block
-    out: dict[str, list[str]] = {"record": [], "status": []}
-    shown = only_shown(ev)
+    out: dict[str, list[str]] = {"record": [], "status": [], "others": []}
+    shown, others = only_shown(ev), others_read(ev)
     for a in _reported(ev):
         if a.uid.lower() in shown:
             continue
         uid = attestation_uid(a.org_id, bytes.fromhex(a.digest.removeprefix("0x"))).lower()
         record = proven.records.get(uid)
+        other = a.uid.lower() in others
         if record is not None and not record.exists and a.block_number > block:
-            out["record"].append(f"attestation {a.uid} at block {a.block_number}, after block {block}")
+            out["others" if other else "record"].append(
+                f"attestation {a.uid} at block {a.block_number}, after block {block}"
+            )
         when = a.revocation.block_number if a.revocation is not None else None
         if a.revoked and record is not None and record.exists and not record.revoked and (when or 0) > block:
-            out["status"].append(f"the revocation of {a.uid} at block {when}, after block {block}")
+            out["others" if other else "status"].append(
+                f"the revocation of {a.uid} at block {when}, after block {block}"
+            )
         if a.superseded_by and record is not None and record.exists and record.superseded_by is None:
-            out["status"].append(f"the restatement of {a.uid} by {a.superseded_by}, after block {block}")
+            out["others" if other else "status"].append(
+                f"the restatement of {a.uid} by {a.superseded_by}, after block {block}"
+            )
         for w in a.withdrawn_restatements:
             at = w.revocation.block_number if w.revocation is not None else None
             if at is not None and at > block:
-                out["status"].append(
+                out["others" if other else "status"].append(
                     f"the withdrawal of restatement {w.uid} of {a.uid} at block {at}, after block {block}"
                 )
+    if ev.read is not None:  # their credit and neutrality claims, which only the credit lines read
+        out["others"] += [
+            f"a credit claim of {c.statement_uid} at block {c.block_number}, after block {block}"
+            for c in ev.read.claims.values()
+            if c.block_number > block and c.statement_uid.lower() in others
+        ]
+        out["others"] += [
+            f"the neutrality claim of {r.statement_uid} at block {r.block_number}, after block {block}"
+            for r in ev.read.neutrality.values()
+            if r.block_number > block and r.statement_uid.lower() in others
+        ]
     return {k: list(dict.fromkeys(v)) for k, v in out.items()}
 
 
@@ -323,7 +356,13 @@ def proof_check(
         # a logs line follows only when a record was relied on (attest.app.log_proofs)
         + ("; the facts only logs carry are on the logs line" if chosen is not None else "")
     )
-    said = [x for facts in (after_block(ev, proven) if later is None else later).values() for x in facts]
+    later = after_block(ev, proven) if later is None else later
+    if later.get("others"):  # those lines say it and rest on the node for it; this one does not
+        detail += (
+            "; read by the coverage and credit lines only, not provable at that block (the node's word, "
+            f"said on those lines): {'; '.join(later['others'])}"
+        )
+    said = [x for fact, facts in later.items() if fact != "others" for x in facts]
     if not said:
         return Check("proofs", "pass", detail)
     unproven = f"; the node's word, not provable at that block: {'; '.join(said)}"

@@ -565,7 +565,7 @@ CHECKS: tuple[CheckUnit[Evidence], ...] = (
         True,
         _on(lambda ev, a: _coverage(ev) if a.kind is Kind.FIGURES else None),
         lambda ev, a: a is not None and a.kind is Kind.FIGURES,
-        facts=("record", "status", "names", "logs"),
+        facts=("record", "status", "others", "names", "logs"),
         labelled="that no other statement covers them is as complete as the logs of the nodes asked",
     ),
     CheckUnit(
@@ -574,7 +574,7 @@ CHECKS: tuple[CheckUnit[Evidence], ...] = (
         True,
         _on_many(_credits_rule),
         lambda ev, a: a is not None and a.kind in (Kind.FIGURES, Kind.STATEMENT),
-        facts=("record", "status", "names", "logs"),
+        facts=("record", "status", "others", "names", "logs"),
         labelled="that no other statement claims them is as complete as the logs of the nodes asked",
     ),
     CheckUnit(
