@@ -257,6 +257,9 @@ class NeutralityYear:
     # the statement's own verification, by the same checks as `attest verify` (its digest, its
     # verifier's attestation): None without a statement
     verification: Report | None = None
+    # how complete the rows are: whose logs of the organisation's attestations and of each year's
+    # covering statements were asked, up to which block (None: only the reading node's index)
+    complete_as: str | None = None
 
     @property
     def gap(self) -> bool:
@@ -317,6 +320,7 @@ class NeutralityYear:
             "credits_unique": self.credits_unique,
             "double_claims": self.double_claims,
             "statement_verification": None if self.verification is None else self.verification.to_json(),
+            "complete_as": self.complete_as,
             "verified_emissions_tonnes": None if c is None else c.residual_tonnes,
             "credits_by_registry": [
                 {
@@ -363,6 +367,20 @@ def neutrality_history(
         raise InputError(f"no admitted organisation #{org_id}", field="--org")
     facts = IndexedFacts(dep, registry_index(dep), history, {})
     mine = sorted(facts.attestations_by_org(org_id), key=lambda a: (a.block_number, a.log_index))
+    logs = prover.logs if prover is not None else None
+    complete_as = None
+    if logs is not None:
+        # which years it published figures for, and which figures of a year are the latest, come from
+        # the reading node's index: a node that leaves one out moves a year's row onto other figures
+        # (or drops a gap year), so every node is asked, as for coverage
+        answered, silent = _complete(
+            logs.attested_complete(org_id, [a.uid for a in mine]), f"org #{org_id}'s attestations"
+        )
+        complete_as = (
+            "the organisation's attestations and each year's covering statements: as complete as the "
+            f"logs of node(s) {', '.join(answered)}, each up to block {logs.trusted.number}"
+            + "".join(f" ({x})" for x in silent)
+        )
     figures = [a for a in mine if a.kind is Kind.FIGURES]
     claims = {r.figures_uid: r for r in facts.index.neutrality.values() if r.beneficiary_org_id == org_id}
     claimed_years = [f.year for f in figures if f.uid in claims]
@@ -381,9 +399,11 @@ def neutrality_history(
         double: list[str] = []
         per_registry: list[RegistryUnits] = []
         if chosen is not None:
-            backing = [
-                s for s in facts.covering_statements(chosen.uid) if s.uid.lower() in facts.index.neutrality
-            ]
+            covering = facts.covering_statements(chosen.uid)
+            if logs is not None:  # a later statement left out would leave the row on an earlier one
+                held = [s.uid for s in covering]
+                _complete(logs.coverage_complete(chosen.uid, held), f"the statements covering {chosen.uid}")
+            backing = [s for s in covering if s.uid.lower() in facts.index.neutrality]
             live = [s for s in backing if not s.revoked]
             statement = (live or backing)[-1] if backing else None
         if statement is not None:
@@ -415,9 +435,26 @@ def neutrality_history(
                 describe_status(statement, names) if statement is not None else None,
                 per_registry,
                 verification,
+                complete_as,
             )
         )
     return rows
+
+
+def _complete(asked: tuple[list[str], list[str], list[str]], what: str) -> tuple[list[str], list[str]]:
+    """The nodes that answered and why the others did not; a chain error (exit 3) when a node's logs
+    hold what the history was to be decided without: one node left it out, and a history decided on
+    its logs would rest on what it chose to show."""
+    from attest.core.errors import ChainError
+
+    left_out, answered, silent = asked
+    if left_out:
+        raise ChainError(
+            f"the nodes' logs differ on {what}: {'; '.join(left_out)} — the history would rest on one "
+            "node's partial logs: ask again, reading from another node (the first --rpc-url), or leave "
+            "out the node that leaves them out"
+        )
+    return answered, silent
 
 
 def _mark(value: bool | None) -> str:
@@ -468,4 +505,10 @@ def neutrality_lines(name: str, org_id: int, rows: list[NeutralityYear]) -> list
             )
             # what that verdict rests on: its `proofs` line (proven against which block, or why not)
             out.extend(f"      proofs    {c.detail}" for c in r.verification.checks if c.name == "proofs")
+    complete = rows[-1].complete_as
+    out.append(
+        f"complete: {complete}"
+        if complete is not None
+        else "complete: as the reading node's index of the registry's logs (nothing was proven)"
+    )
     return out

@@ -455,6 +455,44 @@ class LogProver:
 
     # ------------------------------------------------------------------ completeness: every node's logs
 
+    def coverage_complete(self, figures_uid: str, held: list[str]) -> tuple[list[str], list[str], list[str]]:
+        """(statements covering `figures_uid` some node returned that `held` — the statements the
+        caller decides with — leaves out, or that another node left out; the nodes asked; those that
+        did not answer), up to the trusted block: "these are all the statements covering these
+        figures" as complete as the logs of every node asked."""
+        return self._complete(figures_uid, held)
+
+    def attested_complete(self, org_id: int, held: list[str]) -> tuple[list[str], list[str], list[str]]:
+        """(attestations of organisation `org_id` some node returned up to the trusted block that
+        `held` — the ones the caller decides with — leaves out; the nodes asked; those that did not
+        answer): "these are all its attestations" (which years it published figures for, and which
+        figures of a year are the latest) as complete as the logs of every node asked. A node's logs
+        cannot be forged past the receipts, but they can leave one out."""
+        from attest.chain import events
+
+        topics = ["0x" + events.topics().attested.hex(), None, None, "0x" + org_id.to_bytes(32, "big").hex()]
+        have = {u.lower() for u in held}
+        left_out: list[str] = []
+        answered: list[str] = []
+        silent: list[str] = []
+        for url in self.urls:
+            logs = self._registry_logs(url, topics)
+            if isinstance(logs, str):
+                silent.append(f"{url} did not answer eth_getLogs ({logs})")
+                continue
+            answered.append(url)
+            try:
+                found = [events.attested(log) for log in logs]
+            except (KeyError, TypeError, ValueError, IndexError) as exc:
+                raise ChainError(f"{url} answered eth_getLogs with a malformed Attested log: {exc}") from None
+            for a in found:
+                if a.org_id == org_id and a.uid.lower() not in have:
+                    left_out.append(
+                        f"attestation {a.uid} of org #{org_id} (block {a.block_number}), which node {url} "
+                        "returned, is not among those decided on"
+                    )
+        return list(dict.fromkeys(left_out)), answered, silent
+
     def _complete(self, figures_uid: str, verdict: list[str]) -> tuple[list[str], list[str], list[str]]:
         """(statements some node left out, the nodes whose logs were asked, those that did not
         answer) for the statements covering `figures_uid`, up to the trusted block."""

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from attest.core.contracts import Kind
+from attest.core.grounds import Ground
 from attest.core.verification import Check, Report
 
 #: Lines whose failure means the chain's answers themselves cannot be relied on: then the sentence
@@ -119,6 +120,10 @@ def unproven_only(check: Check) -> bool:
     return check.status == "fail" and check.unproven
 
 
+#: The tag of a line resting on the node's answer alone.
+NODE_WORD = Ground.NODE.label
+
+
 def _rests_on(report: Report) -> str:
     proofs = _line(report, "proofs")
     basis = report.basis
@@ -133,6 +138,12 @@ def _rests_on(report: Report) -> str:
     logs = _line(report, "logs")
     if logs is not None and logs.status != "pass":
         partly += " (some records only on the node's word: see the logs line)"
+    # a line may rest on the node's word while both lines pass (a statement only it reads, newer than
+    # the trusted block; a change since a checkpoint): the sentence names it, never calls it proven
+    weak = [c.name for c in report.checks if c.rests_on == NODE_WORD and c.name not in ("proofs", "logs")]
+    if weak:
+        lines = f"the {', '.join(weak)} line" + (" rests" if len(weak) == 1 else "s rest")
+        partly += f" ({lines} on the node's word)"
     return f"This answer rests on {basis.words()}{partly}."
 
 

@@ -1,0 +1,91 @@
+"""Review attack on `attest history --neutrality` (commit 2606e9a): the node picks the statement.
+
+The lie: after the verifier's 2022 statement S1 (6900 t retired >= 6860 t residual: met), the same
+verifier publishes a second, live statement S2 on the same 2022 figures whose neutrality claim is
+NOT met (residual 6860 t, only 1900 t retired, of an issuance S1 does not touch). Honestly the row is
+backed by the latest live statement, S2, so 2022 is not met. The bank's node — the first
+`--rpc-url`, from which the history's index is read — drops every log of S2's transaction
+(Attested, Covered, CreditClaimed, NeutralityClaimed). The row then picks S1, whose verification is
+genuinely proven (two parties' nodes, --require-proofs): nothing in S1's verification asks which
+statements cover the figures, so the hidden S2 is never looked for, and the year reads "met": true.
+
+Correct outcome: with an honest second party's node and --require-proofs, the history must not say
+2022 (and the commitment) is met. Now every node is asked which statements cover each year's
+figures (`LogProver.coverage_complete`, as `verify FIGURES` does on its logs line): S2, which the
+reading node left out and the other returned, is a chain error naming both (exit 3).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from conftest import EXAMPLES, second_party
+from lying_proxy import ForgingProxy, run_attest, show
+from worlds import STATEMENT_EXAMPLE, World, anvil_world, write_json
+
+from attest.app.publishing import publish
+from attest.core.contracts import Kind
+
+pytestmark = pytest.mark.anvil
+
+
+def _second_statement(w: World) -> dict[str, Any]:
+    """The verifier's later statement on the same figures: residual 6860 t, only 1900 t retired
+    (forestry units of issuance FCS-EXAMPLE-01-2021-B, which S1 does not claim): not met."""
+    doc = json.loads((EXAMPLES / STATEMENT_EXAMPLE).read_text(encoding="utf-8"))
+    doc["issued"] = "2023-09-30"
+    claim = doc["neutrality_claim"]
+    forestry = claim["retirements"][1]
+    forestry["serial_blocks"][0]["issuance"] = "FCS-EXAMPLE-01-2021-B"
+    claim["retirements"] = [forestry]
+    path = write_json(w.root / "second-statement.json", doc)
+    a = publish(w.c.dep, w.c.verifier, path, kind=Kind.STATEMENT, ref=w.figures_uid).published.attestation
+    return {"second_uid": a.uid.lower(), "second_tx": a.transaction_hash.lower()}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    root = tmp_path_factory.mktemp("review4-hidden-statement")
+    with anvil_world(root, statement="statement.json", setup=_second_statement) as w:
+        yield w
+
+
+def _drop_transaction(tx: str) -> Any:
+    def forge(call: dict[str, Any], result: Any) -> Any:
+        if call.get("method") == "eth_getLogs" and isinstance(result, list):
+            return [log for log in result if str(log.get("transactionHash", "")).lower() != tx]
+        return result
+
+    return forge
+
+
+def _history(w: World, *args: str) -> Any:
+    return run_attest("history", "--org", "WeBank", "--neutrality", "-d", str(w.manifest), "--json", *args)
+
+
+def _row(done: Any) -> tuple[dict[str, Any], bool]:
+    assert done.returncode == 0, show(done)
+    data = json.loads(done.stdout)
+    [row] = data["years"]
+    return row, data["met"]
+
+
+def test_a_node_hiding_a_later_unmet_statement_makes_the_year_met(world: World) -> None:
+    honest_nodes = ("--rpc-url", world.rpc_url, *second_party(world.rpc_url))
+    honest, honest_met = _row(_history(world, *honest_nodes, "--require-proofs"))
+    # the honest chain: the row follows the latest live statement, S2, whose claim is not met
+    assert honest["statement"]["uid"].lower() == world.second_uid, honest
+    assert honest["claim_met"] is False and honest["met"] is False and honest_met is False, honest
+
+    proxy = ForgingProxy(world.rpc_url, _drop_transaction(world.second_tx))
+    try:
+        lied = _history(world, "--rpc-url", proxy.url, *second_party(world.rpc_url), "--require-proofs")
+    finally:
+        proxy.close()
+    # before: exit 0, the row stood on S1 (which the node chose for it) and read "met": true
+    assert lied.returncode == 3, show(lied)
+    assert "the nodes' logs differ on the statements covering" in lied.stderr, show(lied)
+    assert world.second_uid in lied.stderr and lied.stderr.count("\n") == 1, show(lied)
