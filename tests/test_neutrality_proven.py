@@ -125,3 +125,25 @@ def test_proof_options_go_with_neutrality_only(standing: World) -> None:
     )  # fmt: skip
     assert done.returncode == 2, show(done)
     assert "--require-proofs goes with --neutrality" in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_each_row_is_what_verify_says_of_its_statement_with_the_same_nodes(standing: World) -> None:
+    """Parity through the real CLI: a row's `statement_verification` has the lines `attest verify
+    DIGEST --org VERIFIER` prints with the same nodes and options — names, verdicts and what each
+    rests on — so the history is one more way of verifying, not a second set of rules."""
+    nodes = ("--rpc-url", standing.node.rpc_url, *second_party(standing.node.rpc_url))
+    row = _row(_history(standing, *nodes, "--require-proofs", "--json"))
+    statement = row["statement"]
+    done = run_attest(
+        "verify", statement["digest"].removeprefix("0x"), "--org", str(statement["verifier_org_id"]),
+        "-d", str(standing.manifest), *nodes, "--require-proofs", "--json",
+    )  # fmt: skip
+    assert done.returncode == 0, show(done)
+    [alone] = json.loads(done.stdout)
+    ours = row["statement_verification"]
+
+    def lines(report: dict[str, Any]) -> list[tuple[str, str, str]]:
+        return [(c["name"], c["status"], c["rests_on"]) for c in report["checks"]]
+
+    assert lines(ours) == lines(alone), (lines(ours), lines(alone))
+    assert ours["verified"] is alone["verified"] is True
