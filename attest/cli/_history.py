@@ -73,8 +73,10 @@ def history(
     With --neutrality, each year's statement is verified as `attest verify` verifies it, its facts
     proven against a block the nodes agree on (--quorum, --trust-block, --require-proofs as for
     verify); a row is met only if that verification is (a node contradicting its proofs fails that
-    row's `proofs` line). Exit 0 with the table, met or not ("met" in --json); 3 on a chain error,
-    such as nodes that disagree on the trusted block."""
+    row's `proofs` line). Every node is asked for the organisation's attestations and each year's
+    covering statements: the rows are as complete as their logs. Exit 0 with the table, met or not
+    ("met" in --json); 3 on a chain error: nodes that disagree on the trusted block, or whose logs
+    differ on what the rows are decided with."""
     with handle_errors():
         from attest.app.history import organisation_history
 
