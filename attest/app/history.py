@@ -19,6 +19,7 @@ from attest.core.registry_records import RecordsFile, RegistryUnits, units_by_re
 from attest.core.verification import Report, attestation_status
 
 if TYPE_CHECKING:
+    from attest.app.bulk import IndexedFacts
     from attest.app.proven import Prover
 
 
@@ -260,6 +261,11 @@ class NeutralityYear:
     # how complete the rows are: whose logs of the organisation's attestations and of each year's
     # covering statements were asked, up to which block (None: only the reading node's index)
     complete_as: str | None = None
+    # what the row's choice of figures and statement rests on beyond the proofs: revocations and
+    # restatements the node dates after the trusted block; with `require` (--require-proofs) the row
+    # is not met while there are any
+    chosen_on: tuple[str, ...] = ()
+    require: bool = False
 
     @property
     def gap(self) -> bool:
@@ -292,7 +298,14 @@ class NeutralityYear:
     @property
     def met(self) -> bool:
         verified = self.verification is None or self.verification.verified
-        return self.status == "current" and bool(self.claim_met) and bool(self.credits_unique) and verified
+        chosen = not (self.require and self.chosen_on)
+        return (
+            self.status == "current"
+            and bool(self.claim_met)
+            and bool(self.credits_unique)
+            and verified
+            and chosen
+        )
 
     def to_json(self) -> dict[str, Any]:
         c = self.claim
@@ -321,6 +334,7 @@ class NeutralityYear:
             "double_claims": self.double_claims,
             "statement_verification": None if self.verification is None else self.verification.to_json(),
             "complete_as": self.complete_as,
+            "chosen_on_the_nodes_word": list(self.chosen_on),
             "verified_emissions_tonnes": None if c is None else c.residual_tonnes,
             "credits_by_registry": [
                 {
@@ -367,20 +381,11 @@ def neutrality_history(
         raise InputError(f"no admitted organisation #{org_id}", field="--org")
     facts = IndexedFacts(dep, registry_index(dep), history, {})
     mine = sorted(facts.attestations_by_org(org_id), key=lambda a: (a.block_number, a.log_index))
-    logs = prover.logs if prover is not None else None
-    complete_as = None
-    if logs is not None:
-        # which years it published figures for, and which figures of a year are the latest, come from
-        # the reading node's index: a node that leaves one out moves a year's row onto other figures
-        # (or drops a gap year), so every node is asked, as for coverage
-        answered, silent = _complete(
-            logs.attested_complete(org_id, [a.uid for a in mine]), f"org #{org_id}'s attestations"
-        )
-        complete_as = (
-            "the organisation's attestations and each year's covering statements: as complete as the "
-            f"logs of node(s) {', '.join(answered)}, each up to block {logs.trusted.number}"
-            + "".join(f" ({x})" for x in silent)
-        )
+    choice = _Choice(prover, facts, org_id) if prover is not None and prover.logs is not None else None
+    if choice is not None:  # which years, which figures of a year: every node's logs, not one node's
+        choice.complete("attestation", "attested", 1, [a.uid for a in mine])
+        theirs = [r.statement_uid for r in facts.index.neutrality.values() if r.beneficiary_org_id == org_id]
+        choice.complete("neutrality claim of statement", "neutrality_claimed", 1, theirs)
     figures = [a for a in mine if a.kind is Kind.FIGURES]
     claims = {r.figures_uid: r for r in facts.index.neutrality.values() if r.beneficiary_org_id == org_id}
     claimed_years = [f.year for f in figures if f.uid in claims]
@@ -388,6 +393,8 @@ def neutrality_history(
         return []
     first = min(claimed_years)
     last = max([first, *(a.year for a in mine), *([to_year] if to_year is not None else [])])
+    if choice is not None:  # every record a row is chosen by, proven as the node answered it
+        choice.prove([*mine, *(s for f in figures for s in facts.covering_statements(f.uid))])
     rows = []
     for year in range(first, last + 1):
         of_year = [f for f in figures if f.year == year]
@@ -398,11 +405,13 @@ def neutrality_history(
         verifier: str | None = None
         double: list[str] = []
         per_registry: list[RegistryUnits] = []
+        candidates = list(of_year)
         if chosen is not None:
             covering = facts.covering_statements(chosen.uid)
-            if logs is not None:  # a later statement left out would leave the row on an earlier one
+            candidates += covering
+            if choice is not None:  # a later statement left out would leave the row on an earlier one
                 held = [s.uid for s in covering]
-                _complete(logs.coverage_complete(chosen.uid, held), f"the statements covering {chosen.uid}")
+                choice.complete(f"statement covering {chosen.uid}", "covered", 2, held, chosen.uid)
             backing = [s for s in covering if s.uid.lower() in facts.index.neutrality]
             live = [s for s in backing if not s.revoked]
             statement = (live or backing)[-1] if backing else None
@@ -435,26 +444,91 @@ def neutrality_history(
                 describe_status(statement, names) if statement is not None else None,
                 per_registry,
                 verification,
-                complete_as,
+                choice.complete_as() if choice is not None else None,
+                tuple(choice.on_word(candidates)) if choice is not None else (),
+                choice is not None and choice.require,
             )
         )
     return rows
 
 
-def _complete(asked: tuple[list[str], list[str], list[str]], what: str) -> tuple[list[str], list[str]]:
-    """The nodes that answered and why the others did not; a chain error (exit 3) when a node's logs
-    hold what the history was to be decided without: one node left it out, and a history decided on
-    its logs would rest on what it chose to show."""
-    from attest.core.errors import ChainError
+class _Choice:
+    """What a history's rows are chosen by, held to every node's logs and to the proofs.
 
-    left_out, answered, silent = asked
-    if left_out:
-        raise ChainError(
-            f"the nodes' logs differ on {what}: {'; '.join(left_out)} — the history would rest on one "
-            "node's partial logs: ask again, reading from another node (the first --rpc-url), or leave "
-            "out the node that leaves them out"
+    Which years have figures, which figures of a year are the latest current ones, which statements
+    cover them and which of those claim neutrality come from the reading node's index. A node that
+    left one out, or answered a record's kind, year, revocation or restatement otherwise, would move a
+    row onto other figures or another statement — one whose own verification is genuinely proven. So
+    every node is asked for those logs up to its head (`LogProver.logs_complete`), every record read
+    is proven at the trusted block (`Prover.record_lies`), and either difference is a chain error
+    naming the nodes (exit 3). What the proofs cannot reach — a revocation or restatement the node
+    dates after the trusted block — is named on the row (`chosen_on`): with --require-proofs the row
+    is not met."""
+
+    def __init__(self, prover: Prover, facts: IndexedFacts, org_id: int) -> None:
+        assert prover.logs is not None
+        self.prover, self.logs, self.facts = prover, prover.logs, facts
+        self.org_topic = "0x" + org_id.to_bytes(32, "big").hex()
+        self.require = prover.policy.require
+        self.upto = facts.index.head  # the last block the index read
+        self.answered: list[str] = []
+        self.silent: list[str] = []
+
+    def complete(self, what: str, event: str, key: int, held: list[str], figures: str | None = None) -> None:
+        """Ask every node for the registry's `event` logs (of this organisation; or of `figures`,
+        for Covered) and stop when one holds an id (topic `key`) that `held` leaves out."""
+        from attest.chain import events
+        from attest.core.errors import ChainError
+
+        topic0 = "0x" + getattr(events.topics(), event).hex()
+        topics: list[Any] = [topic0, None, None, self.org_topic]  # the organisation's (topic 3)
+        if figures is not None:
+            topics = [topic0, figures.lower()]  # the Covered logs of these figures (topic 1)
+        left_out, answered, silent = self.logs.logs_complete(what, topics, key, held, self.upto)
+        if left_out:
+            raise ChainError(
+                f"the nodes' logs differ: {'; '.join(left_out)}, which the reading node's logs left out — "
+                "the history would rest on one node's partial logs: ask again, reading from another "
+                "node (the first --rpc-url), or leave out the node that leaves them out"
+            )
+        self.answered = list(dict.fromkeys([*self.answered, *answered]))
+        self.silent = list(dict.fromkeys([*self.silent, *silent]))
+
+    def prove(self, records: list[OnchainAttestation]) -> None:
+        """Prove every record a row may be chosen by at the trusted block; stop on a contradiction."""
+        from attest.core.errors import ChainError
+
+        self.prover.prefetch([a.uid for a in records])
+        lies = self.prover.record_lies(records)
+        if lies:
+            raise ChainError(
+                f"node {self.prover.node} contradicts the proofs at block {self.logs.trusted.number}: "
+                + "; ".join(dict.fromkeys(lies))
+            )
+
+    def on_word(self, candidates: list[OnchainAttestation]) -> list[str]:
+        """The revocations and restatements the node puts after the trusted block among a row's
+        candidates (its year's figures, their covering statements): the proofs show the record live
+        and unrestated at that block, so the row's choice rests on the node's word there."""
+        out = []
+        block = self.logs.trusted.number
+        for a in candidates:
+            held = self.prover.proven_record(a.uid)
+            if held is None or not held.exists:
+                continue
+            if a.revoked and not held.revoked:
+                out.append(f"the revocation of {a.uid}, after block {block}")
+            if a.superseded_by and not held.superseded_by:
+                out.append(f"the restatement of {a.uid} by {a.superseded_by}, after block {block}")
+        return out
+
+    def complete_as(self) -> str:
+        return (
+            "the organisation's attestations and neutrality claims and each year's covering statements: "
+            f"as complete as the logs of node(s) {', '.join(self.answered)}, each up to block {self.upto}; "
+            f"the records they name proven against block {self.logs.trusted.number}"
+            + "".join(f" ({x})" for x in self.silent)
         )
-    return answered, silent
 
 
 def _mark(value: bool | None) -> str:
@@ -505,6 +579,9 @@ def neutrality_lines(name: str, org_id: int, rows: list[NeutralityYear]) -> list
             )
             # what that verdict rests on: its `proofs` line (proven against which block, or why not)
             out.extend(f"      proofs    {c.detail}" for c in r.verification.checks if c.name == "proofs")
+        if r.chosen_on:
+            unmet = " — not met: --require-proofs" if r.require else ""
+            out.append(f"      chosen on the node's word: {'; '.join(r.chosen_on)}{unmet}")
     complete = rows[-1].complete_as
     out.append(
         f"complete: {complete}"

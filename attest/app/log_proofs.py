@@ -19,7 +19,7 @@ another left out fails the verdict, naming both.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -455,42 +455,35 @@ class LogProver:
 
     # ------------------------------------------------------------------ completeness: every node's logs
 
-    def coverage_complete(self, figures_uid: str, held: list[str]) -> tuple[list[str], list[str], list[str]]:
-        """(statements covering `figures_uid` some node returned that `held` — the statements the
-        caller decides with — leaves out, or that another node left out; the nodes asked; those that
-        did not answer), up to the trusted block: "these are all the statements covering these
-        figures" as complete as the logs of every node asked."""
-        return self._complete(figures_uid, held)
+    def logs_complete(
+        self, what: str, topics: list[Any], key: int, held: Iterable[str], upto: int
+    ) -> tuple[list[str], list[str], list[str]]:
+        """(the registry's logs with these `topics` that some node holds at a block up to `upto` whose
+        topic `key` — an id — is not among `held`, the ids the caller decides with; the nodes that
+        answered; those that did not): "these are all of them" as complete as the logs of every node
+        asked. Each node is asked up to its own head, so a log left out after the trusted block (in
+        the confirmation window) is found too, by a node that has its block; `upto` is the last block
+        the caller's own reading covered. A node's logs cannot be forged past the receipts, but they
+        can leave one out."""
+        from attest.chain.events import as_int
 
-    def attested_complete(self, org_id: int, held: list[str]) -> tuple[list[str], list[str], list[str]]:
-        """(attestations of organisation `org_id` some node returned up to the trusted block that
-        `held` — the ones the caller decides with — leaves out; the nodes asked; those that did not
-        answer): "these are all its attestations" (which years it published figures for, and which
-        figures of a year are the latest) as complete as the logs of every node asked. A node's logs
-        cannot be forged past the receipts, but they can leave one out."""
-        from attest.chain import events
-
-        topics = ["0x" + events.topics().attested.hex(), None, None, "0x" + org_id.to_bytes(32, "big").hex()]
-        have = {u.lower() for u in held}
+        have = {h.lower() for h in held}
         left_out: list[str] = []
         answered: list[str] = []
         silent: list[str] = []
         for url in self.urls:
-            logs = self._registry_logs(url, topics)
+            logs = self._registry_logs(url, topics, to_block="latest")
             if isinstance(logs, str):
                 silent.append(f"{url} did not answer eth_getLogs ({logs})")
                 continue
             answered.append(url)
-            try:
-                found = [events.attested(log) for log in logs]
-            except (KeyError, TypeError, ValueError, IndexError) as exc:
-                raise ChainError(f"{url} answered eth_getLogs with a malformed Attested log: {exc}") from None
-            for a in found:
-                if a.org_id == org_id and a.uid.lower() not in have:
-                    left_out.append(
-                        f"attestation {a.uid} of org #{org_id} (block {a.block_number}), which node {url} "
-                        "returned, is not among those decided on"
-                    )
+            for log in logs:
+                try:
+                    block, uid = as_int(log["blockNumber"]), "0x" + _topic_id(log, key)
+                except (KeyError, TypeError, ValueError, IndexError) as exc:
+                    raise ChainError(f"{url} answered eth_getLogs with a malformed log: {exc}") from None
+                if block <= upto and uid not in have:
+                    left_out.append(f"{what} {uid} (block {block}), which node {url} returned")
         return list(dict.fromkeys(left_out)), answered, silent
 
     def _complete(self, figures_uid: str, verdict: list[str]) -> tuple[list[str], list[str], list[str]]:
@@ -629,16 +622,17 @@ class LogProver:
             self._every_covered[url] = found
         return found
 
-    def _registry_logs(self, url: str, topics: list[Any]) -> list[Any] | str:
-        """The registry's logs with these topics at `url`, from its deploy block to the trusted block,
-        each checked against the query (a node contradicting its own filter, or a malformed log, is a
-        chain error: exit 3); what the node said instead when it does not answer (said on the line)."""
+    def _registry_logs(self, url: str, topics: list[Any], *, to_block: str | None = None) -> list[Any] | str:
+        """The registry's logs with these topics at `url`, from its deploy block to the trusted block
+        (or `to_block`: "latest", the node's head), each checked against the query (a node
+        contradicting its own filter, or a malformed log, is a chain error: exit 3); what the node
+        said instead when it does not answer (said on the line)."""
         from attest.chain import events
 
         query = {
             "address": self.registry,
             "fromBlock": hex(self.from_block),
-            "toBlock": hex(self.trusted.number),
+            "toBlock": to_block if to_block is not None else hex(self.trusted.number),
             "topics": topics,
         }
         try:
@@ -722,3 +716,13 @@ def _blocks_of(
             computed = chain_family.block_hash(header) if chain_family.block_hash else header_hash(header)
             out[n] = f"names hash 0x{claimed.hex()}, but its header fields hash to 0x{computed.hex()}"
     return out
+
+
+def _topic_id(log: Mapping[str, Any], position: int) -> str:
+    """Topic `position` of `log`, as 64 lower-case hex digits (an id the registry indexes)."""
+    from attest.chain.events import as_bytes
+
+    word = as_bytes(log["topics"][position])
+    if len(word) != 32:
+        raise ValueError(f"topic {position} is {len(word)} bytes, not 32")
+    return word.hex()

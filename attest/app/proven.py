@@ -36,11 +36,12 @@ from attest.core.proven import (
     contradictions,
     orgs_to_prove,
     proof_check,
+    record_lies,
     uids_to_prove,
     unproven_check,
 )
 from attest.core.receipt import ProofPart
-from attest.core.records import ZERO_REF, OnchainAttestation
+from attest.core.records import ZERO_REF, OnchainAttestation, attestation_uid
 from attest.core.report_summary import Basis
 from attest.core.storage import contract_layout, word_of_address, word_of_bytes32, word_of_uint
 from attest.core.verification import Check, Evidence, Report, rest
@@ -189,6 +190,33 @@ class Prover:
             self._governance(sorted({r.org_id for r in found}), sorted({r.attester.lower() for r in found}))
         except NodeRefused as exc:
             self.unproven = f"{self.node} serves no state proof for block {self.header.number} ({exc})"
+
+    def proven_record(self, uid: str) -> ProvenRecord | None:
+        """Attestation `uid`'s slot as proven at the trusted block (after `prefetch`), or None when it
+        was not proven (nothing settled, a node that serves no proofs, not asked)."""
+        if self.header is None or self.unproven is not None:
+            return None
+        return self._records_seen.get(uid.lower())
+
+    def record_lies(self, records: Sequence[OnchainAttestation]) -> list[str]:
+        """Every way the node's answers about these attestations contradict their slots proven at the
+        trusted block (`prefetch` them first); each id is computed here from (organisation, digest),
+        never taken from the node. Empty when nothing was proven."""
+        if self.header is None or self.unproven is not None:
+            return []
+        lies: list[str] = []
+        for a in records:
+            uid = attestation_uid(a.org_id, bytes.fromhex(a.digest.removeprefix("0x"))).lower()
+            if a.uid.lower() != uid:
+                lies.append(
+                    f"the node reports attestation {a.uid}, but the registry's id of its organisation and "
+                    f"digest is {uid}: another document's record"
+                )
+                continue
+            record = self._records_seen.get(uid)
+            if record is not None:
+                lies.extend(record_lies(a, record, self.header.number))
+        return lies
 
     def prove_disclosure_binding(self, figures_uid: str) -> str | None:
         """The disclosure root's attestation the registry binds to figures attestation `figures_uid`

@@ -159,7 +159,7 @@ def contradictions(ev: Evidence, proven: ProvenState) -> list[str]:
                     "left it out"
                 )
             continue
-        lies.extend(_record_lies(said, record, proven.block))
+        lies.extend(record_lies(said, record, proven.block))
     lies.extend(_standing_lies(ev, proven))
     for org_id, name in proven.org_names.items():
         if org_id in ev.org_names and ev.org_names[org_id] != name:
@@ -196,7 +196,10 @@ def _standing_lies(ev: Evidence, proven: ProvenState) -> list[str]:
     return list(dict.fromkeys(lies))
 
 
-def _record_lies(said: OnchainAttestation, record: ProvenRecord, block: int) -> list[str]:
+def record_lies(said: OnchainAttestation, record: ProvenRecord, block: int) -> list[str]:
+    """Every way the node's answer `said` about one attestation contradicts its slot as proven at
+    `block` (`record`): its fields, a revocation or restatement the proof shows and the node hides,
+    one the node dates no later than `block` that the proof does not show (empty: none)."""
     if not record.exists and said.block_number > block:
         return []  # written after the trusted block: not provable there yet (`after_block` says so)
     if not record.exists:
