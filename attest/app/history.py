@@ -380,12 +380,15 @@ def neutrality_history(
     if org_id not in names:
         raise InputError(f"no admitted organisation #{org_id}", field="--org")
     facts = IndexedFacts(dep, registry_index(dep), history, {})
-    mine = sorted(facts.attestations_by_org(org_id), key=lambda a: (a.block_number, a.log_index))
+    mine = sorted(facts.attestations_by_org(org_id), key=_place)
     choice = _Choice(prover, facts, org_id) if prover is not None and prover.logs is not None else None
     if choice is not None:  # which years, which figures of a year: every node's logs, not one node's
         choice.complete("attestation", "attested", 1, [a.uid for a in mine])
-        theirs = [r.statement_uid for r in facts.index.neutrality.values() if r.beneficiary_org_id == org_id]
-        choice.complete("neutrality claim of statement", "neutrality_claimed", 1, theirs)
+        theirs = [r for r in facts.index.neutrality.values() if r.beneficiary_org_id == org_id]
+        choice.complete(
+            "neutrality claim of statement", "neutrality_claimed", 1, [r.statement_uid for r in theirs]
+        )
+        choice.prove_claims(theirs)  # the figures and year each claims for: which years have rows
     figures = [a for a in mine if a.kind is Kind.FIGURES]
     claims = {r.figures_uid: r for r in facts.index.neutrality.values() if r.beneficiary_org_id == org_id}
     claimed_years = [f.year for f in figures if f.uid in claims]
@@ -407,7 +410,8 @@ def neutrality_history(
         per_registry: list[RegistryUnits] = []
         candidates = list(of_year)
         if chosen is not None:
-            covering = facts.covering_statements(chosen.uid)
+            # "latest" by place in the chain (proven block, log index), never by the order of the answer
+            covering = sorted(facts.covering_statements(chosen.uid), key=_place)
             candidates += covering
             if choice is not None:  # a later statement left out would leave the row on an earlier one
                 held = [s.uid for s in covering]
@@ -445,7 +449,7 @@ def neutrality_history(
                 per_registry,
                 verification,
                 choice.complete_as() if choice is not None else None,
-                tuple(choice.on_word(candidates)) if choice is not None else (),
+                tuple([*choice.claims_on_word, *choice.on_word(candidates)]) if choice is not None else (),
                 choice is not None and choice.require,
             )
         )
@@ -473,6 +477,9 @@ class _Choice:
         self.upto = facts.index.head  # the last block the index read
         self.answered: list[str] = []
         self.silent: list[str] = []
+        # neutrality claims no proof reaches (after the trusted block, or their blocks unproven): which
+        # years have rows rests on the node's word for them, said on every row
+        self.claims_on_word: list[str] = []
 
     def complete(self, what: str, event: str, key: int, held: list[str], figures: str | None = None) -> None:
         """Ask every node for the registry's `event` logs (of this organisation; or of `figures`,
@@ -506,6 +513,27 @@ class _Choice:
                 + "; ".join(dict.fromkeys(lies))
             )
 
+    def prove_claims(self, claims: list[NeutralityRecord]) -> None:
+        """Prove the organisation's neutrality claims by their blocks' receipts (the figures and year
+        each names decide which years have rows, and from which year the commitment runs); stop on a
+        contradiction, and keep what no proof reaches to name on every row."""
+        from attest.core.errors import ChainError
+
+        block = self.logs.trusted.number
+        lies, unproven = self.logs.prove_neutrality(claims)
+        if lies:
+            raise ChainError(
+                f"node {self.prover.node}'s logs contradict the proven receipts: " + "; ".join(lies)
+            )
+        self.claims_on_word = [
+            *(
+                f"the neutrality claim of {r.statement_uid} at block {r.block_number}, after block {block}"
+                for r in claims
+                if r.block_number > block
+            ),
+            *unproven,
+        ]
+
     def on_word(self, candidates: list[OnchainAttestation]) -> list[str]:
         """The revocations and restatements the node puts after the trusted block among a row's
         candidates (its year's figures, their covering statements): the proofs show the record live
@@ -529,6 +557,11 @@ class _Choice:
             f"the records they name proven against block {self.logs.trusted.number}"
             + "".join(f" ({x})" for x in self.silent)
         )
+
+
+def _place(a: OnchainAttestation) -> tuple[int, int]:
+    """Where an attestation sits in the chain: its block (proven with its record), its log index."""
+    return a.block_number, a.log_index
 
 
 def _mark(value: bool | None) -> str:

@@ -51,7 +51,7 @@ from attest.core.verification import Check, Evidence, Read, Report
 if TYPE_CHECKING:
     from attest.app.proven import ProofPolicy
     from attest.chain.deployment import Deployment
-    from attest.core.credits import ClaimRecord, UnitsElsewhere
+    from attest.core.credits import ClaimRecord, NeutralityRecord, UnitsElsewhere
 
 #: how many blocks before a `--trust-block` checkpoint are linked to it by parentHash
 MAX_WALK = 256
@@ -454,6 +454,21 @@ class LogProver:
         return out
 
     # ------------------------------------------------------------------ completeness: every node's logs
+
+    def prove_neutrality(self, records: Sequence[NeutralityRecord]) -> tuple[list[str], list[str]]:
+        """(every way these NeutralityClaimed records contradict their blocks' proven receipts — the
+        statement, figures, beneficiary, year and tonnes each log holds; why a block could not be
+        proven): for a caller that decides with claims no report rests on (the neutrality history
+        picks its first year and its rows by them). Records after the trusted block are the
+        caller's to name."""
+        limit = self.trusted.number
+        self._prepare(sorted({r.block_number for r in records if r.block_number <= limit}))
+        judged = _Judged()
+        for r in records:
+            if r.block_number <= limit and (block := self._block(judged, r.block_number)):
+                judged.results.append(judge_neutrality(r, block, self.registry))
+        lies = [*judged.lies, *(x.problem for x in judged.results if x.problem)]
+        return list(dict.fromkeys(lies)), list(dict.fromkeys(judged.unproven))
 
     def logs_complete(
         self, what: str, topics: list[Any], key: int, held: Iterable[str], upto: int

@@ -1,0 +1,103 @@
+"""Review 6 attack on `attest history --neutrality`: the reading node moves the first claim's figures.
+
+The table runs from the organisation's FIRST claimed year: `claimed_years`, the years of the figures
+whose uid some `NeutralityClaimed` record of the organisation names (`claims`, keyed by the record's
+`figuresUid`, topic 2). Review 5 asks every node for the organisation's `NeutralityClaimed` logs,
+but compares only their statement ids (topic 1); the record's own `figuresUid` is the reading node's
+word, and nothing proves it: the 2022 statement is never verified, because its row is never built.
+
+The honest chain: WeBank's 2022 figures with the verifier's statement claiming neutrality for them
+that is NOT met (6860 t residual, 1900 t retired) — the commitment's first year — then its 2023
+figures with the verifier's 2023 statement (met). Honestly the table is 2022 (not met), 2023 (met):
+the commitment is not met.
+
+The lie: the bank's node (the first --rpc-url) answers the 2022 statement's `NeutralityClaimed` log
+with another `figuresUid` (any id that is no 2022 figures; here the 2023 figures'), keeping every
+log and every statement id — both completeness questions pass, every record proves. The commitment
+now "starts" in 2023, the table has one row, and it reads "met": true, exit 0 — with an honest
+second party's node and --require-proofs.
+
+Correct outcome: the history must not say met (a 2022 row not met, or exit 3).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from conftest import EXAMPLES, second_party
+from lying_proxy import ForgingProxy, run_attest, show
+from worlds import STATEMENT_EXAMPLE, World, anvil_world, write_json
+
+from attest.app.publishing import publish
+from attest.chain import events
+from attest.core.contracts import Kind
+
+pytestmark = pytest.mark.anvil
+
+NEUTRALITY_CLAIMED = "0x" + events.topics().neutrality_claimed.hex()
+F2023 = "illustrative-webank-2023-figures.json"
+S2023 = "illustrative-carbon-verification-2023.json"
+
+
+def _years(w: World) -> dict[str, Any]:
+    doc = json.loads((EXAMPLES / STATEMENT_EXAMPLE).read_text(encoding="utf-8"))
+    claim = doc["neutrality_claim"]
+    claim["retirements"] = [claim["retirements"][1]]  # 1900 t of 6860 t: not met
+    path = write_json(w.root / "unmet-2022-statement.json", doc)
+    s22 = publish(w.c.dep, w.c.verifier, path, kind=Kind.STATEMENT, ref=w.figures_uid).published.attestation
+    f23p, s23p = w.root / F2023, w.root / S2023
+    shutil.copy(EXAMPLES / F2023, f23p)
+    shutil.copy(EXAMPLES / S2023, s23p)
+    f23 = publish(w.c.dep, w.c.bank, f23p, kind=Kind.FIGURES).published.attestation
+    publish(w.c.dep, w.c.verifier, s23p, kind=Kind.STATEMENT, ref=f23.uid)
+    return {"s22_uid": s22.uid.lower(), "f23_uid": f23.uid.lower()}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    with anvil_world(tmp_path_factory.mktemp("r6-claim-figures"), setup=_years) as w:
+        yield w
+
+
+def _history(w: World, first: str) -> Any:
+    return run_attest(
+        "history", "--org", "WeBank", "--neutrality", "-d", str(w.manifest), "--json",
+        "--rpc-url", first, *second_party(w.rpc_url), "--require-proofs",
+    )  # fmt: skip
+
+
+def test_a_node_renaming_the_first_claims_figures_makes_the_commitment_met(world: World) -> None:
+    honest = _history(world, world.rpc_url)
+    assert honest.returncode == 0, show(honest)
+    data = json.loads(honest.stdout)
+    assert [(y["year"], y["met"]) for y in data["years"]] == [(2022, False), (2023, True)], data
+    assert data["met"] is False, data
+
+    s22, f23 = world.s22_uid, world.f23_uid
+
+    def forge(call: dict[str, Any], result: Any) -> Any:
+        if call.get("method") == "eth_getLogs" and isinstance(result, list):
+            out = []
+            for log in result:
+                t = [str(x).lower() for x in log["topics"]]
+                if t[0] == NEUTRALITY_CLAIMED and t[1] == s22:
+                    log = {**log, "topics": [t[0], t[1], f23, t[3]]}  # another figuresUid
+                out.append(log)
+            return out
+        return result
+
+    proxy = ForgingProxy(world.rpc_url, forge)
+    try:
+        lied = _history(world, proxy.url)
+    finally:
+        proxy.close()
+    if lied.returncode == 0:
+        data = json.loads(lied.stdout)
+        rows = [(y["year"], y["met"]) for y in data["years"]]
+        assert data["met"] is False, f"the lying node made the commitment met: {rows}\n{show(lied)}"
+    else:
+        assert lied.returncode == 3, show(lied)
