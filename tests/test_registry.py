@@ -24,6 +24,7 @@ from eth_account.messages import encode_typed_data
 from eth_utils import keccak
 from web3.logs import DISCARD
 
+from attest.chain.committee import Committee
 from attest.chain.connection import Chain, SentTransaction
 from attest.core.contracts import Action, Kind, Role
 from attest.core.errors import TransactionReverted
@@ -96,7 +97,7 @@ def figures(c: Consortium, label: str = "figures", account: Any = None) -> bytes
 
 
 def enact(c: Consortium, action: Action, types: list[str], values: list[Any]) -> SentTransaction:
-    return c.dep.enact(c.committee[:2], action, encode(types, values))
+    return Committee(c.dep).enact(c.committee[:2], action, encode(types, values))
 
 
 def grant(c: Consortium, org_id: int, roles: int) -> None:
@@ -343,7 +344,7 @@ def test_statement_ref_to_another_statement_is_not_figures(consortium: Consortiu
     statement = uid_from(c, attest(c, c.verifier, digest("s1"), Kind.STATEMENT, ref=figures(c)))
     other_verifier = Account.create()
     c.chain.fund(other_verifier.address)
-    c.dep.admit(
+    Committee(c.dep).admit(
         c.committee[:2],
         OrganisationInfo("Second Verifier", "CN", "verification body"),
         Role.VERIFIER,

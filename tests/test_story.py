@@ -23,6 +23,7 @@ from eth_account import Account
 from attest.app.journal import Journal
 from attest.app.publishing import publish
 from attest.app.verify import verify_target
+from attest.chain.committee import Committee
 from attest.chain.connection import Chain
 from attest.chain.deployment import Deployment
 from attest.core.contracts import Kind, Role
@@ -47,7 +48,9 @@ def unfunded_world(chain: Chain) -> World:
     bank = Account.create()
     dep = Deployment.deploy(chain, committee[0], committee=[a.address for a in committee], threshold=2,
                             network="free-gas")  # fmt: skip
-    dep.admit(committee[:2], OrganisationInfo("WeBank", "CN", "bank"), Role.PUBLISHER, [bank.address])
+    Committee(dep).admit(
+        committee[:2], OrganisationInfo("WeBank", "CN", "bank"), Role.PUBLISHER, [bank.address]
+    )
     return World("anvil-zero-fees", chain, dep, committee, bank)
 
 

@@ -26,6 +26,7 @@ from eth_account import Account
 from attest.app.bulk import verify_many
 from attest.app.publishing import publish
 from attest.app.verify import verify_pair, verify_target
+from attest.chain.committee import Committee
 from attest.chain.connection import Chain
 from attest.core.contracts import Action, Kind, Role
 from attest.core.credits import CreditPolicy
@@ -71,7 +72,7 @@ def _world(tmp_path_factory: pytest.TempPathFactory) -> World:
     second = Account.create()
     c.chain.fund(second.address)
     info = OrganisationInfo(SECOND, "CN", "verification body", "CNAS", "V-2")
-    second_id = c.dep.admit(c.committee[:2], info, Role.VERIFIER, [second.address])
+    second_id = Committee(c.dep).admit(c.committee[:2], info, Role.VERIFIER, [second.address])
     d = tmp_path_factory.mktemp("credits")
     paths = {}
     for src in (F2022, S2022, F2023, S2023):
@@ -239,7 +240,7 @@ def test_a_revoked_statements_credits_are_free_again(world: World, tmp_path: Pat
         ["address", "bytes32", "string"],
         [c.dep.registry.address, bytes.fromhex(world.uids["s2022"][2:]), "withdrawn"],
     )
-    c.dep.enact(c.committee[:2], Action.REVOKE_ATTESTATION, data)
+    Committee(c.dep).enact(c.committee[:2], Action.REVOKE_ATTESTATION, data)
     c.dep.revoke(c.verifier, world.uids["s2023"], "re-issued")
     reusing = reuse_2022_in_2023(world, tmp_path)
     publish(c.dep, c.verifier, reusing, kind=Kind.STATEMENT, ref=world.uids["f2023"])

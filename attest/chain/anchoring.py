@@ -1,9 +1,10 @@
 """The one way anything is anchored in the registry: requests window by window, pipelined.
 
-The registry's write path, apart from `attest.chain.deployment.Deployment` (which deploys, governs
-and reads): whose organisation each request is for, whether it already holds the digest, then the
-`WindowSender` (dry run per shape, sign, record, batch send, batch receipts). `attest.app.anchor`
-wraps it with the publishing journal; every publisher goes through there.
+The registry's write path, apart from `attest.chain.deployment.Deployment` (which deploys and reads)
+and `attest.chain.committee.Committee` (the committee's governance writes): whose organisation each
+request is for, whether it already holds the digest, then the `WindowSender` (dry run per shape,
+sign, record, batch send, batch receipts). `attest.app.anchor` wraps it with the publishing journal;
+every publisher goes through there.
 """
 
 from __future__ import annotations
