@@ -10,6 +10,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from conftest import build_consortium
 
+from attest.chain.anchoring import revoke
 from attest.chain.committee import Committee
 from attest.chain.connection import Chain
 from attest.core import governance
@@ -41,7 +42,7 @@ def main() -> None:
     rows.extend(credit_rows(c, figures.attestation.uid))
     restated = dep.attest(c.bank, digest(6), Kind.FIGURES, 2022, ref=figures.attestation.uid)
     rows.append(("restate figures (supersede)", restated.gas_used or 0))
-    rows.append(("revoke", dep.revoke(c.bank, restated.attestation.uid, "typo in S.customers").gas_used))
+    rows.append(("revoke", revoke(dep, c.bank, restated.attestation.uid, "typo in S.customers").gas_used))
     data = governance.admit_organisation(OrganisationInfo("Org", "CN", "bank"), int(Role.PUBLISHER), []).data
     expires = dep.chain.timestamp("latest") + 3600
     sent = dep.transact(

@@ -30,6 +30,7 @@ from worlds import run_attest
 from attest.app.publishing import build_receipt, publish
 from attest.app.signing import SignedRequest, attest_by_sig_call, deadline_in, relay, sign_statement
 from attest.app.verify import verify_target
+from attest.chain.anchoring import revoke
 from attest.chain.committee import Committee
 from attest.chain.connection import Chain
 from attest.chain.deployment import Deployment, unsigned_call
@@ -174,7 +175,7 @@ def _attest(c: Consortium, who: Any) -> None:
 
 
 def _revoke_earlier(c: Consortium, who: Any, uid: str) -> None:
-    c.dep.revoke(who, uid, "cover-up")
+    revoke(c.dep, who, uid, "cover-up")
 
 
 UNAUTHORISED_ATTEST = [
@@ -262,7 +263,7 @@ def test_signature_replayed_twice_is_refused(c: Consortium, tmp_path: Path) -> N
     again = relay(c.dep, c.rival, request)  # the library sees it anchored and sends nothing
     assert again.already_anchored and again.attestation.uid == first.attestation.uid
     assert c.chain.nonce(c.rival.address) == 0
-    c.dep.revoke(c.verifier, first.attestation.uid, "scope 2 misapplied")
+    revoke(c.dep, c.verifier, first.attestation.uid, "scope 2 misapplied")
     with pytest.raises(AttestationRevoked, match="was revoked by its organisation"):  # not "already done"
         relay(c.dep, c.rival, request)
     call = unsigned_call(

@@ -18,6 +18,7 @@ from eth_abi import encode
 from eth_account import Account
 from web3.logs import DISCARD
 
+from attest.chain.anchoring import revoke
 from attest.chain.committee import Committee
 from attest.chain.connection import Chain, SentTransaction
 from attest.core.contracts import GOVERNANCE, Action, Kind, ProposalState, Role, load_artifact
@@ -1096,12 +1097,12 @@ def test_freeze_and_unfreeze_account(consortium: Consortium) -> None:
     with reverts("AccountIsFrozen"):
         c.dep.attest(c.bank, hashlib.sha256(b"other").hexdigest(), Kind.FIGURES, 2022)
     with reverts("AccountIsFrozen"):
-        c.dep.revoke(c.bank, uid, "compromised?")
+        revoke(c.dep, c.bank, uid, "compromised?")
     sent = enact(c, Action.UNFREEZE_ACCOUNT, c.bank.address)
     assert events(c, "AccountUnfrozen", sent) == [{"account": c.bank.address}]
     assert status(c, c.bank.address) == (c.bank_id, Role.PUBLISHER, False)
     c.dep.attest(c.bank, hashlib.sha256(b"other").hexdigest(), Kind.FIGURES, 2022)
-    c.dep.revoke(c.bank, uid, "restated")
+    revoke(c.dep, c.bank, uid, "restated")
 
 
 def test_freeze_twice_or_unfreeze_unfrozen(consortium: Consortium) -> None:

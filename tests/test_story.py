@@ -23,6 +23,7 @@ from eth_account import Account
 from attest.app.journal import Journal
 from attest.app.publishing import publish
 from attest.app.verify import verify_target
+from attest.chain.anchoring import revoke
 from attest.chain.committee import Committee
 from attest.chain.connection import Chain
 from attest.chain.deployment import Deployment
@@ -121,7 +122,7 @@ def test_story(world: World, tmp_path: Path) -> None:
     assert "anchored" in failed_check(world, edited_pdf)
 
     # revoke the report: it no longer verifies, and says why
-    dep.revoke(bank, r.published.attestation.uid, "replaced by the corrected edition")
+    revoke(dep, bank, r.published.attestation.uid, "replaced by the corrected edition")
     assert "status" in failed_check(world, report)
 
     # restate the figures: the old ones are superseded, the restatement verifies

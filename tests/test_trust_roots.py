@@ -17,6 +17,7 @@ from conftest import EXAMPLES, Consortium, build_consortium
 
 from attest.app.publishing import build_receipt, publish
 from attest.app.verify import verify_target
+from attest.chain.anchoring import revoke
 from attest.chain.committee import Committee
 from attest.chain.connection import Chain
 from attest.chain.deployment import Deployment
@@ -153,7 +154,7 @@ def test_a_revoked_restatement_leaves_its_original_current_not_stuck_superseded(
     (tmp_path / "wrong").mkdir()
     wrong = publish(c.dep, c.bank, edited_figures(tmp_path / "wrong"), kind=Kind.FIGURES, ref=first.uid)
     restated = wrong.published.attestation
-    sent = c.dep.revoke(c.bank, restated.uid, "restated the wrong year's figures")
+    sent = revoke(c.dep, c.bank, restated.uid, "restated the wrong year's figures")
 
     report = verify_target(c.dep, str(original))
     status = check(report, "status")

@@ -26,6 +26,7 @@ from eth_account import Account
 from attest.app.bulk import verify_many
 from attest.app.publishing import publish
 from attest.app.verify import verify_pair, verify_target
+from attest.chain.anchoring import revoke
 from attest.chain.committee import Committee
 from attest.chain.connection import Chain
 from attest.core.contracts import Action, Kind, Role
@@ -219,7 +220,7 @@ def test_another_bank_claiming_an_overlapping_verra_block_fails_both_claims(
 
 def test_the_same_bank_reusing_2022_credits_in_2023_fails(world: World, tmp_path: Path) -> None:
     c = world.c
-    c.dep.revoke(c.verifier, world.uids["s2023"], "re-issued")
+    revoke(c.dep, c.verifier, world.uids["s2023"], "re-issued")
     reusing = reuse_2022_in_2023(world, tmp_path)
     publish(c.dep, c.verifier, reusing, kind=Kind.STATEMENT, ref=world.uids["f2023"])
     report = verify_target(c.dep, str(reusing))
@@ -233,7 +234,7 @@ def test_a_revoked_statements_credits_are_free_again(world: World, tmp_path: Pat
     c = world.c
     _, suid = rival_claims_overlap(world, tmp_path)
     assert failed(verify_target(c.dep, str(world.s2022))) == {"credits"}
-    c.dep.revoke(world.second, suid, "credits belong to another bank's claim")
+    revoke(c.dep, world.second, suid, "credits belong to another bank's claim")
     assert verify_target(c.dep, str(world.s2022)).verified
     # and the other way round: WeBank's 2022 statement withdrawn by the committee frees its block
     data = encode(
@@ -241,7 +242,7 @@ def test_a_revoked_statements_credits_are_free_again(world: World, tmp_path: Pat
         [c.dep.registry.address, bytes.fromhex(world.uids["s2022"][2:]), "withdrawn"],
     )
     Committee(c.dep).enact(c.committee[:2], Action.REVOKE_ATTESTATION, data)
-    c.dep.revoke(c.verifier, world.uids["s2023"], "re-issued")
+    revoke(c.dep, c.verifier, world.uids["s2023"], "re-issued")
     reusing = reuse_2022_in_2023(world, tmp_path)
     publish(c.dep, c.verifier, reusing, kind=Kind.STATEMENT, ref=world.uids["f2023"])
     report = verify_target(c.dep, str(reusing))
@@ -272,7 +273,7 @@ def test_an_exact_duplicate_for_another_year_is_refused_and_nothing_anchored(
     world: World, tmp_path: Path
 ) -> None:
     c = world.c
-    c.dep.revoke(c.verifier, world.uids["s2023"], "re-issued")
+    revoke(c.dep, c.verifier, world.uids["s2023"], "re-issued")
     path = write(tmp_path / "webank-2023-duplicate.json", with_2022_block(load(S2023), 1, 5000))
     before = c.chain.head()
     with pytest.raises(TransactionReverted) as exc:

@@ -3,8 +3,8 @@
 A `Deployment` pairs a `Chain` with a `Manifest`. Logs and records are only ever read from the
 addresses in the manifest, so an event of the right shape emitted by another contract is never seen.
 The writes live apart, each taking the `Deployment`: the committee's governance in
-`attest.chain.committee`, the registry's write path in `attest.chain.anchoring` (`Deployment.attest`
-is one request through it).
+`attest.chain.committee`, the registry's write path (anchoring, revoking) in `attest.chain.anchoring`
+(`Deployment.attest` is one request through it).
 """
 
 from __future__ import annotations
@@ -360,11 +360,6 @@ class Deployment:
         if number > self.chain.head():
             return None
         return self.chain.block_hash(number)
-
-    def revoke(self, account: Signer, uid: str, reason: str) -> SentTransaction:
-        return self.transact(
-            account, self.registry.functions.revoke(bytes.fromhex(uid.removeprefix("0x")), reason)
-        )
 
     def _logs_of(self, topic0: bytes, uids: Sequence[str]) -> list[Any]:
         """The registry's logs with event `topic0` whose first indexed topic is one of `uids`, in
