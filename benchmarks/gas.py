@@ -10,6 +10,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from conftest import build_consortium
 
+from attest.chain.anchoring import revoke
+from attest.chain.committee import Committee
 from attest.chain.connection import Chain
 from attest.core import governance
 from attest.core.contracts import Action, Kind, Role
@@ -40,7 +42,7 @@ def main() -> None:
     rows.extend(credit_rows(c, figures.attestation.uid))
     restated = dep.attest(c.bank, digest(6), Kind.FIGURES, 2022, ref=figures.attestation.uid)
     rows.append(("restate figures (supersede)", restated.gas_used or 0))
-    rows.append(("revoke", dep.revoke(c.bank, restated.attestation.uid, "typo in S.customers").gas_used))
+    rows.append(("revoke", revoke(dep, c.bank, restated.attestation.uid, "typo in S.customers").gas_used))
     data = governance.admit_organisation(OrganisationInfo("Org", "CN", "bank"), int(Role.PUBLISHER), []).data
     expires = dep.chain.timestamp("latest") + 3600
     sent = dep.transact(
@@ -48,8 +50,9 @@ def main() -> None:
     )
     proposal = int(dep.governance.call("proposalCount"))
     rows.append(("propose (admit organisation, incl. own vote)", sent.gas_used))
-    rows.append(("vote", dep.vote(c.committee[1], proposal).gas_used))
-    rows.append(("execute (admit organisation)", dep.execute(c.committee[0], proposal).gas_used))
+    committee = Committee(dep)
+    rows.append(("vote", committee.vote(c.committee[1], proposal).gas_used))
+    rows.append(("execute (admit organisation)", committee.execute(c.committee[0], proposal).gas_used))
     rows.extend(governance_rows(c, dep.uid_of(c.bank_id, digest(3))))
     width = max(len(r[0]) for r in rows)
     print(f"{'call':<{width}}  {'gas used':>9}")
@@ -87,6 +90,7 @@ def governance_rows(c: Any, file_uid: str) -> list[tuple[str, int]]:
     from attest.core.governance import ACTION_NAMES
 
     dep = c.dep
+    committee = Committee(dep)
     outsider, new_key = Account.create().address, Account.create().address
     calls = [
         governance.add_committee_member(outsider),
@@ -109,13 +113,13 @@ def governance_rows(c: Any, file_uid: str) -> list[tuple[str, int]]:
             c.committee[0], dep.governance.functions.propose(int(call.action), call.data, expires)
         )
         proposal_id = proposals.proposal_id_of(sent.receipt, dep)
-        dep.vote(c.committee[1], proposal_id)
+        committee.vote(c.committee[1], proposal_id)
         name = ACTION_NAMES[call.action]
         rows.append((f"governance {name}: propose", sent.gas_used))
-        rows.append((f"governance {name}: execute", dep.execute(c.committee[2], proposal_id).gas_used))
+        rows.append((f"governance {name}: execute", committee.execute(c.committee[2], proposal_id).gas_used))
     withdrawn = governance.change_threshold(2)
-    proposal_id = dep.propose(c.committee[0], withdrawn.action, withdrawn.data)
-    rows.append(("governance cancel by its proposer", dep.cancel(c.committee[0], proposal_id).gas_used))
+    proposal_id = committee.propose(c.committee[0], withdrawn.action, withdrawn.data)
+    rows.append(("governance cancel by its proposer", committee.cancel(c.committee[0], proposal_id).gas_used))
     return rows
 
 

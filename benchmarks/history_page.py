@@ -45,6 +45,7 @@ def build(root: Path, rpc_url: str, n: int) -> Path:
 
     from attest.app.journal import Journal
     from attest.app.publishing import PublishResult, ToPublish, prepare, publish_documents
+    from attest.chain.anchoring import revoke
     from attest.chain.connection import Chain
     from attest.core.contracts import Kind
     from attest.devtools.node import dev_private_keys
@@ -76,7 +77,7 @@ def build(root: Path, rpc_url: str, n: int) -> Path:
     assert all(isinstance(d, PublishResult) for d in done), "a publication failed"
     for d in done[10 : 10 + 5 * 40 : 40]:
         assert isinstance(d, PublishResult)
-        c.dep.revoke(c.bank, d.receipt.attestation.uid, "a typo in the evidence")
+        revoke(c.dep, c.bank, d.receipt.attestation.uid, "a typo in the evidence")
     return manifest
 
 

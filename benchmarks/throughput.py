@@ -183,6 +183,7 @@ def hsm_key(folder: Path, c: Any) -> tuple[list[str], dict[str, str]]:
     (committee vote) and funded: (the script's key options, the environment reaching the token)."""
     from softhsm import USER_PIN, SoftHsm, uri
 
+    from attest.chain.committee import Committee
     from attest.chain.pkcs11 import generate_key
     from attest.core import governance
     from attest.devtools.node import dev_private_keys
@@ -194,7 +195,7 @@ def hsm_key(folder: Path, c: Any) -> tuple[list[str], dict[str, str]]:
         address = str(signer.address)
         signer.close()
     call = governance.add_account(c.bank_id, address)
-    c.dep.enact(c.committee[:2], call.action, call.data)
+    Committee(c.dep).enact(c.committee[:2], call.action, call.data)
     c.chain.fund(address, 10**20, funder_key=dev_private_keys(1)[0])
     return ["--signer", uri("bench", "bank")], hsm.env()
 

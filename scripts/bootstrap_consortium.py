@@ -53,6 +53,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from attest.chain.committee import Committee
 from attest.chain.deployment import Deployment
 from attest.chain.keystore import keystore_address, load_keystore, password_source, read_password
 from attest.chain.pkcs11 import open_signer, parse_uri, read_pin
@@ -302,7 +303,7 @@ def bootstrap(config: Config, keys: Keys) -> dict[str, Any]:
                 f"the threshold is {threshold} but only {len(voters)} of these keys are on the committee",
                 field="committee.keystores",
             )
-        org_id = dep.admit(voters[:threshold], member.info, member.roles, member.accounts)
+        org_id = Committee(dep).admit(voters[:threshold], member.info, member.roles, member.accounts)
         existing[normalise_name(name)] = dep.organisation(org_id)
         report["admitted"].append({"name": name, "org_id": org_id})
     return report

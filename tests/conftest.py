@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from eth_account import Account
 
+from attest.chain.committee import Committee
 from attest.chain.connection import Chain
 from attest.chain.deployment import Deployment
 from attest.core.contracts import Role
@@ -75,17 +76,15 @@ def build_consortium(chain: Chain, funder_key: str | None = None) -> Consortium:
     dep = Deployment.deploy(
         chain, committee[0], committee=[a.address for a in committee], threshold=2, network=chain.name
     )
-    voters = committee[:2]
-    bank_id = dep.admit(voters, OrganisationInfo("WeBank", "CN", "bank"), Role.PUBLISHER, [bank.address])
-    verifier_id = dep.admit(
+    voters, admit = committee[:2], Committee(dep).admit
+    bank_id = admit(voters, OrganisationInfo("WeBank", "CN", "bank"), Role.PUBLISHER, [bank.address])
+    verifier_id = admit(
         voters,
         OrganisationInfo(VERIFIER_NAME, "CN", "verification body", "CNAS", "V-1"),
         Role.VERIFIER,
         [verifier.address],
     )
-    rival_id = dep.admit(
-        voters, OrganisationInfo("Rival Bank", "CN", "bank"), Role.PUBLISHER, [rival.address]
-    )
+    rival_id = admit(voters, OrganisationInfo("Rival Bank", "CN", "bank"), Role.PUBLISHER, [rival.address])
     return Consortium(chain, dep, committee, bank, bank_id, verifier, verifier_id, rival, rival_id, outsider)
 
 

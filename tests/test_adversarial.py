@@ -30,6 +30,8 @@ from worlds import run_attest
 from attest.app.publishing import build_receipt, publish
 from attest.app.signing import SignedRequest, attest_by_sig_call, deadline_in, relay, sign_statement
 from attest.app.verify import verify_target
+from attest.chain.anchoring import revoke
+from attest.chain.committee import Committee
 from attest.chain.connection import Chain
 from attest.chain.deployment import Deployment, unsigned_call
 from attest.core.batch_receipt import LEAF_ENCODING, verify_batch_receipt
@@ -89,7 +91,7 @@ def figures_uid(c: Consortium, tmp_path: Path) -> str:
 
 
 def enact(c: Consortium, action: Action, types: list[str], values: list[Any]) -> None:
-    c.dep.enact(c.committee[:2], action, encode(types, values))
+    Committee(c.dep).enact(c.committee[:2], action, encode(types, values))
 
 
 def sign(c: Consortium, account: Any, covers: str, dep: Deployment | None = None, **kw: Any) -> SignedRequest:
@@ -173,7 +175,7 @@ def _attest(c: Consortium, who: Any) -> None:
 
 
 def _revoke_earlier(c: Consortium, who: Any, uid: str) -> None:
-    c.dep.revoke(who, uid, "cover-up")
+    revoke(c.dep, who, uid, "cover-up")
 
 
 UNAUTHORISED_ATTEST = [
@@ -216,14 +218,17 @@ def test_unauthorised_account_cannot_revoke_its_earlier_attestation(
 
 
 def test_never_admitted_and_removed_committee_member_cannot_vote(c: Consortium) -> None:
-    proposal = c.dep.propose(c.committee[0], Action.FREEZE_ACCOUNT, encode(["address"], [c.rival.address]))
+    committee = Committee(c.dep)
+    proposal = committee.propose(
+        c.committee[0], Action.FREEZE_ACCOUNT, encode(["address"], [c.rival.address])
+    )
     with reverts("NotCommitteeMember"):
-        c.dep.vote(c.outsider, proposal)
+        committee.vote(c.outsider, proposal)
     with reverts("NotCommitteeMember"):
-        c.dep.vote(c.bank, proposal)  # an admitted publisher is not on the committee either
+        committee.vote(c.bank, proposal)  # an admitted publisher is not on the committee either
     enact(c, Action.REMOVE_COMMITTEE_MEMBER, ["address"], [c.committee[2].address])
     with reverts("NotCommitteeMember"):
-        c.dep.vote(c.committee[2], proposal)
+        committee.vote(c.committee[2], proposal)
     assert c.dep.governance.functions.voteCount(proposal).call() == 1
 
 
@@ -258,7 +263,7 @@ def test_signature_replayed_twice_is_refused(c: Consortium, tmp_path: Path) -> N
     again = relay(c.dep, c.rival, request)  # the library sees it anchored and sends nothing
     assert again.already_anchored and again.attestation.uid == first.attestation.uid
     assert c.chain.nonce(c.rival.address) == 0
-    c.dep.revoke(c.verifier, first.attestation.uid, "scope 2 misapplied")
+    revoke(c.dep, c.verifier, first.attestation.uid, "scope 2 misapplied")
     with pytest.raises(AttestationRevoked, match="was revoked by its organisation"):  # not "already done"
         relay(c.dep, c.rival, request)
     call = unsigned_call(
@@ -282,8 +287,9 @@ def test_signature_replayed_on_a_second_deployment_is_refused(c: Consortium, tmp
     other = Deployment.deploy(
         c.chain, c.committee[0], committee=[m.address for m in c.committee[:2]], threshold=1, network="other"
     )
-    bank_id = other.admit(c.committee[:1], OrganisationInfo("WeBank"), Role.PUBLISHER, [c.bank.address])
-    other.admit(c.committee[:1], OrganisationInfo("Verifier"), Role.VERIFIER, [c.verifier.address])
+    admit = Committee(other).admit
+    bank_id = admit(c.committee[:1], OrganisationInfo("WeBank"), Role.PUBLISHER, [c.bank.address])
+    admit(c.committee[:1], OrganisationInfo("Verifier"), Role.VERIFIER, [c.verifier.address])
     anchored = other.attest(c.bank, digest_of(tmp_path / FIGURES.name), Kind.FIGURES, 2022).attestation
     assert anchored.org_id == bank_id
     with pytest.raises(InputError, match="verifyingContract"):
@@ -306,8 +312,9 @@ def fixed_consortium(chain: Chain, funder_key: str | None) -> tuple[Deployment, 
     dep = Deployment.deploy(
         chain, committee[0], committee=[m.address for m in committee], threshold=1, network="x"
     )
-    dep.admit(committee[:1], OrganisationInfo("WeBank"), Role.PUBLISHER, [bank.address])
-    dep.admit(committee[:1], OrganisationInfo("Verifier"), Role.VERIFIER, [verifier.address])
+    admit = Committee(dep).admit
+    admit(committee[:1], OrganisationInfo("WeBank"), Role.PUBLISHER, [bank.address])
+    admit(committee[:1], OrganisationInfo("Verifier"), Role.VERIFIER, [verifier.address])
     uid = dep.attest(bank, digest_of(FIGURES), Kind.FIGURES, 2022).attestation.uid
     return dep, [bank, verifier, relayer], uid
 
@@ -390,7 +397,7 @@ def test_right_shaped_event_from_a_lookalike_registry_is_ignored(c: Consortium, 
     """The attacker deploys the same contracts, calls themselves WeBank there, and anchors edited figures."""
     attacker = c.outsider
     fake = Deployment.deploy(c.chain, attacker, committee=[attacker.address], threshold=1, network="fake")
-    fake.admit([attacker], OrganisationInfo("WeBank"), Role.PUBLISHER, [attacker.address])
+    Committee(fake).admit([attacker], OrganisationInfo("WeBank"), Role.PUBLISHER, [attacker.address])
     forged = _edited_figures(tmp_path, lambda d: d["metrics"][0].__setitem__("value", "1"))
     anchored = publish(fake, attacker, forged, kind=Kind.FIGURES).published.attestation
     assert fake.attestations_of_digest(anchored.digest)  # the event is there, with the right shape...
@@ -407,7 +414,7 @@ def test_receipt_built_on_the_lookalike_registry_for_genuine_figures_fails(
 ) -> None:
     attacker = c.outsider
     fake = Deployment.deploy(c.chain, attacker, committee=[attacker.address], threshold=1, network="fake")
-    fake.admit([attacker], OrganisationInfo("WeBank"), Role.PUBLISHER, [attacker.address])
+    Committee(fake).admit([attacker], OrganisationInfo("WeBank"), Role.PUBLISHER, [attacker.address])
     doc = copy(FIGURES, tmp_path)
     a = fake.attest(attacker, digest_of(doc), Kind.FIGURES, 2022).attestation
     receipt_path(doc).write_bytes(build_receipt(fake, hash_document(doc), a).dump())

@@ -28,7 +28,7 @@ from attest.app.publishing import (
     publish,
     publish_documents,
 )
-from attest.chain.anchoring import AnchorRequest
+from attest.chain.anchoring import AnchorRequest, revoke
 from attest.chain.connection import Chain
 from attest.chain.deployment import Deployment
 from attest.core.contracts import Kind
@@ -116,7 +116,7 @@ def test_a_rerun_finding_the_same_live_attestation_is_done_but_a_revoked_one_is_
     (item,) = files(tmp_path / "docs", "annex withdrawn later")
     first = publish(c.dep, c.bank, item.document, kind=Kind.FILE, year=2022)
     assert publish(c.dep, c.bank, item.document, kind=Kind.FILE, year=2022).outcome == "already"
-    sent = c.dep.revoke(c.bank, first.published.attestation.uid, "wrong boundary")
+    sent = revoke(c.dep, c.bank, first.published.attestation.uid, "wrong boundary")
     first.receipt_path.unlink()
     head = c.chain.head()
     with pytest.raises(AttestationRevoked) as exc:

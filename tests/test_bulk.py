@@ -24,6 +24,7 @@ from attest.app.batch import publish_batch
 from attest.app.bulk import expand_targets, iter_verify, verify_many
 from attest.app.publishing import publish
 from attest.app.verify import verify_target
+from attest.chain.anchoring import revoke
 from attest.chain.connection import Chain
 from attest.core.contracts import Kind
 from attest.core.documents import hash_document
@@ -70,7 +71,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         revoked = docs / "revoked.pdf"
         revoked.write_bytes(b"withdrawn")
         r = publish(c.dep, c.bank, revoked, kind=Kind.FILE, year=2022)
-        c.dep.revoke(c.bank, r.published.attestation.uid, "withdrawn: wrong boundary")
+        revoke(c.dep, c.bank, r.published.attestation.uid, "withdrawn: wrong boundary")
         old, new = b"energy bill v1", b"energy bill v2"
         first = c.dep.attest(c.bank, sha(old), Kind.FILE, 2022).attestation
         c.dep.attest(c.bank, sha(new), Kind.FILE, 2022, ref=first.uid)
@@ -78,14 +79,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         fig = c.dep.attest(c.bank, covered, Kind.FIGURES, 2022).attestation
         st = c.dep.attest(c.verifier, sha(b"statement"), Kind.STATEMENT, 2022, ref=fig.uid).attestation
         st2 = c.dep.attest(c.verifier, sha(b"statement 2"), Kind.STATEMENT, 2022, ref=fig.uid).attestation
-        c.dep.revoke(c.verifier, st2.uid, "superseded by a corrected statement")
+        revoke(c.dep, c.verifier, st2.uid, "superseded by a corrected statement")
         shared = sha(b"shared")
         c.dep.attest(c.bank, shared, Kind.FILE, 2022)
         c.dep.attest(c.rival, shared, Kind.FILE, 2022)
         kept, withdrawn = b"meter reading v1", b"meter reading v2 (wrong)"
         original = c.dep.attest(c.bank, sha(kept), Kind.FILE, 2022).attestation
         wrong = c.dep.attest(c.bank, sha(withdrawn), Kind.FILE, 2022, ref=original.uid).attestation
-        c.dep.revoke(c.bank, wrong.uid, "restated the wrong meter")
+        revoke(c.dep, c.bank, wrong.uid, "restated the wrong meter")
 
         # credits: WeBank's 2022 statement retires Verra units 1..5000; the same verifier covers Rival
         # Bank's figures with a statement retiring units 4001..4500 of that issuance (claimed twice)

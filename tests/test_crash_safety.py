@@ -521,6 +521,7 @@ def test_resent_transaction_that_reverts_is_reported_and_not_retried_blindly(
     from eth_abi import encode
 
     from attest.app.publishing import publish
+    from attest.chain.committee import Committee
     from attest.core.contracts import Action, Kind
     from attest.core.errors import TransactionReverted
 
@@ -529,7 +530,7 @@ def test_resent_transaction_that_reverts_is_reported_and_not_retried_blindly(
     with Journal(tmp_path / "j.sqlite") as journal:
         publish(c.dep, c.bank, doc, kind=Kind.FILE, year=2022, journal=journal)
     c.chain.tester.revert_to_snapshot(lost_tail)
-    c.dep.enact(c.committee[:2], Action.FREEZE_ACCOUNT, encode(["address"], [c.bank.address]))
+    Committee(c.dep).enact(c.committee[:2], Action.FREEZE_ACCOUNT, encode(["address"], [c.bank.address]))
     nonce = c.chain.nonce(c.bank.address)
     with Journal(tmp_path / "j.sqlite") as journal, pytest.raises(TransactionReverted) as err:
         publish(c.dep, c.bank, doc, kind=Kind.FILE, year=2022, journal=journal)

@@ -15,6 +15,7 @@ from eth_abi import encode
 from eth_utils import keccak
 from web3.logs import DISCARD
 
+from attest.chain.committee import Committee
 from attest.chain.connection import Chain, SentTransaction
 from attest.core.contracts import Action, Kind, Role
 from attest.core.errors import TransactionReverted
@@ -37,7 +38,7 @@ def _deployed() -> Consortium:
     info = OrganisationInfo(
         "Second Verification Body (illustrative)", "CN", "verification body", "CNAS", "V-2"
     )
-    c.dep.admit(c.committee[:2], info, Role.VERIFIER, [second.address])
+    Committee(c.dep).admit(c.committee[:2], info, Role.VERIFIER, [second.address])
     c.second_verifier = second  # type: ignore[attr-defined]
     return c
 
@@ -185,7 +186,7 @@ def test_committee_revocation_frees_blocks_too(c: Consortium) -> None:
     y2023 = figures(c, "webank 2023", year=2023)
     first = statement_uid(c, claim(c, "2022", webank, [(ISSUANCE, 1, 100)]))
     data = encode(["address", "bytes32", "string"], [c.dep.registry.address, first, "double counted"])
-    c.dep.enact(c.committee[:2], Action.REVOKE_ATTESTATION, data)
+    Committee(c.dep).enact(c.committee[:2], Action.REVOKE_ATTESTATION, data)
     claim(c, "2023", y2023, [(ISSUANCE, 1, 100)], year=2023)
 
 

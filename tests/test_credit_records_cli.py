@@ -29,6 +29,7 @@ from eth_account import Account
 from lying_proxy import run_attest, show
 
 from attest.app.publishing import publish
+from attest.chain.committee import Committee
 from attest.core.contracts import Action, Kind, Role
 from attest.core.errors import TransactionReverted
 from attest.core.records import OrganisationInfo
@@ -109,8 +110,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         for tag, (org, r) in MEMBERS.items():
             account = Account.create()
             c.chain.fund(account.address, funder_key=dev_private_keys(2)[1])
-            c.dep.admit(c.committee[:2], OrganisationInfo(org["name"], org["country"], "company"),
-                        Role.PUBLISHER, [account.address])  # fmt: skip
+            info = OrganisationInfo(org["name"], org["country"], "company")
+            Committee(c.dep).admit(c.committee[:2], info, Role.PUBLISHER, [account.address])
             members[tag] = account
             paths[tag] = documents(root, tag, org, r)
             fuid = publish(c.dep, account, paths[tag][0], kind=Kind.FIGURES).published.attestation.uid
@@ -283,7 +284,7 @@ def test_a_statement_pinning_the_export_it_relied_on_names_it_and_a_file_that_di
     sha = hashlib.sha256(GS.read_bytes()).hexdigest()
     # a plain file needs the PUBLISHER role: the committee grants it to the verification body
     roles = encode(["uint32", "uint8"], [world.c.verifier_id, Role.PUBLISHER | Role.VERIFIER])
-    world.c.dep.enact(world.c.committee[:2], Action.GRANT_ROLES, roles)
+    Committee(world.c.dep).enact(world.c.committee[:2], Action.GRANT_ROLES, roles)
     publish(world.c.dep, world.c.verifier, export, kind=Kind.FILE, year=2025)
     s = json.loads(world.paths["hilti"][1].read_text(encoding="utf-8"))
     s["registry_records_sha256"] = [sha]

@@ -27,6 +27,7 @@ from attest.app.disclosure import (
     verify_disclosure,
 )
 from attest.app.publishing import publish
+from attest.chain.anchoring import revoke
 from attest.core.canonical import canonical_bytes
 from attest.core.contracts import Kind
 from attest.core.errors import InputError, TransactionReverted
@@ -134,12 +135,12 @@ def test_disclosed_figure_verifies_and_edits_do_not(
     bad = verify_disclosure(dep, write(tmp_path / "no-binding.json", no_binding))
     assert not bad.verified and checks(bad)["figures"] == "fail"
 
-    dep.revoke(consortium.bank, figures_uid, "withdrawn")  # the figures go: their disclosures fail
+    revoke(dep, consortium.bank, figures_uid, "withdrawn")  # the figures go: their disclosures fail
     bad = verify_disclosure(dep, write(tmp_path / "p.json", proof))
     assert not bad.verified and checks(bad)["figures"] == "fail" and checks(bad)["status"] == "pass"
     assert "revoked" in next(c.detail for c in bad.checks if c.name == "figures")
 
-    dep.revoke(consortium.bank, first.published.attestation.uid, "restated")
+    revoke(dep, consortium.bank, first.published.attestation.uid, "restated")
     bad = verify_disclosure(dep, write(tmp_path / "p.json", proof))
     assert not bad.verified and checks(bad)["status"] == "fail" and checks(bad)["proof"] == "pass"
 
@@ -251,7 +252,7 @@ def test_cli_publish_disclose_verify(anvil_consortium: Consortium, figures: Path
 
 def test_no_root_for_figures_that_are_revoked(consortium: Consortium, figures: Path) -> None:
     uid = anchor_figures(consortium, figures)
-    consortium.dep.revoke(consortium.bank, uid, "withdrawn")
+    revoke(consortium.dep, consortium.bank, uid, "withdrawn")
     head = consortium.chain.head()
     with pytest.raises(InputError, match=r"cannot carry a disclosure root.*revoked"):
         publish_disclosure_root(consortium.dep, consortium.bank, figures)
@@ -362,7 +363,7 @@ def test_registry_binds_one_disclosure_root_per_figures(
     with reverts("NotFigures"):
         dep.attest(c.bank, sha("of a file"), Kind.DISCLOSURE, 2022, ref=file_uid)
     # a revoked root keeps the slot: revoke-and-rebind would be a second root, one reader at a time
-    dep.revoke(c.bank, first.uid, "the tree was lost")
+    revoke(dep, c.bank, first.uid, "the tree was lost")
     with reverts("DisclosureAlreadyBound"):
         dep.attest(c.bank, sha("root three"), Kind.DISCLOSURE, 2022, ref=figures_uid)
     assert dep.disclosure_of(figures_uid) == first.uid
@@ -377,7 +378,7 @@ def test_registry_binds_one_disclosure_root_per_figures(
         == restated
     )
     withdrawn = anchor_figures(c, variant(figures, tmp_path / "withdrawn.json", "3"))
-    dep.revoke(c.bank, withdrawn, "withdrawn")
+    revoke(dep, c.bank, withdrawn, "withdrawn")
     with reverts("AttestationIsRevoked"):
         dep.attest(c.bank, sha("of withdrawn"), Kind.DISCLOSURE, 2022, ref=withdrawn)
     assert dep.disclosure_of(old) is None and dep.disclosure_of(withdrawn) is None
@@ -570,7 +571,7 @@ def test_a_statement_naming_the_root_reports_the_tree_audited(
         assert not bad.verified and checks(bad)["audit"] == "fail" and bad.audited_by is None, path
         assert reason in detail(bad, "audit") and "rests on the publisher's tree" in detail(bad, "audit")
     audited_uid = dep.covering_statements(figures_uid)[0].uid
-    dep.revoke(c.verifier, audited_uid, "withdrawn")
+    revoke(dep, c.verifier, audited_uid, "withdrawn")
     bad = verify_disclosure(dep, proof, statement=audited)
     assert not bad.verified and "revoked" in detail(bad, "audit")
     with pytest.raises(InputError, match="--statement"):

@@ -10,6 +10,7 @@ import pytest
 from conftest import Consortium
 
 from attest.chain import events
+from attest.chain.anchoring import revoke
 from attest.core.contracts import Kind
 
 
@@ -24,7 +25,7 @@ def test_each_event_decodes_as_web3_decodes_it(anvil_consortium: Consortium) -> 
     figures = dep.attest(c.bank, sha("figures"), Kind.FIGURES, 2022, uri="https://example.org/f.json")
     dep.attest(c.verifier, sha("statement"), Kind.STATEMENT, 2022, ref=figures.attestation.uid)
     dep.attest(c.bank, sha("restated"), Kind.FIGURES, 2022, ref=figures.attestation.uid)
-    dep.revoke(c.bank, figures.attestation.uid, "restated: see the new figures")
+    revoke(dep, c.bank, figures.attestation.uid, "restated: see the new figures")
 
     query: dict[str, Any] = {"address": dep.registry.address, "fromBlock": dep.manifest.registry.block_number}
     formatted = list(c.chain.w3.eth.get_logs(query))  # type: ignore[arg-type]

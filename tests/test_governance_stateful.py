@@ -30,6 +30,7 @@ from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
+from attest.chain.committee import Committee
 from attest.chain.connection import Chain
 from attest.chain.deployment import Deployment
 from attest.core import governance
@@ -52,6 +53,11 @@ class World:
     candidates: list[Any]
     signers: list[Any]
 
+    @property
+    def committee(self) -> Committee:
+        """The committee's writes to this deployment's governance."""
+        return Committee(self.dep)
+
 
 @cache
 def world() -> World:
@@ -64,12 +70,13 @@ def world() -> World:
     dep = Deployment.deploy(
         chain, candidates[0], committee=[a.address for a in candidates[:3]], threshold=2, network="embedded"
     )
-    dep.admit(
+    committee = Committee(dep)
+    committee.admit(
         candidates[:2], OrganisationInfo("Bank"), Role.PUBLISHER, [signers[0].address, signers[2].address]
     )
-    dep.admit(candidates[:2], OrganisationInfo("Verifier"), Role.VERIFIER, [signers[1].address])
+    committee.admit(candidates[:2], OrganisationInfo("Verifier"), Role.VERIFIER, [signers[1].address])
     freeze = governance.freeze_account(signers[2].address)
-    dep.enact(candidates[:2], freeze.action, freeze.data)
+    committee.enact(candidates[:2], freeze.action, freeze.data)
     return World(chain, dep, candidates, signers)
 
 
@@ -295,7 +302,9 @@ class GovernanceMachine(RuleBasedStateMachine):
     def propose(self, proposer: Any, call: Call, lifetime: int) -> None:
         error = None if proposer.address in self.model.committee else "NotCommitteeMember"
         pid = self.expect(
-            error, lambda: self.w.dep.propose(proposer, call.action, call.data, lifetime=lifetime), "propose"
+            error,
+            lambda: self.w.committee.propose(proposer, call.action, call.data, lifetime=lifetime),
+            "propose",
         )
         if pid is not None:
             stored = self.w.dep.governance.functions.proposal(pid).call()
@@ -313,7 +322,7 @@ class GovernanceMachine(RuleBasedStateMachine):
         p = self.model.proposals.get(pid - self.base_proposals)
         if error is None and p is not None and voter.address in p.votes:
             error = "AlreadyVoted"
-        if self.expect(error, lambda: self.w.dep.vote(voter, pid), "vote") is not None:
+        if self.expect(error, lambda: self.w.committee.vote(voter, pid), "vote") is not None:
             assert p is not None
             p.votes.add(voter.address)
 
@@ -330,7 +339,7 @@ class GovernanceMachine(RuleBasedStateMachine):
             else:
                 trial = self.model.copy()
                 error = trial.apply(p.call, self.now(), executing=pid)
-        if self.expect(error, lambda: self.w.dep.execute(executor, pid), "execute") is not None:
+        if self.expect(error, lambda: self.w.committee.execute(executor, pid), "execute") is not None:
             assert p is not None and trial is not None
             p.executed = True
             self.model = trial
@@ -340,12 +349,12 @@ class GovernanceMachine(RuleBasedStateMachine):
         """Propose, vote with enough members and execute in one step, so admissions happen often."""
         members = sorted(self.model.committee)
         w = {a.address: a for a in self.w.candidates}
-        pid = self.w.dep.propose(w[members[0]], call.action, call.data)
+        pid = self.w.committee.propose(w[members[0]], call.action, call.data)
         expires = int(self.w.dep.governance.functions.proposal(pid).call()[3])
         proposal = Proposal(call, members[0], {members[0]}, expires, self.model.epoch)
         self.model.proposals[pid - self.base_proposals] = proposal
         for m in members[1 : self.model.threshold]:
-            self.w.dep.vote(w[m], pid)
+            self.w.committee.vote(w[m], pid)
             proposal.votes.add(m)
         self.execute(w[members[0]], pid - self.base_proposals - 1)
 
@@ -359,7 +368,7 @@ class GovernanceMachine(RuleBasedStateMachine):
         p = self.model.proposals.get(pid - self.base_proposals)
         if error is None and p is not None and p.proposer != canceller.address:
             error = "NotProposer"
-        if self.expect(error, lambda: self.w.dep.cancel(canceller, pid), "cancel") is not None:
+        if self.expect(error, lambda: self.w.committee.cancel(canceller, pid), "cancel") is not None:
             assert p is not None
             p.cancelled = True
 

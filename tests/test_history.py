@@ -21,6 +21,8 @@ from worlds import run_attest
 
 from attest.app.history import organisation_history
 from attest.app.publishing import publish
+from attest.chain.anchoring import revoke
+from attest.chain.committee import Committee
 from attest.chain.connection import Chain
 from attest.core.contracts import Action, Kind
 
@@ -47,11 +49,11 @@ def tell(c: Consortium, d: Path) -> Story:
     new = publish(c.dep, c.bank, restated, kind=Kind.FIGURES, ref=old).published.attestation.uid
     registry = c.dep.manifest.registry.address
     data = encode(["address", "bytes32", "string"], [registry, bytes.fromhex(st[2:]), "<b>lapsed</b>"])
-    c.dep.enact(c.committee[:2], Action.REVOKE_ATTESTATION, data)
+    Committee(c.dep).enact(c.committee[:2], Action.REVOKE_ATTESTATION, data)
     pdf = d / "report-2021.pdf"
     pdf.write_bytes(b"%PDF-1.4 WeBank 2021\n%%EOF\n")
     pdf_uid = publish(c.dep, c.bank, pdf, kind=Kind.FILE, year=2021).published.attestation.uid
-    c.dep.revoke(c.bank, pdf_uid, "wrong file uploaded")
+    revoke(c.dep, c.bank, pdf_uid, "wrong file uploaded")
     return Story(c, old, new, st, pdf_uid)
 
 

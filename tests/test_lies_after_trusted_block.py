@@ -18,13 +18,14 @@ from lying_proxy import ATTESTED, GET_ATTESTATION, SUPERSEDED_BY, ForgingProxy, 
 from worlds import World, anvil_world, restatement
 
 from attest.app.publishing import publish
+from attest.chain.anchoring import revoke
 from attest.core.contracts import Kind
 
 
 def revoked_and_restated(w: World) -> dict[str, Any]:
     """The figures revoked; other figures (first metric + 5) published, then restated (+ 1 more)."""
     c = w.c
-    c.dep.revoke(c.bank, w.figures_uid, "the figures were wrong")
+    revoke(c.dep, c.bank, w.figures_uid, "the figures were wrong")
     # second case: old figures restated (superseded)
     assert w.figures is not None
     old = restatement(w.figures, w.root / "old" / "webank-2022-figures.json", 5)

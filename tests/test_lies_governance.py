@@ -24,12 +24,15 @@ def rival_report_then_frozen(w: World) -> dict[str, Any]:
     from test_governance import data
 
     from attest.app.publishing import publish
+    from attest.chain.committee import Committee
 
     c = w.c
     report = w.root / "rival-report.pdf"
     report.write_bytes(b"%PDF-1.4 a report by Rival Bank\n")
     publish(c.dep, c.rival, report, kind=Kind.FILE, year=2022)
-    c.dep.enact(c.committee[:2], Action.FREEZE_ACCOUNT, data(Action.FREEZE_ACCOUNT, c.rival.address))
+    Committee(c.dep).enact(
+        c.committee[:2], Action.FREEZE_ACCOUNT, data(Action.FREEZE_ACCOUNT, c.rival.address)
+    )
     return {"report": report}
 
 

@@ -18,6 +18,7 @@ from worlds import run_attest
 
 from attest.app.history import neutrality_history, neutrality_lines
 from attest.app.publishing import publish
+from attest.chain.anchoring import revoke
 from attest.chain.connection import Chain
 from attest.core.contracts import Kind
 
@@ -129,7 +130,7 @@ def test_reused_credits_revoked_statements_and_restated_figures(tmp_path: Path) 
     rows = neutrality_history(c.dep, c.bank_id)
     assert [(r.year, r.credits_unique, r.met) for r in rows] == [(2022, False, False), (2023, False, False)]
     assert s22 in rows[1].double_claims[0] and "for WeBank (org #1), 2022" in rows[1].double_claims[0]
-    c.dep.revoke(c.verifier, s22, "retired for 2023 instead")
+    revoke(c.dep, c.verifier, s22, "retired for 2023 instead")
     rows = neutrality_history(c.dep, c.bank_id)
     assert [(r.year, r.status, r.credits_unique) for r in rows] == [
         (2022, "revoked", None),

@@ -20,11 +20,13 @@ from conftest import second_party
 from lying_proxy import GET_ATTESTATION, REVOKED, ForgingProxy, run_attest, show
 from worlds import World, anvil_world
 
+from attest.chain.anchoring import revoke
+
 pytestmark = pytest.mark.anvil
 
 
 def _revoke_statement(w: World) -> None:
-    w.c.dep.revoke(w.c.verifier, w.statement_uid, "the verification was withdrawn")
+    revoke(w.c.dep, w.c.verifier, w.statement_uid, "the verification was withdrawn")
 
 
 @pytest.fixture(scope="module")

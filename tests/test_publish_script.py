@@ -120,6 +120,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     from eth_account import Account
     from web3 import Web3
 
+    from attest.chain.committee import Committee
     from attest.chain.connection import Chain
     from attest.chain.deployment import Deployment
     from attest.chain.keystore import create_keystore
@@ -145,7 +146,9 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
             network="anvil",
             rpc_url=node.rpc_url,
         )
-        dep.admit([committee], OrganisationInfo("WeBank", "CN", "bank"), Role.PUBLISHER, [bank.address])
+        Committee(dep).admit(
+            [committee], OrganisationInfo("WeBank", "CN", "bank"), Role.PUBLISHER, [bank.address]
+        )
         manifest = root / "deployment.json"
         write_atomic(manifest, dep.manifest.dump())
         keystore, outsider_keystore = root / "bank.keystore.json", root / "outsider.keystore.json"

@@ -84,6 +84,7 @@ class Setup:
 def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     from eth_account import Account
 
+    from attest.chain.committee import Committee
     from attest.chain.connection import Chain
     from attest.chain.deployment import Deployment
     from attest.chain.keystore import create_keystore
@@ -109,9 +110,10 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
             network="anvil",
             rpc_url=node.rpc_url,
         )
-        dep.admit([committee], OrganisationInfo("WeBank", "CN", "bank"), Role.PUBLISHER, [bank.address])
+        admit = Committee(dep).admit
+        admit([committee], OrganisationInfo("WeBank", "CN", "bank"), Role.PUBLISHER, [bank.address])
         body = OrganisationInfo(VERIFIER_NAME, "CN", "verification body", "CNAS", "V-1")
-        dep.admit([committee], body, Role.VERIFIER, [verifier.address])
+        admit([committee], body, Role.VERIFIER, [verifier.address])
         manifest = root / "deployment.json"
         write_atomic(manifest, dep.manifest.dump())
         bank_ks, verifier_ks = root / "bank.keystore.json", root / "verifier.keystore.json"

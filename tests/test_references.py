@@ -15,6 +15,7 @@ from conftest import EXAMPLES, Consortium
 
 from attest.app.publishing import PublishResult, publish
 from attest.app.references import Covers, covers_uid, parse_covers, parse_supersedes, resolve_supersedes
+from attest.chain.anchoring import revoke
 from attest.core.contracts import Kind
 from attest.core.errors import InputError
 
@@ -88,7 +89,7 @@ def test_resolve_supersedes_checks_the_registry_rule_first(consortium: Consortiu
         c.dep, c.bank, restated.document.path, kind=Kind.FIGURES, ref=uid
     ).published.already_anchored
     revoked = a_file(tmp_path, c).published.attestation.uid
-    c.dep.revoke(c.bank, revoked, "wrong file")
+    revoke(c.dep, c.bank, revoked, "wrong file")
     refused(revoked, c.bank.address, Kind.FILE, new_digest, "is revoked")
 
 

@@ -24,6 +24,8 @@ from eth_account.messages import encode_typed_data
 from eth_utils import keccak
 from web3.logs import DISCARD
 
+from attest.chain.anchoring import revoke
+from attest.chain.committee import Committee
 from attest.chain.connection import Chain, SentTransaction
 from attest.core.contracts import Action, Kind, Role
 from attest.core.errors import TransactionReverted
@@ -96,7 +98,7 @@ def figures(c: Consortium, label: str = "figures", account: Any = None) -> bytes
 
 
 def enact(c: Consortium, action: Action, types: list[str], values: list[Any]) -> SentTransaction:
-    return c.dep.enact(c.committee[:2], action, encode(types, values))
+    return Committee(c.dep).enact(c.committee[:2], action, encode(types, values))
 
 
 def grant(c: Consortium, org_id: int, roles: int) -> None:
@@ -148,7 +150,7 @@ def test_record_is_one_packed_storage_slot(consortium: Consortium) -> None:
     assert (word >> 240) & 0xFF == Kind.FILE
     assert word >> 248 == 0  # not revoked
     assert int.from_bytes(c.chain.w3.eth.get_storage_at(c.dep.registry.address, slot + 1), "big") == 0
-    c.dep.revoke(c.bank, uid.hex(), "withdrawn")
+    revoke(c.dep, c.bank, uid.hex(), "withdrawn")
     word_after = int.from_bytes(c.chain.w3.eth.get_storage_at(c.dep.registry.address, slot), "big")
     assert word_after == word | (1 << 248)
 
@@ -325,7 +327,7 @@ def test_statement_ref_to_nothing_is_unknown(consortium: Consortium) -> None:
 def test_statement_ref_to_revoked_figures_is_rejected(consortium: Consortium) -> None:
     c = consortium
     figures_uid = figures(c)
-    c.dep.revoke(c.bank, figures_uid.hex(), "wrong")
+    revoke(c.dep, c.bank, figures_uid.hex(), "wrong")
     with reverts("AttestationIsRevoked"):
         attest(c, c.verifier, digest("s"), Kind.STATEMENT, ref=figures_uid)
 
@@ -343,7 +345,7 @@ def test_statement_ref_to_another_statement_is_not_figures(consortium: Consortiu
     statement = uid_from(c, attest(c, c.verifier, digest("s1"), Kind.STATEMENT, ref=figures(c)))
     other_verifier = Account.create()
     c.chain.fund(other_verifier.address)
-    c.dep.admit(
+    Committee(c.dep).admit(
         c.committee[:2],
         OrganisationInfo("Second Verifier", "CN", "verification body"),
         Role.VERIFIER,
@@ -421,7 +423,7 @@ def test_restatement_of_unknown_or_revoked_is_rejected(consortium: Consortium) -
     with reverts("UnknownAttestation"):
         attest(c, c.bank, digest("v2"), Kind.FIGURES, ref=digest("nothing"))
     old = figures(c)
-    c.dep.revoke(c.bank, old.hex(), "wrong")
+    revoke(c.dep, c.bank, old.hex(), "wrong")
     with reverts("AttestationIsRevoked"):
         attest(c, c.bank, digest("v2"), Kind.FIGURES, ref=old)
 
@@ -432,7 +434,7 @@ def test_restatement_of_unknown_or_revoked_is_rejected(consortium: Consortium) -
 def test_revoke_by_own_organisation(consortium: Consortium) -> None:
     c = consortium
     uid = figures(c)
-    sent = c.dep.revoke(c.bank, uid.hex(), "figures restated")
+    sent = revoke(c.dep, c.bank, uid.hex(), "figures restated")
     (event,) = events(c.dep.registry, "Revoked", sent)
     assert dict(event) == {"uid": uid, "orgId": c.bank_id, "by": c.bank.address, "reason": "figures restated"}
     assert record(c, uid)[5] is True
@@ -451,7 +453,7 @@ def test_another_account_of_the_organisation_may_revoke(consortium: Consortium) 
     c.chain.fund(second.address)
     enact(c, Action.ADD_ACCOUNT, ["uint32", "address"], [c.bank_id, second.address])
     uid = figures(c)
-    (event,) = events(c.dep.registry, "Revoked", c.dep.revoke(second, uid.hex(), "key rotated"))
+    (event,) = events(c.dep.registry, "Revoked", revoke(c.dep, second, uid.hex(), "key rotated"))
     assert (event["orgId"], event["by"]) == (c.bank_id, second.address)
 
 
@@ -459,42 +461,42 @@ def test_revoke_needs_a_reason(consortium: Consortium) -> None:
     c = consortium
     uid = figures(c)
     with reverts("EmptyReason"):
-        c.dep.revoke(c.bank, uid.hex(), "")
+        revoke(c.dep, c.bank, uid.hex(), "")
 
 
 def test_cannot_revoke_another_organisations_attestation(consortium: Consortium) -> None:
     c = consortium
     uid = figures(c)
     with reverts("NotYourAttestation") as exc:
-        c.dep.revoke(c.rival, uid.hex(), "not mine")
+        revoke(c.dep, c.rival, uid.hex(), "not mine")
     assert f"orgId={c.rival_id}" in str(exc.value)
 
 
 def test_revoke_unknown_or_twice(consortium: Consortium) -> None:
     c = consortium
     with reverts("UnknownAttestation"):
-        c.dep.revoke(c.bank, digest("nothing").hex(), "x")
+        revoke(c.dep, c.bank, digest("nothing").hex(), "x")
     uid = figures(c)
-    c.dep.revoke(c.bank, uid.hex(), "once")
+    revoke(c.dep, c.bank, uid.hex(), "once")
     with reverts("AttestationIsRevoked"):
-        c.dep.revoke(c.bank, uid.hex(), "twice")
+        revoke(c.dep, c.bank, uid.hex(), "twice")
 
 
 def test_outsider_and_frozen_account_cannot_revoke(consortium: Consortium) -> None:
     c = consortium
     uid = figures(c)
     with reverts("NotMember"):
-        c.dep.revoke(c.outsider, uid.hex(), "x")
+        revoke(c.dep, c.outsider, uid.hex(), "x")
     freeze(c, c.bank.address)
     with reverts("AccountIsFrozen"):
-        c.dep.revoke(c.bank, uid.hex(), "x")
+        revoke(c.dep, c.bank, uid.hex(), "x")
 
 
 def test_revoked_digest_cannot_be_anchored_again_by_the_same_organisation(consortium: Consortium) -> None:
     # The uid is fixed per (organisation, digest): a revocation is final for that document.
     c = consortium
     uid = figures(c, "final")
-    c.dep.revoke(c.bank, uid.hex(), "by mistake")
+    revoke(c.dep, c.bank, uid.hex(), "by mistake")
     with reverts("AlreadyAttested"):
         attest(c, c.bank, digest("final"), Kind.FIGURES)
 
@@ -507,7 +509,7 @@ def test_organisation_whose_roles_were_all_revoked_may_still_revoke_its_attestat
     c = consortium
     uid = figures(c)
     enact(c, Action.REVOKE_ROLES, ["uint32", "uint8"], [c.bank_id, Role.PUBLISHER])
-    (event,) = events(c.dep.registry, "Revoked", c.dep.revoke(c.bank, uid.hex(), "withdrawn after audit"))
+    (event,) = events(c.dep.registry, "Revoked", revoke(c.dep, c.bank, uid.hex(), "withdrawn after audit"))
     assert (event["orgId"], event["by"]) == (c.bank_id, c.bank.address)
     assert record(c, uid)[5] is True
     with reverts("NotMember"):
@@ -518,10 +520,10 @@ def test_removed_organisation_may_still_revoke_its_attestations(consortium: Cons
     c = consortium
     uid = figures(c)
     enact(c, Action.REMOVE_ORGANISATION, ["uint32"], [c.bank_id])
-    c.dep.revoke(c.bank, uid.hex(), "withdrawn on leaving the consortium")
+    revoke(c.dep, c.bank, uid.hex(), "withdrawn on leaving the consortium")
     assert record(c, uid)[5] is True
     with reverts("NotYourAttestation"):  # still only its own
-        c.dep.revoke(c.bank, figures(c, "theirs", c.rival).hex(), "x")
+        revoke(c.dep, c.bank, figures(c, "theirs", c.rival).hex(), "x")
 
 
 def test_frozen_or_removed_account_of_an_organisation_without_roles_cannot_revoke(
@@ -532,10 +534,10 @@ def test_frozen_or_removed_account_of_an_organisation_without_roles_cannot_revok
     enact(c, Action.REVOKE_ROLES, ["uint32", "uint8"], [c.bank_id, Role.PUBLISHER])
     freeze(c, c.bank.address)
     with reverts("AccountIsFrozen"):
-        c.dep.revoke(c.bank, uid.hex(), "x")
+        revoke(c.dep, c.bank, uid.hex(), "x")
     enact(c, Action.REMOVE_ACCOUNT, ["address"], [c.bank.address])
     with reverts("NotMember"):
-        c.dep.revoke(c.bank, uid.hex(), "x")
+        revoke(c.dep, c.bank, uid.hex(), "x")
     assert record(c, uid)[5] is False
 
 
@@ -548,7 +550,7 @@ def test_revoked_restatement_makes_the_original_current_and_restatable_again(con
     old = figures(c, "v1")
     bad = uid_from(c, attest(c, c.bank, digest("v2 wrong"), Kind.FIGURES, ref=old))
     assert supersededby(c, old) == bad
-    sent = c.dep.revoke(c.bank, bad.hex(), "the restatement was wrong")
+    sent = revoke(c.dep, c.bank, bad.hex(), "the restatement was wrong")
     assert events(c.dep.registry, "Superseded", sent) == []  # the old Superseded event stays the history
     assert supersededby(c, old) == ZERO32 and record(c, old)[5] is False
     good = uid_from(c, attest(c, c.bank, digest("v2 right"), Kind.FIGURES, ref=old))
@@ -571,13 +573,13 @@ def test_revoking_a_restated_restatement_keeps_the_chain_on_the_live_one(consort
     v1 = figures(c, "v1")
     v2 = uid_from(c, attest(c, c.bank, digest("v2"), Kind.FIGURES, ref=v1))
     v3 = uid_from(c, attest(c, c.bank, digest("v3"), Kind.FIGURES, ref=v2))
-    sent = c.dep.revoke(c.bank, v2.hex(), "v2 was wrong")
+    sent = revoke(c.dep, c.bank, v2.hex(), "v2 was wrong")
     (event,) = events(c.dep.registry, "Superseded", sent)
     assert dict(event) == {"uid": v1, "replacement": v3}
     assert supersededby(c, v1) == v3
     with reverts("AlreadySuperseded"):
         attest(c, c.bank, digest("v4"), Kind.FIGURES, ref=v1)
-    c.dep.revoke(c.bank, v3.hex(), "v3 was wrong too")  # nothing live restates v1 any more
+    revoke(c.dep, c.bank, v3.hex(), "v3 was wrong too")  # nothing live restates v1 any more
     assert supersededby(c, v1) == ZERO32
     attest(c, c.bank, digest("v4"), Kind.FIGURES, ref=v1)
 
@@ -586,9 +588,9 @@ def test_revoking_the_original_leaves_its_restatement_alone(consortium: Consorti
     c = consortium
     old = figures(c, "v1")
     new = uid_from(c, attest(c, c.bank, digest("v2"), Kind.FIGURES, ref=old))
-    c.dep.revoke(c.bank, old.hex(), "v1 was fraudulent")
+    revoke(c.dep, c.bank, old.hex(), "v1 was fraudulent")
     assert supersededby(c, old) == new and record(c, new)[5] is False
-    c.dep.revoke(c.bank, new.hex(), "v2 too")
+    revoke(c.dep, c.bank, new.hex(), "v2 too")
     assert supersededby(c, old) == ZERO32 and record(c, old)[5] is True
 
 
@@ -925,5 +927,5 @@ def test_gas_of_restating_and_revoking(consortium: Consortium) -> None:
     old = figures(c, "esg-figures 2022")
     restated = attest(c, c.bank, digest("esg-figures 2022 restated"), Kind.FIGURES, ref=old)
     assert restated.gas_used <= 108_500
-    assert c.dep.revoke(c.bank, figures(c, "plain").hex(), "withdrawn").gas_used <= 41_700
-    assert c.dep.revoke(c.bank, uid_from(c, restated).hex(), "wrong restatement").gas_used <= 44_300
+    assert revoke(c.dep, c.bank, figures(c, "plain").hex(), "withdrawn").gas_used <= 41_700
+    assert revoke(c.dep, c.bank, uid_from(c, restated).hex(), "wrong restatement").gas_used <= 44_300

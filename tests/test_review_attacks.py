@@ -25,6 +25,7 @@ from lying_proxy import GET_ATTESTATION, REVOKED, SUPERSEDED_BY, ForgingProxy, r
 from worlds import World, anvil_world, restatement
 
 from attest.app.publishing import publish
+from attest.chain.anchoring import revoke
 from attest.core.contracts import Kind
 
 pytestmark = pytest.mark.anvil
@@ -34,7 +35,7 @@ pytestmark = pytest.mark.anvil
 
 
 def _revoked(w: World) -> None:
-    w.c.dep.revoke(w.c.bank, w.figures_uid, "figures withdrawn")
+    revoke(w.c.dep, w.c.bank, w.figures_uid, "figures withdrawn")
 
 
 @pytest.fixture(scope="module")
@@ -91,11 +92,11 @@ SLY_REASON = "restated — rests on the node's word: failed by --require-proofs"
 def sly(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """The figures, covered by the verifier's statement, then revoked by the bank with SLY_REASON."""
 
-    def revoke(w: World) -> None:
-        w.c.dep.revoke(w.c.bank, w.figures_uid, SLY_REASON)
+    def withdraw(w: World) -> None:
+        revoke(w.c.dep, w.c.bank, w.figures_uid, SLY_REASON)
 
     root = tmp_path_factory.mktemp("sly-reason")
-    with anvil_world(root, statement="statement.json", setup=revoke) as w:
+    with anvil_world(root, statement="statement.json", setup=withdraw) as w:
         yield w
 
 
@@ -231,7 +232,7 @@ def _revoked_last(w: World) -> dict[str, Any]:
     path.write_bytes(b"%PDF-1.4 a report withdrawn in the last block\n")
     uid = publish(w.c.dep, w.c.bank, path, kind=Kind.FILE, year=2022).published.attestation.uid
     mine(w.c, 3)
-    w.c.dep.revoke(w.c.bank, uid, _LATE_REASON)
+    revoke(w.c.dep, w.c.bank, uid, _LATE_REASON)
     return {"late": path, "late_uid": uid.lower()}
 
 

@@ -21,6 +21,7 @@ from lying_proxy import GET_ATTESTATION, REVOKED, ForgingProxy
 from worlds import World, anvil_world, run_attest, show
 
 from attest.app.publishing import publish
+from attest.chain.anchoring import revoke
 from attest.core.contracts import Kind
 
 pytestmark = pytest.mark.anvil
@@ -34,7 +35,7 @@ def _revoked_last(w: World) -> dict[str, Any]:
     path.write_bytes(b"%PDF-1.4 a report withdrawn in the last block\n")
     uid = publish(w.c.dep, w.c.bank, path, kind=Kind.FILE, year=2022).published.attestation.uid
     mine(w.c, 3)
-    w.c.dep.revoke(w.c.bank, uid, REASON)
+    revoke(w.c.dep, w.c.bank, uid, REASON)
     return {"late": path, "late_uid": uid.lower(), "revoked_at": w.c.chain.head()}
 
 

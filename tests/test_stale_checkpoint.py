@@ -20,11 +20,13 @@ from conftest import checkpoint
 from lying_proxy import GET_ATTESTATION, REVOKED, ForgingProxy, run_attest, show
 from worlds import World, anvil_world
 
+from attest.chain.anchoring import revoke
+
 pytestmark = pytest.mark.anvil
 
 
 def revoked(w: World) -> None:
-    w.c.dep.revoke(w.c.bank, w.figures_uid, "figures withdrawn")
+    revoke(w.c.dep, w.c.bank, w.figures_uid, "figures withdrawn")
 
 
 @pytest.fixture(scope="module")

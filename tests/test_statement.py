@@ -15,6 +15,7 @@ from conftest import EXAMPLES, Consortium
 
 from attest.app.publishing import prepare, publish
 from attest.app.references import Covers, parse_covers, resolve_covers
+from attest.chain.anchoring import revoke
 from attest.cli import main
 from attest.core.canonical import canonical_bytes, sha256_hex
 from attest.core.contracts import Kind
@@ -440,7 +441,7 @@ def test_statement_cannot_cover_revoked_figures(consortium: Consortium, tmp_path
     c = consortium
     figures, statement = _copy_examples(tmp_path)
     figures_uid = publish(c.dep, c.bank, figures, kind=Kind.FIGURES).published.attestation.uid
-    c.dep.revoke(c.bank, figures_uid, "restated")
+    revoke(c.dep, c.bank, figures_uid, "restated")
     with pytest.raises(TransactionReverted) as exc:
         publish(c.dep, c.verifier, statement, kind=Kind.STATEMENT, ref=figures_uid)
     assert exc.value.error_name == "AttestationIsRevoked", str(exc.value)

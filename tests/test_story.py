@@ -23,6 +23,8 @@ from eth_account import Account
 from attest.app.journal import Journal
 from attest.app.publishing import publish
 from attest.app.verify import verify_target
+from attest.chain.anchoring import revoke
+from attest.chain.committee import Committee
 from attest.chain.connection import Chain
 from attest.chain.deployment import Deployment
 from attest.core.contracts import Kind, Role
@@ -47,7 +49,9 @@ def unfunded_world(chain: Chain) -> World:
     bank = Account.create()
     dep = Deployment.deploy(chain, committee[0], committee=[a.address for a in committee], threshold=2,
                             network="free-gas")  # fmt: skip
-    dep.admit(committee[:2], OrganisationInfo("WeBank", "CN", "bank"), Role.PUBLISHER, [bank.address])
+    Committee(dep).admit(
+        committee[:2], OrganisationInfo("WeBank", "CN", "bank"), Role.PUBLISHER, [bank.address]
+    )
     return World("anvil-zero-fees", chain, dep, committee, bank)
 
 
@@ -118,7 +122,7 @@ def test_story(world: World, tmp_path: Path) -> None:
     assert "anchored" in failed_check(world, edited_pdf)
 
     # revoke the report: it no longer verifies, and says why
-    dep.revoke(bank, r.published.attestation.uid, "replaced by the corrected edition")
+    revoke(dep, bank, r.published.attestation.uid, "replaced by the corrected edition")
     assert "status" in failed_check(world, report)
 
     # restate the figures: the old ones are superseded, the restatement verifies

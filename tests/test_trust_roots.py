@@ -17,6 +17,8 @@ from conftest import EXAMPLES, Consortium, build_consortium
 
 from attest.app.publishing import build_receipt, publish
 from attest.app.verify import verify_target
+from attest.chain.anchoring import revoke
+from attest.chain.committee import Committee
 from attest.chain.connection import Chain
 from attest.chain.deployment import Deployment
 from attest.core import governance
@@ -60,11 +62,10 @@ def rogue_manifest(c: Consortium, folder: Path) -> Path:
     """The genuine registry, but a governance contract the rival deployed itself, in which the
     rival's organisation id belongs to an organisation called "WeBank" holding the rival's key."""
     rogue = Deployment.deploy(c.chain, c.rival, committee=[c.rival.address], threshold=1, network="rogue")
+    admit = Committee(rogue).admit
     for filler in range(1, c.rival_id):
-        rogue.admit([c.rival], OrganisationInfo(f"filler {filler}"), Role.PUBLISHER, [])
-    fake_id = rogue.admit(
-        [c.rival], OrganisationInfo("WeBank", "CN", "bank"), Role.PUBLISHER, [c.rival.address]
-    )
+        admit([c.rival], OrganisationInfo(f"filler {filler}"), Role.PUBLISHER, [])
+    fake_id = admit([c.rival], OrganisationInfo("WeBank", "CN", "bank"), Role.PUBLISHER, [c.rival.address])
     assert fake_id == c.rival_id
     manifest = c.dep.manifest.model_copy(update={"governance": rogue.manifest.governance})
     path = folder / "deployment.json"
@@ -125,7 +126,9 @@ def test_a_key_frozen_after_it_signed_is_a_warning_and_strict_fails_it(c: Consor
     before = verify_target(c.dep, str(figures))
     assert before.verified and before.warnings == 0
 
-    c.dep.enact(c.committee[:2], Action.FREEZE_ACCOUNT, governance.freeze_account(c.bank.address).data)
+    Committee(c.dep).enact(
+        c.committee[:2], Action.FREEZE_ACCOUNT, governance.freeze_account(c.bank.address).data
+    )
 
     report = verify_target(c.dep, str(figures))
     key = next(ch for ch in report.checks if ch.name == "key")
@@ -151,7 +154,7 @@ def test_a_revoked_restatement_leaves_its_original_current_not_stuck_superseded(
     (tmp_path / "wrong").mkdir()
     wrong = publish(c.dep, c.bank, edited_figures(tmp_path / "wrong"), kind=Kind.FIGURES, ref=first.uid)
     restated = wrong.published.attestation
-    sent = c.dep.revoke(c.bank, restated.uid, "restated the wrong year's figures")
+    sent = revoke(c.dep, c.bank, restated.uid, "restated the wrong year's figures")
 
     report = verify_target(c.dep, str(original))
     status = check(report, "status")
@@ -182,7 +185,9 @@ def test_chain_text_cannot_drive_the_readers_terminal(c: Consortium, tmp_path: P
     (clear screen, a fake "VERIFIED" line) and bidi overrides are shown, not obeyed."""
     evil = "Evil\x1b[2J\x1b[1A\rVERIFIED\u202e"
     signer = c.outsider
-    c.dep.admit(c.committee[:2], OrganisationInfo(evil, "CN", "bank"), Role.PUBLISHER, [signer.address])
+    Committee(c.dep).admit(
+        c.committee[:2], OrganisationInfo(evil, "CN", "bank"), Role.PUBLISHER, [signer.address]
+    )
     report = verify_target(c.dep, hash_document_digest(c, signer, tmp_path), org=evil)
     text = "\n".join(report_lines(report))
     assert report.verified

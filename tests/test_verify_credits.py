@@ -26,6 +26,8 @@ from eth_account import Account
 from attest.app.bulk import verify_many
 from attest.app.publishing import publish
 from attest.app.verify import verify_pair, verify_target
+from attest.chain.anchoring import revoke
+from attest.chain.committee import Committee
 from attest.chain.connection import Chain
 from attest.core.contracts import Action, Kind, Role
 from attest.core.credits import CreditPolicy
@@ -71,7 +73,7 @@ def _world(tmp_path_factory: pytest.TempPathFactory) -> World:
     second = Account.create()
     c.chain.fund(second.address)
     info = OrganisationInfo(SECOND, "CN", "verification body", "CNAS", "V-2")
-    second_id = c.dep.admit(c.committee[:2], info, Role.VERIFIER, [second.address])
+    second_id = Committee(c.dep).admit(c.committee[:2], info, Role.VERIFIER, [second.address])
     d = tmp_path_factory.mktemp("credits")
     paths = {}
     for src in (F2022, S2022, F2023, S2023):
@@ -218,7 +220,7 @@ def test_another_bank_claiming_an_overlapping_verra_block_fails_both_claims(
 
 def test_the_same_bank_reusing_2022_credits_in_2023_fails(world: World, tmp_path: Path) -> None:
     c = world.c
-    c.dep.revoke(c.verifier, world.uids["s2023"], "re-issued")
+    revoke(c.dep, c.verifier, world.uids["s2023"], "re-issued")
     reusing = reuse_2022_in_2023(world, tmp_path)
     publish(c.dep, c.verifier, reusing, kind=Kind.STATEMENT, ref=world.uids["f2023"])
     report = verify_target(c.dep, str(reusing))
@@ -232,15 +234,15 @@ def test_a_revoked_statements_credits_are_free_again(world: World, tmp_path: Pat
     c = world.c
     _, suid = rival_claims_overlap(world, tmp_path)
     assert failed(verify_target(c.dep, str(world.s2022))) == {"credits"}
-    c.dep.revoke(world.second, suid, "credits belong to another bank's claim")
+    revoke(c.dep, world.second, suid, "credits belong to another bank's claim")
     assert verify_target(c.dep, str(world.s2022)).verified
     # and the other way round: WeBank's 2022 statement withdrawn by the committee frees its block
     data = encode(
         ["address", "bytes32", "string"],
         [c.dep.registry.address, bytes.fromhex(world.uids["s2022"][2:]), "withdrawn"],
     )
-    c.dep.enact(c.committee[:2], Action.REVOKE_ATTESTATION, data)
-    c.dep.revoke(c.verifier, world.uids["s2023"], "re-issued")
+    Committee(c.dep).enact(c.committee[:2], Action.REVOKE_ATTESTATION, data)
+    revoke(c.dep, c.verifier, world.uids["s2023"], "re-issued")
     reusing = reuse_2022_in_2023(world, tmp_path)
     publish(c.dep, c.verifier, reusing, kind=Kind.STATEMENT, ref=world.uids["f2023"])
     report = verify_target(c.dep, str(reusing))
@@ -271,7 +273,7 @@ def test_an_exact_duplicate_for_another_year_is_refused_and_nothing_anchored(
     world: World, tmp_path: Path
 ) -> None:
     c = world.c
-    c.dep.revoke(c.verifier, world.uids["s2023"], "re-issued")
+    revoke(c.dep, c.verifier, world.uids["s2023"], "re-issued")
     path = write(tmp_path / "webank-2023-duplicate.json", with_2022_block(load(S2023), 1, 5000))
     before = c.chain.head()
     with pytest.raises(TransactionReverted) as exc:

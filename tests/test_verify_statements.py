@@ -21,6 +21,7 @@ from worlds import run_attest
 
 from attest.app.publishing import publish
 from attest.app.verify import verify_pair, verify_target
+from attest.chain.anchoring import revoke
 from attest.chain.connection import Chain
 from attest.core.contracts import Kind
 from attest.core.receipt import receipt_path
@@ -186,7 +187,7 @@ def test_unknown_digest_fails_anchored(world: World) -> None:
 
 
 def test_revoked_statement_fails_status(world: World) -> None:
-    world.c.dep.revoke(world.c.verifier, world.statement_uid, "scope 2 factors misapplied")
+    revoke(world.c.dep, world.c.verifier, world.statement_uid, "scope 2 factors misapplied")
     r = verify_target(world.c.dep, str(world.statement))
     assert failed(r) == {"status"}
     assert "scope 2 factors misapplied" in check(r, "status").detail
@@ -196,7 +197,7 @@ def test_revoked_statement_fails_status(world: World) -> None:
 
 
 def test_statement_covering_revoked_figures_fails_reference(world: World) -> None:
-    world.c.dep.revoke(world.c.bank, world.figures_uid, "wrong customer count")
+    revoke(world.c.dep, world.c.bank, world.figures_uid, "wrong customer count")
     r = verify_target(world.c.dep, str(world.statement))
     assert failed(r) == {"reference"}
     detail = check(r, "reference").detail

@@ -117,6 +117,7 @@ def _report_then_frozen(w: World) -> dict[str, Any]:
     from test_governance import data
 
     from attest.app.publishing import publish
+    from attest.chain.committee import Committee
     from attest.core.contracts import Kind
     from attest.core.governance import Action
 
@@ -125,7 +126,9 @@ def _report_then_frozen(w: World) -> dict[str, Any]:
     report.write_bytes(b"%PDF-1.4 a report signed by a key since frozen\n")
     publish(c.dep, c.bank, report, kind=Kind.FILE, year=2022)
     mine(c, 3)
-    c.dep.enact(c.committee[:2], Action.FREEZE_ACCOUNT, data(Action.FREEZE_ACCOUNT, c.bank.address))
+    Committee(c.dep).enact(
+        c.committee[:2], Action.FREEZE_ACCOUNT, data(Action.FREEZE_ACCOUNT, c.bank.address)
+    )
     return {"report": report}
 
 

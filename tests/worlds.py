@@ -40,6 +40,7 @@ from typing import Any, Literal
 from conftest import EXAMPLES, Consortium, consortium_on_anvil, manifest_of, mine
 
 from attest.app.publishing import publish
+from attest.chain.anchoring import revoke
 from attest.chain.connection import Chain
 from attest.core.contracts import Kind
 
@@ -183,7 +184,7 @@ def anvil_world(
             w.withdrawn = root / "withdrawn.pdf"
             w.withdrawn.write_bytes(b"%PDF-1.4 a report withdrawn\n")
             uid = publish(c.dep, c.bank, w.withdrawn, kind=Kind.FILE, year=2022).published.attestation.uid
-            c.dep.revoke(c.bank, uid, withdrawn)
+            revoke(c.dep, c.bank, uid, withdrawn)
             w.withdrawn_uid = uid.lower()
         if setup is not None:
             w.made.update(setup(w) or {})

@@ -1,9 +1,10 @@
 """The one way anything is anchored in the registry: requests window by window, pipelined.
 
-The registry's write path, apart from `attest.chain.deployment.Deployment` (which deploys, governs
-and reads): whose organisation each request is for, whether it already holds the digest, then the
-`WindowSender` (dry run per shape, sign, record, batch send, batch receipts). `attest.app.anchor`
-wraps it with the publishing journal; every publisher goes through there.
+The registry's write path, apart from `attest.chain.deployment.Deployment` (which deploys and reads)
+and `attest.chain.committee.Committee` (the committee's governance writes): whose organisation each
+request is for, whether it already holds the digest, then the `WindowSender` (dry run per shape,
+sign, record, batch send, batch receipts). `attest.app.anchor` wraps it with the publishing journal;
+every publisher goes through there. `revoke` withdraws one attestation.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from attest.core.errors import AttestError, ChainError, TransactionReverted
 from attest.core.records import Published
 
 if TYPE_CHECKING:
+    from attest.chain.connection import SentTransaction
     from attest.chain.deployment import Deployment
     from attest.chain.signer import Signer
 
@@ -185,6 +187,12 @@ def held(deployment: Deployment, uids: Sequence[str | None]) -> list[bool]:
     )
     exists = iter(any(_as_bytes(deployment.chain.result(a, "eth_call"))[:32]) for a in answers)
     return [False if u is None else next(exists) for u in uids]
+
+
+def revoke(dep: Deployment, account: Signer, uid: str, reason: str) -> SentTransaction:
+    """Revoke attestation `uid` (0x-hex or bare) of `account`'s organisation, with `reason` for the
+    public record: one `revoke` transaction to `dep`'s registry."""
+    return dep.transact(account, dep.registry.functions.revoke(bytes.fromhex(uid.removeprefix("0x")), reason))
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,10 @@
-"""The deployed consortium: deploy it, govern it, attest to it, read it back.
+"""The deployed consortium: deploy or open it, read it back.
 
 A `Deployment` pairs a `Chain` with a `Manifest`. Logs and records are only ever read from the
 addresses in the manifest, so an event of the right shape emitted by another contract is never seen.
+The writes live apart, each taking the `Deployment`: the committee's governance in
+`attest.chain.committee`, the registry's write path (anchoring, revoking) in `attest.chain.anchoring`
+(`Deployment.attest` is one request through it).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from attest.chain import events
 from attest.chain.connection import Chain, SentTransaction
 from attest.chain.contract import BoundContract, selector
 from attest.core.chain_family import DEFAULT_FAMILY
-from attest.core.contracts import GOVERNANCE, REGISTRY, Action, Kind, load_artifact
+from attest.core.contracts import GOVERNANCE, REGISTRY, Kind, load_artifact
 from attest.core.credits import ClaimRecord, NeutralityRecord
 from attest.core.errors import ChainError, InputError, NoContract
 from attest.core.manifest import ContractDeployment, Manifest, load_manifest
@@ -37,7 +40,6 @@ if TYPE_CHECKING:
 
 STATES_PER_BATCH = 250  # attestations whose storage one JSON-RPC batch reads (two eth_calls each)
 OR_TOPICS = 100  # uids one log query names; for more, the event's logs are read whole and filtered
-DEFAULT_PROPOSAL_LIFETIME = 7 * 24 * 3600
 
 
 class Deployment:
@@ -119,53 +121,7 @@ class Deployment:
                 raise NoContract(f"no contract code at the manifest's {name} address {part.address} on {url}")
         return cls(chain, manifest)
 
-    # ---------------------------------------------------------------- governance
-
-    def propose(
-        self, member: Signer, action: Action, data: bytes, *, lifetime: int = DEFAULT_PROPOSAL_LIFETIME
-    ) -> int:
-        """Propose a governance action (the proposer's vote counts); return the proposal id.
-
-        `lifetime` (seconds from the latest block) is checked first: at most 30 days, as the contract
-        demands; the transaction lands in a later block, so the contract's own bound is met too.
-        """
-        from web3.logs import DISCARD
-
-        from attest.core.governance import check_lifetime
-
-        expires = self.chain.timestamp("latest") + check_lifetime(lifetime)
-        sent = self.transact(member, self.governance.functions.propose(int(action), data, expires))
-        (event,) = self.governance.events.ProposalCreated().process_receipt(sent.receipt, errors=DISCARD)
-        return int(event["args"]["proposalId"])
-
-    def vote(self, member: Signer, proposal_id: int) -> SentTransaction:
-        return self.transact(member, self.governance.functions.vote(proposal_id))
-
-    def execute(self, member: Signer, proposal_id: int) -> SentTransaction:
-        return self.transact(member, self.governance.functions.execute(proposal_id))
-
-    def cancel(self, member: Signer, proposal_id: int) -> SentTransaction:
-        """Withdraw a live proposal `member` made (others need a committee vote: CANCEL_PROPOSAL)."""
-        return self.transact(member, self.governance.functions.cancel(proposal_id))
-
-    def enact(self, members: Sequence[Signer], action: Action, data: bytes) -> SentTransaction:
-        """Propose, collect the votes of `members`, execute: for scripts that hold enough committee keys."""
-        proposal_id = self.propose(members[0], action, data)
-        for member in members[1:]:
-            self.vote(member, proposal_id)
-        return self.execute(members[0], proposal_id)
-
-    def admit(
-        self, members: Sequence[Signer], info: OrganisationInfo, roles: int, accounts: Sequence[str]
-    ) -> int:
-        """Admit an organisation by committee vote; return its id."""
-        from attest.core.governance import admit_organisation
-
-        sent = self.enact(members, Action.ADMIT_ORGANISATION, admit_organisation(info, roles, accounts).data)
-        from web3.logs import DISCARD
-
-        (event,) = self.governance.events.OrganisationAdmitted().process_receipt(sent.receipt, errors=DISCARD)
-        return int(event["args"]["orgId"])
+    # ---------------------------------------------------------------- governance: reading
 
     def organisation(self, org_id: int) -> Organisation:
         roles, active, info = self.governance.call("organisation", org_id)
@@ -404,11 +360,6 @@ class Deployment:
         if number > self.chain.head():
             return None
         return self.chain.block_hash(number)
-
-    def revoke(self, account: Signer, uid: str, reason: str) -> SentTransaction:
-        return self.transact(
-            account, self.registry.functions.revoke(bytes.fromhex(uid.removeprefix("0x")), reason)
-        )
 
     def _logs_of(self, topic0: bytes, uids: Sequence[str]) -> list[Any]:
         """The registry's logs with event `topic0` whose first indexed topic is one of `uids`, in

@@ -87,13 +87,14 @@ def _propose(common: dict[str, Any], build: Callable[[Deployment], Call] | Call)
     """
     with handle_errors():
         from attest.chain import proposals
+        from attest.chain.committee import Committee
         from attest.core.governance import check_lifetime
 
         check_lifetime(common["expires_in"], "--expires-in")  # exit 2 before the chain is contacted
         dep = open_deployment(common["deployment_path"], common["rpc_url"], common["confirmations"])
         call = build if not callable(build) else build(dep)
         signer = load_signer(common["keystore"], common["password_file"])
-        proposal_id = dep.propose(signer, call.action, call.data, lifetime=common["expires_in"])
+        proposal_id = Committee(dep).propose(signer, call.action, call.data, lifetime=common["expires_in"])
         view = proposals.proposal(dep, proposal_id)
         result: dict[str, Any] = {"proposal": proposal_id, **_short(view), "executed": False}
         if view.votes >= view.threshold:
@@ -115,7 +116,9 @@ def _short(view: ProposalView) -> dict[str, Any]:
 def _execute(dep: Deployment, signer: Any, proposal_id: int) -> dict[str, Any]:
     from web3.logs import DISCARD
 
-    sent = dep.execute(signer, proposal_id)
+    from attest.chain.committee import Committee
+
+    sent = Committee(dep).execute(signer, proposal_id)
     out: dict[str, Any] = {
         "executed": True,
         "transaction": sent.tx_hash,
@@ -402,10 +405,11 @@ def member_vote(
     """Vote for proposal ID (one vote per committee member)."""
     with handle_errors():
         from attest.chain import proposals
+        from attest.chain.committee import Committee
 
         dep = open_deployment(deployment_path, rpc_url, confirmations)
         signer = load_signer(keystore, password_file)
-        sent = dep.vote(signer, proposal_id)
+        sent = Committee(dep).vote(signer, proposal_id)
         view = proposals.proposal(dep, proposal_id)
         result: dict[str, Any] = {
             "proposal": proposal_id,
@@ -463,10 +467,11 @@ def member_cancel(
     """Withdraw proposal ID, which you proposed and which is still open (others: `propose cancel`)."""
     with handle_errors():
         from attest.chain import proposals
+        from attest.chain.committee import Committee
 
         dep = open_deployment(deployment_path, rpc_url, confirmations)
         signer = load_signer(keystore, password_file)
-        sent = dep.cancel(signer, proposal_id)
+        sent = Committee(dep).cancel(signer, proposal_id)
         view = proposals.proposal(dep, proposal_id)
         result = {
             "proposal": proposal_id,

@@ -59,8 +59,10 @@ def revoke(
                 f"not this deployment's (chain {m.chain_id} registry {m.registry.address})",
                 path=target,
             )
+        from attest.chain import anchoring
+
         signer = load_signer(keystore, password_file)
-        sent = dep.revoke(signer, uid, reason)
+        sent = anchoring.revoke(dep, signer, uid, reason)
         data = {
             "uid": uid,
             "transaction_hash": sent.tx_hash,

@@ -96,7 +96,7 @@ def status_matches(status: Status, wanted: Status) -> bool:
 
 @dataclass(frozen=True)
 class Call:
-    """One governance action with its encoded data: what `Deployment.propose` sends."""
+    """One governance action with its encoded data: what `Committee.propose` sends."""
 
     action: Action
     data: bytes

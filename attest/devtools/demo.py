@@ -20,6 +20,7 @@ from typing import Any
 import click
 
 from attest.app.publishing import publish
+from attest.chain.committee import Committee
 from attest.chain.connection import Chain
 from attest.chain.deployment import Deployment
 from attest.core.contracts import Kind, Role
@@ -58,7 +59,8 @@ def run_demo(workdir: Path | None = None, *, as_json: bool = False) -> bool:
     say(f"   governance {dep.manifest.governance.address}, registry {dep.manifest.registry.address}")
 
     say("2. The committee admits WeBank (publisher) and a verification body (verifier)")
-    bank_id = dep.admit([committee], OrganisationInfo("WeBank", "CN", "bank"), Role.PUBLISHER, [bank.address])
+    admit = Committee(dep).admit
+    bank_id = admit([committee], OrganisationInfo("WeBank", "CN", "bank"), Role.PUBLISHER, [bank.address])
     verifier_info = OrganisationInfo(
         "Example Carbon Verification Body (illustrative)",
         "CN",
@@ -66,7 +68,7 @@ def run_demo(workdir: Path | None = None, *, as_json: bool = False) -> bool:
         "CNAS (illustrative)",
         "V-0000",
     )
-    verifier_id = dep.admit([committee], verifier_info, Role.VERIFIER, [verifier.address])
+    verifier_id = admit([committee], verifier_info, Role.VERIFIER, [verifier.address])
     say(f"   WeBank is org #{bank_id}, the verification body org #{verifier_id}")
 
     say("3. WeBank publishes its 2022 ESG figures")
