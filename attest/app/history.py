@@ -383,11 +383,10 @@ def neutrality_history(
     mine = sorted(facts.attestations_by_org(org_id), key=_place)
     choice = _Choice(prover, facts, org_id) if prover is not None and prover.logs is not None else None
     if choice is not None:  # which years, which figures of a year: every node's logs, not one node's
-        choice.complete("attestation", "attested", 1, [a.uid for a in mine])
+        choice.everywhere += choice.complete("attestation", "attested", 1, [a.uid for a in mine])
         theirs = [r for r in facts.index.neutrality.values() if r.beneficiary_org_id == org_id]
-        choice.complete(
-            "neutrality claim of statement", "neutrality_claimed", 1, [r.statement_uid for r in theirs]
-        )
+        held = [r.statement_uid for r in theirs]
+        choice.everywhere += choice.complete("neutrality claim of statement", "neutrality_claimed", 1, held)
         choice.prove_claims(theirs)  # the figures and year each claims for: which years have rows
     figures = [a for a in mine if a.kind is Kind.FIGURES]
     claims = {r.figures_uid: r for r in facts.index.neutrality.values() if r.beneficiary_org_id == org_id}
@@ -409,13 +408,16 @@ def neutrality_history(
         double: list[str] = []
         per_registry: list[RegistryUnits] = []
         candidates = list(of_year)
+        not_final: list[str] = []  # what this row's choice of statement is not final about
         if chosen is not None:
             # "latest" by place in the chain (proven block, log index), never by the order of the answer
             covering = sorted(facts.covering_statements(chosen.uid), key=_place)
             candidates += covering
             if choice is not None:  # a later statement left out would leave the row on an earlier one
                 held = [s.uid for s in covering]
-                choice.complete(f"statement covering {chosen.uid}", "covered", 2, held, chosen.uid)
+                not_final = choice.complete(
+                    f"statement covering {chosen.uid}", "covered", 2, held, chosen.uid
+                )
             backing = [s for s in covering if s.uid.lower() in facts.index.neutrality]
             live = [s for s in backing if not s.revoked]
             statement = (live or backing)[-1] if backing else None
@@ -449,7 +451,9 @@ def neutrality_history(
                 per_registry,
                 verification,
                 choice.complete_as() if choice is not None else None,
-                tuple([*choice.claims_on_word, *choice.on_word(candidates)]) if choice is not None else (),
+                tuple(dict.fromkeys([*choice.everywhere, *not_final, *choice.on_word(candidates)]))
+                if choice is not None
+                else (),
                 choice is not None and choice.require,
             )
         )
@@ -477,13 +481,18 @@ class _Choice:
         self.upto = facts.index.head  # the last block the index read
         self.answered: list[str] = []
         self.silent: list[str] = []
-        # neutrality claims no proof reaches (after the trusted block, or their blocks unproven): which
-        # years have rows rests on the node's word for them, said on every row
-        self.claims_on_word: list[str] = []
+        # what every row's choice rests on beyond proofs and every node's logs: neutrality claims no
+        # proof reaches (after the trusted block, or their blocks unproven), logs only some nodes hold
+        # or answered: which years have rows, and which records are latest, rest on the node's word
+        self.everywhere: list[str] = []
 
-    def complete(self, what: str, event: str, key: int, held: list[str], figures: str | None = None) -> None:
+    def complete(
+        self, what: str, event: str, key: int, held: list[str], figures: str | None = None
+    ) -> list[str]:
         """Ask every node for the registry's `event` logs (of this organisation; or of `figures`,
-        for Covered) and stop when one holds an id (topic `key`) that `held` leaves out."""
+        for Covered) and stop when one holds an id (topic `key`) that `held` leaves out up to the
+        block the rows were read to; return what the choice is not final about (a log some node
+        holds after that block, a node that did not answer)."""
         from attest.chain import events
         from attest.core.errors import ChainError
 
@@ -491,7 +500,7 @@ class _Choice:
         topics: list[Any] = [topic0, None, None, self.org_topic]  # the organisation's (topic 3)
         if figures is not None:
             topics = [topic0, figures.lower()]  # the Covered logs of these figures (topic 1)
-        left_out, answered, silent = self.logs.logs_complete(what, topics, key, held, self.upto)
+        left_out, beyond, answered, silent = self.logs.logs_complete(what, topics, key, held, self.upto)
         if left_out:
             raise ChainError(
                 f"the nodes' logs differ: {'; '.join(left_out)}, which the reading node's logs left out — "
@@ -500,6 +509,10 @@ class _Choice:
             )
         self.answered = list(dict.fromkeys([*self.answered, *answered]))
         self.silent = list(dict.fromkeys([*self.silent, *silent]))
+        # what another node already holds past the block the rows were read to (the reading node's
+        # head, which it may report low), and what rests on fewer nodes than were given: the choice
+        # is not final as to these (said on the rows; --require-proofs: not met)
+        return [*beyond, *(f"which {what}s there are rests on the other nodes' logs ({x})" for x in silent)]
 
     def prove(self, records: list[OnchainAttestation]) -> None:
         """Prove every record a row may be chosen by at the trusted block; stop on a contradiction."""
@@ -525,7 +538,7 @@ class _Choice:
             raise ChainError(
                 f"node {self.prover.node}'s logs contradict the proven receipts: " + "; ".join(lies)
             )
-        self.claims_on_word = [
+        self.everywhere += [
             *(
                 f"the neutrality claim of {r.statement_uid} at block {r.block_number}, after block {block}"
                 for r in claims

@@ -472,18 +472,20 @@ class LogProver:
 
     def logs_complete(
         self, what: str, topics: list[Any], key: int, held: Iterable[str], upto: int
-    ) -> tuple[list[str], list[str], list[str]]:
+    ) -> tuple[list[str], list[str], list[str], list[str]]:
         """(the registry's logs with these `topics` that some node holds at a block up to `upto` whose
-        topic `key` — an id — is not among `held`, the ids the caller decides with; the nodes that
-        answered; those that did not): "these are all of them" as complete as the logs of every node
-        asked. Each node is asked up to its own head, so a log left out after the trusted block (in
-        the confirmation window) is found too, by a node that has its block; `upto` is the last block
-        the caller's own reading covered. A node's logs cannot be forged past the receipts, but they
-        can leave one out."""
+        topic `key` — an id — is not among `held`, the ids the caller decides with; those some node
+        holds after `upto`, which the caller's reading did not reach; the nodes that answered; those
+        that did not): "these are all of them" as complete as the logs of every node asked. Each node
+        is asked up to its own head, so a log left out after the trusted block (in the confirmation
+        window) is found too, by a node that has its block; `upto` is the last block the caller's own
+        reading covered. A node's logs cannot be forged past the receipts, but they can leave one
+        out, or stop early (a head reported low)."""
         from attest.chain.events import as_int
 
         have = {h.lower() for h in held}
         left_out: list[str] = []
+        beyond: list[str] = []
         answered: list[str] = []
         silent: list[str] = []
         for url in self.urls:
@@ -497,9 +499,15 @@ class LogProver:
                     block, uid = as_int(log["blockNumber"]), "0x" + _topic_id(log, key)
                 except (KeyError, TypeError, ValueError, IndexError) as exc:
                     raise ChainError(f"{url} answered eth_getLogs with a malformed log: {exc}") from None
-                if block <= upto and uid not in have:
+                if uid in have:
+                    continue
+                if block <= upto:
                     left_out.append(f"{what} {uid} (block {block}), which node {url} returned")
-        return list(dict.fromkeys(left_out)), answered, silent
+                else:
+                    beyond.append(
+                        f"{what} {uid} at block {block}, which node {url} holds, after block {upto}"
+                    )
+        return list(dict.fromkeys(left_out)), list(dict.fromkeys(beyond)), answered, silent
 
     def _complete(self, figures_uid: str, verdict: list[str]) -> tuple[list[str], list[str], list[str]]:
         """(statements some node left out, the nodes whose logs were asked, those that did not
