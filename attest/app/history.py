@@ -8,6 +8,7 @@ statements cover each — not one file at a time. Reads come only from the manif
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -409,6 +410,7 @@ def neutrality_history(
         per_registry: list[RegistryUnits] = []
         candidates = list(of_year)
         not_final: list[str] = []  # what this row's choice of statement is not final about
+        ordered: list[str] = []  # what of the candidates' order in one block could not be proven
         if chosen is not None:
             # "latest" by place in the chain (proven block, log index), never by the order of the answer
             covering = sorted(facts.covering_statements(chosen.uid), key=_place)
@@ -438,6 +440,8 @@ def neutrality_history(
             subject = f"statement {statement.uid}"
             evidence = gather(facts, target, subject, str(statement.org_id), False, prover=prover)
             verification = finish(facts, evidence, prover)
+        if choice is not None:  # two candidates in one block: their order proven by its receipts
+            ordered = choice.order(candidates)
         rows.append(
             NeutralityYear(
                 year,
@@ -451,7 +455,7 @@ def neutrality_history(
                 per_registry,
                 verification,
                 choice.complete_as() if choice is not None else None,
-                tuple(dict.fromkeys([*choice.everywhere, *not_final, *choice.on_word(candidates)]))
+                tuple(dict.fromkeys([*choice.everywhere, *not_final, *choice.on_word(candidates), *ordered]))
                 if choice is not None
                 else (),
                 choice is not None and choice.require,
@@ -512,7 +516,10 @@ class _Choice:
         # what another node already holds past the block the rows were read to (the reading node's
         # head, which it may report low), and what rests on fewer nodes than were given: the choice
         # is not final as to these (said on the rows; --require-proofs: not met)
-        return [*beyond, *(f"which {what}s there are rests on the other nodes' logs ({x})" for x in silent)]
+        return [
+            *beyond,
+            *(f"whether every {what} is known rests on the other nodes' logs ({x})" for x in silent),
+        ]
 
     def prove(self, records: list[OnchainAttestation]) -> None:
         """Prove every record a row may be chosen by at the trusted block; stop on a contradiction."""
@@ -525,6 +532,32 @@ class _Choice:
                 f"node {self.prover.node} contradicts the proofs at block {self.logs.trusted.number}: "
                 + "; ".join(dict.fromkeys(lies))
             )
+        # a record written after the trusted block is in no proof: what it is (kind, year) and where it
+        # sits are the node's word, and any of them could decide a row
+        block = self.logs.trusted.number
+        self.everywhere += [
+            f"attestation {a.uid} at block {a.block_number}, after block {block}: what it is (its kind and "
+            "year) is the node's word"
+            for a in records
+            if a.block_number > block
+        ]
+
+    def order(self, candidates: list[OnchainAttestation]) -> list[str]:
+        """Prove the Attested logs of candidates that share a block (their order there, their log
+        index, is otherwise the node's word: "latest" of two in one block); stop on a contradiction,
+        return what could not be proven."""
+        from attest.core.errors import ChainError
+
+        blocks = Counter(a.block_number for a in candidates)
+        tied = [a for a in candidates if blocks[a.block_number] > 1]
+        if not tied:
+            return []
+        lies, unproven = self.logs.prove_attested(tied)
+        if lies:
+            raise ChainError(
+                f"node {self.prover.node}'s logs contradict the proven receipts: " + "; ".join(lies)
+            )
+        return unproven
 
     def prove_claims(self, claims: list[NeutralityRecord]) -> None:
         """Prove the organisation's neutrality claims by their blocks' receipts (the figures and year
@@ -555,7 +588,11 @@ class _Choice:
         block = self.logs.trusted.number
         for a in candidates:
             held = self.prover.proven_record(a.uid)
-            if held is None or not held.exists:
+            if held is None:
+                continue
+            if not held.exists:  # written after that block: whatever the node says of it is its word
+                if a.revoked or a.superseded_by:
+                    out.append(f"the revocation or restatement of {a.uid}, a record after block {block}")
                 continue
             if a.revoked and not held.revoked:
                 out.append(f"the revocation of {a.uid}, after block {block}")

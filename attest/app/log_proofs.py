@@ -27,7 +27,7 @@ from attest.chain.proving import block_receipts, claimed_hash, header_from_block
 from attest.chain.rpc import HttpRpc, NodeRefused
 from attest.core.chain_family import ChainFamily, family
 from attest.core.contracts import Kind
-from attest.core.errors import ChainError
+from attest.core.errors import ChainError, ChainUnreachable
 from attest.core.header import BlockHeader, TrustedHeader, header_hash
 from attest.core.log_proofs import (
     LogResult,
@@ -470,6 +470,21 @@ class LogProver:
         lies = [*judged.lies, *(x.problem for x in judged.results if x.problem)]
         return list(dict.fromkeys(lies)), list(dict.fromkeys(judged.unproven))
 
+    def prove_attested(self, records: Sequence[OnchainAttestation]) -> tuple[list[str], list[str]]:
+        """(every way these attestations' Attested logs, as the node gave them, contradict their
+        blocks' proven receipts — their position in the block, reference, URI, attester, kind and
+        year; why a block could not be proven), for a caller that orders records no report reads
+        (the neutrality history's "latest" of two in one block). Records after the trusted block
+        are the caller's to name."""
+        limit = self.trusted.number
+        self._prepare(sorted({a.block_number for a in records if a.block_number <= limit}))
+        judged = _Judged()
+        for a in records:
+            if a.block_number <= limit and (block := self._block(judged, a.block_number)):
+                judged.results.append(judge_attested(a, block, self.registry))
+        lies = [*judged.lies, *(x.problem for x in judged.results if x.problem)]
+        return list(dict.fromkeys(lies)), list(dict.fromkeys(judged.unproven))
+
     def logs_complete(
         self, what: str, topics: list[Any], key: int, held: Iterable[str], upto: int
     ) -> tuple[list[str], list[str], list[str], list[str]]:
@@ -660,9 +675,45 @@ class LogProver:
         }
         try:
             logs = self._rpc(url).call("eth_getLogs", [query])
-        except ChainError as exc:
+        except ChainUnreachable as exc:
             return str(exc)
+        except ChainError:  # e.g. "block range too large": ask again in ranges the node accepts
+            ranged = self._ranged_logs(url, topics, to_block)
+            if isinstance(ranged, str):
+                return ranged
+            logs = ranged
         return events.matching(logs, self.registry, topics, where=url)
+
+    def _ranged_logs(self, url: str, topics: list[Any], to_block: str | None) -> list[Any] | str:
+        """The same query asked range by range, halving a range the node refuses (as
+        `attest.chain.index.scan_logs` does); what the node said when it refuses even one block."""
+        rpc = self._rpc(url)
+        try:
+            end = self.trusted.number if to_block is None else int(rpc.call("eth_blockNumber", []), 16)
+        except (ChainError, TypeError, ValueError) as exc:
+            return str(exc)
+        out: list[Any] = []
+        start, size = self.from_block, max(1, (end - self.from_block + 1) // 2)  # the whole was refused
+        while start <= end:
+            last = min(end, start + size - 1)
+            query = {
+                "address": self.registry,
+                "fromBlock": hex(start),
+                "toBlock": hex(last),
+                "topics": topics,
+            }
+            try:
+                found = rpc.call("eth_getLogs", [query])
+            except ChainError as exc:
+                if last == start or isinstance(exc, ChainUnreachable):
+                    return str(exc)
+                size = max(1, (last - start + 1) // 2)
+                continue
+            if not isinstance(found, list):
+                return f"eth_getLogs answered {found!r:.80}, not a list"
+            out.extend(found)
+            start = last + 1
+        return out
 
 
 @dataclass(frozen=True)

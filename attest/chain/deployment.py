@@ -161,14 +161,26 @@ class Deployment:
         return organisation_id(name_or_id, {o.org_id: o.info.name for o in self.organisations()})
 
     def membership_history(self) -> MembershipHistory:
-        """Every governance event since deployment, in order, in one log query."""
+        """Every governance event since deployment, in order, in one log query (in ranges the node
+        accepts, when it refuses the whole span: `attest.chain.index.scan_logs`)."""
+        from attest.core.errors import ChainError, ChainUnreachable
+
         start = self.manifest.governance.block_number
-        logs = events.matching(
-            self.chain.call("eth_getLogs", [{"address": self.governance.address, "fromBlock": hex(start)}]),
-            self.governance.address,
-            from_block=start,
-            where=self.chain.name,
-        )
+        try:
+            logs = events.matching(
+                self.chain.call(
+                    "eth_getLogs", [{"address": self.governance.address, "fromBlock": hex(start)}]
+                ),
+                self.governance.address,
+                from_block=start,
+                where=self.chain.name,
+            )
+        except ChainUnreachable:
+            raise
+        except ChainError:  # e.g. "block range too large": ask again in ranges
+            from attest.chain.index import scan_logs
+
+            logs = scan_logs(self, self.governance.address, start, self.chain.head())
         out = []
         for log in logs:
             decoded = self.governance.decode_log(log)
