@@ -197,26 +197,30 @@ class LogProver:
             none = "no other statement" if ev.covering_statements else "no statement"
             complete = (
                 f"{none} covers these figures: as complete as the logs of node(s) {', '.join(answered)}"
+                f" (each up to block {limit})"
             )
             complete += "".join(f" ({s})" for s in silent)
         if read.claim_keys:
-            more, answered, silent = self._claims_complete(
-                sorted(read.claim_keys), list(read.claims.values())
+            more, beyond, answered, silent = self._claims_complete(
+                sorted(read.claim_keys), list(read.claims.values()), ev.head
             )
             left_out += more
+            newer += beyond
             others = (
                 "other statements' claims on these credits: as complete as the logs of node(s) "
                 + ", ".join(answered)
+                + " (each up to its head)"
             )
             complete += ("; " if complete else "") + others + "".join(f" ({s})" for s in silent)
         if read.elsewhere_asked:
-            more, answered, silent = self._elsewhere_complete(
-                read.elsewhere_asked, list(read.claims.values())
+            more, beyond, answered, silent = self._elsewhere_complete(
+                read.elsewhere_asked, list(read.claims.values()), ev.head
             )
             left_out += more
+            newer += beyond
             others = (
                 "claims on its Verra unit numbers under other issuance keys: as complete as the logs of "
-                "node(s) " + ", ".join(answered)
+                "node(s) " + ", ".join(answered) + " (each up to its head)"
             )
             complete += ("; " if complete else "") + others + "".join(f" ({s})" for s in silent)
         if lies or left_out:
@@ -224,8 +228,6 @@ class LogProver:
             if left_out:
                 parts.append(f"the nodes' logs differ: {'; '.join(left_out)}")
             return Check("logs", "fail", "; ".join(parts))
-        if complete:  # each node was asked up to the trusted block: what came after is in no answer
-            complete += f" (each up to block {limit})"
         if others_later:  # the coverage and credit lines rest on the node for them (`after_block`)
             complete += ("; " if complete else "") + (
                 f"read by the coverage and credit lines only, after block {limit} (the node's word, said "
@@ -566,15 +568,19 @@ class LogProver:
         return invented + problems, list(by_node), silent
 
     def _claims_complete(
-        self, keys: list[str], read: list[ClaimRecord]
-    ) -> tuple[list[str], list[str], list[str]]:
+        self, keys: list[str], read: list[ClaimRecord], upto: int
+    ) -> tuple[list[str], list[str], list[str], list[str]]:
         """(claims on these issuances some node holds that the verdict's reads left out, the nodes
-        asked, those that did not answer), up to the trusted block. A claim that overlaps another only
-        by unit range is refused by no contract: a node that leaves one out hides a double claim, so
-        every node is asked, as for coverage."""
+        asked, those that did not answer), each node asked up to its own head. A claim that overlaps
+        another only by unit range is refused by no contract: a node that leaves one out hides a
+        double claim, so every node is asked, as for coverage — and past the trusted block too, for a
+        double claim made in the confirmation window is one all the same. Compared up to `upto`, the
+        head the verdict's reads reached; a claim some node holds after it is returned apart (the
+        second list), for the logs line to name as the node's word."""
         have = {(c.block_number, c.log_index) for c in read}
         wanted = set(keys)
         left_out: list[str] = []
+        beyond: list[str] = []
         answered: list[str] = []
         silent: list[str] = []
         for url in self.urls:
@@ -585,23 +591,28 @@ class LogProver:
             answered.append(url)
             for c in found:
                 if c.issuance_key.lower() in wanted and (c.block_number, c.log_index) not in have:
-                    left_out.append(
+                    held = (
                         f"{url} holds a claim by statement {c.statement_uid} on issuance {c.issuance_key} "
-                        f"units {c.first}..{c.last} (block {c.block_number}) that the logs read for this "
-                        "verdict left out"
+                        f"units {c.first}..{c.last} (block {c.block_number})"
                     )
-        return left_out, answered, silent
+                    if c.block_number <= upto:
+                        left_out.append(f"{held} that the logs read for this verdict left out")
+                    else:
+                        beyond.append(f"{held}, after block {upto} the verdict's reads reached")
+        return left_out, list(dict.fromkeys(beyond)), answered, silent
 
     def _elsewhere_complete(
-        self, asked: set[UnitsElsewhere], read: list[ClaimRecord]
-    ) -> tuple[list[str], list[str], list[str]]:
+        self, asked: set[UnitsElsewhere], read: list[ClaimRecord], upto: int
+    ) -> tuple[list[str], list[str], list[str], list[str]]:
         """(claims some node holds on the Verra unit numbers of `asked` under another issuance key that
-        the verdict's read of every claim left out, the nodes asked, those that did not answer), up to
-        the trusted block. Such a claim turns the `credits` line into a warning (the same units under
-        an old spelling): a node that leaves it out hides it, so every node is asked for every claim
-        (once per node per command, as `_claim_logs` does past FEW_FIGURES)."""
+        the verdict's read of every claim left out up to `upto`, those after it, the nodes asked, those
+        that did not answer), each node asked up to its head. Such a claim turns the `credits` line
+        into a warning (the same units under an old spelling): a node that leaves it out hides it, so
+        every node is asked for every claim (once per node per command, as `_claim_logs` does past
+        FEW_FIGURES)."""
         have = {(c.block_number, c.log_index) for c in read}
         left_out: list[str] = []
+        beyond: list[str] = []
         answered: list[str] = []
         silent: list[str] = []
         for url in self.urls:
@@ -615,12 +626,16 @@ class LogProver:
             answered.append(url)
             for c in found:
                 if (c.block_number, c.log_index) not in have and any(q.concerns(c) for q in asked):
-                    left_out.append(
+                    held = (
                         f"{url} holds a claim by statement {c.statement_uid} on Verra unit numbers "
                         f"{c.first}..{c.last} under another issuance key {c.issuance_key} (block "
-                        f"{c.block_number}) that the claims read for this verdict left out"
+                        f"{c.block_number})"
                     )
-        return left_out, answered, silent
+                    if c.block_number <= upto:
+                        left_out.append(f"{held} that the claims read for this verdict left out")
+                    else:
+                        beyond.append(f"{held}, after block {upto} the verdict's reads reached")
+        return left_out, list(dict.fromkeys(beyond)), answered, silent
 
     def _claim_logs(self, url: str, keys: list[str]) -> list[ClaimRecord] | str:
         """The registry's CreditClaimed logs at `url` on these issuances, up to the trusted block:
@@ -638,11 +653,11 @@ class LogProver:
         return [c for c in found if c.issuance_key.lower() in wanted]
 
     def _ask_claims(self, url: str, keys: list[str] | None) -> list[ClaimRecord] | str:
-        """The CreditClaimed logs (on `keys`, or all) at `url` up to the trusted block."""
+        """The CreditClaimed logs (on `keys`, or all) at `url` up to its head."""
         from attest.chain import events
 
         topic = "0x" + events.topics().credit_claimed.hex()
-        logs = self._registry_logs(url, [topic] if keys is None else [topic, keys])
+        logs = self._registry_logs(url, [topic] if keys is None else [topic, keys], to_block="latest")
         return logs if isinstance(logs, str) else [events.credit_claimed(log) for log in logs]
 
     def _covered_logs(self, url: str, key: str) -> list[_Covering] | str:
