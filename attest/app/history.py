@@ -367,8 +367,10 @@ def neutrality_history(
 
     With a `prover`, each row's statement is verified as `attest verify` verifies it: what is read is
     proven as it is read, against the trusted block, and every line says what it rests on; a row is
-    met only if that verification is (so under `--require-proofs`, only if it is proven). The table's
-    own columns are the node's index of the logs, shown for orientation; the verdict is the report's."""
+    met only if that verification is (so under `--require-proofs`, only if it is proven). Which
+    figures and statement a row stands on is held to every node's logs and to the proofs (`_Choice`),
+    and what no proof reaches yet is named on the row. Without a prover the rows rest on the reading
+    node's index alone."""
     from attest.app.bulk import IndexedFacts
     from attest.app.credits import statement_credits
     from attest.app.verify import finish, gather, read_target
