@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 from conftest import EXAMPLES, second_party
+from history_attacks import drop_transaction
 from lying_proxy import ForgingProxy, run_attest, show
 from worlds import World, anvil_world, restatement
 
@@ -65,13 +66,7 @@ def same_year(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         yield w
 
 
-def _drop_transaction(tx: str) -> Any:
-    def forge(call: dict[str, Any], result: Any) -> Any:
-        if call.get("method") == "eth_getLogs" and isinstance(result, list):
-            return [log for log in result if str(log.get("transactionHash", "")).lower() != tx]
-        return result
-
-    return forge
+_drop_transaction = drop_transaction
 
 
 def _run(w: World, first: str) -> Any:

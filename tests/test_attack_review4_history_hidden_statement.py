@@ -23,12 +23,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, second_party
+from conftest import second_party
+from history_attacks import drop_transaction, publish_unmet_statement
 from lying_proxy import ForgingProxy, run_attest, show
-from worlds import STATEMENT_EXAMPLE, World, anvil_world, write_json
-
-from attest.app.publishing import publish
-from attest.core.contracts import Kind
+from worlds import World, anvil_world
 
 pytestmark = pytest.mark.anvil
 
@@ -36,15 +34,7 @@ pytestmark = pytest.mark.anvil
 def _second_statement(w: World) -> dict[str, Any]:
     """The verifier's later statement on the same figures: residual 6860 t, only 1900 t retired
     (forestry units of issuance FCS-EXAMPLE-01-2021-B, which S1 does not claim): not met."""
-    doc = json.loads((EXAMPLES / STATEMENT_EXAMPLE).read_text(encoding="utf-8"))
-    doc["issued"] = "2023-09-30"
-    claim = doc["neutrality_claim"]
-    forestry = claim["retirements"][1]
-    forestry["serial_blocks"][0]["issuance"] = "FCS-EXAMPLE-01-2021-B"
-    claim["retirements"] = [forestry]
-    path = write_json(w.root / "second-statement.json", doc)
-    a = publish(w.c.dep, w.c.verifier, path, kind=Kind.STATEMENT, ref=w.figures_uid).published.attestation
-    return {"second_uid": a.uid.lower(), "second_tx": a.transaction_hash.lower()}
+    return publish_unmet_statement(w)
 
 
 @pytest.fixture(scope="module")
@@ -54,13 +44,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         yield w
 
 
-def _drop_transaction(tx: str) -> Any:
-    def forge(call: dict[str, Any], result: Any) -> Any:
-        if call.get("method") == "eth_getLogs" and isinstance(result, list):
-            return [log for log in result if str(log.get("transactionHash", "")).lower() != tx]
-        return result
-
-    return forge
+_drop_transaction = drop_transaction
 
 
 def _history(w: World, *args: str) -> Any:

@@ -28,8 +28,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, second_party
-from lying_proxy import ForgingProxy, run_attest, show
+from conftest import EXAMPLES
+from history_attacks import neutrality_history
+from lying_proxy import ForgingProxy, show
 from worlds import World, anvil_world
 
 from attest.app.publishing import publish
@@ -56,10 +57,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 
 def _history(w: World, first: str) -> Any:
-    return run_attest(
-        "history", "--org", "WeBank", "--neutrality", "-d", str(w.manifest), "--json",
-        "--rpc-url", first, *second_party(w.rpc_url), "--confirmations", "2", "--require-proofs",
-    )  # fmt: skip
+    return neutrality_history(w, first, "--confirmations", "2")
 
 
 def test_a_node_hiding_figures_anchored_in_the_window_makes_the_commitment_met(world: World) -> None:

@@ -30,8 +30,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, second_party
-from lying_proxy import ATTESTED, GET_ATTESTATION, ForgingProxy, run_attest, show
+from conftest import EXAMPLES
+from history_attacks import neutrality_history
+from lying_proxy import ATTESTED, GET_ATTESTATION, ForgingProxy, show
 from worlds import World, anvil_world, restatement
 
 from attest.app.publishing import publish
@@ -69,10 +70,7 @@ def later_year(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 
 def _history(w: World, first: str) -> Any:
-    return run_attest(
-        "history", "--org", "WeBank", "--neutrality", "-d", str(w.manifest), "--json",
-        "--rpc-url", first, *second_party(w.rpc_url), "--require-proofs",
-    )  # fmt: skip
+    return neutrality_history(w, first)
 
 
 def _honest(w: World) -> dict[str, Any]:

@@ -30,13 +30,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, second_party
+from conftest import second_party
+from history_attacks import neutrality_history, publish_unmet_statement
 from lying_proxy import GET_ATTESTATION, ForgingProxy, run_attest, show
-from worlds import STATEMENT_EXAMPLE, World, anvil_world, write_json
+from worlds import World, anvil_world
 
-from attest.app.publishing import publish
 from attest.chain import events
-from attest.core.contracts import Kind
 
 pytestmark = pytest.mark.anvil
 
@@ -45,15 +44,7 @@ NEUTRALITY_CLAIMED = "0x" + events.topics().neutrality_claimed.hex()
 
 def _second_statement(w: World) -> dict[str, Any]:
     """The verifier's later, unmet statement on the same figures (as review 4's test builds it)."""
-    doc = json.loads((EXAMPLES / STATEMENT_EXAMPLE).read_text(encoding="utf-8"))
-    doc["issued"] = "2023-09-30"
-    claim = doc["neutrality_claim"]
-    forestry = claim["retirements"][1]
-    forestry["serial_blocks"][0]["issuance"] = "FCS-EXAMPLE-01-2021-B"
-    claim["retirements"] = [forestry]
-    path = write_json(w.root / "second-statement.json", doc)
-    a = publish(w.c.dep, w.c.verifier, path, kind=Kind.STATEMENT, ref=w.figures_uid).published.attestation
-    return {"second_uid": a.uid.lower(), "second_tx": a.transaction_hash.lower()}
+    return publish_unmet_statement(w)
 
 
 @pytest.fixture(scope="module")
@@ -64,10 +55,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 
 def _history(w: World, first: str) -> Any:
-    return run_attest(
-        "history", "--org", "WeBank", "--neutrality", "-d", str(w.manifest), "--json",
-        "--rpc-url", first, *second_party(w.rpc_url), "--require-proofs",
-    )  # fmt: skip
+    return neutrality_history(w, first)
 
 
 def _honest(w: World) -> None:

@@ -28,8 +28,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, second_party
-from lying_proxy import ForgingProxy, run_attest, show
+from conftest import EXAMPLES
+from history_attacks import neutrality_history
+from lying_proxy import ForgingProxy, show
 from worlds import STATEMENT_EXAMPLE, World, anvil_world, write_json
 
 from attest.app.publishing import publish
@@ -64,10 +65,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 
 def _history(w: World, first: str) -> Any:
-    return run_attest(
-        "history", "--org", "WeBank", "--neutrality", "-d", str(w.manifest), "--json",
-        "--rpc-url", first, *second_party(w.rpc_url), "--require-proofs",
-    )  # fmt: skip
+    return neutrality_history(w, first)
 
 
 def test_a_node_renaming_the_first_claims_figures_makes_the_commitment_met(world: World) -> None:

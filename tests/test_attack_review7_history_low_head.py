@@ -32,12 +32,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, mine, second_party
-from lying_proxy import ForgingProxy, run_attest, show
-from worlds import STATEMENT_EXAMPLE, World, anvil_world, write_json
-
-from attest.app.publishing import publish
-from attest.core.contracts import Kind
+from conftest import mine
+from history_attacks import neutrality_history, publish_unmet_statement
+from lying_proxy import ForgingProxy, show
+from worlds import World, anvil_world
 
 pytestmark = pytest.mark.anvil
 
@@ -47,15 +45,7 @@ LOW_BY = 6
 def _second_statement(w: World) -> dict[str, Any]:
     """Eleven blocks after S1, the verifier's unmet statement on the same figures."""
     mine(w.c, 10)
-    doc = json.loads((EXAMPLES / STATEMENT_EXAMPLE).read_text(encoding="utf-8"))
-    doc["issued"] = "2023-09-30"
-    claim = doc["neutrality_claim"]
-    forestry = claim["retirements"][1]
-    forestry["serial_blocks"][0]["issuance"] = "FCS-EXAMPLE-01-2021-B"
-    claim["retirements"] = [forestry]
-    path = write_json(w.root / "second-statement.json", doc)
-    a = publish(w.c.dep, w.c.verifier, path, kind=Kind.STATEMENT, ref=w.figures_uid).published.attestation
-    return {"second_uid": a.uid.lower(), "second_block": a.block_number}
+    return publish_unmet_statement(w)
 
 
 @pytest.fixture(scope="module")
@@ -66,10 +56,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 
 def _history(w: World, first: str) -> Any:
-    return run_attest(
-        "history", "--org", "WeBank", "--neutrality", "-d", str(w.manifest), "--json",
-        "--rpc-url", first, *second_party(w.rpc_url), "--require-proofs",
-    )  # fmt: skip
+    return neutrality_history(w, first)
 
 
 def test_a_node_reporting_a_low_head_hides_a_later_unmet_statement(world: World) -> None:

@@ -29,13 +29,10 @@ from typing import Any
 
 import pytest
 import requests
-from conftest import EXAMPLES
+from history_attacks import publish_unmet_statement
 from lying_proxy import ForgingProxy, run_attest, show
 from rpc_proxy import ProxyServer
-from worlds import STATEMENT_EXAMPLE, World, anvil_world, write_json
-
-from attest.app.publishing import publish
-from attest.core.contracts import Kind
+from worlds import World, anvil_world
 
 pytestmark = pytest.mark.anvil
 
@@ -78,16 +75,7 @@ class RangeLimited(ProxyServer):
         return json.dumps(answers if isinstance(request, list) else answers[0]).encode()
 
 
-def _second_statement(w: World) -> dict[str, Any]:
-    doc = json.loads((EXAMPLES / STATEMENT_EXAMPLE).read_text(encoding="utf-8"))
-    doc["issued"] = "2023-09-30"
-    claim = doc["neutrality_claim"]
-    forestry = claim["retirements"][1]
-    forestry["serial_blocks"][0]["issuance"] = "FCS-EXAMPLE-01-2021-B"
-    claim["retirements"] = [forestry]
-    path = write_json(w.root / "second-statement.json", doc)
-    a = publish(w.c.dep, w.c.verifier, path, kind=Kind.STATEMENT, ref=w.figures_uid).published.attestation
-    return {"second_uid": a.uid.lower(), "second_tx": a.transaction_hash.lower()}
+_second_statement = publish_unmet_statement
 
 
 @pytest.fixture(scope="module")

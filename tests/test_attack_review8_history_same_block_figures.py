@@ -35,8 +35,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, second_party
-from lying_proxy import ATTESTED, ForgingProxy, run_attest, show
+from conftest import EXAMPLES
+from history_attacks import neutrality_history
+from lying_proxy import ATTESTED, ForgingProxy, show
 from worlds import FIGURES_EXAMPLE, STATEMENT_EXAMPLE, World, anvil_world, restatement
 
 from attest.app.publishing import ToPublish, prepare, publish, publish_documents
@@ -107,10 +108,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 
 def _history(w: World, first: str) -> Any:
-    return run_attest(
-        "history", "--org", "WeBank", "--neutrality", "-d", str(w.manifest), "--json",
-        "--rpc-url", first, *second_party(w.rpc_url), "--require-proofs",
-    )  # fmt: skip
+    return neutrality_history(w, first)
 
 
 def test_a_node_moving_later_figures_before_earlier_ones_in_their_block_makes_the_year_met(

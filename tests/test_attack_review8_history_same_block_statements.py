@@ -25,8 +25,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, second_party
-from lying_proxy import ATTESTED, ForgingProxy, run_attest, show
+from conftest import EXAMPLES
+from history_attacks import neutrality_history
+from lying_proxy import ATTESTED, ForgingProxy, show
 from test_attack_review8_history_same_block_figures import in_one_block
 from worlds import STATEMENT_EXAMPLE, World, anvil_world, write_json
 
@@ -66,10 +67,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 
 def _history(w: World, first: str) -> Any:
-    return run_attest(
-        "history", "--org", "WeBank", "--neutrality", "-d", str(w.manifest), "--json",
-        "--rpc-url", first, *second_party(w.rpc_url), "--require-proofs",
-    )  # fmt: skip
+    return neutrality_history(w, first)
 
 
 def test_a_node_moving_the_later_statement_before_the_earlier_in_their_block_makes_the_year_met(

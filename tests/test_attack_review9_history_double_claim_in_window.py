@@ -32,6 +32,7 @@ from typing import Any
 
 import pytest
 from conftest import second_party
+from history_attacks import neutrality_history
 from lying_proxy import ForgingProxy, run_attest, show
 from worlds import World, anvil_world, rival_statement_doc, write_json
 
@@ -64,10 +65,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 
 def _history(w: World, first: str) -> Any:
-    return run_attest(
-        "history", "--org", "WeBank", "--neutrality", "-d", str(w.manifest), "--json",
-        "--rpc-url", first, *second_party(w.rpc_url), "--confirmations", "2", "--require-proofs",
-    )  # fmt: skip
+    return neutrality_history(w, first, "--confirmations", "2")
 
 
 def test_a_node_hiding_a_double_claim_made_in_the_window_makes_the_commitment_met(world: World) -> None:

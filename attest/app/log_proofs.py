@@ -19,8 +19,9 @@ another left out fails the verdict, naming both.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from attest.chain.proving import block_receipts, claimed_hash, header_from_block, receipt_from_rpc
@@ -110,51 +111,26 @@ class LogProver:
         # statements only the coverage and credit lines read: what of theirs is newer weakens those
         # lines (`after_block`'s "others"), said here, not failing this line (and every line on logs)
         theirs = others_read(ev)
-        newer = [
-            f"attestation {a.uid[:18]}… (block {a.block_number})"
-            for a in records
-            if a.block_number > limit and a.uid.lower() not in shown and a.uid.lower() not in theirs
+        # each fact the node puts after the trusted block: whose it is, where, what it is
+        later = [
+            *((a.uid, a.block_number, "attestation", "record") for a in records),
+            *((u, r.block_number, "the revocation of", "status") for u, r in revocations),
+            *((c.statement_uid, c.block_number, "a credit claim of", "claim") for c in claims),
+            *((r.statement_uid, r.block_number, "the neutrality claim of", "claim") for r in neutrality),
         ]
-        newer += [
-            f"the revocation of {u[:18]}… (block {r.block_number})"
-            for u, r in revocations
-            if r.block_number > limit and u.lower() not in shown and u.lower() not in theirs
-        ]
-        others_later = [
-            f"attestation {a.uid[:18]}… (block {a.block_number})"
-            for a in records
-            if a.block_number > limit and a.uid.lower() in theirs
-        ]
-        others_later += [
-            f"the revocation of {u[:18]}… (block {r.block_number})"
-            for u, r in revocations
-            if r.block_number > limit and u.lower() in theirs
-        ]
-        others_later += [
-            f"a credit claim of {c.statement_uid[:18]}… (block {c.block_number})"
-            for c in claims
-            if c.block_number > limit and c.statement_uid.lower() in theirs
-        ]
-        others_later += [
-            f"the neutrality claim of {r.statement_uid[:18]}… (block {r.block_number})"
-            for r in neutrality
-            if r.block_number > limit and r.statement_uid.lower() in theirs
-        ]
-        shown_later = [
-            f"attestation {a.uid[:18]}… (block {a.block_number})"
-            for a in records
-            if a.block_number > limit and a.uid.lower() in shown
-        ]
-        newer += [
-            f"a credit claim of {c.statement_uid[:18]}… (block {c.block_number})"
-            for c in claims
-            if c.block_number > limit and c.statement_uid.lower() not in theirs
-        ]
-        newer += [
-            f"the neutrality claim of {r.statement_uid[:18]}… (block {r.block_number})"
-            for r in neutrality
-            if r.block_number > limit and r.statement_uid.lower() not in theirs
-        ]
+        newer: list[str] = []  # the node's word this line rests on
+        others_later: list[str] = []  # the coverage and credit lines' (`after_block`'s "others")
+        shown_later: list[str] = []  # said, never failed
+        for uid, number, what, kind in later:
+            if number <= limit:
+                continue
+            words = f"{what} {uid[:18]}… (block {number})"
+            if uid.lower() in theirs:
+                others_later.append(words)
+            elif kind == "claim" or uid.lower() not in shown:
+                newer.append(words)
+            elif kind == "record":
+                shown_later.append(words)
         numbers = {a.block_number for a in records} | {r.block_number for _, r in revocations}
         numbers |= {c.block_number for c in claims} | {r.block_number for r in neutrality}
         self._prepare(sorted(n for n in numbers if n <= limit))
@@ -463,14 +439,7 @@ class LogProver:
         proven): for a caller that decides with claims no report rests on (the neutrality history
         picks its first year and its rows by them). Records after the trusted block are the
         caller's to name."""
-        limit = self.trusted.number
-        self._prepare(sorted({r.block_number for r in records if r.block_number <= limit}))
-        judged = _Judged()
-        for r in records:
-            if r.block_number <= limit and (block := self._block(judged, r.block_number)):
-                judged.results.append(judge_neutrality(r, block, self.registry))
-        lies = [*judged.lies, *(x.problem for x in judged.results if x.problem)]
-        return list(dict.fromkeys(lies)), list(dict.fromkeys(judged.unproven))
+        return self._judge_apart([(r.block_number, partial(judge_neutrality, r)) for r in records])
 
     def prove_attested(self, records: Sequence[OnchainAttestation]) -> tuple[list[str], list[str]]:
         """(every way these attestations' Attested logs, as the node gave them, contradict their
@@ -478,12 +447,19 @@ class LogProver:
         year; why a block could not be proven), for a caller that orders records no report reads
         (the neutrality history's "latest" of two in one block). Records after the trusted block
         are the caller's to name."""
+        return self._judge_apart([(a.block_number, partial(judge_attested, a)) for a in records])
+
+    def _judge_apart(
+        self, jobs: Sequence[tuple[int, Callable[[ProvenBlock, str], LogResult]]]
+    ) -> tuple[list[str], list[str]]:
+        """Judge each (block number, judge of one record) up to the trusted block against its proven
+        block, as `check` does for a report's: (the lies found, why a block could not be proven)."""
         limit = self.trusted.number
-        self._prepare(sorted({a.block_number for a in records if a.block_number <= limit}))
+        self._prepare(sorted({n for n, _ in jobs if n <= limit}))
         judged = _Judged()
-        for a in records:
-            if a.block_number <= limit and (block := self._block(judged, a.block_number)):
-                judged.results.append(judge_attested(a, block, self.registry))
+        for number, judge in jobs:
+            if number <= limit and (block := self._block(judged, number)):
+                judged.results.append(judge(block, self.registry))
         lies = [*judged.lies, *(x.problem for x in judged.results if x.problem)]
         return list(dict.fromkeys(lies)), list(dict.fromkeys(judged.unproven))
 
@@ -700,35 +676,21 @@ class LogProver:
         return events.matching(logs, self.registry, topics, where=url)
 
     def _ranged_logs(self, url: str, topics: list[Any], to_block: str | None) -> list[Any] | str:
-        """The same query asked range by range, halving a range the node refuses (as
-        `attest.chain.index.scan_logs` does); what the node said when it refuses even one block."""
+        """The same query asked range by range, halving a range the node refuses
+        (`attest.chain.events.logs_in_ranges`, as the registry scan does); what the node said when
+        it refuses even one block."""
+        from attest.chain import events
+
         rpc = self._rpc(url)
         try:
             end = self.trusted.number if to_block is None else int(rpc.call("eth_blockNumber", []), 16)
+            half = max(1, (end - self.from_block + 1) // 2)  # the whole span was refused
+            ranges = events.logs_in_ranges(
+                rpc.call, self.registry, self.from_block, end, topics, size=half, where=url
+            )
         except (ChainError, TypeError, ValueError) as exc:
             return str(exc)
-        out: list[Any] = []
-        start, size = self.from_block, max(1, (end - self.from_block + 1) // 2)  # the whole was refused
-        while start <= end:
-            last = min(end, start + size - 1)
-            query = {
-                "address": self.registry,
-                "fromBlock": hex(start),
-                "toBlock": hex(last),
-                "topics": topics,
-            }
-            try:
-                found = rpc.call("eth_getLogs", [query])
-            except ChainError as exc:
-                if last == start or isinstance(exc, ChainUnreachable):
-                    return str(exc)
-                size = max(1, (last - start + 1) // 2)
-                continue
-            if not isinstance(found, list):
-                return f"eth_getLogs answered {found!r:.80}, not a list"
-            out.extend(found)
-            start = last + 1
-        return out
+        return [log for _, found in ranges for log in found]
 
 
 @dataclass(frozen=True)

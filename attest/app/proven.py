@@ -35,13 +35,14 @@ from attest.core.proven import (
     after_block,
     contradictions,
     orgs_to_prove,
+    own_uid,
     proof_check,
     record_lies,
     uids_to_prove,
     unproven_check,
 )
 from attest.core.receipt import ProofPart
-from attest.core.records import ZERO_REF, OnchainAttestation, attestation_uid
+from attest.core.records import ZERO_REF, OnchainAttestation
 from attest.core.report_summary import Basis
 from attest.core.storage import contract_layout, word_of_address, word_of_bytes32, word_of_uint
 from attest.core.verification import Check, Evidence, Report, rest
@@ -206,12 +207,9 @@ class Prover:
             return []
         lies: list[str] = []
         for a in records:
-            uid = attestation_uid(a.org_id, bytes.fromhex(a.digest.removeprefix("0x"))).lower()
-            if a.uid.lower() != uid:
-                lies.append(
-                    f"the node reports attestation {a.uid}, but the registry's id of its organisation and "
-                    f"digest is {uid}: another document's record"
-                )
+            uid, lie = own_uid(a)
+            if lie is not None:
+                lies.append(lie)
                 continue
             record = self._records_seen.get(uid)
             if record is not None:

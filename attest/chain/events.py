@@ -123,6 +123,44 @@ def matching(
     return out
 
 
+def logs_in_ranges(
+    call: Callable[[str, list[Any]], Any],
+    address: str,
+    start: int,
+    end: int,
+    topics: Iterable[str | list[str] | None] | None,
+    *,
+    size: int,
+    where: str,
+) -> list[tuple[int, list[Any]]]:
+    """`eth_getLogs` of `address` (with these topics, when given) over blocks [start, end], asked
+    `size` blocks at a time through `call` (a JSON-RPC client's `call(method, params)`), a range the
+    node refuses halved until it is one block: each range's first block with its logs, unchecked
+    (the caller holds them to its query, `matching`). A ChainError when even one block is refused or
+    an answer is not a list; a node that cannot be reached (ChainUnreachable) is not split for."""
+    from attest.core.errors import ChainError, ChainUnreachable
+
+    extra: dict[str, Any] = {} if topics is None else {"topics": list(topics)}
+    out: list[tuple[int, list[Any]]] = []
+    while start <= end:
+        last = min(end, start + size - 1)
+        query = {"address": address, "fromBlock": hex(start), "toBlock": hex(last), **extra}
+        try:
+            found = call("eth_getLogs", [query]) or []
+        except ChainUnreachable:
+            raise
+        except ChainError:  # e.g. "query returned more than 10000 results" / "block range too large"
+            if last == start:
+                raise
+            size = max(1, (last - start + 1) // 2)
+            continue
+        if not isinstance(found, list):
+            raise ChainError(f"{where} answered eth_getLogs with {found!r:.80}, not a list")
+        out.append((start, found))
+        start = last + 1
+    return out
+
+
 def _mismatch(
     log: Mapping[str, Any], address: str, wanted: list[set[str] | None], from_block: int | None
 ) -> str | None:

@@ -23,7 +23,6 @@ from attest.chain import events
 from attest.chain.deployment import Deployment
 from attest.core.contracts import Kind
 from attest.core.credits import ClaimRecord, NeutralityRecord
-from attest.core.errors import ChainError, ChainUnreachable
 from attest.core.records import ZERO_REF, OnchainAttestation, Revocation
 
 LOG_CHUNK_BLOCKS = 50_000  # blocks per eth_getLogs call; halved when a node refuses a range
@@ -238,26 +237,14 @@ def scan_logs(
     """Every log of `address` in [from_block, to_block] (with these topics, when given), in chunks;
     a refused range is split in two."""
     chain = deployment.chain
-    out: list[Any] = []
-    start, size = from_block, LOG_CHUNK_BLOCKS
-    extra: dict[str, Any] = {} if topics is None else {"topics": list(topics)}
-    while start <= to_block:
-        end = min(to_block, start + size - 1)
-        query: Any = {"address": address, "fromBlock": hex(start), "toBlock": hex(end), **extra}
-        try:
-            found = chain.call("eth_getLogs", [query]) or []
-        except ChainUnreachable:
-            raise
-        except ChainError:  # e.g. "query returned more than 10000 results" / "block range too large"
-            if end == start:
-                raise
-            size = max(1, (end - start + 1) // 2)
-            continue
-        if not isinstance(found, list):
-            raise ChainError(f"{chain.name} answered eth_getLogs with {found!r:.80}, not a list")
-        out.extend(events.matching(found, address, topics or (), from_block=start, where=chain.name))
-        start = end + 1
-    return out
+    ranges = events.logs_in_ranges(
+        chain.call, address, from_block, to_block, topics, size=LOG_CHUNK_BLOCKS, where=chain.name
+    )
+    return [
+        log
+        for first, found in ranges
+        for log in events.matching(found, address, topics or (), from_block=first, where=chain.name)
+    ]
 
 
 def read_blocks(deployment: Deployment, numbers: Sequence[int]) -> dict[int, tuple[str, int]]:

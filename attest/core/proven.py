@@ -129,19 +129,28 @@ def accounts_to_prove(ev: Evidence) -> list[str]:
     return sorted({a.attester.lower() for a in _reported(ev)})
 
 
+def own_uid(a: OnchainAttestation) -> tuple[str, str | None]:
+    """The registry's id of `a`'s (organisation, digest), computed here (lower case), and the lie
+    when the node reports `a` under another id (None when it does not)."""
+    digest = a.digest.removeprefix("0x").lower()
+    uid = attestation_uid(a.org_id, bytes.fromhex(digest)).lower()
+    if a.uid.lower() == uid:
+        return uid, None
+    return uid, (
+        f"the node reports attestation {a.uid} of digest 0x{digest}, but the registry's id of "
+        f"(org #{a.org_id}, that digest) is {uid}: another document's record"
+    )
+
+
 def contradictions(ev: Evidence, proven: ProvenState) -> list[str]:
     """Every way the node's answers contradict the proofs (empty: none)."""
     lies: list[str] = []
     lookup = ev.lookup
     by_uid: dict[str, OnchainAttestation] = {}
     for a in _reported(ev):
-        digest = a.digest.removeprefix("0x").lower()
-        uid = attestation_uid(a.org_id, bytes.fromhex(digest)).lower()
-        if a.uid.lower() != uid:
-            lies.append(
-                f"the node reports attestation {a.uid} of digest 0x{digest}, but the registry's id of "
-                f"(org #{a.org_id}, that digest) is {uid}: another document's record"
-            )
+        uid, lie = own_uid(a)
+        if lie is not None:
+            lies.append(lie)
         by_uid[uid] = a
     for a in ev.attestations:
         if a.digest.removeprefix("0x").lower() != lookup:
